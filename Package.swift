@@ -1,0 +1,117 @@
+// swift-tools-version:6.1
+//
+// altnet: an alternative-transport stack beside an unmodified bitcoind.
+// Layers (keep the graph acyclic): pure cores (BitcoinPrimitives, HeaderChain, Secp256k1,
+// ElligatorSwift, BIP324, BOLT8, DriverProtocol, Watchdog) -> I/O edges (BitcoindRPC,
+// BitcoindZMQ, Altstack, DriverKit) -> thin executables (Sources/<program>, drivers/<driver>).
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let cryptoExtras: Target.Dependency = .product(name: "_CryptoExtras", package: "swift-crypto")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
+let prometheus: Target.Dependency = .product(name: "Prometheus", package: "swift-prometheus")
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift-subprocess")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+
+let package = Package(
+    name: "altnet",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "altnet-bench", targets: ["altnet-bench"]),
+        .executable(name: "altnet-harness", targets: ["altnet-harness"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+    ],
+    targets: [
+        // MARK: C system libraries (Debian packages)
+        .systemLibrary(
+            name: "CSecp256k1", path: "Sources/CSecp256k1",
+            pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
+        // No pkgConfig: libzmq's .pc pulls krb5 flags SwiftPM refuses (see TOOLCHAIN.md).
+        .systemLibrary(
+            name: "CZeroMQ", path: "Sources/CZeroMQ",
+            providers: [.apt(["libzmq3-dev"])]),
+
+        // MARK: Pure protocol cores
+        .target(name: "BitcoinPrimitives", dependencies: [crypto], swiftSettings: strict),
+        .target(name: "HeaderChain", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+        .target(name: "Secp256k1", dependencies: ["CSecp256k1", crypto], swiftSettings: strict),
+        .target(name: "ElligatorSwift", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
+        .target(
+            name: "BIP324",
+            dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", crypto, cryptoExtras],
+            swiftSettings: strict),
+        .target(name: "BOLT8", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
+        .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
+        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+
+        // MARK: I/O edges
+        .target(
+            name: "BitcoindRPC",
+            dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
+            swiftSettings: strict),
+        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", logging], swiftSettings: strict),
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", logging], swiftSettings: strict),
+        .target(
+            name: "Altstack",
+            dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
+            swiftSettings: strict),
+
+        // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
+        .target(
+            name: "Simnode",
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            swiftSettings: strict),
+
+        // MARK: Executables (thin)
+        .executableTarget(
+            name: "altnet-bench",
+            dependencies: [
+                "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
+                "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
+            ],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "altnet-harness",
+            dependencies: [
+                "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
+                "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
+            ],
+            swiftSettings: strict),
+
+        // MARK: Tests (Swift Testing)
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/TestSupport",
+                swiftSettings: strict),
+        .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BitcoindTests",
+                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    swiftSettings: strict),
+    ]
+)

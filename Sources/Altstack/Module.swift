@@ -1,0 +1,1 @@
+// Altstack: scaffold; the module is being built (see the issues).

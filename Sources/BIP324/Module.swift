@@ -1,0 +1,1 @@
+// BIP324: scaffold; the module is being built (see the issues).

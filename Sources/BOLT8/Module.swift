@@ -1,0 +1,1 @@
+// BOLT8: scaffold; the module is being built (see the issues).

@@ -1,0 +1,1 @@
+// BitcoindRPC: scaffold; the module is being built (see the issues).

@@ -1,0 +1,1 @@
+// BitcoindZMQ: scaffold; the module is being built (see the issues).

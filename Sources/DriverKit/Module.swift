@@ -1,0 +1,1 @@
+// DriverKit: scaffold; the module is being built (see the issues).

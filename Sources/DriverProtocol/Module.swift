@@ -1,0 +1,1 @@
+// DriverProtocol: scaffold; the module is being built (see the issues).

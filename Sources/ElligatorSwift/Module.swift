@@ -1,0 +1,1 @@
+// ElligatorSwift: scaffold; the module is being built (see the issues).

@@ -1,0 +1,1 @@
+// HeaderChain: scaffold; the module is being built (see the issues).

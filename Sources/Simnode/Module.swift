@@ -1,0 +1,1 @@
+// Simnode: scaffold; the module is being built (see the issues).

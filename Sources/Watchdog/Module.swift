@@ -1,0 +1,1 @@
+// Watchdog: scaffold; the module is being built (see the issues).

@@ -1,0 +1,12 @@
+import ArgumentParser
+
+/// `altnet-bench`: each subcommand measures one part of altnet and, in the same run, the physical
+/// limit it is compared against (raw hashing, raw ChaCha20-Poly1305), printing JSON lines
+/// `{"metric": ..., "value": ..., "unit": ...}`. Build in release mode: `swift run -c release altnet-bench ...`.
+@main
+struct AltnetBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "altnet-bench",
+        abstract: "altnet's benchmarks: JSON lines of {metric, value, unit}, each against the physical limit measured in the same run.",
+        subcommands: [HeadersBench.self, TransportsBench.self, AltstackBench.self])
+}
