@@ -62,6 +62,7 @@ let package = Package(
         .target(name: "BOLT8", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
         .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+        .target(name: "AltnetConfig", dependencies: [], swiftSettings: strict),
 
         // MARK: I/O edges
         .target(
@@ -104,6 +105,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
         .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
