@@ -20,16 +20,16 @@ public struct GetHeadersMessage: Hashable, Sendable {
         let n = try r.readCount("locator hashes", limit: P2PLimits.maxLocatorHashes, minElementSize: 32)
         var hashes: [BlockHash] = []
         hashes.reserveCapacity(n)
-        for _ in 0..<n { hashes.append(try BlockHash(internalBytes: try r.readBytes(32))) }
+        for _ in 0..<n { hashes.append(BlockHash(try r.readHash256())) }
         locator = hashes
-        hashStop = try BlockHash(internalBytes: try r.readBytes(32))
+        hashStop = BlockHash(try r.readHash256())
         try r.expectEnd()
     }
 
     public func write(to w: inout ByteWriter) {
         w.writeLE(version)
         w.writeCompactSize(locator.count)
-        for h in locator { w.writeBytes(h.internalBytes) }
-        w.writeBytes(hashStop.internalBytes)
+        for h in locator { w.writeHash256(h.hash) }
+        w.writeHash256(hashStop.hash)
     }
 }

@@ -61,7 +61,7 @@ public struct Inventory: Hashable, Sendable {
         out.reserveCapacity(n)
         for _ in 0..<n {
             let type = InventoryType(rawValue: try r.readLE())
-            out.append(Inventory(type: type, hash: try Hash256(internalBytes: try r.readBytes(32))))
+            out.append(Inventory(type: type, hash: try r.readHash256()))
         }
         try r.expectEnd()
         return out
@@ -72,7 +72,7 @@ public struct Inventory: Hashable, Sendable {
         w.writeCompactSize(list.count)
         for e in list {
             w.writeLE(e.type.rawValue)
-            w.writeBytes(e.hash.internalBytes)
+            w.writeHash256(e.hash)
         }
     }
 }
