@@ -150,3 +150,29 @@ import Testing
         }
     }
 }
+
+@Suite struct P2PFramingLimitTests {
+    /// A payload of exactly 4,000,000 bytes, fed in 64 KiB chunks, decodes.
+    @Test func payloadAtTheLimitDecodes() throws {
+        let payload = (0..<P2PLimits.maxPayloadLength).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        let frame = P2PFrame(command: try P2PCommand("bigunknown"), payload: payload)
+        let bytes = frame.encoded(magic: .signet)
+        var d = V1FrameDecoder(magic: .signet)
+        var out: [P2PFrame] = []
+        var i = 0
+        while i < bytes.count {
+            out += try d.decode(bytes[i..<min(i + 65_536, bytes.count)])
+            i += 65_536
+        }
+        #expect(out == [frame])
+        #expect(d.bufferedByteCount == 0)
+    }
+
+    /// A lower limit set by the caller (e.g. before the handshake) is enforced the same way.
+    @Test func callerLimit() throws {
+        var d = V1FrameDecoder(magic: .main, maxPayloadLength: 100)
+        #expect(throws: P2PFramingError.self) {
+            try d.decode(P2PMessage.unknown(command: try P2PCommand("x"), payload: Array(repeating: 0, count: 101)).v1Encoded(magic: .main))
+        }
+    }
+}

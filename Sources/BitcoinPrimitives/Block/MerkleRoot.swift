@@ -1,3 +1,5 @@
+import Crypto
+
 /// Merkle roots as Bitcoin Core computes them (src/consensus/merkle.cpp `ComputeMerkleRoot`).
 public enum MerkleRoot {
     /// The root of a list of leaf hashes, and whether the list is "mutated".
@@ -12,7 +14,6 @@ public enum MerkleRoot {
         guard !leaves.isEmpty else { return (.zero, false) }
         var level = leaves
         var mutated = false
-        var buffer = [UInt8](repeating: 0, count: 64)
         while level.count > 1 {
             var pos = 0
             while pos + 1 < level.count {
@@ -24,9 +25,7 @@ public enum MerkleRoot {
             next.reserveCapacity(level.count / 2)
             var i = 0
             while i < level.count {
-                write(level[i], into: &buffer, at: 0)
-                write(level[i + 1], into: &buffer, at: 32)
-                next.append(Hash256.sha256d(of: buffer))
+                next.append(parent(level[i], level[i + 1]))
                 i += 2
             }
             level = next
@@ -34,10 +33,22 @@ public enum MerkleRoot {
         return (level[0], mutated)
     }
 
-    private static func write(_ h: Hash256, into b: inout [UInt8], at offset: Int) {
-        let words = [h.words.0, h.words.1, h.words.2, h.words.3]
-        for (w, word) in words.enumerated() {
-            for k in 0..<8 { b[offset + 8 * w + k] = UInt8(truncatingIfNeeded: word >> (8 * UInt64(k))) }
+    /// sha256d(left || right) over the 64 bytes in internal order, without heap allocation.
+    /// - Returns: the inner node.
+    public static func parent(_ left: Hash256, _ right: Hash256) -> Hash256 {
+        // Words are stored little endian; the wire bytes are the little-endian bytes of each word.
+        var words = (
+            left.words.0.littleEndian, left.words.1.littleEndian, left.words.2.littleEndian, left.words.3.littleEndian,
+            right.words.0.littleEndian, right.words.1.littleEndian, right.words.2.littleEndian, right.words.3.littleEndian
+        )
+        let first = withUnsafeBytes(of: &words) { SHA256.hash(data: $0) }
+        let second = first.withUnsafeBytes { SHA256.hash(data: $0) }
+        return second.withUnsafeBytes { raw in
+            Hash256(words: (
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 0, as: UInt64.self)),
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 8, as: UInt64.self)),
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 16, as: UInt64.self)),
+                UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: 24, as: UInt64.self))))
         }
     }
 }

@@ -26,8 +26,12 @@ public struct NetworkMagic: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { Hex.encode(wireBytes) }
 
-    public static func == (a: NetworkMagic, b: NetworkMagic) -> Bool { a.wireBytes == b.wireBytes }
-    public func hash(into h: inout Hasher) { h.combine(wireBytes) }
+    public static func == (a: NetworkMagic, b: NetworkMagic) -> Bool {
+        a.bytes.0 == b.bytes.0 && a.bytes.1 == b.bytes.1 && a.bytes.2 == b.bytes.2 && a.bytes.3 == b.bytes.3
+    }
+    public func hash(into h: inout Hasher) {
+        h.combine(bytes.0); h.combine(bytes.1); h.combine(bytes.2); h.combine(bytes.3)
+    }
 
     // Values from Bitcoin Core src/kernel/chainparams.cpp (pchMessageStart).
     /// Mainnet: f9 be b4 d9.
