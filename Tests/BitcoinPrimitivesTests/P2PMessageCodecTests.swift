@@ -158,3 +158,13 @@ import Testing
         #expect(InventoryType.witnessTx.description == "WITNESS_TX")
     }
 }
+
+@Suite struct P2PMessageDescriptionTests {
+    @Test func descriptionsNameTheCommand() throws {
+        for m in try CodecSamples.messages() {
+            #expect(m.description.hasPrefix(m.command.name), "\(m.description)")
+        }
+        #expect(P2PMessage.block(try CodecSamples.genesisBlock()).description
+            == "block(\(CodecSamples.genesisHash), 1 transactions)")
+    }
+}
