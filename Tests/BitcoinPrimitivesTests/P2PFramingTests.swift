@@ -56,6 +56,9 @@ import Testing
         #expect(throws: P2PFramingError(.decoderFailed, streamOffset: 0)) {
             try d.decode(P2PMessage.verack.v1Encoded(magic: .main))
         }
+        // A stopped decoder keeps nothing of what it is still fed.
+        d.feed([UInt8](repeating: 0, count: 100_000))
+        #expect(d.bufferedByteCount == 0)
     }
 
     /// The length is refused as soon as the 24-byte header is in, with no payload sent at all.

@@ -46,8 +46,10 @@ public struct V1FrameDecoder: Sendable {
     /// payload is awaited this counts only its bytes).
     public var bufferedByteCount: Int { buffer.count - head }
 
-    /// Appends received bytes. Nothing is decoded until ``nextFrame()``.
+    /// Appends received bytes. Nothing is decoded until ``nextFrame()``. After a fatal error
+    /// bytes are discarded, so a stopped decoder holds no memory.
     public mutating func feed<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        if case .failed = state { return }
         if head > 0, head >= buffer.count / 2 {
             buffer.removeFirst(head)
             head = 0
@@ -104,7 +106,7 @@ public struct V1FrameDecoder: Sendable {
         let h = head
         let got = NetworkMagic(b[h], b[h + 1], b[h + 2], b[h + 3])
         guard got == magic else {
-            state = .failed
+            fail()
             throw P2PFramingError(.wrongMagic(expected: magic, got: got), streamOffset: messageStart)
         }
         let command = Result { () throws(DecodingError) -> P2PCommand in
@@ -113,11 +115,17 @@ public struct V1FrameDecoder: Sendable {
         let length = Self.le32(b, h + 16)
         let checksum = Self.le32(b, h + 20)
         guard Int(length) <= maxPayloadLength else {
-            state = .failed
+            fail()
             throw P2PFramingError(.oversizedPayload(length: length, limit: maxPayloadLength), streamOffset: messageStart)
         }
         advance(P2PMessageHeader.size)
         state = .payload(command: command, length: Int(length), checksum: checksum)
+    }
+
+    private mutating func fail() {
+        state = .failed
+        buffer = []
+        head = 0
     }
 
     private mutating func advance(_ n: Int) {
