@@ -11,6 +11,8 @@ public enum RPCParam: Sendable, Equatable, Encodable, ExpressibleByStringLiteral
     case bool(Bool)
     case null
     case array([RPCParam])
+    /// A JSON object (e.g. options, or simnode's peer descriptions).
+    case object([String: RPCParam])
 
     public init(stringLiteral value: String) { self = .string(value) }
     public init(integerLiteral value: Int) { self = .int(value) }
@@ -31,6 +33,7 @@ public enum RPCParam: Sendable, Equatable, Encodable, ExpressibleByStringLiteral
         case .bool(let b): try c.encode(b)
         case .null: try c.encodeNil()
         case .array(let a): try c.encode(a)
+        case .object(let o): try c.encode(o)
         }
     }
 }
