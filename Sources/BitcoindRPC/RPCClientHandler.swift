@@ -87,6 +87,9 @@ final class RPCClientHandler: ChannelDuplexHandler {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if let rpc = error as? BitcoindRPCError {
             fail(rpc, context: context)
+        } else if let parse = error as? HTTPParserError, parse == .invalidEOFState {
+            // The server closed mid-reply (bitcoind killed, a proxy dropping): a cut, not garbage.
+            fail(BitcoindRPCError(.connectionClosed), context: context)
         } else {
             fail(BitcoindRPCError(.malformedResponse("HTTP: \(error)")), context: context)
         }
