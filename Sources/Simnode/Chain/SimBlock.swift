@@ -21,6 +21,15 @@ public struct SimBlock: Sendable {
         return w.bytes
     }
 
+    /// The serialised block without witness data (a `block` reply to a non-witness getdata).
+    public var strippedSerialized: [UInt8] {
+        var w = ByteWriter(capacity: strippedSize)
+        header.write(to: &w)
+        w.writeCompactSize(transactions.count)
+        for tx in transactions { w.writeBytes(tx.stripped) }
+        return w.bytes
+    }
+
     /// Size without witness data (the "strippedsize" of getblock).
     public var strippedSize: Int {
         80 + compactSizeLength(transactions.count) + transactions.reduce(0) { $0 + $1.strippedSize }

@@ -12,8 +12,14 @@ public struct SimTransaction: Sendable, Hashable {
     /// Double SHA-256 of the serialisation with witness (equals txid without witness).
     public let wtxid: Hash256
     public let hasWitness: Bool
+    /// The serialisation without witness, when it differs from ``bytes`` (nil otherwise).
+    private let strippedBytes: [UInt8]?
+
     /// Serialised size without witness.
-    public let strippedSize: Int
+    public var strippedSize: Int { strippedBytes?.count ?? bytes.count }
+
+    /// The serialisation without witness (for peers that did not ask for witness data).
+    public var stripped: [UInt8] { strippedBytes ?? bytes }
 
     /// Weight as BIP141 defines it: 3 * stripped size + total size.
     public var weight: Int { 3 * strippedSize + bytes.count }
@@ -74,15 +80,15 @@ public struct SimTransaction: Sendable, Hashable {
         stripped.writeLE(lockTime)
         let bytes = Array(r.bytes[start..<r.index])
         return SimTransaction(
-            bytes: bytes, hasWitness: witness, strippedSize: stripped.bytes.count,
+            bytes: bytes, hasWitness: witness, strippedBytes: witness ? stripped.bytes : nil,
             txid: Hash256.sha256d(of: stripped.bytes),
             wtxid: witness ? Hash256.sha256d(of: bytes) : Hash256.sha256d(of: stripped.bytes))
     }
 
-    private init(bytes: [UInt8], hasWitness: Bool, strippedSize: Int, txid: Hash256, wtxid: Hash256) {
+    private init(bytes: [UInt8], hasWitness: Bool, strippedBytes: [UInt8]?, txid: Hash256, wtxid: Hash256) {
         self.bytes = bytes
         self.hasWitness = hasWitness
-        self.strippedSize = strippedSize
+        self.strippedBytes = strippedBytes
         self.txid = txid
         self.wtxid = wtxid
     }
