@@ -87,9 +87,26 @@ import Testing
         #expect(e.kind == .transient)
     }
 
+    /// Resident memory of this process in MiB (Linux /proc), or nil elsewhere.
+    static func residentMiB(_ field: String = "VmRSS:") -> Int? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+            let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
+        else { return nil }
+        return kb / 1024
+    }
+
     @Test func hundredMegabyteChunkedBodyIsCutOff() async throws {
         let total = 100 << 20
+        let before = Self.residentMiB()
         let (e, server) = try await failure(.stream(total: total))
+        let after = Self.residentMiB()
+        if let before, let after, let peak = Self.residentMiB("VmHWM:") {
+            print("100 MB chunked reply: resident \(before) MiB before, \(after) MiB after, process peak \(peak) MiB")
+            // The reply is never held whole: growth stays under the 100 MiB body (the client
+            // holds at most its 64 MiB limit).
+            #expect(peak - before < 100)
+        }
         #expect(e.reason == .responseTooLarge(limit: 64 << 20))
         #expect(e.kind == .persistent)
         // The client dropped the connection instead of reading everything.

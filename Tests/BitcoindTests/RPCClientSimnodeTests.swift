@@ -233,3 +233,66 @@ struct TempDir {
         await rpc.close()
     }
 }
+
+/// simnode's controls that tests of the watchdog lean on.
+@Suite struct SimnodeControlTests {
+    @Test func intervalMiningStartsAndStops() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
+        defer { Task { await rpc.close() } }
+        try await rpc.callIgnoringResult("simsetmining", [true, .double(0.1)])
+        try await Task.sleep(for: .milliseconds(700))
+        try await rpc.callIgnoringResult("simsetmining", [false])
+        let height = try await rpc.getBlockchainInfo().blocks
+        #expect(height >= 2)
+        try await Task.sleep(for: .milliseconds(400))
+        #expect(try await rpc.getBlockchainInfo().blocks == height)
+    }
+
+    @Test func getBlockFromPeerDeliversAWithheldBlock() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [2], as: [String].self)
+        // One headers-only block on the tip: more work, but no data yet.
+        struct Fork: Decodable { let tip: String }
+        let fork: Fork = try await rpc.call("simfork", [0, 1, "headers-only"])
+        let hash = try BlockHash(displayHex: fork.tip)
+        #expect(try await rpc.getBlockchainInfo().blocks == 2)
+        try await rpc.getBlockFromPeer(hash, peerID: try await rpc.getPeerInfo()[0].id)
+        var best = try await rpc.getBestBlockHash()
+        for _ in 0..<30 where best != hash {
+            try await Task.sleep(for: .milliseconds(50))
+            best = try await rpc.getBestBlockHash()
+        }
+        #expect(best == hash)
+        do throws(BitcoindRPCError) {
+            try await rpc.getBlockFromPeer(hash, peerID: 0)
+            Issue.record("second fetch accepted")
+        } catch {
+            #expect(error.reason == .rpc(code: -1, message: "Block already downloaded"))
+        }
+    }
+
+    @Test func validHeadersBranchAndInvalidate() async throws {
+        let node = try SimnodeNode(publisher: nil)
+        _ = try await node.call("simgenerate", params: .array([.int(3)]))
+        let fork = try await node.call("simfork", params: .array([.int(2), .int(4), .string("valid-headers")]))
+        #expect(fork["status"] == .string("valid-headers"))
+        #expect(await node.tip.height == 3)
+        guard case .string(let tip)? = fork["tip"] else { Issue.record("no tip"); return }
+        _ = try await node.call("simactivate", params: .array([.string(tip)]))
+        #expect(await node.tip.height == 5)
+        _ = try await node.call("invalidateblock", params: .array([.string(tip)]))
+        #expect(await node.tip.height == 4)
+        let tips = try await node.call("getchaintips", params: .null)
+        guard case .array(let list) = tips else { Issue.record("no tips"); return }
+        #expect(list.contains { $0["status"] == .string("invalid") })
+    }
+}

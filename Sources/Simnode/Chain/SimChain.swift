@@ -32,6 +32,7 @@ public struct SimChain: Sendable {
     public private(set) var active: [BlockHash] = []
     private var children: [BlockHash: [BlockHash]] = [:]
     private var nextSequence = 0
+    private let genesis: BlockEntry
 
     /// Starts at the regtest genesis block.
     /// - Throws: if the built-in genesis fails to parse (cannot happen; kept typed).
@@ -43,9 +44,11 @@ public struct SimChain: Sendable {
         entries[entry.hash] = entry
         active = [entry.hash]
         nextSequence = 1
+        self.genesis = entry
     }
 
-    public var tip: BlockEntry { entries[active[active.count - 1]]! }  // active is never empty
+    /// The active tip (the active chain always holds at least genesis).
+    public var tip: BlockEntry { active.last.flatMap { entries[$0] } ?? genesis }
     public var height: Int { active.count - 1 }
 
     public func entry(_ hash: BlockHash) -> BlockEntry? { entries[hash] }
@@ -130,7 +133,9 @@ public struct SimChain: Sendable {
         var cursor = best
         while !isActive(cursor) {
             path.append(cursor.hash)
-            cursor = entries[cursor.header.previousBlockHash]!  // candidates reach the active chain
+            // Candidates reach the active chain (isCandidate checked it); stop safely otherwise.
+            guard let parent = entries[cursor.header.previousBlockHash] else { return [] }
+            cursor = parent
         }
         var events: [ChainEvent] = []
         while active.count - 1 > cursor.height {

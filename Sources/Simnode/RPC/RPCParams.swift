@@ -37,7 +37,8 @@ struct RPCParams {
     private let names: [String]
 
     static func usage(_ method: String, _ names: [String]) -> String {
-        ([method] + names).joined(separator: " ") + "\n(simnode: see docs/simnode.md)"
+        // bitcoind prints the method's full help here; simnode prints the argument names.
+        ([method] + names.map { "\"\($0)\"" }).joined(separator: " ")
     }
 
     subscript(i: Int) -> JSONValue { i < values.count ? values[i] : .null }
