@@ -103,9 +103,9 @@ import Testing
         let after = Self.residentMiB()
         if let before, let after, let peak = Self.residentMiB("VmHWM:") {
             print("100 MB chunked reply: resident \(before) MiB before, \(after) MiB after, process peak \(peak) MiB")
-            // The reply is never held whole: growth stays under the 100 MiB body (the client
-            // holds at most its 64 MiB limit).
-            #expect(peak - before < 100)
+            // The client holds at most its 64 MiB limit (plus one ByteBuffer regrowth copy);
+            // buffering the whole 100 MiB body would pass 128 MiB of growth.
+            #expect(peak - before < 128)
         }
         #expect(e.reason == .responseTooLarge(limit: 64 << 20))
         #expect(e.kind == .persistent)

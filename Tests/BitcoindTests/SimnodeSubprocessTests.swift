@@ -27,7 +27,7 @@ final class SimnodeProcess {
     /// - Parameters:
     ///   - datadir: the data directory.
     ///   - port: the RPC port, 0 for any free port.
-    init(datadir: String, port: Int = 0) throws {
+    init(datadir: String, port: Int = 0, extra: [String] = []) throws {
         let exe = Self.executable
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
             throw StartFailure(description: "altnet-harness not built at \(exe.path): run swift build first")
@@ -35,7 +35,7 @@ final class SimnodeProcess {
         process.executableURL = exe
         process.arguments = [
             "simnode", "--datadir", datadir, "--rpcport", String(port), "--zmqpub", "tcp://127.0.0.1:0",
-        ]
+        ] + extra
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -53,6 +53,14 @@ final class SimnodeProcess {
         }
         rpcPort = ports.rpcport
         zmqEndpoint = ports.zmq
+    }
+
+    /// SIGKILL (no cleanup) and wait.
+    func kill() {
+        if process.isRunning {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
     }
 
     /// SIGTERM and wait.
@@ -131,5 +139,22 @@ final class SimnodeProcess {
         let again = try await rpc.getBestBlockHash()
         #expect(again == first)  // both fresh regtest chains: genesis
         #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func persistedChainSurvivesSIGKILL() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let cookiePath = dir.path + "/regtest/.cookie"
+        var node = try SimnodeProcess(datadir: dir.path, extra: ["--persist"])
+        defer { node.stop() }
+        let port = node.rpcPort
+        let rpc = BitcoindRPCClient(.init(port: port, credentials: .cookieFile(cookiePath)))
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [4], as: [String].self)
+        let tip = try await rpc.getBestBlockHash()
+        node.kill()
+        node = try SimnodeProcess(datadir: dir.path, port: port, extra: ["--persist"])
+        #expect(try await rpc.getBestBlockHash() == tip)
+        #expect(try await rpc.getBlockchainInfo().blocks == 4)
     }
 }

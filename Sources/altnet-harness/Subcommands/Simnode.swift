@@ -24,6 +24,9 @@ struct SimnodeCommand: AsyncParsableCommand {
     @Option(help: "Mine a block every this many seconds (0: only on command).")
     var mineInterval: Double = 0
 
+    @Flag(help: "Keep connected blocks in DIR/regtest/simnode-blocks.dat and reload them on start.")
+    var persist = false
+
     @Option(help: "Use rpcuser/rpcpassword instead of a cookie (both needed).")
     var rpcuser: String?
 
@@ -42,6 +45,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         var config = SimnodeServer.Configuration(datadir: datadir, rpcPort: rpcport, zmqPub: zmqpub)
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
+        config.persist = persist
         config.rpcUser = rpcuser
         config.rpcPassword = rpcpassword
         let logger = Logger(label: "simnode")
