@@ -11,6 +11,7 @@ import BitcoinPrimitives
 /// | `siminvalidate` | blockhash | as invalidateblock |
 /// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime); the count |
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
+/// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
@@ -74,6 +75,10 @@ extension SimnodeNode {
             let before = peers.count
             peers.removeAll { type == nil || $0.connectionType == type }
             return .int(Int64(before - peers.count))
+        case "simprune":
+            let p = try RPCParams(method: method, names: ["height"], raw: raw)
+            for block in chain.prune(below: try p.int(0)) { withheld[block.hash] = block }
+            return .int(Int64(chain.pruneHeight ?? 0))
         case "simsetwarmup":
             let p = try RPCParams(method: method, names: ["enabled", "message"], raw: raw)
             warmupMessage = try p.bool(0, default: true) ? (try p.optionalString(1) ?? "Loading block index…") : nil

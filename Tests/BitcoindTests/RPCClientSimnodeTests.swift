@@ -296,3 +296,35 @@ struct TempDir {
         #expect(list.contains { $0["status"] == .string("invalid") })
     }
 }
+
+/// Pruned mode: getblock refuses pruned blocks as bitcoind does, getblockfrompeer brings one back.
+@Suite struct SimnodePruneTests {
+    @Test func prunedBlocksAndRefetch() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [6], as: [String].self)
+        let pruneHeight: Int = try await rpc.call("simprune", [4])
+        #expect(pruneHeight == 4)
+        let info = try await rpc.getBlockchainInfo()
+        #expect(info.pruned && info.pruneHeight == 4)
+        let old = try await rpc.getBlockHash(height: 2)
+        do throws(BitcoindRPCError) {
+            _ = try await rpc.getBlockBytes(old)
+            Issue.record("pruned block served")
+        } catch {
+            #expect(error.reason == .rpc(code: -1, message: "Block not available (pruned data)"))
+        }
+        #expect(try await rpc.getBlockHeaderInfo(old).height == 2)
+        try await rpc.getBlockFromPeer(old, peerID: 0)
+        var bytes: [UInt8]?
+        for _ in 0..<40 where bytes == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            bytes = try? await rpc.getBlockBytes(old)
+        }
+        #expect(bytes.map { Hashes.sha256d(Array($0.prefix(80))) } == old.internalBytes)
+    }
+}
