@@ -13,18 +13,9 @@ import Testing
         defer { Task { await server.shutdown() } }
 
         let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_rpc_peer.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(server.rpcPort), dir.path + "/regtest/.cookie"]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let output = try await Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "simnode_rpc_peer.py failed (verystable installed?): \(stderr)")
+        let (status, output, errData) = try await runProcess(["python3", script, String(server.rpcPort), dir.path + "/regtest/.cookie"])
+        let stderr = String(decoding: errData, as: UTF8.self)
+        try #require(status == 0, "simnode_rpc_peer.py failed (verystable installed?): \(stderr)")
 
         struct Result: Decodable {
             struct Coded: Decodable { let code: Int; let http_status: Int? ; let message: String? }
