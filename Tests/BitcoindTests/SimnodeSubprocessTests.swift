@@ -62,7 +62,9 @@ final class SimnodeProcess: @unchecked Sendable {
         try await offPool { try SimnodeProcess(datadir: datadir, port: port, extra: extra) }
     }
 
-    private init(datadir: String, port: Int, extra: [String]) throws {
+    /// Starts simnode, blocking the calling thread until it reports its ports (prefer
+    /// ``start(datadir:port:extra:)`` from async code).
+    init(datadir: String, port: Int = 0, extra: [String] = []) throws {
         let exe = Self.executable
         guard FileManager.default.isExecutableFile(atPath: exe.path) else {
             throw StartFailure(description: "altnet-harness not built at \(exe.path): run swift build first")
