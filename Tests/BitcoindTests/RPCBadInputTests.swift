@@ -186,4 +186,35 @@ import Testing
         let decoded = try await rpc2.getBlockchainInfo()
         #expect(decoded.headers == 6 && decoded.chain == "main" && !decoded.pruned)
     }
+
+    @Test func atMostMaxConnectionsInFlight() async throws {
+        // A server that never answers: with two connections allowed, six calls with a 0.3 s
+        // timeout run in three waves (about 0.9 s), each ending in its own timeout.
+        let server = try await RPCFakeServer(.silent)
+        var config = BitcoindRPCClient.Configuration(port: server.port, credentials: .userPassword(user: "u", password: "p"))
+        config.requestTimeout = .milliseconds(300)
+        config.maxConnections = 2
+        let rpc = BitcoindRPCClient(config)
+        defer { Task { await rpc.close(); await server.close() } }
+        let start = ContinuousClock.now
+        let kinds = await withTaskGroup(of: BitcoindRPCError.Kind?.self) { group in
+            for _ in 0..<6 {
+                group.addTask {
+                    do throws(BitcoindRPCError) {
+                        _ = try await rpc.uptime()
+                        return nil
+                    } catch {
+                        return error.kind
+                    }
+                }
+            }
+            var all: [BitcoindRPCError.Kind?] = []
+            for await k in group { all.append(k) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - start
+        #expect(kinds == Array(repeating: .transient, count: 6))
+        #expect(elapsed >= .milliseconds(850), "took \(elapsed)")
+        #expect(server.connectionsAccepted <= 6)
+    }
 }

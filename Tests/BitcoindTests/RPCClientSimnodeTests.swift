@@ -328,3 +328,28 @@ struct TempDir {
         #expect(bytes.map { Hashes.sha256d(Array($0.prefix(80))) } == old.internalBytes)
     }
 }
+
+/// Many concurrent calls share a few keep-alive connections.
+@Suite struct RPCConcurrencyTests {
+    @Test func manyConcurrentCallsOverFewConnections() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        var config = BitcoindRPCClient.Configuration(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie"))
+        config.maxConnections = 3
+        let rpc = BitcoindRPCClient(config)
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [5], as: [String].self)
+        let start = ContinuousClock.now
+        let heights = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<200 { group.addTask { try await rpc.getBlockHeaderInfo(try await rpc.getBlockHash(height: i % 6)).height } }
+            var all: [Int] = []
+            for try await h in group { all.append(h) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - start
+        print("400 RPC calls (200 getblockhash + 200 getblockheader) over 3 keep-alive connections: \(elapsed)")
+        #expect(heights.sorted() == (0..<200).map { $0 % 6 }.sorted())
+    }
+}
