@@ -88,19 +88,28 @@ extension SimnodeNode {
         }
     }
 
-    /// Starts or stops interval mining.
+    /// Starts or stops interval mining. Once this returns with mining disabled, no further
+    /// block is mined by an older timer (each timer carries a generation number).
     func setMining(enabled: Bool, interval: Double) {
         miningTask?.cancel()
         miningTask = nil
         miningInterval = interval
+        miningGeneration &+= 1
         guard enabled, interval > 0 else { return }
+        let generation = miningGeneration
         miningTask = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 guard !Task.isCancelled, let self else { return }
-                _ = try? await self.mine(1, to: Self.defaultScript)
+                await self.timerMine(generation: generation)
             }
         }
+    }
+
+    /// One interval-mining tick, ignored when mining was stopped or restarted meanwhile.
+    func timerMine(generation: UInt64) {
+        guard generation == miningGeneration else { return }
+        _ = try? mine(1, to: Self.defaultScript)
     }
 
     /// Builds a competing branch (see the table above).

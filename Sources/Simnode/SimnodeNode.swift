@@ -21,6 +21,7 @@ public actor SimnodeNode {
     var withheld: [BlockHash: SimBlock] = [:]
     var miningTask: Task<Void, Never>?
     var miningInterval: Double = 0
+    var miningGeneration: UInt64 = 0
     var forkCounter: UInt32 = 0
     /// Latches false like Core's IsInitialBlockDownload.
     var initialBlockDownload = true

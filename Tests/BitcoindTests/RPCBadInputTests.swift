@@ -145,7 +145,8 @@ import Testing
         let (e, _) = try await failure(.silent, timeout: .milliseconds(300))
         #expect(e.reason == .timeout(seconds: 0.3))
         #expect(e.kind == .transient)
-        #expect(ContinuousClock.now - start < .seconds(3))
+        // Far below the 30 s default, with room for a loaded 2-core CI machine.
+        #expect(ContinuousClock.now - start < .seconds(10))
     }
 
     @Test func missingCookieIsTransient() async throws {

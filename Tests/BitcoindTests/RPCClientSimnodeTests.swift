@@ -244,10 +244,14 @@ struct TempDir {
         let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
         defer { Task { await rpc.close() } }
         try await rpc.callIgnoringResult("simsetmining", [true, .double(0.1)])
-        try await Task.sleep(for: .milliseconds(1000))
+        var height = 0
+        for _ in 0..<100 where height < 3 {
+            try await Task.sleep(for: .milliseconds(50))
+            height = try await rpc.getBlockchainInfo().blocks
+        }
         try await rpc.callIgnoringResult("simsetmining", [false])
-        let height = try await rpc.getBlockchainInfo().blocks
-        #expect(height >= 2, "interval mining at 0.1 s made \(height) blocks in 1 s")
+        height = try await rpc.getBlockchainInfo().blocks
+        #expect(height >= 3, "interval mining at 0.1 s made \(height) blocks in 5 s")
         try await Task.sleep(for: .milliseconds(400))
         #expect(try await rpc.getBlockchainInfo().blocks == height)
     }
@@ -267,7 +271,7 @@ struct TempDir {
         #expect(try await rpc.getBlockchainInfo().blocks == 2)
         try await rpc.getBlockFromPeer(hash, peerID: try await rpc.getPeerInfo()[0].id)
         var best = try await rpc.getBestBlockHash()
-        for _ in 0..<30 where best != hash {
+        for _ in 0..<100 where best != hash {
             try await Task.sleep(for: .milliseconds(50))
             best = try await rpc.getBestBlockHash()
         }
@@ -321,7 +325,7 @@ struct TempDir {
         #expect(try await rpc.getBlockHeaderInfo(old).height == 2)
         try await rpc.getBlockFromPeer(old, peerID: 0)
         var bytes: [UInt8]?
-        for _ in 0..<40 where bytes == nil {
+        for _ in 0..<100 where bytes == nil {
             try await Task.sleep(for: .milliseconds(50))
             bytes = try? await rpc.getBlockBytes(old)
         }

@@ -177,7 +177,9 @@ final class SimnodeProcess: @unchecked Sendable {
         let start = ContinuousClock.now
         let again = try await rpc.getBestBlockHash()
         #expect(again == first)  // both fresh regtest chains: genesis
-        #expect(ContinuousClock.now - start < .seconds(5))
+        let recovery = ContinuousClock.now - start
+        print("cookie re-read: first call after the restart answered in \(recovery)")
+        #expect(recovery < .seconds(5))
     }
 
     @Test func persistedChainSurvivesSIGKILL() async throws {
