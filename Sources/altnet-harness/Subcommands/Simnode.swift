@@ -1,8 +1,79 @@
 import ArgumentParser
+import Foundation
+import Logging
+import Simnode
 
-struct Simnode: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "simnode", abstract: "Not yet built.")
+/// `altnet-harness simnode`: the regtest bitcoind double, for tests and the demo.
+struct SimnodeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "simnode",
+        abstract: "A regtest bitcoind double (honest about being one): RPC, cookie, ZMQ, mining on command.",
+        discussion: """
+            Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
+            getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
+            submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
+            generatetoaddress, invalidateblock, reconsiderblock, stop) with bitcoind's shapes and codes,
+            and these controls:
+              simgenerate N                      mine N blocks (paying OP_TRUE)
+              simsetmining ENABLED [INTERVAL]    interval mining on/off
+              simfork DEPTH N [MODE]             competing branch: full | headers-only | valid-headers
+              simactivate BLOCKHASH              hand over a withheld/deferred branch and activate
+              siminvalidate BLOCKHASH            as invalidateblock
+              simsetpeers [PEER...]              replace getpeerinfo's list (objects: addr, network,
+                                                 connection_type, transport_protocol_type, ...)
+              simdroppeers [CONNECTION_TYPE]     drop all peers or those of one type
+              simprune HEIGHT                    delete block data below HEIGHT
+              simsetwarmup ENABLED [MESSAGE]     answer -28 (warming up) to everything else
+            Prints {"rpcport":N,"p2pport":N|null,"zmq":"..."} on stdout once listening.
+            """)
+
+    @Option(help: "Data directory; the cookie is written to DIR/regtest/.cookie.")
+    var datadir: String
+
+    @Option(help: "RPC port on 127.0.0.1 (0: any free port, printed on stdout).")
+    var rpcport: Int = 18443
+
+    @Option(help: "v1 P2P port on 127.0.0.1 answering version, ping, getheaders, getdata (0: any free port).")
+    var p2pport: Int?
+
+    @Option(help: "ZMQ PUB endpoint for hashblock, rawblock, hashtx, rawtx and sequence, e.g. tcp://127.0.0.1:28332.")
+    var zmqpub: String?
+
+    @Option(help: "Mine a block every this many seconds (0: only on command).")
+    var mineInterval: Double = 0
+
+    @Flag(help: "Keep connected blocks in DIR/regtest/simnode-blocks.dat and reload them on start.")
+    var persist = false
+
+    @Option(help: "Use rpcuser/rpcpassword instead of a cookie (both needed).")
+    var rpcuser: String?
+
+    @Option(help: "Password for --rpcuser.")
+    var rpcpassword: String?
+
+    func validate() throws {
+        guard (0...65535).contains(rpcport) else { throw ValidationError("--rpcport must be 0 to 65535") }
+        if let p2pport, !(0...65535).contains(p2pport) { throw ValidationError("--p2pport must be 0 to 65535") }
+        guard (rpcuser == nil) == (rpcpassword == nil) else {
+            throw ValidationError("--rpcuser and --rpcpassword go together")
+        }
+    }
+
     func run() async throws {
-        throw ValidationError("altnet-harness simnode is not implemented yet")
+        var config = SimnodeServer.Configuration(datadir: datadir, rpcPort: rpcport, zmqPub: zmqpub)
+        config.miningInterval = mineInterval
+        config.p2pPort = p2pport
+        config.persist = persist
+        config.rpcUser = rpcuser
+        config.rpcPassword = rpcpassword
+        let logger = Logger(label: "simnode")
+        let server = try await SimnodeServer.start(config, logger: logger)
+        // One machine-readable line so a parent process can learn the ports.
+        let p2p = server.p2pPort.map(String.init) ?? "null"
+        let line = "{\"rpcport\":\(server.rpcPort),\"p2pport\":\(p2p),\"zmq\":\"\(server.zmqEndpoint ?? "")\"}\n"
+        FileHandle.standardOutput.write(Data(line.utf8))
+        let signals = SignalWatcher.start { Task { await server.shutdown() } }
+        await server.waitUntilStopped()
+        signals.cancel()
     }
 }
