@@ -59,7 +59,7 @@ let package = Package(
             name: "BIP324",
             dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", crypto, cryptoExtras],
             swiftSettings: strict),
-        .target(name: "BOLT8", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
+        .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], swiftSettings: strict),
         .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
 
@@ -104,7 +104,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "TestSupport"],
+        .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto],
                     swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
