@@ -25,6 +25,8 @@ public enum BOLT8Error: Error, Equatable, Sendable, CustomStringConvertible {
     case badMessageTag
     /// The input ended in the middle of a message.
     case truncatedMessage(received: Int, needed: Int)
+    /// The peer sent more than the handshake can hold before completing.
+    case tooMuchHandshakeInput(limit: Int)
     /// A message to send is longer than BOLT 8's 65,535-byte maximum.
     case messageTooLarge(Int)
 
@@ -52,6 +54,8 @@ public enum BOLT8Error: Error, Equatable, Sendable, CustomStringConvertible {
             return "BOLT 8: message body failed authentication"
         case .truncatedMessage(let received, let needed):
             return "BOLT 8: connection ended after \(received) of \(needed) bytes of a message"
+        case .tooMuchHandshakeInput(let limit):
+            return "BOLT 8: peer sent more than \(limit) bytes before the handshake completed"
         case .messageTooLarge(let n):
             return "BOLT 8: message of \(n) bytes exceeds the 65535-byte maximum"
         }

@@ -223,6 +223,13 @@ struct Bolt8DamageTests {
         try await flips(act2, into: { iAfterAct2 }, nodeKey: iKey, actNumber: 2)
         try await flips(act3, into: { rAfterAct2 }, nodeKey: rKey, actNumber: 3)
 
+        // A flood before the handshake completes is refused, not buffered.
+        var flooded = responder()
+        _ = try flooded.start()
+        #expect(throws: BOLT8Error.tooMuchHandshakeInput(limit: Handshake.maxPendingInput)) {
+            _ = try flooded.receive([UInt8](repeating: 0, count: Handshake.maxPendingInput + 1))
+        }
+
         // Short acts only fail when the input ends.
         var short = responder()
         _ = try short.start()

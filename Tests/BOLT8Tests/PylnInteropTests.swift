@@ -65,4 +65,26 @@ struct PylnInteropTests {
         #expect(stats.remoteStatic == theirKey.publicKey)
         check(stats, peer: try peer.finish())
     }
+
+    @Test("pyln-proto dialling the wrong node id is refused by our responder in act one")
+    func pylnWrongNodeID() async throws {
+        let ourKey = LocalNodeKey(privateKey: PrivateKey())
+        let (listener, port) = try LoopbackSocket.listen()
+        let peer = try PythonPeer(script: "bolt8_peer.py", arguments: [
+            "initiator", "--privkey", PrivateKey().rawRepresentation.hex,
+            "--node-id", PrivateKey().publicKey.serialized().hex, "--port", String(port), "--messages", "1",
+        ])
+        defer { peer.stop() }
+        let outcome: BOLT8Error? = try await onThread {
+            let socket = try listener.accept()
+            do {
+                _ = try InteropPeer.handshake(socket, Handshake(role: .responder, localStatic: ourKey.publicKey), nodeKey: ourKey)
+                return nil
+            } catch let error as BOLT8Error {
+                return error
+            }
+        }
+        #expect(outcome == .badTag(act: 1))
+        #expect(try peer.finish().status != 0, "pyln sees the connection refused")
+    }
 }

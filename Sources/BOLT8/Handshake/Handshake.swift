@@ -40,6 +40,10 @@ public struct Handshake: Sendable {
     static let actOneSize = 50
     static let actTwoSize = 50
     static let actThreeSize = 66
+    /// The most peer input held before the handshake completes: act three plus two maximal
+    /// transport packets that may follow it in the same read. A peer cannot legitimately send
+    /// more before it has heard from us, so more is refused rather than buffered.
+    public static let maxPendingInput = actThreeSize + 2 * (18 + 65_535 + 16)
 
     enum State: Sendable {
         case initiatorStart(SymmetricState)
@@ -108,6 +112,10 @@ public struct Handshake: Sendable {
     public mutating func receive<C: Collection>(_ bytes: C) throws(BOLT8Error) -> [HandshakeEvent]
     where C.Element == UInt8 {
         if case .failed(let error) = state { throw error }
+        guard pending.count + bytes.count <= Self.maxPendingInput else {
+            state = .failed(.tooMuchHandshakeInput(limit: Self.maxPendingInput))
+            throw .tooMuchHandshakeInput(limit: Self.maxPendingInput)
+        }
         pending.append(contentsOf: bytes)
         do {
             return try step()

@@ -34,12 +34,22 @@ struct TransportCipher: Sendable {
     }
 
     /// Decrypts ciphertext-and-tag with the current nonce; nil (nonce unchanged) if the tag fails.
+    ///
+    /// Builds the sealed box's `nonce || ciphertext || tag` form with one bulk copy: handing
+    /// swift-crypto an `ArraySlice` through `SealedBox(nonce:ciphertext:tag:)` copied it byte by
+    /// byte, which cost more than the decryption for large packets.
     mutating func open(_ ciphertextAndTag: ArraySlice<UInt8>) -> Data? {
         guard ciphertextAndTag.count >= 16 else { return nil }
-        let split = ciphertextAndTag.endIndex - 16
-        guard let box = try? ChaChaPoly.SealedBox(
-                nonce: NoiseNonce.make(nonce),
-                ciphertext: ciphertextAndTag[..<split], tag: ciphertextAndTag[split...]),
+        var combined = Data(count: 12 + ciphertextAndTag.count)
+        let n = nonce
+        combined.withUnsafeMutableBytes { raw in
+            raw.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
+            raw.storeBytes(of: n.littleEndian, toByteOffset: 4, as: UInt64.self)
+            ciphertextAndTag.withUnsafeBytes { source in
+                UnsafeMutableRawBufferPointer(rebasing: raw[12...]).copyMemory(from: source)
+            }
+        }
+        guard let box = try? ChaChaPoly.SealedBox(combined: combined),
               let plain = try? ChaChaPoly.open(box, using: key.key)
         else { return nil }
         advance()

@@ -64,7 +64,9 @@ public struct MessageDecoder: Sendable {
         readIndex = end
         bodyLength = nil
         compact()
-        return [UInt8](body)
+        return [UInt8](unsafeUninitializedCapacity: body.count) { buffer, count in
+            count = body.copyBytes(to: buffer)
+        }
     }
 
     /// Marks the end of the peer's input.
