@@ -13,6 +13,9 @@ struct TransportCipher: Sendable {
     private(set) var key: CipherKey
     private(set) var chainingKey: [UInt8]
     private(set) var nonce: UInt64 = 0
+    /// Reused `nonce || ciphertext || tag` buffer for ``open(_:)``: uniquely owned again once
+    /// each sealed box is gone, so it is written in place instead of reallocated per message.
+    private var scratch = Data()
 
     init(key: [UInt8], chainingKey: [UInt8]) {
         self.key = CipherKey(key)
@@ -40,16 +43,16 @@ struct TransportCipher: Sendable {
     /// byte, which cost more than the decryption for large packets.
     mutating func open(_ ciphertextAndTag: ArraySlice<UInt8>) -> Data? {
         guard ciphertextAndTag.count >= 16 else { return nil }
-        var combined = Data(count: 12 + ciphertextAndTag.count)
+        scratch.count = 12 + ciphertextAndTag.count
         let n = nonce
-        combined.withUnsafeMutableBytes { raw in
+        scratch.withUnsafeMutableBytes { raw in
             raw.storeBytes(of: 0, toByteOffset: 0, as: UInt32.self)
             raw.storeBytes(of: n.littleEndian, toByteOffset: 4, as: UInt64.self)
             ciphertextAndTag.withUnsafeBytes { source in
                 UnsafeMutableRawBufferPointer(rebasing: raw[12...]).copyMemory(from: source)
             }
         }
-        guard let box = try? ChaChaPoly.SealedBox(combined: combined),
+        guard let box = try? ChaChaPoly.SealedBox(combined: scratch),
               let plain = try? ChaChaPoly.open(box, using: key.key)
         else { return nil }
         advance()

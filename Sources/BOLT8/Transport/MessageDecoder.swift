@@ -36,7 +36,10 @@ public struct MessageDecoder: Sendable {
             inbox.removeAll(keepingCapacity: true)
             readIndex = 0
         }
-        inbox.append(contentsOf: bytes)
+        // Bulk copy when the bytes are contiguous (arrays, slices, Data); an unspecialised
+        // generic append would copy them one at a time.
+        let copied: Void? = bytes.withContiguousStorageIfAvailable { inbox.append(contentsOf: $0) }
+        if copied == nil { inbox.append(contentsOf: bytes) }
     }
 
     /// Decrypts the next whole message, if it has fully arrived.
