@@ -26,6 +26,7 @@ struct TransportCipher: Sendable {
     var keyBytes: [UInt8] { key.bytes }
 
     /// Encrypts with the current nonce (empty associated data), appending ciphertext and tag.
+    /// Sealing cannot fail with a 32-byte key and a 12-byte nonce, so there is no error path.
     mutating func seal<D: DataProtocol>(_ plaintext: D, appendingTo out: inout [UInt8]) {
         if let box = try? ChaChaPoly.seal(plaintext, using: key.key, nonce: NoiseNonce.make(nonce)) {
             // The box's combined storage is nonce || ciphertext || tag: append all but the nonce.
