@@ -67,8 +67,15 @@ struct Bolt8DamageTests {
         var i = Handshake(role: .initiator(remoteStatic: key.publicKey), localStatic: PrivateKey().publicKey)
         let act1 = try i.start()
         guard case .send(let bytes)? = act1.first else { Issue.record("no act one"); return }
-        await #expect(throws: BOLT8Error.self) { _ = try await r.drive(try r.receive(bytes), nodeKey: key) }
-        #expect(throws: BOLT8Error.self) { _ = try r.resume(staticECDH: [UInt8](repeating: 0, count: 32)) }
+        var failure: BOLT8Error?
+        do { _ = try await r.drive(try r.receive(bytes), nodeKey: key) } catch { failure = error }
+        guard let failure, case .nodeKeyFailed(let why) = failure else {
+            Issue.record("expected nodeKeyFailed, got \(String(describing: failure))")
+            return
+        }
+        #expect(why.contains("Down"))
+        // The handshake stays failed with the same error.
+        #expect(throws: failure) { _ = try r.resume(staticECDH: [UInt8](repeating: 0, count: 32)) }
     }
 
     @Test("byte-at-a-time decoding yields exactly what whole-buffer decoding yields")
