@@ -1,1 +1,0 @@
-// BOLT8: scaffold; the module is being built (see the issues).

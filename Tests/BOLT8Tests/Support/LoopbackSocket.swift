@@ -1,0 +1,129 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A minimal blocking TCP socket on 127.0.0.1 for interop tests (the BOLT8 module stays pure;
+/// this is the thin I/O edge). Every wait is bounded by `timeoutMilliseconds`.
+/// `@unchecked Sendable`: the descriptor is immutable and each test uses a socket from one thread
+/// at a time (handed to its worker thread, never shared concurrently).
+final class LoopbackSocket: @unchecked Sendable {
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+        init(_ what: String) { description = "\(what): errno \(errno) (\(String(cString: strerror(errno))))" }
+        init(message: String) { description = message }
+    }
+
+    let fd: Int32
+    let timeoutMilliseconds: Int32 = 60_000
+
+    private init(fd: Int32) { self.fd = fd }
+    deinit { close(fd) }
+
+    private static func address(port: UInt16) -> sockaddr_in {
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        addr.sin_addr.s_addr = UInt32(0x7f00_0001).bigEndian
+        return addr
+    }
+
+    private static func makeSocket() throws -> Int32 {
+        #if canImport(Glibc)
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure("socket") }
+        var one: Int32 = 1
+        _ = setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+        return fd
+    }
+
+    /// Listens on 127.0.0.1 on a port the OS picks.
+    /// - Returns: the listening socket and its port.
+    static func listen() throws -> (LoopbackSocket, UInt16) {
+        let s = LoopbackSocket(fd: try makeSocket())
+        var addr = address(port: 0)
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(s.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
+        }
+        guard bound == 0 else { throw Failure("bind") }
+        #if canImport(Glibc)
+        guard Glibc.listen(s.fd, 4) == 0 else { throw Failure("listen") }
+        #else
+        guard Darwin.listen(s.fd, 4) == 0 else { throw Failure("listen") }
+        #endif
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let named = withUnsafeMutablePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(s.fd, $0, &len) }
+        }
+        guard named == 0 else { throw Failure("getsockname") }
+        return (s, UInt16(bigEndian: addr.sin_port))
+    }
+
+    /// Accepts one connection within the timeout.
+    func accept() throws -> LoopbackSocket {
+        try wait(for: Int16(POLLIN))
+        #if canImport(Glibc)
+        let client = Glibc.accept(fd, nil, nil)
+        #else
+        let client = Darwin.accept(fd, nil, nil)
+        #endif
+        guard client >= 0 else { throw Failure("accept") }
+        return LoopbackSocket(fd: client)
+    }
+
+    /// Connects to 127.0.0.1:`port`.
+    static func connect(port: UInt16) throws -> LoopbackSocket {
+        let s = LoopbackSocket(fd: try makeSocket())
+        var addr = address(port: port)
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                #if canImport(Glibc)
+                Glibc.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                #else
+                Darwin.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                #endif
+            }
+        }
+        guard ok == 0 else { throw Failure("connect to 127.0.0.1:\(port)") }
+        return s
+    }
+
+    /// Writes every byte.
+    func send(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let n = bytes[offset...].withUnsafeBytes { raw in
+                #if canImport(Glibc)
+                Glibc.send(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL))
+                #else
+                Darwin.send(fd, raw.baseAddress, raw.count, 0)
+                #endif
+            }
+            guard n > 0 else { throw Failure("send") }
+            offset += n
+        }
+    }
+
+    /// Reads what is available (at most `max` bytes); an empty result means the peer closed.
+    func receive(max: Int = 65_536) throws -> [UInt8] {
+        try wait(for: Int16(POLLIN))
+        var buffer = [UInt8](repeating: 0, count: max)
+        let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }
+        guard n >= 0 else { throw Failure("recv") }
+        return Array(buffer[0..<n])
+    }
+
+    private func wait(for events: Int16) throws {
+        var p = pollfd(fd: fd, events: events, revents: 0)
+        let r = poll(&p, 1, timeoutMilliseconds)
+        guard r > 0 else {
+            throw r == 0 ? Failure(message: "timed out after \(timeoutMilliseconds) ms") : Failure("poll")
+        }
+    }
+}
