@@ -43,7 +43,7 @@ struct PylnInteropTests {
             return try InteropPeer.serve(socket, transport: transport)
         }
         #expect(stats.remoteStatic == theirKey.publicKey, "act three authenticates pyln's node id")
-        check(stats, peer: try peer.finish())
+        check(stats, peer: try await onThread { try peer.finish() })
     }
 
     @Test("our initiator -> pyln-proto responder: init, ping/pong, 1,100 messages each way")
@@ -54,7 +54,7 @@ struct PylnInteropTests {
             "responder", "--privkey", theirKey.rawRepresentation.hex, "--messages", String(Self.messages),
         ])
         defer { peer.stop() }
-        let line = try peer.readLine()
+        let line = try await onThread { try peer.readLine() }
         let port = try #require(line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5)) : nil, "peer said: \(line)")
         let stats = try await onThread {
             let socket = try LoopbackSocket.connect(port: port)
@@ -63,7 +63,7 @@ struct PylnInteropTests {
             return try InteropPeer.serve(socket, transport: transport)
         }
         #expect(stats.remoteStatic == theirKey.publicKey)
-        check(stats, peer: try peer.finish())
+        check(stats, peer: try await onThread { try peer.finish() })
     }
 
     @Test("pyln-proto dialling the wrong node id is refused by our responder in act one")
@@ -85,6 +85,7 @@ struct PylnInteropTests {
             }
         }
         #expect(outcome == .badTag(act: 1))
-        #expect(try peer.finish().status != 0, "pyln sees the connection refused")
+        let finished = try await onThread { try peer.finish() }
+        #expect(finished.status != 0, "pyln sees the connection refused")
     }
 }

@@ -12,24 +12,32 @@ import TestSupport
         let description: String
     }
 
-    static func runPeer(_ mode: String, stdin input: String = "") throws -> [[String: Any]] {
+    static func runPeer(_ mode: String, stdin input: String = "") async throws -> [[String: Any]] {
         let script = SharedData.packageRoot.appendingPathComponent("integration/p2p_codec_peer.py")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path, mode]
-        let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
-        process.standardInput = inPipe
-        process.standardOutput = outPipe
-        process.standardError = errPipe
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        inPipe.fileHandleForWriting.write(Data(input.utf8))
-        try inPipe.fileHandleForWriting.close()
-        let out = outPipe.fileHandleForReading.readDataToEndOfFile()
-        let err = errPipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw PythonFailed(description: "p2p_codec_peer.py \(mode) exited \(process.terminationStatus): "
+        // The child's pipes block: wait for them off the cooperative pool.
+        let (status, out, err) = try await offPool { () throws -> (Int32, Data, Data) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["python3", script.path, mode]
+            let inPipe = Pipe(), outPipe = Pipe(), errPipe = Pipe()
+            process.standardInput = inPipe
+            process.standardOutput = outPipe
+            process.standardError = errPipe
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            inPipe.fileHandleForWriting.write(Data(input.utf8))
+            try inPipe.fileHandleForWriting.close()
+            let errReader = DispatchQueue(label: "stderr")
+            nonisolated(unsafe) var err = Data()
+            let group = DispatchGroup()
+            errReader.async(group: group) { err = errPipe.fileHandleForReading.readDataToEndOfFile() }
+            let out = outPipe.fileHandleForReading.readDataToEndOfFile()
+            group.wait()
+            process.waitUntilExit()
+            return (process.terminationStatus, out, err)
+        }
+        guard status == 0 else {
+            throw PythonFailed(description: "p2p_codec_peer.py \(mode) exited \(status): "
                 + String(decoding: err, as: UTF8.self)
                 + " (needs python3 with verystable: pip install verystable)")
         }
@@ -45,8 +53,8 @@ import TestSupport
         list.map { [String($0.type.rawValue), $0.hash.displayHex] }
     }
 
-    @Test func framesBuiltByCoresFrameworkDecode() throws {
-        let lines = try Self.runPeer("emit")
+    @Test func framesBuiltByCoresFrameworkDecode() async throws {
+        let lines = try await Self.runPeer("emit")
         #expect(lines.count == 15)
         for line in lines {
             let name = try #require(line["name"] as? String)
@@ -106,7 +114,7 @@ import TestSupport
         }
     }
 
-    @Test func framesEncodedHereParseInCoresFramework() throws {
+    @Test func framesEncodedHereParseInCoresFramework() async throws {
         // Core's framework models v1 addresses as IPv4 only (it rewrites `::` as ::ffff:0.0.0.0),
         // so the version samples use IPv4 senders here.
         let messages = try CodecSamples.messages().compactMap { m -> P2PMessage? in
@@ -119,7 +127,7 @@ import TestSupport
             }
         }
         let stream = messages.flatMap { $0.v1Encoded(magic: .regtest) }
-        let lines = try Self.runPeer("parse", stdin: stream.hex)
+        let lines = try await Self.runPeer("parse", stdin: stream.hex)
         try #require(lines.count == messages.count)
         for (message, line) in zip(messages, lines) {
             #expect(line["command"] as? String == message.command.name)
