@@ -19,7 +19,8 @@ extension Altstack {
 
     /// Sends a request to the best `n` eligible ready drivers at once; the first valid answer
     /// wins and the others are cancelled. When all `n` fail (error, timeout, or an answer
-    /// `accept` rejects), the next `n` are tried, in order, until none is left or the deadline passes.
+    /// `accept` rejects; each driver gets its configured request timeout, bounded by what is
+    /// left of `timeout`), the next `n` are tried, in order, until none is left or the deadline passes.
     /// - Parameters:
     ///   - method: the driver method (e.g. ``Methods/sendMessage``).
     ///   - params: its params.
@@ -56,7 +57,8 @@ extension Altstack {
                 for supervisor in round {
                     group.addTask {
                         do throws(DriverProtocolError) {
-                            let value = try await supervisor.call(method, params, timeout: remaining).result(as: R.self)
+                            let perDriver = min(remaining, supervisor.config.timeouts.request)
+                            let value = try await supervisor.call(method, params, timeout: perDriver).result(as: R.self)
                             try accept(value)
                             return (supervisor.config.name, .success(value))
                         } catch {
