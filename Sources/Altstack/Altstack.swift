@@ -19,7 +19,7 @@ public final class Altstack: Service, Sendable {
     ///   - drivers: the drivers to run; names must be unique.
     ///   - logger: the core's logger.
     ///   - coreHandler: answers driver-to-core requests (e.g. `signer.ecdh`).
-    public init(drivers: [DriverConfig], logger: Logger, coreHandler: @escaping CoreRequestHandler = noCoreRequests) {
+    public init(drivers: [DriverConfig], logger: Logger = Logger(label: "altnet.altstack"), coreHandler: @escaping CoreRequestHandler = noCoreRequests) {
         let (events, sink) = AsyncStream<DriverEvent>.makeStream()
         self.events = events
         self.eventSink = sink

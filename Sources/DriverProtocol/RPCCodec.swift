@@ -9,15 +9,65 @@ public enum RPCCodec {
     ///   (JSON, but not a JSON-RPC 2.0 request, notification or answer); `id` is attached
     ///   as error data when it could be read, so the receiver can answer it.
     public static func parse(_ line: [UInt8]) throws(DriverProtocolError) -> RPCFrame {
-        let head: Head
+        var scanner = RPCHeadScanner(line)
+        let members: RPCHeadScanner.Members
         do {
-            head = try JSONDecoder().decode(Head.self, from: Data(line))
-        } catch let error as HeadError {
-            throw DriverProtocolError(.invalidRequest, error.reason, data: error.id.map(Self.idValue))
+            members = try scanner.members()
         } catch {
-            throw DriverProtocolError(.parse, "line is not a JSON object: \(RPCFrame.describe(error))")
+            throw DriverProtocolError(.parse, "line is not a JSON object: \(error.reason)")
         }
-        return RPCFrame(kind: head.kind, bytes: line)
+        func invalid(_ reason: String, _ id: RPCID?) -> DriverProtocolError {
+            DriverProtocolError(.invalidRequest, reason, data: id.map(idValue))
+        }
+        var id: RPCID?
+        var idIsNull = false
+        if let range = members.id {
+            let slice = line[range]
+            if slice.elementsEqual("null".utf8) {
+                idIsNull = true
+            } else if slice.first == 0x22, let text = string(slice) {
+                id = .string(text)
+            } else if let number = Int64(String(decoding: slice, as: UTF8.self)) {
+                id = .number(number)
+            } else {
+                throw invalid("\"id\" must be a number or a string", nil)
+            }
+        }
+        guard let version = members.jsonrpc, line[version].elementsEqual(#""2.0""#.utf8) else {
+            throw invalid("\"jsonrpc\" must be \"2.0\"", id)
+        }
+        if let range = members.method {
+            guard let method = string(line[range]), !method.isEmpty else {
+                throw invalid("\"method\" must be a non-empty string", id)
+            }
+            if let params = members.params, line[params].first != 0x7B {
+                throw invalid("\"params\" must be an object", id)
+            }
+            if let id {
+                return RPCFrame(kind: .request(id: id, method: method), bytes: line, member: members.params)
+            }
+            guard !idIsNull else { throw invalid("a request id must not be null", nil) }
+            return RPCFrame(kind: .notification(method: method), bytes: line, member: members.params)
+        }
+        guard (members.result != nil) != (members.error != nil) else {
+            throw invalid("a message needs \"method\", or exactly one of \"result\" and \"error\"", id)
+        }
+        if let range = members.error {
+            guard let wire = try? JSONDecoder().decode(RPCErrorObject.self, from: Data(line[range])) else {
+                throw invalid("\"error\" must be an object with integer \"code\" and string \"message\"", id)
+            }
+            return RPCFrame(kind: .error(id: id, DriverProtocolError(wire: wire)), bytes: line, member: nil)
+        }
+        guard let id else { throw invalid("a result needs an id", nil) }
+        return RPCFrame(kind: .result(id: id), bytes: line, member: members.result)
+    }
+
+    /// A JSON string token's value (quotes included in `token`), or nil when it is not a string.
+    private static func string(_ token: ArraySlice<UInt8>) -> String? {
+        guard token.count >= 2, token.first == 0x22, token.last == 0x22 else { return nil }
+        let inner = token.dropFirst().dropLast()
+        if !inner.contains(0x5C) { return String(decoding: inner, as: UTF8.self) }
+        return try? JSONDecoder().decode(String.self, from: Data(token))
     }
 
     /// Encodes a request line (newline included).
@@ -120,66 +170,3 @@ private struct ErrorOut: Encodable {
     enum CodingKeys: String, CodingKey { case jsonrpc, id, error }
 }
 
-/// A JSON object that is not a valid JSON-RPC message; carries the id when one was readable.
-private struct HeadError: Error {
-    let reason: String
-    let id: RPCID?
-}
-
-/// The envelope fields of any message; params and result are skipped here and decoded later.
-private struct Head: Decodable {
-    let kind: RPCFrame.Kind
-
-    enum CodingKeys: String, CodingKey { case jsonrpc, id, method, result, error, params }
-
-    init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        let id: RPCID?
-        if container.contains(.id), !(try container.decodeNil(forKey: .id)) {
-            guard let value = try? container.decode(RPCID.self, forKey: .id) else {
-                throw HeadError(reason: "\"id\" must be a number or a string", id: nil)
-            }
-            id = value
-        } else {
-            id = nil
-        }
-        guard (try? container.decode(String.self, forKey: .jsonrpc)) == "2.0" else {
-            throw HeadError(reason: "\"jsonrpc\" must be \"2.0\"", id: id)
-        }
-        if container.contains(.method) {
-            guard let method = try? container.decode(String.self, forKey: .method), !method.isEmpty else {
-                throw HeadError(reason: "\"method\" must be a non-empty string", id: id)
-            }
-            if container.contains(.params), (try? container.decode([String: JSONSkip].self, forKey: .params)) == nil {
-                throw HeadError(reason: "\"params\" must be an object", id: id)
-            }
-            if let id {
-                kind = .request(id: id, method: method)
-            } else if container.contains(.id) {
-                throw HeadError(reason: "a request id must not be null", id: nil)
-            } else {
-                kind = .notification(method: method)
-            }
-            return
-        }
-        let hasResult = container.contains(.result)
-        let hasError = container.contains(.error)
-        guard hasResult != hasError else {
-            throw HeadError(reason: "a message needs \"method\", or exactly one of \"result\" and \"error\"", id: id)
-        }
-        if hasError {
-            guard let wire = try? container.decode(RPCErrorObject.self, forKey: .error) else {
-                throw HeadError(reason: "\"error\" must be an object with integer \"code\" and string \"message\"", id: id)
-            }
-            kind = .error(id: id, DriverProtocolError(wire: wire))
-        } else {
-            guard let id else { throw HeadError(reason: "a result needs an id", id: nil) }
-            kind = .result(id: id)
-        }
-    }
-}
-
-/// Decodes any JSON value without keeping it (used to check `params` is an object).
-private struct JSONSkip: Decodable {
-    init(from decoder: any Decoder) throws {}
-}

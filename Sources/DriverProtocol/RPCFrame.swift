@@ -18,6 +18,14 @@ public struct RPCFrame: Sendable {
     public let kind: Kind
     /// The line as received, newline excluded.
     public let bytes: [UInt8]
+    /// Where `params` (requests, notifications) or `result` (answers) lies in `bytes`.
+    let member: Range<Int>?
+
+    init(kind: Kind, bytes: [UInt8], member: Range<Int>?) {
+        self.kind = kind
+        self.bytes = bytes
+        self.member = member
+    }
 
     /// The method name for requests and notifications.
     public var method: String? {
@@ -33,9 +41,8 @@ public struct RPCFrame: Sendable {
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams` naming the method and the problem.
     public func params<P: Decodable>(as type: P.Type) throws(DriverProtocolError) -> P {
         do {
-            let envelope = try JSONDecoder().decode(ParamsEnvelope<P>.self, from: Data(bytes))
-            if let params = envelope.params { return params }
-            return try JSONDecoder().decode(P.self, from: Data("{}".utf8))
+            guard let member else { return try JSONDecoder().decode(P.self, from: Data("{}".utf8)) }
+            return try JSONDecoder().decode(P.self, from: Data(bytes[member]))
         } catch {
             throw DriverProtocolError(.invalidParams, "invalid params for \(method ?? "?"): \(Self.describe(error))")
         }
@@ -47,7 +54,10 @@ public struct RPCFrame: Sendable {
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams` when the result has the wrong shape.
     public func result<R: Decodable>(as type: R.Type) throws(DriverProtocolError) -> R {
         do {
-            return try JSONDecoder().decode(ResultEnvelope<R>.self, from: Data(bytes)).result
+            guard case .result = kind, let member else {
+                throw DriverProtocolError(.invalidParams, "not a result")
+            }
+            return try JSONDecoder().decode(R.self, from: Data(bytes[member]))
         } catch {
             throw DriverProtocolError(.invalidParams, "invalid result: \(Self.describe(error))")
         }
@@ -71,10 +81,3 @@ public struct RPCFrame: Sendable {
     }
 }
 
-private struct ParamsEnvelope<P: Decodable>: Decodable {
-    let params: P?
-}
-
-private struct ResultEnvelope<R: Decodable>: Decodable {
-    let result: R
-}
