@@ -48,7 +48,7 @@ public let noCoreRequests: CoreRequestHandler = { request in
 }
 
 /// A supervised driver as the registry shows it.
-public struct DriverSnapshot: Sendable, Hashable {
+public struct DriverSnapshot: Sendable, Hashable, Codable {
     public var name: String
     public var state: DriverState
     /// Why it is parked, or what last went wrong.

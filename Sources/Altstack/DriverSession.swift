@@ -12,6 +12,8 @@ enum SessionEnd: Sendable, Hashable {
     case hung(String)
     /// The handshake failed.
     case handshakeFailed(String)
+    /// The driver speaks no protocol version the core speaks: restarting cannot help.
+    case incompatible(String)
     /// The core asked it to stop.
     case stopRequested
     /// The grace period after `shutdown` ran out.
@@ -23,6 +25,7 @@ enum SessionEnd: Sendable, Hashable {
         case .breach(let why): "protocol breach: \(why)"
         case .hung(let why): "hung: \(why)"
         case .handshakeFailed(let why): "handshake failed: \(why)"
+        case .incompatible(let why): "incompatible: \(why)"
         case .stopRequested: "stopped"
         case .graceExpired: "did not exit after shutdown"
         }

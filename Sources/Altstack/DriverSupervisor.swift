@@ -99,9 +99,15 @@ public final class DriverSupervisor: Service, Sendable {
             if stop.isFired || Task.isCancelled { break }
             let stable = readyAt.value.map { ContinuousClock.now - $0 >= config.restart.stableUptime } ?? false
             earlyFailures = stable ? 1 : earlyFailures + 1
-            switch config.restart.decide(earlyFailures: earlyFailures, random: random()) {
+            var decision = config.restart.decide(earlyFailures: earlyFailures, random: random())
+            if case .incompatible = end { decision = .park }
+            switch decision {
             case .park:
-                let reason = "parked after \(earlyFailures) failures in a row; last: \(end.reason)"
+                let reason = if case .incompatible = end {
+                    "parked: \(end.reason)"
+                } else {
+                    "parked after \(earlyFailures) failures in a row; last: \(end.reason)"
+                }
                 logger.error("\(reason)")
                 setState(.parked, reason: reason)
                 _ = await stop.wait(upTo: .seconds(86_400 * 365))
@@ -159,6 +165,7 @@ public final class DriverSupervisor: Service, Sendable {
             }
         } catch {
             logger.error("handshake failed: \(error)")
+            if error.kind == .versionMismatch { return .incompatible(error.message) }
             return .handshakeFailed(error.description)
         }
         readyAt.value = .now

@@ -66,7 +66,8 @@ public enum LineReader {
                 }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 { break }
-                for event in framer.append(chunk[0..<n]) { continuation.yield(event) }
+                let events = chunk.withUnsafeBytes { framer.append(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+                for event in events { continuation.yield(event) }
             }
             if let last = framer.finish() { continuation.yield(last) }
             continuation.finish()

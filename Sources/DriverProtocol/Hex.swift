@@ -7,15 +7,18 @@ public enum Hex {
     ///   - field: the field name for the error message.
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
     public static func validate(_ string: String, field: String) throws(DriverProtocolError) {
-        var count = 0
-        for byte in string.utf8 {
-            guard nibble(byte) != nil else {
-                throw DriverProtocolError(.invalidParams, "\(field) is not hex (character at \(count))")
-            }
-            count += 1
+        var copy = string
+        let table = Self.table  // one lazy-global check, not one per character
+        let firstBad: Int? = copy.withUTF8 { utf8 in
+            for index in 0..<utf8.count where table[Int(utf8[index])] == 0xFF { return index }
+            return nil
         }
-        guard count % 2 == 0 else { throw DriverProtocolError(.invalidParams, "\(field) has an odd number of hex digits") }
+        if let firstBad { throw DriverProtocolError(.invalidParams, "\(field) is not hex (character at \(firstBad))") }
+        guard string.utf8.count % 2 == 0 else { throw DriverProtocolError(.invalidParams, "\(field) has an odd number of hex digits") }
     }
+
+    /// Nibble values by ASCII code; 0xFF for characters that are not hex digits.
+    private static let table: [UInt8] = (0..<256).map { code in nibble(UInt8(code)) ?? 0xFF }
 
     /// Decodes hex to bytes.
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.

@@ -34,18 +34,25 @@ public struct LineFramer: Sendable {
     /// Feeds bytes.
     /// - Parameter bytes: the next bytes of the stream, any chunking.
     /// - Returns: the events completed by these bytes, in order.
-    public mutating func append<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [Event] {
+    public mutating func append(_ bytes: [UInt8]) -> [Event] {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// Feeds bytes (the concrete entry point: scanning is a plain loop over raw memory, with no
+    /// generic dispatch per byte across module boundaries).
+    /// - Parameter bytes: the next bytes of the stream, any chunking.
+    /// - Returns: the events completed by these bytes, in order.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) -> [Event] {
         var events: [Event] = []
-        var rest = bytes[...]
-        while !rest.isEmpty {
-            if let newline = rest.firstIndex(of: 0x0A) {
-                take(rest[..<newline])
-                finishLine(into: &events)
-                rest = rest[rest.index(after: newline)...]
-            } else {
-                take(rest)
-                break
-            }
+        var start = 0
+        let count = bytes.count
+        while start < count {
+            var newline = start
+            while newline < count && bytes[newline] != 0x0A { newline += 1 }
+            take(UnsafeRawBufferPointer(rebasing: bytes[start..<newline]))
+            if newline == count { break }
+            finishLine(into: &events)
+            start = newline + 1
         }
         return events
     }
@@ -58,7 +65,7 @@ public struct LineFramer: Sendable {
         return events.first
     }
 
-    private mutating func take<Part: Collection<UInt8>>(_ part: Part) {
+    private mutating func take(_ part: UnsafeRawBufferPointer) {
         if discarding {
             discardedCount += part.count
             return

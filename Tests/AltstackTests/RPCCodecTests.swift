@@ -98,4 +98,36 @@ import Testing
         #expect(throws: Never.self) { try P2PMessage(command: "getheaders", payload: "00AbfF").validate() }
         #expect(Hex.encode((try? Hex.decode("00abFF")) ?? []) == "00abff")
     }
+
+    @Test func envelopeScannerHandlesNestingEscapesAndWhitespace() throws {
+        let line = #" { "params" : {"message":{"command":"tx","payload":"00"},"note":"a } \" ] {","list":[1,-2.5e3,true,null,{"k":[]}]}, "method":"broadcasttx" , "id" : "a\"b", "jsonrpc":"2.0" } "#
+        let frame = try parse(line)
+        #expect(frame.kind == .request(id: .string("a\"b"), method: "broadcasttx"))
+        struct Params: Decodable { let note: String; let list: [JSONValue] }
+        let params = try frame.params(as: Params.self)
+        #expect(params.note == "a } \" ] {")
+        #expect(params.list.count == 5)
+    }
+
+    @Test(arguments: [
+        #"{"jsonrpc":"2.0","id":1,"method":"ping"} trailing"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"ping""#,
+        #"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":tru}}"#,
+        #"{"jsonrpc":"2.0","id":1,"method":"ping","params":{"a":"unterminated}}"#,
+        #"{"jsonrpc":"2.0" "id":1}"#,
+        String(repeating: #"{"a":"#, count: 100) + "1" + String(repeating: "}", count: 100),
+    ])
+    func envelopeScannerRefusesMalformedLines(line: String) {
+        do {
+            _ = try parse(line)
+            Issue.record("accepted \(line.prefix(60))")
+        } catch {
+            #expect(error.kind == .parse || error.kind == .invalidRequest)
+        }
+    }
+
+    @Test func resultOfAnErrorFrameIsRefused() throws {
+        let frame = try parse(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32003,"message":"late"}}"#)
+        #expect(throws: DriverProtocolError.self) { try frame.result(as: EmptyObject.self) }
+    }
 }

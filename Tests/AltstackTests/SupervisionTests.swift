@@ -143,6 +143,32 @@ import Glibc
         }
     }
 
+    @Test func driverWithoutACommonProtocolVersionIsParkedAtOnce() async throws {
+        let config = try Fixtures.testDriverConfig("future", ["--kinds", "headers", "--protocol-versions", "2,3"])
+        try await Fixtures.withAltstack([config]) { altstack in
+            let supervisor = try #require(altstack.supervisor(named: "future"))
+            #expect(await eventually { supervisor.snapshot.state == .parked })
+            #expect(supervisor.snapshot.starts == 1)
+            let reason = supervisor.snapshot.lastError ?? ""
+            #expect(reason.contains("incompatible") && reason.contains("[2, 3]"), "\(reason)")
+        }
+    }
+
+    @Test func driverWritingNoiseOnStdoutIsTreatedAsBreachingAndParked() async throws {
+        let config = DriverConfig(
+            name: "noisy", executable: try Fixtures.python(),
+            arguments: [Fixtures.packageFile("integration/driver_broken.py"), "--fault", "noise"],
+            dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-test-noisy").path,
+            restart: RestartPolicy(baseDelay: .milliseconds(20), stableUptime: .seconds(5), parkAfter: 3))
+        try await Fixtures.withAltstack([config]) { altstack in
+            let supervisor = try #require(altstack.supervisor(named: "noisy"))
+            #expect(await eventually(timeout: .seconds(20)) { supervisor.snapshot.state == .parked })
+            #expect(supervisor.snapshot.starts == 3)
+            let reason = supervisor.snapshot.lastError ?? ""
+            #expect(reason.contains("protocol breach") && reason.contains("starting up"), "\(reason)")
+        }
+    }
+
     @Test func gracefulStopSendsShutdownAndTheDriverExits() async throws {
         let altstack = Altstack(drivers: [try Fixtures.testDriverConfig("polite", ["--kinds", "headers"])], logger: Fixtures.logger)
         let runner = Task { try await altstack.run() }

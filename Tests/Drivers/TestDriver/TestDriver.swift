@@ -13,7 +13,7 @@ import Glibc
 /// `--crash-on-init` (exit 3 in init), `--hang-after-ms N` (SIGSTOP itself N ms after init),
 /// `--fail-sendmessage` (answer every sendmessage with an error), `--slow-ms N` (delay
 /// sendmessage), `--echo` (reply to sendmessage with the message itself), `--breach` (deliver a
-/// `block` after init, whatever the declared kinds).
+/// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks).
 struct TestDriver: Driver {
     var name = "test"
     var kinds: Set<MessageKind> = [.headers]
@@ -24,6 +24,7 @@ struct TestDriver: Driver {
     var slowMs = 0
     var echo = false
     var breach = false
+    var protocolVersions = ProtocolVersion.supported
 
     init(arguments: [String]) {
         var rest = arguments[...]
@@ -38,6 +39,8 @@ struct TestDriver: Driver {
             case "--slow-ms": slowMs = Int(rest.popFirst() ?? "") ?? 0
             case "--echo": echo = true
             case "--breach": breach = true
+            case "--protocol-versions":
+                protocolVersions = (rest.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
             }
         }
@@ -46,7 +49,8 @@ struct TestDriver: Driver {
     var description: DriverDescription {
         DriverDescription(
             name: name, version: "0.1.0",
-            capabilities: TransportCapabilities(send: true, receive: true, messageKinds: kinds, latency: latency))
+            capabilities: TransportCapabilities(send: true, receive: true, messageKinds: kinds, latency: latency),
+            protocolVersions: protocolVersions)
     }
 
     func start(_ params: InitParams, context: DriverContext) async throws {
