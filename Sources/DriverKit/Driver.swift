@@ -8,8 +8,8 @@ import DriverProtocol
 /// @main struct MyDriver: Driver { ... static func main() async { await DriverRunner.main(MyDriver()) } }
 /// ```
 public protocol Driver: Sendable {
-    /// The driver's description; the protocol version is filled in by the runner after negotiation.
-    var description: DriverDescription { get }
+    /// What the driver declares in its manifest; the protocol version is filled in by the runner after negotiation.
+    var info: DriverDescription { get }
 
     /// `init`: configure and start connecting.
     /// - Throws: any error; it is sent to the core, which then stops the driver.
@@ -55,7 +55,7 @@ public struct DriverDescription: Sendable {
 
 extension Driver {
     public func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
-        throw DriverProtocolError(.methodNotFound, "\(description.name) does not send messages")
+        throw DriverProtocolError(.methodNotFound, "\(info.name) does not send messages")
     }
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {
@@ -63,7 +63,7 @@ extension Driver {
     }
 
     public func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
-        throw DriverProtocolError(.methodNotFound, "\(description.name) does not carry transactions")
+        throw DriverProtocolError(.methodNotFound, "\(info.name) does not carry transactions")
     }
 
     public func stop(context: DriverContext) async {}

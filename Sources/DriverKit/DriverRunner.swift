@@ -20,7 +20,7 @@ public final class DriverRunner: Sendable {
     public init(_ driver: any Driver, writer: LineWriter = LineWriter(fd: 1), logger: Logger? = nil) {
         self.driver = driver
         self.writer = writer
-        let logger = logger ?? Logger(label: "driver.\(driver.description.name)")
+        let logger = logger ?? Logger(label: "driver.\(driver.info.name)")
         self.context = DriverContext(writer: writer, pending: RPCPendingTable(), logger: logger)
     }
 
@@ -87,18 +87,18 @@ public final class DriverRunner: Sendable {
     }
 
     private func answer(_ frame: RPCFrame, id: RPCID, method: String) async throws -> [UInt8] {
-        let description = driver.description
+        let info = driver.info
         switch method {
         case Methods.getManifest:
             let offered = try frame.params(as: GetManifestParams.self).protocolVersions
-            guard let version = ProtocolVersion.negotiate(offered: offered, supported: description.protocolVersions) else {
+            guard let version = ProtocolVersion.negotiate(offered: offered, supported: info.protocolVersions) else {
                 throw DriverProtocolError(
                     .versionMismatch,
-                    "no common protocol version: core offers \(offered), \(description.name) speaks \(description.protocolVersions)")
+                    "no common protocol version: core offers \(offered), \(info.name) speaks \(info.protocolVersions)")
             }
             let manifest = Manifest(
-                name: description.name, version: description.version, protocolVersion: version,
-                capabilities: description.capabilities, options: description.options)
+                name: info.name, version: info.version, protocolVersion: version,
+                capabilities: info.capabilities, options: info.options)
             return try RPCCodec.result(id: id, manifest)
         case Methods.initialize:
             let params = try frame.params(as: InitParams.self)
@@ -116,8 +116,8 @@ public final class DriverRunner: Sendable {
         case Methods.sendMessage:
             let params = try frame.params(as: SendMessageParams.self)
             try params.message.validate()
-            guard description.capabilities.permits(command: params.message.command) else {
-                throw DriverProtocolError(.capabilityBreach, "\(description.name) does not carry \(params.message.command)")
+            guard info.capabilities.permits(command: params.message.command) else {
+                throw DriverProtocolError(.capabilityBreach, "\(info.name) does not carry \(params.message.command)")
             }
             return try RPCCodec.result(id: id, try await driver.sendMessage(params, context: context))
         case Methods.listPeers:

@@ -10,7 +10,7 @@ import Glibc
 /// DriverKit's runner in-process: lines in through a stream, lines out through a real pipe.
 @Suite struct DriverKitTests {
     struct Echo: Driver {
-        var description: DriverDescription {
+        var info: DriverDescription {
             DriverDescription(name: "echo", version: "1", capabilities: TransportCapabilities(send: true, receive: true, messageKinds: [.headers]))
         }
 

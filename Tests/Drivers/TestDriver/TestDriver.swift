@@ -46,7 +46,7 @@ struct TestDriver: Driver {
         }
     }
 
-    var description: DriverDescription {
+    var info: DriverDescription {
         DriverDescription(
             name: name, version: "0.1.0",
             capabilities: TransportCapabilities(send: true, receive: true, messageKinds: kinds, latency: latency),
