@@ -71,16 +71,8 @@ enum Fixtures {
         return result
     }
 
-    /// A `getheaders` payload from regtest genesis.
-    static let getHeaders = P2PMessage(command: "getheaders", payload: DriverConformanceProbe.getHeadersPayload)
-}
-
-/// Exposes the suite's getheaders payload to the tests.
-enum DriverConformanceProbe {
-    static var getHeadersPayload: String {
-        let genesis = (try? Hex.decode(ChainInfo.regtest.genesisHash)) ?? []
-        return "80110100" + "01" + Hex.encode(genesis.reversed()) + String(repeating: "0", count: 64)
-    }
+    /// A `getheaders` from regtest genesis (the one check-driver sends).
+    static let getHeaders = P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 }
 
 /// Polls `condition` until true or the deadline.

@@ -1,3 +1,4 @@
+import Altstack
 import DriverProtocol
 import Foundation
 import Testing
@@ -121,7 +122,7 @@ import Testing
             ("init", #"{"network":"regtest","chain":{"genesis_hash":"0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206","magic":"fabfb5da","default_port":18444},"options":{},"data_dir":"/tmp/x"}"#),
             ("ping", "{}"),
             ("listpeers", "{}"),
-            ("sendmessage", #"{"message":{"command":"getheaders","payload":"\#(DriverConformanceProbe.getHeadersPayload)"},"expect":["headers"],"timeout_ms":1000}"#),
+            ("sendmessage", #"{"message":{"command":"getheaders","payload":"\#(DriverConformance.regtestGetHeadersPayload)"},"expect":["headers"],"timeout_ms":1000}"#),
             ("nosuchmethod", "{}"),
             ("shutdown", "{}"),
         ]

@@ -253,7 +253,7 @@ public enum DriverConformance {
 
     /// A `getheaders` from regtest's genesis: protocol version 70016, one locator hash, zero stop
     /// hash (hashes in internal byte order, as on the wire).
-    static let regtestGetHeadersPayload: String = {
+    public static let regtestGetHeadersPayload: String = {
         let genesis = (try? Hex.decode(ChainInfo.regtest.genesisHash)) ?? []
         return "80110100" + "01" + Hex.encode(genesis.reversed()) + String(repeating: "0", count: 64)
     }()
