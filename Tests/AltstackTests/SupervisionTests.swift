@@ -1,6 +1,7 @@
 import Altstack
 import DriverProtocol
 import Foundation
+import ServiceLifecycle
 import Testing
 
 #if canImport(Glibc)
@@ -180,6 +181,21 @@ import Glibc
         #expect(ContinuousClock.now - start < .seconds(2))
         #expect(altstack.snapshot().first?.state == .stopped)
         #expect(kill(pid, 0) == -1)
+    }
+
+    @Test func serviceGroupGracefulShutdownStopsEveryDriver() async throws {
+        let altstack = Altstack(
+            drivers: [try Fixtures.testDriverConfig("s1", ["--kinds", "headers"]), try Fixtures.testDriverConfig("s2", ["--kinds", "blocks"])],
+            logger: Fixtures.logger)
+        let group = ServiceGroup(services: [altstack], logger: Fixtures.logger)
+        let runner = Task { try await group.run() }
+        #expect(await altstack.waitUntilReady())
+        let pids = altstack.snapshot().compactMap(\.pid)
+        #expect(pids.count == 2)
+        await group.triggerGracefulShutdown()
+        try await runner.value
+        #expect(altstack.snapshot().allSatisfy { $0.state == .stopped })
+        #expect(pids.allSatisfy { kill($0, 0) == -1 })
     }
 }
 
