@@ -25,9 +25,10 @@ enum PipeEcho {
 
         @Sendable func writeAll(_ bytes: [UInt8]) {
             bytes.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return }
                 var offset = 0
                 while offset < raw.count {
-                    let n = write(writeFD, raw.baseAddress! + offset, raw.count - offset)
+                    let n = write(writeFD, base + offset, raw.count - offset)
                     if n <= 0 { return }
                     offset += n
                 }
