@@ -100,6 +100,13 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: Test fixtures
+        // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
+        // supervision, routing and bench runs of Altstack. Not a product.
+        .executableTarget(
+            name: "altnet-driver-test", dependencies: ["DriverKit", "DriverProtocol"],
+            path: "Tests/Drivers/TestDriver", swiftSettings: strict),
+
         // MARK: Tests (Swift Testing)
         .target(name: "TestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/TestSupport",
                 swiftSettings: strict),

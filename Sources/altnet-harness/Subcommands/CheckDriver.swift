@@ -1,8 +1,72 @@
+import Altstack
 import ArgumentParser
+import Foundation
+import Logging
 
+/// `altnet-harness check-driver EXE [ARGS...]`: the driver conformance suite.
 struct CheckDriver: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "check-driver", abstract: "Not yet built.")
+    static let configuration = CommandConfiguration(
+        commandName: "check-driver",
+        abstract: "Run the driver conformance suite against a driver executable, in any language.",
+        discussion: "Exits 0 only when every check passes. The driver's stderr is shown with --verbose.")
+
+    @Flag(help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(help: "Show the driver's stderr lines.")
+    var verbose = false
+
+    @Argument(help: "The driver executable.")
+    var executable: String
+
+    @Argument(parsing: .captureForPassthrough, help: "Arguments passed to the driver.")
+    var arguments: [String] = []
+
     func run() async throws {
-        throw ValidationError("altnet-harness check-driver is not implemented yet")
+        let path = try CheckDriver.resolve(executable)
+        var logger = Logger(label: "check-driver")
+        logger.logLevel = verbose ? .info : .critical
+        let report = await DriverConformance.run(DriverLaunch(executable: path, arguments: arguments), logger: logger)
+        if json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+            var data = try encoder.encode(CheckDriverJSON(report: report))
+            data.append(0x0A)
+            FileHandle.standardOutput.write(data)
+        } else {
+            FileHandle.standardOutput.write(Data((report.text + "\n").utf8))
+        }
+        if !report.passed { throw ExitCode(1) }
+    }
+
+    /// An absolute path: relative paths against the working directory, bare names through PATH.
+    static func resolve(_ executable: String) throws -> String {
+        let manager = FileManager.default
+        if executable.contains("/") {
+            let url = URL(fileURLWithPath: executable, relativeTo: URL(fileURLWithPath: manager.currentDirectoryPath))
+            guard manager.isExecutableFile(atPath: url.path) else {
+                throw ValidationError("\(executable) is not an executable file")
+            }
+            return url.standardizedFileURL.path
+        }
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/\(executable)"
+            if manager.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw ValidationError("\(executable) not found in PATH")
+    }
+}
+
+/// The `--json` shape: the report plus the verdict.
+private struct CheckDriverJSON: Encodable {
+    let command: [String]
+    let passed: Bool
+    let findings: [ConformanceFinding]
+
+    init(report: ConformanceReport) {
+        command = report.command
+        passed = report.passed
+        findings = report.findings
     }
 }

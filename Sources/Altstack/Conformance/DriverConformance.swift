@@ -1,0 +1,260 @@
+import DriverProtocol
+import Foundation
+import Logging
+
+/// The conformance suite every driver must pass, whatever its language (`altnet-harness
+/// check-driver`). It talks to the driver process directly, below the supervisor, so it can
+/// send what a supervisor never would: garbage, oversized lines, requests it will not wait for.
+public enum DriverConformance {
+    /// Deadlines of the suite.
+    public struct Options: Sendable {
+        /// Per answer.
+        public var answerTimeout: Duration = .seconds(5)
+        /// `shutdown` must be answered and the process gone within this (the issue says 5 s).
+        public var shutdownTimeout: Duration = .seconds(5)
+        /// Requests sent at once in the concurrency check.
+        public var concurrentRequests = 32
+        /// Size of the oversized line (just over the protocol limit).
+        public var oversizedBytes = DriverProtocolLimits.maxLineBytes + 1024
+
+        public init() {}
+    }
+
+    /// Runs every check against a driver executable.
+    /// - Parameters:
+    ///   - launch: the driver's command line.
+    ///   - logger: receives the driver's stderr.
+    ///   - options: deadlines.
+    /// - Returns: the report (also when the driver cannot be started: then every check fails).
+    public static func run(_ launch: DriverLaunch, logger: Logger, options: Options = Options()) async -> ConformanceReport {
+        let command = [launch.executable] + launch.arguments
+        do {
+            let (findings, _) = try await DriverProcess.run(launch, name: "check-driver", logger: logger) { pipe in
+                let session = ConformanceSession(pipe: pipe)
+                return await withTaskGroup(of: [ConformanceFinding]?.self) { group in
+                    group.addTask { await session.collect(); return nil }
+                    group.addTask { await checks(session, options: options) }
+                    var result: [ConformanceFinding] = []
+                    for await item in group {
+                        if let item {
+                            result = item
+                            pipe.kill()
+                        }
+                    }
+                    return result
+                }
+            }
+            return ConformanceReport(command: command, findings: findings)
+        } catch {
+            let findings = ConformanceCheck.allCases.map {
+                ConformanceFinding(check: $0.rawValue, passed: false, detail: "could not start the driver: \(error)")
+            }
+            return ConformanceReport(command: command, findings: findings)
+        }
+    }
+
+    private static func checks(_ session: ConformanceSession, options: Options) async -> [ConformanceFinding] {
+        var findings: [ConformanceFinding] = []
+        func record(_ check: ConformanceCheck, _ passed: Bool, _ detail: String) {
+            findings.append(ConformanceFinding(check: check.rawValue, passed: passed, detail: detail))
+        }
+        func skipRest(_ why: String) -> [ConformanceFinding] {
+            for check in ConformanceCheck.allCases where !findings.contains(where: { $0.check == check.rawValue }) {
+                record(check, false, "not run: \(why)")
+            }
+            return findings
+        }
+        let timeout = options.answerTimeout
+
+        // manifest
+        var capabilities: TransportCapabilities?
+        let offered = ProtocolVersion.supported
+        guard let manifestFrame = await session.request(Methods.getManifest, GetManifestParams(protocolVersions: offered), timeout: timeout) else {
+            record(.manifest, false, session.hasEnded ? "driver exited before answering getmanifest" : "getmanifest unanswered within \(timeout)")
+            return skipRest("no manifest")
+        }
+        do {
+            let manifest = try manifestFrame.result(as: Manifest.self)
+            try manifest.validate(offered: offered)
+            capabilities = manifest.capabilities
+            let kinds = manifest.capabilities.messageKinds.sorted().map(\.rawValue).joined(separator: ",")
+            record(.manifest, true, "\(manifest.name) \(manifest.version), protocol \(manifest.protocolVersion), kinds \(kinds)")
+        } catch {
+            if case .error(_, let remote) = manifestFrame.kind {
+                record(.manifest, false, "getmanifest answered with an error: \(remote)")
+            } else {
+                record(.manifest, false, "invalid manifest: \(error.message)")
+            }
+        }
+
+        // version-mismatch
+        if let frame = await session.request(Methods.getManifest, GetManifestParams(protocolVersions: [9999]), timeout: timeout) {
+            if case .error(_, let error) = frame.kind {
+                record(.versionMismatch, true, "refused protocol 9999 with \(error.kind.rawValue) (\(error.code))")
+            } else {
+                record(.versionMismatch, false, "accepted protocol 9999, which does not exist")
+            }
+        } else {
+            record(.versionMismatch, false, "getmanifest offering only version 9999 was not answered")
+        }
+
+        // init
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("altnet-check-\(UUID().uuidString)").path
+        let initParams = InitParams(network: "regtest", chain: .regtest, options: [:], dataDir: dataDir)
+        if let frame = await session.request(Methods.initialize, initParams, timeout: timeout) {
+            if case .error(_, let error) = frame.kind {
+                record(.initAccepted, false, "init refused: \(error)")
+            } else {
+                record(.initAccepted, true, "init accepted")
+            }
+        } else {
+            record(.initAccepted, false, session.hasEnded ? "driver exited during init" : "init unanswered within \(timeout)")
+            if session.hasEnded { return skipRest("driver exited") }
+        }
+
+        // heartbeat
+        let pingStart = ContinuousClock.now
+        if let frame = await session.request(Methods.ping, EmptyObject(), timeout: timeout), case .result = frame.kind {
+            record(.heartbeat, true, "ping answered in \(ContinuousClock.now - pingStart)")
+        } else {
+            record(.heartbeat, false, "ping not answered with a result within \(timeout)")
+            if session.hasEnded { return skipRest("driver exited") }
+        }
+
+        // unknown-method
+        if let frame = await session.request("altnet.nosuchmethod", EmptyObject(), timeout: timeout) {
+            if case .error(_, let error) = frame.kind {
+                record(.unknownMethod, error.code == DriverProtocolError.Kind.methodNotFound.code,
+                       "answered with code \(error.code) (expected -32601)")
+            } else {
+                record(.unknownMethod, false, "answered an unknown method with a result")
+            }
+        } else {
+            record(.unknownMethod, false, "unknown method not answered within \(timeout)")
+        }
+
+        // malformed-line
+        await survives(.malformedLine, line: Array("this is {not json\n".utf8), session, timeout, record)
+        // oversized-line
+        var big = [UInt8](repeating: 0x61, count: options.oversizedBytes)
+        big.append(0x0A)
+        await survives(.oversizedLine, line: big, session, .seconds(30), record)
+
+        // concurrent-requests
+        var ids: [RPCID] = []
+        for index in 0..<options.concurrentRequests {
+            let id = session.freshID()
+            let method = index % 2 == 0 ? Methods.ping : Methods.listPeers
+            session.sent(id, method: method)
+            if let line = try? RPCCodec.request(id: id, method: method, params: EmptyObject()) { session.pipe.send(line) }
+            ids.append(id)
+        }
+        var answered = 0
+        for id in ids where await session.answer(to: id, timeout: timeout) != nil { answered += 1 }
+        record(.concurrentRequests, answered == ids.count, "\(answered) of \(ids.count) pipelined requests answered")
+
+        // headers-exchange (only for drivers declaring a headers exchange)
+        if let capabilities, CapabilityRequirement.exchange(.headers).isSatisfied(by: capabilities) {
+            let message = P2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
+            let params = SendMessageParams(message: message, expect: ["headers"], timeoutMs: 5000)
+            if let frame = await session.request(Methods.sendMessage, params, timeout: timeout) {
+                do {
+                    let result = try frame.result(as: SendMessageResult.self)
+                    for reply in result.replies { try reply.validate() }
+                    let ok = result.replies.contains { $0.command == "headers" }
+                    record(.headersExchange, ok, ok ? "getheaders answered with headers from \(result.peer)" : "no headers in the answer")
+                } catch {
+                    record(.headersExchange, false, "getheaders: \(error.message)")
+                }
+            } else {
+                record(.headersExchange, false, "getheaders not answered within \(timeout)")
+            }
+        } else {
+            record(.headersExchange, true, "not applicable: no headers exchange declared")
+        }
+
+        // shutdown
+        let shutdownStart = ContinuousClock.now
+        let shutdownAnswer = await session.request(Methods.shutdown, EmptyObject(), timeout: options.shutdownTimeout)
+        session.pipe.closeInput()
+        let remaining = options.shutdownTimeout - (ContinuousClock.now - shutdownStart)
+        let exited = await session.waitForEnd(timeout: max(remaining, .milliseconds(1)))
+        let took = ContinuousClock.now - shutdownStart
+        record(.shutdown, shutdownAnswer != nil && exited,
+               exited ? "exited \(took) after shutdown\(shutdownAnswer == nil ? ", without answering" : "")"
+                      : "still running \(options.shutdownTimeout) after shutdown")
+
+        // schema-valid and stdout-clean, over everything the driver wrote
+        let problems = schemaProblems(session, capabilities: capabilities)
+        record(.schemaValid, problems.isEmpty, problems.isEmpty ? "\(session.allFrames.count) messages valid" : problems.prefix(3).joined(separator: "; "))
+        let noise = session.noiseLines
+        let oversized = session.oversizedLines
+        let clean = noise.isEmpty && oversized.isEmpty
+        record(.stdoutClean, clean, clean ? "only protocol lines on stdout"
+            : "\(noise.count) non-protocol line(s) on stdout\(oversized.isEmpty ? "" : ", \(oversized.count) oversized"); first: \(noise.first ?? "")")
+        return findings
+    }
+
+    private static func survives(
+        _ check: ConformanceCheck, line: [UInt8], _ session: ConformanceSession, _ timeout: Duration,
+        _ record: (ConformanceCheck, Bool, String) -> Void
+    ) async {
+        let before = session.frameCount
+        session.pipe.send(line)
+        let error = await session.nullIDError(after: before, timeout: timeout)
+        let alive = await session.request(Methods.ping, EmptyObject(), timeout: timeout)
+        switch (error, alive) {
+        case (.some(let frame), .some):
+            if case .error(_, let e) = frame.kind { record(check, true, "answered \(e.kind.rawValue) (\(e.code)), still alive") }
+        case (nil, .some):
+            record(check, false, "no JSON-RPC error (id null) answered, though still alive")
+        case (_, nil):
+            record(check, false, session.hasEnded ? "driver died" : "driver stopped answering")
+        }
+    }
+
+    private static func schemaProblems(_ session: ConformanceSession, capabilities: TransportCapabilities?) -> [String] {
+        var problems: [String] = []
+        for frame in session.allFrames {
+            do throws(DriverProtocolError) {
+                switch frame.kind {
+                case .result(let id):
+                    switch session.method(of: id) {
+                    case Methods.getManifest?: _ = try frame.result(as: Manifest.self)
+                    case Methods.listPeers?: _ = try frame.result(as: ListPeersResult.self)
+                    case Methods.sendMessage?: _ = try frame.result(as: SendMessageResult.self)
+                    case Methods.initialize?, Methods.ping?, Methods.shutdown?: _ = try frame.result(as: EmptyObject.self)
+                    case nil: problems.append("answer to id \(id), which was never sent")
+                    default: break
+                    }
+                case .error:
+                    break
+                case .notification(let method):
+                    switch method {
+                    case Methods.peerConnected: _ = try frame.params(as: PeerConnected.self)
+                    case Methods.peerDisconnected: _ = try frame.params(as: PeerDisconnected.self)
+                    case Methods.messageReceived:
+                        let message = try frame.params(as: MessageReceived.self).message
+                        try message.validate()
+                        if let capabilities, !capabilities.permits(command: message.command) {
+                            problems.append("delivered \(message.command), outside its declared capabilities")
+                        }
+                    default: problems.append("unknown notification \(method)")
+                    }
+                case .request(_, let method):
+                    if method != Methods.signerECDH { problems.append("unknown driver request \(method)") }
+                }
+            } catch {
+                problems.append(error.message)
+            }
+        }
+        return problems
+    }
+
+    /// A `getheaders` from regtest's genesis: protocol version 70016, one locator hash, zero stop
+    /// hash (hashes in internal byte order, as on the wire).
+    public static let regtestGetHeadersPayload: String = {
+        let genesis = (try? Hex.decode(ChainInfo.regtest.genesisHash)) ?? []
+        return "80110100" + "01" + Hex.encode(genesis.reversed()) + String(repeating: "0", count: 64)
+    }()
+}

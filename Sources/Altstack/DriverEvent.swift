@@ -1,0 +1,66 @@
+import DriverProtocol
+
+/// The lifecycle state of a supervised driver.
+///
+/// ```
+///   starting ──handshake ok──► ready ──dies / hangs / breaches──► backoff ──delay──► starting
+///      │                                                            │
+///      └──dies early────────────────────────────────────────────────┘
+///   backoff ──too many early failures──► parked        any ──stop──► stopped
+/// ```
+public enum DriverState: String, Sendable, Hashable, Codable {
+    case starting
+    case ready
+    case backoff
+    case parked
+    case stopped
+}
+
+/// Something a driver did, delivered on ``Altstack/events``.
+public enum DriverEvent: Sendable, Hashable {
+    case stateChanged(driver: String, state: DriverState, reason: String?)
+    case peerConnected(driver: String, peer: PeerInfo)
+    case peerDisconnected(driver: String, peer: String, reason: String?)
+    case messageReceived(driver: String, peer: String, message: P2PMessage)
+}
+
+/// A driver-to-core request (e.g. `signer.ecdh`), as the core's handler sees it.
+public struct DriverRequest: Sendable {
+    /// The driver's registry name.
+    public let driver: String
+    public let method: String
+    let frame: RPCFrame
+
+    /// Decodes the params.
+    /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
+    public func params<P: Decodable>(as type: P.Type) throws(DriverProtocolError) -> P {
+        try frame.params(as: type)
+    }
+}
+
+/// Answers driver-to-core requests: return the result, or throw a ``DriverProtocolError``
+/// (other errors are answered as `internalError`).
+public typealias CoreRequestHandler = @Sendable (DriverRequest) async throws -> any Encodable & Sendable
+
+/// The handler used when the core serves no driver requests: every method is unknown.
+public let noCoreRequests: CoreRequestHandler = { request in
+    throw DriverProtocolError(.methodNotFound, "the core does not serve \(request.method)")
+}
+
+/// A supervised driver as the registry shows it.
+public struct DriverSnapshot: Sendable, Hashable, Codable {
+    public var name: String
+    public var state: DriverState
+    /// Why it is parked, or what last went wrong.
+    public var lastError: String?
+    public var pid: Int32?
+    /// From the driver's last manifest (nil before the first handshake).
+    public var manifest: Manifest?
+    public var peers: [PeerInfo]
+    /// Times the process was started.
+    public var starts: Int
+    public var priority: Int
+
+    /// The declared capabilities, when known.
+    public var capabilities: TransportCapabilities? { manifest?.capabilities }
+}

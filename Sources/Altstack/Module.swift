@@ -1,1 +1,0 @@
-// Altstack: scaffold; the module is being built (see the issues).

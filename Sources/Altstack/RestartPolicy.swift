@@ -1,0 +1,46 @@
+/// When to restart a driver that died, and when to give up on it. Pure; randomness injected.
+///
+/// A failure is *early* when the driver died before completing the handshake or before it had
+/// been ready for `stableUptime`. Early failures in a row grow the delay exponentially
+/// (`baseDelay * 2^(n-1)`, capped at `maxDelay`, with +/- `jitter` spread so that many drivers
+/// do not restart in lockstep); `parkAfter` of them park the driver: it is reported, not
+/// restarted. A driver that stayed up for `stableUptime` starts again from a clean slate.
+public struct RestartPolicy: Sendable, Hashable {
+    public var baseDelay: Duration
+    public var maxDelay: Duration
+    /// Fraction of the delay added or removed at random, 0 to 1.
+    public var jitter: Double
+    public var stableUptime: Duration
+    /// Early failures in a row that park the driver.
+    public var parkAfter: Int
+
+    public init(
+        baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(60), jitter: Double = 0.2,
+        stableUptime: Duration = .seconds(10), parkAfter: Int = 8
+    ) {
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+        self.jitter = jitter
+        self.stableUptime = stableUptime
+        self.parkAfter = parkAfter
+    }
+
+    /// What to do after a failure.
+    public enum Decision: Sendable, Hashable {
+        case restart(after: Duration)
+        case park
+    }
+
+    /// - Parameters:
+    ///   - earlyFailures: early failures in a row, this one included (at least 1).
+    ///   - random: a value in 0..<1 (injected for tests).
+    /// - Returns: restart after a delay, or park.
+    public func decide(earlyFailures: Int, random: Double) -> Decision {
+        if earlyFailures >= parkAfter { return .park }
+        let exponent = min(max(earlyFailures - 1, 0), 30)
+        let base = baseDelay * (1 << exponent)
+        let capped = base > maxDelay ? maxDelay : base
+        let spread = 1 + jitter * (2 * random - 1)
+        return .restart(after: capped * max(spread, 0))
+    }
+}

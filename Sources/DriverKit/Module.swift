@@ -1,1 +1,0 @@
-// DriverKit: scaffold; the module is being built (see the issues).

@@ -1,0 +1,165 @@
+/// A Bitcoin P2P message: its command name and its payload (the bytes after the v1 header) as hex.
+public struct P2PMessage: Codable, Sendable, Hashable {
+    public var command: String
+    public var payload: String
+
+    public init(command: String, payload: String) {
+        self.command = command
+        self.payload = payload
+    }
+
+    /// Checks the command's form and the payload's hex.
+    /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
+    public func validate() throws(DriverProtocolError) {
+        try P2PMessage.validate(command: command)
+        try Hex.validate(payload, field: "payload")
+    }
+
+    /// Commands are 1 to 12 characters of lowercase letters and digits.
+    static func validate(command: String) throws(DriverProtocolError) {
+        let ok = !command.isEmpty && command.utf8.count <= DriverProtocolLimits.maxCommandLength
+            && command.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
+        guard ok else {
+            throw DriverProtocolError(.invalidParams, "command \"\(command.prefix(20))\" must be 1-12 characters of a-z 0-9")
+        }
+    }
+}
+
+/// `sendmessage` params.
+public struct SendMessageParams: Codable, Sendable, Hashable {
+    /// The peer to send to; nil lets the driver pick any connected peer.
+    public var peer: String?
+    public var message: P2PMessage
+    /// Reply commands that complete the exchange (e.g. `["headers"]` for `getheaders`); empty when
+    /// no reply is awaited. The driver returns the first matching message from the same peer.
+    public var expect: [String]
+    /// How long the driver waits for the reply, in milliseconds.
+    public var timeoutMs: Int
+
+    public init(peer: String? = nil, message: P2PMessage, expect: [String] = [], timeoutMs: Int = 10_000) {
+        self.peer = peer
+        self.message = message
+        self.expect = expect
+        self.timeoutMs = timeoutMs
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case peer, message, expect
+        case timeoutMs = "timeout_ms"
+    }
+
+    /// The usual replies to a request command, per Bitcoin Core's net_processing.
+    public static func expectedReplies(to command: String) -> [String] {
+        switch command {
+        case "getheaders": ["headers"]
+        case "getdata": ["block", "tx", "notfound"]
+        default: []
+        }
+    }
+}
+
+/// `sendmessage` result.
+public struct SendMessageResult: Codable, Sendable, Hashable {
+    /// The peer the message went to.
+    public var peer: String
+    /// The reply (or replies) received; empty when none was expected.
+    public var replies: [P2PMessage]
+
+    public init(peer: String, replies: [P2PMessage] = []) {
+        self.peer = peer
+        self.replies = replies
+    }
+}
+
+/// A peer as a driver describes it.
+public struct PeerInfo: Codable, Sendable, Hashable {
+    public enum Direction: String, Codable, Sendable, Hashable { case inbound, outbound }
+
+    /// Driver-scoped id, stable while connected (e.g. `"1"`, a node id, `host:port`).
+    public var id: String
+    /// Transport address, when it has one.
+    public var address: String?
+    public var direction: Direction
+
+    public init(id: String, address: String? = nil, direction: Direction) {
+        self.id = id
+        self.address = address
+        self.direction = direction
+    }
+}
+
+/// `listpeers` result.
+public struct ListPeersResult: Codable, Sendable, Hashable {
+    public var peers: [PeerInfo]
+
+    public init(peers: [PeerInfo]) { self.peers = peers }
+}
+
+/// `broadcasttx` params.
+public struct BroadcastTxParams: Codable, Sendable, Hashable {
+    /// The serialized transaction as hex.
+    public var tx: String
+
+    public init(tx: String) { self.tx = tx }
+}
+
+/// `broadcasttx` result.
+public struct BroadcastTxResult: Codable, Sendable, Hashable {
+    /// True when at least one peer took the transaction.
+    public var accepted: Bool
+    /// Peers it was sent to.
+    public var peers: Int
+    /// Why it was not accepted, when it was not.
+    public var reason: String?
+
+    public init(accepted: Bool, peers: Int, reason: String? = nil) {
+        self.accepted = accepted
+        self.peers = peers
+        self.reason = reason
+    }
+}
+
+/// `peerconnected` notification params.
+public struct PeerConnected: Codable, Sendable, Hashable {
+    public var peer: PeerInfo
+
+    public init(peer: PeerInfo) { self.peer = peer }
+}
+
+/// `peerdisconnected` notification params.
+public struct PeerDisconnected: Codable, Sendable, Hashable {
+    public var peer: String
+    public var reason: String?
+
+    public init(peer: String, reason: String? = nil) {
+        self.peer = peer
+        self.reason = reason
+    }
+}
+
+/// `messagereceived` notification params: a message a peer sent that was not a reply to a
+/// `sendmessage` (e.g. a peer's own `getheaders`, which the core answers with `sendmessage`).
+public struct MessageReceived: Codable, Sendable, Hashable {
+    public var peer: String
+    public var message: P2PMessage
+
+    public init(peer: String, message: P2PMessage) {
+        self.peer = peer
+        self.message = message
+    }
+}
+
+/// `signer.ecdh` params (driver -> core).
+public struct ECDHParams: Codable, Sendable, Hashable {
+    /// A compressed secp256k1 point, 33 bytes as hex.
+    public var point: String
+
+    public init(point: String) { self.point = point }
+}
+
+/// `signer.ecdh` result: SHA256 of the compressed shared point, 32 bytes as hex (BOLT 8's ECDH).
+public struct ECDHResult: Codable, Sendable, Hashable {
+    public var secret: String
+
+    public init(secret: String) { self.secret = secret }
+}

@@ -1,1 +1,0 @@
-// DriverProtocol: scaffold; the module is being built (see the issues).

@@ -1,0 +1,53 @@
+import Altstack
+import Testing
+
+/// check-driver's suite against real subprocesses: the Python example, the Swift test driver,
+/// and broken variants that must fail with the right finding.
+@Suite(.serialized) struct ConformanceTests {
+    private func check(_ executable: String, _ arguments: [String]) async -> ConformanceReport {
+        await DriverConformance.run(DriverLaunch(executable: executable, arguments: arguments), logger: Fixtures.logger)
+    }
+
+    @Test func pythonExampleDriverPasses() async throws {
+        let report = await check(try Fixtures.python(), [Fixtures.packageFile("drivers/example-python/driver.py")])
+        #expect(report.passed, "\(report.text)")
+        #expect(report.findings.count == ConformanceCheck.allCases.count)
+        #expect(report.finding("headers-exchange")?.detail.contains("mem0") == true)
+    }
+
+    @Test func swiftTestDriverPasses() async throws {
+        let report = await check(try Fixtures.testDriver(), ["--kinds", "headers,transactions"])
+        #expect(report.passed, "\(report.text)")
+    }
+
+    @Test(arguments: [
+        ("bad-manifest", "manifest"),
+        ("noise", "stdout-clean"),
+        ("silent", "manifest"),
+        ("crash-on-init", "init"),
+    ])
+    func brokenVariantFailsWithTheRightFinding(fault: String, check failing: String) async throws {
+        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_broken.py"), "--fault", fault])
+        #expect(!report.passed)
+        let finding = try #require(report.finding(failing))
+        #expect(!finding.passed, "\(fault): expected \(failing) to fail\n\(report.text)")
+        switch fault {
+        case "noise":
+            // Everything else about this driver is fine: the finding is precise.
+            #expect(report.findings.filter { !$0.passed }.map(\.check) == ["stdout-clean"], "\(report.text)")
+        case "crash-on-init":
+            #expect(report.finding("manifest")?.passed == true)
+            #expect(finding.detail.contains("exited"))
+        case "silent":
+            #expect(finding.detail.contains("unanswered"))
+        default:
+            #expect(finding.detail.contains("capabilities"))
+        }
+    }
+
+    @Test func missingExecutableFailsEveryCheckWithAReason() async {
+        let report = await check("/nonexistent/driver", [])
+        #expect(!report.passed)
+        #expect(report.findings.allSatisfy { !$0.passed && $0.detail.contains("could not start") })
+    }
+}

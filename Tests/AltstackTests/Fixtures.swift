@@ -1,0 +1,86 @@
+import Altstack
+import DriverProtocol
+import Foundation
+import Logging
+import TestSupport
+
+/// Paths and configs shared by the process tests.
+enum Fixtures {
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The test driver built by `swift build` (Tests/Drivers/TestDriver).
+    static func testDriver() throws -> String {
+        let root = SharedData.packageRoot.appendingPathComponent(".build")
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent("\(configuration)/altnet-driver-test").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Missing(description: "altnet-driver-test not built under \(root.path): run `swift build` first")
+    }
+
+    /// python3 on PATH.
+    static func python() throws -> String {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        for directory in path.split(separator: ":") {
+            let candidate = "\(directory)/python3"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+        }
+        throw Missing(description: "python3 not found on PATH")
+    }
+
+    /// A file in the package (drivers/, integration/, docs/).
+    static func packageFile(_ relative: String) -> String {
+        SharedData.packageRoot.appendingPathComponent(relative).path
+    }
+
+    /// A config for the test driver.
+    static func testDriverConfig(
+        _ name: String, _ arguments: [String] = [], priority: Int = 0,
+        timeouts: DriverConfig.Timeouts = DriverConfig.Timeouts(heartbeatInterval: .seconds(1), heartbeatTimeout: .seconds(2), shutdownGrace: .seconds(2)),
+        restart: RestartPolicy = RestartPolicy(baseDelay: .milliseconds(100), stableUptime: .milliseconds(100), parkAfter: 1000)
+    ) throws -> DriverConfig {
+        DriverConfig(
+            name: name, executable: try testDriver(), arguments: ["--name", name] + arguments,
+            dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-test-\(name)").path,
+            priority: priority, timeouts: timeouts, restart: restart)
+    }
+
+    /// A quiet logger (raise the level to see driver stderr while debugging).
+    static var logger: Logger {
+        var logger = Logger(label: "altstack-tests")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Runs `body` with a running Altstack, stopping it afterwards.
+    static func withAltstack<R>(
+        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler = noCoreRequests,
+        _ body: (Altstack) async throws -> R
+    ) async throws -> R {
+        let altstack = Altstack(drivers: configs, logger: logger, coreHandler: coreHandler)
+        let runner = Task { try await altstack.run() }
+        defer {
+            altstack.stop()
+            runner.cancel()
+        }
+        let result = try await body(altstack)
+        altstack.stop()
+        _ = try? await runner.value
+        return result
+    }
+
+    /// A `getheaders` from regtest genesis (the one check-driver sends).
+    static let getHeaders = P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
+}
+
+/// Polls `condition` until true or the deadline.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(5))
+    }
+    return condition()
+}

@@ -1,0 +1,162 @@
+import Altstack
+import DriverProtocol
+import Foundation
+import Testing
+
+/// Anycast and broadcast through real driver subprocesses.
+@Suite(.serialized) struct RoutingTests {
+    @Test func anycastSkipsIneligibleDriversAndFailsOverInOrder() async throws {
+        let configs = [
+            try Fixtures.testDriverConfig("txonly", ["--kinds", "transactions"], priority: 0),
+            try Fixtures.testDriverConfig("broken", ["--kinds", "headers", "--fail-sendmessage"], priority: 1),
+            try Fixtures.testDriverConfig("slowfail", ["--kinds", "headers,blocks", "--fail-sendmessage", "--slow-ms", "50"], priority: 2),
+            try Fixtures.testDriverConfig("good", ["--kinds", "headers"], priority: 3),
+        ]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            #expect(altstack.eligible(.exchange(.headers)).map(\.1.name) == ["broken", "slowfail", "good"])
+
+            let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
+            #expect(answer.driver == "good")
+            #expect(answer.failures.map(\.driver) == ["broken", "slowfail"])
+            #expect(answer.failures.allSatisfy { $0.error.kind == .peerUnavailable })
+            #expect(answer.value.replies.map(\.command) == ["headers"])
+
+            // Two at a time: the first round (broken, slowfail) fails, the second finds good.
+            let wide = try await altstack.sendMessage(Fixtures.getHeaders, n: 2, timeout: .seconds(10))
+            #expect(wide.driver == "good")
+            #expect(Set(wide.failures.map(\.driver)) == ["broken", "slowfail"])
+
+            // Nobody declares blocks except slowfail, which fails: allFailed, with its error.
+            do throws(AltstackError) {
+                _ = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+                Issue.record("getdata should fail")
+            } catch {
+                #expect(error.kind == .allFailed)
+                #expect(error.attempts.map(\.driver) == ["slowfail"])
+            }
+        }
+    }
+
+    @Test func anycastWithoutEligibleDriverSaysSo() async throws {
+        try await Fixtures.withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
+            #expect(await altstack.waitUntilReady())
+            do throws(AltstackError) {
+                _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: P2PMessage(command: "tx", payload: "00")),
+                                               as: SendMessageResult.self, requirement: .push(.transactions))
+                Issue.record("should fail")
+            } catch {
+                #expect(error.kind == .noEligibleDriver)
+            }
+        }
+    }
+
+    @Test func firstValidAnswerWinsAmongParallelDrivers() async throws {
+        let configs = [
+            try Fixtures.testDriverConfig("slow", ["--kinds", "headers", "--slow-ms", "3000"], priority: 0),
+            try Fixtures.testDriverConfig("fast", ["--kinds", "headers"], priority: 1),
+        ]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            let start = ContinuousClock.now
+            let answer = try await altstack.sendMessage(Fixtures.getHeaders, n: 2, timeout: .seconds(10))
+            #expect(answer.driver == "fast")
+            #expect(ContinuousClock.now - start < .seconds(2))
+        }
+    }
+
+    @Test func anycastFailsOverOnTimeout() async throws {
+        let configs = [
+            try Fixtures.testDriverConfig("stuck", ["--kinds", "headers", "--slow-ms", "5000"], priority: 0,
+                                          timeouts: .init(request: .milliseconds(300), heartbeatInterval: .seconds(1))),
+            try Fixtures.testDriverConfig("fine", ["--kinds", "headers"], priority: 1),
+        ]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
+            #expect(answer.driver == "fine")
+            #expect(answer.failures.map(\.driver) == ["stuck"])
+            #expect(answer.failures.first?.error.kind == .timeout)
+        }
+    }
+
+    @Test func broadcastReturnsOneResultPerEligibleDriver() async throws {
+        let configs = [
+            try Fixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),
+            try Fixtures.testDriverConfig("b", ["--kinds", "headers"]),
+            try Fixtures.testDriverConfig("c", ["--kinds", "transactions"], priority: 1),
+        ]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            let txs = await altstack.broadcastTx("0200000000")
+            #expect(txs.map(\.driver) == ["a", "c"])
+            #expect(txs.allSatisfy { (try? $0.result.get().accepted) == true })
+
+            let peers = await altstack.broadcast(Methods.listPeers, EmptyObject(), as: ListPeersResult.self, requirement: .exchange(.headers))
+            #expect(peers.map(\.driver) == ["a", "b"])
+            #expect(peers.allSatisfy { (try? $0.result.get().peers.map(\.id)) == ["p1"] })
+
+            // A driver that is not running still gets its result: an error.
+            altstack.supervisor(named: "c")?.requestStop()
+            #expect(await eventually { altstack.supervisor(named: "c")?.snapshot.state == .stopped })
+            let again = await altstack.broadcastTx("0200000000")
+            #expect(again.map(\.driver) == ["a", "c"])
+            guard case .failure(let error) = again.last?.result else {
+                Issue.record("c should fail")
+                return
+            }
+            #expect(error.kind == .driverUnavailable)
+        }
+    }
+
+    @Test func registryEventsAndDriverToCoreRequests() async throws {
+        let handler: CoreRequestHandler = { request in
+            guard request.method == Methods.signerECDH else { throw DriverProtocolError(.methodNotFound, request.method) }
+            let point = try request.params(as: ECDHParams.self).point
+            return ECDHResult(secret: String(point.reversed()))
+        }
+        try await Fixtures.withAltstack([try Fixtures.testDriverConfig("r", ["--kinds", "headers"])], coreHandler: handler) { altstack in
+            #expect(await altstack.waitUntilReady())
+            let sawPeer = await firstEvent(altstack, timeout: .seconds(5)) { event in
+                if case .peerConnected(let driver, let peer) = event { return driver == "r" && peer.id == "p1" }
+                return false
+            }
+            #expect(sawPeer)
+            let snapshot = try #require(altstack.snapshot().first)
+            #expect(snapshot.state == .ready)
+            #expect(snapshot.peers.map(\.id) == ["p1"])
+            #expect(snapshot.capabilities?.messageKinds == [.headers])
+            #expect(snapshot.pid != nil)
+
+            let point = "02" + String(repeating: "ab", count: 32)
+            let frame = try await #require(altstack.supervisor(named: "r")).call("test.askcore", ECDHParams(point: point))
+            #expect(try frame.result(as: ECDHResult.self).secret == String(point.reversed()))
+        }
+    }
+
+    @Test func capabilityBreachGetsTheDriverRestarted() async throws {
+        let config = try Fixtures.testDriverConfig("liar", ["--kinds", "headers", "--breach"])
+        try await Fixtures.withAltstack([config]) { altstack in
+            let supervisor = try #require(altstack.supervisor(named: "liar"))
+            #expect(await eventually { supervisor.snapshot.starts >= 2 })
+            #expect(supervisor.snapshot.lastError?.contains("breach") == true, "\(supervisor.snapshot.lastError ?? "")")
+        }
+    }
+}
+
+/// Waits for an event matching `match` on the Altstack's event stream.
+func firstEvent(_ altstack: Altstack, timeout: Duration, _ match: @escaping @Sendable (DriverEvent) -> Bool) async -> Bool {
+    await withTaskGroup(of: Bool.self) { group in
+        group.addTask {
+            for await event in altstack.events where match(event) { return true }
+            return false
+        }
+        group.addTask {
+            try? await Task.sleep(for: timeout)
+            return false
+        }
+        let first = await group.next() ?? false
+        group.cancelAll()
+        return first
+    }
+}
