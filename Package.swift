@@ -68,7 +68,7 @@ let package = Package(
             name: "BitcoindRPC",
             dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: strict),
-        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", logging], swiftSettings: strict),
+        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], swiftSettings: strict),
         .target(name: "DriverKit", dependencies: ["DriverProtocol", logging], swiftSettings: strict),
         .target(
             name: "Altstack",
