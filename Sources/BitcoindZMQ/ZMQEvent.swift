@@ -14,6 +14,6 @@ public enum ZMQEvent: Sendable, Equatable {
     case connected(endpoint: String)
     /// The connection to an endpoint dropped; libzmq reconnects by itself.
     case disconnected(endpoint: String)
-    /// The consumer fell behind and the bounded buffer dropped this many older events.
+    /// The consumer fell behind: this many events were dropped here, before the next one.
     case consumerLagged(dropped: Int)
 }

@@ -10,6 +10,7 @@ final class ZMQReceiveLoop {
     private let configuration: ZMQSubscriberConfiguration
     private let context: ZMQContext
     private let continuation: Continuation
+    private let slots: ZMQDeliverySlots
     private let logger: Logger
     private var tracker = ZMQSequenceTracker()
     /// Events the bounded stream dropped that have not been reported yet.
@@ -19,10 +20,12 @@ final class ZMQReceiveLoop {
     /// The in-process address of the socket monitor (unique within this loop's own context).
     private static let monitorEndpoint = "inproc://altnet-zmq-monitor"
 
-    init(configuration: ZMQSubscriberConfiguration, context: ZMQContext, continuation: Continuation, logger: Logger) {
+    init(configuration: ZMQSubscriberConfiguration, context: ZMQContext, continuation: Continuation,
+         slots: ZMQDeliverySlots, logger: Logger) {
         self.configuration = configuration
         self.context = context
         self.continuation = continuation
+        self.slots = slots
         self.logger = logger
     }
 
@@ -112,7 +115,8 @@ final class ZMQReceiveLoop {
             zmq_pollitem_t(socket: monitor, fd: 0, events: Int16(ZMQ_POLLIN), revents: 0),
         ]
         while !consumerGone {
-            let rc = zmq_poll(&items, Int32(items.count), -1)
+            // While drops are unreported, wake up now and then to report them when room frees.
+            let rc = zmq_poll(&items, Int32(items.count), pendingDropped > 0 ? 100 : -1)
             if rc < 0 {
                 let code = zmq_errno()
                 if code == EINTR { continue }
@@ -124,6 +128,7 @@ final class ZMQReceiveLoop {
             if items[0].revents & Int16(ZMQ_POLLIN) != 0 {
                 try drain(subscriber, handle: handleMessage)
             }
+            if pendingDropped > 0 { flushDropped() }
         }
     }
 
@@ -226,25 +231,26 @@ final class ZMQReceiveLoop {
 
     // MARK: Bounded delivery
 
+    /// Hands an event to the consumer if a slot is free, else drops it and counts it.
     private func emit(_ event: ZMQEvent) {
-        if pendingDropped > 0 {
-            let dropped = pendingDropped
-            pendingDropped = 0
-            account(continuation.yield(.consumerLagged(dropped: dropped)))
+        if pendingDropped > 0 { flushDropped() }
+        guard pendingDropped == 0, slots.reserve() else {
+            pendingDropped += 1
+            return
         }
-        account(continuation.yield(event))
+        yield(event)
     }
 
-    private func account(_ result: Continuation.YieldResult) {
-        switch result {
-        case .enqueued:
-            break
-        case .dropped(let old):
-            if case .consumerLagged(let n) = old { pendingDropped += n } else { pendingDropped += 1 }
-        case .terminated:
-            consumerGone = true
-        @unknown default:
-            break
-        }
+    /// Reports the dropped count, if a slot is free.
+    private func flushDropped() {
+        guard slots.reserve() else { return }
+        let dropped = pendingDropped
+        pendingDropped = 0
+        logger.warning("ZMQ consumer too slow: \(dropped) event(s) dropped")
+        yield(.consumerLagged(dropped: dropped))
+    }
+
+    private func yield(_ event: ZMQEvent) {
+        if case .terminated = continuation.yield(event) { consumerGone = true }
     }
 }

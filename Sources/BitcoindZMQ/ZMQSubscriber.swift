@@ -15,9 +15,9 @@ import Logging
 /// connections; ``ZMQEvent/connected(endpoint:)`` and ``ZMQEvent/disconnected(endpoint:)``
 /// report it. A feed that stays silent while connected is the Watchdog's concern.
 ///
-/// Slow consumer: the stream keeps the newest ``ZMQSubscriberConfiguration/bufferCapacity``
-/// events; older ones are dropped and counted in a ``ZMQEvent/consumerLagged(dropped:)``
-/// event, delivered next. Behind that, libzmq itself drops new messages above the receive
+/// Slow consumer: at most ``ZMQSubscriberConfiguration/bufferCapacity`` events wait; newer
+/// ones are dropped and counted in a ``ZMQEvent/consumerLagged(dropped:)`` event delivered as
+/// soon as there is room (see ``ZMQEventStream``). Behind that, libzmq itself drops new messages above the receive
 /// high-water mark, which the per-topic counters reveal as ``ZMQEvent/gap(topic:expected:received:missed:)``.
 public struct ZMQSubscriber: Sendable {
     public let configuration: ZMQSubscriberConfiguration
@@ -34,10 +34,10 @@ public struct ZMQSubscriber: Sendable {
     /// Starts receiving.
     /// - Returns: the events; the stream finishes with ``ZMQSubscriberError`` if the socket
     ///   cannot be set up (a malformed endpoint, for instance) and normally when it is ended.
-    public func events() -> AsyncThrowingStream<ZMQEvent, any Error> {
-        let (stream, continuation) = AsyncThrowingStream.makeStream(
-            of: ZMQEvent.self, throwing: (any Error).self,
-            bufferingPolicy: .bufferingNewest(max(1, configuration.bufferCapacity)))
+    public func events() -> ZMQEventStream {
+        let (base, continuation) = AsyncThrowingStream.makeStream(of: ZMQEvent.self, throwing: (any Error).self)
+        let slots = ZMQDeliverySlots(capacity: configuration.bufferCapacity)
+        let stream = ZMQEventStream(base: base, slots: slots)
         let context: ZMQContext
         do {
             context = try ZMQContext()
@@ -50,7 +50,7 @@ public struct ZMQSubscriber: Sendable {
         let logger = logger
         let thread = Thread {
             let loop = ZMQReceiveLoop(configuration: configuration, context: context,
-                                      continuation: continuation, logger: logger)
+                                      continuation: continuation, slots: slots, logger: logger)
             loop.run()
         }
         thread.name = "altnet-zmq-sub"
