@@ -23,6 +23,7 @@ public struct AnomalyTracker: Sendable {
     ///   - now: the round's time.
     /// - Returns: the changes, opened and updated first, then closed, each in key order.
     public mutating func update(findings: [Finding], evaluated: Set<AnomalyKind>, at now: Date) -> [AnomalyChange] {
+        if findings.isEmpty && open.isEmpty { return [] }
         var byKey: [String: Finding] = [:]
         for f in findings {
             if let existing = byKey[f.key], existing.severity >= f.severity { continue }

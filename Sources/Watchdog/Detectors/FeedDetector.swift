@@ -20,8 +20,9 @@ public struct FeedState: Sendable, Equatable {
 
     /// Block hashes ZMQ announced (hashblock or sequence C), with arrival time, newest last.
     public private(set) var zmqBlocks: [Arrival] = []
-    /// Hashes RPC has shown as its best block, newest last.
-    public private(set) var rpcTips: [BlockHash] = []
+    /// Hashes RPC has shown as its best block, with the order they were first shown in.
+    public private(set) var rpcTips: [BlockHash: Int] = [:]
+    private var rpcTipCounter = 0
     /// When RPC's best block last changed; nil while it is still the one seen at start.
     public var rpcTipChangedAt: Date?
     /// The last lost-messages event.
@@ -39,10 +40,14 @@ public struct FeedState: Sendable, Equatable {
     public mutating func forgetZMQBlock(_ hash: BlockHash) { zmqBlocks.removeAll { $0.hash == hash } }
 
     public mutating func recordRPCTip(_ hash: BlockHash) {
-        guard rpcTips.last != hash else { return }
-        rpcTips.removeAll { $0 == hash }
-        rpcTips.append(hash)
-        if rpcTips.count > Self.memory { rpcTips.removeFirst(rpcTips.count - Self.memory) }
+        guard rpcTips[hash] == nil else { return }
+        rpcTipCounter += 1
+        rpcTips[hash] = rpcTipCounter
+        // Prune in batches to keep this O(1) amortised: keep the newest `memory`.
+        if rpcTips.count > 2 * Self.memory {
+            let cutoff = rpcTipCounter - Self.memory
+            rpcTips = rpcTips.filter { $0.value > cutoff }
+        }
     }
 
     /// When ZMQ announced `hash`, if it did.
@@ -73,7 +78,7 @@ public enum FeedDetector {
                            "last_zmq_block": state.zmqBlocks.last?.hash.displayHex ?? "none",
                            "last_zmq_block_age_seconds": state.zmqBlocks.last.map { String(Int(now.timeIntervalSince($0.at))) } ?? "never"]))
         }
-        if let latest = state.zmqBlocks.last, !state.rpcTips.contains(latest.hash),
+        if let latest = state.zmqBlocks.last, state.rpcTips[latest.hash] == nil,
            now.timeIntervalSince(latest.at) >= config.feedLagSeconds {
             findings.append(Finding(
                 kind: .rpcBehindZMQ, severity: .warning,

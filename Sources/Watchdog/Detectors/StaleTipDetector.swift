@@ -18,6 +18,7 @@ public enum StaleTipDetector {
         let gap = now.timeIntervalSince(tipSince)
         let stale = config.effectiveStaleTipSeconds
         let early = config.effectiveEarlyWarningSeconds
+        guard gap >= early else { return [] }
         var findings: [Finding] = []
         let evidence = [
             "tip": tipHash.displayHex, "height": height.map(String.init) ?? "unknown",
