@@ -7,12 +7,20 @@ public struct FeedState: Sendable, Equatable {
     public struct Held: Sendable, Equatable {
         public var at: Date
         public var finding: Finding
+        public init(at: Date, finding: Finding) {
+            self.at = at
+            self.finding = finding
+        }
     }
 
     /// A block hash and when ZMQ announced it.
     public struct Arrival: Sendable, Equatable {
         public var hash: BlockHash
         public var at: Date
+        public init(hash: BlockHash, at: Date) {
+            self.hash = hash
+            self.at = at
+        }
     }
 
     /// How many recent block hashes each side remembers.
