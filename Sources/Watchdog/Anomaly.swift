@@ -99,7 +99,7 @@ public struct Anomaly: Sendable, Equatable, Identifiable {
 /// A change in the set of anomalies.
 public enum AnomalyChange: Sendable, Equatable {
     case opened(Anomaly)
-    /// Severity or reason changed while open.
+    /// Severity changed while open (reason and evidence refresh silently).
     case updated(Anomaly)
     case closed(Anomaly)
 

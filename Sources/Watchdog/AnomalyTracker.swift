@@ -3,7 +3,7 @@ import Foundation
 /// Turns findings over time into anomalies with a lifecycle. Pure value type.
 ///
 /// ```
-///   finding with a new key ──► open ──(finding again: update severity/reason/evidence)──┐
+///   finding with a new key ──► open ──(finding again: refresh reason/evidence; severity)─┐
 ///                                │  ▲                                                   │
 ///                                │  └───────────────────────────────────────────────────┘
 ///                                └──(kind evaluated, key absent)──► closed (end = now)
@@ -21,7 +21,8 @@ public struct AnomalyTracker: Sendable {
     ///   - findings: conditions found true now (several with one key: the most severe wins).
     ///   - evaluated: the kinds whose detectors ran this round; only these can close.
     ///   - now: the round's time.
-    /// - Returns: the changes, opened and updated first, then closed, each in key order.
+    /// - Returns: the changes, opened and updated (severity changed) first, then closed, each in
+    ///   key order. A reason or evidence that only refreshes (a growing gap) is no change.
     public mutating func update(findings: [Finding], evaluated: Set<AnomalyKind>, at now: Date) -> [AnomalyChange] {
         if findings.isEmpty && open.isEmpty { return [] }
         var byKey: [String: Finding] = [:]
@@ -33,7 +34,7 @@ public struct AnomalyTracker: Sendable {
         for key in byKey.keys.sorted() {
             guard let f = byKey[key] else { continue }
             if var a = open[key] {
-                let changed = a.severity != f.severity || a.reason != f.reason
+                let changed = a.severity != f.severity
                 a.severity = f.severity
                 a.reason = f.reason
                 a.evidence = f.evidence

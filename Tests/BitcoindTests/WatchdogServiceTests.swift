@@ -1,0 +1,109 @@
+import BitcoinPrimitives
+import Foundation
+import Testing
+import Watchdog
+
+/// A bitcoind stand-in for the service loop: mines on command, can fail.
+actor FakeChain: ChainObserver {
+    private var height = 0
+    private var failing = false
+
+    func observe() throws -> ChainObservation {
+        struct Refused: Error, CustomStringConvertible { var description: String { "connection refused" } }
+        if failing { throw Refused() }
+        return ChainObservation(at: Date(), bestBlockHash: Recorded.hash(UInt64(height)), height: height,
+                                tipTime: Date(), chainWork: ObservedWork(UInt64(height + 1)), headers: height,
+                                initialBlockDownload: false)
+    }
+
+    func mine() { height += 1 }
+    func setFailing(_ f: Bool) { failing = f }
+    var tipHash: BlockHash { Recorded.hash(UInt64(height)) }
+}
+
+/// The service loop: timer-driven polls raise and clear anomalies even when no feed says
+/// anything, feed events are taken, an unreachable bitcoind is its own kind.
+@Suite struct WatchdogServiceTests {
+    static func config() -> WatchdogConfig {
+        var c = WatchdogConfig()
+        c.staleTipSeconds = 1
+        c.pollSeconds = 0.1
+        c.feedLagSeconds = 0.5
+        return c
+    }
+
+    static func start(_ chain: FakeChain, feed: AsyncStream<FeedEvent>?, config: WatchdogConfig = config())
+        async -> (Task<Void, any Error>, Collector<AnomalyChange>, WatchdogService) {
+        let service = WatchdogService(config: config, observer: chain, feed: feed)
+        let changes = Collector<AnomalyChange>()
+        let stream = await service.board.subscribe()
+        Task { for await c in stream { changes.append(c) } }
+        let task = Task { try await service.run() }
+        return (task, changes, service)
+    }
+
+    static func opened(_ kind: AnomalyKind) -> ([AnomalyChange]) -> Bool {
+        { $0.contains { if case .opened(let a) = $0 { a.kind == kind } else { false } } }
+    }
+
+    static func closed(_ kind: AnomalyKind) -> ([AnomalyChange]) -> Bool {
+        { $0.contains { if case .closed(let a) = $0 { a.kind == kind } else { false } } }
+    }
+
+    @Test func staleTipRaisedAndClearedWithoutAnyFeed() async throws {
+        let chain = FakeChain()
+        var config = Self.config()
+        config.zmqEnabled = false
+        let (task, changes, service) = await Self.start(chain, feed: nil, config: config)
+        defer { task.cancel() }
+        #expect(Self.opened(.staleTip)(await changes.wait(timeout: 5, until: Self.opened(.staleTip))))
+        await chain.mine()
+        #expect(Self.closed(.staleTip)(await changes.wait(timeout: 5, until: Self.closed(.staleTip))))
+        let open = await service.board.openAnomalies
+        #expect(!open.contains { $0.kind == .staleTip })
+    }
+
+    @Test func unreachableThenRecovery() async throws {
+        let chain = FakeChain()
+        let (task, changes, service) = await Self.start(chain, feed: nil)
+        defer { task.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        await chain.setFailing(true)
+        let list = await changes.wait(timeout: 5, until: Self.opened(.bitcoindUnreachable))
+        let unreachable = try #require(list.compactMap { if case .opened(let a) = $0, a.kind == .bitcoindUnreachable { a } else { nil } }.first)
+        #expect(unreachable.severity == .critical)
+        #expect(unreachable.reason.contains("connection refused"))
+        let back = Date()
+        await chain.setFailing(false)
+        await changes.wait(timeout: 5, until: Self.closed(.bitcoindUnreachable))
+        #expect(Date().timeIntervalSince(back) < 1)
+        #expect(!(await service.board.openAnomalies).contains { $0.kind == .bitcoindUnreachable })
+        #expect((await service.board.closed).contains { $0.kind == .bitcoindUnreachable && $0.end != nil })
+    }
+
+    @Test func silentFeedAndFeedAhead() async throws {
+        let chain = FakeChain()
+        let (feed, feedInput) = AsyncStream.makeStream(of: FeedEvent.self)
+        let (task, changes, _) = await Self.start(chain, feed: feed)
+        defer { task.cancel() }
+        try await Task.sleep(for: .milliseconds(300))
+        // RPC moves, ZMQ says nothing.
+        await chain.mine()
+        #expect(Self.opened(.zmqSilent)(await changes.wait(timeout: 5, until: Self.opened(.zmqSilent))))
+        // ZMQ announces a block RPC never shows.
+        feedInput.yield(.blockConnected(Recorded.hash(999)))
+        #expect(Self.opened(.rpcBehindZMQ)(await changes.wait(timeout: 5, until: Self.opened(.rpcBehindZMQ))))
+        // A gap on the feed.
+        feedInput.yield(.gap(topic: "hashblock", missed: 4))
+        #expect(Self.opened(.zmqGap)(await changes.wait(timeout: 5, until: Self.opened(.zmqGap))))
+    }
+
+    @Test func runEndsOnCancellation() async throws {
+        let (task, _, _) = await Self.start(FakeChain(), feed: AsyncStream { _ in })
+        try await Task.sleep(for: .milliseconds(200))
+        task.cancel()
+        let start = Date()
+        _ = try? await task.value
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+}
