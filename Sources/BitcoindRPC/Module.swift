@@ -1,1 +1,0 @@
-// BitcoindRPC: scaffold; the module is being built (see the issues).

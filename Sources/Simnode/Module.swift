@@ -1,1 +1,0 @@
-// Simnode: scaffold; the module is being built (see the issues).

@@ -1,0 +1,168 @@
+import BitcoinPrimitives
+
+/// Blockchain RPCs, with the shapes of bitcoind v26's src/rpc/blockchain.cpp.
+extension SimnodeNode {
+    func blockchain(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+        switch method {
+        case "getblockchaininfo":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return blockchainInfo()
+        case "getbestblockhash":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return .string(chain.tip.hash.displayHex)
+        case "getblockcount":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return .int(Int64(chain.height))
+        case "getblockhash":
+            let p = try RPCParams(method: method, names: ["height"], raw: raw)
+            let h = try p.int(0)
+            guard let hash = chain.hash(atHeight: h) else {
+                throw RPCFailure(RPCFailure.invalidParameter, "Block height out of range")
+            }
+            return .string(hash.displayHex)
+        case "getblockheader":
+            let p = try RPCParams(method: method, names: ["blockhash", "verbose"], raw: raw)
+            let entry = try lookup(try p.hash(0, name: "hash"))
+            return try p.bool(1, default: true) ? headerJSON(entry) : .string(entry.header.serialized.hex)
+        case "getblock":
+            let p = try RPCParams(method: method, names: ["blockhash", "verbosity"], raw: raw)
+            let entry = try lookup(try p.hash(0, name: "blockhash"))
+            let verbosity: Int
+            switch p[1] {
+            case .null: verbosity = 1
+            case .bool(let b): verbosity = b ? 1 : 0
+            default: verbosity = try p.int(1)
+            }
+            guard let block = entry.block else {
+                // Core v26 GetBlockChecked: no data and not pruned -> ReadBlockFromDisk fails.
+                throw RPCFailure(RPCFailure.miscError, "Block not found on disk")
+            }
+            switch verbosity {
+            case ...0: return .string(block.serialized.hex)
+            case 1: return blockJSON(entry, block)
+            default:
+                throw RPCFailure(RPCFailure.invalidParameter, "simnode serves getblock verbosity 0 and 1 only")
+            }
+        case "getchaintips":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return .array(chain.tips.map { e in
+                .object([
+                    ("height", .int(Int64(e.height))),
+                    ("hash", .string(e.hash.displayHex)),
+                    ("branchlen", .int(Int64(e.height - chain.forkHeight(e)))),
+                    ("status", .string(chain.status(e))),
+                ])
+            })
+        case "invalidateblock", "reconsiderblock":
+            let p = try RPCParams(method: method, names: ["blockhash"], raw: raw)
+            let hash = BlockHash(try p.hash(0, name: "blockhash"))
+            do {
+                let events = method == "invalidateblock" ? try chain.invalidate(hash) : try chain.reconsider(hash)
+                apply(events)
+            } catch .genesis {
+                throw RPCFailure(RPCFailure.miscError, "Genesis block can't be invalidated")
+            } catch {
+                throw RPCFailure(RPCFailure.invalidAddressOrKey, "Block not found")
+            }
+            return .null
+        case "getblockfrompeer":
+            let p = try RPCParams(method: method, names: ["blockhash", "peer_id"], raw: raw)
+            let hash = BlockHash(try p.hash(0, name: "blockhash"))
+            let peerId = try p.int(1)
+            guard let entry = chain.entry(hash) else { throw RPCFailure(RPCFailure.miscError, "Block header missing") }
+            guard entry.block == nil else { throw RPCFailure(RPCFailure.miscError, "Block already downloaded") }
+            guard peers.contains(where: { $0.id == peerId }) else {
+                throw RPCFailure(RPCFailure.miscError, "Peer does not exist")
+            }
+            scheduleFetch(hash)
+            return .object([])
+        default:
+            throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
+        }
+    }
+
+    func lookup(_ hash: Hash256) throws(RPCFailure) -> BlockEntry {
+        guard let e = chain.entry(BlockHash(hash)) else {
+            throw RPCFailure(RPCFailure.invalidAddressOrKey, "Block not found")
+        }
+        return e
+    }
+
+    /// A pretend peer delivers a withheld block shortly after getblockfrompeer, as a real peer
+    /// would answer getdata; blocks nobody has stay headers-only.
+    func scheduleFetch(_ hash: BlockHash) {
+        Task {
+            try? await Task.sleep(for: .milliseconds(200))
+            self.deliverWithheld(hash)
+        }
+    }
+
+    func deliverWithheld(_ hash: BlockHash) {
+        guard let block = withheld.removeValue(forKey: hash) else { return }
+        _ = try? chain.add(header: block.header, block: block)
+        apply(chain.activateBestChain())
+    }
+
+    static func chainWorkHex(_ work: UInt64) -> String {
+        let h = String(work, radix: 16)
+        return String(repeating: "0", count: 64 - h.count) + h
+    }
+
+    static func bitsHex(_ bits: UInt32) -> String {
+        let h = String(bits, radix: 16)
+        return String(repeating: "0", count: 8 - h.count) + h
+    }
+
+    func blockchainInfo() -> JSONValue {
+        let tip = chain.tip
+        return .object([
+            ("chain", .string("regtest")),
+            ("blocks", .int(Int64(chain.height))),
+            ("headers", .int(Int64(chain.bestHeader.height))),
+            ("bestblockhash", .string(tip.hash.displayHex)),
+            ("difficulty", .double(Regtest.difficulty(bits: tip.header.bits))),
+            ("time", .int(Int64(tip.header.time))),
+            ("mediantime", .int(Int64(chain.medianTimePast(tip.hash)))),
+            ("verificationprogress", .int(1)),
+            ("initialblockdownload", .bool(initialBlockDownload)),
+            ("chainwork", .string(Self.chainWorkHex(tip.chainWork))),
+            ("size_on_disk", .int(Int64(chain.active.count * 300))),
+            ("pruned", .bool(false)),
+            ("warnings", .string("")),
+        ])
+    }
+
+    /// blockheaderToJSON: the fields and order of v26.
+    func headerFields(_ e: BlockEntry) -> [(String, JSONValue)] {
+        let confirmations = chain.isActive(e) ? chain.height - e.height + 1 : -1
+        var members: [(String, JSONValue)] = [
+            ("hash", .string(e.hash.displayHex)),
+            ("confirmations", .int(Int64(confirmations))),
+            ("height", .int(Int64(e.height))),
+            ("version", .int(Int64(e.header.version))),
+            ("versionHex", .string(Self.bitsHex(UInt32(bitPattern: e.header.version)))),
+            ("merkleroot", .string(e.header.merkleRoot.displayHex)),
+            ("time", .int(Int64(e.header.time))),
+            ("mediantime", .int(Int64(chain.medianTimePast(e.hash)))),
+            ("nonce", .int(Int64(e.header.nonce))),
+            ("bits", .string(Self.bitsHex(e.header.bits))),
+            ("difficulty", .double(Regtest.difficulty(bits: e.header.bits))),
+            ("chainwork", .string(Self.chainWorkHex(e.chainWork))),
+            ("nTx", .int(Int64(e.block?.transactions.count ?? 0))),
+        ]
+        if e.height > 0 { members.append(("previousblockhash", .string(e.header.previousBlockHash.displayHex))) }
+        if let next = chain.next(e) { members.append(("nextblockhash", .string(next.displayHex))) }
+        return members
+    }
+
+    func headerJSON(_ e: BlockEntry) -> JSONValue { .object(headerFields(e)) }
+
+    func blockJSON(_ e: BlockEntry, _ block: SimBlock) -> JSONValue {
+        .object(headerFields(e) + [
+            ("strippedsize", .int(Int64(block.strippedSize))),
+            ("size", .int(Int64(block.size))),
+            ("weight", .int(Int64(block.weight))),
+            ("tx", .array(block.transactions.map { .string($0.txid.displayHex) })),
+        ])
+    }
+}

@@ -1,0 +1,48 @@
+/// Network RPCs (src/rpc/net.cpp, src/rpc/server.cpp), over the pretend peer list.
+extension SimnodeNode {
+    func network(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+        _ = try RPCParams(method: method, names: [], raw: raw)
+        let now = clock()
+        switch method {
+        case "getpeerinfo":
+            return .array(peers.map { $0.json(now: now, height: chain.height) })
+        case "getconnectioncount":
+            return .int(Int64(peers.count))
+        case "ping":
+            return .null
+        case "uptime":
+            return .int(now - startTime)
+        case "getnetworkinfo":
+            let inbound = peers.filter(\.inbound).count
+            let networks: [JSONValue] = ["ipv4", "ipv6", "onion", "i2p", "cjdns"].map { name in
+                .object([
+                    ("name", .string(name)),
+                    ("limited", .bool(name != "ipv4" && name != "ipv6")),
+                    ("reachable", .bool(name == "ipv4" || name == "ipv6")),
+                    ("proxy", .string("")),
+                    ("proxy_randomize_credentials", .bool(false)),
+                ])
+            }
+            return .object([
+                ("version", .int(260000)),
+                ("subversion", .string(Self.subversion)),
+                ("protocolversion", .int(70016)),
+                ("localservices", .string("0000000000000c09")),
+                ("localservicesnames", .array(["NETWORK", "WITNESS", "NETWORK_LIMITED", "P2P_V2"].map { .string($0) })),
+                ("localrelay", .bool(true)),
+                ("timeoffset", .int(0)),
+                ("networkactive", .bool(true)),
+                ("connections", .int(Int64(peers.count))),
+                ("connections_in", .int(Int64(inbound))),
+                ("connections_out", .int(Int64(peers.count - inbound))),
+                ("networks", .array(networks)),
+                ("relayfee", .amount(1000)),
+                ("incrementalfee", .amount(1000)),
+                ("localaddresses", .array([])),
+                ("warnings", .string("")),
+            ])
+        default:
+            throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
+        }
+    }
+}

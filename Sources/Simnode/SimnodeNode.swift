@@ -1,0 +1,114 @@
+import BitcoinPrimitives
+import Foundation
+
+/// The state of the bitcoind double: chain, mempool, pretend peers, control switches; and the
+/// RPC methods over it. One actor so RPC calls, timers and mining never race.
+///
+/// RPC methods (bitcoind's names, shapes and error codes) are in the `SimnodeNode+*.swift`
+/// extensions; the `sim*` controls are documented in docs/simnode.md and in
+/// `SimnodeNode+Control.swift`.
+public actor SimnodeNode {
+    var chain: SimChain
+    var mempool: [Hash256: MempoolEntry] = [:]
+    var mempoolOrder: [Hash256] = []
+    var mempoolSequence: UInt64 = 1
+    var peers: [FakePeer]
+    var nextPeerId = 10
+    /// When set, every non-control method fails with RPC_IN_WARMUP and this message.
+    var warmupMessage: String?
+    /// Full blocks of headers-only entries (a simulated peer has them; getblockfrompeer or
+    /// simactivate hands them over).
+    var withheld: [BlockHash: SimBlock] = [:]
+    var miningTask: Task<Void, Never>?
+    var miningInterval: Double = 0
+    var forkCounter: UInt32 = 0
+    /// Latches false like Core's IsInitialBlockDownload.
+    var initialBlockDownload = true
+    let publisher: ZMQPublisher?
+    let clock: @Sendable () -> Int64
+    let startTime: Int64
+    /// Called (once) when the `stop` RPC arrives.
+    var onStop: (@Sendable () -> Void)?
+
+    /// The script automatic mining and `simgenerate` pay to: OP_TRUE (anyone can spend).
+    static let defaultScript: [UInt8] = [0x51]
+    /// The subversion simnode reports: honest about being a double.
+    public static let subversion = "/simnode:0.1.0/"
+
+    /// - Parameters:
+    ///   - publisher: where ZMQ notifications go, or nil for none.
+    ///   - clock: the current Unix time in seconds (injected for tests).
+    /// - Throws: only if the built-in genesis block fails to build (cannot happen).
+    public init(publisher: ZMQPublisher?, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
+        self.chain = try SimChain()
+        self.publisher = publisher
+        self.clock = clock
+        let now = clock()
+        self.startTime = now
+        self.peers = FakePeer.defaultSet(height: 0, now: now)
+    }
+
+    /// Sets the callback run when the `stop` RPC is called.
+    public func setOnStop(_ f: @escaping @Sendable () -> Void) { onStop = f }
+
+    /// Cancels timers (interval mining, scheduled fetches end on their own).
+    public func shutdown() {
+        miningTask?.cancel()
+        miningTask = nil
+    }
+
+    /// The active tip's hash and height (for tests and logs).
+    public var tip: (hash: BlockHash, height: Int) { (chain.tip.hash, chain.height) }
+
+    /// The whole chain state, read-only (for the P2P server and tests).
+    public var chainSnapshot: SimChain { chain }
+
+    /// Runs one RPC method.
+    /// - Parameters:
+    ///   - method: the method name.
+    ///   - params: "params" of the request: array, object (named) or null.
+    /// - Returns: the result value.
+    /// - Throws: ``RPCFailure`` with bitcoind's code and message.
+    public func call(_ method: String, params: JSONValue) throws(RPCFailure) -> JSONValue {
+        if method.hasPrefix("sim") || method == "stop" {
+            return try control(method, params)
+        }
+        if let warmupMessage { throw RPCFailure(RPCFailure.inWarmup, warmupMessage) }
+        switch method {
+        case "getblockchaininfo", "getbestblockhash", "getblockcount", "getblockhash", "getblockheader",
+            "getblock", "getchaintips", "invalidateblock", "reconsiderblock", "getblockfrompeer":
+            return try blockchain(method, params)
+        case "getpeerinfo", "getnetworkinfo", "getconnectioncount", "ping", "uptime":
+            return try network(method, params)
+        case "generatetoaddress", "submitheader", "submitblock":
+            return try mining(method, params)
+        case "sendrawtransaction", "getrawmempool", "getmempoolentry":
+            return try mempoolMethod(method, params)
+        default:
+            throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
+        }
+    }
+
+    /// Applies chain events: updates the IBD latch and publishes ZMQ in bitcoind's order
+    /// (per connected block: hashtx/rawtx for its transactions, then sequence 'C'; per
+    /// disconnected block: sequence 'D'; per step: hashblock and rawblock of the new tip).
+    func apply(_ events: [ChainEvent]) {
+        if initialBlockDownload, Int64(chain.tip.header.time) > clock() - 24 * 3600 {
+            initialBlockDownload = false
+        }
+        for event in events {
+            switch event {
+            case .connected(let block):
+                for tx in block.transactions {
+                    publisher?.publishTransaction(tx)
+                    removeFromMempool(tx.txid, reasonBlock: true)
+                }
+                publisher?.publishSequence(block.hash, connected: true)
+            case .disconnected(let block):
+                publisher?.publishSequence(block.hash, connected: false)
+            case .tipChanged(let block):
+                publisher?.publishTip(block)
+            }
+        }
+    }
+}

@@ -1,0 +1,148 @@
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// A running simnode: the RPC server on 127.0.0.1, the cookie file, the ZMQ publisher and the
+/// node state. Start with ``start(_:logger:)``; stop with ``shutdown()`` or the `stop` RPC.
+public final class SimnodeServer: Sendable {
+    /// Where and how simnode listens.
+    public struct Configuration: Sendable {
+        /// The data directory; the cookie goes to `<datadir>/regtest/.cookie`.
+        public var datadir: String
+        public var rpcHost = "127.0.0.1"
+        /// 0 picks a free port (see ``SimnodeServer/rpcPort``).
+        public var rpcPort = 0
+        /// The v1 P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
+        public var p2pPort: Int?
+        /// A ZMQ endpoint for hashblock, rawblock, hashtx, rawtx and sequence; nil for none.
+        public var zmqPub: String?
+        /// rpcuser/rpcpassword instead of a cookie (both set), as bitcoind's -rpcuser/-rpcpassword.
+        public var rpcUser: String?
+        public var rpcPassword: String?
+        /// Start interval mining at this many seconds per block; 0 for none.
+        public var miningInterval: Double = 0
+
+        public init(datadir: String, rpcPort: Int = 0, zmqPub: String? = nil) {
+            self.datadir = datadir
+            self.rpcPort = rpcPort
+            self.zmqPub = zmqPub
+        }
+    }
+
+    public let node: SimnodeNode
+    /// The bound RPC port.
+    public let rpcPort: Int
+    /// The cookie, when cookie authentication is used.
+    public let cookie: CookieFile?
+    /// The bound ZMQ endpoint, when publishing.
+    public let zmqEndpoint: String?
+    /// The bound P2P port, when listening.
+    public let p2pPort: Int?
+    private let channel: any Channel
+    private let p2pChannel: (any Channel)?
+    private let publisher: ZMQPublisher?
+    private let logger: Logger
+
+    private init(
+        node: SimnodeNode, channel: any Channel, p2pChannel: (any Channel)?, cookie: CookieFile?,
+        publisher: ZMQPublisher?, logger: Logger
+    ) {
+        self.node = node
+        self.channel = channel
+        self.p2pChannel = p2pChannel
+        self.p2pPort = p2pChannel?.localAddress?.port
+        self.rpcPort = channel.localAddress?.port ?? 0
+        self.cookie = cookie
+        self.publisher = publisher
+        self.zmqEndpoint = publisher?.endpoint
+        self.logger = logger
+    }
+
+    /// Starts simnode.
+    /// - Parameters:
+    ///   - configuration: ports, data directory, ZMQ endpoint.
+    ///   - logger: where simnode logs.
+    /// - Returns: the running server.
+    /// - Throws: if the port, the ZMQ endpoint or the cookie file cannot be used.
+    public static func start(_ configuration: Configuration, logger: Logger = Logger(label: "simnode")) async throws -> SimnodeServer {
+        let publisher = try configuration.zmqPub.map { address throws(ZMQPublisher.Failure) in
+            try ZMQPublisher(bind: address)
+        }
+        let node = try SimnodeNode(publisher: publisher)
+        let credentials: String
+        let cookie: CookieFile?
+        if let user = configuration.rpcUser, let password = configuration.rpcPassword {
+            credentials = user + ":" + password
+            cookie = nil
+        } else {
+            let c = try CookieFile.write(in: configuration.datadir + "/regtest")
+            credentials = c.userColonPassword
+            cookie = c
+        }
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        HTTPRPCHandler(node: node, userColonPassword: credentials))
+                }
+            }
+        let channel: any Channel
+        var p2pChannel: (any Channel)?
+        do {
+            channel = try await bootstrap.bind(host: configuration.rpcHost, port: configuration.rpcPort).get()
+            if let p2pPort = configuration.p2pPort {
+                do {
+                    p2pChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .childChannelInitializer { child in
+                            child.eventLoop.makeCompletedFuture {
+                                try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, logger: logger))
+                            }
+                        }
+                        .bind(host: configuration.rpcHost, port: p2pPort).get()
+                } catch {
+                    try? await channel.close()
+                    throw error
+                }
+            }
+        } catch {
+            cookie?.delete()
+            publisher?.close()
+            throw error
+        }
+        let server = SimnodeServer(
+            node: node, channel: channel, p2pChannel: p2pChannel, cookie: cookie, publisher: publisher, logger: logger)
+        await node.setOnStop { [server] in
+            Task { await server.shutdown() }
+        }
+        if configuration.miningInterval > 0 {
+            _ = try? await node.call("simsetmining", params: .array([.bool(true), .double(configuration.miningInterval)]))
+        }
+        logger.info(
+            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off"), ZMQ \(server.zmqEndpoint ?? "off")")
+        return server
+    }
+
+    /// Stops serving: closes the RPC listener, the ZMQ socket, deletes the cookie. Idempotent.
+    public func shutdown() async {
+        await node.shutdown()
+        try? await p2pChannel?.close()
+        try? await channel.close()
+        publisher?.close()
+        cookie?.delete()
+    }
+
+    /// Returns when the server has stopped (the `stop` RPC or ``shutdown()``).
+    public func waitUntilStopped() async {
+        try? await channel.closeFuture.get()
+        try? await p2pChannel?.close()
+        // Let shutdown finish its cleanup when the stop came through RPC.
+        publisher?.close()
+        cookie?.delete()
+    }
+}
