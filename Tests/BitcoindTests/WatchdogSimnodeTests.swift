@@ -72,7 +72,7 @@ extension FeedEvent {
     @Test func zmqSubscriberAgainstSimnode() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let node = try SimnodeProcess(datadir: dir.path)
+        let node = try await Self.start(datadir: dir.path)
         defer { Self.kill(node) }
         let rpc = BitcoindRPCClient(.init(port: node.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
         let events = Collector<ZMQEvent>()
@@ -94,6 +94,11 @@ extension FeedEvent {
         #expect(messages(list, .hashBlock).map(\.sequence) == [0, 1, 2])
         #expect(!list.contains { if case .gap = $0 { true } else if case .malformed = $0 { true } else { false } })
         await rpc.close()
+    }
+
+    /// Starts simnode off the cooperative pool (its start blocks reading the ports line).
+    static func start(datadir: String, port: Int = 0) async throws -> SimnodeProcess {
+        try await offPool { UncheckedBox(try SimnodeProcess(datadir: datadir, port: port)) }.value
     }
 
     static func kill(_ node: SimnodeProcess) {
@@ -121,7 +126,7 @@ extension FeedEvent {
     @Test func watchdogEndToEnd() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        var node = try SimnodeProcess(datadir: dir.path)
+        var node = try await Self.start(datadir: dir.path)
         defer { Self.kill(node) }
         let rpcPort = node.rpcPort
         let rpc = BitcoindRPCClient(.init(port: rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
@@ -208,7 +213,7 @@ extension FeedEvent {
         #expect(Self.opened(.bitcoindUnreachable, after: mark)(down))
         let openedWhileDown = down.dropFirst(mark).compactMap { if case .opened(let a) = $0 { a.kind } else { nil } }
         #expect(!openedWhileDown.contains { $0.category == .chain })
-        node = try SimnodeProcess(datadir: dir.path, port: rpcPort)
+        node = try await Self.start(datadir: dir.path, port: rpcPort)
         let restarted = Date()
         let up = await changes.wait(timeout: 10, until: Self.closed(.bitcoindUnreachable, after: mark))
         let recovery = Date().timeIntervalSince(restarted)

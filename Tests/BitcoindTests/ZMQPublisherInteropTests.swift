@@ -7,8 +7,10 @@ import Testing
 /// (integration/zmq_publisher.py): byte order, counters, gaps, malformed input, reconnects.
 @Suite(.serialized) struct ZMQPublisherInteropTests {
     static func startPublisher(port: Int? = nil) async throws -> (LineProcess, String) {
-        try #require(PythonCheck.has("zmq"), "python3 with pyzmq is required: pip install pyzmq")
-        let publisher = try LineProcess(script: "zmq_publisher.py", arguments: port.map { ["--port", String($0)] } ?? [])
+        let hasZMQ = try await offPool { PythonCheck.has("zmq") }
+        try #require(hasZMQ, "python3 with pyzmq is required: pip install pyzmq")
+        let arguments = port.map { ["--port", String($0)] } ?? []
+        let publisher = try await offPool { UncheckedBox(try LineProcess(script: "zmq_publisher.py", arguments: arguments)) }.value
         let ready = await publisher.line(startingWith: "READY ")
         let endpoint = try #require(ready, "zmq_publisher.py did not start").dropFirst("READY ".count)
         return (publisher, String(endpoint))

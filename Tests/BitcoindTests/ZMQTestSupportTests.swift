@@ -90,14 +90,11 @@ final class LineProcess: @unchecked Sendable {
         await lines.wait(timeout: timeout) { $0.contains { $0.hasPrefix(prefix) } }.first { $0.hasPrefix(prefix) }
     }
 
-    /// Ends the child: closes its stdin (the scripts exit on EOF), then SIGKILL if it lingers.
-    /// (SIGTERM is not enough: a child can inherit a signal mask that blocks it.)
+    /// Ends the child with SIGKILL (immediate; SIGTERM is not enough: a child can inherit a
+    /// signal mask that blocks it) and reaps it.
     func stop() {
         guard process.isRunning else { return }
-        try? input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(2)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
 
@@ -107,6 +104,25 @@ final class LineProcess: @unchecked Sendable {
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
     }
+}
+
+/// Runs blocking work (process start, CPU-heavy simulation) on its own thread, so the few
+/// threads of Swift's cooperative pool (2 on these machines) stay free for other tests.
+/// - Returns: the closure's result.
+func offPool<T>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let box: UncheckedBox<T> = try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            do { continuation.resume(returning: UncheckedBox(try body())) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+    return box.value
+}
+
+/// Carries a non-Sendable value (a process handle) from the thread that made it to the test.
+struct UncheckedBox<T>: @unchecked Sendable {
+    // @unchecked: the value is handed over once and then used by the receiving task only.
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 enum PythonCheck {
