@@ -61,7 +61,7 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "BOLT8", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
         .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
-        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], swiftSettings: strict),
 
         // MARK: I/O edges
         .target(

@@ -1,13 +1,15 @@
 import Foundation
+import ServiceLifecycle
 
-/// The watchdog's long-running loop (a swift-service-lifecycle style `run()`): polls bitcoind
+/// The watchdog's long-running loop (a swift-service-lifecycle `Service`): polls bitcoind
 /// through a ``ChainObserver`` on a timer, takes push events from a feed (ZMQ), feeds both to a
 /// ``WatchdogEngine`` and publishes changes on an ``AnomalyBoard``.
 ///
 /// The timer keeps running whatever the feed does, so a silent feed cannot silence the
 /// watchdog; a block on the feed triggers an immediate poll so RPC-derived anomalies clear
-/// without waiting a whole period. `run()` returns when its task is cancelled.
-public final class WatchdogService: Sendable {
+/// without waiting a whole period. `run()` returns when its task is cancelled or, inside a
+/// `ServiceGroup`, on graceful shutdown.
+public final class WatchdogService: Service, Sendable {
     public let config: WatchdogConfig
     public let board: AnomalyBoard
     private let observer: any ChainObserver
@@ -34,9 +36,14 @@ public final class WatchdogService: Sendable {
         case tick
     }
 
-    /// Runs until cancelled.
-    /// - Throws: `CancellationError` is not thrown: cancellation ends the loop normally.
+    /// Runs until cancelled or gracefully shut down.
+    /// - Throws: nothing in practice: cancellation and shutdown end the loop normally.
     public func run() async throws {
+        await cancelWhenGracefulShutdown { await self.loop() }
+        await board.finish()
+    }
+
+    private func loop() async {
         let (inputs, inbox) = AsyncStream.makeStream(of: Input.self, bufferingPolicy: .bufferingNewest(4096))
         let period = Duration.milliseconds(Int64(max(config.pollSeconds, 0.05) * 1000))
         await withTaskGroup(of: Void.self) { group in
@@ -65,7 +72,6 @@ public final class WatchdogService: Sendable {
             }
             group.cancelAll()
         }
-        await board.finish()
     }
 
     private func poll(_ engine: inout WatchdogEngine) async {

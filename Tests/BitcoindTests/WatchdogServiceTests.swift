@@ -1,5 +1,7 @@
 import BitcoinPrimitives
 import Foundation
+import Logging
+import ServiceLifecycle
 import Testing
 import Watchdog
 
@@ -104,6 +106,23 @@ actor FakeChain: ChainObserver {
         task.cancel()
         let start = Date()
         _ = try? await task.value
+        #expect(Date().timeIntervalSince(start) < 2)
+    }
+}
+
+
+@Suite struct WatchdogServiceGroupTests {
+    /// In a ServiceGroup (as altnetd runs it), graceful shutdown ends the watchdog.
+    @Test func gracefulShutdownEndsRun() async throws {
+        var config = WatchdogConfig()
+        config.pollSeconds = 0.1
+        let service = WatchdogService(config: config, observer: FakeChain(), feed: nil)
+        let group = ServiceGroup(configuration: .init(services: [service], logger: Logger(label: "test")))
+        let task = Task { try await group.run() }
+        try await Task.sleep(for: .milliseconds(300))
+        let start = Date()
+        await group.triggerGracefulShutdown()
+        try await task.value
         #expect(Date().timeIntervalSince(start) < 2)
     }
 }
