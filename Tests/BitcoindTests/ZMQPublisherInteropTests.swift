@@ -192,6 +192,34 @@ import Testing
         #expect(whilePaused <= 1)
     }
 
+    /// bitcoind may publish topics on different addresses (-zmqpubhashblock=A
+    /// -zmqpubrawtx=B): one subscriber connects to both and gets each topic in order.
+    @Test func topicsOnSeveralEndpoints() async throws {
+        let (a, endpointA) = try await Self.startPublisher()
+        defer { a.stop() }
+        let (b, endpointB) = try await Self.startPublisher()
+        defer { b.stop() }
+        let config = ZMQSubscriberConfiguration(endpoints: [endpointA, endpointB], topics: [.hashBlock, .rawTx])
+        let events = Collector<ZMQEvent>()
+        let task = Task { for try await e in ZMQSubscriber(configuration: config).events() { events.append(e) } }
+        defer { task.cancel() }
+        let connected = await events.wait(timeout: 5) { $0.filter { if case .connected = $0 { true } else { false } }.count == 2 }
+        #expect(Set(connected.compactMap { if case .connected(let e) = $0 { e } else { nil } }) == [endpointA, endpointB])
+        try await Self.awaitLive(b, events)  // rawtx from B
+        let start = events.snapshot.count
+        for _ in 0..<3 {
+            a.send("hashblock")
+            try await Task.sleep(for: .milliseconds(100))  // A's subscription may still be on its way: retry below
+        }
+        let list = await events.wait(timeout: 5) { list in
+            list.dropFirst(start).contains { if case .message(let m) = $0 { m.topic == .hashBlock && m.sequence == 2 } else { false } }
+        }
+        let fromA = list.dropFirst(start).compactMap { if case .message(let m) = $0, m.topic == .hashBlock { m.sequence } else { nil } }
+        #expect(fromA.last == 2)
+        #expect(fromA == fromA.sorted())
+        #expect(!list.contains { if case .malformed = $0 { true } else { false } })
+    }
+
     /// A subscriber pointed at an invalid endpoint finishes its stream with a typed error.
     @Test func badEndpointIsATypedError() async throws {
         let stream = ZMQSubscriber(configuration: ZMQSubscriberConfiguration(endpoints: ["tcp://not a host"])).events()
