@@ -60,14 +60,25 @@ public final class WatchdogService: Service, Sendable {
                 inbox.finish()
             }
             var engine = WatchdogEngine(config: config)
+            // Polls closer together than this are coalesced: ticks queued behind a slow poll,
+            // or a burst of blocks, cost one RPC round, not one each.
+            let minimumGap = min(config.pollSeconds / 2, 0.5)
+            var lastPoll = Date.distantPast
             for await input in inputs {
                 if Task.isCancelled { break }
+                let due = now().timeIntervalSince(lastPoll) >= minimumGap
                 switch input {
-                case .tick:
+                case .tick where due:
                     await poll(&engine)
+                    lastPoll = now()
+                case .tick:
+                    await board.apply(engine.evaluate(at: now()))
                 case .feed(let event):
                     await board.apply(engine.feed(event, at: now()))
-                    if case .blockConnected = event { await poll(&engine) }
+                    if case .blockConnected = event, due {
+                        await poll(&engine)
+                        lastPoll = now()
+                    }
                 }
             }
             group.cancelAll()

@@ -126,3 +126,34 @@ actor FakeChain: ChainObserver {
         #expect(Date().timeIntervalSince(start) < 2)
     }
 }
+
+/// An observer whose first two polls take 750 ms each (a bitcoind busy for 1.5 s), then answers
+/// at once; counts the polls.
+actor SlowChain: ChainObserver {
+    private(set) var polls = 0
+    func observe() async throws -> ChainObservation {
+        polls += 1
+        if polls <= 2 { try await Task.sleep(for: .milliseconds(750)) }
+        return ChainObservation(at: Date(), bestBlockHash: Recorded.hash(0), height: 0, tipTime: Date(),
+                                chainWork: ObservedWork(1), headers: 0, initialBlockDownload: false)
+    }
+}
+
+@Suite struct WatchdogServiceCoalescingTests {
+    /// Ticks that queue up behind a slow poll do not turn into a burst of polls afterwards.
+    @Test func slowPollsAreNotQueuedUp() async throws {
+        var config = WatchdogConfig()
+        config.pollSeconds = 0.05
+        let chain = SlowChain()
+        let service = WatchdogService(config: config, observer: chain, feed: nil)
+        let task = Task { try await service.run() }
+        try await Task.sleep(for: .seconds(2))
+        task.cancel()
+        _ = try? await task.value
+        let polls = await chain.polls
+        // 1.5 s busy, then 0.5 s at one poll per 50 ms: about 2 + 10. Without coalescing the
+        // ~30 ticks queued while busy would each poll too (about 42).
+        print("coalescing: \(polls) polls in 2 s")
+        #expect((5...20).contains(polls), "polls: \(polls)")
+    }
+}
