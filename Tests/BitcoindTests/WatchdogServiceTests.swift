@@ -80,7 +80,7 @@ actor FakeChain: ChainObserver {
         let back = Date()
         await chain.setFailing(false)
         await changes.wait(timeout: 5, until: Self.closed(.bitcoindUnreachable))
-        #expect(Date().timeIntervalSince(back) < 1)
+        #expect(Date().timeIntervalSince(back) < 3)  // 0.1 s polls; slack for a loaded machine
         #expect(!(await service.board.openAnomalies).contains { $0.kind == .bitcoindUnreachable })
         #expect((await service.board.closed).contains { $0.kind == .bitcoindUnreachable && $0.end != nil })
     }
