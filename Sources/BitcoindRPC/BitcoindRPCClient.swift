@@ -22,6 +22,8 @@ public final class BitcoindRPCClient: Sendable {
         public var maxResponseBytes = 64 << 20
         /// Idle keep-alive connections kept.
         public var maxIdleConnections = 4
+        /// Requests in flight at once; more wait (bitcoind's default -rpcthreads is 4).
+        public var maxConnections = 4
 
         public init(host: String = "127.0.0.1", port: Int, credentials: RPCCredentials) {
             self.host = host
@@ -44,6 +46,7 @@ public final class BitcoindRPCClient: Sendable {
         self.logger = logger
         self.pool = ConnectionPool(
             host: configuration.host, port: configuration.port, maxIdle: configuration.maxIdleConnections,
+            maxConnections: configuration.maxConnections,
             connectTimeout: Self.timeAmount(configuration.connectTimeout),
             responseLimit: configuration.maxResponseBytes, group: MultiThreadedEventLoopGroup.singleton)
     }
@@ -123,14 +126,16 @@ public final class BitcoindRPCClient: Sendable {
             let response: RPCHTTPResponse
             do {
                 response = try await exchange(channel, body: body, authorization: auth)
-            } catch let error where reused && !retriedStale && error.reason == .connectionClosed {
-                retriedStale = true
-                logger.debug("pooled connection was closed; retrying \(method) on a new one")
-                continue
             } catch {
+                await pool.release(channel, reusable: false)
+                if reused && !retriedStale && error.reason == .connectionClosed {
+                    retriedStale = true
+                    logger.debug("pooled connection was closed; retrying \(method) on a new one")
+                    continue
+                }
                 throw error.with(method: method)
             }
-            if response.keepAlive { await pool.release(channel) } else { channel.close(promise: nil) }
+            await pool.release(channel, reusable: response.keepAlive)
             if response.status == 401 {
                 if !refreshedCredentials, await credentials.refresh() {
                     refreshedCredentials = true

@@ -2,21 +2,30 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 
-/// A few keep-alive HTTP connections to bitcoind, reused across calls.
+/// A few keep-alive HTTP connections to bitcoind, reused across calls, at most
+/// `maxConnections` in use at once (bitcoind serves -rpcthreads=4 requests at a time and
+/// answers 503 beyond its work queue, so more parallel connections only add failures).
 actor ConnectionPool {
     private let host: String
     private let port: Int
     private let maxIdle: Int
+    private let maxConnections: Int
+    private var leased = 0
+    private var waiters: [CheckedContinuation<Void, Never>] = []
     private let connectTimeout: TimeAmount
     private let responseLimit: Int
     private let group: any EventLoopGroup
     private var idle: [any Channel] = []
     private var nextID = 0
 
-    init(host: String, port: Int, maxIdle: Int, connectTimeout: TimeAmount, responseLimit: Int, group: any EventLoopGroup) {
+    init(
+        host: String, port: Int, maxIdle: Int, maxConnections: Int, connectTimeout: TimeAmount, responseLimit: Int,
+        group: any EventLoopGroup
+    ) {
         self.host = host
         self.port = port
         self.maxIdle = maxIdle
+        self.maxConnections = max(1, maxConnections)
         self.connectTimeout = connectTimeout
         self.responseLimit = responseLimit
         self.group = group
@@ -32,20 +41,38 @@ actor ConnectionPool {
     /// - Returns: the channel and whether it was reused (a reused one may have been closed by
     ///   the server meanwhile: worth one retry on a fresh connection).
     /// - Throws: ``BitcoindRPCError`` (connectionRefused or timeout).
+    ///   Waits while `maxConnections` are in use. Every acquired channel must be given back
+    ///   with ``release(_:reusable:)``.
     func acquire() async throws(BitcoindRPCError) -> (channel: any Channel, reused: Bool) {
+        while leased >= maxConnections {
+            await withCheckedContinuation { waiters.append($0) }
+        }
+        leased += 1
         while let channel = idle.popLast() {
             if channel.isActive { return (channel, true) }
         }
-        return (try await connect(), false)
+        do {
+            return (try await connect(), false)
+        } catch {
+            leased -= 1
+            wakeOne()
+            throw error
+        }
     }
 
-    /// Returns a connection after a complete keep-alive exchange.
-    func release(_ channel: any Channel) {
-        guard channel.isActive, idle.count < maxIdle else {
+    /// Gives a connection back: kept for reuse after a complete keep-alive exchange, else closed.
+    func release(_ channel: any Channel, reusable: Bool) {
+        leased -= 1
+        if reusable, channel.isActive, idle.count < maxIdle {
+            idle.append(channel)
+        } else {
             channel.close(promise: nil)
-            return
         }
-        idle.append(channel)
+        wakeOne()
+    }
+
+    private func wakeOne() {
+        if !waiters.isEmpty { waiters.removeFirst().resume() }
     }
 
     /// Closes all idle connections.

@@ -34,7 +34,8 @@ extension SimnodeNode {
             default: verbosity = try p.int(1)
             }
             guard let block = entry.block else {
-                // Core v26 GetBlockChecked: no data and not pruned -> ReadBlockFromDisk fails.
+                // Core v26 GetBlockChecked: pruned data, else ReadBlockFromDisk fails.
+                if entry.pruned { throw RPCFailure(RPCFailure.miscError, "Block not available (pruned data)") }
                 throw RPCFailure(RPCFailure.miscError, "Block not found on disk")
             }
             switch verbosity {
@@ -127,9 +128,16 @@ extension SimnodeNode {
             ("initialblockdownload", .bool(initialBlockDownload)),
             ("chainwork", .string(Self.chainWorkHex(tip.chainWork))),
             ("size_on_disk", .int(Int64(chain.active.count * 300))),
-            ("pruned", .bool(false)),
+        ] + pruneFields() + [
             ("warnings", .string("")),
         ])
+    }
+
+    /// "pruned", and when pruned "pruneheight" and "automatic_pruning" (simnode prunes only on
+    /// command, like -prune=1 with pruneblockchain).
+    func pruneFields() -> [(String, JSONValue)] {
+        guard let height = chain.pruneHeight else { return [("pruned", .bool(false))] }
+        return [("pruned", .bool(true)), ("pruneheight", .int(Int64(height))), ("automatic_pruning", .bool(false))]
     }
 
     /// blockheaderToJSON: the fields and order of v26.

@@ -11,6 +11,7 @@ import BitcoinPrimitives
 /// | `siminvalidate` | blockhash | as invalidateblock |
 /// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime); the count |
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
+/// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
@@ -74,6 +75,10 @@ extension SimnodeNode {
             let before = peers.count
             peers.removeAll { type == nil || $0.connectionType == type }
             return .int(Int64(before - peers.count))
+        case "simprune":
+            let p = try RPCParams(method: method, names: ["height"], raw: raw)
+            for block in chain.prune(below: try p.int(0)) { withheld[block.hash] = block }
+            return .int(Int64(chain.pruneHeight ?? 0))
         case "simsetwarmup":
             let p = try RPCParams(method: method, names: ["enabled", "message"], raw: raw)
             warmupMessage = try p.bool(0, default: true) ? (try p.optionalString(1) ?? "Loading block index…") : nil
@@ -83,19 +88,28 @@ extension SimnodeNode {
         }
     }
 
-    /// Starts or stops interval mining.
+    /// Starts or stops interval mining. Once this returns with mining disabled, no further
+    /// block is mined by an older timer (each timer carries a generation number).
     func setMining(enabled: Bool, interval: Double) {
         miningTask?.cancel()
         miningTask = nil
         miningInterval = interval
+        miningGeneration &+= 1
         guard enabled, interval > 0 else { return }
+        let generation = miningGeneration
         miningTask = Task { [weak self] in
             while !Task.isCancelled {
                 try? await Task.sleep(for: .seconds(interval))
                 guard !Task.isCancelled, let self else { return }
-                _ = try? await self.mine(1, to: Self.defaultScript)
+                await self.timerMine(generation: generation)
             }
         }
+    }
+
+    /// One interval-mining tick, ignored when mining was stopped or restarted meanwhile.
+    func timerMine(generation: UInt64) {
+        guard generation == miningGeneration else { return }
+        _ = try? mine(1, to: Self.defaultScript)
     }
 
     /// Builds a competing branch (see the table above).

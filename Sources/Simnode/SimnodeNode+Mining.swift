@@ -74,15 +74,9 @@ extension SimnodeNode {
         guard let bytes = try? Hex.decode(hex) else {
             throw RPCFailure(RPCFailure.deserializationError, "Block decode failed")
         }
-        var r = ByteReader(bytes)
         let block: SimBlock
         do {
-            let header = try BlockHeader(from: &r)
-            let count = try r.readCount("transactions", limit: 100_000, minElementSize: 60)
-            var txs: [SimTransaction] = []
-            for _ in 0..<count { txs.append(try SimTransaction.read(from: &r)) }
-            try r.expectEnd()
-            block = SimBlock(header: header, transactions: txs)
+            block = try SimBlock(bytes: bytes)
         } catch {
             throw RPCFailure(RPCFailure.deserializationError, "Block decode failed")
         }

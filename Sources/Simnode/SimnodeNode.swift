@@ -21,10 +21,12 @@ public actor SimnodeNode {
     var withheld: [BlockHash: SimBlock] = [:]
     var miningTask: Task<Void, Never>?
     var miningInterval: Double = 0
+    var miningGeneration: UInt64 = 0
     var forkCounter: UInt32 = 0
     /// Latches false like Core's IsInitialBlockDownload.
     var initialBlockDownload = true
     let publisher: ZMQPublisher?
+    let store: BlockStore?
     let clock: @Sendable () -> Int64
     let startTime: Int64
     /// Called (once) when the `stop` RPC arrives.
@@ -37,15 +39,27 @@ public actor SimnodeNode {
 
     /// - Parameters:
     ///   - publisher: where ZMQ notifications go, or nil for none.
+    ///   - store: where connected blocks are kept across restarts, or nil (memory only); its
+    ///     blocks are loaded now, without notifications.
     ///   - clock: the current Unix time in seconds (injected for tests).
     /// - Throws: only if the built-in genesis block fails to build (cannot happen).
-    public init(publisher: ZMQPublisher?, clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }) throws {
-        self.chain = try SimChain()
+    public init(
+        publisher: ZMQPublisher?, store: BlockStore? = nil,
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+    ) throws {
+        var chain = try SimChain()
+        for block in store?.load() ?? [] {
+            _ = try? chain.add(header: block.header, block: block)
+        }
+        _ = chain.activateBestChain()
+        self.chain = chain
+        self.store = store
         self.publisher = publisher
         self.clock = clock
         let now = clock()
         self.startTime = now
         self.peers = FakePeer.defaultSet(height: 0, now: now)
+        self.initialBlockDownload = Int64(chain.tip.header.time) <= now - 24 * 3600
     }
 
     /// Sets the callback run when the `stop` RPC is called.
@@ -99,6 +113,7 @@ public actor SimnodeNode {
         for event in events {
             switch event {
             case .connected(let block):
+                store?.append(block)
                 for tx in block.transactions {
                     publisher?.publishTransaction(tx)
                     removeFromMempool(tx.txid, reasonBlock: true)

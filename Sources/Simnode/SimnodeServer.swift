@@ -21,6 +21,8 @@ public final class SimnodeServer: Sendable {
         /// rpcuser/rpcpassword instead of a cookie (both set), as bitcoind's -rpcuser/-rpcpassword.
         public var rpcUser: String?
         public var rpcPassword: String?
+        /// Keep connected blocks in `<datadir>/regtest/simnode-blocks.dat` and reload them at start.
+        public var persist = false
         /// Start interval mining at this many seconds per block; 0 for none.
         public var miningInterval: Double = 0
 
@@ -70,7 +72,11 @@ public final class SimnodeServer: Sendable {
         let publisher = try configuration.zmqPub.map { address throws(ZMQPublisher.Failure) in
             try ZMQPublisher(bind: address)
         }
-        let node = try SimnodeNode(publisher: publisher)
+        try FileManager.default.createDirectory(
+            atPath: configuration.datadir + "/regtest", withIntermediateDirectories: true)
+        let store = configuration.persist
+            ? try BlockStore(path: configuration.datadir + "/regtest/simnode-blocks.dat") : nil
+        let node = try SimnodeNode(publisher: publisher, store: store)
         let credentials: String
         let cookie: CookieFile?
         if let user = configuration.rpcUser, let password = configuration.rpcPassword {

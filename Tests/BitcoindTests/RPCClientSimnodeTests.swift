@@ -244,10 +244,14 @@ struct TempDir {
         let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
         defer { Task { await rpc.close() } }
         try await rpc.callIgnoringResult("simsetmining", [true, .double(0.1)])
-        try await Task.sleep(for: .milliseconds(700))
+        var height = 0
+        for _ in 0..<100 where height < 3 {
+            try await Task.sleep(for: .milliseconds(50))
+            height = try await rpc.getBlockchainInfo().blocks
+        }
         try await rpc.callIgnoringResult("simsetmining", [false])
-        let height = try await rpc.getBlockchainInfo().blocks
-        #expect(height >= 2)
+        height = try await rpc.getBlockchainInfo().blocks
+        #expect(height >= 3, "interval mining at 0.1 s made \(height) blocks in 5 s")
         try await Task.sleep(for: .milliseconds(400))
         #expect(try await rpc.getBlockchainInfo().blocks == height)
     }
@@ -267,7 +271,7 @@ struct TempDir {
         #expect(try await rpc.getBlockchainInfo().blocks == 2)
         try await rpc.getBlockFromPeer(hash, peerID: try await rpc.getPeerInfo()[0].id)
         var best = try await rpc.getBestBlockHash()
-        for _ in 0..<30 where best != hash {
+        for _ in 0..<100 where best != hash {
             try await Task.sleep(for: .milliseconds(50))
             best = try await rpc.getBestBlockHash()
         }
@@ -294,5 +298,62 @@ struct TempDir {
         let tips = try await node.call("getchaintips", params: .null)
         guard case .array(let list) = tips else { Issue.record("no tips"); return }
         #expect(list.contains { $0["status"] == .string("invalid") })
+    }
+}
+
+/// Pruned mode: getblock refuses pruned blocks as bitcoind does, getblockfrompeer brings one back.
+@Suite struct SimnodePruneTests {
+    @Test func prunedBlocksAndRefetch() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [6], as: [String].self)
+        let pruneHeight: Int = try await rpc.call("simprune", [4])
+        #expect(pruneHeight == 4)
+        let info = try await rpc.getBlockchainInfo()
+        #expect(info.pruned && info.pruneHeight == 4)
+        let old = try await rpc.getBlockHash(height: 2)
+        do throws(BitcoindRPCError) {
+            _ = try await rpc.getBlockBytes(old)
+            Issue.record("pruned block served")
+        } catch {
+            #expect(error.reason == .rpc(code: -1, message: "Block not available (pruned data)"))
+        }
+        #expect(try await rpc.getBlockHeaderInfo(old).height == 2)
+        try await rpc.getBlockFromPeer(old, peerID: 0)
+        var bytes: [UInt8]?
+        for _ in 0..<100 where bytes == nil {
+            try await Task.sleep(for: .milliseconds(50))
+            bytes = try? await rpc.getBlockBytes(old)
+        }
+        #expect(bytes.map { Hashes.sha256d(Array($0.prefix(80))) } == old.internalBytes)
+    }
+}
+
+/// Many concurrent calls share a few keep-alive connections.
+@Suite struct RPCConcurrencyTests {
+    @Test func manyConcurrentCallsOverFewConnections() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        defer { Task { await server.shutdown() } }
+        var config = BitcoindRPCClient.Configuration(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie"))
+        config.maxConnections = 3
+        let rpc = BitcoindRPCClient(config)
+        defer { Task { await rpc.close() } }
+        _ = try await rpc.call("simgenerate", [5], as: [String].self)
+        let start = ContinuousClock.now
+        let heights = try await withThrowingTaskGroup(of: Int.self) { group in
+            for i in 0..<200 { group.addTask { try await rpc.getBlockHeaderInfo(try await rpc.getBlockHash(height: i % 6)).height } }
+            var all: [Int] = []
+            for try await h in group { all.append(h) }
+            return all
+        }
+        let elapsed = ContinuousClock.now - start
+        print("400 RPC calls (200 getblockhash + 200 getblockheader) over 3 keep-alive connections: \(elapsed)")
+        #expect(heights.sorted() == (0..<200).map { $0 % 6 }.sorted())
     }
 }

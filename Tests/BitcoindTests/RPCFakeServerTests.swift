@@ -20,6 +20,9 @@ final class RPCFakeServer: Sendable {
     var port: Int { channel.localAddress?.port ?? 0 }
     /// Bytes written to clients so far (for the streaming case).
     var bytesSent: Int { counter.value }
+    /// Connections accepted so far.
+    var connectionsAccepted: Int { connections.value }
+    private let connections: ByteCounter
 
     /// A thread-safe counter. @unchecked: every access holds the lock.
     final class ByteCounter: @unchecked Sendable {
@@ -31,11 +34,14 @@ final class RPCFakeServer: Sendable {
 
     init(_ behaviour: Behaviour) async throws {
         let counter = ByteCounter()
+        let connections = ByteCounter()
         self.counter = counter
+        self.connections = connections
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.add(1)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(Responder(behaviour, counter: counter))
                 }
             }

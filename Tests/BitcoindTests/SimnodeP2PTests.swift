@@ -20,18 +20,9 @@ import Testing
         let expected = hashes.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
 
         let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_p2p_peer.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script, String(port)]
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let output = try await Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        process.waitUntilExit()
-        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        try #require(process.terminationStatus == 0, "simnode_p2p_peer.py failed (verystable installed?): \(stderr)")
+        let (status, output, errData) = try await runProcess(["python3", script, String(port)])
+        let stderr = String(decoding: errData, as: UTF8.self)
+        try #require(status == 0, "simnode_p2p_peer.py failed (verystable installed?): \(stderr)")
 
         struct Result: Decodable {
             struct Block: Decodable { let hash: String; let valid: Bool; let has_witness: Bool }

@@ -5,7 +5,9 @@ import Simnode
 import Testing
 
 /// A blocking libzmq SUB socket for tests (receives whole multipart messages).
-final class TestSubscriber {
+/// @unchecked Sendable: used by one test at a time, its blocking receives run off the
+/// cooperative pool (``offPool(_:)``) one after another.
+final class TestSubscriber: @unchecked Sendable {
     private let context: UnsafeMutableRawPointer
     private let socket: UnsafeMutableRawPointer
 
@@ -69,7 +71,7 @@ final class TestSubscriber {
             return
         }
         var messages: [[[UInt8]]] = []
-        while messages.count < 2 * 5, let m = sub.receive() { messages.append(m) }
+        while messages.count < 2 * 5, let m = try await offPool({ sub.receive() }) { messages.append(m) }
         let topics = messages.map { String(decoding: $0[0], as: UTF8.self) }
         // Per block: hashtx, rawtx (coinbase), sequence C, hashblock, rawblock.
         #expect(topics == Array(repeating: ["hashtx", "rawtx", "sequence", "hashblock", "rawblock"], count: 2).flatMap { $0 })
@@ -88,7 +90,7 @@ final class TestSubscriber {
         // then one hashblock for the new tip.
         _ = try await server.node.call("simfork", params: .array([.int(1), .int(2)]))
         var reorg: [[[UInt8]]] = []
-        while let m = sub.receive(), reorg.count < 30 {
+        while let m = try await offPool({ sub.receive() }), reorg.count < 30 {
             reorg.append(m)
             if m[0] == Array("rawblock".utf8) { break }
         }

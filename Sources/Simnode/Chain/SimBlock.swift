@@ -12,6 +12,20 @@ public struct SimBlock: Sendable {
 
     public var hash: BlockHash { header.hash }
 
+    /// Parses a serialised block.
+    /// - Throws: ``DecodingError`` on truncated, oversized or trailing data.
+    public init(bytes: [UInt8]) throws(DecodingError) {
+        var r = ByteReader(bytes)
+        header = try BlockHeader(from: &r)
+        // A transaction is at least 60 bytes; a block at most 4,000,000 bytes.
+        let count = try r.readCount("transactions", limit: 4_000_000 / 60, minElementSize: 60)
+        var txs: [SimTransaction] = []
+        txs.reserveCapacity(count)
+        for _ in 0..<count { txs.append(try SimTransaction.read(from: &r)) }
+        try r.expectEnd()
+        transactions = txs
+    }
+
     /// The serialised block: header, transaction count, transactions with witness.
     public var serialized: [UInt8] {
         var w = ByteWriter(capacity: 80 + 9 + transactions.reduce(0) { $0 + $1.bytes.count })

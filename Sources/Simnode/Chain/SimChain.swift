@@ -11,6 +11,8 @@ public struct BlockEntry: Sendable {
     public var block: SimBlock?
     /// Marked invalid (invalidateblock, or descends from an invalid block).
     public var failed = false
+    /// Block data deleted by pruning (simprune); getblock says "pruned data".
+    public var pruned = false
     /// Block data present but held back from activation: getchaintips shows "valid-headers".
     public var deferred = false
     /// Arrival order, for bitcoind's tie-break (first seen wins among equal work).
@@ -95,7 +97,11 @@ public struct SimChain: Sendable {
     public mutating func add(header: BlockHeader, block: SimBlock?, deferred: Bool = false) throws(SimChainError) -> BlockEntry {
         let hash = header.hash
         if var existing = entries[hash] {
-            if existing.block == nil, let block { existing.block = block; entries[hash] = existing }
+            if existing.block == nil, let block {
+                existing.block = block
+                existing.pruned = false
+                entries[hash] = existing
+            }
             return existing
         }
         guard let parent = entries[header.previousBlockHash] else {
@@ -196,6 +202,27 @@ public struct SimChain: Sendable {
             cursor = entries[e.header.previousBlockHash]
         }
         return activateBestChain()
+    }
+
+    /// Deletes the data of active blocks below `height` (never genesis's header, and never the
+    /// tip), as pruning does.
+    /// - Returns: the blocks removed (a pretend peer keeps them for getblockfrompeer).
+    public mutating func prune(below height: Int) -> [SimBlock] {
+        var removed: [SimBlock] = []
+        for h in 0..<min(height, self.height) {
+            guard let hash = hash(atHeight: h), var e = entries[hash], let block = e.block else { continue }
+            removed.append(block)
+            e.block = nil
+            e.pruned = true
+            entries[hash] = e
+        }
+        return removed
+    }
+
+    /// The lowest active height whose block data is kept, when any was pruned.
+    public var pruneHeight: Int? {
+        guard let first = active.first, entries[first]?.pruned == true else { return nil }
+        return active.firstIndex { entries[$0]?.block != nil }
     }
 
     private mutating func setFlag(from hash: BlockHash, _ change: (inout BlockEntry) -> Void) {

@@ -7,7 +7,25 @@ import Simnode
 struct SimnodeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "simnode",
-        abstract: "A regtest bitcoind double (honest about being one): RPC, cookie, ZMQ, mining on command.")
+        abstract: "A regtest bitcoind double (honest about being one): RPC, cookie, ZMQ, mining on command.",
+        discussion: """
+            Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
+            getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
+            submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
+            generatetoaddress, invalidateblock, reconsiderblock, stop) with bitcoind's shapes and codes,
+            and these controls:
+              simgenerate N                      mine N blocks (paying OP_TRUE)
+              simsetmining ENABLED [INTERVAL]    interval mining on/off
+              simfork DEPTH N [MODE]             competing branch: full | headers-only | valid-headers
+              simactivate BLOCKHASH              hand over a withheld/deferred branch and activate
+              siminvalidate BLOCKHASH            as invalidateblock
+              simsetpeers [PEER...]              replace getpeerinfo's list (objects: addr, network,
+                                                 connection_type, transport_protocol_type, ...)
+              simdroppeers [CONNECTION_TYPE]     drop all peers or those of one type
+              simprune HEIGHT                    delete block data below HEIGHT
+              simsetwarmup ENABLED [MESSAGE]     answer -28 (warming up) to everything else
+            Prints {"rpcport":N,"p2pport":N|null,"zmq":"..."} on stdout once listening.
+            """)
 
     @Option(help: "Data directory; the cookie is written to DIR/regtest/.cookie.")
     var datadir: String
@@ -23,6 +41,9 @@ struct SimnodeCommand: AsyncParsableCommand {
 
     @Option(help: "Mine a block every this many seconds (0: only on command).")
     var mineInterval: Double = 0
+
+    @Flag(help: "Keep connected blocks in DIR/regtest/simnode-blocks.dat and reload them on start.")
+    var persist = false
 
     @Option(help: "Use rpcuser/rpcpassword instead of a cookie (both needed).")
     var rpcuser: String?
@@ -42,6 +63,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         var config = SimnodeServer.Configuration(datadir: datadir, rpcPort: rpcport, zmqPub: zmqpub)
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
+        config.persist = persist
         config.rpcUser = rpcuser
         config.rpcPassword = rpcpassword
         let logger = Logger(label: "simnode")
