@@ -60,9 +60,9 @@ actor FakeChain: ChainObserver {
         config.zmqEnabled = false
         let (task, changes, service) = await Self.start(chain, feed: nil, config: config)
         defer { task.cancel() }
-        #expect(Self.opened(.staleTip)(await changes.wait(timeout: 5, until: Self.opened(.staleTip))))
+        #expect(Self.opened(.staleTip)(await changes.wait(timeout: 15, until: Self.opened(.staleTip))))
         await chain.mine()
-        #expect(Self.closed(.staleTip)(await changes.wait(timeout: 5, until: Self.closed(.staleTip))))
+        #expect(Self.closed(.staleTip)(await changes.wait(timeout: 15, until: Self.closed(.staleTip))))
         let open = await service.board.openAnomalies
         #expect(!open.contains { $0.kind == .staleTip })
     }
@@ -73,13 +73,13 @@ actor FakeChain: ChainObserver {
         defer { task.cancel() }
         try await Task.sleep(for: .milliseconds(300))
         await chain.setFailing(true)
-        let list = await changes.wait(timeout: 5, until: Self.opened(.bitcoindUnreachable))
+        let list = await changes.wait(timeout: 15, until: Self.opened(.bitcoindUnreachable))
         let unreachable = try #require(list.compactMap { if case .opened(let a) = $0, a.kind == .bitcoindUnreachable { a } else { nil } }.first)
         #expect(unreachable.severity == .critical)
         #expect(unreachable.reason.contains("connection refused"))
         let back = Date()
         await chain.setFailing(false)
-        await changes.wait(timeout: 5, until: Self.closed(.bitcoindUnreachable))
+        await changes.wait(timeout: 15, until: Self.closed(.bitcoindUnreachable))
         #expect(Date().timeIntervalSince(back) < 3)  // 0.1 s polls; slack for a loaded machine
         #expect(!(await service.board.openAnomalies).contains { $0.kind == .bitcoindUnreachable })
         #expect((await service.board.closed).contains { $0.kind == .bitcoindUnreachable && $0.end != nil })
@@ -94,13 +94,13 @@ actor FakeChain: ChainObserver {
         for _ in 0..<250 where await chain.polls == 0 { try await Task.sleep(for: .milliseconds(20)) }
         // RPC moves, ZMQ says nothing.
         await chain.mine()
-        #expect(Self.opened(.zmqSilent)(await changes.wait(timeout: 5, until: Self.opened(.zmqSilent))))
+        #expect(Self.opened(.zmqSilent)(await changes.wait(timeout: 15, until: Self.opened(.zmqSilent))))
         // ZMQ announces a block RPC never shows.
         feedInput.yield(.blockConnected(Recorded.hash(999)))
-        #expect(Self.opened(.rpcBehindZMQ)(await changes.wait(timeout: 5, until: Self.opened(.rpcBehindZMQ))))
+        #expect(Self.opened(.rpcBehindZMQ)(await changes.wait(timeout: 15, until: Self.opened(.rpcBehindZMQ))))
         // A gap on the feed.
         feedInput.yield(.gap(topic: "hashblock", missed: 4))
-        #expect(Self.opened(.zmqGap)(await changes.wait(timeout: 5, until: Self.opened(.zmqGap))))
+        #expect(Self.opened(.zmqGap)(await changes.wait(timeout: 15, until: Self.opened(.zmqGap))))
     }
 
     @Test func runEndsOnCancellation() async throws {

@@ -106,7 +106,7 @@ struct SplitMix64: RandomNumberGenerator {
     }
 
     @Test func oneSimulatedYearRaisesAboutOneFalseAlarm() async throws {
-        let r = try await offPool { Self.simulate(years: 1, seed: 2026)[0] }
+        let r = try await offPool(background: true) { Self.simulate(years: 1, seed: 2026)[0] }
         print("one simulated year (seed 2026): \(r.blocks) blocks, longest gap \(Int(r.longestGap)) s, "
               + "\(r.staleAlarms) stale-tip alarm(s), \(r.earlyWarnings) early warnings (model: 1 and \(Int(52_560 * exp(-3.0))))")
         #expect((50_000...55_000).contains(r.blocks))
@@ -118,7 +118,7 @@ struct SplitMix64: RandomNumberGenerator {
     /// Twenty years, evaluated exactly at threshold crossings (the one-year test above uses the
     /// service's kind of periodic timer; this keeps 20 years cheap in a debug build).
     @Test func twentySimulatedYearsAverageAboutOnePerYear() async throws {
-        let years = try await offPool { Self.simulate(years: 20, seed: 0xA17E7, tick: nil) }
+        let years = try await offPool(background: true) { Self.simulate(years: 20, seed: 0xA17E7, tick: nil) }
         let alarms = years.map(\.staleAlarms)
         let mean = Double(alarms.reduce(0, +)) / Double(years.count)
         print("20 simulated years: stale-tip alarms per year \(alarms), mean \(String(format: "%.2f", mean))")
