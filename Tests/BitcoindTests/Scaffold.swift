@@ -1,0 +1,4 @@
+import Testing
+
+// Tests for this target arrive with its module.
+@Test func scaffold() {}
