@@ -61,7 +61,7 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], swiftSettings: strict),
         .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
-        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], swiftSettings: strict),
         .target(name: "AltnetConfig", dependencies: [], swiftSettings: strict),
 
         // MARK: I/O edges
@@ -69,7 +69,7 @@ let package = Package(
             name: "BitcoindRPC",
             dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: strict),
-        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", logging], swiftSettings: strict),
+        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], swiftSettings: strict),
         .target(name: "DriverKit", dependencies: ["DriverProtocol", logging], swiftSettings: strict),
         .target(
             name: "Altstack",

@@ -1,1 +1,0 @@
-// BitcoindZMQ: scaffold; the module is being built (see the issues).

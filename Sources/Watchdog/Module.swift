@@ -1,1 +1,0 @@
-// Watchdog: scaffold; the module is being built (see the issues).

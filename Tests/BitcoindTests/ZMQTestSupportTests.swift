@@ -1,0 +1,147 @@
+import BitcoindZMQ
+import Foundation
+import TestSupport
+import Testing
+
+// Helpers for the ZMQ and Watchdog process tests (this file holds no tests itself; its name
+// follows the ZMQ*Tests.swift ownership pattern).
+
+/// Collects values from another task; tests wait on a condition with a deadline.
+final class Collector<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `items` is only touched under `lock`.
+    private let lock = NSLock()
+    private var items: [T] = []
+
+    func append(_ item: T) {
+        lock.lock()
+        items.append(item)
+        lock.unlock()
+    }
+
+    func removeAll() {
+        lock.lock()
+        items.removeAll()
+        lock.unlock()
+    }
+
+    var snapshot: [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+
+    /// Waits until `condition` holds on the collected values or `timeout` passes.
+    /// - Returns: the values at that moment.
+    @discardableResult
+    func wait(timeout: Double, until condition: ([T]) -> Bool) async -> [T] {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            let now = snapshot
+            if condition(now) { return now }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        return snapshot
+    }
+}
+
+/// A child process speaking lines on stdin/stdout (a Python peer script). Killed by `stop()`;
+/// tests call it in `defer`.
+final class LineProcess: @unchecked Sendable {
+    // @unchecked: Process and the pipes are used from the test task only; output lines go
+    // through the thread-safe Collector.
+    let process = Process()
+    private let input = Pipe()
+    private let output = Pipe()
+    let lines = Collector<String>()
+
+    /// Starts `python3 integration/<script> <arguments>` from the package root.
+    /// - Throws: if python3 cannot be started.
+    init(script: String, arguments: [String] = []) throws {
+        let path = SharedData.packageRoot.appendingPathComponent("integration").appendingPathComponent(script).path
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-u", path] + arguments
+        process.standardInput = input
+        process.standardOutput = output
+        try process.run()
+        let handle = output.fileHandleForReading
+        let lines = lines
+        let reader = Thread {
+            var buffer = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                buffer.append(chunk)
+                while let nl = buffer.firstIndex(of: 0x0a) {
+                    lines.append(String(decoding: buffer[buffer.startIndex..<nl], as: UTF8.self))
+                    buffer.removeSubrange(buffer.startIndex...nl)
+                }
+            }
+        }
+        reader.start()
+    }
+
+    func send(_ line: String) {
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+    }
+
+    /// Waits for a line starting with `prefix`.
+    /// - Returns: the line, or nil on timeout.
+    func line(startingWith prefix: String, timeout: Double = 10) async -> String? {
+        await lines.wait(timeout: timeout) { $0.contains { $0.hasPrefix(prefix) } }.first { $0.hasPrefix(prefix) }
+    }
+
+    /// Ends the child with SIGKILL (immediate; SIGTERM is not enough: a child can inherit a
+    /// signal mask that blocks it) and reaps it.
+    func stop() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+
+    /// Kills the child at once (to simulate a crash).
+    func kill9() {
+        guard process.isRunning else { return }
+        kill(process.processIdentifier, SIGKILL)
+        process.waitUntilExit()
+    }
+}
+
+/// Runs blocking work (process start, CPU-heavy simulation) on its own thread, so the few
+/// threads of Swift's cooperative pool (2 on these machines) stay free for other tests.
+/// - Parameters:
+///   - background: run at the lowest CPU priority (long simulations), so that timing-sensitive
+///     tests running beside them on 2 cores are not starved.
+///   - body: the work.
+/// - Returns: the closure's result.
+func offPool<T>(background: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {
+    let box: UncheckedBox<T> = try await withCheckedThrowingContinuation { continuation in
+        Thread {
+            #if os(Linux)
+            // Linux keeps nice values per thread: who = 0 is this thread only.
+            if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }
+            #endif
+            do { continuation.resume(returning: UncheckedBox(try body())) } catch { continuation.resume(throwing: error) }
+        }.start()
+    }
+    return box.value
+}
+
+/// Carries a non-Sendable value (a process handle) from the thread that made it to the test.
+struct UncheckedBox<T>: @unchecked Sendable {
+    // @unchecked: the value is handed over once and then used by the receiving task only.
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+enum PythonCheck {
+    /// Whether `python3 -c "import <module>"` succeeds.
+    static func has(_ module: String) -> Bool {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", "-c", "import \(module)"]
+        p.standardError = FileHandle.nullDevice
+        do { try p.run() } catch { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }
+}
