@@ -1,0 +1,1 @@
+// LightningAltnetMessages: scaffold.
