@@ -1,1 +1,0 @@
-// LightningAltnetMessages: scaffold.
