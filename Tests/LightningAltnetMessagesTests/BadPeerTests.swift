@@ -233,3 +233,14 @@ import Testing
         #expect(altnetError { _ = try r.receive(late(1), now: t0) }?.reason == .unknownMessage(offset: 1000))
     }
 }
+
+/// The driver logs `description`: it names the message, the fault and the verdict.
+@Suite struct ErrorDescriptionTests {
+    @Test func descriptionsCarryTheReasonAndTheVerdict() {
+        let tooLarge = AltnetMessageError(.messageTooLarge(totalLength: 100_000_000, limit: 4_000_013), messageID: 9)
+        #expect(tooLarge.description
+            == "message 9: total_length 100000000 exceeds the limit of 4000013 (protocol violation)")
+        let expired = AltnetMessageError(.expired(command: "block", received: 10, totalLength: 20), messageID: 1)
+        #expect(expired.description == "message 1: block incomplete at its deadline (10 of 20 bytes), dropped")
+    }
+}

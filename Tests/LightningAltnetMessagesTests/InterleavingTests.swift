@@ -43,14 +43,15 @@ import Testing
 
     /// A violation in one stream ends the link: the other partial message is released too.
     @Test func violationReleasesEveryPartialMessage() throws {
-        var encoder = AltnetEncoder(fragmentDataSize: 1000)
-        let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(5000, seed: 1)))
-        let b = encoder.encode(try AltnetMessage(command: "tx", payload: Fixtures.bytes(5000, seed: 2)))
+        var encoder = AltnetEncoder(fragmentDataSize: 20_000)
+        let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 1)))
+        let b = encoder.encode(try AltnetMessage(command: "tx", payload: Fixtures.bytes(70_000, seed: 2)))
+        #expect(a.count == 4 && b.count == 4)
         var r = Reassembler()
         _ = try r.feed([a[0], b[0], a[1], b[1]], now: t0)
         #expect(r.messagesInFlight == 2 && r.bufferedByteCount > 0)
         let error = altnetError { _ = try r.receive(b[3], now: t0) }
-        #expect(error?.reason == .fragmentGap(offset: 3000, expected: 2000))
+        #expect(error?.reason == .fragmentGap(offset: 60_000, expected: 40_000))
         #expect(error?.messageID == 1)
         #expect(r.messagesInFlight == 0 && r.bufferedByteCount == 0 && r.reservedByteCount == 0)
         #expect(altnetError { _ = try r.receive(a[2], now: t0) }?.reason == .reassemblerFailed)
@@ -58,9 +59,9 @@ import Testing
 
     /// Deadlines are per message: the older one expires, the younger one completes.
     @Test func deadlinesArePerMessage() throws {
-        var encoder = AltnetEncoder(fragmentDataSize: 1000)
-        let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(3000, seed: 1)))
-        let b = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(3000, seed: 2)))
+        var encoder = AltnetEncoder(fragmentDataSize: 20_000)
+        let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 1)))
+        let b = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 2)))
         var r = Reassembler(limits: AltnetReassemblyLimits(reassemblyTimeout: .seconds(10)))
         _ = try r.receive(a[0], now: t0)
         _ = try r.receive(b[0], now: t0 + .seconds(5))

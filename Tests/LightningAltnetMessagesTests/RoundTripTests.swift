@@ -54,9 +54,9 @@ import Testing
         let whole = encoder.encode(try AltnetMessage(command: "tx", payload: [0xde, 0xad]))
         #expect(whole == [LightningMessage(type: 42_001, payload: [0x02, 0x74, 0x78, 0xde, 0xad])])
 
-        let big = try AltnetMessage(command: "tx", payload: Fixtures.bytes(65_531, seed: 2))
+        let big = try AltnetMessage(command: "tx", payload: Fixtures.bytes(65_533, seed: 2))
         let pieces = encoder.encode(big)
-        let total = 3 + 65_531
+        let total = 3 + 65_533
         #expect(pieces.count == (total + 12) / 13)
         let first = try #require(pieces.first)
         #expect(first.type == 42_003)

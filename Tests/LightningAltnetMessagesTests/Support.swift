@@ -82,12 +82,16 @@ extension Reassembler {
     }
 }
 
-/// The error a throwing expression throws, for `#expect` on its fields.
-func altnetError(_ body: () throws(AltnetMessageError) -> Void) -> AltnetMessageError? {
+/// The ``AltnetMessageError`` a throwing expression throws (nil if none), for `#expect` on its
+/// fields. Any other error is recorded as a failure.
+func altnetError(_ body: () throws -> Void) -> AltnetMessageError? {
     do {
         try body()
         return nil
-    } catch {
+    } catch let error as AltnetMessageError {
         return error
+    } catch {
+        Issue.record("expected an AltnetMessageError, got \(error)")
+        return nil
     }
 }
