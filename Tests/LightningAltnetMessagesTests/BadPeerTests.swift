@@ -177,16 +177,16 @@ import Testing
             let whole = LightningMessage(type: AltnetWire.messageType, payload: cut)
             let errors = [altnetError { _ = try r.receive(first, now: t0) },
                           altnetError { _ = try r2.receive(whole, now: t0) }]
-            for error in errors {
-                if length == 0 {
-                    // A fragment without data is refused before its prefix is read.
-                    #expect(error?.reason == .emptyFragment || error?.reason == .truncated("command_len missing"))
-                } else {
-                    #expect(error?.reason == .truncated(
-                        "command of 5 bytes but only \(length - 1) bytes follow command_len"))
-                }
-                #expect(error?.action == .disconnect)
+            if length == 0 {
+                // A fragment without data is refused before its prefix is read.
+                #expect(errors[0]?.reason == .emptyFragment)
+                #expect(errors[1]?.reason == .truncated("command_len missing"))
+            } else {
+                let cutShort = AltnetMessageError.Reason.truncated(
+                    "command of 5 bytes but only \(length - 1) bytes follow command_len")
+                #expect(errors.map { $0?.reason } == [cutShort, cutShort])
             }
+            #expect(errors.map { $0?.action } == [.disconnect, .disconnect])
         }
         // The rest of the body is the payload: every longer cut is a valid (shorter) message.
         var r = Reassembler()

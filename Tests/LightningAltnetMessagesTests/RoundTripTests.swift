@@ -132,6 +132,24 @@ import Testing
         #expect(reassembler.bufferedByteCount == 0 && reassembler.reservedByteCount == 0)
     }
 
+    /// A receiver also takes a small message sent as fragments, or as one fragment holding all.
+    @Test func smallMessagesMayArriveAsFragments() throws {
+        let body: [UInt8] = [2] + Array("tx".utf8) + Fixtures.bytes(100, seed: 5)
+        let expected = try AltnetMessage(command: "tx", payload: Array(body[3...]))
+        func piece(id: UInt32, offset: Int, end: Int) -> LightningMessage {
+            BadPeerTests.fragment(id: id, total: UInt32(body.count), offset: UInt32(offset),
+                                  data: Array(body[offset..<end]))
+        }
+        var r = Reassembler()
+        #expect(try r.receive(piece(id: 1, offset: 0, end: body.count), now: t0) == .complete(expected))
+        #expect(try r.receive(piece(id: 2, offset: 0, end: 3), now: t0)
+            == .buffered(messageID: 2, received: 3, totalLength: body.count))
+        #expect(try r.receive(piece(id: 2, offset: 3, end: 50), now: t0)
+            == .buffered(messageID: 2, received: 50, totalLength: body.count))
+        #expect(try r.receive(piece(id: 2, offset: 50, end: body.count), now: t0) == .complete(expected))
+        #expect(r.reservedByteCount == 0 && r.bufferedByteCount == 0)
+    }
+
     @Test func otherLightningMessagesAreNotConsumed() throws {
         var reassembler = Reassembler()
         for type: UInt16 in [16, 17, 18, 19, 32_769, 42_000, 42_002, 42_005] {
