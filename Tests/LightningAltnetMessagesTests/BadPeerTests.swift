@@ -31,7 +31,7 @@ import Testing
     @Test func streamThatNeverCompletesExpiresAndReleasesMemory() throws {
         var r = Reassembler()
         let wire = try fragments(id: 7, payloadLength: 200_000)
-        #expect(wire.count == 4)
+        try #require(wire.count == 4)
         _ = try r.feed(Array(wire.prefix(2)), now: t0)
         #expect(r.messagesInFlight == 1)
         #expect(r.bufferedByteCount == 2 * AltnetWire.maxFragmentData - 6)
@@ -80,6 +80,7 @@ import Testing
     @Test func tooManyMessagesInFlight() throws {
         var r = Reassembler()
         let streams = try (0..<5).map { try fragments(id: UInt32($0), payloadLength: 100_000) }
+        try #require(streams.allSatisfy { $0.count == 2 })
         for stream in streams.prefix(4) { _ = try r.feed([stream[0]], now: t0) }
         #expect(r.messagesInFlight == 4)
         let held = r.bufferedByteCount
@@ -107,6 +108,7 @@ import Testing
 
     @Test func duplicateAndOverlappingFragments() throws {
         let wire = try fragments(id: 3, payloadLength: 200_000)
+        try #require(wire.count == 4)
         let second = wire[1].payload
         let overlap = Self.fragment(id: 3, total: 200_006, offset: UInt32(2 * AltnetWire.maxFragmentData - 1),
                                     data: [0])
@@ -129,6 +131,7 @@ import Testing
 
     @Test func outOfRangeGapsAndInconsistentFragments() throws {
         let wire = try fragments(id: 5, payloadLength: 200_000)
+        try #require(wire.count == 4)
         let total: UInt32 = 200_006
         let cases: [(LightningMessage, AltnetMessageError.Reason)] = [
             (wire[2], .fragmentGap(offset: 2 * AltnetWire.maxFragmentData, expected: AltnetWire.maxFragmentData)),
@@ -217,6 +220,7 @@ import Testing
         #expect(error?.action == .dropMessage)
 
         let inv = try fragments(id: 2, payloadLength: 100_000, command: "inv")
+        try #require(inv.count == 2)
         #expect(altnetError { _ = try r.receive(inv[0], now: t0) }?.reason == .commandNotAccepted("inv"))
         #expect(r.bufferedByteCount == 0 && r.reservedByteCount == 0)
         #expect(try r.receive(inv[1], now: t0) == .discarded(messageID: 2))

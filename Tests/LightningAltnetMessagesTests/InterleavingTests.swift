@@ -16,7 +16,7 @@ import Testing
         let blockWire = encoder.encode(block)
         let headersWire = encoder.encode(headers)
         let txWire = encoder.encode(tx)
-        #expect(blockWire.count == 16 && headersWire.count == 3 && txWire.count == 1)
+        try #require(blockWire.count == 16 && headersWire.count == 3 && txWire.count == 1)
         #expect(encoder.nextMessageID == 2)  // whole messages take no id
 
         // b0 h0 b1 h1 tx b2 h2 b3 ... b15
@@ -46,7 +46,7 @@ import Testing
         var encoder = AltnetEncoder(fragmentDataSize: 20_000)
         let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 1)))
         let b = encoder.encode(try AltnetMessage(command: "tx", payload: Fixtures.bytes(70_000, seed: 2)))
-        #expect(a.count == 4 && b.count == 4)
+        try #require(a.count == 4 && b.count == 4)
         var r = Reassembler()
         _ = try r.feed([a[0], b[0], a[1], b[1]], now: t0)
         #expect(r.messagesInFlight == 2 && r.bufferedByteCount > 0)
@@ -62,6 +62,7 @@ import Testing
         var encoder = AltnetEncoder(fragmentDataSize: 20_000)
         let a = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 1)))
         let b = encoder.encode(try AltnetMessage(command: "block", payload: Fixtures.bytes(70_000, seed: 2)))
+        try #require(a.count == 4 && b.count == 4)
         var r = Reassembler(limits: AltnetReassemblyLimits(reassemblyTimeout: .seconds(10)))
         _ = try r.receive(a[0], now: t0)
         _ = try r.receive(b[0], now: t0 + .seconds(5))
