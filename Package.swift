@@ -63,6 +63,7 @@ let package = Package(
         .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], swiftSettings: strict),
         .target(name: "AltnetConfig", dependencies: [], swiftSettings: strict),
+        .target(name: "LightningAltnetMessages", dependencies: [], swiftSettings: strict),
 
         // MARK: I/O edges
         .target(
@@ -115,6 +116,9 @@ let package = Package(
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
+        .testTarget(name: "LightningAltnetMessagesTests",
+                    dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto],
                     swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
