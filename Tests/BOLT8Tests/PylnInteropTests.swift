@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Secp256k1
+import TestSupport
 import Testing
 @testable import BOLT8
 
@@ -36,14 +37,14 @@ struct PylnInteropTests {
             "--messages", String(Self.messages),
         ])
         defer { peer.stop() }
-        let stats = try await onThread {
+        let stats = try await offPool {
             let socket = try listener.accept()
             let hs = Handshake(role: .responder, localStatic: ourKey.publicKey)
             let transport = try InteropPeer.handshake(socket, hs, nodeKey: ourKey)
             return try InteropPeer.serve(socket, transport: transport)
         }
         #expect(stats.remoteStatic == theirKey.publicKey, "act three authenticates pyln's node id")
-        check(stats, peer: try await onThread { try peer.finish() })
+        check(stats, peer: try await offPool { try peer.finish() })
     }
 
     @Test("our initiator -> pyln-proto responder: init, ping/pong, 1,100 messages each way")
@@ -54,16 +55,16 @@ struct PylnInteropTests {
             "responder", "--privkey", theirKey.rawRepresentation.hex, "--messages", String(Self.messages),
         ])
         defer { peer.stop() }
-        let line = try await onThread { try peer.readLine() }
+        let line = try await offPool { try peer.readLine() }
         let port = try #require(line.hasPrefix("PORT ") ? UInt16(line.dropFirst(5)) : nil, "peer said: \(line)")
-        let stats = try await onThread {
+        let stats = try await offPool {
             let socket = try LoopbackSocket.connect(port: port)
             let hs = Handshake(role: .initiator(remoteStatic: theirKey.publicKey), localStatic: ourKey.publicKey)
             let transport = try InteropPeer.handshake(socket, hs, nodeKey: ourKey)
             return try InteropPeer.serve(socket, transport: transport)
         }
         #expect(stats.remoteStatic == theirKey.publicKey)
-        check(stats, peer: try await onThread { try peer.finish() })
+        check(stats, peer: try await offPool { try peer.finish() })
     }
 
     @Test("pyln-proto dialling the wrong node id is refused by our responder in act one")
@@ -75,7 +76,7 @@ struct PylnInteropTests {
             "--node-id", PrivateKey().publicKey.serialized().hex, "--port", String(port), "--messages", "1",
         ])
         defer { peer.stop() }
-        let outcome: BOLT8Error? = try await onThread {
+        let outcome: BOLT8Error? = try await offPool {
             let socket = try listener.accept()
             do {
                 _ = try InteropPeer.handshake(socket, Handshake(role: .responder, localStatic: ourKey.publicKey), nodeKey: ourKey)
@@ -85,7 +86,7 @@ struct PylnInteropTests {
             }
         }
         #expect(outcome == .badTag(act: 1))
-        let finished = try await onThread { try peer.finish() }
+        let finished = try await offPool { try peer.finish() }
         #expect(finished.status != 0, "pyln sees the connection refused")
     }
 }

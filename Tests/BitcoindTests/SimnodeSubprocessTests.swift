@@ -4,14 +4,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Runs blocking work (pipe reads, process waits) on a Dispatch thread, never on the
-/// cooperative pool: with two cores, a blocked pool thread stalls every other test.
-func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async { continuation.resume(with: Result { try body() }) }
-    }
-}
-
 /// Runs a process to completion off the cooperative pool.
 /// - Returns: exit status, stdout and stderr.
 func runProcess(_ arguments: [String]) async throws -> (status: Int32, out: Data, err: Data) {

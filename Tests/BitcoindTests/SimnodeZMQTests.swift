@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import CZeroMQ
 import Foundation
 import Simnode
+import TestSupport
 import Testing
 
 /// A blocking libzmq SUB socket for tests (receives whole multipart messages).

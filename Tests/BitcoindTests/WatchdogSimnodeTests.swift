@@ -3,6 +3,7 @@ import BitcoindRPC
 import BitcoindZMQ
 import Foundation
 import Simnode
+import TestSupport
 import Testing
 import Watchdog
 

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Foundation
+import TestSupport
 import Testing
 import Watchdog
 

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindZMQ
 import Foundation
+import TestSupport
 import Testing
 
 /// BitcoindZMQ against a real pyzmq PUB socket sending bitcoind's exact frames

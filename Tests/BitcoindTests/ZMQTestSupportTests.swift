@@ -106,33 +106,6 @@ final class LineProcess: @unchecked Sendable {
     }
 }
 
-/// Runs blocking work (process start, CPU-heavy simulation) on its own thread, so the few
-/// threads of Swift's cooperative pool (2 on these machines) stay free for other tests.
-/// - Parameters:
-///   - background: run at the lowest CPU priority (long simulations), so that timing-sensitive
-///     tests running beside them on 2 cores are not starved.
-///   - body: the work.
-/// - Returns: the closure's result.
-func offPool<T>(background: Bool = false, _ body: @escaping @Sendable () throws -> T) async throws -> T {
-    let box: UncheckedBox<T> = try await withCheckedThrowingContinuation { continuation in
-        Thread {
-            #if os(Linux)
-            // Linux keeps nice values per thread: who = 0 is this thread only.
-            if background { _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), 0, 19) }
-            #endif
-            do { continuation.resume(returning: UncheckedBox(try body())) } catch { continuation.resume(throwing: error) }
-        }.start()
-    }
-    return box.value
-}
-
-/// Carries a non-Sendable value (a process handle) from the thread that made it to the test.
-struct UncheckedBox<T>: @unchecked Sendable {
-    // @unchecked: the value is handed over once and then used by the receiving task only.
-    let value: T
-    init(_ value: T) { self.value = value }
-}
-
 enum PythonCheck {
     /// Whether `python3 -c "import <module>"` succeeds.
     static func has(_ module: String) -> Bool {
