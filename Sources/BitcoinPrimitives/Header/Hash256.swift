@@ -61,8 +61,8 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Double SHA-256 of the bytes.
     public static func sha256d<C: Collection>(of bytes: C) -> Hash256 where C.Element == UInt8 {
-        // Cannot throw: sha256d returns 32 bytes.
-        try! Hash256(internalBytes: Hashes.sha256d(Array(bytes)))
+        let array = Array(bytes)
+        return array.withUnsafeBytes { Hash256.sha256d(raw: $0) }
     }
 }
 
