@@ -18,11 +18,20 @@ extension HeaderChain {
     public mutating func accept(
         _ headers: some Collection<BlockHeader>, from source: HeaderSource, now: Int64
     ) throws(HeaderRejection) -> AcceptResult {
+        // One copy into a concrete array, so the loop below is not generic code across modules.
+        if let array = headers as? [BlockHeader] { return try acceptBatch(array, from: source, now: now) }
+        return try acceptBatch(Array(headers), from: source, now: now)
+    }
+
+    mutating func acceptBatch(
+        _ headers: [BlockHeader], from source: HeaderSource, now: Int64
+    ) throws(HeaderRejection) -> AcceptResult {
         let start = nodes.count
         var alreadyKnown = 0
         let sourceRoom = limits.maxHeadersPerSource - storedPerSource[source, default: 0]
         var bestNew: Int32 = -1
-        for (position, header) in headers.enumerated() {
+        for position in headers.indices {
+            let header = headers[position]
             let hash = header.hash
             if index[hash] != nil {
                 alreadyKnown += 1
@@ -37,7 +46,8 @@ extension HeaderChain {
                 let parent = nodes[Int(parentIndex)]
                 let node = Node(
                     header: header, hash: hash, height: parent.height + 1, parent: parentIndex,
-                    chainWork: parent.chainWork &+ work(bits: header.bits), children: 0)
+                    chainWork: parent.chainWork &+ work(bits: header.bits), children: 0,
+                    walkBackBits: walkBackBits(height: Int(parent.height) + 1, bits: header.bits, parent: parentIndex))
                 nodes[Int(parentIndex)].children += 1
                 if branches { tipCount += 1 }
                 let newIndex = Int32(nodes.count)
@@ -85,10 +95,18 @@ extension HeaderChain {
         if !params.allowMinDifficultyBlocks, height % params.difficultyAdjustmentInterval != 0 {
             required = p.header.bits
         } else {
+            // The rules ask for decreasing heights (the min-difficulty walk-back goes one by
+            // one): continue from the last answer, so a walk costs its length, not its square.
+            var cursor = parent
             do {
                 required = try DifficultyRules.nextBits(
                     params: params, last: entry(parent), newTime: header.time,
-                    ancestor: { h in ancestor(of: parent, atHeight: h).map(entry) })
+                    ancestor: { h in
+                        let from = h < Int(nodes[Int(cursor)].height) ? cursor : parent
+                        guard let found = ancestor(of: from, atHeight: h) else { return nil }
+                        cursor = found
+                        return entry(found)
+                    })
             } catch { throw .missingContext(error) }
         }
         guard header.bits == required else { throw .badDifficultyBits(expected: required, actual: header.bits) }
@@ -109,7 +127,9 @@ extension HeaderChain {
 
     func entry(_ i: Int32) -> ChainEntry {
         let n = nodes[Int(i)]
-        return ChainEntry(height: Int(n.height), time: n.header.time, bits: n.header.bits)
+        return ChainEntry(
+            height: Int(n.height), time: n.header.time, bits: n.header.bits,
+            walkBackBits: n.walkBackBits == 0 ? nil : n.walkBackBits)
     }
 
     /// Median of the timestamps of `node` and up to 10 of its ancestors, on a stack buffer.

@@ -37,6 +37,18 @@ public struct HeaderChain: Sendable {
         var parent: Int32
         var chainWork: UInt256
         var children: UInt32
+        /// Where testnet's min-difficulty walk-back from this node ends (0: not known, e.g. a
+        /// min-difficulty trusted ancestor whose own ancestors are not known).
+        var walkBackBits: UInt32
+    }
+
+    /// The walk-back result for a new node: its own nBits if it is a period start, genesis or
+    /// not a min-difficulty block, else its parent's.
+    func walkBackBits(height: Int, bits: UInt32, parent: Int32) -> UInt32 {
+        if height == 0 || height % params.difficultyAdjustmentInterval == 0 || bits != params.powLimitBits {
+            return bits
+        }
+        return parent >= 0 ? nodes[Int(parent)].walkBackBits : 0
     }
 
     public let params: ChainParams
@@ -74,10 +86,16 @@ public struct HeaderChain: Sendable {
             works[i] = works[i + 1] &- ProofOfWork.work(bits: after.bits)
             i -= 1
         }
+        let interval = params.difficultyAdjustmentInterval
+        let limitBits = params.powLimitBits
         for (offset, header) in (anchor.ancestors + [anchor.header]).enumerated() {
+            let height = lowest + offset
+            let ownBits = height % interval == 0 || header.bits != limitBits
+            let walkBack = ownBits ? header.bits : (offset > 0 ? nodes[offset - 1].walkBackBits : 0)
             nodes.append(Node(
-                header: header, hash: header.hash, height: Int32(lowest + offset),
-                parent: Int32(offset - 1), chainWork: works[offset], children: offset < anchor.ancestors.count ? 1 : 0))
+                header: header, hash: header.hash, height: Int32(height), parent: Int32(offset - 1),
+                chainWork: works[offset], children: offset < anchor.ancestors.count ? 1 : 0,
+                walkBackBits: walkBack))
         }
         self.nodes = nodes
         anchorIndex = Int32(anchor.ancestors.count)
@@ -156,5 +174,15 @@ public struct HeaderChain: Sendable {
             i = nodes[Int(i)].parent
         }
         return i >= 0 ? i : nil
+    }
+}
+
+extension HeaderChain {
+    /// Reserves room for `count` stored headers (a sync that knows how many are coming).
+    public mutating func reserveCapacity(_ count: Int) {
+        let n = max(0, min(count, limits.maxHeadersPerSource))
+        nodes.reserveCapacity(Int(anchorIndex) + n)
+        index.reserveCapacity(n)
+        active.reserveCapacity(Int(anchorIndex) + n)
     }
 }

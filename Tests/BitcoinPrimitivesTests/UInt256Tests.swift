@@ -42,6 +42,11 @@ import Testing
         let q = try #require(big.quotientAndRemainder(dividingBy: 1_209_600))
         #expect((q.quotient &* 1_209_600) &+ UInt256(q.remainder) == big)
         #expect(big.quotientAndRemainder(dividingBy: 0) == nil)
+        // Exact a * m / d through 320 bits, where a * m alone would wrap.
+        let half = UInt256(1) << 255
+        #expect(half.multiplied(by: 6, dividedBy: 8) == (UInt256(3) << 253))
+        #expect(half.multiplied(by: 2, dividedBy: 1) == nil)
+        #expect(half.multiplied(by: 2, dividedBy: 0) == nil)
         #expect(big.dividedReportingZero(by: .zero) == nil)
         #expect(big.dividedReportingZero(by: big) == UInt256(1))
         #expect(UInt256(5).dividedReportingZero(by: big) == .zero)

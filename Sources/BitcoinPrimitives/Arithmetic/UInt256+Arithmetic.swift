@@ -125,3 +125,24 @@ extension UInt256 {
         return q
     }
 }
+
+extension UInt256 {
+    /// `self * m / d` computed exactly through a 320-bit intermediate.
+    /// - Returns: the quotient, or nil when `d` is zero or the quotient needs more than 256 bits.
+    public func multiplied(by m: UInt64, dividedBy d: UInt64) -> UInt256? {
+        guard d != 0 else { return nil }
+        let (low, high) = multipliedReportingOverflow(by: m)
+        let (topQuotient, topRemainder) = high.quotientAndRemainder(dividingBy: d)
+        guard topQuotient == 0 else { return nil }
+        var q = UInt256.zero
+        var rem = topRemainder
+        var i = 3
+        while i >= 0 {
+            let (qq, rr) = d.dividingFullWidth((high: rem, low: low[limb: i]))
+            q[limb: i] = qq
+            rem = rr
+            i -= 1
+        }
+        return q
+    }
+}

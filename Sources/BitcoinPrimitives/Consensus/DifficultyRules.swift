@@ -3,11 +3,16 @@ public struct ChainEntry: Equatable, Sendable {
     public var height: Int
     public var time: UInt32
     public var bits: UInt32
+    /// Where the caller already knows it: the nBits of the nearest header at or before this one
+    /// that is not a min-difficulty block (or is a period start or genesis), which is where the
+    /// min-difficulty walk-back ends. Saves the walk; nil to let the rules walk.
+    public var walkBackBits: UInt32?
 
-    public init(height: Int, time: UInt32, bits: UInt32) {
+    public init(height: Int, time: UInt32, bits: UInt32, walkBackBits: UInt32? = nil) {
         self.height = height
         self.time = time
         self.bits = bits
+        self.walkBackBits = walkBackBits
     }
 }
 
@@ -53,6 +58,7 @@ public enum DifficultyRules {
             guard params.allowMinDifficultyBlocks else { return last.bits }
             let limitBits = params.powLimitBits
             if Int64(newTime) > Int64(last.time) + 2 * params.powTargetSpacing { return limitBits }
+            if let known = last.walkBackBits { return known }
             var entry = last
             while entry.height > 0, entry.height % interval != 0, entry.bits == limitBits {
                 guard let previous = ancestor(entry.height - 1) else {
@@ -83,9 +89,10 @@ public enum DifficultyRules {
         let target = params.powTargetTimespan
         timespan = min(max(timespan, target / 4), target * 4)
         let oldBits = params.enforceBIP94 ? periodFirst.bits : last.bits
-        var value = CompactTarget.decode(oldBits).value
-        value = value &* UInt64(timespan)
-        value = value.quotientAndRemainder(dividingBy: UInt64(target))?.quotient ?? value
+        let old = CompactTarget.decode(oldBits).value
+        // Exact product: Core's arith_uint256 would wrap past 2^256, which no real network's
+        // pow limit can reach (powLimit x 4 x timespan < 2^256); easy test networks can.
+        var value = old.multiplied(by: UInt64(timespan), dividedBy: UInt64(target)) ?? params.powLimit
         if params.powLimit < value { value = params.powLimit }
         return CompactTarget.encode(value)
     }

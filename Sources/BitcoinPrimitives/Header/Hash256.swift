@@ -79,4 +79,13 @@ public struct BlockHash: Hashable, Sendable, Comparable, CustomStringConvertible
     public var displayHex: String { hash.displayHex }
     public var description: String { hash.displayHex }
     public static func < (a: BlockHash, b: BlockHash) -> Bool { a.hash < b.hash }
+    public static func == (a: BlockHash, b: BlockHash) -> Bool { a.hash == b.hash }
+
+    /// Feeds the low 128 bits only: a block hash is a SHA-256 output, uniform in those bits
+    /// (the zeros of proof of work are at the top), and header sync hashes millions of them.
+    /// Equality still compares all 256 bits.
+    public func hash(into h: inout Hasher) {
+        h.combine(hash.words.0)
+        h.combine(hash.words.1)
+    }
 }
