@@ -33,12 +33,18 @@ extension HeaderChain {
         for position in headers.indices {
             let header = headers[position]
             let hash = header.hash
-            if index[hash] != nil {
+            // A stored header's parent is stored and has a child, so a header whose parent is
+            // stored without children is new: the common linear case skips one lookup.
+            // In a batch in chain order the parent is the header just stored: no lookup.
+            let last = nodes.count - 1
+            let knownParent = nodes.count > start && nodes[last].hash == header.previousBlockHash
+                ? Int32(last) : index[header.previousBlockHash]
+            if knownParent.map({ nodes[Int($0)].children > 0 }) ?? true, index[hash] != nil {
                 alreadyKnown += 1
                 continue
             }
             do throws(HeaderRejection.Rule) {
-                let parentIndex = try check(header, hash: hash)
+                let parentIndex = try check(header, hash: hash, parent: knownParent)
                 guard nodes.count - start < sourceRoom else { throw .sourceLimit(limit: limits.maxHeadersPerSource) }
                 try checkContext(header, parent: parentIndex, now: now)
                 let branches = nodes[Int(parentIndex)].children > 0
@@ -75,13 +81,13 @@ extension HeaderChain {
     /// Context-free checks: target and proof of work, then linkage.
     /// - Returns: the parent's node index.
     @inline(__always)
-    func check(_ header: BlockHeader, hash: BlockHash) throws(HeaderRejection.Rule) -> Int32 {
+    func check(_ header: BlockHeader, hash: BlockHash, parent: Int32?) throws(HeaderRejection.Rule) -> Int32 {
         let target: UInt256
         do { target = try ProofOfWork.target(bits: header.bits, powLimit: params.powLimit) } catch {
             throw .badTarget(error)
         }
         guard ProofOfWork.meets(hash, target: target) else { throw .highHash }
-        guard let parent = index[header.previousBlockHash] else {
+        guard let parent else {
             throw .doesNotConnect(previous: header.previousBlockHash)
         }
         return parent
@@ -92,7 +98,7 @@ extension HeaderChain {
         let p = nodes[Int(parent)]
         let height = Int(p.height) + 1
         let required: UInt32
-        if !params.allowMinDifficultyBlocks, height % params.difficultyAdjustmentInterval != 0 {
+        if !params.allowMinDifficultyBlocks, height % interval != 0 {
             required = p.header.bits
         } else {
             // The rules ask for decreasing heights (the min-difficulty walk-back goes one by
@@ -113,7 +119,7 @@ extension HeaderChain {
 
         let mtp = medianTimePast(of: parent)
         guard header.time > mtp else { throw .timeTooOld(medianTimePast: mtp) }
-        if params.enforceBIP94, height % params.difficultyAdjustmentInterval == 0,
+        if params.enforceBIP94, height % interval == 0,
            Int64(header.time) < Int64(p.header.time) - ChainParams.maxTimewarp {
             throw .timewarp(previousTime: p.header.time)
         }

@@ -45,7 +45,7 @@ public struct HeaderChain: Sendable {
     /// The walk-back result for a new node: its own nBits if it is a period start, genesis or
     /// not a min-difficulty block, else its parent's.
     func walkBackBits(height: Int, bits: UInt32, parent: Int32) -> UInt32 {
-        if height == 0 || height % params.difficultyAdjustmentInterval == 0 || bits != params.powLimitBits {
+        if height == 0 || height % interval == 0 || bits != powLimitBits {
             return bits
         }
         return parent >= 0 ? nodes[Int(parent)].walkBackBits : 0
@@ -53,6 +53,9 @@ public struct HeaderChain: Sendable {
 
     public let params: ChainParams
     public let limits: Limits
+    /// `params.difficultyAdjustmentInterval` and `params.powLimitBits`, computed once.
+    let interval: Int
+    let powLimitBits: UInt32
     /// Trusted ancestors first, then the anchor, then accepted headers in arrival order.
     var nodes: [Node]
     /// Hash to node index, for the anchor and everything above it.
@@ -74,6 +77,8 @@ public struct HeaderChain: Sendable {
     public init(params: ChainParams, anchor: ChainAnchor, limits: Limits = Limits()) {
         self.params = params
         self.limits = limits
+        interval = params.difficultyAdjustmentInterval
+        powLimitBits = params.powLimitBits
         var nodes: [Node] = []
         nodes.reserveCapacity(anchor.ancestors.count + 1024)
         let lowest = anchor.height - anchor.ancestors.count

@@ -7,25 +7,23 @@ extension BlockHeader {
     /// - Returns: what `body` returns.
     @inlinable
     public func withSerializedBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
-        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        return try withUnsafeMutableBytes(of: &storage) { p in
-            p.storeBytes(of: UInt32(bitPattern: version).littleEndian, toByteOffset: 0, as: UInt32.self)
-            let prev = previousBlockHash.hash.words
-            p.storeBytes(of: prev.0.littleEndian, toByteOffset: 4, as: UInt64.self)
-            p.storeBytes(of: prev.1.littleEndian, toByteOffset: 12, as: UInt64.self)
-            p.storeBytes(of: prev.2.littleEndian, toByteOffset: 20, as: UInt64.self)
-            p.storeBytes(of: prev.3.littleEndian, toByteOffset: 28, as: UInt64.self)
-            let merkle = merkleRoot.words
-            p.storeBytes(of: merkle.0.littleEndian, toByteOffset: 36, as: UInt64.self)
-            p.storeBytes(of: merkle.1.littleEndian, toByteOffset: 44, as: UInt64.self)
-            p.storeBytes(of: merkle.2.littleEndian, toByteOffset: 52, as: UInt64.self)
-            p.storeBytes(of: merkle.3.littleEndian, toByteOffset: 60, as: UInt64.self)
-            p.storeBytes(of: time.littleEndian, toByteOffset: 68, as: UInt32.self)
-            p.storeBytes(of: bits.littleEndian, toByteOffset: 72, as: UInt32.self)
-            p.storeBytes(of: nonce.littleEndian, toByteOffset: 76, as: UInt32.self)
-            return try body(UnsafeRawBufferPointer(rebasing: p[0..<BlockHeader.size]))
-        }
+        // The 80 bytes as ten little-endian 64-bit words. Every field after the 4-byte version
+        // starts 4 bytes into a word, so each word joins the top half of one value with the
+        // bottom half of the next: plain shifts, no byte-by-byte stores.
+        let p = previousBlockHash.hash.words
+        let m = merkleRoot.words
+        var storage: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (
+            (UInt64(UInt32(bitPattern: version)) | p.0 << 32).littleEndian,
+            (p.0 >> 32 | p.1 << 32).littleEndian,
+            (p.1 >> 32 | p.2 << 32).littleEndian,
+            (p.2 >> 32 | p.3 << 32).littleEndian,
+            (p.3 >> 32 | m.0 << 32).littleEndian,
+            (m.0 >> 32 | m.1 << 32).littleEndian,
+            (m.1 >> 32 | m.2 << 32).littleEndian,
+            (m.2 >> 32 | m.3 << 32).littleEndian,
+            (m.3 >> 32 | UInt64(time) << 32).littleEndian,
+            (UInt64(bits) | UInt64(nonce) << 32).littleEndian)
+        return try withUnsafeBytes(of: &storage) { try body($0) }
     }
 
     /// Parses a header from the first 80 bytes of a buffer without allocating.
