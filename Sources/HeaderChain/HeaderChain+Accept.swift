@@ -33,9 +33,9 @@ extension HeaderChain {
         for position in headers.indices {
             let header = headers[position]
             let hash = header.hash
-            // A stored header's parent is stored and has a child, so a header whose parent is
-            // stored without children is new: the common linear case skips one lookup.
-            // In a batch in chain order the parent is the header just stored: no lookup.
+            // In a batch in chain order the parent is the header just stored: no lookup. And a
+            // stored header's parent is stored with a child, so a header whose parent has no
+            // children is new: the linear case needs one hash-table operation (the insert).
             let last = nodes.count - 1
             let knownParent = nodes.count > start && nodes[last].hash == header.previousBlockHash
                 ? Int32(last) : index[header.previousBlockHash]

@@ -81,6 +81,15 @@ import Testing
         orphan.previousBlockHash = BlockHash(Hash256(words: (1, 2, 3, 4)))
         TestMiner.mine(&orphan)
         expectRejection(&chain, [orphan], .doesNotConnect(previous: orphan.previousBlockHash))
+        do {
+            _ = try chain.accept([good, orphan], from: source, now: farFuture)
+            Issue.record("orphan accepted")
+        } catch {
+            #expect(error.indexInBatch == 1 && error.height == nil && !error.isInvalidHeader)
+            #expect(error.description.contains(orphan.hash.displayHex))
+            #expect(error.description.contains("prev-blk-not-found"))
+        }
+        #expect(chain.count == 1, "the valid first header of the refused batch is not kept")
         // Not mined: high hash (find a nonce that misses the 1/2 target).
         var unmined = good
         while ProofOfWork.meets(unmined.hash, target: params.powLimit) { unmined.nonce &+= 1 }

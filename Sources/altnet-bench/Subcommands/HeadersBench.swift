@@ -112,12 +112,18 @@ struct HeadersBench: ParsableCommand {
 /// Finds the shared data directory for benchmarks.
 enum SharedLocator {
     /// - Parameter explicit: a path given on the command line.
-    /// - Returns: the first existing of: `explicit`, $ALTNET_SHARED, ./../shared, and ../shared
+    /// - Returns: `explicit` if given (it must exist), else the first existing of: $ALTNET_SHARED, ./../shared, and ../shared
     ///   beside the package that holds the executable (found by walking up to Package.swift).
     /// - Throws: `ValidationError` naming every place tried.
     static func locate(explicit: String?) throws -> URL {
+        if let explicit {
+            let url = URL(fileURLWithPath: explicit)
+            guard FileManager.default.fileExists(atPath: url.appendingPathComponent("data/mainnet").path) else {
+                throw ValidationError("--shared \(explicit) has no data/mainnet directory")
+            }
+            return url
+        }
         var candidates: [URL] = []
-        if let explicit { candidates.append(URL(fileURLWithPath: explicit)) }
         if let env = ProcessInfo.processInfo.environment["ALTNET_SHARED"], !env.isEmpty {
             candidates.append(URL(fileURLWithPath: env))
         }
