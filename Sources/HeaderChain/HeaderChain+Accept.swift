@@ -38,8 +38,8 @@ extension HeaderChain {
             // children is new: the linear case needs one hash-table operation (the insert).
             let last = nodes.count - 1
             let knownParent = nodes.count > start && nodes[last].hash == header.previousBlockHash
-                ? Int32(last) : index[header.previousBlockHash]
-            if knownParent.map({ nodes[Int($0)].children > 0 }) ?? true, index[hash] != nil {
+                ? Int32(last) : index.find(header.previousBlockHash, in: nodes)
+            if knownParent.map({ nodes[Int($0)].children > 0 }) ?? true, index.find(hash, in: nodes) != nil {
                 alreadyKnown += 1
                 continue
             }
@@ -58,10 +58,10 @@ extension HeaderChain {
                 if branches { tipCount += 1 }
                 let newIndex = Int32(nodes.count)
                 nodes.append(node)
-                index[hash] = newIndex
+                index.insert(hash, node: newIndex, in: nodes)
                 if bestNew < 0 || nodes[Int(bestNew)].chainWork < node.chainWork { bestNew = newIndex }
             } catch {
-                let height: Int? = index[header.previousBlockHash].map { Int(nodes[Int($0)].height) + 1 }
+                let height: Int? = index.find(header.previousBlockHash, in: nodes).map { Int(nodes[Int($0)].height) + 1 }
                 rollBack(to: start)
                 throw HeaderRejection(rule: error, hash: hash, height: height, indexInBatch: position)
             }
@@ -162,7 +162,7 @@ extension HeaderChain {
         var i = nodes.count - 1
         while i >= start {
             let n = nodes[i]
-            index.removeValue(forKey: n.hash)
+            index.remove(n.hash, in: nodes)
             nodes[Int(n.parent)].children -= 1
             if nodes[Int(n.parent)].children > 0 { tipCount -= 1 }
             i -= 1

@@ -59,7 +59,7 @@ public struct HeaderChain: Sendable {
     /// Trusted ancestors first, then the anchor, then accepted headers in arrival order.
     var nodes: [Node]
     /// Hash to node index, for the anchor and everything above it.
-    var index: [BlockHash: Int32]
+    var index: NodeIndex
     /// The best chain: node index by height - `lowestHeight`.
     var active: [Int32]
     let lowestHeight: Int
@@ -104,7 +104,9 @@ public struct HeaderChain: Sendable {
         }
         self.nodes = nodes
         anchorIndex = Int32(anchor.ancestors.count)
-        index = [nodes[Int(anchorIndex)].hash: anchorIndex]
+        var index = NodeIndex(capacity: 1024)
+        index.insert(nodes[Int(anchorIndex)].hash, node: anchorIndex, in: nodes)
+        self.index = index
         active = (0..<nodes.count).map { Int32($0) }
         lowestHeight = lowest
         tipIndex = anchorIndex
@@ -131,7 +133,7 @@ public struct HeaderChain: Sendable {
 
     /// The stored header with this hash, on any branch.
     public func header(_ hash: BlockHash) -> ValidatedHeader? {
-        index[hash].map(validated)
+        index.find(hash, in: nodes).map(validated)
     }
 
     /// The best chain's header at a height (anchor or above).
@@ -142,7 +144,7 @@ public struct HeaderChain: Sendable {
 
     /// Whether the header is on the best chain.
     public func isOnBestChain(_ hash: BlockHash) -> Bool {
-        guard let i = index[hash] else { return false }
+        guard let i = index.find(hash, in: nodes) else { return false }
         return isActive(i)
     }
 
@@ -187,7 +189,7 @@ extension HeaderChain {
     public mutating func reserveCapacity(_ count: Int) {
         let n = max(0, min(count, limits.maxHeadersPerSource))
         nodes.reserveCapacity(Int(anchorIndex) + n)
-        index.reserveCapacity(n)
+        index.reserve(n + 1, in: nodes)
         active.reserveCapacity(Int(anchorIndex) + n)
     }
 }
