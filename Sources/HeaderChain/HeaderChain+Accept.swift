@@ -49,11 +49,11 @@ extension HeaderChain {
                 try checkContext(header, parent: parentIndex, now: now)
                 let branches = nodes[Int(parentIndex)].children > 0
                 if branches, tipCount >= limits.maxTips { throw .forkLimit(limit: limits.maxTips) }
-                let parent = nodes[Int(parentIndex)]
+                let height = nodes[Int(parentIndex)].height + 1
                 let node = Node(
-                    header: header, hash: hash, height: parent.height + 1, parent: parentIndex,
-                    chainWork: parent.chainWork &+ work(bits: header.bits), children: 0,
-                    walkBackBits: walkBackBits(height: Int(parent.height) + 1, bits: header.bits, parent: parentIndex))
+                    header: header, hash: hash, height: height, parent: parentIndex,
+                    chainWork: nodes[Int(parentIndex)].chainWork &+ work(bits: header.bits), children: 0,
+                    walkBackBits: walkBackBits(height: Int(height), bits: header.bits, parent: parentIndex))
                 nodes[Int(parentIndex)].children += 1
                 if branches { tipCount += 1 }
                 let newIndex = Int32(nodes.count)
@@ -95,11 +95,11 @@ extension HeaderChain {
 
     /// Rules that depend on the parent's chain: difficulty, time, version.
     func checkContext(_ header: BlockHeader, parent: Int32, now: Int64) throws(HeaderRejection.Rule) {
-        let p = nodes[Int(parent)]
-        let height = Int(p.height) + 1
+        let height = Int(nodes[Int(parent)].height) + 1
+        let parentTime = nodes[Int(parent)].header.time
         let required: UInt32
         if !params.allowMinDifficultyBlocks, height % interval != 0 {
-            required = p.header.bits
+            required = nodes[Int(parent)].header.bits
         } else {
             // The rules ask for decreasing heights (the min-difficulty walk-back goes one by
             // one): continue from the last answer, so a walk costs its length, not its square.
@@ -117,11 +117,12 @@ extension HeaderChain {
         }
         guard header.bits == required else { throw .badDifficultyBits(expected: required, actual: header.bits) }
 
-        let mtp = medianTimePast(of: parent)
-        guard header.time > mtp else { throw .timeTooOld(medianTimePast: mtp) }
+        guard isAfterMedianTimePast(header.time, parent: parent) else {
+            throw .timeTooOld(medianTimePast: medianTimePast(of: parent))
+        }
         if params.enforceBIP94, height % interval == 0,
-           Int64(header.time) < Int64(p.header.time) - ChainParams.maxTimewarp {
-            throw .timewarp(previousTime: p.header.time)
+           Int64(header.time) < Int64(parentTime) - ChainParams.maxTimewarp {
+            throw .timewarp(previousTime: parentTime)
         }
         guard MedianTimePast.isWithinFutureLimit(header.time, now: now) else {
             throw .timeTooNew(limit: now + ChainParams.maxFutureBlockTime)
@@ -136,6 +137,22 @@ extension HeaderChain {
         return ChainEntry(
             height: Int(n.height), time: n.header.time, bits: n.header.bits,
             walkBackBits: n.walkBackBits == 0 ? nil : n.walkBackBits)
+    }
+
+    /// Whether `time` is after the median of `parent`'s and up to 10 earlier timestamps, without
+    /// sorting: with n timestamps the median is the (n/2)-th smallest, so `time` is after it
+    /// exactly when at least n/2 + 1 of them are smaller.
+    @inline(__always)
+    func isAfterMedianTimePast(_ time: UInt32, parent: Int32) -> Bool {
+        var i = parent
+        var n = 0
+        var smaller = 0
+        while i >= 0, n < ChainParams.medianTimeSpan {
+            if nodes[Int(i)].header.time < time { smaller += 1 }
+            n += 1
+            i = nodes[Int(i)].parent
+        }
+        return smaller >= n / 2 + 1
     }
 
     /// Median of the timestamps of `node` and up to 10 of its ancestors, on a stack buffer.
