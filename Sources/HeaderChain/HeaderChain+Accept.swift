@@ -30,6 +30,8 @@ extension HeaderChain {
         var alreadyKnown = 0
         let sourceRoom = limits.maxHeadersPerSource - storedPerSource[source, default: 0]
         var bestNew: Int32 = -1
+        // nBits 0 never decodes to a valid target, so it never hits the cache.
+        var targetCache: (bits: UInt32, target: UInt256) = (0, .zero)
         for position in headers.indices {
             let header = headers[position]
             let hash = header.hash
@@ -44,7 +46,7 @@ extension HeaderChain {
                 continue
             }
             do throws(HeaderRejection.Rule) {
-                let parentIndex = try check(header, hash: hash, parent: knownParent)
+                let parentIndex = try check(header, hash: hash, parent: knownParent, targetCache: &targetCache)
                 guard nodes.count - start < sourceRoom else { throw .sourceLimit(limit: limits.maxHeadersPerSource) }
                 try checkContext(header, parent: parentIndex, now: now)
                 let branches = nodes[Int(parentIndex)].children > 0
@@ -81,10 +83,18 @@ extension HeaderChain {
     /// Context-free checks: target and proof of work, then linkage.
     /// - Returns: the parent's node index.
     @inline(__always)
-    func check(_ header: BlockHeader, hash: BlockHash, parent: Int32?) throws(HeaderRejection.Rule) -> Int32 {
+    /// - Parameter targetCache: the last valid nBits and its target (nBits repeat for 2016 headers).
+    func check(
+        _ header: BlockHeader, hash: BlockHash, parent: Int32?, targetCache: inout (bits: UInt32, target: UInt256)
+    ) throws(HeaderRejection.Rule) -> Int32 {
         let target: UInt256
-        do { target = try ProofOfWork.target(bits: header.bits, powLimit: params.powLimit) } catch {
-            throw .badTarget(error)
+        if header.bits == targetCache.bits {
+            target = targetCache.target
+        } else {
+            do { target = try ProofOfWork.target(bits: header.bits, powLimit: params.powLimit) } catch {
+                throw .badTarget(error)
+            }
+            targetCache = (header.bits, target)
         }
         guard ProofOfWork.meets(hash, target: target) else { throw .highHash }
         guard let parent else {
