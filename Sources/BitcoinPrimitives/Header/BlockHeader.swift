@@ -37,9 +37,22 @@ public struct BlockHeader: Hashable, Sendable {
     /// Parses exactly 80 bytes.
     /// - Throws: ``DecodingError`` on any other length.
     public init<C: Collection>(bytes: C) throws(DecodingError) where C.Element == UInt8 {
-        var r = ByteReader(Array(bytes))
-        try self.init(from: &r)
-        try r.expectEnd()
+        guard bytes.count == BlockHeader.size else {
+            if bytes.count > BlockHeader.size {
+                throw DecodingError(.trailingBytes(bytes.count - BlockHeader.size), at: BlockHeader.size)
+            }
+            throw DecodingError(.truncated(needed: BlockHeader.size, available: bytes.count), at: 0)
+        }
+        let parsed: BlockHeader? = bytes.withContiguousStorageIfAvailable { p in
+            try? BlockHeader(unsafeRawBytes: UnsafeRawBufferPointer(p))
+        } ?? nil
+        if let parsed {
+            self = parsed
+        } else {
+            var r = ByteReader(Array(bytes))
+            try self.init(from: &r)
+            try r.expectEnd()
+        }
     }
 
     public func write(to writer: inout ByteWriter) {
@@ -59,5 +72,5 @@ public struct BlockHeader: Hashable, Sendable {
     }
 
     /// The block hash: double SHA-256 of the 80 bytes.
-    public var hash: BlockHash { BlockHash(Hash256.sha256d(of: serialized)) }
+    public var hash: BlockHash { BlockHash(withSerializedBytes { Hash256.sha256d(raw: $0) }) }
 }

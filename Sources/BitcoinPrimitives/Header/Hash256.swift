@@ -61,8 +61,8 @@ public struct Hash256: Hashable, Sendable, Comparable, CustomStringConvertible {
 
     /// Double SHA-256 of the bytes.
     public static func sha256d<C: Collection>(of bytes: C) -> Hash256 where C.Element == UInt8 {
-        // Cannot throw: sha256d returns 32 bytes.
-        try! Hash256(internalBytes: Hashes.sha256d(Array(bytes)))
+        let array = Array(bytes)
+        return array.withUnsafeBytes { Hash256.sha256d(raw: $0) }
     }
 }
 
@@ -79,4 +79,13 @@ public struct BlockHash: Hashable, Sendable, Comparable, CustomStringConvertible
     public var displayHex: String { hash.displayHex }
     public var description: String { hash.displayHex }
     public static func < (a: BlockHash, b: BlockHash) -> Bool { a.hash < b.hash }
+    public static func == (a: BlockHash, b: BlockHash) -> Bool { a.hash == b.hash }
+
+    /// Feeds the low 128 bits only: a block hash is a SHA-256 output, uniform in those bits
+    /// (the zeros of proof of work are at the top), and header sync hashes millions of them.
+    /// Equality still compares all 256 bits.
+    public func hash(into h: inout Hasher) {
+        h.combine(hash.words.0)
+        h.combine(hash.words.1)
+    }
 }

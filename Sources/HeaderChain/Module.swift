@@ -1,1 +1,0 @@
-// HeaderChain: scaffold; the module is being built (see the issues).
