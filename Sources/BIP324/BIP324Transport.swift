@@ -1,0 +1,187 @@
+import ElligatorSwift
+import Secp256k1
+
+/// What the transport reports to its caller after reading bytes.
+public enum BIP324Event: Equatable, Sendable {
+    /// Responder only: the peer opened with v1's `magic || "version\0\0\0\0\0"`. The transport is
+    /// finished; replay `received` (every byte fed so far) into a v1 decoder to fall back.
+    case v1PeerDetected(received: [UInt8])
+    /// The peer's version packet arrived: the channel is authenticated both ways.
+    case handshakeComplete(sessionID: [UInt8])
+    /// An application message.
+    case message(BIP324Message)
+    /// A message with an unallocated short id; BIP324 says ignore it (reported for logging).
+    case unknownMessageType(UInt8)
+}
+
+/// A sans-I/O BIP324 v2 transport, initiator or responder: a byte pump in the style of Bitcoin
+/// Core's `V2Transport` (`receive`, `takeBytesToSend`, `send`). No sockets, no clocks; keys,
+/// randomness and garbage are injected.
+///
+/// ```
+///            initiator                                   responder
+///               │ init: queue our key || garbage            │ init
+///               │                                           ▼
+///               │                          awaitingV1Prefix ──16 bytes = magic||"version\0…"──► v1Detected
+///               │                                           │ first byte that differs:           (terminal)
+///               ▼                                           ▼ queue our key || garbage
+///          awaitingKey ◄─────────────────────────────────────┘
+///               │ their 64-byte key: ECDH, HKDF; queue terminator, decoys, version packet,
+///               ▼ then messages queued by send()
+///   awaitingGarbageTerminator ──no terminator within 4095 bytes of garbage──► failed (terminal)
+///               │ terminator found; their garbage becomes the first packet's AAD
+///               ▼
+///        awaitingVersion ── decoy packets skipped; first non-decoy packet (contents ignored)
+///               ▼                                         emits handshakeComplete
+///             ready ── packets: messages, decoys skipped ── any error ──► failed (terminal)
+/// ```
+public struct BIP324Transport: Sendable {
+    public enum Role: Sendable, Equatable {
+        case initiator
+        case responder
+    }
+
+    enum Phase: Equatable, Sendable {
+        case awaitingV1Prefix
+        case awaitingKey
+        case awaitingGarbageTerminator
+        case awaitingVersion
+        case ready
+        case v1Detected
+        case failed(BIP324Error)
+    }
+
+    /// Most garbage either side may send before its terminator.
+    public static let maxGarbageLength = 4095
+    public static let garbageTerminatorLength = 16
+    /// Largest packet contents accepted or sent: a 1-byte type, a 12-byte long type and a
+    /// 4,000,000-byte payload (Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH), as Core's
+    /// V2Transport allows. Longer length prefixes are refused before any allocation.
+    public static let maxContentsLength = 1 + 12 + 4_000_000
+
+    public let role: Role
+    let networkMagic: [UInt8]
+    let privateKey: PrivateKey
+    /// Our 64-byte ElligatorSwift public key encoding.
+    public let ourEllSwift: [UInt8]
+    let ourGarbage: [UInt8]
+    let decoyLengths: [Int]
+    let versionContents: [UInt8]
+
+    var phase: Phase
+    var cipher: BIP324Cipher?
+    var inbox: [UInt8] = []
+    var inboxStart = 0
+    var outbox: [UInt8] = []
+    var pendingLength: Int?
+    var receiveAAD: [UInt8] = []
+    var garbageScanFrom = 0
+    var queued: [(header: UInt8, typePrefix: [UInt8], payload: [UInt8])] = []
+
+    /// - Parameters:
+    ///   - role: initiator (we connected) or responder (we accepted).
+    ///   - networkMagic: the network's 4 message-start bytes (salt for the keys, v1 detection).
+    ///   - privateKey: our ephemeral key (fresh per connection).
+    ///   - ellswiftRandomness: 32 random bytes for encoding our public key.
+    ///   - garbage: 0 to 4095 bytes sent after our key (random in production).
+    ///   - decoyLengths: contents lengths of decoy packets sent before our version packet.
+    ///   - versionContents: our version packet's contents (empty in current BIP324).
+    /// - Throws: `.invalidArgument` on out-of-range inputs.
+    public init(
+        role: Role, networkMagic: [UInt8], privateKey: PrivateKey, ellswiftRandomness: [UInt8],
+        garbage: [UInt8], decoyLengths: [Int] = [], versionContents: [UInt8] = []
+    ) throws(BIP324Error) {
+        guard networkMagic.count == 4 else { throw BIP324Error(.invalidArgument("network magic must be 4 bytes")) }
+        guard garbage.count <= Self.maxGarbageLength else {
+            throw BIP324Error(.invalidArgument("garbage of \(garbage.count) bytes exceeds \(Self.maxGarbageLength)"))
+        }
+        guard decoyLengths.allSatisfy({ (0...Self.maxContentsLength).contains($0) }) else {
+            throw BIP324Error(.invalidArgument("decoy length out of range"))
+        }
+        do {
+            ourEllSwift = try ElligatorSwift.create(privateKey: privateKey, randomness: ellswiftRandomness)
+        } catch {
+            throw BIP324Error(.invalidArgument(error.description))
+        }
+        self.role = role
+        self.networkMagic = networkMagic
+        self.privateKey = privateKey
+        self.ourGarbage = garbage
+        self.decoyLengths = decoyLengths
+        self.versionContents = versionContents
+        switch role {
+        case .initiator:
+            outbox = ourEllSwift + garbage
+            phase = .awaitingKey
+        case .responder:
+            phase = .awaitingV1Prefix
+        }
+    }
+
+    /// A transport with a fresh key, fresh randomness and a random amount (0...4095) of random
+    /// garbage from the system's secure generator.
+    public init(role: Role, networkMagic: [UInt8]) throws(BIP324Error) {
+        var rng = SystemRandomNumberGenerator()
+        let garbage = (0..<Int.random(in: 0...Self.maxGarbageLength, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        try self.init(
+            role: role, networkMagic: networkMagic, privateKey: PrivateKey(using: &rng),
+            ellswiftRandomness: (0..<32).map { _ in rng.next() }, garbage: garbage)
+    }
+
+    /// The session ID once keys are derived (both sides see the same 32 bytes).
+    public var sessionID: [UInt8]? { cipher?.sessionID }
+
+    /// True once the peer's version packet has been received.
+    public var isReady: Bool { phase == .ready }
+
+    /// Bytes waiting to go to the peer.
+    public var hasBytesToSend: Bool { !outbox.isEmpty }
+
+    /// Hands over every byte waiting to go to the peer (the caller writes them all).
+    public mutating func takeBytesToSend() -> [UInt8] {
+        let out = outbox
+        outbox = []
+        return out
+    }
+
+    /// Queues an application message. Before the keys exist it waits and goes out right after
+    /// our version packet.
+    /// - Throws: `.invalidArgument` for a command that cannot be encoded or an oversized payload,
+    ///   `.transportClosed` after a failure or v1 fallback.
+    public mutating func send(_ message: BIP324Message) throws(BIP324Error) {
+        let prefix = try BIP324MessageType.encode(message.command)
+        guard prefix.count + message.payload.count <= Self.maxContentsLength else {
+            throw BIP324Error(.invalidArgument("message of \(message.payload.count) bytes exceeds the BIP324 maximum"))
+        }
+        try enqueue(header: 0, typePrefix: prefix, payload: message.payload)
+    }
+
+    /// Queues a decoy packet (ignore bit set) of `length` zero bytes of contents.
+    /// - Throws: `.invalidArgument` when the length is out of range, `.transportClosed` after failure.
+    public mutating func sendDecoy(length: Int) throws(BIP324Error) {
+        guard (0...Self.maxContentsLength).contains(length) else {
+            throw BIP324Error(.invalidArgument("decoy length \(length) out of range"))
+        }
+        try enqueue(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length))
+    }
+
+    private mutating func enqueue(header: UInt8, typePrefix: [UInt8], payload: [UInt8]) throws(BIP324Error) {
+        switch phase {
+        case .failed, .v1Detected: throw BIP324Error(.transportClosed)
+        case .awaitingV1Prefix, .awaitingKey: queued.append((header, typePrefix, payload))
+        case .awaitingGarbageTerminator, .awaitingVersion, .ready:
+            guard var c = cipher else { throw BIP324Error(.transportClosed) }
+            cipher = nil  // moved out so that its buffers stay uniquely referenced
+            defer { cipher = c }
+            try c.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
+        }
+    }
+
+    /// Runs `body` on the cipher in place (moved out and back, so no copy of its buffers).
+    mutating func withCipher<R>(_ body: (inout BIP324Cipher) throws(BIP324Error) -> R) throws(BIP324Error) -> R {
+        guard var c = cipher else { throw BIP324Error(.transportClosed) }
+        cipher = nil
+        defer { cipher = c }
+        return try body(&c)
+    }
+}

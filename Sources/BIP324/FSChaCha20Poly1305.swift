@@ -1,0 +1,74 @@
+// SymmetricKey is an immutable value (copy-on-write secure bytes) but swift-crypto 3.12 does not
+// mark it Sendable; the preconcurrency import accepts it in these Sendable structs.
+@preconcurrency import Crypto
+import Foundation
+
+/// BIP324's FSChaCha20Poly1305: RFC 8439 ChaCha20-Poly1305 with a packet-counter nonce, rekeyed
+/// every ``rekeyInterval`` packets. Encrypts packet headers and contents.
+///
+/// Nonce for packet n: (n mod 224) as 4 bytes LE || (n / 224) as 8 bytes LE. After packet
+/// n with (n + 1) mod 224 = 0 the key becomes the first 32 bytes of the encryption of 32 zero
+/// bytes under nonce 0xFFFFFFFF || (n / 224) as 8 bytes LE (tag dropped).
+struct FSChaCha20Poly1305: Sendable {
+    static let rekeyInterval: UInt64 = 224
+    static let tagSize = 16
+
+    private var key: SymmetricKey
+    private var packetCounter: UInt64 = 0
+
+    /// - Throws: `.invalidArgument` unless the key is 32 bytes.
+    init(key: [UInt8]) throws(BIP324Error) {
+        guard key.count == 32 else { throw BIP324Error(.invalidArgument("FSChaCha20Poly1305 key must be 32 bytes")) }
+        self.key = SymmetricKey(data: key)
+    }
+
+    private func nonce(low: UInt32) throws(BIP324Error) -> ChaChaPoly.Nonce {
+        var bytes = [UInt8](repeating: 0, count: 12)
+        for j in 0..<4 { bytes[j] = UInt8(truncatingIfNeeded: low >> (8 * UInt32(j))) }
+        let epoch = packetCounter / Self.rekeyInterval
+        for j in 0..<8 { bytes[4 + j] = UInt8(truncatingIfNeeded: epoch >> (8 * UInt64(j))) }
+        do { return try ChaChaPoly.Nonce(data: bytes) } catch { throw BIP324Error(.cryptoFailure("nonce: \(error)")) }
+    }
+
+    /// Seals one packet's plaintext and appends ciphertext || tag to `out`.
+    mutating func seal<P: DataProtocol>(_ plaintext: P, aad: [UInt8], appendingTo out: inout [UInt8]) throws(BIP324Error) {
+        let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
+        do {
+            let box = try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
+            out.append(contentsOf: box.ciphertext)
+            out.append(contentsOf: box.tag)
+        } catch {
+            throw BIP324Error(.cryptoFailure("seal: \(error)"))
+        }
+        try advance()
+    }
+
+    /// Opens one packet (ciphertext || tag) and returns its plaintext.
+    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify (the counter still
+    ///   advances, as in the reference; the transport treats the failure as fatal anyway).
+    mutating func open(_ sealed: ArraySlice<UInt8>, aad: [UInt8]) throws(BIP324Error) -> Data {
+        let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
+        defer { try? advance() }
+        guard sealed.count >= Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
+        let split = sealed.endIndex - Self.tagSize
+        do {
+            let box = try ChaChaPoly.SealedBox(nonce: n, ciphertext: sealed[..<split], tag: sealed[split...])
+            return try ChaChaPoly.open(box, using: key, authenticating: aad)
+        } catch {
+            throw BIP324Error(.packetAuthenticationFailed)
+        }
+    }
+
+    private mutating func advance() throws(BIP324Error) {
+        if (packetCounter + 1) % Self.rekeyInterval == 0 {
+            let n = try nonce(low: 0xFFFF_FFFF)
+            do {
+                let box = try ChaChaPoly.seal([UInt8](repeating: 0, count: 32), using: key, nonce: n)
+                key = SymmetricKey(data: box.ciphertext)
+            } catch {
+                throw BIP324Error(.cryptoFailure("rekey: \(error)"))
+            }
+        }
+        packetCounter += 1
+    }
+}
