@@ -35,8 +35,9 @@ struct FSChaCha20Poly1305: Sendable {
         let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
         do {
             let box = try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
-            out.append(contentsOf: box.ciphertext)
-            out.append(contentsOf: box.tag)
+            // Through raw buffers: appending Data element by element costs ~5 ns per byte.
+            box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
+            box.tag.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
         } catch {
             throw BIP324Error(.cryptoFailure("seal: \(error)"))
         }

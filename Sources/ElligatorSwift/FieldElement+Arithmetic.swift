@@ -110,8 +110,29 @@ extension FieldElement {
         return FieldElement(l0: s0, l1: s1, l2: s2, l3: s3)
     }
 
+    /// Squaring: the Comba product with each cross term computed once and added twice.
     @inline(__always)
-    func squared() -> FieldElement { self * self }
+    func squared() -> FieldElement {
+        var c0: UInt64 = 0, c1: UInt64 = 0, c2: UInt64 = 0
+        mulAccumulate(l0, l0, &c0, &c1, &c2)
+        let r0 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulateTwice(l0, l1, &c0, &c1, &c2)
+        let r1 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulateTwice(l0, l2, &c0, &c1, &c2)
+        mulAccumulate(l1, l1, &c0, &c1, &c2)
+        let r2 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulateTwice(l0, l3, &c0, &c1, &c2)
+        mulAccumulateTwice(l1, l2, &c0, &c1, &c2)
+        let r3 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulateTwice(l1, l3, &c0, &c1, &c2)
+        mulAccumulate(l2, l2, &c0, &c1, &c2)
+        let r4 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulateTwice(l2, l3, &c0, &c1, &c2)
+        let r5 = c0; c0 = c1; c1 = c2; c2 = 0
+        mulAccumulate(l3, l3, &c0, &c1, &c2)
+        let r6 = c0, r7 = c1
+        return Self.reduce(r0, r1, r2, r3, r4, r5, r6, r7)
+    }
 
     /// Doubling.
     @inline(__always)

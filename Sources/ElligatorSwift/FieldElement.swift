@@ -65,8 +65,10 @@ struct FieldElement: Equatable, Sendable {
         return self
     }
 
-    var isZero: Bool { normalized() == .zeroRaw }
-    private static let zeroRaw = FieldElement.zero
+    var isZero: Bool {
+        let n = normalized()
+        return n.l0 | n.l1 | n.l2 | n.l3 == 0
+    }
 
     /// True when the canonical value is odd.
     var isOdd: Bool { normalized().l0 & 1 == 1 }
@@ -100,6 +102,20 @@ func subBorrow(_ a: UInt64, _ b: UInt64, _ borrow: inout UInt64) -> UInt64 {
 func mulAccumulate(_ a: UInt64, _ b: UInt64, _ c0: inout UInt64, _ c1: inout UInt64, _ c2: inout UInt64) {
     let (hi, lo) = a.multipliedFullWidth(by: b)
     var k: UInt64 = 0
+    c0 = addCarry(c0, lo, &k)
+    c1 = addCarry(c1, hi, &k)
+    c2 &+= k
+}
+
+/// Adds 2·a·b to the three-word accumulator (c0, c1, c2).
+@inline(__always)
+func mulAccumulateTwice(_ a: UInt64, _ b: UInt64, _ c0: inout UInt64, _ c1: inout UInt64, _ c2: inout UInt64) {
+    let (hi, lo) = a.multipliedFullWidth(by: b)
+    var k: UInt64 = 0
+    c0 = addCarry(c0, lo, &k)
+    c1 = addCarry(c1, hi, &k)
+    c2 &+= k
+    k = 0
     c0 = addCarry(c0, lo, &k)
     c1 = addCarry(c1, hi, &k)
     c2 &+= k

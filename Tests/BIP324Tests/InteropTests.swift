@@ -19,7 +19,14 @@ struct InteropTests {
         defer { listener.close() }
         let peer = try PythonPeer(arguments: ["initiator", String(port)])
         defer { peer.stop() }
-        let socket = try listener.accept()
+        let socket: LoopbackSocket
+        do {
+            socket = try listener.accept(while: { peer.process.isRunning })
+        } catch {
+            // The peer gave up before connecting: its own report says why (verystable missing...).
+            _ = try peer.finish()
+            throw error
+        }
         defer { socket.close() }
         var transport = try BIP324Transport(role: .responder, networkMagic: Fixture.regtestMagic)
         try Self.converse(socket: socket, transport: &transport, peer: peer)

@@ -44,8 +44,16 @@ struct LoopbackSocket {
         return (LoopbackSocket(fd: fd), UInt16(bigEndian: addr.sin_port))
     }
 
-    /// Accepts one connection (waits at most the receive timeout).
-    func accept() throws -> LoopbackSocket {
+    /// Accepts one connection, waiting while `keepWaiting` holds (checked every 100 ms) and at
+    /// most 60 seconds.
+    func accept(while keepWaiting: () -> Bool) throws -> LoopbackSocket {
+        var waited = 0
+        while true {
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, 100) > 0 { break }
+            waited += 100
+            guard keepWaiting(), waited < 60_000 else { throw Failure("no connection to accept") }
+        }
         let client = Glibc.accept(fd, nil, nil)
         guard client >= 0 else { throw Failure("accept") }
         var timeout = timeval(tv_sec: 60, tv_usec: 0)
