@@ -1,3 +1,4 @@
+@preconcurrency import Crypto
 import ElligatorSwift
 import Secp256k1
 
@@ -122,10 +123,17 @@ public struct BIP324Transport: Sendable {
     /// garbage from the system's secure generator.
     public init(role: Role, networkMagic: [UInt8]) throws(BIP324Error) {
         var rng = SystemRandomNumberGenerator()
-        let garbage = (0..<Int.random(in: 0...Self.maxGarbageLength, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        let garbage = Self.randomBytes(Int.random(in: 0...Self.maxGarbageLength, using: &rng))
         try self.init(
             role: role, networkMagic: networkMagic, privateKey: PrivateKey(using: &rng),
-            ellswiftRandomness: (0..<32).map { _ in rng.next() }, garbage: garbage)
+            ellswiftRandomness: Self.randomBytes(32), garbage: garbage)
+    }
+
+    /// Bytes from BoringSSL's CSPRNG (one call; drawing them one by one from
+    /// `SystemRandomNumberGenerator` costs a getrandom syscall per 8 bytes).
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
     }
 
     /// The session ID once keys are derived (both sides see the same 32 bytes).
