@@ -21,6 +21,8 @@ public struct BIP324Cipher: Sendable {
     private var sendP: FSChaCha20Poly1305
     private var receiveL: FSChaCha20
     private var receiveP: FSChaCha20Poly1305
+    /// Reused plaintext buffer (header || type || payload), so large packets do not allocate it anew.
+    private var scratch: [UInt8] = []
 
     /// Session ID (32 bytes), the same on both sides; may be compared out of band.
     public let sessionID: [UInt8]
@@ -63,14 +65,15 @@ public struct BIP324Cipher: Sendable {
     ) throws(BIP324Error) {
         let length = typePrefix.count + payload.count
         guard length <= Self.maxEncodableLength else { throw BIP324Error(.invalidArgument("packet contents of \(length) bytes exceed 2^24 - 1")) }
-        var plaintext = [UInt8]()
-        plaintext.reserveCapacity(1 + length)
-        plaintext.append(header)
-        plaintext.append(contentsOf: typePrefix)
-        plaintext.append(contentsOf: payload)
+        scratch.removeAll(keepingCapacity: true)
+        scratch.reserveCapacity(1 + length)
+        scratch.append(header)
+        scratch.append(contentsOf: typePrefix)
+        scratch.append(contentsOf: payload)
         out.reserveCapacity(out.count + length + Self.overhead)
         out.append(contentsOf: try encryptLength(length))
-        try sendP.seal(plaintext, aad: aad, appendingTo: &out)
+        try sendP.seal(scratch, aad: aad, appendingTo: &out)
+        if scratch.capacity > 1 << 22 { scratch = [] }  // do not pin more than a 4 MiB buffer
     }
 
     /// Encrypts a bare 3-byte length prefix (advancing the length cipher as a packet would).

@@ -7,15 +7,37 @@ extension BIP324Transport {
     /// - Returns: the events these bytes completed, in order.
     /// - Throws: ``BIP324Error``; the transport is then failed and refuses further input.
     public mutating func receive<C: Collection>(_ bytes: C) throws(BIP324Error) -> [BIP324Event] where C.Element == UInt8 {
-        if case .failed = phase { throw BIP324Error(.transportClosed) }
-        if phase == .v1Detected { throw BIP324Error(.transportClosed) }
-        if inboxStart == inbox.count, let array = bytes as? [UInt8] {
-            // Nothing buffered: adopt the caller's array instead of copying it.
-            inbox = array
+        try checkOpen()
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
+    }
+
+    /// Feeds bytes from the peer; with nothing buffered the array is adopted, not copied.
+    public mutating func receive(_ bytes: [UInt8]) throws(BIP324Error) -> [BIP324Event] {
+        try checkOpen()
+        if inboxStart == inbox.count {
+            inbox = bytes
             inboxStart = 0
+            inboxIsAdopted = true
         } else {
             inbox.append(contentsOf: bytes)
         }
+        return try processInbox()
+    }
+
+    /// Feeds bytes from the peer (for example a slice lent by `withBytesToSend`).
+    public mutating func receive(_ bytes: ArraySlice<UInt8>) throws(BIP324Error) -> [BIP324Event] {
+        try checkOpen()
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
+    }
+
+    private func checkOpen() throws(BIP324Error) {
+        if case .failed = phase { throw BIP324Error(.transportClosed) }
+        if phase == .v1Detected { throw BIP324Error(.transportClosed) }
+    }
+
+    private mutating func processInbox() throws(BIP324Error) -> [BIP324Event] {
         var events: [BIP324Event] = []
         do {
             try process(&events)
@@ -163,11 +185,14 @@ extension BIP324Transport {
 
     private mutating func compactInbox() {
         if inboxStart == inbox.count {
-            inbox = []
+            // Keep our own buffer for the next packets; drop an adopted (shared) one.
+            if inboxIsAdopted || inbox.capacity > 1 << 22 { inbox = [] } else { inbox.removeAll(keepingCapacity: true) }
+            inboxIsAdopted = false
             inboxStart = 0
             garbageScanFrom = 0
         } else if inboxStart >= 1 << 16 && inboxStart * 2 >= inbox.count {
             inbox.removeFirst(inboxStart)
+            inboxIsAdopted = false
             inboxStart = 0
         }
     }

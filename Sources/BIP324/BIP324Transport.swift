@@ -74,6 +74,9 @@ public struct BIP324Transport: Sendable {
     var inbox: [UInt8] = []
     var inboxStart = 0
     var outbox: [UInt8] = []
+    var outboxStart = 0
+    /// True while `inbox` is an array adopted from the caller (shared, so not reused).
+    var inboxIsAdopted = false
     var pendingLength: Int?
     var receiveAAD: [UInt8] = []
     var garbageScanFrom = 0
@@ -143,13 +146,32 @@ public struct BIP324Transport: Sendable {
     public var isReady: Bool { phase == .ready }
 
     /// Bytes waiting to go to the peer.
-    public var hasBytesToSend: Bool { !outbox.isEmpty }
+    public var hasBytesToSend: Bool { outboxStart < outbox.count }
 
     /// Hands over every byte waiting to go to the peer (the caller writes them all).
     public mutating func takeBytesToSend() -> [UInt8] {
-        let out = outbox
+        let out = outboxStart == 0 ? outbox : Array(outbox[outboxStart...])
         outbox = []
+        outboxStart = 0
         return out
+    }
+
+    /// Byte-pump form (Bitcoin Core's GetBytesToSend / MarkBytesSent): lends the pending bytes
+    /// to `write`, which returns how many it wrote; those are dropped and the buffer is kept
+    /// for the next packets (no allocation per packet). The slice must not escape `write`.
+    /// - Returns: what `write` returned.
+    @discardableResult
+    public mutating func withBytesToSend(_ write: (ArraySlice<UInt8>) throws -> Int) rethrows -> Int {
+        let written = try write(outbox[outboxStart...])
+        outboxStart += max(0, min(written, outbox.count - outboxStart))
+        if outboxStart == outbox.count {
+            outbox.removeAll(keepingCapacity: outbox.capacity <= 1 << 22)
+            outboxStart = 0
+        } else if outboxStart >= 1 << 16 && outboxStart * 2 >= outbox.count {
+            outbox.removeFirst(outboxStart)
+            outboxStart = 0
+        }
+        return written
     }
 
     /// Queues an application message. Before the keys exist it waits and goes out right after

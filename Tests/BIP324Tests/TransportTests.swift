@@ -65,6 +65,23 @@ struct TransportTests {
         #expect(back.count == 1)
     }
 
+    @Test("byte pump: partial writes through withBytesToSend deliver the same messages")
+    func partialWrites() throws {
+        var (i, r) = try Fixture.connected()
+        let messages = (0..<30).map { BIP324Message(command: $0 % 2 == 0 ? "inv" : "getdata", payload: [UInt8](repeating: UInt8($0), count: $0 * 37)) }
+        for m in messages { try i.send(m) }
+        var events: [BIP324Event] = []
+        while i.hasBytesToSend {
+            // A socket that accepts at most 7 bytes per write.
+            try i.withBytesToSend { bytes in
+                let n = min(7, bytes.count)
+                events += try r.receive(bytes.prefix(n))
+                return n
+            }
+        }
+        #expect(events == messages.map { .message($0) })
+    }
+
     @Test("responder detects a v1 peer and reports every byte received")
     func v1Detection() throws {
         var (_, r) = try Fixture.pair()
