@@ -36,12 +36,34 @@ extension FieldElement {
         return ((t.squared(times: 5) * self).squared(times: 3) * x2).squared(times: 2) * self
     }
 
+    /// self^((p-3)/4): with e = (p-3)/4, a^(e+1) is the square root candidate and a^(4e+1) = a^(p-2)
+    /// the inverse, so one exponentiation serves both (and square roots of quotients).
+    ///   (p - 3) / 4 = (((2^223-1)·2^23 + (2^22-1))·2^5 + 1)·2^3 + 3
+    func powerPMinus3Over4() -> FieldElement {
+        let (t, x2) = commonPrefix()
+        return (t.squared(times: 5) * self).squared(times: 3) * x2
+    }
+
     /// The square root a^((p+1)/4) if self is a square, else nil. This root is itself a square,
     /// the same choice BIP324's reference code makes (its vectors depend on it).
     func squareRoot() -> FieldElement? {
-        let (t, x2) = commonPrefix()
-        let r = (t.squared(times: 6) * x2).squared(times: 2)
+        let r = self * powerPMinus3Over4()
         return r.squared() == self ? r : nil
+    }
+
+    /// sqrt(self) (the same root as ``squareRoot()``) and 1/self from one exponentiation.
+    func squareRootAndInverse() -> (root: FieldElement?, inverse: FieldElement) {
+        let t = powerPMinus3Over4()
+        let r = self * t
+        return (r.squared() == self ? r : nil, self * t.squared().squared())
+    }
+
+    /// sqrt(n/d) for d ≠ 0, the root (n/d)^((p+1)/4) that ``squareRoot()`` would give for the
+    /// quotient, without dividing: (n/d)^(e+1) = n·d·(n·d^3)^e since d^(p-1) = 1.
+    static func squareRoot(numerator n: FieldElement, denominator d: FieldElement) -> FieldElement? {
+        let nd = n * d
+        let r = nd * (nd * d.squared()).powerPMinus3Over4()
+        return r.squared() * d == n ? r : nil
     }
 
     /// Whether self is a square (zero counts as one).

@@ -48,7 +48,6 @@ enum XSwiftEC {
     /// branch has no solution. x must be a valid x coordinate.
     static func inverse(x: FieldElement, u: FieldElement, case branch: Int) -> FieldElement? {
         let v: FieldElement
-        let s: FieldElement
         let w: FieldElement
         if branch & 2 == 0 {
             // x must not be decodable from the first candidate: -x - u must not be a valid x.
@@ -56,21 +55,24 @@ enum XSwiftEC {
             v = x
             let denominator = u.squared() + u * v + v.squared()
             if denominator.isZero { return nil }
-            s = -(u.squared() * u + .seven) * denominator.inverse()
-            guard let root = s.squareRoot() else { return nil }
+            // w = sqrt(s) with s = -(u^3 + 7) / (u^2 + uv + v^2), without a separate inversion.
+            guard let root = FieldElement.squareRoot(numerator: -(u.squared() * u + .seven), denominator: denominator) else {
+                return nil
+            }
             w = root
         } else {
-            s = x - u
+            let s = x - u
             if s.isZero { return nil }
-            // Checked before r: its failure is as likely and r's inverse is then skipped.
-            guard let root = s.squareRoot() else { return nil }
+            // sqrt(s) and 1/s from one exponentiation, checked before r (equally likely to fail).
+            let (root, inverseS) = s.squareRootAndInverse()
+            guard let root else { return nil }
             w = root
             let g = u.squared() * u + .seven
             guard let r = (-s * (g.doubled().doubled() + FieldElement(3) * s * u.squared())).squareRoot() else {
                 return nil
             }
             if branch & 1 == 1 && r.isZero { return nil }
-            v = (r * s.inverse() - u).halved()
+            v = (r * inverseS - u).halved()
         }
         // u·(1 ∓ sqrt(-3))/2 + v, with the sign of w chosen by bits 0 and 2 of the branch.
         switch branch & 5 {
