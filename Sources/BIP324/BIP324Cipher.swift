@@ -71,7 +71,11 @@ public struct BIP324Cipher: Sendable {
         scratch.append(contentsOf: typePrefix)
         scratch.append(contentsOf: payload)
         out.reserveCapacity(out.count + length + Self.overhead)
-        out.append(contentsOf: try encryptLength(length))
+        let (e0, e1, e2) = try sendL.crypt3(
+            UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length >> 16))
+        out.append(e0)
+        out.append(e1)
+        out.append(e2)
         try sendP.seal(scratch, aad: aad, appendingTo: &out)
         if scratch.capacity > 1 << 22 { scratch = [] }  // do not pin more than a 4 MiB buffer
     }
@@ -90,8 +94,11 @@ public struct BIP324Cipher: Sendable {
     /// - Throws: `.invalidArgument` unless given exactly 3 bytes.
     public mutating func decryptLength<C: Collection>(_ bytes: C) throws(BIP324Error) -> Int where C.Element == UInt8 {
         guard bytes.count == Self.lengthSize else { throw BIP324Error(.invalidArgument("length prefix must be 3 bytes")) }
-        let plain = try receiveL.crypt(bytes)
-        return Int(plain[0]) | Int(plain[1]) << 8 | Int(plain[2]) << 16
+        var i = bytes.startIndex
+        let b0 = bytes[i]; bytes.formIndex(after: &i)
+        let b1 = bytes[i]; bytes.formIndex(after: &i)
+        let (p0, p1, p2) = try receiveL.crypt3(b0, b1, bytes[i])
+        return Int(p0) | Int(p1) << 8 | Int(p2) << 16
     }
 
     /// Decrypts the rest of a packet: `header || contents || tag` encrypted.

@@ -36,6 +36,21 @@ struct FSChaCha20: Sendable {
             i += 1
         }
         offset += chunk.count
+        try finishChunk()
+        return out
+    }
+
+    /// ``crypt(_:)`` for a 3-byte length prefix, without allocating.
+    mutating func crypt3(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) throws(BIP324Error) -> (UInt8, UInt8, UInt8) {
+        try ensureKeystream(3)
+        let r = (b0 ^ keystream[offset], b1 ^ keystream[offset + 1], b2 ^ keystream[offset + 2])
+        offset += 3
+        try finishChunk()
+        return r
+    }
+
+    /// Counts a chunk; after every 224th, the next 32 keystream bytes become the key.
+    private mutating func finishChunk() throws(BIP324Error) {
         if (chunkCounter + 1) % Self.rekeyInterval == 0 {
             try ensureKeystream(32)
             key = SymmetricKey(data: keystream[offset..<offset + 32])
@@ -44,7 +59,6 @@ struct FSChaCha20: Sendable {
             blockCounter = 0
         }
         chunkCounter += 1
-        return out
     }
 
     private mutating func ensureKeystream(_ count: Int) throws(BIP324Error) {

@@ -23,11 +23,14 @@ struct FSChaCha20Poly1305: Sendable {
     }
 
     private func nonce(low: UInt32) throws(BIP324Error) -> ChaChaPoly.Nonce {
-        var bytes = [UInt8](repeating: 0, count: 12)
-        for j in 0..<4 { bytes[j] = UInt8(truncatingIfNeeded: low >> (8 * UInt32(j))) }
+        // 12 bytes LE: low (4) || epoch (8), built in two words on the stack (no allocation).
         let epoch = packetCounter / Self.rekeyInterval
-        for j in 0..<8 { bytes[4 + j] = UInt8(truncatingIfNeeded: epoch >> (8 * UInt64(j))) }
-        do { return try ChaChaPoly.Nonce(data: bytes) } catch { throw BIP324Error(.cryptoFailure("nonce: \(error)")) }
+        let words = ((UInt64(low) | epoch << 32).littleEndian, (epoch >> 32).littleEndian)
+        do {
+            return try withUnsafeBytes(of: words) { try ChaChaPoly.Nonce(data: UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
+        } catch {
+            throw BIP324Error(.cryptoFailure("nonce: \(error)"))
+        }
     }
 
     /// Seals one packet's plaintext and appends ciphertext || tag to `out`.
