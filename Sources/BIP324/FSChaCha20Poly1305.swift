@@ -22,12 +22,16 @@ struct FSChaCha20Poly1305: Sendable {
         self.key = SymmetricKey(data: key)
     }
 
-    private func nonce(low: UInt32) throws(BIP324Error) -> ChaChaPoly.Nonce {
-        // 12 bytes LE: low (4) || epoch (8), built in two words on the stack (no allocation).
+    /// The 12 nonce bytes (LE low (4) || epoch (8)) in two words on the stack, lent to `body`.
+    private func withNonceBytes<R>(low: UInt32, _ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
         let epoch = packetCounter / Self.rekeyInterval
         let words = ((UInt64(low) | epoch << 32).littleEndian, (epoch >> 32).littleEndian)
+        return try withUnsafeBytes(of: words) { try body(UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
+    }
+
+    private func nonce(low: UInt32) throws(BIP324Error) -> ChaChaPoly.Nonce {
         do {
-            return try withUnsafeBytes(of: words) { try ChaChaPoly.Nonce(data: UnsafeRawBufferPointer(rebasing: $0[0..<12])) }
+            return try withNonceBytes(low: low) { try ChaChaPoly.Nonce(data: $0) }
         } catch {
             throw BIP324Error(.cryptoFailure("nonce: \(error)"))
         }
@@ -51,12 +55,15 @@ struct FSChaCha20Poly1305: Sendable {
     /// - Throws: `.packetAuthenticationFailed` if the tag does not verify (the counter still
     ///   advances, as in the reference; the transport treats the failure as fatal anyway).
     mutating func open(_ sealed: ArraySlice<UInt8>, aad: [UInt8]) throws(BIP324Error) -> Data {
-        let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
         defer { try? advance() }
         guard sealed.count >= Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
-        let split = sealed.endIndex - Self.tagSize
+        // nonce || ciphertext || tag in one exactly-sized buffer: SealedBox(nonce:ciphertext:tag:)
+        // grows a Data three times, which cost more than the decryption for small packets.
+        var combined = Data(capacity: 12 + sealed.count)
+        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { combined.append(contentsOf: $0) }
+        sealed.withUnsafeBytes { combined.append(contentsOf: $0) }
         do {
-            let box = try ChaChaPoly.SealedBox(nonce: n, ciphertext: sealed[..<split], tag: sealed[split...])
+            let box = try ChaChaPoly.SealedBox(combined: combined)
             return try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)
