@@ -15,6 +15,9 @@ struct FSChaCha20Poly1305: Sendable {
 
     private var key: SymmetricKey
     private var packetCounter: UInt64 = 0
+    /// Reused nonce || ciphertext || tag buffer for ``open(_:aad:)`` (unique again once the
+    /// SealedBox that borrowed it is gone, so its capacity carries over between packets).
+    private var openBuffer = Data()
 
     /// - Throws: `.invalidArgument` unless the key is 32 bytes.
     init(key: [UInt8]) throws(BIP324Error) {
@@ -57,13 +60,14 @@ struct FSChaCha20Poly1305: Sendable {
     mutating func open(_ sealed: ArraySlice<UInt8>, aad: [UInt8]) throws(BIP324Error) -> Data {
         defer { try? advance() }
         guard sealed.count >= Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
-        // nonce || ciphertext || tag in one exactly-sized buffer: SealedBox(nonce:ciphertext:tag:)
-        // grows a Data three times, which cost more than the decryption for small packets.
-        var combined = Data(capacity: 12 + sealed.count)
-        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { combined.append(contentsOf: $0) }
-        sealed.withUnsafeBytes { combined.append(contentsOf: $0) }
+        // nonce || ciphertext || tag in one buffer: SealedBox(nonce:ciphertext:tag:) grows a fresh
+        // Data three times, which cost more than the decryption for small packets.
+        openBuffer.removeAll(keepingCapacity: openBuffer.count <= 1 << 22)
+        openBuffer.reserveCapacity(12 + sealed.count)
+        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { openBuffer.append(contentsOf: $0) }
+        sealed.withUnsafeBytes { openBuffer.append(contentsOf: $0) }
         do {
-            let box = try ChaChaPoly.SealedBox(combined: combined)
+            let box = try ChaChaPoly.SealedBox(combined: openBuffer)
             return try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)
