@@ -89,6 +89,8 @@ let package = Package(
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
             ],
             swiftSettings: strict),
+        // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
+        .executableTarget(name: "altnet-fuzz", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
         .executableTarget(
             name: "altnet-harness",
             dependencies: [

@@ -1,0 +1,83 @@
+import BitcoinPrimitives
+
+/// What the fuzzer checks on every input, beyond "does not crash, does not hang, does not
+/// allocate without bound": the properties the codecs promise.
+///
+/// The first input byte picks the target, the rest is its input:
+/// - 0: a raw v1 byte stream (mainnet magic): whole-buffer and byte-at-a-time decoding must
+///   agree, and every frame's payload goes through the message codec.
+/// - 1: a payload for the command picked by the next byte, framed correctly, so the fuzzer
+///   reaches the payload decoders without first finding magic and checksum.
+/// - 2: a transaction. 3: a block (and its structure checks).
+/// A violated property stops the process with a message: that is the report a fuzzer needs.
+enum FuzzTargets {
+    static let commands: [P2PCommand] = [
+        .version, .verack, .ping, .pong, .getheaders, .headers, .inv, .getdata, .notfound, .block, .tx,
+        .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter,
+    ]
+
+    static func run(_ input: [UInt8]) {
+        guard let selector = input.first else { return }
+        let body = input.dropFirst()
+        switch selector % 4 {
+        case 0: stream(Array(body))
+        case 1:
+            guard let c = body.first else { return }
+            let command = commands[Int(c) % commands.count]
+            let payload = Array(body.dropFirst())
+            stream(P2PFrame(command: command, payload: payload).encoded(magic: .main))
+        case 2: transaction(Array(body))
+        default: block(Array(body))
+        }
+    }
+
+    static func stream(_ bytes: [UInt8]) {
+        let whole = drain(bytes, chunk: bytes.count)
+        let drip = drain(bytes, chunk: 1)
+        check(whole == drip, "byte-at-a-time decoding differs from whole-buffer decoding")
+        for case .success(let frame) in whole {
+            guard let message = try? P2PMessage(frame: frame) else { continue }
+            let again = try? P2PMessage.decode(command: message.command, payload: message.encodePayload())
+            check(again == message, "message \(message.command) does not survive encode/decode")
+        }
+    }
+
+    /// Feeds `bytes` in chunks, collecting frames and errors until a fatal error.
+    static func drain(_ bytes: [UInt8], chunk: Int) -> [Result<P2PFrame, P2PFramingError>] {
+        var d = V1FrameDecoder(magic: .main)
+        var out: [Result<P2PFrame, P2PFramingError>] = []
+        var i = 0
+        let step = max(chunk, 1)
+        while i < bytes.count {
+            d.feed(bytes[i..<min(i + step, bytes.count)])
+            i += step
+            while true {
+                do {
+                    guard let f = try d.nextFrame() else { break }
+                    out.append(.success(f))
+                } catch {
+                    out.append(.failure(error))
+                    if error.isFatal { return out }
+                }
+            }
+        }
+        return out
+    }
+
+    static func transaction(_ bytes: [UInt8]) {
+        guard let tx = try? Transaction(bytes: bytes) else { return }
+        check(tx.serialized() == bytes, "transaction does not re-serialise to its input")
+        _ = (tx.txid, tx.wtxid)
+    }
+
+    static func block(_ bytes: [UInt8]) {
+        guard let b = try? Block(bytes: bytes) else { return }
+        check(b.serialized() == bytes, "block does not re-serialise to its input")
+        _ = try? b.checkStructure()
+    }
+
+    static func check(_ ok: Bool, _ message: @autoclosure () -> String) {
+        // The fuzzer's oracle: a broken property must end the run so libFuzzer saves the input.
+        precondition(ok, message())
+    }
+}
