@@ -10,7 +10,7 @@ import TestSupport
 /// version, verack, ping and a 2,000-header headers message and answers the other's ping.
 @Suite("BIP324 interop with verystable", .serialized)
 struct InteropTests {
-    static let pingNonce: [UInt8] = [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88]
+    static let pingNonce: UInt64 = 0x8877_6655_4433_2211
     static let userAgent = "/altnet-bip324-test:0.1/"
 
     @Test("verystable initiator -> our responder")
@@ -45,22 +45,20 @@ struct InteropTests {
     }
 
     /// Our side of the conversation, then the cross-checks against the Python peer's summary.
+    /// Payloads go through BitcoinPrimitives' v1 message codecs (P2PMessage).
     static func converse(socket: LoopbackSocket, transport: inout BIP324Transport, peer: PythonPeer) throws {
         let headersFile = [UInt8](try SharedData.data("data/mainnet/headers-822528-830592.bin"))
         let ourHeaders = try (0..<2000).map { try BlockHeader(bytes: headersFile[($0 * 80)..<($0 * 80 + 80)]) }
-        var headersPayload = ByteWriter()
-        headersPayload.writeCompactSize(ourHeaders.count)
-        for h in ourHeaders { headersPayload.writeBytes(h.serialized); headersPayload.writeUInt8(0) }
-
-        for m in [
-            BIP324Message(command: "version", payload: versionPayload()),
-            BIP324Message(command: "verack", payload: []),
-            BIP324Message(command: "ping", payload: pingNonce),
-            BIP324Message(command: "headers", payload: headersPayload.bytes),
-        ] { try transport.send(m) }
+        let loopback = NetworkAddress(services: 0, ip: IPAddress(ipv4: 127, 0, 0, 1), port: 18444)
+        let ourVersion = VersionMessage(
+            version: 70016, services: 0, timestamp: 1_700_000_000, receiver: loopback, sender: loopback,
+            nonce: 0x0102_0304_0506_0708, userAgent: Array(userAgent.utf8), startHeight: 0, relay: false)
+        for m: P2PMessage in [.version(ourVersion), .verack, .ping(nonce: pingNonce), .headers(ourHeaders)] {
+            try transport.send(BIP324Message(command: m.command.name, payload: m.encodePayload()))
+        }
 
         var sessionID: [UInt8]?
-        var theirVersion: (version: Int32, userAgent: String)?
+        var theirVersion: VersionMessage?
         var gotVerack = false, gotPong = false, answeredPing = false
         var theirHeaders: [BlockHeader]?
         while !(theirVersion != nil && gotVerack && gotPong && answeredPing && theirHeaders != nil) {
@@ -72,18 +70,26 @@ struct InteropTests {
                 return
             }
             for event in try transport.receive(bytes) {
-                switch event {
-                case .handshakeComplete(let sid): sessionID = sid
-                case .message(let m) where m.command == "version": theirVersion = try parseVersion(m.payload)
-                case .message(let m) where m.command == "verack": gotVerack = true
-                case .message(let m) where m.command == "ping":
-                    try transport.send(BIP324Message(command: "pong", payload: m.payload))
+                guard case .message(let m) = event else {
+                    if case .handshakeComplete(let sid) = event { sessionID = sid } else { Issue.record("unexpected \(event)") }
+                    continue
+                }
+                switch try P2PMessage.decode(command: P2PCommand(m.command), payload: m.payload) {
+                case .version(let v): theirVersion = v
+                case .verack: gotVerack = true
+                case .ping(let nonce):
+                    let pong = P2PMessage.pong(nonce: nonce)
+                    try transport.send(BIP324Message(command: pong.command.name, payload: pong.encodePayload()))
                     answeredPing = true
-                case .message(let m) where m.command == "pong":
-                    #expect(m.payload == pingNonce)
+                case .pong(let nonce):
+                    #expect(nonce == pingNonce)
                     gotPong = true
-                case .message(let m) where m.command == "headers": theirHeaders = try parseHeaders(m.payload)
-                default: Issue.record("unexpected event \(event)")
+                case .headers(let headers):
+                    for (previous, next) in zip(headers, headers.dropFirst()) {
+                        #expect(next.previousBlockHash == previous.hash, "received headers do not link")
+                    }
+                    theirHeaders = headers
+                default: Issue.record("unexpected message \(m.command)")
                 }
             }
         }
@@ -94,56 +100,17 @@ struct InteropTests {
         #expect(sessionID != nil && sessionID == transport.sessionID)
         #expect(summary["session_id"] as? String == transport.sessionID?.hex, "session ids differ")
         #expect(theirVersion?.version == 70016)
-        #expect(theirVersion?.userAgent == "/verystable-bip324-peer/")
+        #expect(theirVersion?.userAgentString == "/verystable-bip324-peer/")
         let received = summary["received"] as? [String: Any] ?? [:]
         let version = received["version"] as? [String: Any] ?? [:]
         #expect(version["user_agent"] as? String == userAgent)
-        #expect((received["answered_ping"] as? NSNumber)?.uint64Value == 0x8877_6655_4433_2211)
+        #expect((received["answered_ping"] as? NSNumber)?.uint64Value == pingNonce)
         let headers = received["headers"] as? [String: Any] ?? [:]
         #expect((headers["count"] as? NSNumber)?.intValue == 2000)
         #expect(headers["last_hash"] as? String == ourHeaders.last?.hash.displayHex)
         let sent = summary["sent_headers"] as? [String: Any] ?? [:]
         #expect(theirHeaders?.count == 2000)
         #expect(theirHeaders?.last?.hash.displayHex == sent["last_hash"] as? String)
-    }
-
-    static func versionPayload() -> [UInt8] {
-        var w = ByteWriter()
-        w.writeLE(Int32(70016))
-        w.writeLE(UInt64(0))  // services
-        w.writeLE(Int64(1_700_000_000))
-        for _ in 0..<2 {  // addr_recv, addr_from: services, IPv4-mapped 127.0.0.1, port
-            w.writeLE(UInt64(0))
-            w.writeBytes([UInt8](repeating: 0, count: 10) + [0xFF, 0xFF, 127, 0, 0, 1])
-            w.writeBE(UInt16(18444))
-        }
-        w.writeLE(UInt64(0x0102_0304_0506_0708))  // nonce
-        w.writeVarBytes(Array(userAgent.utf8))
-        w.writeLE(Int32(0))  // start height
-        w.writeUInt8(0)  // relay
-        return w.bytes
-    }
-
-    static func parseVersion(_ payload: [UInt8]) throws -> (Int32, String) {
-        var r = ByteReader(payload)
-        let version = try r.readInt32LE()
-        _ = try r.readBytes(8 + 8 + 26 + 26 + 8)
-        let agent = try r.readVarBytes("user agent", limit: 256)
-        return (version, String(decoding: agent, as: UTF8.self))
-    }
-
-    static func parseHeaders(_ payload: [UInt8]) throws -> [BlockHeader] {
-        var r = ByteReader(payload)
-        let count = try r.readCount("headers", limit: 2000, minElementSize: 81)
-        var headers: [BlockHeader] = []
-        for _ in 0..<count {
-            let h = try BlockHeader(from: &r)
-            #expect(try r.readCompactSize() == 0)
-            if let previous = headers.last { #expect(h.previousBlockHash == previous.hash, "headers do not link") }
-            headers.append(h)
-        }
-        try r.expectEnd()
-        return headers
     }
 }
 
