@@ -102,6 +102,9 @@ public struct BIP324Transport: Sendable {
         guard decoyLengths.allSatisfy({ (0...Self.maxContentsLength).contains($0) }) else {
             throw BIP324Error(.invalidArgument("decoy length out of range"))
         }
+        guard versionContents.count <= Self.maxContentsLength else {
+            throw BIP324Error(.invalidArgument("version packet contents of \(versionContents.count) bytes exceed the maximum"))
+        }
         do {
             ourEllSwift = try ElligatorSwift.create(privateKey: privateKey, randomness: ellswiftRandomness)
         } catch {

@@ -9,7 +9,9 @@ import Secp256k1
 /// Figures (JSON lines): ElligatorSwift create + x-only ECDH, with libsecp256k1's own public key
 /// derivation + ECDH as the floor; handshake CPU per side; packet throughput (send + receive
 /// through the transport) for 64 B, 1 KiB and 1 MiB against swift-crypto's raw ChaChaPoly
-/// seal + open of the same payloads in the same run, and their ratios.
+/// seal + open of the same payloads in the same run, and their ratios. Compared runs are
+/// interleaved and each figure is the best of 7 rounds, so that load from other processes on a
+/// shared machine disturbs both sides of a ratio alike.
 enum BIP324TransportBench {
     static let regtestMagic: [UInt8] = [0xFA, 0xBF, 0xB5, 0xDA]
 
