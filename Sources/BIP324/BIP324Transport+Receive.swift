@@ -150,7 +150,8 @@ extension BIP324Transport {
         if pendingLength == nil {
             guard available >= BIP324Cipher.lengthSize else { return nil }
             let lengthBytes = inbox[inboxStart..<inboxStart + BIP324Cipher.lengthSize]
-            let length = try withCipher { (c: inout BIP324Cipher) throws(BIP324Error) in try c.decryptLength(lengthBytes) }
+            // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
+            guard let length = try cipher?.decryptLength(lengthBytes) else { throw BIP324Error(.transportClosed) }
             // Refused here, from the 3 bytes alone, before any buffer is sized for the packet.
             guard length <= Self.maxContentsLength else { throw BIP324Error(.contentsTooLarge(length: length)) }
             pendingLength = length
@@ -162,7 +163,7 @@ extension BIP324Transport {
         let sealed = inbox[inboxStart..<inboxStart + need]
         let aad = receiveAAD
         receiveAAD = []
-        let plaintext = try withCipher { (c: inout BIP324Cipher) throws(BIP324Error) in try c.decryptPlaintext(sealed, aad: aad) }
+        guard let plaintext = try cipher?.decryptPlaintext(sealed, aad: aad) else { throw BIP324Error(.transportClosed) }
         inboxStart += need
         pendingLength = nil
         return plaintext

@@ -203,10 +203,9 @@ public struct BIP324Transport: Sendable {
         case .failed, .v1Detected: throw BIP324Error(.transportClosed)
         case .awaitingV1Prefix, .awaitingKey: queued.append((header, typePrefix, payload))
         case .awaitingGarbageTerminator, .awaitingVersion, .ready:
-            guard var c = cipher else { throw BIP324Error(.transportClosed) }
-            cipher = nil  // moved out so that its buffers stay uniquely referenced
-            defer { cipher = c }
-            try c.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
+            guard cipher != nil else { throw BIP324Error(.transportClosed) }
+            // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
+            try cipher?.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
         }
     }
 

@@ -44,7 +44,10 @@ struct FSChaCha20Poly1305: Sendable {
     mutating func seal<P: DataProtocol>(_ plaintext: P, aad: [UInt8], appendingTo out: inout [UInt8]) throws(BIP324Error) {
         let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
         do {
-            let box = try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
+            // Without AAD (every packet but the first) the simpler overload skips generic AAD handling.
+            let box = aad.isEmpty
+                ? try ChaChaPoly.seal(plaintext, using: key, nonce: n)
+                : try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
             // Through raw buffers: appending Data element by element costs ~5 ns per byte.
             box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
             box.tag.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
@@ -68,7 +71,7 @@ struct FSChaCha20Poly1305: Sendable {
         sealed.withUnsafeBytes { openBuffer.append(contentsOf: $0) }
         do {
             let box = try ChaChaPoly.SealedBox(combined: openBuffer)
-            return try ChaChaPoly.open(box, using: key, authenticating: aad)
+            return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)
         }
