@@ -208,12 +208,4 @@ public struct BIP324Transport: Sendable {
             try cipher?.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
         }
     }
-
-    /// Runs `body` on the cipher in place (moved out and back, so no copy of its buffers).
-    mutating func withCipher<R>(_ body: (inout BIP324Cipher) throws(BIP324Error) -> R) throws(BIP324Error) -> R {
-        guard var c = cipher else { throw BIP324Error(.transportClosed) }
-        cipher = nil
-        defer { cipher = c }
-        return try body(&c)
-    }
 }

@@ -88,7 +88,7 @@ struct DamageTests {
         var (i2, r2) = try Fixture.pair(initiatorGarbage: 0)
         _ = try r2.receive(i2.takeBytesToSend().prefix(64))
         _ = try i2.receive(r2.takeBytesToSend())
-        let terminator = try r2.withCipher { (c: inout BIP324Cipher) throws(BIP324Error) in c.receiveGarbageTerminator }
+        let terminator = try #require(r2.cipher?.receiveGarbageTerminator)
         #expect(throws: BIP324Error(.garbageTerminatorNotFound(receivedBytes: 4096 + 16))) {
             try r2.receive([UInt8](repeating: 1, count: 4096) + terminator)
         }
@@ -97,18 +97,14 @@ struct DamageTests {
     @Test("a length prefix above the maximum is refused from its 3 bytes alone")
     func oversizedLength() throws {
         var (i, r) = try Fixture.connected()
-        let forged = try i.withCipher { (c: inout BIP324Cipher) throws(BIP324Error) in
-            try c.encryptLength(BIP324Transport.maxContentsLength + 1)
-        }
+        let forged = try #require(try i.cipher?.encryptLength(BIP324Transport.maxContentsLength + 1))
         #expect(forged.count == 3)
         #expect(throws: BIP324Error(.contentsTooLarge(length: BIP324Transport.maxContentsLength + 1))) {
             try r.receive(forged)
         }
         // Exactly the maximum is legal: the receiver waits for the rest without complaint.
         var (i2, r2) = try Fixture.connected()
-        let atMax = try i2.withCipher { (c: inout BIP324Cipher) throws(BIP324Error) in
-            try c.encryptLength(BIP324Transport.maxContentsLength)
-        }
+        let atMax = try #require(try i2.cipher?.encryptLength(BIP324Transport.maxContentsLength))
         #expect(try r2.receive(atMax).isEmpty)
     }
 }
