@@ -97,3 +97,20 @@ struct ElligatorSwiftFieldTests {
         }
     }
 }
+
+@Suite("ElligatorSwift field squaring")
+struct FieldSquaringTests {
+    @Test("dedicated squaring equals multiplication, including all-ones limbs")
+    func squaringMatchesMultiplication() {
+        var rng = SystemRandomNumberGenerator()
+        let edge: [FieldElement] = [
+            .zero, .one, FieldElement(l0: .max, l1: .max, l2: .max, l3: .max),
+            FieldElement(l0: FieldElement.pLow, l1: .max, l2: .max, l3: .max),
+            FieldElement(l0: 0, l1: 0, l2: 0, l3: 1 << 63),
+        ]
+        let random = (0..<500).map { _ in FieldElement(l0: rng.next(), l1: rng.next(), l2: rng.next(), l3: rng.next()) }
+        for a in edge + random {
+            #expect(a.squared() == a * a, "\(a)")
+        }
+    }
+}
