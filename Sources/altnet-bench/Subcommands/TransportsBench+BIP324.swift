@@ -46,7 +46,8 @@ enum BIP324TransportBench {
         let peerEncoding = try ElligatorSwift.create(privateKey: peer)
         let peerPoint = peer.publicKey
 
-        var floor: [UInt64] = [], full: [UInt64] = [], create: [UInt64] = [], decode: [UInt64] = []
+        let encodings = try zip(keys, randomness).map { try ElligatorSwift.create(privateKey: $0, randomness: $1) }
+        var floor: [UInt64] = [], full: [UInt64] = [], create: [UInt64] = [], decode: [UInt64] = [], xdh: [UInt64] = []
         for _ in 0..<rounds {
             // Floor: what libsecp256k1 itself spends on the same job (public key, then ECDH).
             floor.append(try time {
@@ -55,20 +56,26 @@ enum BIP324TransportBench {
                     _ = try ECDH.xOnly(privateKey: k, publicKey: peerPoint)
                 }
             })
+            create.append(try time { for (k, r) in zip(keys, randomness) { _ = try ElligatorSwift.create(privateKey: k, randomness: r) } })
+            decode.append(try time { for _ in 0..<n { _ = try ElligatorSwift.decode(peerEncoding) } })
+            xdh.append(try time {
+                for (k, ours) in zip(keys, encodings) {
+                    _ = try ElligatorSwift.bip324SharedSecret(privateKey: k, ours: ours, theirs: peerEncoding, initiating: true)
+                }
+            })
             full.append(try time {
                 for (k, r) in zip(keys, randomness) {
                     let ours = try ElligatorSwift.create(privateKey: k, randomness: r)
                     _ = try ElligatorSwift.bip324SharedSecret(privateKey: k, ours: ours, theirs: peerEncoding, initiating: true)
                 }
             })
-            create.append(try time { for (k, r) in zip(keys, randomness) { _ = try ElligatorSwift.create(privateKey: k, randomness: r) } })
-            decode.append(try time { for _ in 0..<n { _ = try ElligatorSwift.decode(peerEncoding) } })
         }
         BenchOutput.emit("secp256k1.pubkey_plus_ecdh.us", microseconds(best(floor), n), "us")
         BenchOutput.emit("ellswift.create_plus_xdh.us", microseconds(best(full), n), "us")
         BenchOutput.emit("ellswift.create_plus_xdh.over_secp256k1_floor", Double(best(full)) / Double(best(floor)), "ratio")
         BenchOutput.emit("ellswift.create.us", microseconds(best(create), n), "us")
         BenchOutput.emit("ellswift.decode.us", microseconds(best(decode), n), "us")
+        BenchOutput.emit("ellswift.xdh.us", microseconds(best(xdh), n), "us")
     }
 
     /// Full in-memory handshakes; CPU time of each side's calls, version packets included.
