@@ -17,13 +17,16 @@ public struct FakePeer: Sendable, Equatable {
     public var startingHeight: Int
     public var mappedAS: Int?
     public var conntime: Int64
+    /// False: the peer accepts getblockfrompeer but never sends the block (a stalling peer).
+    public var delivers: Bool
 
     public var inbound: Bool { connectionType == "inbound" }
 
     /// Reads a peer from a `simsetpeers` entry; missing fields take plausible defaults.
     /// - Parameters:
     ///   - json: an object with any of addr, network, connection_type, transport_protocol_type,
-    ///     subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime.
+    ///     subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime,
+    ///     delivers (false: never answers getblockfrompeer).
     ///   - id: the peer id to assign.
     ///   - height: the current height (default for synced_* fields).
     ///   - now: the current time (default conntime).
@@ -56,6 +59,11 @@ public struct FakePeer: Sendable, Equatable {
         startingHeight = try int("startingheight", height) ?? height
         mappedAS = try int("mapped_as", nil)
         conntime = Int64(try int("conntime", Int(now)) ?? Int(now))
+        switch json["delivers"] {
+        case nil, .null?: delivers = true
+        case .bool(let b)?: delivers = b
+        case let other?: throw RPCFailure.typeMismatch(other, expected: "bool")
+        }
     }
 
     /// A healthy peer set: eight outbound full-relay peers and two block-relay-only peers in ten
