@@ -75,6 +75,7 @@ extension SimnodeNode {
             guard let peer = peers.first(where: { $0.id == peerId }) else {
                 throw RPCFailure(RPCFailure.miscError, "Peer does not exist")
             }
+            if let message = peer.fetchError { throw RPCFailure(RPCFailure.miscError, message) }
             fetchLog.append((hash, peerId))
             if peer.delivers { scheduleFetch(hash) }
             return .object([])

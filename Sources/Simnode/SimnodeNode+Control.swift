@@ -9,7 +9,7 @@ import BitcoinPrimitives
 /// | `simfork` | depth, nblocks, mode ("full", "headers-only", "valid-headers") | builds a branch from the block `depth` below the tip; full: reorgs if it has more work; headers-only: only headers known (data withheld by a pretend peer); valid-headers: data known but not connected; {"forkpoint","tip","height","status"} |
 /// | `simactivate` | blockhash | hands over withheld or deferred data up to blockhash and activates the best chain; {"tip","height"} |
 /// | `siminvalidate` | blockhash | as invalidateblock |
-/// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime, delivers); the count |
+/// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime, delivers, fetch_error); the count |
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
 /// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
 /// | `simfetchlog` | | every accepted getblockfrompeer so far, oldest first; [{"blockhash","peer_id"}] |

@@ -113,6 +113,32 @@ struct PrunedSimnode {
         }
     }
 
+    @Test func peersThatRefuseAreSkippedForTheNext() async throws {
+        try await PrunedSimnode.start().with { node in
+            let ids = try await node.setPeers([
+                ["fetch_error": "Peer not fully connected"], ["fetch_error": "Pre-SegWit peer"], [:],
+            ])
+            let hash = try await node.rpc.getBlockHash(height: 8)
+            let fetcher = BlockFetcher(rpc: node.rpc)
+            let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
+            #expect(try Block(bytes: bytes).hash == hash)
+            #expect(try await node.fetchLog() == [ids[2]])  // only the third accepted
+            let stats = await fetcher.stats
+            #expect(stats.getBlockFromPeerCalls == 3 && stats.peerFailures == 2)
+        }
+    }
+
+    @Test func rotationCarriesOverBetweenBlocks() async throws {
+        try await PrunedSimnode.start().with { node in
+            let ids = try await node.setPeers([[:], [:], [:]])
+            let fetcher = BlockFetcher(rpc: node.rpc)
+            for height in 1...4 {
+                _ = try await fetcher.block(try await node.rpc.getBlockHash(height: height), deadline: Self.deadline(10))
+            }
+            #expect(try await node.fetchLog() == [ids[0], ids[1], ids[2], ids[0]])
+        }
+    }
+
     @Test func ineligiblePeersAreNotAsked() async throws {
         try await PrunedSimnode.start().with { node in
             let ids = try await node.setPeers([

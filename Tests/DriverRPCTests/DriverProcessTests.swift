@@ -114,6 +114,29 @@ import Glibc
         }
     }
 
+    @Test func blockNoPeerHasIsATimeoutErrorNotAHang() async throws {
+        try await PrunedSimnode.start().with { node in
+            _ = try await node.setPeers([["delivers": false], ["delivers": false]])
+            let driver = try DriverProcess()
+            defer { driver.kill() }
+            _ = try await driver.call(1, "getmanifest", #"{"protocol_versions":[1]}"#)
+            let genesis = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+            let initParams = #"{"network":"regtest","chain":{"genesis_hash":"\#(genesis)","magic":"fabfb5da","default_port":18444},"options":{"rpcconnect":"127.0.0.1:\#(node.server.rpcPort)","rpccookiefile":"\#(node.cookie)","peer_timeout_ms":300},"data_dir":"\#(node.dir.path)"}"#
+            _ = try await driver.call(2, "init", initParams)
+            let hash = try await node.rpc.getBlockHash(height: 9)
+            let inv = Inventory.serializeList([Inventory(type: Inventory.block | Inventory.witnessFlag, hash: hash.hash)])
+            let start = ContinuousClock.now
+            let answer = try await driver.call(3, "sendmessage",
+                #"{"message":{"command":"getdata","payload":"\#(inv.hex)"},"expect":["block","notfound"],"timeout_ms":1200}"#)
+            let elapsed = ContinuousClock.now - start
+            let error = try #require(answer["error"] as? [String: Any], "\(answer)")
+            #expect(error["code"] as? Int == -32003)
+            #expect((error["message"] as? String)?.contains(hash.displayHex) == true, "\(error)")
+            #expect(elapsed < .seconds(4), "\(elapsed)")
+            _ = try await driver.call(4, "shutdown", "{}")
+        }
+    }
+
     @Test func passesCheckDriver() async throws {
         let harness = try Self.executable("altnet-harness")
         let driver = try Self.executable("altnet-driver-rpc")

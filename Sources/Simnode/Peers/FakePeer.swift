@@ -19,6 +19,9 @@ public struct FakePeer: Sendable, Equatable {
     public var conntime: Int64
     /// False: the peer accepts getblockfrompeer but never sends the block (a stalling peer).
     public var delivers: Bool
+    /// When set, getblockfrompeer to this peer fails with RPC_MISC_ERROR and this message, as
+    /// bitcoind's FetchBlock does ("Peer not fully connected", "Pre-SegWit peer", ...).
+    public var fetchError: String?
 
     public var inbound: Bool { connectionType == "inbound" }
 
@@ -26,7 +29,7 @@ public struct FakePeer: Sendable, Equatable {
     /// - Parameters:
     ///   - json: an object with any of addr, network, connection_type, transport_protocol_type,
     ///     subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime,
-    ///     delivers (false: never answers getblockfrompeer).
+    ///     delivers (false: never answers getblockfrompeer), fetch_error (getblockfrompeer's error).
     ///   - id: the peer id to assign.
     ///   - height: the current height (default for synced_* fields).
     ///   - now: the current time (default conntime).
@@ -64,6 +67,7 @@ public struct FakePeer: Sendable, Equatable {
         case .bool(let b)?: delivers = b
         case let other?: throw RPCFailure.typeMismatch(other, expected: "bool")
         }
+        fetchError = try str("fetch_error", "").nilIfEmpty
     }
 
     /// A healthy peer set: eight outbound full-relay peers and two block-relay-only peers in ten
@@ -122,4 +126,8 @@ public struct FakePeer: Sendable, Equatable {
         ]
         return .object(members)
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }
