@@ -87,6 +87,7 @@ public actor BlockFetcher {
         guard let headerInfo = known else { throw BlockFetchError.headerMissing(hash) }
         // A header off the active chain has confirmations -1: its height says nothing about depth.
         let blockHeight = headerInfo.confirmations >= 0 ? headerInfo.height : nil
+        let started = ContinuousClock.now
         var tried: Set<Int> = []
         var lastFailure: String?
         while ContinuousClock.now < deadline {
@@ -108,6 +109,7 @@ public actor BlockFetcher {
             if let bytes = try await ask(peer, for: hash, deadline: deadline, lastFailure: &lastFailure) {
                 selector.delivered(peer)
                 stats.delivered += 1
+                logger.info("block \(hash.displayHex) delivered by peer \(peer) in \(ContinuousClock.now - started), \(tried.count) peer(s) asked")
                 return bytes
             }
             selector.failed(peer)

@@ -173,6 +173,31 @@ struct PrunedSimnode {
         }
     }
 
+    @Test func suppliedHeaderIsSubmittedFirst() async throws {
+        try await PrunedSimnode.start().with { node in
+            // A regtest header on the tip that nobody has the block for (target 0x207fffff:
+            // the hash's top byte below 0x7f is enough).
+            let tip = try await node.rpc.getBlockHeader(try await node.rpc.getBestBlockHash())
+            var header = BlockHeader(version: 0x2000_0000, previousBlockHash: tip.hash, merkleRoot: Hash256(words: (1, 2, 3, 4)),
+                                     time: tip.time + 1, bits: 0x207f_ffff, nonce: 0)
+            while header.hash.internalBytes[31] >= 0x7f { header.nonce += 1 }
+            let hash = header.hash
+            let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(200)))
+            await #expect(throws: BlockFetchError.headerMissing(hash)) {
+                try await fetcher.block(hash, deadline: Self.deadline(2))
+            }
+            let error = await #expect(throws: BlockFetchError.self) {
+                try await fetcher.block(hash, header: header, deadline: .now + .milliseconds(800))
+            }
+            guard case .deadline? = error else {
+                Issue.record("expected the deadline after submitheader, got \(String(describing: error))")
+                return
+            }
+            #expect(try await node.rpc.getBlockHeaderInfo(hash).height == 21)
+            #expect(try await node.fetchLog().count >= 1)
+        }
+    }
+
     @Test func unknownBlockIsHeaderMissing() async throws {
         try await PrunedSimnode.start().with { node in
             let hash = BlockHash(try Hash256(internalBytes: [UInt8](repeating: 7, count: 32)))
