@@ -114,6 +114,37 @@ import Glibc
         }
     }
 
+    @Test func fiftyPipelinedGetdataForOneBlockCauseOneGetblockfrompeer() async throws {
+        try await PrunedSimnode.start().with { node in
+            let driver = try DriverProcess()
+            defer { driver.kill() }
+            _ = try await driver.call(1, "getmanifest", #"{"protocol_versions":[1]}"#)
+            let genesis = "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206"
+            let initParams = #"{"network":"regtest","chain":{"genesis_hash":"\#(genesis)","magic":"fabfb5da","default_port":18444},"options":{"rpcconnect":"127.0.0.1:\#(node.server.rpcPort)","rpccookiefile":"\#(node.cookie)"},"data_dir":"\#(node.dir.path)"}"#
+            _ = try await driver.call(2, "init", initParams)
+            let hash = try await node.rpc.getBlockHash(height: 1)
+            let inv = Inventory.serializeList([Inventory(type: Inventory.block | Inventory.witnessFlag, hash: hash.hash)])
+            for id in 100..<150 {
+                try driver.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"sendmessage","params":{"message":{"command":"getdata","payload":"\#(inv.hex)"},"expect":["block"],"timeout_ms":10000}}"#)
+            }
+            let payloads = try await offPool {
+                var seen: [Int: String] = [:]
+                while seen.count < 50 {
+                    let line = try driver.readLine()
+                    guard let id = line["id"] as? Int, (100..<150).contains(id) else { continue }
+                    let replies = (line["result"] as? [String: Any])?["replies"] as? [[String: Any]]
+                    seen[id] = replies?.first?["payload"] as? String ?? "error: \(line)"
+                }
+                return Array(seen.values)
+            }
+            #expect(payloads.count == 50)
+            #expect(Set(payloads).count == 1)
+            #expect(try Block(bytes: try [UInt8](hex: payloads.first ?? "")).hash == hash)
+            #expect(try await node.fetchLog().count == 1)
+            _ = try await driver.call(3, "shutdown", "{}")
+        }
+    }
+
     @Test func blockNoPeerHasIsATimeoutErrorNotAHang() async throws {
         try await PrunedSimnode.start().with { node in
             _ = try await node.setPeers([["delivers": false], ["delivers": false]])
