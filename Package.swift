@@ -101,6 +101,14 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer.
+        .target(
+            name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "DriverKit", argumentParser],
+            path: "drivers/rpc", swiftSettings: strict),
+
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
         // supervision, routing and bench runs of Altstack. Not a product.
@@ -124,6 +132,9 @@ let package = Package(
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "DriverRPCTests",
+                    dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],

@@ -72,10 +72,12 @@ extension SimnodeNode {
             let peerId = try p.int(1)
             guard let entry = chain.entry(hash) else { throw RPCFailure(RPCFailure.miscError, "Block header missing") }
             guard entry.block == nil else { throw RPCFailure(RPCFailure.miscError, "Block already downloaded") }
-            guard peers.contains(where: { $0.id == peerId }) else {
+            guard let peer = peers.first(where: { $0.id == peerId }) else {
                 throw RPCFailure(RPCFailure.miscError, "Peer does not exist")
             }
-            scheduleFetch(hash)
+            if let message = peer.fetchError { throw RPCFailure(RPCFailure.miscError, message) }
+            fetchLog.append((hash, peerId))
+            if peer.delivers { scheduleFetch(hash) }
             return .object([])
         default:
             throw RPCFailure(RPCFailure.methodNotFound, "Method not found")

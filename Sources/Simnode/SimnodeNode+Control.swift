@@ -9,9 +9,10 @@ import BitcoinPrimitives
 /// | `simfork` | depth, nblocks, mode ("full", "headers-only", "valid-headers") | builds a branch from the block `depth` below the tip; full: reorgs if it has more work; headers-only: only headers known (data withheld by a pretend peer); valid-headers: data known but not connected; {"forkpoint","tip","height","status"} |
 /// | `simactivate` | blockhash | hands over withheld or deferred data up to blockhash and activates the best chain; {"tip","height"} |
 /// | `siminvalidate` | blockhash | as invalidateblock |
-/// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime); the count |
+/// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime, delivers, fetch_error); the count |
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
 /// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
+/// | `simfetchlog` | | every accepted getblockfrompeer so far, oldest first; [{"blockhash","peer_id"}] |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
@@ -79,6 +80,9 @@ extension SimnodeNode {
             let p = try RPCParams(method: method, names: ["height"], raw: raw)
             for block in chain.prune(below: try p.int(0)) { withheld[block.hash] = block }
             return .int(Int64(chain.pruneHeight ?? 0))
+        case "simfetchlog":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return .array(fetchLog.map { .object([("blockhash", .string($0.0.displayHex)), ("peer_id", .int(Int64($0.1)))]) })
         case "simsetwarmup":
             let p = try RPCParams(method: method, names: ["enabled", "message"], raw: raw)
             warmupMessage = try p.bool(0, default: true) ? (try p.optionalString(1) ?? "Loading block index…") : nil

@@ -19,6 +19,8 @@ public actor SimnodeNode {
     /// Full blocks of headers-only entries (a simulated peer has them; getblockfrompeer or
     /// simactivate hands them over).
     var withheld: [BlockHash: SimBlock] = [:]
+    /// Every accepted getblockfrompeer (block, peer id), for `simfetchlog`.
+    var fetchLog: [(BlockHash, Int)] = []
     var miningTask: Task<Void, Never>?
     var miningInterval: Double = 0
     var miningGeneration: UInt64 = 0

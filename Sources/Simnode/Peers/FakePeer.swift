@@ -17,13 +17,19 @@ public struct FakePeer: Sendable, Equatable {
     public var startingHeight: Int
     public var mappedAS: Int?
     public var conntime: Int64
+    /// False: the peer accepts getblockfrompeer but never sends the block (a stalling peer).
+    public var delivers: Bool
+    /// When set, getblockfrompeer to this peer fails with RPC_MISC_ERROR and this message, as
+    /// bitcoind's FetchBlock does ("Peer not fully connected", "Pre-SegWit peer", ...).
+    public var fetchError: String?
 
     public var inbound: Bool { connectionType == "inbound" }
 
     /// Reads a peer from a `simsetpeers` entry; missing fields take plausible defaults.
     /// - Parameters:
     ///   - json: an object with any of addr, network, connection_type, transport_protocol_type,
-    ///     subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime.
+    ///     subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime,
+    ///     delivers (false: never answers getblockfrompeer), fetch_error (getblockfrompeer's error).
     ///   - id: the peer id to assign.
     ///   - height: the current height (default for synced_* fields).
     ///   - now: the current time (default conntime).
@@ -56,6 +62,12 @@ public struct FakePeer: Sendable, Equatable {
         startingHeight = try int("startingheight", height) ?? height
         mappedAS = try int("mapped_as", nil)
         conntime = Int64(try int("conntime", Int(now)) ?? Int(now))
+        switch json["delivers"] {
+        case nil, .null?: delivers = true
+        case .bool(let b)?: delivers = b
+        case let other?: throw RPCFailure.typeMismatch(other, expected: "bool")
+        }
+        fetchError = try str("fetch_error", "").nilIfEmpty
     }
 
     /// A healthy peer set: eight outbound full-relay peers and two block-relay-only peers in ten
@@ -114,4 +126,8 @@ public struct FakePeer: Sendable, Equatable {
         ]
         return .object(members)
     }
+}
+
+extension String {
+    fileprivate var nilIfEmpty: String? { isEmpty ? nil : self }
 }

@@ -1,0 +1,28 @@
+import BitcoinPrimitives
+import BitcoindRPC
+
+/// Why a block could not be fetched through bitcoind's peers.
+public enum BlockFetchError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// bitcoind does not know the block's header and none was supplied.
+    case headerMissing(BlockHash)
+    /// bitcoind has no peer that may be asked for this block (see ``PeerSelector``).
+    case noEligiblePeer(BlockHash)
+    /// The deadline passed before any peer delivered; the last failure seen, if any.
+    case deadline(BlockHash, peersTried: Int, lastFailure: String?)
+    /// bitcoind itself failed (unreachable, bad credentials, an unexpected error).
+    case bitcoind(BitcoindRPCError)
+
+    public var description: String {
+        switch self {
+        case .headerMissing(let h):
+            return "bitcoind does not know the header of block \(h.displayHex)"
+        case .noEligiblePeer(let h):
+            return "no outbound, fully connected, witness peer of bitcoind can serve block \(h.displayHex)"
+        case .deadline(let h, let tried, let last):
+            return "block \(h.displayHex) not delivered before the deadline after asking \(tried) peer(s)"
+                + (last.map { "; last failure: \($0)" } ?? "")
+        case .bitcoind(let e):
+            return e.description
+        }
+    }
+}
