@@ -101,6 +101,15 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
+        .executableTarget(
+            name: "altnet-driver-lightning",
+            dependencies: [
+                "DriverKit", "DriverProtocol", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+                nioCore, nioPosix, argumentParser, logging,
+            ],
+            path: "drivers/lightning", swiftSettings: strict),
+
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
         // supervision, routing and bench runs of Altstack. Not a product.
@@ -124,6 +133,9 @@ let package = Package(
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "LightningDriverTests",
+                    dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
