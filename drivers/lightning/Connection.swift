@@ -82,8 +82,11 @@ struct Connection: Sendable {
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, address: String?, direction: PeerInfo.Direction
     ) async throws {
         let peerID = Hex.encode(transport.remoteStatic.serialized(compressed: true))
-        var logger = context.logger
-        logger[metadataKey: "peer"] = "\(peerID.prefix(16))"
+        let logger = {
+            var logger = context.logger
+            logger[metadataKey: "peer"] = "\(peerID.prefix(16))"
+            return logger
+        }()
         let (queue, continuation) = AsyncStream<[UInt8]>.makeStream()
         let link = PeerLink(info: PeerInfo(id: peerID, address: address, direction: direction), outgoing: continuation)
         let ours = InitMessage(features: AltnetFeature.setting(AltnetFeature.optionalBit, in: []), networks: [chainHash])

@@ -16,7 +16,9 @@ final class Reassembly: @unchecked Sendable {
     func receive(type: UInt16, payload: [UInt8]) throws(AltnetMessageError) -> AltnetReassembler<ContinuousClock.Instant>.Outcome {
         let message = LightningAltnetMessages.LightningMessage(type: type, payload: payload)
         let now = ContinuousClock.now
-        return try lock.withLock { () throws(AltnetMessageError) in try reassembler.receive(message, now: now) }
+        lock.lock()
+        defer { lock.unlock() }
+        return try reassembler.receive(message, now: now)
     }
 
     /// Drops the messages past their deadline.
