@@ -84,10 +84,10 @@ enum LightningFixtures {
 
     /// Runs `body` with a running Altstack, stopping it afterwards.
     static func withAltstack<R>(
-        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler,
+        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler, logger: Logger? = nil,
         _ body: (Altstack) async throws -> R
     ) async throws -> R {
-        let altstack = Altstack(drivers: configs, logger: logger, coreHandler: coreHandler)
+        let altstack = Altstack(drivers: configs, logger: logger ?? Self.logger, coreHandler: coreHandler)
         let runner = Task { try await altstack.run() }
         defer {
             altstack.stop()

@@ -98,8 +98,8 @@ final class PythonPeer: @unchecked Sendable {
     private let stderr = Pipe()
     private var buffer: [UInt8] = []
 
-    init(arguments: [String]) throws {
-        let script = SharedData.packageRoot.appendingPathComponent("integration/lightning_altnet_peer.py").path
+    init(script name: String = "lightning_altnet_peer.py", arguments: [String]) throws {
+        let script = SharedData.packageRoot.appendingPathComponent("integration/\(name)").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", script] + arguments
         process.standardOutput = stdout

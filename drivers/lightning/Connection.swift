@@ -22,6 +22,8 @@ struct Connection: Sendable {
     let chainHash: [UInt8]
     let peers: PeerTable
     let context: DriverContext
+    /// What one peer may make us hold while reassembling.
+    let limits: AltnetReassemblyLimits
 
     /// BOLT 8 handshake deadline.
     static let handshakeTimeout: Duration = .seconds(30)
@@ -91,7 +93,7 @@ struct Connection: Sendable {
         let link = PeerLink(info: PeerInfo(id: peerID, address: address, direction: direction), outgoing: continuation)
         let ours = InitMessage(features: AltnetFeature.setting(AltnetFeature.optionalBit, in: []), networks: [chainHash])
         link.sendRaw(try BOLT8.LightningMessage.initMessage(ours).encoded())
-        let reassembly = Reassembly()
+        let reassembly = Reassembly(limits: limits)
         var state = ReadState()
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -202,6 +204,9 @@ struct Connection: Sendable {
         case .ignored(let type):
             logger.debug("ignored unknown odd message type \(type)")
         case .custom(let type, let payload):
+            // Deadlines first, so a fragment arriving after its message's deadline is discarded
+            // even when the timer has not run yet.
+            for dropped in reassembly.expire() { logger.warning("dropped: \(dropped)") }
             let outcome: AltnetReassembler<ContinuousClock.Instant>.Outcome
             do {
                 outcome = try reassembly.receive(type: type, payload: payload)

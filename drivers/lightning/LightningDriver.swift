@@ -25,7 +25,8 @@ final class LightningDriver: Driver, @unchecked Sendable {
         }
         let connection = Connection(
             nodeKey: CoreNodeKey(publicKey: nodeID, context: context), chainHash: options.chainHash,
-            peers: peers, context: context)
+            peers: peers, context: context,
+            limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
         let network = LightningNetwork(connection: connection, logger: context.logger)
         var started: [Task<Void, Never>] = []
         if let listen = options.listen {

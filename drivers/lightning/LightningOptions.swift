@@ -16,6 +16,8 @@ struct LightningOptions: Sendable {
     let listen: (host: String, port: Int)?
     /// Peers to keep connected.
     let connect: [Target]
+    /// How long a fragmented message may take to arrive (docs/lightning-messages.md: 120 s).
+    let reassemblyTimeout: Duration
     /// The chain's genesis hash in internal byte order, as BOLT 1's `networks` TLV carries it.
     let chainHash: [UInt8]
 
@@ -25,6 +27,8 @@ struct LightningOptions: Sendable {
                    description: "the node's public key (33 bytes hex); the private key stays with the core"),
         OptionSpec(name: "listen", type: .string, description: "HOST:PORT to accept Lightning peers on"),
         OptionSpec(name: "connect", type: .strings, description: "NODEID@HOST:PORT peers to keep connected"),
+        OptionSpec(name: "reassembly_timeout_ms", type: .int,
+                   description: "drop a fragmented message not complete after this long", defaultValue: .int(120_000)),
     ]
 
     /// - Parameter params: the `init` params.
@@ -64,6 +68,14 @@ struct LightningOptions: Sendable {
             targets.append(try Self.target(text))
         }
         connect = targets
+        if let value = options["reassembly_timeout_ms"] {
+            guard let ms = value.intValue, (1...3_600_000).contains(ms) else {
+                throw DriverProtocolError(.invalidParams, "reassembly_timeout_ms must be an integer from 1 to 3,600,000")
+            }
+            reassemblyTimeout = .milliseconds(Int(ms))
+        } else {
+            reassemblyTimeout = .seconds(120)
+        }
         if nodeID == nil && (listen != nil || !connect.isEmpty) {
             throw DriverProtocolError(.invalidParams, "listen and connect need node_id (the node's public key)")
         }
