@@ -28,7 +28,10 @@ struct TwoDriverTests {
         let headers = try LightningFixtures.headersPayload(count: 2000)
         #expect(headers.count == 3 + 2000 * 81)
 
-        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle) { altstack in
+        let logLines = LogLines()
+        var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
+        logger.logLevel = .info
+        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
             // The core's side: answer lna's incoming getheaders with the real headers, record the rest.
             let received = Received()
             let events = Task {
@@ -49,7 +52,7 @@ struct TwoDriverTests {
                 let snapshot = altstack.snapshot()
                 return snapshot.allSatisfy { $0.peers.count == 1 }
             }
-            try #require(linked, "the two drivers did not connect: \(altstack.snapshot())")
+            try #require(linked, "the two drivers did not connect: \(altstack.snapshot()); log: \(logLines.all.suffix(20))")
             let snapshot = altstack.snapshot()
             #expect(snapshot.first { $0.name == "lna" }?.peers.first?.id == idB)
             #expect(snapshot.first { $0.name == "lnb" }?.peers.first?.id == idA)
