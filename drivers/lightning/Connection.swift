@@ -121,13 +121,15 @@ struct Connection: Sendable {
                 }
                 var receiver = transport.receiver
                 defer { group.cancelAll() }
-                while let chunk = try await reader.next() {
-                    receiver.feed(chunk.readableBytesView)
+                // The transport may already hold messages that came in the same read as the
+                // last handshake act: drain before reading.
+                while true {
                     while let message = try receiver.nextMessage() {
                         try handle(message, link: link, reassembly: reassembly, state: &state, logger: logger)
                     }
+                    guard let chunk = try await reader.next() else { throw LinkError.closed }
+                    receiver.feed(chunk.readableBytesView)
                 }
-                throw LinkError.closed
             }
         } catch {
             link.close()
