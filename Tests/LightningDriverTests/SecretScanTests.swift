@@ -19,4 +19,12 @@ import TestSupport
         let clean = try await offPool { try SecretScan.scan(pid: getpid(), secret: other) }
         #expect(!clean.found.contains { $0.hasSuffix(path) })
     }
+
+    @Test("a secret in a process's memory is found")
+    func findsSecretInMemory() async throws {
+        let secret = (0..<32).map { _ in UInt8.random(in: 0...255) }
+        let result = try await offPool { try SecretScan.scanMemory(pid: getpid(), secret: secret) }
+        #expect(!result.found.isEmpty, "scanned \(result.bytes) bytes")
+        withExtendedLifetime(secret) {}
+    }
 }

@@ -67,6 +67,9 @@ struct TwoDriverTests {
                     let result = try await offPool { try SecretScan.scan(pid: pid, secret: secret) }
                     #expect(result.found.isEmpty, "\(driver.name): secret found in \(result.found)")
                     #expect(result.places >= 2)
+                    let memory = try await offPool { try SecretScan.scanMemory(pid: pid, secret: secret) }
+                    #expect(memory.found.isEmpty, "\(driver.name): secret found in memory at \(memory.found)")
+                    #expect(memory.bytes > 1_000_000)
                 }
             }
 
