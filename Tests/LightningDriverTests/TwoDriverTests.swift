@@ -11,7 +11,7 @@ import TestSupport
 /// drivers only ever see public keys.
 @Suite("Lightning driver: two instances over loopback")
 struct TwoDriverTests {
-    @Test("getheaders/headers (2,000 real headers, fragmented), a 1 MB block and 1,100 txs across key rotation")
+    @Test("getheaders/headers (2,000 real headers, fragmented), a 1 MB block and 1,100 txs each way across key rotation")
     func exchange() async throws {
         let keyA = PrivateKey()
         let keyB = PrivateKey()
@@ -91,8 +91,7 @@ struct TwoDriverTests {
             #expect(answer.replies.first.map { try? Hex.decode($0.payload) } == headers)
 
             // A 1 MB block (16 fragments), then 1,100 transactions: 1,100 BOLT 8 messages
-            // from lnb to lna cross BOLT 8 key rotation (every 1,000 nonces,
-            // 500 messages) twice in the lnb-to-lna direction.
+            // from lnb to lna cross BOLT 8 key rotation (every 1,000 nonces, 500 messages) twice.
             var block = [UInt8](repeating: 0, count: 1_000_000)
             for i in block.indices { block[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 8) }
             let blockMessage = P2PMessage(command: "block", payload: Hex.encode(block))
@@ -111,6 +110,16 @@ struct TwoDriverTests {
             let txs = atA.filter { $0.message.command == "tx" }.map { try? Hex.decode($0.message.payload) }
             #expect(txs == (0..<txCount).map { LightningFixtures.fakeTx($0) })
             #expect(atA.allSatisfy { $0.peer == idB })
+
+            // And 1,100 the other way, so both directions rotate their keys.
+            for i in 0..<txCount {
+                let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(txCount + i)))
+                _ = try await altstack.supervisor(named: "lna")!.call(Methods.sendMessage, SendMessageParams(peer: idB, message: tx))
+            }
+            let back = await eventually(timeout: .seconds(30)) { received.count(driver: "lnb") >= txCount }
+            #expect(back, "lnb's core got \(received.count(driver: "lnb")) of \(txCount) messages")
+            let atB = received.messages(driver: "lnb").map { try? Hex.decode($0.message.payload) }
+            #expect(atB == (0..<txCount).map { LightningFixtures.fakeTx(txCount + $0) })
         }
     }
 }
