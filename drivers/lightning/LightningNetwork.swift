@@ -1,4 +1,5 @@
 import BOLT8
+import Foundation
 import DriverProtocol
 import Logging
 import NIOCore
@@ -15,6 +16,8 @@ struct LightningNetwork: Sendable {
     static let baseDelay: Duration = .milliseconds(250)
     static let maxDelay: Duration = .seconds(60)
     static let stableUptime: Duration = .seconds(30)
+    /// Inbound connections served at once (each handshake costs the core an ECDH); more are closed.
+    static let maxInbound = 64
 
     /// Binds the listener (so `init` fails on a taken port) and returns the accept loop to run.
     /// - Throws: the bind error.
@@ -35,8 +38,15 @@ struct LightningNetwork: Sendable {
                 try await server.executeThenClose { inbound in
                     await withDiscardingTaskGroup { group in
                         do {
+                            let slots = Slots(limit: Self.maxInbound)
                             for try await child in inbound {
+                                guard slots.take() else {
+                                    logger.warning("refused an inbound connection: \(Self.maxInbound) already open")
+                                    try? await child.channel.close()
+                                    continue
+                                }
                                 group.addTask {
+                                    defer { slots.release() }
                                     let reason = await connection.run(child, role: .responder, direction: .inbound)
                                     logger.info("inbound link ended: \(reason)")
                                 }
@@ -79,4 +89,25 @@ struct LightningNetwork: Sendable {
             delay = min(delay * 2, Self.maxDelay)
         }
     }
+}
+
+/// A counter of connections in use, bounded.
+final class Slots: @unchecked Sendable {
+    // @unchecked: `used` is guarded by `lock`.
+    private let lock = NSLock()
+    private let limit: Int
+    private var used = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot. - Returns: false when all are in use.
+    func take() -> Bool {
+        lock.withLock {
+            guard used < limit else { return false }
+            used += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { used -= 1 } }
 }
