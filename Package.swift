@@ -108,6 +108,14 @@ let package = Package(
         .executableTarget(
             name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "DriverKit", argumentParser],
             path: "drivers/rpc", swiftSettings: strict),
+        // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
+        .executableTarget(
+            name: "altnet-driver-lightning",
+            dependencies: [
+                "DriverKit", "DriverProtocol", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+                nioCore, nioPosix, argumentParser, logging,
+            ],
+            path: "drivers/lightning", swiftSettings: strict),
 
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
@@ -135,6 +143,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DriverRPCTests",
                     dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "LightningDriverTests",
+                    dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],

@@ -1,0 +1,111 @@
+import Altstack
+import DriverProtocol
+import Foundation
+import Logging
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths, configs and payloads for the Lightning driver tests.
+enum LightningFixtures {
+    struct Missing: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// The driver built by `swift build`.
+    static func driver() throws -> String {
+        let root = SharedData.packageRoot.appendingPathComponent(".build")
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent("\(configuration)/altnet-driver-lightning").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Missing(description: "altnet-driver-lightning not built under \(root.path): run `swift build` first")
+    }
+
+    /// A driver config with quick restarts.
+    static func config(_ name: String, options: [String: JSONValue]) throws -> DriverConfig {
+        DriverConfig(
+            name: name, executable: try driver(), options: options,
+            dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-test-\(name)").path,
+            timeouts: DriverConfig.Timeouts(heartbeatInterval: .seconds(2), heartbeatTimeout: .seconds(10), shutdownGrace: .seconds(2)),
+            restart: RestartPolicy(baseDelay: .milliseconds(100), stableUptime: .milliseconds(100), parkAfter: 1000))
+    }
+
+    /// A TCP port free on 127.0.0.1 now (the OS picks it; the socket is closed before use).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw Missing(description: "socket() failed: \(errno)") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw Missing(description: "bind() failed: \(errno)") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw Missing(description: "getsockname() failed: \(errno)") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// A `headers` payload of `count` real mainnet headers (shared data): compact size, then each
+    /// 80-byte header with a zero transaction count.
+    static func headersPayload(count: Int) throws -> [UInt8] {
+        let raw = [UInt8](try SharedData.data("data/mainnet/headers-822528-830592.bin"))
+        guard raw.count >= count * 80, count < 0x10000 else { throw Missing(description: "not enough headers") }
+        var payload: [UInt8] = count < 0xfd ? [UInt8(count)] : [0xfd, UInt8(count & 0xff), UInt8(count >> 8)]
+        for i in 0..<count {
+            payload.append(contentsOf: raw[(i * 80)..<(i * 80 + 80)])
+            payload.append(0)
+        }
+        return payload
+    }
+
+    /// The `getheaders` check-driver sends (regtest genesis locator).
+    static let getHeadersPayload = DriverConformance.regtestGetHeadersPayload
+
+    /// Distinct opaque `tx` payloads (the driver carries bytes; it does not parse transactions).
+    static func fakeTx(_ i: Int) -> [UInt8] {
+        [0x02, 0x00, 0x00, 0x00] + withUnsafeBytes(of: UInt32(i).littleEndian, Array.init) + [UInt8](repeating: UInt8(i % 251), count: 60 + i % 200)
+    }
+
+    /// A quiet logger.
+    static var logger: Logger {
+        var logger = Logger(label: "lightning-driver-tests")
+        logger.logLevel = .critical
+        return logger
+    }
+
+    /// Runs `body` with a running Altstack, stopping it afterwards.
+    static func withAltstack<R>(
+        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler, logger: Logger? = nil,
+        _ body: (Altstack) async throws -> R
+    ) async throws -> R {
+        let altstack = Altstack(drivers: configs, logger: logger ?? Self.logger, coreHandler: coreHandler)
+        let runner = Task { try await altstack.run() }
+        defer {
+            altstack.stop()
+            runner.cancel()
+        }
+        let result = try await body(altstack)
+        altstack.stop()
+        _ = try? await runner.value
+        return result
+    }
+}
+
+/// Polls `condition` until true or the deadline.
+func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(for: .milliseconds(10))
+    }
+    return condition()
+}

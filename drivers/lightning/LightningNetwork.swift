@@ -1,0 +1,113 @@
+import BOLT8
+import Foundation
+import DriverProtocol
+import Logging
+import NIOCore
+import NIOPosix
+import Secp256k1
+
+/// The driver's sockets: one listener and one dialler per `connect` target, each a task.
+struct LightningNetwork: Sendable {
+    let connection: Connection
+    let logger: Logger
+
+    /// Reconnection backoff: doubling from `baseDelay` up to `maxDelay`, +/- 20 % jitter; back to
+    /// the base once a link has stayed up `stableUptime`.
+    static let baseDelay: Duration = .milliseconds(250)
+    static let maxDelay: Duration = .seconds(60)
+    static let stableUptime: Duration = .seconds(30)
+    /// Inbound connections served at once (each handshake costs the core an ECDH); more are closed.
+    static let maxInbound = 64
+
+    /// Binds the listener (so `init` fails on a taken port) and returns the accept loop to run.
+    /// - Throws: the bind error.
+    func listen(host: String, port: Int) async throws -> @Sendable () async -> Void {
+        let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .bind(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        logger.info("listening on \(host):\(server.channel.localAddress?.port ?? port)")
+        let connection = self.connection
+        let logger = self.logger
+        return {
+            do {
+                try await server.executeThenClose { inbound in
+                    await withDiscardingTaskGroup { group in
+                        do {
+                            let slots = Slots(limit: Self.maxInbound)
+                            for try await child in inbound {
+                                guard slots.take() else {
+                                    logger.warning("refused an inbound connection: \(Self.maxInbound) already open")
+                                    try? await child.channel.close()
+                                    continue
+                                }
+                                group.addTask {
+                                    defer { slots.release() }
+                                    let reason = await connection.run(child, role: .responder, direction: .inbound)
+                                    logger.info("inbound link ended: \(reason)")
+                                }
+                            }
+                        } catch {
+                            logger.warning("listener stopped: \(error)")
+                        }
+                        group.cancelAll()
+                    }
+                }
+            } catch {
+                logger.warning("listener closed: \(error)")
+            }
+        }
+    }
+
+    /// Keeps a link to `target` up until cancelled, reconnecting with backoff.
+    func keepConnected(_ target: LightningOptions.Target) async {
+        guard let remote = try? PublicKey(serialized: target.nodeID) else { return }
+        var delay = Self.baseDelay
+        while !Task.isCancelled {
+            let began = ContinuousClock.now
+            do {
+                let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                    .channelOption(.socketOption(.tcp_nodelay), value: 1)
+                    .connectTimeout(.seconds(10))
+                    .connect(host: target.host, port: target.port) { channel in
+                        channel.eventLoop.makeCompletedFuture {
+                            try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                        }
+                    }
+                let reason = await connection.run(channel, role: .initiator(remoteStatic: remote), direction: .outbound)
+                logger.info("outbound link to \(target.host):\(target.port) ended: \(reason)")
+            } catch {
+                logger.info("connect to \(target.host):\(target.port) failed: \(error)")
+            }
+            if ContinuousClock.now - began >= Self.stableUptime { delay = Self.baseDelay }
+            let jitter = Double.random(in: 0.8...1.2)
+            try? await Task.sleep(for: delay * jitter)
+            delay = min(delay * 2, Self.maxDelay)
+        }
+    }
+}
+
+/// A counter of connections in use, bounded.
+final class Slots: @unchecked Sendable {
+    // @unchecked: `used` is guarded by `lock`.
+    private let lock = NSLock()
+    private let limit: Int
+    private var used = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot. - Returns: false when all are in use.
+    func take() -> Bool {
+        lock.withLock {
+            guard used < limit else { return false }
+            used += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { used -= 1 } }
+}

@@ -1,0 +1,109 @@
+import DriverProtocol
+import Secp256k1
+
+/// The driver's `init` options, parsed and checked.
+struct LightningOptions: Sendable {
+    /// A peer to dial: its node id and address.
+    struct Target: Sendable, Hashable {
+        let nodeID: [UInt8]
+        let host: String
+        let port: Int
+    }
+
+    /// The node's public key (its node id); nil when the driver runs without links.
+    let nodeID: PublicKey?
+    /// Where to accept connections.
+    let listen: (host: String, port: Int)?
+    /// Peers to keep connected.
+    let connect: [Target]
+    /// How long a fragmented message may take to arrive (docs/lightning-messages.md: 120 s).
+    let reassemblyTimeout: Duration
+    /// The chain's genesis hash in internal byte order, as BOLT 1's `networks` TLV carries it.
+    let chainHash: [UInt8]
+
+    /// The option specs declared in the manifest.
+    static let specs: [OptionSpec] = [
+        OptionSpec(name: "node_id", type: .string,
+                   description: "the node's public key (33 bytes hex); the private key stays with the core"),
+        OptionSpec(name: "listen", type: .string, description: "HOST:PORT to accept Lightning peers on"),
+        OptionSpec(name: "connect", type: .strings, description: "NODEID@HOST:PORT peers to keep connected"),
+        OptionSpec(name: "reassembly_timeout_ms", type: .int,
+                   description: "drop a fragmented message not complete after this long", defaultValue: .int(120_000)),
+    ]
+
+    /// - Parameter params: the `init` params.
+    /// - Throws: ``DriverProtocolError`` (`invalidParams`) naming the bad option.
+    init(_ params: InitParams) throws(DriverProtocolError) {
+        let genesis = try Hex.decode(params.chain.genesisHash, field: "chain.genesis_hash")
+        guard genesis.count == 32 else {
+            throw DriverProtocolError(.invalidParams, "chain.genesis_hash must be 32 bytes, got \(genesis.count)")
+        }
+        chainHash = genesis.reversed()
+        let options = params.options
+        if let value = options["node_id"] {
+            guard let hex = value.stringValue else { throw DriverProtocolError(.invalidParams, "node_id must be a string") }
+            let bytes = try Hex.decode(hex, field: "node_id")
+            guard bytes.count == 33, let key = try? PublicKey(serialized: bytes) else {
+                throw DriverProtocolError(.invalidParams, "node_id must be a compressed secp256k1 public key (33 bytes)")
+            }
+            nodeID = key
+        } else {
+            nodeID = nil
+        }
+        if let value = options["listen"] {
+            guard let text = value.stringValue else { throw DriverProtocolError(.invalidParams, "listen must be a string") }
+            listen = try Self.hostPort(text, option: "listen")
+        } else {
+            listen = nil
+        }
+        var targets: [Target] = []
+        let connectValues: [JSONValue]
+        switch options["connect"] {
+        case nil: connectValues = []
+        case .array(let values)?: connectValues = values
+        case let single?: connectValues = [single]
+        }
+        for value in connectValues {
+            guard let text = value.stringValue else { throw DriverProtocolError(.invalidParams, "connect entries must be strings") }
+            targets.append(try Self.target(text))
+        }
+        connect = targets
+        if let value = options["reassembly_timeout_ms"] {
+            guard let ms = value.intValue, (1...3_600_000).contains(ms) else {
+                throw DriverProtocolError(.invalidParams, "reassembly_timeout_ms must be an integer from 1 to 3,600,000")
+            }
+            reassemblyTimeout = .milliseconds(Int(ms))
+        } else {
+            reassemblyTimeout = .seconds(120)
+        }
+        if nodeID == nil && (listen != nil || !connect.isEmpty) {
+            throw DriverProtocolError(.invalidParams, "listen and connect need node_id (the node's public key)")
+        }
+    }
+
+    /// Parses `NODEID@HOST:PORT`.
+    static func target(_ text: String) throws(DriverProtocolError) -> Target {
+        let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else {
+            throw DriverProtocolError(.invalidParams, "connect \"\(text.prefix(100))\" is not NODEID@HOST:PORT")
+        }
+        let id = try Hex.decode(parts[0], field: "connect node id")
+        guard id.count == 33, (try? PublicKey(serialized: id)) != nil else {
+            throw DriverProtocolError(.invalidParams, "connect node id must be a 33-byte compressed public key")
+        }
+        let (host, port) = try hostPort(parts[1], option: "connect")
+        return Target(nodeID: id, host: host, port: port)
+    }
+
+    /// Parses `HOST:PORT` (an IPv6 host in brackets).
+    static func hostPort(_ text: String, option: String) throws(DriverProtocolError) -> (host: String, port: Int) {
+        guard let colon = text.lastIndex(of: ":"),
+              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
+            throw DriverProtocolError(.invalidParams, "\(option) \"\(text.prefix(100))\" is not HOST:PORT")
+        }
+        var host = String(text[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { throw DriverProtocolError(.invalidParams, "\(option) has an empty host") }
+        return (host, port)
+    }
+}

@@ -1,0 +1,26 @@
+/// Why a Lightning link ended; the text goes to the log and to `peerdisconnected`.
+enum LinkError: Error, CustomStringConvertible {
+    case closedDuringHandshake
+    case badECDHAnswer(Int)
+    case firstMessageNotInit(UInt16)
+    case wrongChain
+    case noAltnetFeature
+    case alreadyConnected
+    case peerError(String)
+    case protocolViolation(String)
+    case closed
+
+    var description: String {
+        switch self {
+        case .closedDuringHandshake: "connection closed during the BOLT 8 handshake"
+        case .badECDHAnswer(let count): "the core's ECDH answer is \(count) bytes, expected 32"
+        case .firstMessageNotInit(let type): "first message was type \(type), not init (BOLT 1)"
+        case .wrongChain: "peer's init networks do not include our chain"
+        case .noAltnetFeature: "peer does not advertise altnet (feature bit 421)"
+        case .alreadyConnected: "already connected to this node"
+        case .peerError(let text): "peer sent error: \(text.prefix(200))"
+        case .protocolViolation(let text): text
+        case .closed: "connection closed by the peer"
+        }
+    }
+}

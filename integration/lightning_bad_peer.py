@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+"""Misbehaving Lightning peers for altnet-driver-lightning's bad-peer tests
+(Tests/LightningDriverTests/BadPeerTests.swift). Each connects to the driver (or, for bad-act-two,
+waits for the driver to connect), does one wrong thing, and reports what the driver did:
+
+  lightning_bad_peer.py MODE --privkey HEX [--node-id HEX --port N]
+
+MODE:
+  wrong-chain     init whose networks TLV names mainnet only: the driver must close.
+  even-unknown    after init, a message of unknown even type 100: the driver must close (BOLT 1).
+  huge-fragment   an altnet_fragment claiming a 100 MB body: the driver must close.
+  stalled         the first fragment of a 1 MB block, then nothing for 2 s; then the rest of it:
+                  the driver must have dropped it (reassembly deadline) and stay connected.
+  ping-flood      1,000 pings at once: the driver answers a bounded number and stays connected.
+  bad-act-two     listens; when the driver connects, answers act one with a bad act two (version 1):
+                  the driver must close.
+Prints "CLOSED", or "OPEN <pongs>" when the link survived, on stdout; errors on stderr, exit 1.
+"""
+import argparse
+import socket
+import struct
+import sys
+import time
+
+try:
+    from pyln.proto.wire import PrivateKey, PublicKey, connect
+except ImportError as e:
+    sys.stderr.write("pyln-proto is not installed (pip install pyln-proto): %s\n" % e)
+    sys.exit(3)
+
+REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
+MAINNET_CHAIN = bytes.fromhex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")[::-1]
+ALTNET_FRAGMENT = 42003
+
+
+def feature_421():
+    field = bytearray(421 // 8 + 1)
+    field[0] |= 1 << (421 % 8)
+    return bytes(field)
+
+
+def make_init(chain):
+    features = feature_421()
+    return struct.pack(">HH", 16, 0) + struct.pack(">H", len(features)) + features + bytes([1, 32]) + chain
+
+
+def closed_after(conn, seconds=5):
+    """True when the driver closes the link within `seconds` (messages before that are skipped)."""
+    conn.connection.settimeout(seconds)
+    try:
+        while True:
+            conn.read_message()
+    except socket.timeout:
+        return False  # still open
+    except Exception:  # noqa: BLE001 - pyln raises plain exceptions on a short read
+        return True
+
+
+def ping_pong(conn):
+    conn.send_message(struct.pack(">HHH", 18, 3, 0))
+    conn.connection.settimeout(5)
+    while True:
+        msg = conn.read_message()
+        if msg[:2] == struct.pack(">H", 19):
+            return True
+
+
+def fragment(message_id, total, offset, data):
+    return struct.pack(">HIII", ALTNET_FRAGMENT, message_id, total, offset) + data
+
+
+def run(mode, conn):
+    if mode == "wrong-chain":
+        conn.send_message(make_init(MAINNET_CHAIN))
+        print("CLOSED" if closed_after(conn) else "OPEN 0", flush=True)
+        return
+    conn.send_message(make_init(REGTEST_CHAIN))
+    conn.read_message()  # the driver's init
+    if mode == "even-unknown":
+        conn.send_message(struct.pack(">H", 100) + b"must be understood")
+        print("CLOSED" if closed_after(conn) else "OPEN 0", flush=True)
+    elif mode == "huge-fragment":
+        conn.send_message(fragment(7, 100_000_000, 0, bytes([5]) + b"block" + bytes(60_000)))
+        print("CLOSED" if closed_after(conn) else "OPEN 0", flush=True)
+    elif mode == "stalled":
+        body = bytes([5]) + b"block" + bytes((i * 7) & 0xff for i in range(1_000_000))
+        step = 65_521
+        conn.send_message(fragment(1, len(body), 0, body[:step]))
+        time.sleep(2)
+        for offset in range(step, len(body), step):
+            conn.send_message(fragment(1, len(body), offset, body[offset:offset + step]))
+        print("OPEN 1" if ping_pong(conn) else "CLOSED", flush=True)
+    elif mode == "ping-flood":
+        for _ in range(1000):
+            conn.send_message(struct.pack(">HHH", 18, 16, 0))
+        pongs = 0
+        conn.connection.settimeout(1.5)
+        try:
+            while True:
+                msg = conn.read_message()
+                if msg[:2] == struct.pack(">H", 19):
+                    pongs += 1
+        except Exception:  # noqa: BLE001 - the timeout ends the count
+            pass
+        time.sleep(1.1)  # a new second: the driver answers again
+        print("OPEN %d" % pongs if ping_pong(conn) else "CLOSED", flush=True)
+
+
+def bad_act_two():
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(30)
+    print("PORT %d" % server.getsockname()[1], flush=True)
+    sock, _ = server.accept()
+    sock.settimeout(5)
+    act_one = b""
+    while len(act_one) < 50:
+        chunk = sock.recv(50 - len(act_one))
+        if not chunk:
+            raise RuntimeError("driver closed before act one")
+        act_one += chunk
+    sock.sendall(bytes([1]) + bytes(49))  # version 1: BOLT 8 says abort
+    try:
+        data = sock.recv(100)
+        print("CLOSED" if not data else "OPEN 0", flush=True)
+    except ConnectionResetError:
+        print("CLOSED", flush=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("mode", choices=["wrong-chain", "even-unknown", "huge-fragment", "stalled", "ping-flood", "bad-act-two"])
+    p.add_argument("--privkey", required=True)
+    p.add_argument("--node-id")
+    p.add_argument("--port", type=int)
+    a = p.parse_args()
+    if a.mode == "bad-act-two":
+        bad_act_two()
+        return
+    conn = connect(PrivateKey(bytes.fromhex(a.privkey)), PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
+    conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    run(a.mode, conn)
+    conn.connection.close()
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    except SystemExit:
+        raise
+    except Exception as e:  # noqa: BLE001
+        sys.stderr.write("lightning_bad_peer: %s: %s\n" % (type(e).__name__, e))
+        sys.exit(1)
