@@ -1,0 +1,211 @@
+@preconcurrency import Crypto
+import ElligatorSwift
+import Secp256k1
+
+/// What the transport reports to its caller after reading bytes.
+public enum BIP324Event: Equatable, Sendable {
+    /// Responder only: the peer opened with v1's `magic || "version\0\0\0\0\0"`. The transport is
+    /// finished; replay `received` (every byte fed so far) into a v1 decoder to fall back.
+    case v1PeerDetected(received: [UInt8])
+    /// The peer's version packet arrived: the channel is authenticated both ways.
+    case handshakeComplete(sessionID: [UInt8])
+    /// An application message.
+    case message(BIP324Message)
+    /// A message with an unallocated short id; BIP324 says ignore it (reported for logging).
+    case unknownMessageType(UInt8)
+}
+
+/// A sans-I/O BIP324 v2 transport, initiator or responder: a byte pump in the style of Bitcoin
+/// Core's `V2Transport` (`receive`, `takeBytesToSend`, `send`). No sockets, no clocks; keys,
+/// randomness and garbage are injected.
+///
+/// ```
+///            initiator                                   responder
+///               │ init: queue our key || garbage            │ init
+///               │                                           ▼
+///               │                          awaitingV1Prefix ──16 bytes = magic||"version\0…"──► v1Detected
+///               │                                           │ first byte that differs:           (terminal)
+///               ▼                                           ▼ queue our key || garbage
+///          awaitingKey ◄─────────────────────────────────────┘
+///               │ their 64-byte key: ECDH, HKDF; queue terminator, decoys, version packet,
+///               ▼ then messages queued by send()
+///   awaitingGarbageTerminator ──no terminator within 4095 bytes of garbage──► failed (terminal)
+///               │ terminator found; their garbage becomes the first packet's AAD
+///               ▼
+///        awaitingVersion ── decoy packets skipped; first non-decoy packet (contents ignored)
+///               ▼                                         emits handshakeComplete
+///             ready ── packets: messages, decoys skipped ── any error ──► failed (terminal)
+/// ```
+public struct BIP324Transport: Sendable {
+    public enum Role: Sendable, Equatable {
+        case initiator
+        case responder
+    }
+
+    enum Phase: Equatable, Sendable {
+        case awaitingV1Prefix
+        case awaitingKey
+        case awaitingGarbageTerminator
+        case awaitingVersion
+        case ready
+        case v1Detected
+        case failed(BIP324Error)
+    }
+
+    /// Most garbage either side may send before its terminator.
+    public static let maxGarbageLength = 4095
+    public static let garbageTerminatorLength = 16
+    /// Largest packet contents accepted or sent: a 1-byte type, a 12-byte long type and a
+    /// 4,000,000-byte payload (Bitcoin Core's MAX_PROTOCOL_MESSAGE_LENGTH), as Core's
+    /// V2Transport allows. Longer length prefixes are refused before any allocation.
+    public static let maxContentsLength = 1 + 12 + 4_000_000
+
+    public let role: Role
+    let networkMagic: [UInt8]
+    let privateKey: PrivateKey
+    /// Our 64-byte ElligatorSwift public key encoding.
+    public let ourEllSwift: [UInt8]
+    let ourGarbage: [UInt8]
+    let decoyLengths: [Int]
+    let versionContents: [UInt8]
+
+    var phase: Phase
+    var cipher: BIP324Cipher?
+    var inbox: [UInt8] = []
+    var inboxStart = 0
+    var outbox: [UInt8] = []
+    var outboxStart = 0
+    /// True while `inbox` is an array adopted from the caller (shared, so not reused).
+    var inboxIsAdopted = false
+    var pendingLength: Int?
+    var receiveAAD: [UInt8] = []
+    var garbageScanFrom = 0
+    var queued: [(header: UInt8, typePrefix: [UInt8], payload: [UInt8])] = []
+
+    /// - Parameters:
+    ///   - role: initiator (we connected) or responder (we accepted).
+    ///   - networkMagic: the network's 4 message-start bytes (salt for the keys, v1 detection).
+    ///   - privateKey: our ephemeral key (fresh per connection).
+    ///   - ellswiftRandomness: 32 random bytes for encoding our public key.
+    ///   - garbage: 0 to 4095 bytes sent after our key (random in production).
+    ///   - decoyLengths: contents lengths of decoy packets sent before our version packet.
+    ///   - versionContents: our version packet's contents (empty in current BIP324).
+    /// - Throws: `.invalidArgument` on out-of-range inputs.
+    public init(
+        role: Role, networkMagic: [UInt8], privateKey: PrivateKey, ellswiftRandomness: [UInt8],
+        garbage: [UInt8], decoyLengths: [Int] = [], versionContents: [UInt8] = []
+    ) throws(BIP324Error) {
+        guard networkMagic.count == 4 else { throw BIP324Error(.invalidArgument("network magic must be 4 bytes")) }
+        guard garbage.count <= Self.maxGarbageLength else {
+            throw BIP324Error(.invalidArgument("garbage of \(garbage.count) bytes exceeds \(Self.maxGarbageLength)"))
+        }
+        guard decoyLengths.allSatisfy({ (0...Self.maxContentsLength).contains($0) }) else {
+            throw BIP324Error(.invalidArgument("decoy length out of range"))
+        }
+        guard versionContents.count <= Self.maxContentsLength else {
+            throw BIP324Error(.invalidArgument("version packet contents of \(versionContents.count) bytes exceed the maximum"))
+        }
+        do {
+            ourEllSwift = try ElligatorSwift.create(privateKey: privateKey, randomness: ellswiftRandomness)
+        } catch {
+            throw BIP324Error(.invalidArgument(error.description))
+        }
+        self.role = role
+        self.networkMagic = networkMagic
+        self.privateKey = privateKey
+        self.ourGarbage = garbage
+        self.decoyLengths = decoyLengths
+        self.versionContents = versionContents
+        switch role {
+        case .initiator:
+            outbox = ourEllSwift + garbage
+            phase = .awaitingKey
+        case .responder:
+            phase = .awaitingV1Prefix
+        }
+    }
+
+    /// A transport with a fresh key, fresh randomness and a random amount (0...4095) of random
+    /// garbage from the system's secure generator.
+    public init(role: Role, networkMagic: [UInt8]) throws(BIP324Error) {
+        var rng = SystemRandomNumberGenerator()
+        let garbage = Self.randomBytes(Int.random(in: 0...Self.maxGarbageLength, using: &rng))
+        try self.init(
+            role: role, networkMagic: networkMagic, privateKey: PrivateKey(using: &rng),
+            ellswiftRandomness: Self.randomBytes(32), garbage: garbage)
+    }
+
+    /// Bytes from BoringSSL's CSPRNG (one call; drawing them one by one from
+    /// `SystemRandomNumberGenerator` costs a getrandom syscall per 8 bytes).
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        guard count > 0 else { return [] }
+        return SymmetricKey(size: SymmetricKeySize(bitCount: count * 8)).withUnsafeBytes { Array($0) }
+    }
+
+    /// The session ID once keys are derived (both sides see the same 32 bytes).
+    public var sessionID: [UInt8]? { cipher?.sessionID }
+
+    /// True once the peer's version packet has been received.
+    public var isReady: Bool { phase == .ready }
+
+    /// Bytes waiting to go to the peer.
+    public var hasBytesToSend: Bool { outboxStart < outbox.count }
+
+    /// Hands over every byte waiting to go to the peer (the caller writes them all).
+    public mutating func takeBytesToSend() -> [UInt8] {
+        let out = outboxStart == 0 ? outbox : Array(outbox[outboxStart...])
+        outbox = []
+        outboxStart = 0
+        return out
+    }
+
+    /// Byte-pump form (Bitcoin Core's GetBytesToSend / MarkBytesSent): lends the pending bytes
+    /// to `write`, which returns how many it wrote; those are dropped and the buffer is kept
+    /// for the next packets (no allocation per packet). The slice must not escape `write`.
+    /// - Returns: what `write` returned.
+    @discardableResult
+    public mutating func withBytesToSend(_ write: (ArraySlice<UInt8>) throws -> Int) rethrows -> Int {
+        let written = try write(outbox[outboxStart...])
+        outboxStart += max(0, min(written, outbox.count - outboxStart))
+        if outboxStart == outbox.count {
+            outbox.removeAll(keepingCapacity: outbox.capacity <= 1 << 22)
+            outboxStart = 0
+        } else if outboxStart >= 1 << 16 && outboxStart * 2 >= outbox.count {
+            outbox.removeFirst(outboxStart)
+            outboxStart = 0
+        }
+        return written
+    }
+
+    /// Queues an application message. Before the keys exist it waits and goes out right after
+    /// our version packet.
+    /// - Throws: `.invalidArgument` for a command that cannot be encoded or an oversized payload,
+    ///   `.transportClosed` after a failure or v1 fallback.
+    public mutating func send(_ message: BIP324Message) throws(BIP324Error) {
+        let prefix = try BIP324MessageType.encode(message.command)
+        guard prefix.count + message.payload.count <= Self.maxContentsLength else {
+            throw BIP324Error(.invalidArgument("message of \(message.payload.count) bytes exceeds the BIP324 maximum"))
+        }
+        try enqueue(header: 0, typePrefix: prefix, payload: message.payload)
+    }
+
+    /// Queues a decoy packet (ignore bit set) of `length` zero bytes of contents.
+    /// - Throws: `.invalidArgument` when the length is out of range, `.transportClosed` after failure.
+    public mutating func sendDecoy(length: Int) throws(BIP324Error) {
+        guard (0...Self.maxContentsLength).contains(length) else {
+            throw BIP324Error(.invalidArgument("decoy length \(length) out of range"))
+        }
+        try enqueue(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length))
+    }
+
+    private mutating func enqueue(header: UInt8, typePrefix: [UInt8], payload: [UInt8]) throws(BIP324Error) {
+        switch phase {
+        case .failed, .v1Detected: throw BIP324Error(.transportClosed)
+        case .awaitingV1Prefix, .awaitingKey: queued.append((header, typePrefix, payload))
+        case .awaitingGarbageTerminator, .awaitingVersion, .ready:
+            guard cipher != nil else { throw BIP324Error(.transportClosed) }
+            // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
+            try cipher?.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// BIP324: scaffold; the module is being built (see the issues).

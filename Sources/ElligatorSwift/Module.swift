@@ -1,1 +1,0 @@
-// ElligatorSwift: scaffold; the module is being built (see the issues).
