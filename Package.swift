@@ -101,6 +101,12 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: Drivers
+        .executableTarget(
+            name: "altnet-driver-bip324",
+            dependencies: ["DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
+            path: "drivers/bip324", swiftSettings: strict),
+
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
         // supervision, routing and bench runs of Altstack. Not a product.
@@ -124,6 +130,8 @@ let package = Package(
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324DriverTests", dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],

@@ -1,0 +1,43 @@
+import ArgumentParser
+import DriverKit
+import DriverProtocol
+
+/// The executable: with no arguments it is a driver speaking the driver protocol on stdin/stdout
+/// (started by altnetd or `altnet-harness check-driver`); options come from `init`.
+@main
+struct DriverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "altnet-driver-bip324",
+        abstract: "altnet driver: Bitcoin P2P over BIP324 v2 encrypted transport.",
+        discussion: """
+            Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
+            output and logs to standard error. Peers come from init options: connect=HOST:PORT \
+            (repeatable), handshaketimeoutms, pingintervalms. The flags below give the same \
+            settings on the command line; init options add to and override them.
+            """)
+
+    @Option(name: .customLong("connect"), help: "Peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable.")
+    var connect: [String] = []
+
+    @Option(name: .customLong("handshake-timeout-ms"), help: "Time from TCP connect to verack.")
+    var handshakeTimeoutMs: Int?
+
+    @Option(name: .customLong("ping-interval-ms"), help: "Time between keepalive pings.")
+    var pingIntervalMs: Int?
+
+    func validate() throws {
+        for value in connect {
+            do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
+        }
+        if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
+        if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }
+    }
+
+    func run() async throws {
+        var defaults: [String: JSONValue] = [:]
+        if !connect.isEmpty { defaults["connect"] = .array(connect.map { .string($0) }) }
+        if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
+        if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
+        await DriverRunner.main(BIP324Driver(defaults: defaults))
+    }
+}

@@ -1,0 +1,151 @@
+import BIP324
+import BitcoinPrimitives
+
+/// Why a peer was dropped: something it sent broke the protocol.
+struct PeerViolation: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// What a ``PeerSession`` reports after reading bytes.
+enum PeerSessionEvent: Equatable {
+    /// The v2 handshake finished (keys agreed, version packets exchanged).
+    case encrypted(sessionID: [UInt8])
+    /// version and verack both ways: the peer can carry messages now.
+    case ready(userAgent: String, startHeight: Int32)
+    /// An application message, already checked (headers link, blocks match their header).
+    case message(command: String, payload: [UInt8])
+}
+
+/// One peer's conversation, sans I/O: the BIP324 transport underneath, and above it the P2P
+/// handshake (version, wtxidrelay, verack, sendheaders) and keepalive (ping/pong).
+///
+/// ```
+///  keys ──handshakeComplete──► sent version ──their version──► sent wtxidrelay, verack
+///        ──their verack──► sent sendheaders ──► ready (messages flow both ways)
+/// ```
+struct PeerSession {
+    /// Protocol version we announce (70016: wtxidrelay, BIP339).
+    static let protocolVersion: Int32 = 70016
+    /// NODE_WITNESS (1 << 3) | NODE_P2P_V2 (1 << 11). We serve no blocks from disk: no NODE_NETWORK.
+    static let services: UInt64 = (1 << 3) | (1 << 11)
+    static let userAgent = "/altnet:0.1/"
+    /// Bitcoin Core's MAX_HEADERS_RESULTS.
+    static let maxHeaders = 2000
+
+    private var transport: BIP324Transport
+    private(set) var theirVersion: VersionMessage?
+    private(set) var isReady = false
+    private var gotVerack = false
+    private(set) var outstandingPing: UInt64?
+    private let nonce: UInt64
+    private let unixTime: Int64
+
+    /// - Parameters:
+    ///   - transport: a fresh initiator or responder transport.
+    ///   - nonce: our version nonce (random in production).
+    ///   - unixTime: the clock, for our version's timestamp.
+    init(transport: BIP324Transport, nonce: UInt64, unixTime: Int64) {
+        self.transport = transport
+        self.nonce = nonce
+        self.unixTime = unixTime
+    }
+
+    /// Bytes waiting for the socket.
+    mutating func takeBytesToSend() -> [UInt8] { transport.takeBytesToSend() }
+
+    /// Queues an application message.
+    /// - Throws: ``PeerViolation`` when the transport refuses it (closed, oversized).
+    mutating func send(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
+        do {
+            try transport.send(BIP324Message(command: command, payload: payload))
+        } catch {
+            throw PeerViolation("cannot send \(command): \(error)")
+        }
+    }
+
+    /// Sends a ping and remembers its nonce.
+    mutating func ping(nonce: UInt64) throws(PeerViolation) {
+        var w = ByteWriter()
+        w.writeLE(nonce)
+        try send("ping", w.bytes)
+        outstandingPing = nonce
+    }
+
+    /// Feeds bytes from the socket.
+    /// - Returns: the events they completed.
+    /// - Throws: ``PeerViolation`` on anything the peer must be dropped for.
+    mutating func receive(_ bytes: [UInt8]) throws(PeerViolation) -> [PeerSessionEvent] {
+        let events: [BIP324Event]
+        do {
+            events = try transport.receive(bytes)
+        } catch {
+            throw PeerViolation("BIP324: \(error)")
+        }
+        var out: [PeerSessionEvent] = []
+        for event in events {
+            switch event {
+            case .v1PeerDetected:
+                throw PeerViolation("peer speaks v1 only")
+            case .handshakeComplete(let sessionID):
+                out.append(.encrypted(sessionID: sessionID))
+                try send("version", ourVersion())
+            case .unknownMessageType:
+                continue
+            case .message(let message):
+                if let event = try handle(message.command, message.payload) { out.append(event) }
+            }
+        }
+        return out
+    }
+
+    private mutating func handle(_ command: String, _ payload: [UInt8]) throws(PeerViolation) -> PeerSessionEvent? {
+        switch command {
+        case "version":
+            guard theirVersion == nil else { throw PeerViolation("second version message") }
+            let version: VersionMessage
+            do { version = try VersionMessage(payload: payload[...]) } catch {
+                throw PeerViolation("malformed version: \(error)")
+            }
+            theirVersion = version
+            if version.version >= 70016 { try send("wtxidrelay", []) }
+            try send("verack", [])
+            return nil
+        case "verack":
+            guard theirVersion != nil, !gotVerack else { throw PeerViolation("unexpected verack") }
+            gotVerack = true
+            isReady = true
+            try send("sendheaders", [])
+            return .ready(userAgent: theirVersion?.userAgentString ?? "", startHeight: theirVersion?.startHeight ?? 0)
+        case "ping":
+            guard payload.count == 8 else { throw PeerViolation("ping of \(payload.count) bytes") }
+            try send("pong", payload)
+            return nil
+        case "pong":
+            var r = ByteReader(payload)
+            let got: UInt64
+            do { got = try r.readLE(UInt64.self) } catch { throw PeerViolation("malformed pong") }
+            if got == outstandingPing { outstandingPing = nil }
+            return nil
+        case "wtxidrelay", "sendheaders", "sendaddrv2", "sendcmpct", "feefilter":
+            return nil
+        default:
+            guard isReady else { throw PeerViolation("\(command) before verack") }
+            try PeerSession.check(command, payload)
+            return .message(command: command, payload: payload)
+        }
+    }
+
+    private func ourVersion() -> [UInt8] {
+        let nowhere = NetworkAddress(services: 0, ip: .unspecified, port: 0)
+        let version = VersionMessage(
+            version: PeerSession.protocolVersion, services: PeerSession.services,
+            timestamp: unixTime,
+            receiver: nowhere, sender: nowhere, nonce: nonce, userAgent: Array(PeerSession.userAgent.utf8),
+            startHeight: 0, relay: true)
+        var w = ByteWriter()
+        version.write(to: &w)
+        return w.bytes
+    }
+
+}
