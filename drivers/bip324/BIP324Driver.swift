@@ -91,7 +91,8 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func stop(context: DriverContext) async {
-        let running = lock.withLock { tasks }
+        let (running, registry) = lock.withLock { (tasks, self.registry) }
+        registry?.shutdown()
         for task in running { task.cancel() }
         try? await group.shutdownGracefully()
     }

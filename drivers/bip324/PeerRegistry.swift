@@ -25,6 +25,7 @@ final class PeerRegistry: @unchecked Sendable {
     private var order: [String] = []
     private var waiters: [Waiter] = []
     private var nextWaiter: UInt64 = 0
+    private var closing = false
     let context: DriverContext
 
     init(context: DriverContext) { self.context = context }
@@ -47,17 +48,20 @@ final class PeerRegistry: @unchecked Sendable {
         try? context.peerConnected(info)
     }
 
+    /// From now on connections end because the driver is shutting down.
+    func shutdown() { lock.withLock { closing = true } }
+
     /// The connection is gone; waiters on it get nothing, the core hears why.
     func removed(_ id: String, reason: String) {
-        let (wasReady, orphans): (Bool, [Waiter]) = lock.withLock {
+        let (wasReady, orphans, closing): (Bool, [Waiter], Bool) = lock.withLock {
             let wasReady = peers.removeValue(forKey: id)?.ready ?? false
             order.removeAll { $0 == id }
             let orphans = waiters.filter { $0.peer == id }
             waiters.removeAll { $0.peer == id }
-            return (wasReady, orphans)
+            return (wasReady, orphans, self.closing)
         }
         for waiter in orphans { waiter.continuation.resume(returning: nil) }
-        if wasReady { try? context.peerDisconnected(id, reason: reason) }
+        if wasReady { try? context.peerDisconnected(id, reason: closing ? "driver shutting down" : reason) }
     }
 
     /// A checked message from a ready peer: the reply a `sendmessage` waits for, or a notification.
