@@ -9,7 +9,7 @@ after another, printing one JSON line per thing it sees ({"event": ...}) so a te
 
 Modes:
   serve       v2 responder: version/verack, answers ping with pong, getheaders with a chain of
-              2,000 regtest-style headers, and reports version, verack, sendheaders, wtxidrelay,
+              2,000 regtest-style headers, answers inv with getdata, and reports version, verack, sendheaders, wtxidrelay,
               ping and pong as it sees them.
   badheaders  like serve, but answers getheaders with headers that do not connect.
   garbage     sends 5,000 random bytes instead of a key (so no garbage terminator can follow).
@@ -36,8 +36,8 @@ try:
     from verystable.core.v2_p2p import EncryptedP2PState, SHORTID, MSGTYPE_TO_SHORTID
     from verystable.core.messages import (
         CBlockHeader, CInv, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, MSG_BLOCK, MSG_WITNESS_FLAG,
-        msg_block, msg_getdata, msg_getheaders, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
-        msg_version,
+        msg_block, msg_getdata, msg_getheaders, msg_inv, msg_tx, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
+        msg_version, msg_wtxidrelay,
     )
     from verystable.core.blocktools import add_witness_commitment, create_block, create_coinbase
 except ImportError as error:
@@ -171,6 +171,7 @@ def serve(conn, mode):
     version = msg_version()
     version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-driver-peer/", HEADER_COUNT
     conn.send(version)
+    conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
     conn.send(msg_verack())
     conn.send(msg_ping(0x5EED))
     for contents in conn.packets():
@@ -191,6 +192,17 @@ def serve(conn, mode):
             m = msg_pong()
             m.deserialize(stream)
             emit(event="pong", nonce=m.nonce)
+        elif command == b"inv":
+            m = msg_inv()
+            m.deserialize(stream)
+            conn.send(msg_getdata(m.inv))
+            emit(event="inv", items=[{"type": inv.type, "hash": f"{inv.hash:064x}"} for inv in m.inv])
+        elif command == b"tx":
+            m = msg_tx()
+            m.deserialize(stream)
+            m.tx.rehash()
+            emit(event="tx", txid=m.tx.hash, wtxid=f"{m.tx.calc_sha256(with_witness=True):064x}",
+                 has_witness=not m.tx.wit.is_null())
         elif command == b"getdata":
             m = msg_getdata()
             m.deserialize(stream)

@@ -93,3 +93,38 @@ import TestSupport
         }
     }
 }
+
+extension DriverInteropTests {
+    /// A transaction with witness data (a made-up P2WPKH spend: the transport does not care).
+    static func witnessTx() -> Transaction {
+        let input = TxIn(
+            previousOutput: OutPoint(txid: Txid(Hash256.sha256d(of: Array("altnet".utf8))), index: 0),
+            scriptSig: [], sequence: 0xFFFF_FFFD, witness: [[UInt8](repeating: 0x30, count: 71), [0x02] + [UInt8](repeating: 0x11, count: 32)])
+        return Transaction(version: 2, inputs: [input], outputs: [TxOut(value: 50_000, scriptPubKey: [0x00, 0x14] + [UInt8](repeating: 0x22, count: 20))], lockTime: 0)
+    }
+
+    @Test func txAnnouncedByWtxidThenRequestedAndServed() async throws {
+        let peer = try await PythonPeer(mode: "serve")
+        defer { peer.kill() }
+        try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            #expect(await events.waitFor { $0.connectedPeer != nil } != nil)
+            let tx = Self.witnessTx()
+            let outcomes = await altstack.broadcastTx(tx.serialized().hex)
+            #expect(outcomes.count == 1)
+            let result = try #require(try outcomes.first?.result.get())
+            #expect(result.accepted && result.peers == 1)
+            // BIP339: the peer sent wtxidrelay, so the announcement is MSG_WTX by wtxid.
+            let inv = try await peer.waitFor(event: "inv")
+            let items = try #require(inv["items"] as? [[String: Any]])
+            #expect(items.count == 1)
+            #expect(items.first?["type"] as? Int == 5)
+            #expect(items.first?["hash"] as? String == tx.wtxid.displayHex)
+            // The peer asked with getdata; the driver served the tx itself.
+            let served = try await peer.waitFor(event: "tx")
+            #expect(served["txid"] as? String == tx.txid.displayHex)
+            #expect(served["wtxid"] as? String == tx.wtxid.displayHex)
+            #expect(served["has_witness"] as? Bool == true)
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
@@ -82,11 +83,14 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
-        guard let registry = currentRegistry else { return BroadcastTxResult(accepted: false, peers: 0, reason: "no connected peer") }
-        let peers = registry.list()
-        for peer in peers {
-            _ = try? await registry.sendMessage(SendMessageParams(peer: peer.id, message: P2PMessage(command: "tx", payload: params.tx)))
+        let bytes = try Hex.decode(params.tx, field: "tx")
+        let tx: Transaction
+        do { tx = try Transaction(bytes: bytes) } catch {
+            throw DriverProtocolError(.invalidParams, "tx does not parse: \(error)")
         }
+        guard let registry = currentRegistry else { return BroadcastTxResult(accepted: false, peers: 0, reason: "no connected peer") }
+        let peers = registry.announce(tx, bytes: bytes)
+        context.logger.info("announced tx \(tx.txid) to \(peers.count) peer(s)")
         return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil)
     }
 

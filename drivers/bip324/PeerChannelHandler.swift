@@ -48,7 +48,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             loop.execute { bound.value.queue(command, payload) }
         }
         handshakeTimer = loop.scheduleTask(in: timeouts.handshake) {
-            bound.value.drop("handshake not finished within \(bound.value.timeouts.handshake.nanoseconds / 1_000_000_000) s")
+            bound.value.drop("handshake not finished within \(bound.value.timeouts.handshake.nanoseconds / 1_000_000) ms")
         }
         flush()
         context.fireChannelActive()
@@ -86,7 +86,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             handshakeTimer?.cancel()
             logger.info("peer \(id) (\(address)) ready: \(userAgent), height \(startHeight), encrypted (BIP324 v2)")
             startKeepalive(context.eventLoop)
-            registry.ready(id)
+            registry.ready(id, wtxidRelay: session.wtxidRelay)
         case .message(let command, let payload):
             registry.received(id, command: command, payload: payload)
         }

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
@@ -10,6 +11,8 @@ final class PeerRegistry: @unchecked Sendable {
     private struct Peer {
         var info: PeerInfo
         var ready: Bool
+        /// The peer sent wtxidrelay: announce transactions by wtxid (BIP339).
+        var wtxidRelay = false
         var send: @Sendable (String, [UInt8]) -> Void
     }
 
@@ -26,6 +29,7 @@ final class PeerRegistry: @unchecked Sendable {
     private var waiters: [Waiter] = []
     private var nextWaiter: UInt64 = 0
     private var closing = false
+    private var txStore = TxStore()
     let context: DriverContext
 
     init(context: DriverContext) { self.context = context }
@@ -39,9 +43,10 @@ final class PeerRegistry: @unchecked Sendable {
     }
 
     /// The peer finished version/verack: report it to the core.
-    func ready(_ id: String) {
+    func ready(_ id: String, wtxidRelay: Bool) {
         let info: PeerInfo? = lock.withLock {
             peers[id]?.ready = true
+            peers[id]?.wtxidRelay = wtxidRelay
             return peers[id]?.info
         }
         guard let info else { return }
@@ -66,6 +71,19 @@ final class PeerRegistry: @unchecked Sendable {
 
     /// A checked message from a ready peer: the reply a `sendmessage` waits for, or a notification.
     func received(_ id: String, command: String, payload: [UInt8]) {
+        var payload = payload
+        if command == "getdata", let request = try? Inventory.decodeList(payload[...]) {
+            // Transactions we announced are served here; the rest goes on to the core.
+            let (txs, send, rest) = lock.withLock { () -> ([[UInt8]], (@Sendable (String, [UInt8]) -> Void)?, [Inventory]) in
+                let (txs, rest) = txStore.serve(request)
+                return (txs, peers[id]?.send, rest)
+            }
+            for tx in txs { send?("tx", tx) }
+            if rest.isEmpty { return }
+            var w = ByteWriter()
+            Inventory.encodeList(rest, to: &w)
+            payload = w.bytes
+        }
         let message = DriverProtocol.P2PMessage(command: command, payload: Hex.encode(payload))
         let waiter: Waiter? = lock.withLock {
             guard let index = waiters.firstIndex(where: { $0.peer == id && $0.expect.contains(command) }) else { return nil }
@@ -76,6 +94,23 @@ final class PeerRegistry: @unchecked Sendable {
         } else {
             try? context.messageReceived(from: id, message)
         }
+    }
+
+    /// Announces a transaction to every ready peer (inv by wtxid or txid) and keeps it to serve
+    /// their `getdata`.
+    /// - Returns: the peers it was announced to.
+    func announce(_ tx: Transaction, bytes: [UInt8]) -> [String] {
+        let targets: [(String, Bool, @Sendable (String, [UInt8]) -> Void)] = lock.withLock {
+            txStore.add(tx, bytes: bytes)
+            return order.compactMap { id in peers[id].flatMap { $0.ready ? (id, $0.wtxidRelay, $0.send) : nil } }
+        }
+        for (_, wtxid, send) in targets {
+            var w = ByteWriter()
+            let item = wtxid ? Inventory(type: .wtx, hash: tx.wtxid.hash) : Inventory(type: .tx, hash: tx.txid.hash)
+            Inventory.encodeList([item], to: &w)
+            send("inv", w.bytes)
+        }
+        return targets.map(\.0)
     }
 
     /// Ready peers, in connection order.

@@ -37,6 +37,8 @@ struct PeerSession {
     private(set) var theirVersion: VersionMessage?
     private(set) var isReady = false
     private var gotVerack = false
+    /// The peer sent wtxidrelay before verack (BIP339).
+    private(set) var wtxidRelay = false
     private(set) var outstandingPing: UInt64?
     private let nonce: UInt64
     private let unixTime: Int64
@@ -80,7 +82,7 @@ struct PeerSession {
         do {
             events = try transport.receive(bytes)
         } catch {
-            throw PeerViolation("BIP324: \(error)")
+            throw PeerViolation("\(error)")
         }
         var out: [PeerSessionEvent] = []
         for event in events {
@@ -127,7 +129,10 @@ struct PeerSession {
             do { got = try r.readLE(UInt64.self) } catch { throw PeerViolation("malformed pong") }
             if got == outstandingPing { outstandingPing = nil }
             return nil
-        case "wtxidrelay", "sendheaders", "sendaddrv2", "sendcmpct", "feefilter":
+        case "wtxidrelay":
+            if !gotVerack { wtxidRelay = true }
+            return nil
+        case "sendheaders", "sendaddrv2", "sendcmpct", "feefilter":
             return nil
         default:
             guard isReady else { throw PeerViolation("\(command) before verack") }
