@@ -102,9 +102,11 @@ let package = Package(
             swiftSettings: strict),
 
         // MARK: Drivers
+        // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
+        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
+            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
 
         // MARK: Test fixtures
@@ -131,7 +133,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324DriverTests", dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],

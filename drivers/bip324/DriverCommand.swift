@@ -1,4 +1,5 @@
 import ArgumentParser
+import BIP324DriverCore
 import DriverKit
 import DriverProtocol
 

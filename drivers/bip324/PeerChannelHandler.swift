@@ -1,3 +1,4 @@
+import BIP324DriverCore
 import DriverProtocol
 import Logging
 import NIOCore

@@ -1,4 +1,5 @@
 import BIP324
+import BIP324DriverCore
 import Foundation
 import Logging
 import NIOCore

@@ -1,3 +1,4 @@
+import BIP324DriverCore
 import BitcoinPrimitives
 import DriverKit
 import DriverProtocol

@@ -1,11 +1,11 @@
 /// A `connect=HOST:PORT` value: IPv4 `1.2.3.4:8333`, IPv6 `[::1]:8333`, or a hostname.
-struct PeerTarget: Hashable, Sendable, CustomStringConvertible {
-    let host: String
-    let port: Int
+public struct PeerTarget: Hashable, Sendable, CustomStringConvertible {
+    public let host: String
+    public let port: Int
 
     /// - Throws: ``PeerViolation`` (used here as a plain config error) when the value has no port
     ///   or the port is out of range.
-    init(parsing text: String) throws(PeerViolation) {
+    public init(parsing text: String) throws(PeerViolation) {
         let hostPart: Substring
         let portPart: Substring
         if text.hasPrefix("[") {
@@ -28,5 +28,5 @@ struct PeerTarget: Hashable, Sendable, CustomStringConvertible {
         self.port = port
     }
 
-    var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
 }

@@ -2,13 +2,13 @@ import BIP324
 import BitcoinPrimitives
 
 /// Why a peer was dropped: something it sent broke the protocol.
-struct PeerViolation: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
+public struct PeerViolation: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
 }
 
 /// What a ``PeerSession`` reports after reading bytes.
-enum PeerSessionEvent: Equatable {
+public enum PeerSessionEvent: Equatable, Sendable {
     /// The v2 handshake finished (keys agreed, version packets exchanged).
     case encrypted(sessionID: [UInt8])
     /// version and verack both ways: the peer can carry messages now.
@@ -24,22 +24,22 @@ enum PeerSessionEvent: Equatable {
 ///  keys ──handshakeComplete──► sent version ──their version──► sent wtxidrelay, verack
 ///        ──their verack──► sent sendheaders ──► ready (messages flow both ways)
 /// ```
-struct PeerSession {
+public struct PeerSession: Sendable {
     /// Protocol version we announce (70016: wtxidrelay, BIP339).
-    static let protocolVersion: Int32 = 70016
+    public static let protocolVersion: Int32 = 70016
     /// NODE_WITNESS (1 << 3) | NODE_P2P_V2 (1 << 11). We serve no blocks from disk: no NODE_NETWORK.
-    static let services: UInt64 = (1 << 3) | (1 << 11)
-    static let userAgent = "/altnet:0.1/"
+    public static let services: UInt64 = (1 << 3) | (1 << 11)
+    public static let userAgent = "/altnet:0.1/"
     /// Bitcoin Core's MAX_HEADERS_RESULTS.
-    static let maxHeaders = 2000
+    public static let maxHeaders = 2000
 
     private var transport: BIP324Transport
-    private(set) var theirVersion: VersionMessage?
-    private(set) var isReady = false
+    public private(set) var theirVersion: VersionMessage?
+    public private(set) var isReady = false
     private var gotVerack = false
     /// The peer sent wtxidrelay before verack (BIP339).
-    private(set) var wtxidRelay = false
-    private(set) var outstandingPing: UInt64?
+    public private(set) var wtxidRelay = false
+    public private(set) var outstandingPing: UInt64?
     private let nonce: UInt64
     private let unixTime: Int64
 
@@ -47,18 +47,18 @@ struct PeerSession {
     ///   - transport: a fresh initiator or responder transport.
     ///   - nonce: our version nonce (random in production).
     ///   - unixTime: the clock, for our version's timestamp.
-    init(transport: BIP324Transport, nonce: UInt64, unixTime: Int64) {
+    public init(transport: BIP324Transport, nonce: UInt64, unixTime: Int64) {
         self.transport = transport
         self.nonce = nonce
         self.unixTime = unixTime
     }
 
     /// Bytes waiting for the socket.
-    mutating func takeBytesToSend() -> [UInt8] { transport.takeBytesToSend() }
+    public mutating func takeBytesToSend() -> [UInt8] { transport.takeBytesToSend() }
 
     /// Queues an application message.
     /// - Throws: ``PeerViolation`` when the transport refuses it (closed, oversized).
-    mutating func send(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
+    public mutating func send(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
         do {
             try transport.send(BIP324Message(command: command, payload: payload))
         } catch {
@@ -67,7 +67,7 @@ struct PeerSession {
     }
 
     /// Sends a ping and remembers its nonce.
-    mutating func ping(nonce: UInt64) throws(PeerViolation) {
+    public mutating func ping(nonce: UInt64) throws(PeerViolation) {
         var w = ByteWriter()
         w.writeLE(nonce)
         try send("ping", w.bytes)
@@ -77,7 +77,7 @@ struct PeerSession {
     /// Feeds bytes from the socket.
     /// - Returns: the events they completed.
     /// - Throws: ``PeerViolation`` on anything the peer must be dropped for.
-    mutating func receive(_ bytes: [UInt8]) throws(PeerViolation) -> [PeerSessionEvent] {
+    public mutating func receive(_ bytes: [UInt8]) throws(PeerViolation) -> [PeerSessionEvent] {
         let events: [BIP324Event]
         do {
             events = try transport.receive(bytes)

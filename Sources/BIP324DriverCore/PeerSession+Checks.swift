@@ -5,7 +5,7 @@ extension PeerSession {
     /// link to each other; a block must match its header (merkle root, no mutation) and its
     /// witness commitment; a tx must parse; inventories must parse under Core's 50,000 limit.
     /// - Throws: ``PeerViolation`` naming what is wrong.
-    static func check(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
+    public static func check(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
         do {
             switch command {
             case "headers":
