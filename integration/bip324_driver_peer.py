@@ -22,6 +22,9 @@ Modes:
 In serve and badblock modes the first line also carries "block": the hash of a block with
 witness data (a coinbase with a BIP141 commitment and one segwit spend) that getdata fetches.
 
+Or: bip324_driver_peer.py initiator PORT: connects to 127.0.0.1:PORT as the v2 initiator and
+then behaves as in serve mode (no listening, no "port" line).
+
 Exit 3 when verystable is missing.
 """
 
@@ -106,9 +109,9 @@ class Closed(Exception):
 
 
 class Conn:
-    def __init__(self, sock):
+    def __init__(self, sock, initiating=False):
         self.sock = sock
-        self.state = EncryptedP2PState(initiating=False, net=NET)
+        self.state = EncryptedP2PState(initiating=initiating, net=NET)
         self.buffer = b""
 
     def read_more(self):
@@ -119,7 +122,9 @@ class Conn:
 
     def handshake(self):
         state = self.state
-        while True:
+        if state.initiating:
+            self.sock.sendall(state.initiate_v2_handshake())
+        while not state.initiating:
             before = len(state.received_prefix)
             consumed, reply = state.respond_v2_handshake(BytesIO(self.buffer))
             if reply == -1:
@@ -244,11 +249,22 @@ def handle(sock, mode):
 
 
 def main():
+    global BLOCK
+    if len(sys.argv) == 3 and sys.argv[1] == "initiator":
+        BLOCK = witness_block()
+        sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=30)
+        emit(event="connected")
+        with sock:
+            try:
+                serve(Conn(sock, initiating=True), "serve")
+            except (Closed, OSError):
+                pass
+        emit(event="closed")
+        return
     if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
-    global BLOCK
     if mode in ("serve", "badblock"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:

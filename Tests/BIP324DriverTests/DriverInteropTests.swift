@@ -2,6 +2,9 @@ import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Testing
 import TestSupport
 
@@ -125,6 +128,48 @@ extension DriverInteropTests {
             #expect(served["txid"] as? String == tx.txid.displayHex)
             #expect(served["wtxid"] as? String == tx.wtxid.displayHex)
             #expect(served["has_witness"] as? Bool == true)
+        }
+    }
+}
+
+extension DriverInteropTests {
+    /// A free TCP port on 127.0.0.1 (bound, read, released).
+    static func freePort() throws -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = 0
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
+            }
+        }
+        guard bound else { throw PythonPeer.Failure(description: "cannot bind a port") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    /// The other direction: verystable connects to the driver's `listen` port as the initiator.
+    @Test func inboundHandshakeAndHeaders() async throws {
+        let port = try Self.freePort()
+        let config = try DriverFixture.config(ports: [], extra: ["listen": .string("127.0.0.1:\(port)")])
+        try await DriverFixture.withDriver(config) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            let peer = try await PythonPeer(mode: "initiator", ["\(port)"])
+            defer { peer.kill() }
+            try await peer.waitFor(event: "handshake")
+            let version = try await peer.waitFor(event: "version")
+            #expect(version["user_agent"] as? String == "/altnet:0.1/")
+            let connected = try #require(await events.waitFor { $0.connectedPeer != nil })
+            guard case .peerConnected(_, let info) = connected else { return }
+            #expect(info.direction == .inbound)
+            let answer = try await altstack.sendMessage(Self.getHeaders, peer: info.id, timeout: .seconds(20))
+            let reply = try #require(answer.value.replies.first)
+            #expect(reply.command == "headers")
+            #expect(reply.payload.hasPrefix("fdd007"))  // CompactSize 2,000
+            #expect(reply.payload.count == 2 * (3 + 2000 * 81))
         }
     }
 }

@@ -15,12 +15,13 @@ final class PythonPeer: @unchecked Sendable {
     /// The hash of the witness block the peer serves (serve and badblock modes).
     private(set) var blockHash: String?
 
-    /// Starts the peer in `mode` and waits for its port.
+    /// Starts the peer in `mode` and waits for its port (listening modes) or its connection
+    /// (`initiator PORT`).
     /// - Throws: ``Failure`` when python3 or verystable is missing or the peer does not start.
-    init(mode: String) async throws {
+    init(mode: String, _ extra: [String] = []) async throws {
         let script = SharedData.packageRoot.appendingPathComponent("integration/bip324_driver_peer.py").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-u", script, mode]
+        process.arguments = ["python3", "-u", script, mode] + extra
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -43,6 +44,10 @@ final class PythonPeer: @unchecked Sendable {
             lock.withLock { ended = true }
         }
         thread.start()
+        if mode == "initiator" {
+            try await waitFor(timeout: .seconds(20)) { $0["event"] as? String == "connected" || $0["error"] != nil }
+            return
+        }
         let first = try await waitFor(timeout: .seconds(20)) { $0["port"] != nil || $0["error"] != nil }
         guard let port = first["port"] as? Int else {
             kill()

@@ -14,6 +14,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     private let lock = NSLock()
     private var tasks: [Task<Void, Never>] = []
     private var registry: PeerRegistry?
+    private var listener: (any Channel)?
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// Options from the command line; `init` options override them.
     private let defaults: [String: JSONValue]
@@ -29,6 +30,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
                 latency: .low, bandwidth: .high),
             options: [
                 OptionSpec(name: "connect", type: .strings, description: "peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable"),
+                OptionSpec(name: "listen", type: .string, description: "accept inbound v2 peers on HOST:PORT (off when absent)"),
                 OptionSpec(name: "handshaketimeoutms", type: .int, description: "time from TCP connect to verack", defaultValue: .int(30_000)),
                 OptionSpec(name: "pingintervalms", type: .int, description: "time between keepalive pings", defaultValue: .int(120_000)),
             ])
@@ -46,9 +48,25 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         let connectors = targets.map {
             PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
         }
+        var listener: (any Channel)?
+        if let listen = options["listen"] {
+            guard let text = listen.stringValue else { throw DriverProtocolError(.invalidParams, "listen must be a string HOST:PORT") }
+            let target: PeerTarget
+            do throws(PeerViolation) { target = try PeerTarget(parsing: text) } catch {
+                throw DriverProtocolError(.invalidParams, error.description.replacingOccurrences(of: "connect=", with: "listen="))
+            }
+            do {
+                listener = try await PeerListener.start(
+                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
+            } catch {
+                throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
+            }
+            context.logger.info("bip324: listening for inbound v2 peers on \(target)")
+        }
         context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
         lock.withLock {
             self.registry = registry
+            self.listener = listener
             tasks = connectors.map { connector in Task { await connector.run() } }
         }
     }
@@ -96,8 +114,9 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func stop(context: DriverContext) async {
-        let (running, registry) = lock.withLock { (tasks, self.registry) }
+        let (running, registry, listener) = lock.withLock { (tasks, self.registry, self.listener) }
         registry?.shutdown()
+        try? await listener?.close()
         for task in running { task.cancel() }
         try? await group.shutdownGracefully()
     }

@@ -13,12 +13,15 @@ struct DriverCommand: AsyncParsableCommand {
         discussion: """
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
-            (repeatable), handshaketimeoutms, pingintervalms. The flags below give the same \
+            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms. The flags below give the same \
             settings on the command line; init options add to and override them.
             """)
 
     @Option(name: .customLong("connect"), help: "Peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable.")
     var connect: [String] = []
+
+    @Option(name: .customLong("listen"), help: "Accept inbound v2 peers on HOST:PORT.")
+    var listen: String?
 
     @Option(name: .customLong("handshake-timeout-ms"), help: "Time from TCP connect to verack.")
     var handshakeTimeoutMs: Int?
@@ -30,6 +33,9 @@ struct DriverCommand: AsyncParsableCommand {
         for value in connect {
             do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
         }
+        if let listen {
+            do throws(PeerViolation) { _ = try PeerTarget(parsing: listen) } catch { throw ValidationError(error.description) }
+        }
         if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
         if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }
     }
@@ -37,6 +43,7 @@ struct DriverCommand: AsyncParsableCommand {
     func run() async throws {
         var defaults: [String: JSONValue] = [:]
         if !connect.isEmpty { defaults["connect"] = .array(connect.map { .string($0) }) }
+        if let listen { defaults["listen"] = .string(listen) }
         if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
         if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
         await DriverRunner.main(BIP324Driver(defaults: defaults))

@@ -22,6 +22,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     private let id: String
     private let address: String
+    private let direction: PeerInfo.Direction
     private var session: PeerSession
     private let registry: PeerRegistry
     private let logger: Logger
@@ -32,9 +33,13 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var pingTask: RepeatedTask?
     private var pingSentAt: NIODeadline?
 
-    init(id: String, address: String, session: PeerSession, registry: PeerRegistry, logger: Logger, timeouts: PeerTimeouts) {
+    init(
+        id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
+        logger: Logger, timeouts: PeerTimeouts
+    ) {
         self.id = id
         self.address = address
+        self.direction = direction
         self.session = session
         self.registry = registry
         self.logger = logger
@@ -45,7 +50,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         self.context = context
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        registry.added(PeerInfo(id: id, address: address, direction: .outbound)) { command, payload in
+        registry.added(PeerInfo(id: id, address: address, direction: direction)) { command, payload in
             loop.execute { bound.value.queue(command, payload) }
         }
         handshakeTimer = loop.scheduleTask(in: timeouts.handshake) {
@@ -85,7 +90,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.debug("peer \(id) (\(address)): v2 handshake done, session \(sessionID.prefix(8).map { String($0, radix: 16) }.joined())")
         case .ready(let userAgent, let startHeight):
             handshakeTimer?.cancel()
-            logger.info("peer \(id) (\(address)) ready: \(userAgent), height \(startHeight), encrypted (BIP324 v2)")
+            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), encrypted (BIP324 v2)")
             startKeepalive(context.eventLoop)
             registry.ready(id, wtxidRelay: session.wtxidRelay)
         case .message(let command, let payload):

@@ -51,7 +51,7 @@ struct PeerConnector: Sendable {
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
-                        id: id, address: id, session: session, registry: registry, logger: logger, timeouts: timeouts))
+                        id: id, address: id, direction: .outbound, session: session, registry: registry, logger: logger, timeouts: timeouts))
                 }
             }
             .connect(host: target.host, port: target.port)
