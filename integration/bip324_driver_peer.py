@@ -14,6 +14,7 @@ Modes:
   badheaders  like serve, but answers getheaders with headers that do not connect.
   garbage     sends 5,000 random bytes instead of a key (so no garbage terminator can follow).
   stall       accepts and never sends anything.
+  flaky       like serve, but closes each connection 0.5 s after the handshake (reconnect tests).
   badblock    like serve, but the block it serves has witness data that does not match its
               commitment.
   bigprefix   completes the handshake, then sends a packet length prefix of 2^24-1 bytes
@@ -167,6 +168,10 @@ class Conn:
 
 def serve(conn, mode):
     conn.handshake()
+    if mode == "flaky":
+        timer = threading.Timer(0.5, lambda: conn.sock.shutdown(socket.SHUT_RDWR))
+        timer.daemon = True
+        timer.start()
     emit(event="handshake", session_id=conn.state.peer["session_id"].hex())
     if mode == "bigprefix":
         # The length is the first 3 bytes of a packet, encrypted with the length cipher.
@@ -261,7 +266,7 @@ def main():
                 pass
         emit(event="closed")
         return
-    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]

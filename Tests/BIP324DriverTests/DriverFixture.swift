@@ -19,9 +19,9 @@ enum DriverFixture {
     }
 
     /// A config connecting to `ports` on 127.0.0.1.
-    static func config(ports: [Int], extra: [String: JSONValue] = [:]) throws -> DriverConfig {
+    static func config(ports: [Int], host: String = "127.0.0.1", extra: [String: JSONValue] = [:]) throws -> DriverConfig {
         var options = extra
-        options["connect"] = .array(ports.map { .string("127.0.0.1:\($0)") })
+        options["connect"] = .array(ports.map { .string("\(host):\($0)") })
         return DriverConfig(
             name: "bip324", executable: try executable(), options: options,
             dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-bip324-test").path,
