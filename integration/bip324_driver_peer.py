@@ -15,6 +15,7 @@ Modes:
   garbage     sends 5,000 random bytes instead of a key (so no garbage terminator can follow).
   stall       accepts and never sends anything.
   flaky       like serve, but closes each connection 0.5 s after the handshake (reconnect tests).
+  nopong      like serve, but never answers the driver's pings.
   badblock    like serve, but the block it serves has witness data that does not match its
               commitment.
   bigprefix   completes the handshake, then sends a packet length prefix of 2^24-1 bytes
@@ -196,7 +197,8 @@ def serve(conn, mode):
         elif command == b"ping":
             m = msg_ping()
             m.deserialize(stream)
-            conn.send(msg_pong(m.nonce))
+            if mode != "nopong":
+                conn.send(msg_pong(m.nonce))
             emit(event="ping", nonce=m.nonce)
         elif command == b"pong":
             m = msg_pong()
@@ -266,7 +268,7 @@ def main():
                 pass
         emit(event="closed")
         return
-    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "nopong", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]

@@ -8,7 +8,7 @@ import NIOPosix
 
 /// `altnet-driver-bip324`: Bitcoin P2P over BIP324 v2 encrypted transport, outbound to the
 /// configured peers. Options (from `init`): `connect` (repeatable HOST:PORT),
-/// `handshaketimeoutms`, `pingintervalms`.
+/// `listen`, `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`.
 final class BIP324Driver: Driver, @unchecked Sendable {
     // @unchecked: `tasks` is guarded by `lock`; the rest is immutable.
     private let lock = NSLock()
@@ -33,6 +33,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
                 OptionSpec(name: "listen", type: .string, description: "accept inbound v2 peers on HOST:PORT (off when absent)"),
                 OptionSpec(name: "handshaketimeoutms", type: .int, description: "time from TCP connect to verack", defaultValue: .int(30_000)),
                 OptionSpec(name: "pingintervalms", type: .int, description: "time between keepalive pings", defaultValue: .int(120_000)),
+                OptionSpec(name: "pingtimeoutms", type: .int, description: "how long a ping may stay unanswered", defaultValue: .int(1_200_000)),
             ])
     }
 
@@ -44,6 +45,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         var timeouts = PeerTimeouts()
         if let ms = options["handshaketimeoutms"]?.intValue, ms > 0 { timeouts.handshake = .milliseconds(ms) }
         if let ms = options["pingintervalms"]?.intValue, ms > 0 { timeouts.pingInterval = .milliseconds(ms) }
+        if let ms = options["pingtimeoutms"]?.intValue, ms > 0 { timeouts.pingTimeout = .milliseconds(ms) }
         let registry = PeerRegistry(context: context)
         let connectors = targets.map {
             PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)

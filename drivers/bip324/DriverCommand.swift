@@ -13,7 +13,7 @@ struct DriverCommand: AsyncParsableCommand {
         discussion: """
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
-            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms. The flags below give the same \
+            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms. The flags below give the same \
             settings on the command line; init options add to and override them.
             """)
 
@@ -29,6 +29,9 @@ struct DriverCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-interval-ms"), help: "Time between keepalive pings.")
     var pingIntervalMs: Int?
 
+    @Option(name: .customLong("ping-timeout-ms"), help: "How long a ping may stay unanswered.")
+    var pingTimeoutMs: Int?
+
     func validate() throws {
         for value in connect {
             do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
@@ -38,6 +41,7 @@ struct DriverCommand: AsyncParsableCommand {
         }
         if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
         if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }
+        if let pingTimeoutMs, pingTimeoutMs <= 0 { throw ValidationError("--ping-timeout-ms must be positive") }
     }
 
     func run() async throws {
@@ -46,6 +50,7 @@ struct DriverCommand: AsyncParsableCommand {
         if let listen { defaults["listen"] = .string(listen) }
         if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
         if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
+        if let pingTimeoutMs { defaults["pingtimeoutms"] = .int(Int64(pingTimeoutMs)) }
         await DriverRunner.main(BIP324Driver(defaults: defaults))
     }
 }

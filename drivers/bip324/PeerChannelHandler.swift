@@ -107,7 +107,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     private func keepalive() {
         if session.outstandingPing != nil, let sent = pingSentAt {
-            if NIODeadline.now() - sent > timeouts.pingTimeout { drop("ping not answered in time") }
+            if NIODeadline.now() - sent > timeouts.pingTimeout {
+                drop("ping not answered within \(timeouts.pingTimeout.nanoseconds / 1_000_000) ms")
+            }
             return
         }
         do throws(PeerViolation) {

@@ -7,15 +7,15 @@ import TestSupport
 
 /// Misbehaving remote nodes next to a good one: each bad peer is disconnected with a logged
 /// reason while the driver keeps serving the good peer.
-@Suite(.serialized) struct BadPeerTests {
+@Suite(.serialized) struct DriverBadPeerTests {
     /// Runs `mode` as the bad peer beside a good verystable peer; checks the driver dropped the bad
     /// one with a log line containing `reason` and still exchanges headers with the good one.
-    private func check(mode: String, reason: String, _ provoke: @escaping @Sendable (Altstack, DriverFixture.Events, PythonPeer) async throws -> Void = { _, _, _ in }) async throws {
+    private func check(mode: String, reason: String, options: [String: JSONValue] = [:], _ provoke: @escaping @Sendable (Altstack, DriverFixture.Events, PythonPeer) async throws -> Void = { _, _, _ in }) async throws {
         let bad = try await PythonPeer(mode: mode)
         defer { bad.kill() }
         let good = try await PythonPeer(mode: "serve")
         defer { good.kill() }
-        let config = try DriverFixture.config(ports: [bad.port, good.port], extra: ["handshaketimeoutms": .int(1500)])
+        let config = try DriverFixture.config(ports: [bad.port, good.port], extra: options.merging(["handshaketimeoutms": .int(1500)]) { given, _ in given })
         try await DriverFixture.withDriver(config) { altstack, events in
             #expect(await altstack.waitUntilReady())
             let badID = "127.0.0.1:\(bad.port)"
@@ -43,6 +43,11 @@ import TestSupport
 
     @Test func oversizedLengthPrefix() async throws {
         try await check(mode: "bigprefix", reason: "exceeds the maximum")
+    }
+
+    @Test func pingsNeverAnswered() async throws {
+        try await check(mode: "nopong", reason: "ping not answered within 600 ms",
+                        options: ["pingintervalms": .int(200), "pingtimeoutms": .int(600)])
     }
 
     @Test func headersThatDoNotConnect() async throws {
