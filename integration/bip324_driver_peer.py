@@ -16,6 +16,9 @@ Modes:
   stall       accepts and never sends anything.
   flaky       like serve, but closes each connection 0.5 s after the handshake (reconnect tests).
   nopong      like serve, but never answers the driver's pings.
+  v1only      a v1-only node: a connection that does not open with the v1 magic and a version
+              message is closed at once (as an old Bitcoin Core does); a v1 one is served
+              (version, wtxidrelay, verack, pong, 2,000 headers) in plaintext.
   badblock    like serve, but the block it serves has witness data that does not match its
               commitment.
   bigprefix   completes the handshake, then sends a packet length prefix of 2^24-1 bytes
@@ -30,8 +33,10 @@ then behaves as in serve mode (no listening, no "port" line).
 Exit 3 when verystable is missing.
 """
 
+import hashlib
 import json
 import os
+import struct
 import socket
 import sys
 import threading
@@ -237,6 +242,54 @@ def serve(conn, mode):
             emit(event=name, payload=payload.hex())
 
 
+V1_MAGIC = bytes.fromhex("fabfb5da")
+
+
+def v1_frame(message):
+    payload = message.serialize()
+    checksum = hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4]
+    command = message.msgtype + b"\x00" * (12 - len(message.msgtype))
+    return V1_MAGIC + command + struct.pack("<I", len(payload)) + checksum + payload
+
+
+def serve_v1(sock):
+    buffer = b""
+
+    def read_exactly(n):
+        nonlocal buffer
+        while len(buffer) < n:
+            data = sock.recv(1 << 16)
+            if not data:
+                raise Closed()
+            buffer += data
+        out, buffer = buffer[:n], buffer[n:]
+        return out
+
+    header = read_exactly(24)
+    if header[:4] != V1_MAGIC or header[4:16].rstrip(b"\x00") != b"version":
+        emit(event="refused_non_v1", first_bytes=header[:16].hex())
+        return
+    read_exactly(struct.unpack("<I", header[16:20])[0])
+    emit(event="v1_version")
+    version = msg_version()
+    version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-v1-node/", HEADER_COUNT
+    for message in (version, msg_wtxidrelay(), msg_verack()):
+        sock.sendall(v1_frame(message))
+    while True:
+        header = read_exactly(24)
+        command = header[4:16].rstrip(b"\x00")
+        stream = BytesIO(read_exactly(struct.unpack("<I", header[16:20])[0]))
+        if command == b"ping":
+            m = msg_ping()
+            m.deserialize(stream)
+            sock.sendall(v1_frame(msg_pong(m.nonce)))
+        elif command == b"getheaders":
+            sock.sendall(v1_frame(msg_headers(build_headers())))
+            emit(event="v1_getheaders")
+        else:
+            emit(event="v1_" + command.decode("ascii", "replace"))
+
+
 def handle(sock, mode):
     try:
         with sock:
@@ -245,6 +298,8 @@ def handle(sock, mode):
                 sock.sendall(os.urandom(5000))
                 while sock.recv(1 << 16):
                     pass
+            elif mode == "v1only":
+                serve_v1(sock)
             elif mode == "stall":
                 while sock.recv(1 << 16):
                     pass
@@ -268,7 +323,7 @@ def main():
                 pass
         emit(event="closed")
         return
-    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "nopong", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
+    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]

@@ -33,7 +33,10 @@ public struct PeerSession: Sendable {
     /// Bitcoin Core's MAX_HEADERS_RESULTS.
     public static let maxHeaders = 2000
 
-    private var transport: BIP324Transport
+    /// The v2 transport; nil for a v1 session.
+    private var transport: BIP324Transport?
+    /// The v1 framing (plaintext); nil for a v2 session.
+    private var v1: V1Wire?
     public private(set) var theirVersion: VersionMessage?
     public private(set) var isReady = false
     private var gotVerack = false
@@ -53,14 +56,40 @@ public struct PeerSession: Sendable {
         self.unixTime = unixTime
     }
 
+    /// A plaintext v1 session (the `v1fallback` path): our version goes out at once.
+    /// - Parameters:
+    ///   - v1Magic: the network's message start.
+    ///   - nonce: our version nonce.
+    ///   - unixTime: the clock, for our version's timestamp.
+    public init(v1Magic: NetworkMagic, nonce: UInt64, unixTime: Int64) {
+        self.v1 = V1Wire(magic: v1Magic, decoder: V1FrameDecoder(magic: v1Magic))
+        self.nonce = nonce
+        self.unixTime = unixTime
+        let version = P2PFrame(command: .version, payload: ourVersion()).encoded(magic: v1Magic)
+        v1?.outbox = version
+    }
+
+    /// True for a plaintext v1 session.
+    public var isV1: Bool { v1 != nil }
+
     /// Bytes waiting for the socket.
-    public mutating func takeBytesToSend() -> [UInt8] { transport.takeBytesToSend() }
+    public mutating func takeBytesToSend() -> [UInt8] {
+        if v1 != nil {
+            defer { v1?.outbox = [] }
+            return v1?.outbox ?? []
+        }
+        return transport?.takeBytesToSend() ?? []
+    }
 
     /// Queues an application message.
     /// - Throws: ``PeerViolation`` when the transport refuses it (closed, oversized).
     public mutating func send(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
         do {
-            try transport.send(BIP324Message(command: command, payload: payload))
+            if let magic = v1?.magic {
+                v1?.outbox += P2PFrame(command: try P2PCommand(command), payload: payload).encoded(magic: magic)
+            } else {
+                try transport?.send(BIP324Message(command: command, payload: payload))
+            }
         } catch {
             throw PeerViolation("cannot send \(command): \(error)")
         }
@@ -78,9 +107,10 @@ public struct PeerSession: Sendable {
     /// - Returns: the events they completed.
     /// - Throws: ``PeerViolation`` on anything the peer must be dropped for.
     public mutating func receive(_ bytes: [UInt8]) throws(PeerViolation) -> [PeerSessionEvent] {
+        if v1 != nil { return try receiveV1(bytes) }
         let events: [BIP324Event]
         do {
-            events = try transport.receive(bytes)
+            events = try transport?.receive(bytes) ?? []
         } catch {
             throw PeerViolation("\(error)")
         }
@@ -153,4 +183,21 @@ public struct PeerSession: Sendable {
         return w.bytes
     }
 
+    private mutating func receiveV1(_ bytes: [UInt8]) throws(PeerViolation) -> [PeerSessionEvent] {
+        var out: [PeerSessionEvent] = []
+        v1?.decoder.feed(bytes)
+        while true {
+            let frame: P2PFrame?
+            do { frame = try v1?.decoder.nextFrame() } catch { throw PeerViolation("v1: \(error)") }
+            guard let frame else { return out }
+            if let event = try handle(frame.command.name, frame.payload) { out.append(event) }
+        }
+    }
+}
+
+/// v1 framing state of a plaintext session.
+struct V1Wire: Sendable {
+    let magic: NetworkMagic
+    var decoder: V1FrameDecoder
+    var outbox: [UInt8] = []
 }

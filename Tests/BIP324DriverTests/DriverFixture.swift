@@ -19,11 +19,13 @@ enum DriverFixture {
     }
 
     /// A config connecting to `ports` on 127.0.0.1.
-    static func config(ports: [Int], host: String = "127.0.0.1", extra: [String: JSONValue] = [:]) throws -> DriverConfig {
+    static func config(
+        ports: [Int], host: String = "127.0.0.1", extra: [String: JSONValue] = [:], arguments: [String] = []
+    ) throws -> DriverConfig {
         var options = extra
         options["connect"] = .array(ports.map { .string("\(host):\($0)") })
         return DriverConfig(
-            name: "bip324", executable: try executable(), options: options,
+            name: "bip324", executable: try executable(), arguments: arguments, options: options,
             dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-bip324-test").path,
             timeouts: DriverConfig.Timeouts(heartbeatInterval: .seconds(2), heartbeatTimeout: .seconds(4), shutdownGrace: .seconds(3)))
     }

@@ -49,6 +49,19 @@ import Testing
         #expect(a.wtxidRelay && b.wtxidRelay)
     }
 
+    @Test func plaintextV1SessionsHandshakeToo() throws {
+        var a = PeerSession(v1Magic: .regtest, nonce: 1, unixTime: 0)
+        var b = PeerSession(v1Magic: .regtest, nonce: 2, unixTime: 0)
+        #expect(a.isV1)
+        let first = a.takeBytesToSend()
+        #expect(Array(first.prefix(16)) == NetworkMagic.regtest.wireBytes + Array("version".utf8) + [0, 0, 0, 0, 0])
+        _ = try b.receive(first)
+        let (_, _) = try Self.pump(&a, &b, chunk: 5)
+        #expect(a.isReady && b.isReady)
+        #expect(a.theirVersion?.userAgentString == "/altnet:0.1/")
+        #expect(throws: PeerViolation.self) { _ = try b.receive([0xde, 0xad, 0xbe, 0xef] + [UInt8](repeating: 0, count: 20)) }
+    }
+
     @Test func pingIsAnsweredWithItsNonce() throws {
         var (a, b) = try Self.pair()
         _ = try Self.pump(&a, &b)

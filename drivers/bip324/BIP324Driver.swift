@@ -22,15 +22,19 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     /// - Parameter defaults: options given as command-line flags.
     init(defaults: [String: JSONValue] = [:]) { self.defaults = defaults }
 
+    /// v1 fallback is fixed at start, so the manifest can say the transport is not always encrypted.
+    private var v1Fallback: Bool { defaults["v1fallback"] == .bool(true) }
+
     var info: DriverDescription {
         DriverDescription(
             name: "bip324", version: "0.1.0",
             capabilities: TransportCapabilities(
-                send: true, receive: true, messageKinds: [.headers, .blocks, .transactions], encrypted: true,
+                send: true, receive: true, messageKinds: [.headers, .blocks, .transactions], encrypted: !v1Fallback,
                 latency: .low, bandwidth: .high),
             options: [
                 OptionSpec(name: "connect", type: .strings, description: "peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable"),
                 OptionSpec(name: "listen", type: .string, description: "accept inbound v2 peers on HOST:PORT (off when absent)"),
+                OptionSpec(name: "v1fallback", type: .bool, description: "retry a peer that is not v2 in plaintext v1; command line only (--v1-fallback), as it makes the manifest declare encrypted=false", defaultValue: .bool(false)),
                 OptionSpec(name: "handshaketimeoutms", type: .int, description: "time from TCP connect to verack", defaultValue: .int(30_000)),
                 OptionSpec(name: "pingintervalms", type: .int, description: "time between keepalive pings", defaultValue: .int(120_000)),
                 OptionSpec(name: "pingtimeoutms", type: .int, description: "how long a ping may stay unanswered", defaultValue: .int(1_200_000)),
@@ -42,13 +46,18 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         guard magic.count == 4 else { throw DriverProtocolError(.invalidParams, "chain.magic must be 4 bytes") }
         let options = defaults.merging(params.options) { _, fromInit in fromInit }
         let targets = try Self.targets(options["connect"])
+        if params.options["v1fallback"] == .bool(true) || params.options["v1fallback"] == .int(1), !v1Fallback {
+            throw DriverProtocolError(
+                .invalidParams, "v1fallback must be given on the command line (--v1-fallback): the manifest already declared encrypted=true")
+        }
         var timeouts = PeerTimeouts()
         if let ms = options["handshaketimeoutms"]?.intValue, ms > 0 { timeouts.handshake = .milliseconds(ms) }
         if let ms = options["pingintervalms"]?.intValue, ms > 0 { timeouts.pingInterval = .milliseconds(ms) }
         if let ms = options["pingtimeoutms"]?.intValue, ms > 0 { timeouts.pingTimeout = .milliseconds(ms) }
         let registry = PeerRegistry(context: context)
         let connectors = targets.map {
-            PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
+            PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
+                          v1Fallback: v1Fallback)
         }
         var listener: (any Channel)?
         if let listen = options["listen"] {

@@ -32,6 +32,9 @@ struct DriverCommand: AsyncParsableCommand {
     @Option(name: .customLong("ping-timeout-ms"), help: "How long a ping may stay unanswered.")
     var pingTimeoutMs: Int?
 
+    @Flag(name: .customLong("v1-fallback"), help: "Retry a peer that is not v2 in plaintext v1 (the manifest then declares encrypted=false).")
+    var v1Fallback = false
+
     func validate() throws {
         for value in connect {
             do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
@@ -48,6 +51,7 @@ struct DriverCommand: AsyncParsableCommand {
         var defaults: [String: JSONValue] = [:]
         if !connect.isEmpty { defaults["connect"] = .array(connect.map { .string($0) }) }
         if let listen { defaults["listen"] = .string(listen) }
+        if v1Fallback { defaults["v1fallback"] = .bool(true) }
         if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
         if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
         if let pingTimeoutMs { defaults["pingtimeoutms"] = .int(Int64(pingTimeoutMs)) }

@@ -27,6 +27,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private let registry: PeerRegistry
     private let logger: Logger
     private let timeouts: PeerTimeouts
+    private let report: ConnectionReport?
     private var context: ChannelHandlerContext?
     private var closeReason: String?
     private var handshakeTimer: Scheduled<Void>?
@@ -35,8 +36,9 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     init(
         id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts
+        logger: Logger, timeouts: PeerTimeouts, report: ConnectionReport? = nil
     ) {
+        self.report = report
         self.id = id
         self.address = address
         self.direction = direction
@@ -48,6 +50,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
+        report?.markConnected()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
         registry.added(PeerInfo(id: id, address: address, direction: direction)) { command, payload in
@@ -63,6 +66,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
         guard closeReason == nil, let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+        if !bytes.isEmpty { report?.markReceived() }
         do throws(PeerViolation) {
             for event in try session.receive(bytes) { handle(event, context: context) }
             flush()
@@ -90,7 +94,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.debug("peer \(id) (\(address)): v2 handshake done, session \(sessionID.prefix(8).map { String($0, radix: 16) }.joined())")
         case .ready(let userAgent, let startHeight):
             handshakeTimer?.cancel()
-            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), encrypted (BIP324 v2)")
+            let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
+            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
             registry.ready(id, wtxidRelay: session.wtxidRelay)
         case .message(let command, let payload):
