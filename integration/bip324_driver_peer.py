@@ -47,7 +47,7 @@ try:
     from verystable.core.messages import (
         CBlockHeader, CInv, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, MSG_BLOCK, MSG_WITNESS_FLAG,
         msg_block, msg_getdata, msg_getheaders, msg_inv, msg_tx, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
-        msg_version, msg_wtxidrelay,
+        msg_version, msg_wtxidrelay, msg_getaddr, msg_sendcmpct, msg_feefilter, MSG_TX,
     )
     from verystable.core.blocktools import add_witness_commitment, create_block, create_coinbase
 except ImportError as error:
@@ -189,6 +189,11 @@ def serve(conn, mode):
     conn.send(version)
     conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
     conn.send(msg_verack())
+    # What a Bitcoin Core peer also sends right after verack: the driver must not pass these on.
+    conn.send(msg_sendcmpct(announce=False, version=2))
+    conn.send(msg_feefilter(1000))
+    conn.send(msg_getaddr())
+    conn.send(msg_inv([CInv(MSG_TX, 0xABCDEF)]))
     conn.send(msg_ping(0x5EED))
     for contents in conn.packets():
         command, payload = parse_contents(contents)

@@ -59,6 +59,10 @@ import TestSupport
                 previous = header.hash
             }
             #expect(previous.description == served["last_hash"] as? String)
+            // The peer's gossip (sendcmpct, feefilter, getaddr, inv) stayed in the driver: no
+            // capability breach, so the core never restarted it.
+            #expect(altstack.snapshot().first?.starts == 1)
+            #expect(altstack.snapshot().first?.state == .ready)
         }
     }
 

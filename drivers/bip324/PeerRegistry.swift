@@ -73,6 +73,13 @@ final class PeerRegistry: @unchecked Sendable {
     /// A checked message from a ready peer: the reply a `sendmessage` waits for, or a notification.
     func received(_ id: String, command: String, payload: [UInt8]) {
         var payload = payload
+        // Only what the manifest declares reaches the core (anything else is a capability breach
+        // there): getheaders/headers, getdata/block/notfound, tx. Gossip (inv, addr, getaddr,
+        // sendcmpct, feefilter, ...) stays here.
+        guard MessageKind.of(command: command) != nil else {
+            context.logger.trace("peer \(id): \(command) not passed on (not a declared message kind)")
+            return
+        }
         if command == "getdata", let request = try? Inventory.decodeList(payload[...]) {
             // Transactions we announced are served here; the rest goes on to the core.
             let (txs, send, rest) = lock.withLock { () -> ([[UInt8]], (@Sendable (String, [UInt8]) -> Void)?, [Inventory]) in
