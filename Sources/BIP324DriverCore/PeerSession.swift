@@ -17,8 +17,9 @@ public enum PeerSessionEvent: Equatable, Sendable {
     case message(command: String, payload: [UInt8])
 }
 
-/// One peer's conversation, sans I/O: the BIP324 transport underneath, and above it the P2P
-/// handshake (version, wtxidrelay, verack, sendheaders) and keepalive (ping/pong).
+/// One peer's conversation, sans I/O: the BIP324 transport underneath (or plaintext v1 framing
+/// on the `--v1-fallback` path), and above it the P2P handshake (version, wtxidrelay, verack,
+/// sendheaders), keepalive (ping/pong) and the checks of ``check(_:_:)``.
 ///
 /// ```
 ///  keys ──handshakeComplete──► sent version ──their version──► sent wtxidrelay, verack
