@@ -4,7 +4,7 @@ test framework (PyPI verystable: verystable.core.v2_p2p's EncryptedP2PState does
 and packets, verystable.core.messages the payloads). It only moves bytes between that code and
 a TCP socket on 127.0.0.1; nothing here re-implements BIP324.
 
-Listens on 127.0.0.1 (port chosen by the OS), prints {"port": N}, then serves connections one
+Listens on 127.0.0.1 (or $BIP324_PEER_HOST, e.g. ::1; port chosen by the OS), prints {"port": N}, then serves connections one
 after another, printing one JSON line per thing it sees ({"event": ...}) so a test can follow.
 
 Modes:
@@ -334,9 +334,12 @@ def main():
     mode = sys.argv[1]
     if mode in ("serve", "badblock"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as server:
+    # BIP324_PEER_HOST=::1 listens on IPv6 loopback instead.
+    host = os.environ.get("BIP324_PEER_HOST", "127.0.0.1")
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as server:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        server.bind(("127.0.0.1", 0))
+        server.bind((host, 0))
         server.listen(8)
         emit(port=server.getsockname()[1], block=BLOCK.hash if BLOCK is not None else None)
         while True:

@@ -15,13 +15,16 @@ final class PythonPeer: @unchecked Sendable {
     /// The hash of the witness block the peer serves (serve and badblock modes).
     private(set) var blockHash: String?
 
-    /// Starts the peer in `mode` and waits for its port (listening modes) or its connection
+    /// Starts the peer in `mode` (listening on `host`) and waits for its port (listening modes) or its connection
     /// (`initiator PORT`).
     /// - Throws: ``Failure`` when python3 or verystable is missing or the peer does not start.
-    init(mode: String, _ extra: [String] = []) async throws {
+    init(mode: String, _ extra: [String] = [], host: String = "127.0.0.1") async throws {
         let script = SharedData.packageRoot.appendingPathComponent("integration/bip324_driver_peer.py").path
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["python3", "-u", script, mode] + extra
+        var environment = ProcessInfo.processInfo.environment
+        environment["BIP324_PEER_HOST"] = host
+        process.environment = environment
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 import TestSupport
 
-/// Connection management: hostnames, and reconnecting after the peer goes away.
+/// Connection management: hostnames, IPv6, and reconnecting after the peer goes away.
 @Suite(.serialized) struct ReconnectTests {
     @Test func connectsByHostname() async throws {
         let peer = try await PythonPeer(mode: "serve")
@@ -12,6 +12,17 @@ import TestSupport
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port], host: "localhost")) { altstack, events in
             #expect(await altstack.waitUntilReady())
             #expect(await events.waitFor { $0.connectedPeer == "localhost:\(peer.port)" } != nil)
+            let answer = try await altstack.sendMessage(DriverInteropTests.getHeaders, timeout: .seconds(20))
+            #expect(answer.value.replies.first?.command == "headers")
+        }
+    }
+
+    @Test func connectsOverIPv6Loopback() async throws {
+        let peer = try await PythonPeer(mode: "serve", host: "::1")
+        defer { peer.kill() }
+        try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port], host: "[::1]")) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            #expect(await events.waitFor { $0.connectedPeer == "[::1]:\(peer.port)" } != nil)
             let answer = try await altstack.sendMessage(DriverInteropTests.getHeaders, timeout: .seconds(20))
             #expect(answer.value.replies.first?.command == "headers")
         }
