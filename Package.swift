@@ -133,7 +133,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
