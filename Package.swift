@@ -101,6 +101,7 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        // MARK: Drivers
         // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer.
         .target(
             name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
@@ -116,6 +117,12 @@ let package = Package(
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
+        // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
+        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], swiftSettings: strict),
+        .executableTarget(
+            name: "altnet-driver-bip324",
+            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
+            path: "drivers/bip324", swiftSettings: strict),
 
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
@@ -146,6 +153,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],

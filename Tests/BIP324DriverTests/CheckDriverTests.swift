@@ -1,0 +1,32 @@
+import Foundation
+import Testing
+import TestSupport
+
+/// `altnet-harness check-driver` (the driver conformance suite) on the real executable.
+@Suite struct CheckDriverTests {
+    /// With a verystable v2 node to talk to (passed as `--connect`), every check passes,
+    /// headers-exchange included.
+    @Test func harnessCheckDriverPasses() async throws {
+        let peer = try await PythonPeer(mode: "serve")
+        defer { peer.kill() }
+        let port = peer.port
+        let driver = try DriverFixture.executable()
+        let harness = SharedData.packageRoot.appendingPathComponent(".build/debug/altnet-harness").path
+        try #require(FileManager.default.isExecutableFile(atPath: harness), "altnet-harness not built: run `swift build`")
+        let (status, output) = try await offPool { () -> (Int32, String) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: harness)
+            process.arguments = ["check-driver", driver, "--connect", "127.0.0.1:\(port)"]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        #expect(status == 0, "check-driver failed:\n\(output)")
+        #expect(output.contains("PASS  headers-exchange"), "\(output)")
+        #expect(output.contains("all ") && output.contains("checks passed"), "\(output)")
+    }
+}

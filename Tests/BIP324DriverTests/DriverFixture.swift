@@ -1,0 +1,109 @@
+import Altstack
+import DriverProtocol
+import Foundation
+import Logging
+import TestSupport
+
+/// The driver under test, run by a real Altstack (the test plays the core).
+enum DriverFixture {
+    struct Missing: Error, CustomStringConvertible { let description: String }
+
+    /// .build/debug/altnet-driver-bip324 (or release).
+    static func executable() throws -> String {
+        let root = SharedData.packageRoot.appendingPathComponent(".build")
+        for configuration in ["debug", "release"] {
+            let path = root.appendingPathComponent("\(configuration)/altnet-driver-bip324").path
+            if FileManager.default.isExecutableFile(atPath: path) { return path }
+        }
+        throw Missing(description: "altnet-driver-bip324 not built under \(root.path): run `swift build` first")
+    }
+
+    /// A config connecting to `ports` on 127.0.0.1.
+    static func config(
+        ports: [Int], host: String = "127.0.0.1", extra: [String: JSONValue] = [:], arguments: [String] = []
+    ) throws -> DriverConfig {
+        var options = extra
+        options["connect"] = .array(ports.map { .string("\(host):\($0)") })
+        return DriverConfig(
+            name: "bip324", executable: try executable(), arguments: arguments, options: options,
+            dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-bip324-test").path,
+            timeouts: DriverConfig.Timeouts(heartbeatInterval: .seconds(2), heartbeatTimeout: .seconds(4), shutdownGrace: .seconds(3)))
+    }
+
+    /// Driver events seen so far (the Altstack's event stream, drained by a task).
+    final class Events: @unchecked Sendable {
+        // @unchecked: `seen` guarded by `lock`.
+        private let lock = NSLock()
+        private var seen: [DriverEvent] = []
+        private var logLines: [String] = []
+        func append(_ event: DriverEvent) { lock.withLock { seen.append(event) } }
+        func log(_ line: String) { lock.withLock { logLines.append(line) } }
+        var all: [DriverEvent] { lock.withLock { seen } }
+        /// The driver's stderr lines, as the core logged them.
+        var logs: [String] { lock.withLock { logLines } }
+
+        /// Waits until a log line contains every one of `parts`.
+        func waitForLog(_ parts: [String], timeout: Duration = .seconds(30)) async -> String? {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if let hit = logs.first(where: { line in parts.allSatisfy { line.contains($0) } }) { return hit }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+
+        /// Waits until `predicate` holds for some event.
+        func waitFor(timeout: Duration = .seconds(30), _ predicate: (DriverEvent) -> Bool) async -> DriverEvent? {
+            let deadline = ContinuousClock.now + timeout
+            while ContinuousClock.now < deadline {
+                if let hit = all.first(where: predicate) { return hit }
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            return nil
+        }
+    }
+
+    /// Runs `body` with a running Altstack holding the driver; stops it afterwards.
+    static func withDriver<R>(_ config: DriverConfig, _ body: (Altstack, Events) async throws -> R) async throws -> R {
+        let events = Events()
+        let logger = Logger(label: "bip324-driver-tests") { _ in Collector(events: events) }
+        let altstack = Altstack(drivers: [config], logger: logger)
+        let runner = Task { try await altstack.run() }
+        let drain = Task { for await event in altstack.events { events.append(event) } }
+        defer {
+            altstack.stop()
+            runner.cancel()
+            drain.cancel()
+        }
+        let result = try await body(altstack, events)
+        altstack.stop()
+        _ = try? await runner.value
+        return result
+    }
+}
+
+extension DriverEvent {
+    var connectedPeer: String? {
+        if case .peerConnected(_, let peer) = self { return peer.id }
+        return nil
+    }
+
+    var disconnect: (peer: String, reason: String?)? {
+        if case .peerDisconnected(_, let peer, let reason) = self { return (peer, reason) }
+        return nil
+    }
+}
+
+/// Hands every log line to ``DriverFixture/Events``.
+struct Collector: LogHandler {
+    let events: DriverFixture.Events
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) { events.log("\(event.message)") }
+}

@@ -1,0 +1,134 @@
+import BIP324DriverCore
+import BitcoinPrimitives
+import DriverKit
+import DriverProtocol
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// `altnet-driver-bip324`: Bitcoin P2P over BIP324 v2 encrypted transport, outbound to the
+/// configured peers. Options (from `init`): `connect` (repeatable HOST:PORT),
+/// `listen`, `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`.
+final class BIP324Driver: Driver, @unchecked Sendable {
+    // @unchecked: `tasks` is guarded by `lock`; the rest is immutable.
+    private let lock = NSLock()
+    private var tasks: [Task<Void, Never>] = []
+    private var registry: PeerRegistry?
+    private var listener: (any Channel)?
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+    /// Options from the command line; `init` options override them.
+    private let defaults: [String: JSONValue]
+
+    /// - Parameter defaults: options given as command-line flags.
+    init(defaults: [String: JSONValue] = [:]) { self.defaults = defaults }
+
+    /// v1 fallback is fixed at start, so the manifest can say the transport is not always encrypted.
+    private var v1Fallback: Bool { defaults["v1fallback"] == .bool(true) }
+
+    var info: DriverDescription {
+        DriverDescription(
+            name: "bip324", version: "0.1.0",
+            capabilities: TransportCapabilities(
+                send: true, receive: true, messageKinds: [.headers, .blocks, .transactions], encrypted: !v1Fallback,
+                latency: .low, bandwidth: .high),
+            options: [
+                OptionSpec(name: "connect", type: .strings, description: "peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable"),
+                OptionSpec(name: "listen", type: .string, description: "accept inbound v2 peers on HOST:PORT (off when absent)"),
+                OptionSpec(name: "v1fallback", type: .bool, description: "retry a peer that is not v2 in plaintext v1; command line only (--v1-fallback), as it makes the manifest declare encrypted=false", defaultValue: .bool(false)),
+                OptionSpec(name: "handshaketimeoutms", type: .int, description: "time from TCP connect to verack", defaultValue: .int(30_000)),
+                OptionSpec(name: "pingintervalms", type: .int, description: "time between keepalive pings", defaultValue: .int(120_000)),
+                OptionSpec(name: "pingtimeoutms", type: .int, description: "how long a ping may stay unanswered", defaultValue: .int(1_200_000)),
+            ])
+    }
+
+    func start(_ params: InitParams, context: DriverContext) async throws {
+        let magic = try Hex.decode(params.chain.magic, field: "chain.magic")
+        guard magic.count == 4 else { throw DriverProtocolError(.invalidParams, "chain.magic must be 4 bytes") }
+        let options = defaults.merging(params.options) { _, fromInit in fromInit }
+        let targets = try Self.targets(options["connect"])
+        if params.options["v1fallback"] == .bool(true) || params.options["v1fallback"] == .int(1), !v1Fallback {
+            throw DriverProtocolError(
+                .invalidParams, "v1fallback must be given on the command line (--v1-fallback): the manifest already declared encrypted=true")
+        }
+        var timeouts = PeerTimeouts()
+        if let ms = options["handshaketimeoutms"]?.intValue, ms > 0 { timeouts.handshake = .milliseconds(ms) }
+        if let ms = options["pingintervalms"]?.intValue, ms > 0 { timeouts.pingInterval = .milliseconds(ms) }
+        if let ms = options["pingtimeoutms"]?.intValue, ms > 0 { timeouts.pingTimeout = .milliseconds(ms) }
+        let registry = PeerRegistry(context: context)
+        let connectors = targets.map {
+            PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
+                          v1Fallback: v1Fallback)
+        }
+        var listener: (any Channel)?
+        if let listen = options["listen"] {
+            guard let text = listen.stringValue else { throw DriverProtocolError(.invalidParams, "listen must be a string HOST:PORT") }
+            let target: PeerTarget
+            do throws(PeerViolation) { target = try PeerTarget(parsing: text) } catch {
+                throw DriverProtocolError(.invalidParams, error.description.replacingOccurrences(of: "connect=", with: "listen="))
+            }
+            do {
+                listener = try await PeerListener.start(
+                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
+            } catch {
+                throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
+            }
+            context.logger.info("bip324: listening for inbound v2 peers on \(target)")
+        }
+        context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
+        lock.withLock {
+            self.registry = registry
+            self.listener = listener
+            tasks = connectors.map { connector in Task { await connector.run() } }
+        }
+    }
+
+    private static func targets(_ value: JSONValue?) throws(DriverProtocolError) -> [PeerTarget] {
+        let texts: [String]
+        switch value {
+        case nil, .null: texts = []
+        case .string(let one): texts = [one]
+        case .array(let many):
+            texts = try many.map { (item: JSONValue) throws(DriverProtocolError) -> String in
+                guard let text = item.stringValue else { throw DriverProtocolError(.invalidParams, "connect entries must be strings") }
+                return text
+            }
+        default: throw DriverProtocolError(.invalidParams, "connect must be a string or an array of strings")
+        }
+        do throws(PeerViolation) {
+            return try texts.map { (text: String) throws(PeerViolation) -> PeerTarget in try PeerTarget(parsing: text) }
+        } catch {
+            throw DriverProtocolError(.invalidParams, error.description)
+        }
+    }
+
+    private var currentRegistry: PeerRegistry? { lock.withLock { registry } }
+
+    func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
+        guard let registry = currentRegistry else { throw DriverProtocolError(.peerUnavailable, "no connected peer") }
+        return try await registry.sendMessage(params)
+    }
+
+    func listPeers(context: DriverContext) async throws -> ListPeersResult {
+        ListPeersResult(peers: currentRegistry?.list() ?? [])
+    }
+
+    func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
+        let bytes = try Hex.decode(params.tx, field: "tx")
+        let tx: Transaction
+        do { tx = try Transaction(bytes: bytes) } catch {
+            throw DriverProtocolError(.invalidParams, "tx does not parse: \(error)")
+        }
+        guard let registry = currentRegistry else { return BroadcastTxResult(accepted: false, peers: 0, reason: "no connected peer") }
+        let peers = registry.announce(tx, bytes: bytes)
+        context.logger.info("announced tx \(tx.txid) to \(peers.count) peer(s)")
+        return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil)
+    }
+
+    func stop(context: DriverContext) async {
+        let (running, registry, listener) = lock.withLock { (tasks, self.registry, self.listener) }
+        registry?.shutdown()
+        try? await listener?.close()
+        for task in running { task.cancel() }
+        try? await group.shutdownGracefully()
+    }
+}

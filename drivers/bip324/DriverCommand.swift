@@ -1,0 +1,60 @@
+import ArgumentParser
+import BIP324DriverCore
+import DriverKit
+import DriverProtocol
+
+/// The executable: with no arguments it is a driver speaking the driver protocol on stdin/stdout
+/// (started by altnetd or `altnet-harness check-driver`); options come from `init`.
+@main
+struct DriverCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "altnet-driver-bip324",
+        abstract: "altnet driver: Bitcoin P2P over BIP324 v2 encrypted transport.",
+        discussion: """
+            Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
+            output and logs to standard error. Peers come from init options: connect=HOST:PORT \
+            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms. The flags below give the same \
+            settings on the command line; init options add to and override them.
+            """)
+
+    @Option(name: .customLong("connect"), help: "Peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable.")
+    var connect: [String] = []
+
+    @Option(name: .customLong("listen"), help: "Accept inbound v2 peers on HOST:PORT.")
+    var listen: String?
+
+    @Option(name: .customLong("handshake-timeout-ms"), help: "Time from TCP connect to verack.")
+    var handshakeTimeoutMs: Int?
+
+    @Option(name: .customLong("ping-interval-ms"), help: "Time between keepalive pings.")
+    var pingIntervalMs: Int?
+
+    @Option(name: .customLong("ping-timeout-ms"), help: "How long a ping may stay unanswered.")
+    var pingTimeoutMs: Int?
+
+    @Flag(name: .customLong("v1-fallback"), help: "Retry a peer that is not v2 in plaintext v1 (the manifest then declares encrypted=false).")
+    var v1Fallback = false
+
+    func validate() throws {
+        for value in connect {
+            do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
+        }
+        if let listen {
+            do throws(PeerViolation) { _ = try PeerTarget(parsing: listen) } catch { throw ValidationError(error.description) }
+        }
+        if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
+        if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }
+        if let pingTimeoutMs, pingTimeoutMs <= 0 { throw ValidationError("--ping-timeout-ms must be positive") }
+    }
+
+    func run() async throws {
+        var defaults: [String: JSONValue] = [:]
+        if !connect.isEmpty { defaults["connect"] = .array(connect.map { .string($0) }) }
+        if let listen { defaults["listen"] = .string(listen) }
+        if v1Fallback { defaults["v1fallback"] = .bool(true) }
+        if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
+        if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
+        if let pingTimeoutMs { defaults["pingtimeoutms"] = .int(Int64(pingTimeoutMs)) }
+        await DriverRunner.main(BIP324Driver(defaults: defaults))
+    }
+}

@@ -1,0 +1,154 @@
+import BIP324DriverCore
+import DriverProtocol
+import Logging
+import NIOCore
+
+/// Timing of one peer connection.
+struct PeerTimeouts: Sendable {
+    /// From TCP connect to verack both ways.
+    var handshake: TimeAmount = .seconds(30)
+    /// Between our pings.
+    var pingInterval: TimeAmount = .seconds(120)
+    /// How long a ping may stay unanswered (Bitcoin Core: TIMEOUT_INTERVAL, 20 minutes).
+    var pingTimeout: TimeAmount = .minutes(20)
+}
+
+/// The thin NIO adapter around a ``PeerSession``: bytes from the socket go in, bytes out go to
+/// the socket, events go to the ``PeerRegistry``. A ``PeerViolation`` closes the connection and
+/// is logged and reported with its reason.
+final class PeerChannelHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let id: String
+    private let address: String
+    private let direction: PeerInfo.Direction
+    private var session: PeerSession
+    private let registry: PeerRegistry
+    private let logger: Logger
+    private let timeouts: PeerTimeouts
+    private let report: ConnectionReport?
+    private var context: ChannelHandlerContext?
+    private var closeReason: String?
+    private var handshakeTimer: Scheduled<Void>?
+    private var pingTask: RepeatedTask?
+    private var pingSentAt: NIODeadline?
+
+    init(
+        id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
+        logger: Logger, timeouts: PeerTimeouts, report: ConnectionReport? = nil
+    ) {
+        self.report = report
+        self.id = id
+        self.address = address
+        self.direction = direction
+        self.session = session
+        self.registry = registry
+        self.logger = logger
+        self.timeouts = timeouts
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.context = context
+        report?.markConnected()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        registry.added(PeerInfo(id: id, address: address, direction: direction)) { command, payload in
+            loop.execute { bound.value.queue(command, payload) }
+        }
+        handshakeTimer = loop.scheduleTask(in: timeouts.handshake) {
+            bound.value.drop("handshake not finished within \(bound.value.timeouts.handshake.nanoseconds / 1_000_000) ms")
+        }
+        flush()
+        context.fireChannelActive()
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        var buffer = unwrapInboundIn(data)
+        guard closeReason == nil, let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
+        if !bytes.isEmpty { report?.markReceived() }
+        do throws(PeerViolation) {
+            for event in try session.receive(bytes) { handle(event, context: context) }
+            flush()
+        } catch {
+            drop(error.description)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        handshakeTimer?.cancel()
+        pingTask?.cancel()
+        let reason = closeReason ?? "connection closed by the peer"
+        registry.removed(id, reason: reason)
+        self.context = nil
+        context.fireChannelInactive()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        drop("socket error: \(error)")
+    }
+
+    private func handle(_ event: PeerSessionEvent, context: ChannelHandlerContext) {
+        switch event {
+        case .encrypted(let sessionID):
+            logger.debug("peer \(id) (\(address)): v2 handshake done, session \(sessionID.prefix(8).map { String($0, radix: 16) }.joined())")
+        case .ready(let userAgent, let startHeight):
+            handshakeTimer?.cancel()
+            let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
+            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), \(wire)")
+            startKeepalive(context.eventLoop)
+            registry.ready(id, wtxidRelay: session.wtxidRelay)
+        case .message(let command, let payload):
+            registry.received(id, command: command, payload: payload)
+        }
+    }
+
+    private func startKeepalive(_ loop: any EventLoop) {
+        let bound = NIOLoopBound(self, eventLoop: loop)
+        pingTask = loop.scheduleRepeatedTask(initialDelay: timeouts.pingInterval, delay: timeouts.pingInterval) { _ in
+            bound.value.keepalive()
+        }
+    }
+
+    private func keepalive() {
+        if session.outstandingPing != nil, let sent = pingSentAt {
+            if NIODeadline.now() - sent > timeouts.pingTimeout {
+                drop("ping not answered within \(timeouts.pingTimeout.nanoseconds / 1_000_000) ms")
+            }
+            return
+        }
+        do throws(PeerViolation) {
+            try session.ping(nonce: UInt64.random(in: 1...UInt64.max))
+            pingSentAt = .now()
+            flush()
+        } catch {
+            drop(error.description)
+        }
+    }
+
+    /// Queues a message from the core (on the loop).
+    func queue(_ command: String, _ payload: [UInt8]) {
+        guard closeReason == nil else { return }
+        do throws(PeerViolation) {
+            try session.send(command, payload)
+            flush()
+        } catch {
+            drop(error.description)
+        }
+    }
+
+    private func flush() {
+        guard let context else { return }
+        let bytes = session.takeBytesToSend()
+        guard !bytes.isEmpty else { return }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+    }
+
+    /// Closes the connection with a reason that goes to the log and to the core.
+    func drop(_ reason: String) {
+        guard closeReason == nil else { return }
+        closeReason = reason
+        logger.warning("peer \(id) (\(address)) disconnected: \(reason)")
+        context?.close(promise: nil)
+    }
+}

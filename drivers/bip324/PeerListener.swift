@@ -1,0 +1,40 @@
+import BIP324
+import BIP324DriverCore
+import Foundation
+import Logging
+import NIOCore
+import NIOPosix
+
+/// Accepts inbound v2 peers on `listen=HOST:PORT`: each connection gets a responder transport and
+/// the same session and checks as outbound peers. Its id is the remote `IP:PORT`.
+enum PeerListener {
+    /// Binds and starts accepting.
+    /// - Returns: the listening channel (close it to stop).
+    /// - Throws: when the address cannot be bound.
+    static func start(
+        on target: PeerTarget, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
+        logger: Logger, timeouts: PeerTimeouts
+    ) async throws -> any Channel {
+        try await ServerBootstrap(group: group)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    let remote = channel.remoteAddress
+                    let id = remote.map { address in
+                        let ip = address.ipAddress ?? "?"
+                        return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+                    } ?? "inbound"
+                    let transport = try BIP324Transport(role: .responder, networkMagic: networkMagic)
+                    let session = PeerSession(
+                        transport: transport, nonce: UInt64.random(in: 1...UInt64.max),
+                        unixTime: Int64(Date().timeIntervalSince1970))
+                    try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
+                        id: id, address: id, direction: .inbound, session: session, registry: registry,
+                        logger: logger, timeouts: timeouts))
+                }
+            }
+            .bind(host: target.host, port: target.port)
+            .get()
+    }
+}
