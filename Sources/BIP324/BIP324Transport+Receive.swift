@@ -173,9 +173,16 @@ extension BIP324Transport {
             var buffer: [UInt8] = []
             swap(&buffer, &inbox)
             defer { swap(&buffer, &inbox) }
-            plaintext = try buffer.withUnsafeMutableBytes { (raw) throws(BIP324Error) -> Data? in
-                try cipher?.decryptPlaintext(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[start..<end]), aad: aad)
+            // withUnsafeMutableBytes only rethrows untyped errors: carry ours out in a Result.
+            let result = buffer.withUnsafeMutableBytes { raw -> Result<Data?, BIP324Error> in
+                let sealed = UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])
+                do throws(BIP324Error) {
+                    return .success(try cipher?.decryptPlaintext(inPlace: sealed, aad: aad))
+                } catch {
+                    return .failure(error)
+                }
             }
+            plaintext = try result.get()
         } else {
             plaintext = try cipher?.decryptPlaintext(inbox[inboxStart..<inboxStart + need], aad: aad)
         }
