@@ -21,8 +21,6 @@ public struct BIP324Cipher: Sendable {
     private var sendP: FSChaCha20Poly1305
     private var receiveL: FSChaCha20
     private var receiveP: FSChaCha20Poly1305
-    /// Reused plaintext buffer (header || type || payload), so large packets do not allocate it anew.
-    private var scratch: [UInt8] = []
 
     /// Session ID (32 bytes), the same on both sides; may be compared out of band.
     public let sessionID: [UInt8]
@@ -59,25 +57,31 @@ public struct BIP324Cipher: Sendable {
     }
 
     /// Encrypts a packet whose contents are `typePrefix || payload`, appending it to `out`
-    /// (one plaintext copy, no intermediate contents array).
+    /// (one plaintext copy, encrypted in place in `out`).
     mutating func encrypt(
         header: UInt8, typePrefix: [UInt8], payload: [UInt8], aad: [UInt8], appendingTo out: inout [UInt8]
     ) throws(BIP324Error) {
         let length = typePrefix.count + payload.count
         guard length <= Self.maxEncodableLength else { throw BIP324Error(.invalidArgument("packet contents of \(length) bytes exceed 2^24 - 1")) }
-        scratch.removeAll(keepingCapacity: true)
-        scratch.reserveCapacity(1 + length)
-        scratch.append(header)
-        scratch.append(contentsOf: typePrefix)
-        scratch.append(contentsOf: payload)
         out.reserveCapacity(out.count + length + Self.overhead)
+        let mark = out.count
         let (e0, e1, e2) = try sendL.crypt3(
             UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length >> 16))
         out.append(e0)
         out.append(e1)
         out.append(e2)
-        try sendP.seal(scratch, aad: aad, appendingTo: &out)
-        if scratch.capacity > 1 << 22 { scratch = [] }  // do not pin more than a 4 MiB buffer
+        // The plaintext goes straight to its place in `out` and is encrypted there (one copy of
+        // the payload, no scratch buffer).
+        let start = out.count
+        out.append(header)
+        out.append(contentsOf: typePrefix)
+        out.append(contentsOf: payload)
+        do {
+            try sendP.seal(inPlace: &out, from: start, aad: aad)
+        } catch {
+            out.removeSubrange(mark...)  // never leave plaintext where it would be sent
+            throw error
+        }
     }
 
     /// Encrypts a bare 3-byte length prefix (advancing the length cipher as a packet would).
@@ -108,6 +112,17 @@ public struct BIP324Cipher: Sendable {
         let plaintext = try decryptPlaintext(sealed, aad: aad)
         let ignore = plaintext.first.map { $0 & Self.ignoreBit != 0 } ?? false
         return (ignore, Array(plaintext.dropFirst()))
+    }
+
+    /// Bytes ``decryptPlaintext(inPlace:aad:)`` needs free in front of the sealed bytes.
+    static let inPlaceRoom = FSChaCha20Poly1305.nonceRoom
+
+    /// Decrypts `header || contents || tag` where it lies in `buffer`, after ``inPlaceRoom``
+    /// spare bytes that it overwrites; the returned plaintext starts with the header byte.
+    mutating func decryptPlaintext(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
+        let plaintext = try receiveP.open(inPlace: buffer, aad: aad)
+        guard !plaintext.isEmpty else { throw BIP324Error(.packetAuthenticationFailed) }
+        return plaintext
     }
 
     /// Decrypts `header || contents || tag`; the returned plaintext starts with the header byte.

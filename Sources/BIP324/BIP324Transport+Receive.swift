@@ -160,10 +160,33 @@ extension BIP324Transport {
         guard let length = pendingLength else { return nil }
         let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
         guard available >= need else { return nil }
-        let sealed = inbox[inboxStart..<inboxStart + need]
         let aad = receiveAAD
         receiveAAD = []
-        guard let plaintext = try cipher?.decryptPlaintext(sealed, aad: aad) else { throw BIP324Error(.transportClosed) }
+        guard cipher != nil else { throw BIP324Error(.transportClosed) }
+        let room = BIP324Cipher.inPlaceRoom
+        let plaintext: Data?
+        if !inboxIsAdopted && inboxStart >= room {
+            // Our own buffer with consumed bytes in front: decrypt in place, the nonce written
+            // over those dead bytes (no copy of the packet; compactInbox keeps this headroom).
+            let start = inboxStart - room, end = inboxStart + need
+            // Moved out (still unique, so no copy) while the cipher, also part of self, works on it.
+            var buffer: [UInt8] = []
+            swap(&buffer, &inbox)
+            defer { swap(&buffer, &inbox) }
+            // withUnsafeMutableBytes only rethrows untyped errors: carry ours out in a Result.
+            let result = buffer.withUnsafeMutableBytes { raw -> Result<Data?, BIP324Error> in
+                let sealed = UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])
+                do throws(BIP324Error) {
+                    return .success(try cipher?.decryptPlaintext(inPlace: sealed, aad: aad))
+                } catch {
+                    return .failure(error)
+                }
+            }
+            plaintext = try result.get()
+        } else {
+            plaintext = try cipher?.decryptPlaintext(inbox[inboxStart..<inboxStart + need], aad: aad)
+        }
+        guard let plaintext else { throw BIP324Error(.transportClosed) }
         inboxStart += need
         pendingLength = nil
         return plaintext
@@ -188,13 +211,15 @@ extension BIP324Transport {
         if inboxStart == inbox.count {
             // Keep our own buffer for the next packets; drop an adopted (shared) one.
             if inboxIsAdopted || inbox.capacity > 1 << 22 { inbox = [] } else { inbox.removeAll(keepingCapacity: true) }
+            // Headroom of dead bytes in front, so that the next packet decrypts in place.
+            inbox.append(contentsOf: repeatElement(0, count: BIP324Cipher.inPlaceRoom))
             inboxIsAdopted = false
-            inboxStart = 0
+            inboxStart = BIP324Cipher.inPlaceRoom
             garbageScanFrom = 0
         } else if inboxStart >= 1 << 16 && inboxStart * 2 >= inbox.count {
-            inbox.removeFirst(inboxStart)
+            inbox.removeFirst(inboxStart - BIP324Cipher.inPlaceRoom)
             inboxIsAdopted = false
-            inboxStart = 0
+            inboxStart = BIP324Cipher.inPlaceRoom
         }
     }
 }

@@ -40,19 +40,34 @@ struct FSChaCha20Poly1305: Sendable {
         }
     }
 
-    /// Seals one packet's plaintext and appends ciphertext || tag to `out`.
-    mutating func seal<P: DataProtocol>(_ plaintext: P, aad: [UInt8], appendingTo out: inout [UInt8]) throws(BIP324Error) {
+    /// Seals `buffer[start...]` where it lies: the plaintext there is replaced by its
+    /// ciphertext and the tag is appended (no separate plaintext or output array).
+    /// - Throws: `.cryptoFailure`; `buffer` is then left as it was.
+    mutating func seal(inPlace buffer: inout [UInt8], from start: Int, aad: [UInt8]) throws(BIP324Error) {
         let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
+        let box: ChaChaPoly.SealedBox
         do {
-            // Without AAD (every packet but the first) the simpler overload skips generic AAD handling.
-            let box = aad.isEmpty
-                ? try ChaChaPoly.seal(plaintext, using: key, nonce: n)
-                : try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
-            // Through raw buffers: appending Data element by element costs ~5 ns per byte.
-            box.ciphertext.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
-            box.tag.withUnsafeBytes { out.append(contentsOf: $0.bindMemory(to: UInt8.self)) }
+            box = try buffer.withUnsafeBytes { raw in
+                let plaintext = UnsafeRawBufferPointer(rebasing: raw[start...])
+                // Without AAD (every packet but the first) the simpler overload skips generic AAD handling.
+                return aad.isEmpty
+                    ? try ChaChaPoly.seal(plaintext, using: key, nonce: n)
+                    : try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
+            }
         } catch {
             throw BIP324Error(.cryptoFailure("seal: \(error)"))
+        }
+        let length = buffer.count - start, nonceSize = Self.nonceRoom
+        // combined = nonce (12) || ciphertext (as long as the plaintext) || tag (16).
+        guard box.combined.count == nonceSize + length + Self.tagSize else {
+            throw BIP324Error(.cryptoFailure("seal: unexpected output size"))
+        }
+        box.combined.withUnsafeBytes { combined in
+            buffer.withUnsafeMutableBytes { out in
+                UnsafeMutableRawBufferPointer(rebasing: out[start...])
+                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: combined[nonceSize..<nonceSize + length]))
+            }
+            buffer.append(contentsOf: combined[(nonceSize + length)...])
         }
         try advance()
     }
@@ -71,6 +86,36 @@ struct FSChaCha20Poly1305: Sendable {
         sealed.withUnsafeBytes { openBuffer.append(contentsOf: $0) }
         do {
             let box = try ChaChaPoly.SealedBox(combined: openBuffer)
+            return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
+        } catch {
+            throw BIP324Error(.packetAuthenticationFailed)
+        }
+    }
+
+    /// Bytes ``open(inPlace:aad:)`` needs in front of the sealed bytes for the nonce.
+    static let nonceRoom = 12
+
+    /// Opens one packet where it lies: `buffer` is ``nonceRoom`` spare bytes followed by
+    /// ciphertext || tag. The nonce is written into the spare bytes, so swift-crypto reads
+    /// nonce || ciphertext || tag straight from the caller's buffer (no copy of the packet).
+    /// - Parameters:
+    ///   - buffer: spare bytes (overwritten) then the sealed bytes; must outlive the call only.
+    ///   - aad: associated data.
+    /// - Returns: the plaintext.
+    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify or the buffer is short
+    ///   (the counter still advances, as in ``open(_:aad:)``).
+    mutating func open(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
+        defer { try? advance() }
+        guard buffer.count >= Self.nonceRoom + Self.tagSize, let base = buffer.baseAddress else {
+            throw BIP324Error(.packetAuthenticationFailed)
+        }
+        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { nonce in
+            UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Self.nonceRoom]).copyMemory(from: nonce)
+        }
+        do {
+            // Borrowed, never freed by Data; the box and this Data do not outlive the call.
+            let combined = Data(bytesNoCopy: base, count: buffer.count, deallocator: .none)
+            let box = try ChaChaPoly.SealedBox(combined: combined)
             return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)
