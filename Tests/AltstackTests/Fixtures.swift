@@ -12,12 +12,7 @@ enum Fixtures {
 
     /// The test driver built by `swift build` (Tests/Drivers/TestDriver).
     static func testDriver() throws -> String {
-        let root = SharedData.packageRoot.appendingPathComponent(".build")
-        for configuration in ["debug", "release"] {
-            let path = root.appendingPathComponent("\(configuration)/altnet-driver-test").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw Missing(description: "altnet-driver-test not built under \(root.path): run `swift build` first")
+        try BuiltProduct.path("altnet-driver-test")
     }
 
     /// python3 on PATH.

@@ -5,9 +5,7 @@ import TestSupport
 /// `altnet-harness check-driver` as users run it: exit status and `--json`.
 @Suite(.serialized) struct HarnessCommandTests {
     private func harness() throws -> String {
-        let path = SharedData.packageRoot.appendingPathComponent(".build/debug/altnet-harness").path
-        try #require(FileManager.default.isExecutableFile(atPath: path), "altnet-harness not built at \(path): run `swift build` first")
-        return path
+        try BuiltProduct.path("altnet-harness")
     }
 
     private func run(_ arguments: [String]) throws -> (status: Int32, output: Data) {

@@ -11,8 +11,7 @@ import TestSupport
         defer { peer.kill() }
         let port = peer.port
         let driver = try DriverFixture.executable()
-        let harness = SharedData.packageRoot.appendingPathComponent(".build/debug/altnet-harness").path
-        try #require(FileManager.default.isExecutableFile(atPath: harness), "altnet-harness not built: run `swift build`")
+        let harness = try BuiltProduct.path("altnet-harness")
         let (status, output) = try await offPool { () -> (Int32, String) in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: harness)

@@ -10,12 +10,7 @@ enum DriverFixture {
 
     /// .build/debug/altnet-driver-bip324 (or release).
     static func executable() throws -> String {
-        let root = SharedData.packageRoot.appendingPathComponent(".build")
-        for configuration in ["debug", "release"] {
-            let path = root.appendingPathComponent("\(configuration)/altnet-driver-bip324").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw Missing(description: "altnet-driver-bip324 not built under \(root.path): run `swift build` first")
+        try BuiltProduct.path("altnet-driver-bip324")
     }
 
     /// A config connecting to `ports` on 127.0.0.1.

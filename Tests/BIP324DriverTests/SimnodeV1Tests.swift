@@ -17,10 +17,7 @@ import TestSupport
         let p2pPort: Int
 
         init(datadir: String) async throws {
-            let harness = SharedData.packageRoot.appendingPathComponent(".build/debug/altnet-harness").path
-            guard FileManager.default.isExecutableFile(atPath: harness) else {
-                throw PythonPeer.Failure(description: "altnet-harness not built: run `swift build`")
-            }
+            let harness = try BuiltProduct.path("altnet-harness")
             process.executableURL = URL(fileURLWithPath: harness)
             process.arguments = [
                 "simnode", "--datadir", datadir, "--rpcport", "0", "--p2pport", "0", "--zmqpub", "tcp://127.0.0.1:0",

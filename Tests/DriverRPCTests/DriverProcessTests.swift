@@ -13,9 +13,7 @@ import Glibc
 /// (simnode, pruned) behind it; and `altnet-harness check-driver` against it.
 @Suite(.serialized) struct DriverProcessTests {
     static func executable(_ name: String) throws -> String {
-        let path = SharedData.packageRoot.appendingPathComponent(".build/debug/\(name)").path
-        try #require(FileManager.default.isExecutableFile(atPath: path), "\(name) not built at \(path): run `swift build` first")
-        return path
+        try BuiltProduct.path(name)
     }
 
     /// A running driver with line-oriented stdin/stdout.

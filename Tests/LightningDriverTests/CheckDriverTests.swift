@@ -17,8 +17,7 @@ import TestSupport
 
     @Test("every protocol check passes (headers-exchange needs a linked peer)")
     func conformance() async throws {
-        let harness = SharedData.packageRoot.appendingPathComponent(".build/debug/altnet-harness").path
-        try #require(FileManager.default.isExecutableFile(atPath: harness), "altnet-harness not built: run `swift build`")
+        let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
         let output = try await offPool { () throws -> Data in
             let process = Process()

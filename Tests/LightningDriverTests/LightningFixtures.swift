@@ -16,12 +16,7 @@ enum LightningFixtures {
 
     /// The driver built by `swift build`.
     static func driver() throws -> String {
-        let root = SharedData.packageRoot.appendingPathComponent(".build")
-        for configuration in ["debug", "release"] {
-            let path = root.appendingPathComponent("\(configuration)/altnet-driver-lightning").path
-            if FileManager.default.isExecutableFile(atPath: path) { return path }
-        }
-        throw Missing(description: "altnet-driver-lightning not built under \(root.path): run `swift build` first")
+        try BuiltProduct.path("altnet-driver-lightning")
     }
 
     /// A driver config with quick restarts.
