@@ -139,20 +139,7 @@ extension DriverInteropTests {
 extension DriverInteropTests {
     /// A free TCP port on 127.0.0.1 (bound, read, released).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw PythonPeer.Failure(description: "cannot bind a port") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try FreePort.loopback()
     }
 
     /// The other direction: verystable connects to the driver's `listen` port as the initiator.

@@ -30,23 +30,7 @@ enum LightningFixtures {
 
     /// A TCP port free on 127.0.0.1 now (the OS picks it; the socket is closed before use).
     static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw Missing(description: "socket() failed: \(errno)") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        guard bound == 0 else { throw Missing(description: "bind() failed: \(errno)") }
-        let named = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        guard named == 0 else { throw Missing(description: "getsockname() failed: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
+        try FreePort.loopback()
     }
 
     /// A `headers` payload of `count` real mainnet headers (shared data): compact size, then each
