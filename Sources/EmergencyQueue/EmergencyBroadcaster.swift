@@ -27,6 +27,8 @@ public actor EmergencyBroadcaster {
         public var expired: [String] = []
         /// Transactions that had been in the mempool and are no longer (they go back to pending).
         public var dropped: [String] = []
+
+        public init() {}
     }
 
     /// - Parameters:

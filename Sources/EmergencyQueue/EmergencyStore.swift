@@ -203,7 +203,7 @@ public final class EmergencyStore: Sendable {
     // MARK: Internals
 
     private func setState(txid: String, _ state: EmergencyTxState, unless: [EmergencyTxState]) throws(EmergencyError) {
-        _ = try writing { db in
+        try writing { (db) -> Outcome<Void> in
             guard let row = try Self.fetch(db, txid: txid) else { return .missing(txid) }
             if !unless.contains(row.state) && row.state != state {
                 try db.execute(sql: "UPDATE emergency_tx SET state = ? WHERE txid = ?", arguments: [state.rawValue, txid])

@@ -21,7 +21,7 @@ public struct CheckedTransaction: Sendable, Equatable {
         do {
             tx = try Transaction(bytes: raw)
         } catch {
-            throw EmergencyError(.notATransaction(error.description))
+            throw EmergencyError(.notATransaction("\(error)"))
         }
         guard !tx.inputs.isEmpty else { throw EmergencyError(.notATransaction("no inputs")) }
         guard !tx.outputs.isEmpty else { throw EmergencyError(.notATransaction("no outputs")) }
@@ -59,7 +59,7 @@ public struct CheckedTransaction: Sendable, Equatable {
         do {
             bytes = try Hex.decode(String(decoding: trimmed, as: UTF8.self))
         } catch {
-            throw EmergencyError(.malformedHex(error.description))
+            throw EmergencyError(.malformedHex("\(error)"))
         }
         try self.init(raw: bytes)
     }

@@ -33,7 +33,7 @@ final class SimnodeChild: @unchecked Sendable {
         }
         struct Ports: Decodable { let rpcport: Int }
         guard let ports = try? JSONDecoder().decode(Ports.self, from: line) else {
-            kill(process.processIdentifier, SIGKILL)
+            Foundation.kill(process.processIdentifier, SIGKILL)
             throw StartFailure(description: "simnode did not report its ports: \(String(decoding: line, as: UTF8.self))")
         }
         rpc = BitcoindRPCClient(.init(port: ports.rpcport, credentials: .cookieFile(datadir + "/regtest/.cookie")))

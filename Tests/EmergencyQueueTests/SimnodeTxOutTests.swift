@@ -5,7 +5,7 @@ import Testing
 
 /// simnode's gettxout in-process, against bitcoind v26's shapes.
 @Suite struct SimnodeTxOutTests {
-    func call(_ node: SimnodeNode, _ method: String, _ params: [JSONValue]) async throws -> JSONValue {
+    func call(_ node: SimnodeNode, _ method: String, _ params: [JSONValue]) async throws(RPCFailure) -> JSONValue {
         try await node.call(method, params: .array(params))
     }
 
@@ -53,7 +53,7 @@ import Testing
         #expect(try await call(node, "gettxout", [.string(coinbase.displayHex), .int(1)]) == .null)
         #expect(try await call(node, "gettxout", [.string(coinbase.displayHex), .int(2)]) == .null)
 
-        let wpkh = [UInt8](hex: "0014751e76e8199196d454941c45d1b3a323f1433bd6")
+        let wpkh = try [UInt8](hex: "0014751e76e8199196d454941c45d1b3a323f1433bd6")
         let tx = spend(OutPoint(txid: coinbase, index: 0), outputs: [TxOut(value: 4_999_990_000, scriptPubKey: wpkh)])
         _ = try await call(node, "sendrawtransaction", [.string(tx.serialized().hex)])
         // Spent in the mempool: null with include_mempool (the default), present without.
