@@ -61,7 +61,7 @@ extension SimnodeNode {
             guard let parsed = try? Transaction(bytes: tx.bytes) else { return false }
             return parsed.inputs.contains { $0.previousOutput == outpoint }
         }
-        if includeMempool, mempoolOrder.contains(where: { mempool[$0].map(spends) ?? false }) { return true }
+        if includeMempool, mempoolOrder.contains(where: { mempool[$0].map { spends($0.tx) } ?? false }) { return true }
         var height = max(fromHeight, 0)
         while height <= chain.height {
             if let hash = chain.hash(atHeight: height), let block = chain.entry(hash)?.block,

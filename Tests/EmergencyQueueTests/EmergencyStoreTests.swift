@@ -104,12 +104,12 @@ import Testing
     }
 
     @Test func malformedInputsAreRefusedWithClearErrors() throws {
-        func reason(_ body: () throws(EmergencyError) -> Void) -> EmergencyError.Reason? {
+        func reason(_ body: () throws -> Void) -> EmergencyError.Reason? {
             do {
                 try body()
                 return nil
             } catch {
-                return error.reason
+                return (error as? EmergencyError)?.reason
             }
         }
         #expect(reason { _ = try CheckedTransaction(hex: "") } == .malformedHex("empty input"))
