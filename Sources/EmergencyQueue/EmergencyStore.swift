@@ -200,6 +200,21 @@ public final class EmergencyStore: Sendable {
         try reading { db in try Self.fetch(db, txid: txid) }
     }
 
+    /// How many transactions are in each state (for metrics and getinfo).
+    /// - Throws: ``EmergencyError`` `storage`.
+    public func counts() throws(EmergencyError) -> [EmergencyTxState: Int] {
+        let pairs = try reading { db in
+            try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM emergency_tx GROUP BY state").map { row in
+                (row["state"] as String, row["n"] as Int)
+            }
+        }
+        var result = Dictionary(uniqueKeysWithValues: EmergencyTxState.allCases.map { ($0, 0) })
+        for (name, n) in pairs {
+            if let state = EmergencyTxState(rawValue: name) { result[state] = n }
+        }
+        return result
+    }
+
     // MARK: Internals
 
     private func setState(txid: String, _ state: EmergencyTxState, unless: [EmergencyTxState]) throws(EmergencyError) {

@@ -5,7 +5,12 @@ import Logging
 import Testing
 
 @Suite struct BroadcasterTests {
-    let logger = Logger(label: "emergency-test")
+    /// Warnings and errors only: the broadcaster's info lines would drown the test output.
+    let logger: Logger = {
+        var l = Logger(label: "emergency-test")
+        l.logLevel = .warning
+        return l
+    }()
 
     @Test func submitStoresThenBroadcastsOnceAndRecords() async throws {
         let dir = try Fixtures.tempDir()

@@ -155,6 +155,25 @@ import Testing
         #expect(throws: EmergencyError.self) { _ = try EmergencyStore(path: dir + "/missing-dir/q.sqlite") }
     }
 
+    @Test func countsPerStateAndTheSubmitReply() throws {
+        let dir = try Fixtures.tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let store = try EmergencyStore(path: dir + "/q.sqlite")
+        let a = try store.enqueue(raw: Fixtures.raw(seed: 10))
+        try store.enqueue(raw: Fixtures.raw(seed: 11))
+        try store.markConfirmed(txid: a.txid, inBlock: true)
+        let counts = try store.counts()
+        #expect(counts[.pending] == 1 && counts[.confirmedBlock] == 1)
+        #expect(counts[.confirmedMempool] == 0 && counts[.expired] == 0)
+
+        let refused = [TransportResult(transport: "bitcoind", accepted: false, detail: "bad-txns-inputs-missingorspent")]
+        #expect(EmergencySubmitReply(tx: a, results: refused).accepted == false)
+        let reply = EmergencySubmitReply(
+            tx: a, results: refused + [TransportResult(transport: "lightning", accepted: true, detail: "1 peer")])
+        #expect(reply.accepted && reply.txid == a.txid && reply.results.count == 2)
+        #expect(try JSONDecoder().decode(EmergencySubmitReply.self, from: JSONEncoder().encode(reply)) == reply)
+    }
+
     @Test func jsonFormCarriesHexAndStates() throws {
         let row = EmergencyTx(
             txid: "aa", wtxid: "bb", raw: [1, 2, 255], createdAt: Date(timeIntervalSince1970: 0),

@@ -49,7 +49,12 @@ final class SimnodeChild: @unchecked Sendable {
 
 /// The broadcaster against a real simnode subprocess through bitcoind's RPC.
 @Suite(.serialized) struct SimnodeBroadcastTests {
-    let logger = Logger(label: "emergency-simnode-test")
+    /// Warnings and errors only: the broadcaster's info lines would drown the test output.
+    let logger: Logger = {
+        var l = Logger(label: "emergency-simnode-test")
+        l.logLevel = .warning
+        return l
+    }()
 
     /// A spend of block 1's coinbase (OP_TRUE, mature after 101 blocks) to two outputs.
     func spendOfCoinbase(_ rpc: BitcoindRPCClient, fee: Int64 = 10_000) async throws -> Transaction {
