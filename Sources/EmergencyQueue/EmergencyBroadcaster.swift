@@ -91,6 +91,7 @@ public actor EmergencyBroadcaster {
         let now = clock()
         do {
             round.expired = try store.expire(now: now)
+            try store.prune(finishedBefore: now.addingTimeInterval(-EmergencyStore.seconds(EmergencyLimits.keepFinished)))
             for txid in round.expired { logger.warning("emergency transaction expired unseen", metadata: ["txid": "\(txid)"]) }
             for tx in try store.active() {
                 try await step(tx, now: now, into: &round)

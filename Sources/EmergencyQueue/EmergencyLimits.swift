@@ -16,4 +16,7 @@ public enum EmergencyLimits {
     /// elsewhere, its fee too low) stops being sent; Lightning's to_self_delay is often 144 blocks
     /// (~24 h), so a justice transaction is decided well within it.
     public static let defaultTTL: Duration = .seconds(72 * 3600)
+    /// Finished transactions (in a block or expired) stay listed this long after their expiry
+    /// (30 days), then the broadcaster deletes them.
+    public static let keepFinished: Duration = .seconds(30 * 24 * 3600)
 }

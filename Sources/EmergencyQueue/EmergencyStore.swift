@@ -96,17 +96,18 @@ public final class EmergencyStore: Sendable {
         let txid = checked.txid.displayHex
         let limit = maxActive
         return try writing { db in
-            if let existing = try Self.fetch(db, txid: txid) {
-                guard existing.state == .expired else { return .found(existing) }
+            let existing = try Self.fetch(db, txid: txid)
+            if let existing, existing.state != .expired { return .found(existing) }
+            let active = try Int.fetchOne(
+                db, sql: "SELECT COUNT(*) FROM emergency_tx WHERE state IN (?, ?)",
+                arguments: [EmergencyTxState.pending.rawValue, EmergencyTxState.confirmedMempool.rawValue]) ?? 0
+            guard active < limit else { return .full(limit) }
+            if existing != nil {
                 try db.execute(
                     sql: "UPDATE emergency_tx SET state = ?, expires_at = ? WHERE txid = ?",
                     arguments: [EmergencyTxState.pending.rawValue, expires.timeIntervalSince1970, txid])
                 return try Self.fetch(db, txid: txid).map { .found($0) } ?? .missing(txid)
             }
-            let active = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM emergency_tx WHERE state IN (?, ?)",
-                arguments: [EmergencyTxState.pending.rawValue, EmergencyTxState.confirmedMempool.rawValue]) ?? 0
-            guard active < limit else { return .full(limit) }
             let row = EmergencyTx(
                 txid: txid, wtxid: checked.wtxid.displayHex, raw: checked.raw, createdAt: now, expiresAt: expires,
                 state: .pending, attempts: 0, lastAttemptAt: nil, lastResults: [])
@@ -171,6 +172,20 @@ public final class EmergencyStore: Sendable {
                 sql: "UPDATE emergency_tx SET state = '\(EmergencyTxState.expired.rawValue)' WHERE state IN (?, ?) AND expires_at <= ?",
                 arguments: args)
             return .found(ids)
+        }.get()
+    }
+
+    /// Deletes finished rows (in a block or expired) whose expiry is before `date`, so the file
+    /// does not grow without bound; the broadcaster keeps them ``EmergencyLimits/keepFinished``.
+    /// - Returns: how many rows were deleted.
+    /// - Throws: ``EmergencyError`` `storage`.
+    @discardableResult
+    public func prune(finishedBefore date: Date) throws(EmergencyError) -> Int {
+        try writing { db in
+            try db.execute(
+                sql: "DELETE FROM emergency_tx WHERE state IN (?, ?) AND expires_at < ?",
+                arguments: [EmergencyTxState.confirmedBlock.rawValue, EmergencyTxState.expired.rawValue, date.timeIntervalSince1970])
+            return .found(db.changesCount)
         }.get()
     }
 

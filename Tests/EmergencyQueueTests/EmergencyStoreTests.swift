@@ -87,6 +87,12 @@ import Testing
         #expect(try store.expire(now: clock().addingTimeInterval(59)).isEmpty)
         #expect(try store.expire(now: clock().addingTimeInterval(60)) == [short.txid])
         #expect(try store.pending().map(\.txid) == [long.txid])
+        // Finished rows go only once past the keep date; active ones never.
+        #expect(try store.prune(finishedBefore: clock().addingTimeInterval(60)) == 0)
+        #expect(try store.prune(finishedBefore: clock().addingTimeInterval(61)) == 1)
+        #expect(try store.get(txid: short.txid) == nil)
+        #expect(try store.prune(finishedBefore: clock().addingTimeInterval(1e9)) == 0)
+        #expect(try store.all().map(\.txid) == [long.txid])
     }
 
     @Test func queueIsCapped() throws {
@@ -96,6 +102,13 @@ import Testing
         let a = try store.enqueue(raw: Fixtures.raw(seed: 6))
         try store.enqueue(raw: Fixtures.raw(seed: 7))
         #expect(throws: EmergencyError(.queueFull(limit: 2))) { try store.enqueue(raw: Fixtures.raw(seed: 8)) }
+        // An expired one is not revived past the cap.
+        let c = try EmergencyStore(path: dir + "/q.sqlite", maxActive: 3).enqueue(raw: Fixtures.raw(seed: 12))
+        try store.expire(now: Date().addingTimeInterval(1e9))
+        try store.enqueue(raw: Fixtures.raw(seed: 6))
+        try store.enqueue(raw: Fixtures.raw(seed: 7))
+        #expect(throws: EmergencyError(.queueFull(limit: 2))) { try store.enqueue(raw: Fixtures.raw(seed: 12)) }
+        #expect(try store.get(txid: c.txid)?.state == .expired)
         // An already queued transaction is still accepted (idempotent), and a confirmed one frees a slot.
         try store.enqueue(raw: Fixtures.raw(seed: 7))
         try store.markConfirmed(txid: a.txid, inBlock: true)
