@@ -12,6 +12,8 @@ struct Backoff: Sendable {
     private(set) var current: Duration
     /// Attempts since the last reset.
     private(set) var attempt = 0
+    /// True when the last delay returned had doubled up to the cap (before jitter).
+    private(set) var atCap = false
 
     /// - Parameters:
     ///   - base: the first delay.
@@ -27,6 +29,7 @@ struct Backoff: Sendable {
     /// - Returns: the delay to wait, at most `cap`.
     mutating func next(jitter: Double) -> Duration {
         attempt += 1
+        atCap = current >= cap
         let delay = min(current * jitter, cap)
         current = min(current * 2, cap)
         return delay
@@ -36,5 +39,6 @@ struct Backoff: Sendable {
     mutating func reset() {
         current = base
         attempt = 0
+        atCap = false
     }
 }

@@ -90,7 +90,7 @@ struct LightningNetwork: Sendable {
             if ContinuousClock.now - began >= Self.stableUptime { backoff.reset() }
             guard !Task.isCancelled else { return }
             let delay = backoff.next(jitter: Double.random(in: 0.8...1.2))
-            let capped = delay == backoff.cap ? ", the cap" : ""
+            let capped = backoff.atCap ? ", at the cap" : ""
             logger.info("reconnecting to \(target.host):\(target.port) in \(delay.milliseconds) ms (attempt \(backoff.attempt)\(capped); at most \(backoff.cap.milliseconds) ms)")
             try? await Task.sleep(for: delay)
         }
