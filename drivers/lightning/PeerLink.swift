@@ -83,15 +83,16 @@ final class PeerLink: @unchecked Sendable {
     func send(_ message: AltnetMessage) throws(OutboundQueueFull) {
         let pieces = lock.withLock { encoder.encode(message) }.map(Self.wire)
         let size = pieces.reduce(0) { $0 + $1.count }
-        try lock.withLock { () throws(OutboundQueueFull) in
-            // Enqueue under the lock so fragment ids follow queue order. A refused message leaves
-            // a gap in the ids, which the receiver does not care about.
+        // A refused message leaves a gap in the fragment ids, which the receiver does not mind.
+        let refusal: OutboundQueueFull? = lock.withLock {
             guard queued + size <= queueLimit else {
-                throw OutboundQueueFull(peer: id, queued: queued, size: size, limit: queueLimit)
+                return OutboundQueueFull(peer: id, queued: queued, size: size, limit: queueLimit)
             }
             queued += size
             for piece in pieces { outgoing.yield(piece) }
+            return nil
         }
+        if let refusal { throw refusal }
     }
 
     /// The writer handed `count` bytes of one queued message to the socket.

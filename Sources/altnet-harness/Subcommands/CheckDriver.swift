@@ -37,10 +37,7 @@ struct CheckDriver: AsyncParsableCommand {
         let launch = DriverLaunch(executable: path, arguments: arguments)
         var peerLogger = logger
         peerLogger[metadataKey: "peer"] = "second instance"
-        let fixture: ConformanceFixtureProvider? = noPeer ? nil : { [peerLogger] manifest in
-            guard LightningPeerFixture.applies(to: manifest) else { return nil }
-            return try await LightningPeerFixture.start(launch, logger: peerLogger)
-        }
+        let fixture = noPeer ? nil : Self.peers(launch, logger: peerLogger)
         let report = await DriverConformance.run(launch, logger: logger, fixture: fixture)
         if json {
             let encoder = JSONEncoder()
@@ -52,6 +49,14 @@ struct CheckDriver: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((report.text + "\n").utf8))
         }
         if !report.passed { throw ExitCode(1) }
+    }
+
+    /// The peers check-driver can provide: a second instance for a Lightning driver.
+    static func peers(_ launch: DriverLaunch, logger: Logger) -> ConformanceFixtureProvider {
+        { manifest in
+            guard LightningPeerFixture.applies(to: manifest) else { return nil }
+            return try await LightningPeerFixture.start(launch, logger: logger)
+        }
     }
 
     /// An absolute path: relative paths against the working directory, bare names through PATH.
