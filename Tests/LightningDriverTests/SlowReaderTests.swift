@@ -58,6 +58,7 @@ struct SlowReaderTests {
                 }
             }
             let grown = try Self.residentBytes(pid: pid) - baseline
+            FileHandle.standardError.write(Data("slow reader: \(accepted) of 48 blocks accepted, \(refusals.count) refused, driver RSS grew \(grown) bytes\n".utf8))
             // What the queue took: the cap, plus what NIO and the kernel's socket buffers absorbed.
             #expect(accepted <= 16, "\(accepted) of 48 blocks accepted by a peer that reads nothing")
             #expect(refusals.count >= 32)
