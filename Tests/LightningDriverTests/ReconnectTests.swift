@@ -67,6 +67,7 @@ struct ReconnectTests {
             // Down for 4 s: attempts at about 0.25, 0.5, 1, 1, 1 s: the backoff reaches its cap.
             try await Task.sleep(for: .seconds(4))
             let delays = logA.all.dropFirst(linesBeforeKill).compactMap(Self.reconnectDelay)
+            FileHandle.standardError.write(Data("reconnect: delays logged while lnb was down (ms): \(delays)\n".utf8))
             #expect(delays.count >= 3, "reconnection attempts logged: \(delays)")
             #expect(delays.allSatisfy { $0 <= 1000 }, "a delay above the 1,000 ms cap: \(delays)")
             #expect(logA.all.dropFirst(linesBeforeKill).contains { $0.contains("at the cap; at most 1000 ms") },
@@ -74,6 +75,7 @@ struct ReconnectTests {
 
             // Second life of B, same port and key: the link comes back and carries messages.
             let received = Received()
+            let restarted = ContinuousClock.now
             try await LightningFixtures.withAltstack([configB], coreHandler: core.handle) { stackB in
                 let eventsB = Task {
                     for await event in stackB.events {
@@ -89,6 +91,7 @@ struct ReconnectTests {
                     stackA.snapshot().first?.peers.map(\.id) == [idB] && stackB.snapshot().first?.peers.map(\.id) == [idA]
                 }
                 try #require(back, "the link did not come back: \(logA.all.suffix(10))")
+                FileHandle.standardError.write(Data("reconnect: link back \(ContinuousClock.now - restarted) after lnb's restart began\n".utf8))
                 for i in 0..<10 {
                     let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
                     _ = try await stackA.supervisor(named: "lna")!.call(Methods.sendMessage, SendMessageParams(peer: idB, message: tx))
