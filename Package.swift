@@ -101,7 +101,7 @@ let package = Package(
             name: "altnet-harness",
             dependencies: [
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
-                "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
+                "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", "BOLT8", "Secp256k1", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
             swiftSettings: strict),
 
