@@ -22,6 +22,7 @@ let subprocess: Target.Dependency = .product(name: "Subprocess", package: "swift
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
+let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
 
 let package = Package(
     name: "altnet",
@@ -39,6 +40,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C system libraries (Debian packages)
@@ -72,6 +74,8 @@ let package = Package(
             swiftSettings: strict),
         .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], swiftSettings: strict),
         .target(name: "DriverKit", dependencies: ["DriverProtocol", logging], swiftSettings: strict),
+        // Durable emergency-transaction queue (SQLite through GRDB) and its re-broadcaster.
+        .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], swiftSettings: strict),
         .target(
             name: "Altstack",
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
@@ -97,7 +101,7 @@ let package = Package(
             name: "altnet-harness",
             dependencies: [
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
-                "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
+                "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", "BOLT8", "Secp256k1", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
             swiftSettings: strict),
 
@@ -130,6 +134,10 @@ let package = Package(
         .executableTarget(
             name: "altnet-driver-test", dependencies: ["DriverKit", "DriverProtocol"],
             path: "Tests/Drivers/TestDriver", swiftSettings: strict),
+        // Enqueues one emergency tx, reports it, then waits to be SIGKILLed (durability test). Not a product.
+        .executableTarget(
+            name: "altnet-emergency-child", dependencies: ["EmergencyQueue", "BitcoinPrimitives"],
+            path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
         .target(name: "TestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/TestSupport",
@@ -158,6 +166,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    swiftSettings: strict),
+        .testTarget(name: "EmergencyQueueTests",
+                    dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
                     swiftSettings: strict),
     ]
 )

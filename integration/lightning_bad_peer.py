@@ -14,6 +14,8 @@ MODE:
   ping-flood      1,000 pings at once: the driver answers a bounded number and stays connected.
   bad-act-two     listens; when the driver connects, answers act one with a bad act two (version 1):
                   the driver must close.
+  no-read         after init, prints "READY" and never reads again (a slow reader): the driver's
+                  outbound queue must stay bounded. Runs until killed (or --seconds).
 Prints "CLOSED", or "OPEN <pongs>" when the link survived, on stdout; errors on stderr, exit 1.
 """
 import argparse
@@ -69,7 +71,7 @@ def fragment(message_id, total, offset, data):
     return struct.pack(">HIII", ALTNET_FRAGMENT, message_id, total, offset) + data
 
 
-def run(mode, conn):
+def run(mode, conn, seconds=60.0):
     if mode == "wrong-chain":
         conn.send_message(make_init(MAINNET_CHAIN))
         print("CLOSED" if closed_after(conn) else "OPEN 0", flush=True)
@@ -104,6 +106,11 @@ def run(mode, conn):
             pass
         time.sleep(1.1)  # a new second: the driver answers again
         print("OPEN %d" % pongs if ping_pong(conn) else "CLOSED", flush=True)
+    elif mode == "no-read":
+        # A small receive buffer, so the kernel absorbs little of what the driver sends.
+        conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        print("READY", flush=True)
+        time.sleep(seconds)
 
 
 def bad_act_two():
@@ -130,17 +137,18 @@ def bad_act_two():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["wrong-chain", "even-unknown", "huge-fragment", "stalled", "ping-flood", "bad-act-two"])
+    p.add_argument("mode", choices=["wrong-chain", "even-unknown", "huge-fragment", "stalled", "ping-flood", "bad-act-two", "no-read"])
     p.add_argument("--privkey", required=True)
     p.add_argument("--node-id")
     p.add_argument("--port", type=int)
+    p.add_argument("--seconds", type=float, default=60.0)
     a = p.parse_args()
     if a.mode == "bad-act-two":
         bad_act_two()
         return
     conn = connect(PrivateKey(bytes.fromhex(a.privkey)), PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
     conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-    run(a.mode, conn)
+    run(a.mode, conn, a.seconds)
     conn.connection.close()
 
 

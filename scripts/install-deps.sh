@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Installs what altnet's build and tests need on Debian (bookworm) with the Swift toolchain:
-#   apt: libsecp256k1-dev (0.2.0), libzmq3-dev, pkg-config
+#   apt: libsecp256k1-dev (0.2.0), libzmq3-dev, libsqlite3-dev (GRDB), pkg-config
 #   pip: verystable (Bitcoin Core's functional-test framework, BIP324), pyln-proto (Core
 #        Lightning's BOLT 8), pyzmq (ZeroMQ publisher as bitcoind frames it), jsonschema.
 # Idempotent: skips what is already there. Uses sudo for apt when not run as root.
 set -euo pipefail
 
-apt_packages=(libsecp256k1-dev libzmq3-dev pkg-config)
+apt_packages=(libsecp256k1-dev libzmq3-dev libsqlite3-dev pkg-config)
 pip_packages=(verystable pyln-proto pyzmq jsonschema)
 pip_modules=(verystable pyln.proto zmq jsonschema)
 

@@ -80,11 +80,15 @@ public struct PeerInfo: Codable, Sendable, Hashable {
     /// Transport address, when it has one.
     public var address: String?
     public var direction: Direction
+    /// False for a peer linked at the transport level that does not carry altnet messages (e.g.
+    /// a plain Lightning node without the altnet feature bit); absent means it carries them.
+    public var altnet: Bool?
 
-    public init(id: String, address: String? = nil, direction: Direction) {
+    public init(id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil) {
         self.id = id
         self.address = address
         self.direction = direction
+        self.altnet = altnet
     }
 }
 

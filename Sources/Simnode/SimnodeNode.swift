@@ -100,6 +100,8 @@ public actor SimnodeNode {
             return try mining(method, params)
         case "sendrawtransaction", "getrawmempool", "getmempoolentry":
             return try mempoolMethod(method, params)
+        case "gettxout":
+            return try getTxOut(params)
         default:
             throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
         }

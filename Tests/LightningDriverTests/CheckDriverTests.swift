@@ -2,9 +2,10 @@ import Foundation
 import Testing
 import TestSupport
 
-/// `altnet-harness check-driver` on the driver. The harness's core serves no `signer.ecdh` and
-/// sends empty init options, so the driver runs without Lightning links there: `headers-exchange`
-/// needs a peer and a core holding a node key, which the two-driver and pyln tests provide.
+/// `altnet-harness check-driver` on the real driver, as a user runs it: the harness sees a
+/// Lightning driver in the manifest, holds two throwaway node keys (answering `signer.ecdh`),
+/// runs a second instance of the driver as the peer, and `headers-exchange` gets real regtest
+/// headers over BOLT 8.
 @Suite("Lightning driver: check-driver") struct CheckDriverTests {
     private struct JSONReport: Decodable {
         struct Finding: Decodable {
@@ -15,7 +16,7 @@ import TestSupport
         let findings: [Finding]
     }
 
-    @Test("every protocol check passes (headers-exchange needs a linked peer)")
+    @Test("all 12 checks pass, headers-exchange over a BOLT 8 link to a second instance")
     func conformance() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
@@ -33,8 +34,33 @@ import TestSupport
         }
         let report = try JSONDecoder().decode(JSONReport.self, from: output)
         #expect(report.findings.count == 12)
-        for finding in report.findings where finding.check != "headers-exchange" {
+        for finding in report.findings {
             #expect(finding.passed, "\(finding.check): \(finding.detail)")
         }
+        let exchange = try #require(report.findings.first { $0.check == "headers-exchange" })
+        #expect(exchange.detail.contains("with 20 headers from 0"), "\(exchange.detail)")
+        let initFinding = try #require(report.findings.first { $0.check == "init" })
+        #expect(initFinding.detail.contains("second instance"), "\(initFinding.detail)")
+    }
+
+    @Test("--no-peer: no peer, so headers-exchange fails and the exit status says so")
+    func withoutPeer() async throws {
+        let harness = try BuiltProduct.path("altnet-harness")
+        let driver = try LightningFixtures.driver()
+        let (status, output) = try await offPool { () throws -> (Int32, Data) in
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: harness)
+            process.arguments = ["check-driver", "--json", "--no-peer", driver]
+            let stdout = Pipe()
+            process.standardOutput = stdout
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let data = stdout.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, data)
+        }
+        let report = try JSONDecoder().decode(JSONReport.self, from: output)
+        #expect(status == 1)
+        #expect(report.findings.filter { !$0.passed }.map(\.check) == ["headers-exchange"])
     }
 }

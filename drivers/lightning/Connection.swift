@@ -9,13 +9,14 @@ import Secp256k1
 /// Runs one TCP connection as a Lightning link: BOLT 8 handshake (static ECDH by the core),
 /// BOLT 1 `init` (our chain in `networks`, feature bit 421), then the message loop. One writer task
 /// encrypts the link's queue in order; the reader decrypts, answers pings, reassembles altnet
-/// messages and hands them to waiting requests or to the core.
+/// messages and hands them to waiting requests or to the core. A peer whose `init` lacks the
+/// altnet bit stays as a plain Lightning peer: pings and pongs, no altnet messages either way.
 ///
 /// ```
-///  connected ─ acts 1-3 ─► handshaken ─ init both ways, same chain, bit 421 ─► registered
-///      │                      │                                                   │
-///      └── bad act / timeout ─┴── wrong chain / no altnet / error ──► closed ◄────┘ even unknown type,
-///                                                                       fragment violation, EOF
+///  connected ─ acts 1-3 ─► handshaken ─ init both ways, same chain ─┬─ bit 421 ─► registered (altnet)
+///      │                      │                                     └─ no bit ──► registered (plain)
+///      └── bad act / timeout ─┴── wrong chain / error ──► closed ◄── even unknown type, fragment
+///                                                                   violation, not reading, EOF
 /// ```
 struct Connection: Sendable {
     let nodeKey: CoreNodeKey
@@ -24,6 +25,8 @@ struct Connection: Sendable {
     let context: DriverContext
     /// What one peer may make us hold while reassembling.
     let limits: AltnetReassemblyLimits
+    /// What one peer may make us hold in its outbound queue (bytes of altnet messages).
+    let queueLimit: Int
 
     /// BOLT 8 handshake deadline.
     static let handshakeTimeout: Duration = .seconds(30)
@@ -90,9 +93,10 @@ struct Connection: Sendable {
             return logger
         }()
         let (queue, continuation) = AsyncStream<[UInt8]>.makeStream()
-        let link = PeerLink(info: PeerInfo(id: peerID, address: address, direction: direction), outgoing: continuation)
+        let link = PeerLink(id: peerID, address: address, direction: direction, queueLimit: queueLimit,
+                            outgoing: continuation)
         let ours = InitMessage(features: AltnetFeature.setting(AltnetFeature.optionalBit, in: []), networks: [chainHash])
-        link.sendRaw(try BOLT8.LightningMessage.initMessage(ours).encoded())
+        _ = link.sendRaw(try BOLT8.LightningMessage.initMessage(ours).encoded())
         let reassembly = Reassembly(limits: limits)
         var state = ReadState()
         do {
@@ -103,7 +107,10 @@ struct Connection: Sendable {
                     for await message in queue {
                         var packet: [UInt8] = []
                         try sender.encrypt(message, appendingTo: &packet)
+                        // Returns once NIO has taken the packet; NIO holds at most its
+                        // high-water mark before this waits for the socket.
                         try await outbound.write(ByteBuffer(bytes: packet))
+                        link.didWrite(message.count)
                     }
                 }
                 group.addTask {
@@ -115,7 +122,9 @@ struct Connection: Sendable {
                         sincePing += .seconds(1)
                         if sincePing >= Self.pingInterval {
                             sincePing = .zero
-                            link.sendRaw(try BOLT8.LightningMessage.ping(Ping(numPongBytes: 4)).encoded())
+                            guard link.sendRaw(try BOLT8.LightningMessage.ping(Ping(numPongBytes: 4)).encoded()) else {
+                                throw LinkError.notReading(link.queuedBytes)
+                            }
                         }
                     }
                 }
@@ -166,13 +175,16 @@ struct Connection: Sendable {
         guard state.initReceived else {
             guard case .initMessage(let theirs) = message else { throw LinkError.firstMessageNotInit(message.type) }
             if let networks = theirs.networks, !networks.contains(chainHash) { throw LinkError.wrongChain }
-            guard AltnetFeature.isAdvertised(in: theirs.features) || AltnetFeature.isAdvertised(in: theirs.globalFeatures) else {
-                throw LinkError.noAltnetFeature
-            }
+            let altnet = AltnetFeature.isAdvertised(in: theirs.features) || AltnetFeature.isAdvertised(in: theirs.globalFeatures)
+            if !altnet { link.markPlain() }
             state.initReceived = true
             guard peers.add(link) else { throw LinkError.alreadyConnected }
             state.registered = true
-            logger.info("peer connected (\(link.info.direction.rawValue), \(link.info.address ?? "?"))")
+            if altnet {
+                logger.info("peer connected (\(link.direction.rawValue), \(link.address ?? "?"))")
+            } else {
+                logger.info("plain Lightning peer connected (\(link.direction.rawValue), \(link.address ?? "?")): no altnet feature bit, kept for ping/pong only")
+            }
             try? context.peerConnected(link.info)
             return
         }
@@ -195,7 +207,9 @@ struct Connection: Sendable {
             }
             if let pong = ping.response {
                 state.pongsInWindow += 1
-                link.sendRaw(try BOLT8.LightningMessage.pong(pong).encoded())
+                guard link.sendRaw(try BOLT8.LightningMessage.pong(pong).encoded()) else {
+                    throw LinkError.notReading(link.queuedBytes)
+                }
             }
         case .pong:
             break
@@ -205,6 +219,8 @@ struct Connection: Sendable {
             logger.warning("peer warning: \(warning.text.prefix(200))")
         case .ignored(let type):
             logger.debug("ignored unknown odd message type \(type)")
+        case .custom(let type, _) where !link.carriesAltnet:
+            logger.debug("ignored altnet message type \(type) from a peer that did not advertise altnet")
         case .custom(let type, let payload):
             // Deadlines first, so a fragment arriving after its message's deadline is discarded
             // even when the timer has not run yet.
@@ -220,7 +236,7 @@ struct Connection: Sendable {
             guard case .complete(let altnet) = outcome else { return }
             if !link.deliver(altnet) {
                 try? context.messageReceived(
-                    from: link.info.id, P2PMessage(command: altnet.command, payload: Hex.encode(altnet.payload)))
+                    from: link.id, P2PMessage(command: altnet.command, payload: Hex.encode(altnet.payload)))
             }
         }
     }

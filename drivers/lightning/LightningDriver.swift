@@ -5,10 +5,11 @@ import LightningAltnetMessages
 
 /// The driver: `init` starts the listener and diallers; requests go to the connected peers.
 final class LightningDriver: Driver, @unchecked Sendable {
-    // @unchecked: `tasks` is guarded by `lock`; `peers` is itself thread-safe.
-    private let peers = PeerTable()
+    // @unchecked: `tasks` and `identity` are guarded by `lock`; `peers` is itself thread-safe.
+    let peers = PeerTable()
     private let lock = NSLock()
     private var tasks: [Task<Void, Never>] = []
+    private var identity = LightningInfo(nodeid: nil, listen: nil)
 
     let info = DriverDescription(
         name: "lightning", version: "0.1.0",
@@ -26,13 +27,18 @@ final class LightningDriver: Driver, @unchecked Sendable {
         let connection = Connection(
             nodeKey: CoreNodeKey(publicKey: nodeID, context: context), chainHash: options.chainHash,
             peers: peers, context: context,
-            limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
-        let network = LightningNetwork(connection: connection, logger: context.logger)
+            limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout),
+            queueLimit: options.outboundQueueBytes)
+        let network = LightningNetwork(connection: connection, logger: context.logger, reconnectMax: options.reconnectMax)
         var started: [Task<Void, Never>] = []
+        var listening: String?
         if let listen = options.listen {
-            let acceptLoop = try await network.listen(host: listen.host, port: listen.port)
+            let (address, acceptLoop) = try await network.listen(host: listen.host, port: listen.port)
+            listening = address
             started.append(Task { await acceptLoop() })
         }
+        let info = LightningInfo(nodeid: Hex.encode(nodeID.serialized(compressed: true)), listen: listening)
+        lock.withLock { identity = info }
         for target in options.connect {
             started.append(Task { await network.keepConnected(target) })
         }
@@ -41,7 +47,10 @@ final class LightningDriver: Driver, @unchecked Sendable {
 
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
         guard let link = peers.link(params.peer) else {
-            throw DriverProtocolError(.peerUnavailable, params.peer.map { "peer \($0.prefix(66)) is not connected" } ?? "no peer connected")
+            throw DriverProtocolError(.peerUnavailable, params.peer.map { "peer \($0.prefix(66)) is not connected" } ?? "no altnet peer connected")
+        }
+        guard link.carriesAltnet else {
+            throw DriverProtocolError(.peerUnavailable, "peer \(link.id.prefix(66)) is a plain Lightning peer (no altnet feature bit): it gets no altnet messages")
         }
         let payload = try Hex.decode(params.message.payload, field: "payload")
         let message: AltnetMessage
@@ -51,15 +60,25 @@ final class LightningDriver: Driver, @unchecked Sendable {
             throw DriverProtocolError(.invalidParams, "\(error)")
         }
         guard !params.expect.isEmpty else {
-            link.send(message)
-            return SendMessageResult(peer: link.info.id)
+            do throws(OutboundQueueFull) {
+                try link.send(message)
+            } catch {
+                throw DriverProtocolError(.peerUnavailable, "\(error)")
+            }
+            return SendMessageResult(peer: link.id)
         }
         let timeout = Duration.milliseconds(max(params.timeoutMs, 1))
-        guard let reply = await link.request(message, expect: Set(params.expect), timeout: timeout) else {
-            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(link.info.id.prefix(16)) within \(params.timeoutMs) ms")
+        let answer: AltnetMessage?
+        do throws(OutboundQueueFull) {
+            answer = try await link.request(message, expect: Set(params.expect), timeout: timeout)
+        } catch {
+            throw DriverProtocolError(.peerUnavailable, "\(error)")
+        }
+        guard let reply = answer else {
+            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(link.id.prefix(16)) within \(params.timeoutMs) ms")
         }
         return SendMessageResult(
-            peer: link.info.id, replies: [P2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+            peer: link.id, replies: [P2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
     }
 
     func listPeers(context: DriverContext) async throws -> ListPeersResult {
@@ -68,11 +87,22 @@ final class LightningDriver: Driver, @unchecked Sendable {
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let tx = try AltnetMessage(command: "tx", payload: try Hex.decode(params.tx, field: "tx"))
-        let links = peers.all
-        for link in links { link.send(tx) }
-        return BroadcastTxResult(accepted: !links.isEmpty, peers: links.count,
-                                 reason: links.isEmpty ? "no Lightning peer connected" : nil)
+        var sent = 0
+        var refusals: [String] = []
+        for link in peers.altnetLinks {
+            do throws(OutboundQueueFull) {
+                try link.send(tx)
+                sent += 1
+            } catch {
+                refusals.append("\(error)")
+            }
+        }
+        let reason = sent > 0 ? nil : refusals.first ?? "no altnet peer connected"
+        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason)
     }
+
+    /// What `lightning.getinfo` answers: the node id and the bound listen address.
+    var currentInfo: LightningInfo { lock.withLock { identity } }
 
     func stop(context: DriverContext) async {
         let running = lock.withLock { tasks }

@@ -10,18 +10,20 @@ import Secp256k1
 struct LightningNetwork: Sendable {
     let connection: Connection
     let logger: Logger
+    /// The longest wait between reconnection attempts (`reconnect_max_ms`).
+    let reconnectMax: Duration
 
-    /// Reconnection backoff: doubling from `baseDelay` up to `maxDelay`, +/- 20 % jitter; back to
-    /// the base once a link has stayed up `stableUptime`.
+    /// Reconnection backoff: doubling from `baseDelay` up to `reconnectMax`, +/- 20 % jitter
+    /// (never above `reconnectMax`); back to the base once a link has stayed up `stableUptime`.
     static let baseDelay: Duration = .milliseconds(250)
-    static let maxDelay: Duration = .seconds(60)
     static let stableUptime: Duration = .seconds(30)
     /// Inbound connections served at once (each handshake costs the core an ECDH); more are closed.
     static let maxInbound = 64
 
     /// Binds the listener (so `init` fails on a taken port) and returns the accept loop to run.
+    /// - Returns: the bound `HOST:PORT` (the port the OS picked when asked for 0) and the loop.
     /// - Throws: the bind error.
-    func listen(host: String, port: Int) async throws -> @Sendable () async -> Void {
+    func listen(host: String, port: Int) async throws -> (address: String, run: @Sendable () async -> Void) {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -30,10 +32,12 @@ struct LightningNetwork: Sendable {
                     try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
                 }
             }
-        logger.info("listening on \(host):\(server.channel.localAddress?.port ?? port)")
+        let bound = server.channel.localAddress?.port ?? port
+        let address = host.contains(":") ? "[\(host)]:\(bound)" : "\(host):\(bound)"
+        logger.info("listening on \(address)")
         let connection = self.connection
         let logger = self.logger
-        return {
+        return (address, {
             do {
                 try await server.executeThenClose { inbound in
                     await withDiscardingTaskGroup { group in
@@ -60,13 +64,13 @@ struct LightningNetwork: Sendable {
             } catch {
                 logger.warning("listener closed: \(error)")
             }
-        }
+        })
     }
 
     /// Keeps a link to `target` up until cancelled, reconnecting with backoff.
     func keepConnected(_ target: LightningOptions.Target) async {
         guard let remote = try? PublicKey(serialized: target.nodeID) else { return }
-        var delay = Self.baseDelay
+        var backoff = Backoff(base: Self.baseDelay, cap: reconnectMax)
         while !Task.isCancelled {
             let began = ContinuousClock.now
             do {
@@ -83,10 +87,12 @@ struct LightningNetwork: Sendable {
             } catch {
                 logger.info("connect to \(target.host):\(target.port) failed: \(error)")
             }
-            if ContinuousClock.now - began >= Self.stableUptime { delay = Self.baseDelay }
-            let jitter = Double.random(in: 0.8...1.2)
-            try? await Task.sleep(for: delay * jitter)
-            delay = min(delay * 2, Self.maxDelay)
+            if ContinuousClock.now - began >= Self.stableUptime { backoff.reset() }
+            guard !Task.isCancelled else { return }
+            let delay = backoff.next(jitter: Double.random(in: 0.8...1.2))
+            let capped = backoff.atCap ? ", at the cap" : ""
+            logger.info("reconnecting to \(target.host):\(target.port) in \(delay.milliseconds) ms (attempt \(backoff.attempt)\(capped); at most \(backoff.cap.milliseconds) ms)")
+            try? await Task.sleep(for: delay)
         }
     }
 }
@@ -110,4 +116,12 @@ final class Slots: @unchecked Sendable {
     }
 
     func release() { lock.withLock { used -= 1 } }
+}
+
+extension Duration {
+    /// Whole milliseconds, for logs.
+    var milliseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
+    }
 }

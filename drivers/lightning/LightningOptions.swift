@@ -20,6 +20,15 @@ struct LightningOptions: Sendable {
     let reassemblyTimeout: Duration
     /// The chain's genesis hash in internal byte order, as BOLT 1's `networks` TLV carries it.
     let chainHash: [UInt8]
+    /// Bytes of altnet messages one peer's outbound queue may hold (default 8 MiB: two
+    /// maximum-size blocks).
+    let outboundQueueBytes: Int
+    /// The longest wait between reconnection attempts (default 60 s).
+    let reconnectMax: Duration
+
+    /// Bounds of `outbound_queue_bytes`: at least one maximum-size message (4 MB block plus
+    /// fragment headers), at most 1 GiB.
+    static let outboundQueueRange = 4_100_000...1_073_741_824
 
     /// The option specs declared in the manifest.
     static let specs: [OptionSpec] = [
@@ -29,6 +38,12 @@ struct LightningOptions: Sendable {
         OptionSpec(name: "connect", type: .strings, description: "NODEID@HOST:PORT peers to keep connected"),
         OptionSpec(name: "reassembly_timeout_ms", type: .int,
                    description: "drop a fragmented message not complete after this long", defaultValue: .int(120_000)),
+        OptionSpec(name: "outbound_queue_bytes", type: .int,
+                   description: "bytes of altnet messages queued for one peer at most; beyond it sendmessage fails (slow reader)",
+                   defaultValue: .int(8_388_608)),
+        OptionSpec(name: "reconnect_max_ms", type: .int,
+                   description: "longest wait between reconnection attempts (backoff doubles from 250 ms up to this)",
+                   defaultValue: .int(60_000)),
     ]
 
     /// - Parameter params: the `init` params.
@@ -75,6 +90,22 @@ struct LightningOptions: Sendable {
             reassemblyTimeout = .milliseconds(Int(ms))
         } else {
             reassemblyTimeout = .seconds(120)
+        }
+        if let value = options["outbound_queue_bytes"] {
+            guard let bytes = value.intValue, Self.outboundQueueRange.contains(Int(bytes)) else {
+                throw DriverProtocolError(.invalidParams, "outbound_queue_bytes must be an integer from 4,100,000 to 1,073,741,824")
+            }
+            outboundQueueBytes = Int(bytes)
+        } else {
+            outboundQueueBytes = 8_388_608
+        }
+        if let value = options["reconnect_max_ms"] {
+            guard let ms = value.intValue, (250...3_600_000).contains(ms) else {
+                throw DriverProtocolError(.invalidParams, "reconnect_max_ms must be an integer from 250 to 3,600,000")
+            }
+            reconnectMax = .milliseconds(Int(ms))
+        } else {
+            reconnectMax = .seconds(60)
         }
         if nodeID == nil && (listen != nil || !connect.isEmpty) {
             throw DriverProtocolError(.invalidParams, "listen and connect need node_id (the node's public key)")

@@ -4,7 +4,7 @@ enum LinkError: Error, CustomStringConvertible {
     case badECDHAnswer(Int)
     case firstMessageNotInit(UInt16)
     case wrongChain
-    case noAltnetFeature
+    case notReading(Int)
     case alreadyConnected
     case peerError(String)
     case protocolViolation(String)
@@ -16,7 +16,7 @@ enum LinkError: Error, CustomStringConvertible {
         case .badECDHAnswer(let count): "the core's ECDH answer is \(count) bytes, expected 32"
         case .firstMessageNotInit(let type): "first message was type \(type), not init (BOLT 1)"
         case .wrongChain: "peer's init networks do not include our chain"
-        case .noAltnetFeature: "peer does not advertise altnet (feature bit 421)"
+        case .notReading(let queued): "peer stopped reading: \(queued) bytes queued for it, over the cap"
         case .alreadyConnected: "already connected to this node"
         case .peerError(let text): "peer sent error: \(text.prefix(200))"
         case .protocolViolation(let text): text

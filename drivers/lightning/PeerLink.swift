@@ -2,66 +2,128 @@ import DriverProtocol
 import Foundation
 import LightningAltnetMessages
 
-/// One connected Lightning peer as the rest of the driver sees it: a queue of plaintext Lightning
-/// messages (type and payload) for the connection's writer task, the per-connection fragment
-/// numbering, and the requests waiting for a reply from this peer.
+/// One connected Lightning peer as the rest of the driver sees it: a byte-bounded queue of
+/// plaintext Lightning messages (type and payload) for the connection's writer task, the
+/// per-connection fragment numbering, and the requests waiting for a reply from this peer.
+///
+/// The queue counts the bytes enqueued and not yet handed to the socket. Altnet messages that
+/// would take it past `queueLimit` are refused (``OutboundQueueFull``): a peer that stops reading
+/// cannot make us hold more than the cap. Control messages (init, ping, pong) get
+/// ``controlAllowance`` more; past that the peer is not reading at all and the link is dropped.
 final class PeerLink: @unchecked Sendable {
-    // @unchecked: mutable state (encoder, waiters, closed) is guarded by `lock`; the rest is immutable.
-    let info: PeerInfo
+    // @unchecked: mutable state (encoder, waiters, closed, queuedBytes, altnet) is guarded by
+    // `lock`; the rest is immutable.
+    let id: String
+    let address: String?
+    let direction: PeerInfo.Direction
+    /// Bytes the queue may hold for altnet messages.
+    let queueLimit: Int
     private let outgoing: AsyncStream<[UInt8]>.Continuation
     private let lock = NSLock()
     private var encoder = AltnetEncoder()
     private var waiters: [Waiter] = []
     private var nextWaiterID = 0
     private var closed = false
+    private var queued = 0
+    private var altnet = true
+
+    /// Room for control messages above `queueLimit` (a few maximum-size pongs).
+    static let controlAllowance = 256 * 1024
 
     private struct Waiter {
         let id: Int
         let commands: Set<String>
-        let continuation: CheckedContinuation<AltnetMessage?, Never>
+        let continuation: CheckedContinuation<Result<AltnetMessage?, OutboundQueueFull>, Never>
     }
 
     /// - Parameters:
-    ///   - info: the peer as listed to the core.
+    ///   - id: the peer's node id (hex).
+    ///   - address: its transport address.
+    ///   - direction: who dialled.
+    ///   - queueLimit: bytes of altnet messages the outbound queue may hold.
     ///   - outgoing: the connection writer's queue.
-    init(info: PeerInfo, outgoing: AsyncStream<[UInt8]>.Continuation) {
-        self.info = info
+    init(id: String, address: String?, direction: PeerInfo.Direction, queueLimit: Int,
+         outgoing: AsyncStream<[UInt8]>.Continuation) {
+        self.id = id
+        self.address = address
+        self.direction = direction
+        self.queueLimit = queueLimit
         self.outgoing = outgoing
     }
 
-    /// Queues a raw Lightning message (type and payload).
-    func sendRaw(_ message: [UInt8]) {
-        outgoing.yield(message)
+    /// The peer as listed to the core; `altnet` is false for a plain Lightning peer.
+    var info: PeerInfo {
+        PeerInfo(id: id, address: address, direction: direction, altnet: carriesAltnet)
     }
 
-    /// Encodes and queues a P2P message (fragmented when larger than one Lightning message).
-    func send(_ message: AltnetMessage) {
+    /// False once the peer's `init` showed no altnet feature bit: it gets pings and pongs only.
+    var carriesAltnet: Bool { lock.withLock { altnet } }
+
+    /// Marks the peer as a plain Lightning peer (no altnet feature bit in its `init`).
+    func markPlain() { lock.withLock { altnet = false } }
+
+    /// Bytes queued and not yet handed to the socket.
+    var queuedBytes: Int { lock.withLock { queued } }
+
+    /// Queues a control message (type and payload): init, ping, pong.
+    /// - Returns: false when the queue is over `queueLimit` plus ``controlAllowance``: the peer
+    ///   stopped reading and the caller should drop the link.
+    func sendRaw(_ message: [UInt8]) -> Bool {
         lock.withLock {
-            // Encode and enqueue under the lock so fragment ids follow queue order.
-            for piece in encoder.encode(message) {
-                outgoing.yield(Self.wire(piece))
-            }
+            guard queued + message.count <= queueLimit + Self.controlAllowance else { return false }
+            queued += message.count
+            outgoing.yield(message)
+            return true
         }
+    }
+
+    /// Encodes and queues a P2P message (fragmented when larger than one Lightning message):
+    /// all of its fragments or none.
+    /// - Throws: ``OutboundQueueFull`` when the message does not fit under `queueLimit`.
+    func send(_ message: AltnetMessage) throws(OutboundQueueFull) {
+        let pieces = lock.withLock { encoder.encode(message) }.map(Self.wire)
+        let size = pieces.reduce(0) { $0 + $1.count }
+        // A refused message leaves a gap in the fragment ids, which the receiver does not mind.
+        let refusal: OutboundQueueFull? = lock.withLock {
+            guard queued + size <= queueLimit else {
+                return OutboundQueueFull(peer: id, queued: queued, size: size, limit: queueLimit)
+            }
+            queued += size
+            for piece in pieces { outgoing.yield(piece) }
+            return nil
+        }
+        if let refusal { throw refusal }
+    }
+
+    /// The writer handed `count` bytes of one queued message to the socket.
+    func didWrite(_ count: Int) {
+        lock.withLock { queued -= count }
     }
 
     /// Sends `message` and waits for the first message from this peer whose command is in `expect`.
     /// - Returns: the reply, or nil on timeout or disconnection.
-    func request(_ message: AltnetMessage, expect: Set<String>, timeout: Duration) async -> AltnetMessage? {
+    /// - Throws: ``OutboundQueueFull`` when the request cannot be queued.
+    func request(_ message: AltnetMessage, expect: Set<String>, timeout: Duration) async throws(OutboundQueueFull) -> AltnetMessage? {
         let id: Int = lock.withLock { nextWaiterID += 1; return nextWaiterID }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
-            self?.resolve(id: id, with: nil)
+            self?.resolve(id: id, with: .success(nil))
         }
         defer { timer.cancel() }
-        return await withCheckedContinuation { continuation in
+        let outcome = await withCheckedContinuation { continuation in
             let registered: Bool = lock.withLock {
                 guard !closed else { return false }
                 waiters.append(Waiter(id: id, commands: expect, continuation: continuation))
                 return true
             }
-            guard registered else { return continuation.resume(returning: nil) }
-            send(message)
+            guard registered else { return continuation.resume(returning: .success(nil)) }
+            do throws(OutboundQueueFull) {
+                try send(message)
+            } catch {
+                resolve(id: id, with: .failure(error))
+            }
         }
+        return try outcome.get()
     }
 
     /// Hands a complete message to the first waiter expecting it.
@@ -71,7 +133,7 @@ final class PeerLink: @unchecked Sendable {
             guard let index = waiters.firstIndex(where: { $0.commands.contains(message.command) }) else { return nil }
             return waiters.remove(at: index)
         }
-        waiter?.continuation.resume(returning: message)
+        waiter?.continuation.resume(returning: .success(message))
         return waiter != nil
     }
 
@@ -83,15 +145,15 @@ final class PeerLink: @unchecked Sendable {
             return waiters
         }
         outgoing.finish()
-        for waiter in pending { waiter.continuation.resume(returning: nil) }
+        for waiter in pending { waiter.continuation.resume(returning: .success(nil)) }
     }
 
-    private func resolve(id: Int, with message: AltnetMessage?) {
+    private func resolve(id: Int, with outcome: Result<AltnetMessage?, OutboundQueueFull>) {
         let waiter: Waiter? = lock.withLock {
             guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return waiters.remove(at: index)
         }
-        waiter?.continuation.resume(returning: message)
+        waiter?.continuation.resume(returning: outcome)
     }
 
     /// A Lightning message as the transport carries it: 2-byte type, then payload.
@@ -102,44 +164,15 @@ final class PeerLink: @unchecked Sendable {
     }
 }
 
-/// The connected peers, by node id (hex).
-final class PeerTable: @unchecked Sendable {
-    // @unchecked: `links` is guarded by `lock`.
-    private let lock = NSLock()
-    private var links: [String: PeerLink] = [:]
+/// An altnet message refused because the peer's outbound queue would exceed its cap: the peer
+/// reads more slowly than we send.
+struct OutboundQueueFull: Error, CustomStringConvertible {
+    let peer: String
+    let queued: Int
+    let size: Int
+    let limit: Int
 
-    /// Adds a link unless the node is already connected.
-    /// - Returns: false when a link to the same node exists.
-    func add(_ link: PeerLink) -> Bool {
-        lock.withLock {
-            guard links[link.info.id] == nil else { return false }
-            links[link.info.id] = link
-            return true
-        }
-    }
-
-    /// Removes `link` (only that object: a newer link to the same node stays).
-    func remove(_ link: PeerLink) {
-        lock.withLock {
-            if links[link.info.id] === link { links[link.info.id] = nil }
-        }
-    }
-
-    /// The link to `id`, or any link when `id` is nil.
-    func link(_ id: String?) -> PeerLink? {
-        lock.withLock {
-            if let id { return links[id] }
-            return links.keys.sorted().first.flatMap { links[$0] }
-        }
-    }
-
-    /// Every link, ordered by node id.
-    var all: [PeerLink] {
-        lock.withLock { links.keys.sorted().compactMap { links[$0] } }
-    }
-
-    /// Closes every link.
-    func closeAll() {
-        for link in all { link.close() }
+    var description: String {
+        "outbound queue to \(peer.prefix(16)) is full: \(queued) bytes queued, \(size) more would pass the cap of \(limit) bytes (the peer reads too slowly)"
     }
 }

@@ -13,25 +13,61 @@ final class ConformanceSession: @unchecked Sendable {
     private var ended = false
     private var nextID: Int64 = 1000
     private var sentMethods: [RPCID: String] = [:]
+    private var handler: CoreRequestHandler = noCoreRequests
 
     init(pipe: DriverPipe) { self.pipe = pipe }
 
-    /// Reads the pipe until end of output.
+    /// Answers the driver's requests to the core from now on (default: `methodNotFound`).
+    func serveRequests(with handler: @escaping CoreRequestHandler) {
+        lock.withLock { self.handler = handler }
+    }
+
+    /// Reads the pipe until end of output, answering the driver's requests to the core.
     func collect() async {
         while let event = await pipe.next() {
-            lock.withLock {
+            let request: RPCFrame? = lock.withLock {
                 switch event {
                 case .oversized(let count): oversized.append(count)
                 case .line(let bytes):
                     if let frame = try? RPCCodec.parse(bytes) {
                         frames.append(frame)
+                        if case .request = frame.kind { return frame }
                     } else {
                         noise.append(String(decoding: bytes.prefix(120), as: UTF8.self))
                     }
                 }
+                return nil
             }
+            if let request, case .request(let id, let method) = request.kind { serve(request, id: id, method: method) }
         }
         lock.withLock { ended = true }
+    }
+
+    private func serve(_ frame: RPCFrame, id: RPCID, method: String) {
+        let handler = lock.withLock { self.handler }
+        let pipe = self.pipe
+        Task {
+            let line: [UInt8]
+            do {
+                let result = try await handler(DriverRequest(driver: "check-driver", method: method, frame: frame))
+                line = try RPCCodec.result(id: id, result)
+            } catch let error as DriverProtocolError {
+                line = RPCCodec.error(id: id, error)
+            } catch {
+                line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"))
+            }
+            pipe.send(line)
+        }
+    }
+
+    /// Waits for a `peerconnected` notification.
+    /// - Returns: the peer's id, or nil on timeout or when the driver's output ended.
+    func connectedPeer(timeout: Duration) async -> String? {
+        let frame = await waitFor(timeout: timeout) { frame in
+            if case .notification(Methods.peerConnected) = frame.kind { return true }
+            return false
+        }
+        return frame.flatMap { try? $0.params(as: PeerConnected.self).peer.id }
     }
 
     var hasEnded: Bool { lock.withLock { ended } }

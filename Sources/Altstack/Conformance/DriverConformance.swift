@@ -25,15 +25,24 @@ public enum DriverConformance {
     ///   - launch: the driver's command line.
     ///   - logger: receives the driver's stderr.
     ///   - options: deadlines.
+    ///   - fixture: builds, from the manifest, what the driver needs around it (init options, a
+    ///     core answering its requests, a peer); nil for a bare core.
     /// - Returns: the report (also when the driver cannot be started: then every check fails).
-    public static func run(_ launch: DriverLaunch, logger: Logger, options: Options = Options()) async -> ConformanceReport {
+    public static func run(
+        _ launch: DriverLaunch, logger: Logger, options: Options = Options(), fixture: ConformanceFixtureProvider? = nil
+    ) async -> ConformanceReport {
         let command = [launch.executable] + launch.arguments
         do {
             let (findings, _) = try await DriverProcess.run(launch, name: "check-driver", logger: logger) { pipe in
                 let session = ConformanceSession(pipe: pipe)
                 return await withTaskGroup(of: [ConformanceFinding]?.self) { group in
                     group.addTask { await session.collect(); return nil }
-                    group.addTask { await checks(session, options: options) }
+                    group.addTask {
+                        let holder = FixtureHolder()
+                        let findings = await checks(session, options: options, fixture: fixture, holder: holder)
+                        await holder.tearDown()
+                        return findings
+                    }
                     var result: [ConformanceFinding] = []
                     for await item in group {
                         if let item {
@@ -53,7 +62,9 @@ public enum DriverConformance {
         }
     }
 
-    private static func checks(_ session: ConformanceSession, options: Options) async -> [ConformanceFinding] {
+    private static func checks(
+        _ session: ConformanceSession, options: Options, fixture provider: ConformanceFixtureProvider?, holder: FixtureHolder
+    ) async -> [ConformanceFinding] {
         var findings: [ConformanceFinding] = []
         func record(_ check: ConformanceCheck, _ passed: Bool, _ detail: String) {
             findings.append(ConformanceFinding(check: check.rawValue, passed: passed, detail: detail))
@@ -98,14 +109,30 @@ public enum DriverConformance {
             record(.versionMismatch, false, "getmanifest offering only version 9999 was not answered")
         }
 
+        // The fixture (a peer, a key holder) the driver's manifest asks for.
+        var fixture: ConformanceFixture?
+        var fixtureProblem: String?
+        if let provider, let manifest = try? manifestFrame.result(as: Manifest.self) {
+            do {
+                fixture = try await provider(manifest)
+                holder.set(fixture)
+            } catch {
+                fixtureProblem = "\(error)"
+            }
+        }
+        if let fixture { session.serveRequests(with: fixture.coreHandler) }
+
         // init
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("altnet-check-\(UUID().uuidString)").path
-        let initParams = InitParams(network: "regtest", chain: .regtest, options: [:], dataDir: dataDir)
-        if let frame = await session.request(Methods.initialize, initParams, timeout: timeout) {
+        let initParams = InitParams(network: "regtest", chain: .regtest, options: fixture?.initOptions ?? [:], dataDir: dataDir)
+        if let fixtureProblem {
+            record(.initAccepted, false, "could not set up the driver's peer: \(fixtureProblem.prefix(300))")
+            _ = await session.request(Methods.initialize, initParams, timeout: timeout)
+        } else if let frame = await session.request(Methods.initialize, initParams, timeout: timeout) {
             if case .error(_, let error) = frame.kind {
                 record(.initAccepted, false, "init refused: \(error)")
             } else {
-                record(.initAccepted, true, "init accepted")
+                record(.initAccepted, true, fixture.map { "init accepted (\($0.summary))" } ?? "init accepted")
             }
         } else {
             record(.initAccepted, false, session.hasEnded ? "driver exited during init" : "init unanswered within \(timeout)")
@@ -155,14 +182,20 @@ public enum DriverConformance {
 
         // headers-exchange (only for drivers declaring a headers exchange)
         if let capabilities, CapabilityRequirement.exchange(.headers).isSatisfied(by: capabilities) {
+            var linked: String?
+            if let peerTimeout = fixture?.peerTimeout { linked = await session.connectedPeer(timeout: peerTimeout) }
             let message = P2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
-            let params = SendMessageParams(message: message, expect: ["headers"], timeoutMs: 5000)
-            if let frame = await session.request(Methods.sendMessage, params, timeout: timeout) {
+            let params = SendMessageParams(peer: linked, message: message, expect: ["headers"], timeoutMs: 5000)
+            if fixture?.peerTimeout != nil && linked == nil {
+                record(.headersExchange, false, "the driver reported no peer within \(fixture?.peerTimeout ?? .zero) (peer: \(fixture?.summary ?? "none"))")
+            } else if let frame = await session.request(Methods.sendMessage, params, timeout: timeout) {
                 do {
                     let result = try frame.result(as: SendMessageResult.self)
                     for reply in result.replies { try reply.validate() }
-                    let ok = result.replies.contains { $0.command == "headers" }
-                    record(.headersExchange, ok, ok ? "getheaders answered with headers from \(result.peer)" : "no headers in the answer")
+                    let headers = result.replies.first { $0.command == "headers" }
+                    let count = headers.flatMap { Self.headerCount(hexPayload: $0.payload) }
+                    let ok = headers != nil
+                    record(.headersExchange, ok, ok ? "getheaders answered with \(count.map { "\($0) " } ?? "")headers from \(result.peer.prefix(66))" : "no headers in the answer")
                 } catch {
                     record(.headersExchange, false, "getheaders: \(error.message)")
                 }
@@ -251,10 +284,38 @@ public enum DriverConformance {
         return problems
     }
 
+    /// The count a `headers` payload starts with (a CompactSize), for the report.
+    static func headerCount(hexPayload: String) -> Int? {
+        guard let first = try? Hex.decode(String(hexPayload.prefix(6))), let tag = first.first else { return nil }
+        switch tag {
+        case ..<0xfd: return Int(tag)
+        case 0xfd where first.count == 3: return Int(first[1]) | Int(first[2]) << 8
+        default: return nil
+        }
+    }
+
     /// A `getheaders` from regtest's genesis: protocol version 70016, one locator hash, zero stop
     /// hash (hashes in internal byte order, as on the wire).
     public static let regtestGetHeadersPayload: String = {
         let genesis = (try? Hex.decode(ChainInfo.regtest.genesisHash)) ?? []
         return "80110100" + "01" + Hex.encode(genesis.reversed()) + String(repeating: "0", count: 64)
     }()
+}
+
+/// The fixture of one run, kept for its tear-down.
+final class FixtureHolder: @unchecked Sendable {
+    // @unchecked: `fixture` is guarded by `lock`.
+    private let lock = NSLock()
+    private var fixture: ConformanceFixture?
+
+    func set(_ fixture: ConformanceFixture?) { lock.withLock { self.fixture = fixture } }
+
+    /// Runs the fixture's tear-down once.
+    func tearDown() async {
+        let taken: ConformanceFixture? = lock.withLock {
+            defer { fixture = nil }
+            return fixture
+        }
+        await taken?.tearDown()
+    }
 }

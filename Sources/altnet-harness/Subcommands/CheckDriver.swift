@@ -8,13 +8,21 @@ struct CheckDriver: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-driver",
         abstract: "Run the driver conformance suite against a driver executable, in any language.",
-        discussion: "Exits 0 only when every check passes. The driver's stderr is shown with --verbose.")
+        discussion: """
+            Exits 0 only when every check passes. The driver's stderr is shown with --verbose. \
+            A Lightning driver (manifest options node_id, listen and connect) gets a peer for \
+            headers-exchange: the harness runs a second instance of the same driver that serves \
+            regtest headers, and holds both throwaway node keys, answering signer.ecdh.
+            """)
 
     @Flag(help: "Print the report as JSON.")
     var json = false
 
     @Flag(help: "Show the driver's stderr lines.")
     var verbose = false
+
+    @Flag(help: "Run no peer instance for a Lightning driver (headers-exchange then fails).")
+    var noPeer = false
 
     @Argument(help: "The driver executable.")
     var executable: String
@@ -26,7 +34,11 @@ struct CheckDriver: AsyncParsableCommand {
         let path = try CheckDriver.resolve(executable)
         var logger = Logger(label: "check-driver")
         logger.logLevel = verbose ? .info : .critical
-        let report = await DriverConformance.run(DriverLaunch(executable: path, arguments: arguments), logger: logger)
+        let launch = DriverLaunch(executable: path, arguments: arguments)
+        var peerLogger = logger
+        peerLogger[metadataKey: "peer"] = "second instance"
+        let fixture = noPeer ? nil : Self.peers(launch, logger: peerLogger)
+        let report = await DriverConformance.run(launch, logger: logger, fixture: fixture)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
@@ -37,6 +49,14 @@ struct CheckDriver: AsyncParsableCommand {
             FileHandle.standardOutput.write(Data((report.text + "\n").utf8))
         }
         if !report.passed { throw ExitCode(1) }
+    }
+
+    /// The peers check-driver can provide: a second instance for a Lightning driver.
+    static func peers(_ launch: DriverLaunch, logger: Logger) -> ConformanceFixtureProvider {
+        { manifest in
+            guard LightningPeerFixture.applies(to: manifest) else { return nil }
+            return try await LightningPeerFixture.start(launch, logger: logger)
+        }
     }
 
     /// An absolute path: relative paths against the working directory, bare names through PATH.

@@ -1,0 +1,44 @@
+import Foundation
+
+/// The connected peers, by node id (hex): altnet peers and plain Lightning peers alike.
+final class PeerTable: @unchecked Sendable {
+    // @unchecked: `links` is guarded by `lock`.
+    private let lock = NSLock()
+    private var links: [String: PeerLink] = [:]
+
+    /// Adds a link unless the node is already connected.
+    /// - Returns: false when a link to the same node exists.
+    func add(_ link: PeerLink) -> Bool {
+        lock.withLock {
+            guard links[link.id] == nil else { return false }
+            links[link.id] = link
+            return true
+        }
+    }
+
+    /// Removes `link` (only that object: a newer link to the same node stays).
+    func remove(_ link: PeerLink) {
+        lock.withLock {
+            if links[link.id] === link { links[link.id] = nil }
+        }
+    }
+
+    /// The link to `id` (altnet or plain), or the first altnet link when `id` is nil.
+    func link(_ id: String?) -> PeerLink? {
+        if let id { return lock.withLock { links[id] } }
+        return altnetLinks.first
+    }
+
+    /// Every link, ordered by node id.
+    var all: [PeerLink] {
+        lock.withLock { links.keys.sorted().compactMap { links[$0] } }
+    }
+
+    /// The links that carry altnet messages, ordered by node id.
+    var altnetLinks: [PeerLink] { all.filter(\.carriesAltnet) }
+
+    /// Closes every link.
+    func closeAll() {
+        for link in all { link.close() }
+    }
+}
