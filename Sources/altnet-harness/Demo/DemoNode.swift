@@ -21,9 +21,9 @@ final class DemoNode: @unchecked Sendable {
         self.name = name
         self.dir = dir
         self.binDir = binDir
-        rpcPort = try await freeLoopbackPort()
-        p2pPort = try await freeLoopbackPort()
-        zmqPort = try await freeLoopbackPort()
+        rpcPort = try FreeLoopbackPort.pick()
+        p2pPort = try FreeLoopbackPort.pick()
+        zmqPort = try FreeLoopbackPort.pick()
         try FileManager.default.createDirectory(atPath: "\(dir)/bitcoind", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: "\(dir)/altnet", withIntermediateDirectories: true)
         rpc = BitcoindRPCClient(.init(port: rpcPort, credentials: .cookieFile("\(dir)/bitcoind/regtest/.cookie")))

@@ -74,7 +74,7 @@ final class DemoStory: @unchecked Sendable {
         try await alice.rpc.callIgnoringResult("simsetpeers", [.array([])])
         Narrator.say("Alice's bitcoind is cut off from the P2P network: it has no peers.")
 
-        lightningPort = try await freeLoopbackPort()
+        lightningPort = try FreeLoopbackPort.pick()
         try await bob.startAltnetd(staleTipSeconds: 3600, crossCheckSeconds: 600, sections: bobSections())
         let bobNode = try await nodeID(bob)
         Narrator.say("Bob's altnetd is up; his Lightning node id is \(bobNode.prefix(20))…, listening on 127.0.0.1:\(lightningPort).")
