@@ -26,17 +26,15 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             tooLarge = false
         case .body(var chunk):
             guard !tooLarge else { return }
+            guard (body?.readableBytes ?? 0) + chunk.readableBytes <= Self.maxBodySize else {
+                tooLarge = true
+                body = nil
+                return
+            }
             if body == nil {
                 body = chunk
-            } else if let current = body, current.readableBytes + chunk.readableBytes > Self.maxBodySize {
-                tooLarge = true
-                body = nil
             } else {
                 body?.writeBuffer(&chunk)
-            }
-            if let current = body, current.readableBytes > Self.maxBodySize {
-                tooLarge = true
-                body = nil
             }
         case .end:
             guard let head else { return }

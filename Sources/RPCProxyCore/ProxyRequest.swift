@@ -26,9 +26,11 @@ enum ProxyRequest: Sendable {
         guard let shape = try? JSONScanner.shape(of: body) else { return .unparsed }
         switch shape {
         case .object(let members):
-            return .single(ProxyCall(members: members, method: string(members.method, in: body)))
+            return .single(ProxyCall(members: members, method: Self.string(members.method, in: body)))
         case .array(let elements):
-            return .batch(elements.map { ProxyCall(members: $0, method: $0.flatMap { string($0.method, in: body) }) })
+            return .batch(elements.map { element in
+                ProxyCall(members: element, method: element.flatMap { Self.string($0.method, in: body) })
+            })
         }
     }
 

@@ -67,8 +67,10 @@ extension RPCProxy {
         body.writeString("[")
         for (i, item) in items.enumerated() {
             if i > 0 { body.writeString(",") }
-            let (source, range): (ByteBuffer, Range<Int>?) = replacement[i].map { (second.body, $0) } ?? (reply.body, item?.range)
-            guard let range, var slice = source.getSlice(at: source.readerIndex + range.lowerBound, length: range.count) else {
+            let source = replacement[i] != nil ? second.body : reply.body
+            guard let range = replacement[i] ?? item?.range,
+                var slice = source.getSlice(at: source.readerIndex + range.lowerBound, length: range.count)
+            else {
                 return reply
             }
             body.writeBuffer(&slice)

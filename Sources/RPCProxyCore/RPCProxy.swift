@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import DriverRPCCore
+import Foundation
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore

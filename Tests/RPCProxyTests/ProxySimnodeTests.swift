@@ -73,8 +73,8 @@ struct ProxyRig {
 /// The "It must show" lines of issue 8 against a pruned simnode subprocess.
 @Suite(.serialized) struct ProxySimnodeTests {
     @Test(arguments: [
-        #"[\"H\",0]"#, #"[\"H\",1]"#, #"[\"H\",2]"#, #"[\"H\",3]"#, #"[\"H\",false]"#, #"[\"H\",true]"#, #"[\"H\"]"#,
-        #"{\"blockhash\":\"H\",\"verbosity\":2}"#, #"{\"blockhash\":\"H\"}"#,
+        #"["H",0]"#, #"["H",1]"#, #"["H",2]"#, #"["H",3]"#, #"["H",false]"#, #"["H",true]"#, #"["H"]"#,
+        #"{"blockhash":"H","verbosity":2}"#, #"{"blockhash":"H"}"#,
     ])
     func prunedGetblockAnswersInOneCall(params: String) async throws {
         try await ProxyRig.start().with { rig in

@@ -52,6 +52,7 @@ enum RawHTTP {
         let promise: EventLoopPromise<Response>
         var head: HTTPResponseHead?
         var body: [UInt8] = []
+        var done = false
 
         init(promise: EventLoopPromise<Response>) { self.promise = promise }
 
@@ -61,16 +62,23 @@ enum RawHTTP {
             case .body(let b): body += b.readableBytesView
             case .end:
                 let headers = head?.headers.map { ($0.name, $0.value) } ?? []
+                guard !done else { return }
+                done = true
                 promise.succeed(Response(status: Int(head?.status.code ?? 0), headers: headers, body: body))
             }
         }
 
         func channelInactive(context: ChannelHandlerContext) {
+            guard !done else { return }
+            done = true
             promise.fail(Failure(description: "connection closed before a reply"))
         }
 
         func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            promise.fail(error)
+            if !done {
+                done = true
+                promise.fail(error)
+            }
             context.close(promise: nil)
         }
     }

@@ -109,7 +109,11 @@ struct ProxySubcommand: AsyncParsableCommand {
         var options = RPCProxyOptions(
             bitcoindHost: bitcoindHost, bitcoindPort: bitcoindPort, bitcoindCredentials: credentials, datadir: datadir)
         (options.listenHost, options.listenPort) = try Self.hostPort(listen, option: "--listen")
-        if let metrics { (options.metricsHost, options.metricsPort) = try Self.hostPort(metrics, option: "--metrics") }
+        if let metrics {
+            let (host, port) = try Self.hostPort(metrics, option: "--metrics")
+            options.metricsHost = host
+            options.metricsPort = port
+        }
         options.rpcauth = rpcauth
         options.allow = allow
         options.fetchDeadline = .milliseconds(Int(fetchDeadline * 1000))
@@ -126,7 +130,7 @@ struct ProxySubcommand: AsyncParsableCommand {
         let ready = "{\"listen\":\(running.port),\"metrics\":\(running.metricsPort.map(String.init) ?? "null"),\"cookie\":\"\(running.cookie.path)\"}\n"
         FileHandle.standardOutput.write(Data(ready.utf8))
 
-        let stats = statsInterval > 0 ? Task {
+        let stats: Task<Void, Never>? = statsInterval > 0 ? Task {
             while !Task.isCancelled {
                 try? await Task.sleep(for: .milliseconds(Int(statsInterval * 1000)))
                 if !Task.isCancelled { logger.info("stats: \(running.proxy.metrics.summary)") }
