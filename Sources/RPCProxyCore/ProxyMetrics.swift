@@ -18,6 +18,16 @@ public final class ProxyMetrics: Sendable {
         public var bitcoindFailures = 0
     }
 
+    /// `altnet_rpcproxy_<metric>_<unit>`.
+    static func name(_ metric: String, _ unit: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(namespace: "altnet", subsystem: "rpcproxy", metricName: metric, unitName: unit, helpText: help)
+    }
+
+    static var requests: MetricNameDescriptor { name("requests", "total", "JSON-RPC calls by method") }
+    static var authFailures: MetricNameDescriptor {
+        name("auth_failures", "total", "Requests refused: 401 (missing or wrong credentials) or 403 (method not allowed)")
+    }
+
     /// Distinct method labels kept; further names count as "other" (callers choose names).
     static let maxMethodLabels = 256
 
@@ -34,23 +44,15 @@ public final class ProxyMetrics: Sendable {
     /// - Parameter registry: where the metrics are registered.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
         self.registry = registry
-        blocksFetched = registry.makeCounter(
-            name: "altnet_rpcproxy_blocks_fetched_total", help: "Blocks fetched from bitcoind's peers for a held getblock")
-        fetchFailures = registry.makeCounter(
-            name: "altnet_rpcproxy_fetch_failures_total", help: "Block fetches that ended without the block")
+        blocksFetched = registry.makeCounter(descriptor: Self.name("blocks_fetched", "total", "Blocks fetched from bitcoind's peers for a held getblock"))
+        fetchFailures = registry.makeCounter(descriptor: Self.name("fetch_failures", "total", "Block fetches that ended without the block"))
         fetchDuration = registry.makeDurationHistogram(
-            name: "altnet_rpcproxy_fetch_duration_seconds",
+            descriptor: Self.name("fetch_duration", "seconds", "Time a getblock was held while its block was fetched"),
             buckets: [.milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2),
-                      .seconds(5), .seconds(10), .seconds(20), .seconds(45), .seconds(90)],
-            help: "Time a getblock was held while its block was fetched")
-        unauthorized = registry.makeCounter(
-            name: "altnet_rpcproxy_auth_failures_total", labels: [("reason", "unauthorized")],
-            help: "Requests refused: 401 (missing or wrong credentials) or 403 (method not allowed)")
-        forbiddenCounter = registry.makeCounter(
-            name: "altnet_rpcproxy_auth_failures_total", labels: [("reason", "forbidden")],
-            help: "Requests refused: 401 (missing or wrong credentials) or 403 (method not allowed)")
-        bitcoindFailures = registry.makeCounter(
-            name: "altnet_rpcproxy_bitcoind_failures_total", help: "Requests bitcoind did not answer")
+                      .seconds(5), .seconds(10), .seconds(20), .seconds(45), .seconds(90)])
+        unauthorized = registry.makeCounter(descriptor: Self.authFailures, labels: [("reason", "unauthorized")])
+        forbiddenCounter = registry.makeCounter(descriptor: Self.authFailures, labels: [("reason", "forbidden")])
+        bitcoindFailures = registry.makeCounter(descriptor: Self.name("bitcoind_failures", "total", "Requests bitcoind did not answer"))
     }
 
     /// Counts one call of `method`.
@@ -67,8 +69,7 @@ public final class ProxyMetrics: Sendable {
 
     private func counter(for label: String) -> Counter {
         if let counter = methodCounters.withLockedValue({ $0[label] }) { return counter }
-        let counter = registry.makeCounter(
-            name: "altnet_rpcproxy_requests_total", labels: [("method", label)], help: "JSON-RPC calls by method")
+        let counter = registry.makeCounter(descriptor: Self.requests, labels: [("method", label)])
         methodCounters.withLockedValue { $0[label] = counter }
         return counter
     }
