@@ -95,6 +95,13 @@ struct ProxySubcommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A parent may have started us with SIGINT/SIGTERM blocked (a test runner does):
+        // the shutdown signals must reach us, or the cookie would outlive the process.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGINT)
+        sigaddset(&shutdownSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
         LoggingSystem.bootstrap(StreamLogHandler.standardError)
         let logger = Logger(label: "rpc-proxy")
         let (bitcoindHost, bitcoindPort) = try rpcconnect.map { try Self.hostPort($0, option: "--rpcconnect", defaultPort: RPCDriverOptions.defaultPort(network: network)) }
