@@ -50,6 +50,8 @@ struct RPCProxyBench: ParsableCommand {
     struct Run {
         var latencies: [UInt64]
         var requestsPerSecond: Double
+        /// Process CPU time (user + system, every thread: clients, proxy and simnode) per call.
+        var cpuMicrosecondsPerRequest = 0.0
 
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -91,6 +93,9 @@ struct RPCProxyBench: ParsableCommand {
         BenchOutput.emit("rpcproxy.clients", Double(clients), "connections")
         BenchOutput.emit("rpcproxy.direct.requests_per_s", directLoaded.requestsPerSecond, "req/s")
         BenchOutput.emit("rpcproxy.requests_per_s", proxyLoaded.requestsPerSecond, "req/s")
+        // Everything runs in this process: the difference is the proxy's CPU cost per call.
+        BenchOutput.emit("rpcproxy.direct.cpu_us_per_request", directLoaded.cpuMicrosecondsPerRequest, "us")
+        BenchOutput.emit("rpcproxy.cpu_us_per_request", proxyLoaded.cpuMicrosecondsPerRequest, "us")
         BenchOutput.emit("rpcproxy.direct.latency_us.p50", directLoaded.percentile(0.5) / 1000, "us")
         BenchOutput.emit("rpcproxy.latency_us.p50", proxyLoaded.percentile(0.5) / 1000, "us")
         BenchOutput.emit("rpcproxy.added_latency_us.p50", (proxyLoaded.percentile(0.5) - directLoaded.percentile(0.5)) / 1000, "us")
@@ -108,6 +113,7 @@ struct RPCProxyBench: ParsableCommand {
     /// `clients` tasks calling in a loop for `seconds`.
     static func loaded(_ rpc: BitcoindRPCClient, body: ByteBuffer, clients: Int, seconds: Double) async throws -> Run {
         let started = BenchOutput.now()
+        let cpuStarted = cpuSeconds()
         let end = started + UInt64(seconds * 1e9)
         let all = try await withThrowingTaskGroup(of: [UInt64].self) { group in
             for _ in 0..<clients {
@@ -126,7 +132,20 @@ struct RPCProxyBench: ParsableCommand {
             return try await group.reduce(into: [UInt64]()) { $0 += $1 }
         }
         let elapsed = Double(BenchOutput.now() - started) / 1e9
-        return Run(latencies: all, requestsPerSecond: Double(all.count) / elapsed)
+        let cpu = (cpuSeconds() - cpuStarted) * 1e6 / Double(max(1, all.count))
+        return Run(latencies: all, requestsPerSecond: Double(all.count) / elapsed, cpuMicrosecondsPerRequest: cpu)
+    }
+
+    /// User and system CPU seconds of this process so far.
+    static func cpuSeconds() -> Double {
+        var usage = rusage()
+        #if os(Linux)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+        #else
+        getrusage(RUSAGE_SELF, &usage)
+        #endif
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// One client, one call at a time.
