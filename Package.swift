@@ -93,6 +93,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
+                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -110,8 +111,16 @@ let package = Package(
         .target(
             name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
             swiftSettings: strict),
+        // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
+        .target(
+            name: "RPCProxyCore",
+            dependencies: [
+                "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
-            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "DriverKit", argumentParser],
+            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
@@ -158,6 +167,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "DriverRPCTests",
                     dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "RPCProxyTests",
+                    dependencies: ["RPCProxyCore", "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
