@@ -101,7 +101,8 @@ def main():
                 "valid": block.is_valid(),
                 "has_witness": any(tx.wit.vtxinwit for tx in block.vtx),
             }
-    send(sock, m.msg_getdata([m.CInv(m.MSG_BLOCK, 1)]))
+    # Core answers an unknown block with silence and an unknown transaction with notfound.
+    send(sock, m.msg_getdata([m.CInv(m.MSG_TX, 1)]))
     out["notfound"] = [f"{i.hash:064x}" for i in expect(sock, "notfound").vec]
     print(json.dumps(out))
 

@@ -14,8 +14,11 @@ public final class SimnodeServer: Sendable {
         public var rpcHost = "127.0.0.1"
         /// 0 picks a free port (see ``SimnodeServer/rpcPort``).
         public var rpcPort = 0
-        /// The v1 P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
+        /// The P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
         public var p2pPort: Int?
+        /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
+        /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
+        public var v2transport = true
         /// A ZMQ endpoint for hashblock, rawblock, hashtx, rawtx and sequence; nil for none.
         public var zmqPub: String?
         /// rpcuser/rpcpassword instead of a cookie (both set), as bitcoind's -rpcuser/-rpcpassword.
@@ -102,12 +105,14 @@ public final class SimnodeServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: configuration.rpcHost, port: configuration.rpcPort).get()
             if let p2pPort = configuration.p2pPort {
+                let v2transport = configuration.v2transport
+                await node.setV2Transport(v2transport)
                 do {
                     p2pChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                         .childChannelInitializer { child in
                             child.eventLoop.makeCompletedFuture {
-                                try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, logger: logger))
+                                try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, v2transport: v2transport, logger: logger))
                             }
                         }
                         .bind(host: configuration.rpcHost, port: p2pPort).get()
@@ -130,7 +135,7 @@ public final class SimnodeServer: Sendable {
             _ = try? await node.call("simsetmining", params: .array([.bool(true), .double(configuration.miningInterval)]))
         }
         logger.info(
-            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off"), ZMQ \(server.zmqEndpoint ?? "off")")
+            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off") (\(configuration.v2transport ? "v2 and v1" : "v1 only")), ZMQ \(server.zmqEndpoint ?? "off")")
         return server
     }
 

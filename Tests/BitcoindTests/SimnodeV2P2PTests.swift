@@ -1,0 +1,165 @@
+import BitcoinPrimitives
+import BitcoindRPC
+import Foundation
+import Simnode
+import TestSupport
+import Testing
+
+/// simnode's P2P port as bitcoind -v2transport=1 serves it, against Bitcoin Core's functional
+/// test framework (verystable) over v2 and over v1; and the block source behind getblockfrompeer.
+@Suite(.serialized) struct SimnodeV2P2PTests {
+    /// What integration/simnode_v2_peer.py reports.
+    struct PeerReport: Decodable {
+        struct Item: Decodable { let type: Int; let hash: String }
+        struct Block: Decodable { let hash: String; let valid: Bool }
+        struct PeerInfo: Decodable {
+            let transport_protocol_type: String
+            let session_id: String
+            let inbound: Bool
+            let connection_type: String
+            let version: Int
+        }
+        let ok: Bool
+        let transport: String
+        let session_id: String
+        let user_agent: String
+        let services: UInt64
+        let before_verack: [String]
+        let after_verack: [String]
+        let pong: UInt64
+        let headers: [String]
+        let block: Block
+        let tx_request: [Item]
+        let txids: [String]
+        let wtxids: [String]
+        let notfound: [Item]
+        let mempool: [String]
+        let peerinfo: [PeerInfo]
+        let mined: [String]
+        let announced: [String]
+    }
+
+    /// Runs the verystable peer against an in-process simnode with 12 blocks.
+    func converse(v2transport: Bool, peerArguments: [String]) async throws -> (PeerReport, [String], SimnodeServer) {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        var config = SimnodeServer.Configuration(datadir: dir.path)
+        config.p2pPort = 0
+        config.v2transport = v2transport
+        let server = try await SimnodeServer.start(config)
+        let port = try #require(server.p2pPort)
+        let mined = try await server.node.call("simgenerate", params: .array([.int(12)]))
+        guard case .array(let values) = mined else { throw Failure(description: "simgenerate gave no hashes") }
+        let hashes = values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
+
+        let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_v2_peer.py").path
+        let cookie = dir.path + "/regtest/.cookie"
+        let (status, output, errData) = try await runProcess(
+            ["python3", script, String(port), String(server.rpcPort), cookie] + peerArguments)
+        let stdout = String(decoding: output, as: UTF8.self)
+        try #require(status == 0, "simnode_v2_peer.py failed: \(stdout) \(String(decoding: errData, as: UTF8.self))")
+        return (try JSONDecoder().decode(PeerReport.self, from: output), hashes, server)
+    }
+
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// The checks both transports share: Core's handshake order, headers, witness block, a tx
+    /// by inv(MSG_WTX) -> getdata(MSG_WTX) -> tx and one unsolicited, notfound, announcement.
+    func checkConversation(_ r: PeerReport, mined: [String]) {
+        #expect(r.ok)
+        #expect(r.user_agent == "/simnode:0.1.0/")
+        // Before its verack, bitcoind sends wtxidrelay and sendaddrv2 (BIP339, BIP155).
+        #expect(r.before_verack == ["wtxidrelay", "sendaddrv2"])
+        #expect(r.after_verack.first == "sendheaders")
+        #expect(r.pong == 777)
+        #expect(r.headers == mined)
+        #expect(r.block.hash == mined.last && r.block.valid)
+        // A wtxidrelay peer's MSG_WTX announcement is requested by wtxid (type 5).
+        #expect(r.tx_request.map(\.type) == [5])
+        #expect(r.tx_request.map(\.hash) == [r.wtxids[0]])
+        #expect(Set(r.mempool) == Set(r.txids))
+        #expect(r.notfound.map(\.type) == [5])
+        #expect(r.mined.count == 1)
+        #expect(r.announced == r.mined)
+    }
+
+    @Test func v2PeerHandshakesAndRelays() async throws {
+        let (r, mined, server) = try await converse(v2transport: true, peerArguments: [])
+        defer { Task { await server.shutdown() } }
+        checkConversation(r, mined: mined)
+        #expect(r.transport == "v2")
+        // NODE_P2P_V2 is advertised when v2 is on.
+        #expect(r.services & (1 << 11) != 0)
+        let info = try #require(r.peerinfo.first)
+        #expect(r.peerinfo.count == 1)
+        #expect(info.transport_protocol_type == "v2")
+        #expect(info.session_id == r.session_id && r.session_id.count == 64)
+        #expect(info.inbound && info.connection_type == "inbound" && info.version == 70016)
+        // The transactions stay in the mempool with bitcoind's RPC view of them.
+        let pool = try await server.node.call("getrawmempool", params: .array([]))
+        #expect(pool == .array(r.txids.map { .string($0) }))
+    }
+
+    @Test func v1PeerIsDetectedAndServed() async throws {
+        let (r, mined, server) = try await converse(v2transport: true, peerArguments: ["--v1"])
+        defer { Task { await server.shutdown() } }
+        checkConversation(r, mined: mined)
+        #expect(r.transport == "v1")
+        let info = try #require(r.peerinfo.first)
+        #expect(info.transport_protocol_type == "v1")
+        #expect(info.session_id == "")
+    }
+
+    @Test func v2TransportOffServesV1Only() async throws {
+        let (r, mined, server) = try await converse(v2transport: false, peerArguments: ["--v1"])
+        defer { Task { await server.shutdown() } }
+        checkConversation(r, mined: mined)
+        #expect(r.services & (1 << 11) == 0)
+    }
+
+    /// simnode A knows B's blocks only by header (submitheader); with B as its block source, a
+    /// getblockfrompeer to a delivering pretend peer brings each block from B's getblock.
+    @Test func blockSourceFeedsGetBlockFromPeer() async throws {
+        let dirA = try TempDir(), dirB = try TempDir()
+        defer { dirA.cleanup(); dirB.cleanup() }
+        let a = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dirA.path))
+        let b = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dirB.path))
+        defer { Task { await a.shutdown(); await b.shutdown() } }
+        guard case .array(let values) = try await b.node.call("simgenerate", params: .array([.int(5)])) else {
+            throw Failure(description: "simgenerate gave no hashes")
+        }
+        let hashes = values.compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
+        for hash in hashes {
+            let header = try await b.node.call("getblockheader", params: .array([.string(hash), .bool(false)]))
+            _ = try await a.node.call("submitheader", params: .array([header]))
+        }
+        // Without a source, a pretend peer has nothing to give: the block stays missing.
+        _ = try await a.node.call("getblockfrompeer", params: .array([.string(hashes[0]), .int(0)]))
+        try await Task.sleep(for: .milliseconds(600))
+        await #expect(throws: RPCFailure.self) { try await a.node.call("getblock", params: .array([.string(hashes[0]), .int(0)])) }
+
+        let url = "http://127.0.0.1:\(b.rpcPort)"
+        let set = try await a.node.call("simsetblocksource", params: .array([.string(url), .string(dirB.path + "/regtest/.cookie")]))
+        #expect(set == .object([("url", .string(url)), ("cookiefile", .string(dirB.path + "/regtest/.cookie"))]))
+        for hash in hashes {
+            _ = try await a.node.call("getblockfrompeer", params: .array([.string(hash), .int(3)]))
+        }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while await a.node.tip.hash.displayHex != hashes.last, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(await a.node.tip.hash.displayHex == hashes.last)
+        let fromA = try await a.node.call("getblock", params: .array([.string(hashes[2]), .int(0)]))
+        let fromB = try await b.node.call("getblock", params: .array([.string(hashes[2]), .int(0)]))
+        #expect(fromA == fromB)
+        guard case .array(let log) = try await a.node.call("simfetchlog", params: .array([])) else {
+            throw Failure(description: "simfetchlog is not an array")
+        }
+        #expect(log.count == 6)
+
+        // A malformed source is refused with bitcoind's invalid-parameter code.
+        await #expect(throws: RPCFailure(RPCFailure.invalidParameter, "block source URL must be http://HOST:PORT, got nonsense")) {
+            try await a.node.call("simsetblocksource", params: .array([.string("nonsense"), .string("x")]))
+        }
+    }
+}
