@@ -40,13 +40,20 @@ import Testing
     }
 
     /// Runs the verystable peer against an in-process simnode with 12 blocks.
-    func converse(v2transport: Bool, peerArguments: [String]) async throws -> (PeerReport, [String], SimnodeServer) {
+    func converse(
+        v2transport: Bool, peerArguments: [String], zmq: TestSubscriberBox? = nil
+    ) async throws -> (PeerReport, [String], SimnodeServer) {
         let dir = try TempDir()
         defer { dir.cleanup() }
         var config = SimnodeServer.Configuration(datadir: dir.path)
         config.p2pPort = 0
         config.v2transport = v2transport
+        if zmq != nil { config.zmqPub = "tcp://127.0.0.1:0" }
         let server = try await SimnodeServer.start(config)
+        if let zmq {
+            zmq.subscriber = TestSubscriber(connect: try #require(server.zmqEndpoint))
+            try await Task.sleep(for: .milliseconds(300))  // ZMQ slow joiner
+        }
         let port = try #require(server.p2pPort)
         let mined = try await server.node.call("simgenerate", params: .array([.int(12)]))
         guard case .array(let values) = mined else { throw Failure(description: "simgenerate gave no hashes") }
@@ -62,6 +69,19 @@ import Testing
     }
 
     struct Failure: Error, CustomStringConvertible { let description: String }
+
+    /// Holds the ZMQ subscriber a conversation sets up. @unchecked Sendable: one test uses it,
+    /// one call at a time.
+    final class TestSubscriberBox: @unchecked Sendable {
+        var subscriber: TestSubscriber?
+        /// Every message until the publisher has been quiet for 3 s.
+        func drain() async throws -> [[[UInt8]]] {
+            guard let sub = subscriber else { return [] }
+            var messages: [[[UInt8]]] = []
+            while let m = try await offPool({ sub.receive() }) { messages.append(m) }
+            return messages
+        }
+    }
 
     /// The checks both transports share: Core's handshake order, headers, witness block, a tx
     /// by inv(MSG_WTX) -> getdata(MSG_WTX) -> tx and one unsolicited, notfound, announcement.
@@ -84,10 +104,17 @@ import Testing
     }
 
     @Test func v2PeerHandshakesAndRelays() async throws {
-        let (r, mined, server) = try await converse(v2transport: true, peerArguments: [])
+        let zmq = TestSubscriberBox()
+        let (r, mined, server) = try await converse(v2transport: true, peerArguments: [], zmq: zmq)
         defer { Task { await server.shutdown() } }
         checkConversation(r, mined: mined)
         #expect(r.transport == "v2")
+        // ZMQ sequence "A" for each transaction taken from P2P, as for sendrawtransaction.
+        let added = try await zmq.drain().compactMap { m -> String? in
+            guard m.count == 3, m[0] == Array("sequence".utf8), m[1].count == 41, m[1][32] == UInt8(ascii: "A") else { return nil }
+            return Hex.encode(m[1][0..<32])
+        }
+        #expect(added == r.txids)
         // NODE_P2P_V2 is advertised when v2 is on.
         #expect(r.services & (1 << 11) != 0)
         let info = try #require(r.peerinfo.first)

@@ -48,7 +48,7 @@ extension SimnodeNode {
     /// Records the transport once the wire knows it.
     func p2pTransport(_ id: Int, type: String, sessionID: [UInt8]?) {
         p2p.peers[id]?.transport = type
-        p2p.peers[id]?.sessionID = sessionID.map(Hex.encode) ?? ""
+        p2p.peers[id]?.sessionID = sessionID.map { Hex.encode($0) } ?? ""
         p2p.logger.debug("peer \(id) transport \(type)")
     }
 
@@ -150,9 +150,9 @@ extension SimnodeNode {
                 p2p.logger.debug("ignoring getheaders from peer \(peer.id) because node is in initial block download")
                 return P2PReply()
             }
-            let headers = headers(after: request.locator, stop: request.hashStop)
-            peer.bestKnown = headers.last?.hash ?? chain.tip.hash
-            return P2PReply(frames: [P2PMessage.headers(headers).frame])
+            let found = headers(after: request.locator, stop: request.hashStop)
+            peer.bestKnown = found.last?.hash ?? chain.tip.hash
+            return P2PReply(frames: [P2PMessage.headers(found).frame])
         case .getdata(let items):
             return P2PReply(frames: getdata(items))
         case .inv(let items):
