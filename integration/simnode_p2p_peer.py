@@ -68,6 +68,8 @@ def main():
     out = {}
     version = m.msg_version()
     version.nStartingHeight = 0
+    # verystable's msg_version defaults to nVersion 0, which bitcoind (and simnode) disconnects.
+    version.nVersion = 70016
     send(sock, version)
     theirs = expect(sock, "version")
     sv = theirs.strSubVer

@@ -122,9 +122,12 @@ import Testing
         #expect(info.transport_protocol_type == "v2")
         #expect(info.session_id == r.session_id && r.session_id.count == 64)
         #expect(info.inbound && info.connection_type == "inbound" && info.version == 70016)
-        // The transactions stay in the mempool with bitcoind's RPC view of them.
-        let pool = try await server.node.call("getrawmempool", params: .array([]))
-        #expect(pool == .array(r.txids.map { .string($0) }))
+        // The block mined after the relay confirmed both transactions (the mempool is empty again).
+        let block = try await server.node.call("getblock", params: .array([.string(r.mined[0]), .int(1)]))
+        guard case .array(let txs)? = block["tx"] else { throw Failure(description: "getblock has no tx list") }
+        let confirmed = txs.dropFirst().compactMap { v -> String? in if case .string(let s) = v { s } else { nil } }
+        #expect(Set(confirmed) == Set(r.txids))
+        #expect(try await server.node.call("getrawmempool", params: .array([])) == .array([]))
     }
 
     @Test func v1PeerIsDetectedAndServed() async throws {

@@ -56,7 +56,7 @@ struct P2PPeer: Sendable {
             view.subver = ""
             view.startingHeight = -1
         }
-        return view.json(now: now, height: height) ?? .null
+        return view.json(now: now, height: height)
     }
 }
 

@@ -37,7 +37,7 @@ extension SimnodeNode {
         let id = peer.id
         Task {
             try? await Task.sleep(for: Self.inboundTxRequestDelay)
-            await self.requestTransactions(wanted, from: id)
+            self.requestTransactions(wanted, from: id)
         }
     }
 
