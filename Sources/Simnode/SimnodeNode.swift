@@ -98,6 +98,8 @@ public actor SimnodeNode {
             return try blockchain(method, params)
         case "getpeerinfo", "getnetworkinfo", "getconnectioncount", "ping", "uptime":
             return try network(method, params)
+        case "addnode":
+            return try addNode(params)
         case "generatetoaddress", "submitheader", "submitblock":
             return try mining(method, params)
         case "sendrawtransaction", "getrawmempool", "getmempoolentry":

@@ -19,6 +19,8 @@ public final class SimnodeServer: Sendable {
         /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
         /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
         public var v2transport = true
+        /// Peers to connect to at start ("HOST:PORT"), as bitcoind's -connect / -addnode.
+        public var connect: [String] = []
         /// A ZMQ endpoint for hashblock, rawblock, hashtx, rawtx and sequence; nil for none.
         public var zmqPub: String?
         /// rpcuser/rpcpassword instead of a cookie (both set), as bitcoind's -rpcuser/-rpcpassword.
@@ -130,6 +132,15 @@ public final class SimnodeServer: Sendable {
             node: node, channel: channel, p2pChannel: p2pChannel, cookie: cookie, publisher: publisher, logger: logger)
         await node.setOnStop { [server] in
             Task { await server.shutdown() }
+        }
+        do {
+            let v2 = configuration.v2transport
+            await node.setConnector { host, port in
+                P2PConnector.connect(host: host, port: port, node: node, v2: v2, logger: logger)
+            }
+            for address in configuration.connect {
+                _ = try? await node.call("addnode", params: .array([.string(address), .string("add")]))
+            }
         }
         if configuration.miningInterval > 0 {
             _ = try? await node.call("simsetmining", params: .array([.bool(true), .double(configuration.miningInterval)]))

@@ -193,3 +193,60 @@ import Testing
         }
     }
 }
+
+/// Two simnodes over P2P: A connects to B (addnode), syncs B's chain headers-first over v2,
+/// and follows B's next blocks from its announcements.
+@Suite struct SimnodeOutboundSyncTests {
+    struct Failure: Error, CustomStringConvertible { let description: String }
+
+    func waitForTip(_ node: SimnodeNode, _ hash: String) async throws {
+        let deadline = ContinuousClock.now + .seconds(30)
+        while await node.tip.hash.displayHex != hash, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    @Test func addnodeSyncsAndFollowsOverV2() async throws {
+        let dirA = try TempDir(), dirB = try TempDir()
+        defer { dirA.cleanup(); dirB.cleanup() }
+        var configA = SimnodeServer.Configuration(datadir: dirA.path), configB = SimnodeServer.Configuration(datadir: dirB.path)
+        configA.p2pPort = 0
+        configB.p2pPort = 0
+        let a = try await SimnodeServer.start(configA)
+        let b = try await SimnodeServer.start(configB)
+        defer { Task { await a.shutdown(); await b.shutdown() } }
+        guard case .array(let mined) = try await b.node.call("simgenerate", params: .array([.int(30)])),
+            case .string(let tipB)? = mined.last
+        else { throw Failure(description: "simgenerate gave no hashes") }
+        #expect(await a.node.tip.height == 0)
+
+        let port = try #require(b.p2pPort)
+        #expect(try await a.node.call("addnode", params: .array([.string("127.0.0.1:\(port)"), .string("add")])) == .null)
+        await #expect(throws: RPCFailure(-23, "Error: Node already added")) {
+            try await a.node.call("addnode", params: .array([.string("127.0.0.1:\(port)"), .string("add")]))
+        }
+        try await waitForTip(a.node, tipB)
+        #expect(await a.node.tip.hash.displayHex == tipB)
+        #expect(await a.node.tip.height == 30)
+
+        // Both ends see one v2 connection with the same session id.
+        func peers(_ node: SimnodeNode) async throws -> [JSONValue] {
+            guard case .array(let all) = try await node.call("getpeerinfo", params: .array([])) else { return [] }
+            return all.filter { $0["subver"] == .string("/simnode:0.1.0/") }
+        }
+        let fromA = try #require(try await peers(a.node).first)
+        let fromB = try #require(try await peers(b.node).first)
+        #expect(fromA["connection_type"] == .string("manual") && fromA["inbound"] == .bool(false))
+        #expect(fromB["connection_type"] == .string("inbound"))
+        #expect(fromA["transport_protocol_type"] == .string("v2") && fromB["transport_protocol_type"] == .string("v2"))
+        #expect(fromA["session_id"] == fromB["session_id"])
+        #expect(fromA["session_id"] != .string(""))
+
+        // B's next blocks reach A through B's announcements.
+        guard case .array(let more) = try await b.node.call("simgenerate", params: .array([.int(3)])),
+            case .string(let newTip)? = more.last
+        else { throw Failure(description: "simgenerate gave no hashes") }
+        try await waitForTip(a.node, newTip)
+        #expect(await a.node.tip.hash.displayHex == newTip)
+    }
+}

@@ -68,5 +68,9 @@ struct SimnodeP2PState: Sendable {
     var blockSource: BlockSource?
     /// -v2transport: BIP324 accepted, and NODE_P2P_V2 advertised in our version message.
     var v2transport = true
+    /// Nodes given to `addnode ... add`.
+    var addedNodes: [String] = []
+    /// Makes an outbound connection (set by the server), or nil without a P2P listener.
+    var connector: (@Sendable (String, Int) -> Void)?
     var logger = Logger(label: "simnode.p2p")
 }

@@ -2,7 +2,7 @@ import BitcoinPrimitives
 import Logging
 import NIOCore
 
-/// One inbound P2P connection: bytes through the sans-I/O ``P2PWire`` (BIP324 v2 responder with
+/// One P2P connection, inbound or outbound (``P2PConnector``): bytes through the sans-I/O ``P2PWire`` (BIP324 v2 responder with
 /// v1 detection, or v1 only), each event handed to the node in arrival order and its reply
 /// written back. Pushes from the node (block and transaction announcements, delayed getdata)
 /// come through the `send` closure registered with the node and go through the same wire.
@@ -14,15 +14,24 @@ final class P2PServerHandler: ChannelInboundHandler {
     private let logger: Logger
     private var wire: P2PWire?
     private let v2transport: Bool
+    private let outbound: Bool
+    /// Outbound v2 only: called when the peer closes before the v2 handshake completes.
+    private let onV2Refused: (@Sendable () -> Void)?
+    private var transportReady = false
     private var context: ChannelHandlerContext?
     /// Set once the node registered the connection (before any message is handed over).
     private var peerID: Int?
     /// The event chain: each event is handled after the previous one.
     private var tail: EventLoopFuture<Void>?
 
-    init(node: SimnodeNode, v2transport: Bool, logger: Logger) {
+    init(
+        node: SimnodeNode, v2transport: Bool, outbound: Bool = false, onV2Refused: (@Sendable () -> Void)? = nil,
+        logger: Logger
+    ) {
         self.node = node
         self.v2transport = v2transport
+        self.outbound = outbound
+        self.onV2Refused = onV2Refused
         self.logger = logger
     }
 
@@ -31,7 +40,7 @@ final class P2PServerHandler: ChannelInboundHandler {
 
     func channelActive(context: ChannelHandlerContext) {
         do {
-            wire = try P2PWire(v2transport: v2transport)
+            wire = try P2PWire(v2transport: v2transport, outbound: outbound)
         } catch {
             logger.error("P2P connection refused: \(error)")
             context.close(promise: nil)
@@ -48,17 +57,21 @@ final class P2PServerHandler: ChannelInboundHandler {
         let disconnect: @Sendable () -> Void = {
             loop.execute { bound.value.context?.close(promise: nil) }
         }
+        let inbound = !outbound
         tail = loop.makeFutureWithTask {
-            await node.p2pConnected(addr: addr, addrBind: bind, send: send, disconnect: disconnect)
+            await node.p2pConnected(addr: addr, addrBind: bind, inbound: inbound, send: send, disconnect: disconnect)
         }.assumeIsolated().map { [self] id in
             peerID = id
         }.nonisolated()
+        flushWire()  // an initiator's key and garbage
+        if outbound && !v2transport { handle(.transportKnown(type: "v1", sessionID: nil)) }
         context.fireChannelActive()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         let node = self.node
         let previous = tail ?? context.eventLoop.makeSucceededVoidFuture()
+        if outbound, v2transport, !transportReady { onV2Refused?() }
         previous.assumeIsolated().whenComplete { [self] _ in
             guard let id = peerID else { return }
             peerID = nil
@@ -96,10 +109,8 @@ final class P2PServerHandler: ChannelInboundHandler {
         case .dropped(let reason):
             logger.debug("P2P message dropped: \(reason)")
         case .transportKnown(let type, let sessionID):
-            enqueue { id in
-                await node.p2pTransport(id, type: type, sessionID: sessionID)
-                return P2PReply()
-            }
+            transportReady = true
+            enqueue { id in await node.p2pTransport(id, type: type, sessionID: sessionID) }
         case .frame(let frame):
             enqueue { id in await node.p2pReceive(id, frame) }
         }

@@ -35,14 +35,15 @@ struct P2PWire: Sendable {
     private(set) var transportType: String
 
     /// - Parameters:
-    ///   - v2transport: accept BIP324 (and detect v1), or v1 only.
+    ///   - v2transport: accept BIP324 (and detect v1), or v1 only; outbound: BIP324 initiator or v1.
+    ///   - outbound: we connected (BIP324 initiator: our key goes out at once).
     ///   - magic: the network's message start (regtest for simnode).
     /// - Throws: ``P2PWireFailure`` if the BIP324 transport cannot be set up (no randomness).
-    init(v2transport: Bool, magic: NetworkMagic = .regtest) throws(P2PWireFailure) {
+    init(v2transport: Bool, outbound: Bool = false, magic: NetworkMagic = .regtest) throws(P2PWireFailure) {
         self.magic = magic
         if v2transport {
             do {
-                v2 = try BIP324Transport(role: .responder, networkMagic: magic.wireBytes)
+                v2 = try BIP324Transport(role: outbound ? .initiator : .responder, networkMagic: magic.wireBytes)
             } catch {
                 throw P2PWireFailure(description: "BIP324 transport setup failed: \(error)")
             }

@@ -30,26 +30,30 @@ extension SimnodeNode {
     /// - Parameters:
     ///   - addr: the remote address.
     ///   - addrBind: our local address.
+    ///   - inbound: false for connections we made (`--connect`, `addnode`: "manual").
     ///   - send: writes frames to the connection (from any thread).
     ///   - disconnect: closes the connection.
     /// - Returns: the peer id (getpeerinfo's "id").
     func p2pConnected(
-        addr: String, addrBind: String,
+        addr: String, addrBind: String, inbound: Bool = true,
         send: @escaping @Sendable ([P2PFrame]) -> Void, disconnect: @escaping @Sendable () -> Void
     ) -> Int {
         let id = nextPeerId
         nextPeerId += 1
         p2p.peers[id] = P2PPeer(
-            id: id, addr: addr, addrBind: addrBind, inbound: true, conntime: clock(), send: send, disconnect: disconnect)
+            id: id, addr: addr, addrBind: addrBind, inbound: inbound, conntime: clock(), send: send, disconnect: disconnect)
         p2p.logger.debug("peer \(id) connected from \(addr)")
         return id
     }
 
-    /// Records the transport once the wire knows it.
-    func p2pTransport(_ id: Int, type: String, sessionID: [UInt8]?) {
+    /// Records the transport once the wire knows it; on a connection we made, our version
+    /// goes out now (the initiator speaks first, as bitcoind).
+    func p2pTransport(_ id: Int, type: String, sessionID: [UInt8]?) -> P2PReply {
         p2p.peers[id]?.transport = type
         p2p.peers[id]?.sessionID = sessionID.map { Hex.encode($0) } ?? ""
         p2p.logger.debug("peer \(id) transport \(type)")
+        guard let peer = p2p.peers[id], !peer.inbound else { return P2PReply() }
+        return P2PReply(frames: [P2PMessage.version(versionMessage(v2: p2p.v2transport)).frame])
     }
 
     /// Forgets a closed connection.
@@ -78,11 +82,11 @@ extension SimnodeNode {
         case .verack:
             guard peer.version != nil, !peer.verackReceived else { return P2PReply() }
             peer.verackReceived = true
-            peer.bestKnown = nil
-            if let v = peer.version, v.version >= Self.sendHeadersVersion {
-                return P2PReply(frames: [P2PMessage.sendheaders.frame])
-            }
-            return P2PReply()
+            var frames: [P2PFrame] = []
+            if let v = peer.version, v.version >= Self.sendHeadersVersion { frames.append(P2PMessage.sendheaders.frame) }
+            // A peer we connected to is where we sync from: ask for its headers.
+            if !peer.inbound { frames.append(syncRequest()) }
+            return P2PReply(frames: frames)
         case .wtxidrelay:
             if peer.verackReceived { return P2PReply(disconnect: "wtxidrelay received after verack") }
             if let v = peer.version, v.version >= Self.wtxidRelayVersion { peer.wtxidRelay = true }
@@ -113,7 +117,8 @@ extension SimnodeNode {
             return P2PReply(disconnect: "peer uses obsolete version \(theirs.version)")
         }
         peer.version = theirs
-        var frames = [P2PMessage.version(versionMessage(v2: p2p.v2transport)).frame]
+        // Inbound: our version answers theirs; outbound: ours went out first.
+        var frames = peer.inbound ? [P2PMessage.version(versionMessage(v2: p2p.v2transport)).frame] : []
         if theirs.version >= Self.wtxidRelayVersion {
             frames += [P2PMessage.wtxidrelay.frame, P2PMessage.sendaddrv2.frame]
         }
@@ -157,7 +162,11 @@ extension SimnodeNode {
             return P2PReply(frames: getdata(items))
         case .inv(let items):
             receiveInventory(&peer, items)
-            return P2PReply()
+            // An unknown block announced: ask for the headers leading to it (headers-first).
+            let unknown = items.contains { $0.type.base == .block && chain.entry(BlockHash($0.hash)) == nil }
+            return P2PReply(frames: unknown ? [syncRequest()] : [])
+        case .headers(let headers):
+            return P2PReply(frames: receiveHeaders(&peer, headers))
         default:
             return P2PReply()
         }

@@ -41,6 +41,9 @@ struct SimnodeCommand: AsyncParsableCommand {
     @Option(name: .customLong("v2transport"), help: "1: accept BIP324 v2 P2P connections, v1 detected and served (bitcoind's default since v26); 0: v1 only.")
     var v2transport: Int = 1
 
+    @Option(help: "Connect to this P2P peer at start (HOST:PORT, repeatable), as bitcoind's -connect; the addnode RPC adds more.")
+    var connect: [String] = []
+
     @Option(help: "ZMQ PUB endpoint for hashblock, rawblock, hashtx, rawtx and sequence, e.g. tcp://127.0.0.1:28332.")
     var zmqpub: String?
 
@@ -70,6 +73,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
         config.v2transport = v2transport == 1
+        config.connect = connect
         config.persist = persist
         config.rpcUser = rpcuser
         config.rpcPassword = rpcpassword
