@@ -12,7 +12,7 @@ struct SimnodeCommand: AsyncParsableCommand {
             Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
             getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
             submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
-            generatetoaddress, invalidateblock, reconsiderblock, stop) with bitcoind's shapes and codes,
+            generatetoaddress, invalidateblock, reconsiderblock, addnode, stop) with bitcoind's shapes and codes,
             and these controls:
               simgenerate N                      mine N blocks (paying OP_TRUE)
               simsetmining ENABLED [INTERVAL]    interval mining on/off
