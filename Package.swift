@@ -84,7 +84,7 @@ let package = Package(
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: strict),
 
         // MARK: Executables (thin)

@@ -100,7 +100,7 @@ extension SimnodeNode {
     }
 
     func deliverWithheld(_ hash: BlockHash) {
-        guard let block = withheld.removeValue(forKey: hash) else { return }
+        guard let block = withheld.removeValue(forKey: hash) else { return fetchFromBlockSource(hash) }
         _ = try? chain.add(header: block.header, block: block)
         apply(chain.activateBestChain())
     }
