@@ -29,6 +29,9 @@ let package = Package(
     products: [
         .executable(name: "altnet-bench", targets: ["altnet-bench"]),
         .executable(name: "altnet-harness", targets: ["altnet-harness"]),
+        .executable(name: "altnetd", targets: ["altnetd"]),
+        .executable(name: "altnet-cli", targets: ["altnet-cli"]),
+        .executable(name: "sendemergencytx", targets: ["sendemergencytx"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -77,6 +80,17 @@ let package = Package(
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strict),
 
+        // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
+        .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
+                swiftSettings: strict),
+        .target(
+            name: "AltnetDaemon",
+            dependencies: [
+                "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
+                "DriverProtocol", "Secp256k1", "Watchdog", logging, metrics, prometheus, lifecycle,
+            ],
+            swiftSettings: strict),
+
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
@@ -99,6 +113,13 @@ let package = Package(
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
                 "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
+            swiftSettings: strict),
+
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], swiftSettings: strict),
+        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], swiftSettings: strict),
+        .executableTarget(
+            name: "sendemergencytx",
+            dependencies: ["AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
             swiftSettings: strict),
 
         // MARK: Drivers
@@ -155,6 +176,10 @@ let package = Package(
                     dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "AltnetDaemonTests",
+                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
+                                   "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
