@@ -49,7 +49,11 @@ public struct ControlServer: Sendable {
     }
 
     private func reply(_ reply: ControlRPC.Reply, status: HTTPResponseStatus) -> HTTPResponse {
-        let body = (try? JSONEncoder().encode(reply)).map { Array($0) + [0x0a] } ?? []
+        var body: [UInt8] = []
+        if let data = try? JSONEncoder().encode(reply) {
+            body = [UInt8](data)
+            body.append(0x0a)
+        }
         return HTTPResponse(status: status, contentType: "application/json", body: body)
     }
 }

@@ -46,24 +46,25 @@ public enum Daemon {
     /// - Throws: ``DaemonError`` (`.config`) with the file, line and problem.
     public static func settings(_ options: Options) throws(DaemonError) -> DaemonSettings {
         let path = options.configFile ?? options.dataDir + "/altnet.conf"
-        var file = try? ConfigFile(parsing: "")
+        var text = ""
         if FileManager.default.fileExists(atPath: path) {
-            guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw DaemonError(.config, "cannot read \(path)")
             }
-            do { file = try ConfigFile(parsing: text) } catch { throw DaemonError(.config, "\(path): \(error)") }
+            text = contents
         } else if options.configFile != nil {
             throw DaemonError(.config, "configuration file \(path) not found")
         }
+        let file: ConfigFile
+        do { file = try ConfigFile(parsing: text) } catch { throw DaemonError(.config, "\(path): \(error)") }
         let flags: ConfigFile
         do {
             flags = try ConfigFile(flags: options.flags, sectionFlags: Set(DaemonSettings.driverSections))
         } catch {
             throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
         }
-        guard let base = file else { throw DaemonError(.config, "internal: empty configuration") }
         do {
-            return try DaemonSettings(base.overridden(by: flags))
+            return try DaemonSettings(file.overridden(by: flags))
         } catch {
             throw DaemonError(.config, "\(path): \(error)")
         }
@@ -153,14 +154,16 @@ public enum Daemon {
 
         let changes = await board.subscribe()
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // With no driver configured the Altstack (and so the event pump) ends at once: not a
+            // reason to stop the daemon.
             .init(service: EventPump(altstack: altstack, metrics: metrics, logger: logger, onMessage: logic.onMessage),
-                  serviceName: "events"),
-            .init(service: altstack, serviceName: "altstack"),
+                  successTerminationBehavior: .ignore, serviceName: "events"),
+            .init(service: altstack, successTerminationBehavior: .ignore, serviceName: "altstack"),
             .init(service: AnomalyPump(changes: changes, board: board, metrics: metrics, logger: logger), serviceName: "anomalies"),
         ]
         if let endpoint = settings.zmqEndpoint {
             services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: newBlockInput, logger: logger),
-                                  serviceName: "zmq"))
+                                  successTerminationBehavior: .ignore, serviceName: "zmq"))
         }
         services.append(.init(service: watchdog, serviceName: "watchdog"))
         services += logic.services

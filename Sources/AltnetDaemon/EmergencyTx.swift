@@ -55,6 +55,18 @@ public enum EmergencyTx {
         public var transports: [TransportResult]
     }
 
+    /// bitcoind's `sendrawtransaction` as one transport.
+    static func sendLocally(_ bytes: [UInt8], bitcoind: BitcoindRPCClient) async -> TransportResult {
+        do {
+            _ = try await bitcoind.sendRawTransaction(bytes)
+            return TransportResult(transport: "bitcoind", accepted: true)
+        } catch {
+            // Already known to bitcoind (in its mempool or a block) counts as accepted.
+            let known = error.description.contains("already")
+            return TransportResult(transport: "bitcoind", accepted: known, reason: error.description)
+        }
+    }
+
     /// Broadcasts through the drivers and bitcoind at once.
     /// - Parameters:
     ///   - bytes: the checked transaction.
@@ -67,16 +79,7 @@ public enum EmergencyTx {
                                  timeout: Duration = .seconds(30)) async -> Report {
         let hex = bytes.hex
         async let drivers = altstack.broadcastTx(hex, timeout: timeout)
-        async let local: TransportResult = {
-            do {
-                _ = try await bitcoind.sendRawTransaction(bytes)
-                return TransportResult(transport: "bitcoind", accepted: true)
-            } catch {
-                // Already known to bitcoind counts as accepted (Core: -27 "already in utxo set" / txn-already-known).
-                let known = error.description.contains("already")
-                return TransportResult(transport: "bitcoind", accepted: known, reason: error.description)
-            }
-        }()
+        async let local = sendLocally(bytes, bitcoind: bitcoind)
         var results = await drivers.map { outcome -> TransportResult in
             switch outcome.result {
             case .success(let r): TransportResult(transport: outcome.driver, accepted: r.accepted, peers: r.peers, reason: r.reason)

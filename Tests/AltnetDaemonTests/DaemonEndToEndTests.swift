@@ -163,6 +163,7 @@ import Glibc
         let notTx = try await runToEnd(exe, ["--datadir", dir, "00112233"])
         #expect(notTx.status == 2 && notTx.err.contains("not a transaction"), "\(notTx.err)")
 
+        #expect(await Self.driverReady(dir, "lightning"), "lightning driver not ready: \(node.child.stderr)")
         let sent = try await runToEnd(exe, ["--datadir", dir, "-"], stdin: Self.sampleTx + "\n")
         #expect(sent.status == 0, "\(sent.err)")
         let report = try Self.json(sent.out)
@@ -195,6 +196,15 @@ import Glibc
         #expect(result.status == 1)
         #expect(result.err.contains("too open"), "\(result.err)")
         #expect(!FileManager.default.fileExists(atPath: dir + "/.cookie"))
+    }
+
+    /// Waits until listdrivers shows `name` ready.
+    static func driverReady(_ dir: String, _ name: String) async -> Bool {
+        await eventually {
+            guard let list = try? await cli(dir, "listdrivers"),
+                  let drivers = try? JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] else { return false }
+            return drivers.contains { $0["name"] as? String == name && $0["state"] as? String == "ready" }
+        }
     }
 
     /// A minimal well-formed transaction (one input, one OP_TRUE output).
