@@ -53,6 +53,11 @@ public struct DaemonSettings: Sendable, Equatable {
         public var host: String
         public var port: Int
         public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
     }
 
     /// One driver's section.

@@ -112,7 +112,10 @@ import Glibc
         let wrong = ControlCookie()
         for authorization in [wrong.authorization, nil, "Basic " + Data("__cookie__:".utf8).base64EncodedString()] {
             let refused = try await offPool { () -> ControlError? in
-                do { _ = try client.call("getinfo", .array([]), authorization: authorization); return nil } catch { return error }
+                do throws(ControlError) {
+                    _ = try client.call("getinfo", .array([]), authorization: authorization)
+                    return nil
+                } catch { return error }
             }
             #expect(refused?.kind == .unauthorized, "\(String(describing: authorization)) not refused")
         }
@@ -187,7 +190,7 @@ import Glibc
         let dir = root.path + "/alt"
         try FileManager.default.createDirectory(atPath: dir + "/lightning", withIntermediateDirectories: true)
         let keyPath = dir + "/lightning/node_key"
-        FileManager.default.createFile(atPath: keyPath, contents: Data(repeating: 7, count: 32),
+        _ = FileManager.default.createFile(atPath: keyPath, contents: Data(repeating: 7, count: 32),
                                        attributes: [.posixPermissions: 0o644])
         #expect(mode(keyPath) == 0o644)
         let result = try await runToEnd(try BuiltProduct.path("altnetd"),

@@ -16,7 +16,7 @@ final class Child: @unchecked Sendable {
     /// stderr to `stderrPath`.
     init(_ executable: String, _ arguments: [String], stderrPath: String) throws {
         self.stderrPath = stderrPath
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         process.standardOutput = Pipe()

@@ -33,7 +33,7 @@ import Testing
         let dir = try ShortTempDir()
         defer { dir.cleanup() }
         let path = dir.path + "/node_key"
-        FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 31), attributes: [.posixPermissions: 0o600])
+        _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 31), attributes: [.posixPermissions: 0o600])
         #expect(throws: DaemonError.self) { try NodeKeyFile.loadOrCreate(at: path) }
     }
 
