@@ -159,7 +159,9 @@ public enum Daemon {
             .init(service: EventPump(altstack: altstack, metrics: metrics, logger: logger, onMessage: logic.onMessage),
                   successTerminationBehavior: .ignore, serviceName: "events"),
             .init(service: altstack, successTerminationBehavior: .ignore, serviceName: "altstack"),
-            .init(service: AnomalyPump(changes: changes, board: board, metrics: metrics, logger: logger), serviceName: "anomalies"),
+            // Ends when the watchdog closes its board, which may come first in a shutdown.
+            .init(service: AnomalyPump(changes: changes, board: board, metrics: metrics, logger: logger),
+                  successTerminationBehavior: .ignore, serviceName: "anomalies"),
         ]
         if let endpoint = settings.zmqEndpoint {
             services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: newBlockInput, logger: logger),

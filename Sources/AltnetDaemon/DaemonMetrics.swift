@@ -21,21 +21,22 @@ public final class DaemonMetrics: Sendable {
         anomaliesOpen.record(0)
     }
 
-    let anomaliesOpen = Gauge(label: "altnet_anomalies_open")
+    /// Made after the bootstrap (a stored property would bind to the no-op factory).
+    var anomaliesOpen: Metrics.Gauge { Metrics.Gauge(label: "altnet_anomalies_open") }
 
     /// Updates the driver gauges from a registry snapshot.
     func record(drivers: [DriverSnapshot]) {
         for driver in drivers {
-            Gauge(label: "altnet_driver_ready", dimensions: [("driver", driver.name)]).record(driver.state == .ready ? 1 : 0)
-            Gauge(label: "altnet_driver_starts", dimensions: [("driver", driver.name)]).record(driver.starts)
-            Gauge(label: "altnet_peers", dimensions: [("driver", driver.name)]).record(driver.peers.count)
+            Metrics.Gauge(label: "altnet_driver_ready", dimensions: [("driver", driver.name)]).record(driver.state == .ready ? 1 : 0)
+            Metrics.Gauge(label: "altnet_driver_starts", dimensions: [("driver", driver.name)]).record(driver.starts)
+            Metrics.Gauge(label: "altnet_peers", dimensions: [("driver", driver.name)]).record(driver.peers.count)
         }
     }
 
     /// Counts an anomaly change and refreshes the open gauge.
     func record(_ change: AnomalyChange, open: Int) {
         if case .opened(let a) = change {
-            Counter(label: "altnet_anomalies_total", dimensions: [("kind", a.kind.rawValue)]).increment()
+            Metrics.Counter(label: "altnet_anomalies_total", dimensions: [("kind", a.kind.rawValue)]).increment()
         }
         anomaliesOpen.record(open)
     }

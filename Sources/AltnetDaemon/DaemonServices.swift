@@ -33,6 +33,8 @@ struct EventPump: Service {
                 metrics.record(drivers: altstack.snapshot())
             }
         }
+        // ServiceGroup requires services to finish in shutdown order: wait for our turn.
+        try? await gracefulShutdown()
     }
 }
 
@@ -54,6 +56,8 @@ struct AnomalyPump: Service {
                 metrics.record(change, open: await board.openAnomalies.count)
             }
         }
+        // The watchdog (shut down first) finishes the board's streams: wait for our turn.
+        try? await gracefulShutdown()
     }
 }
 
@@ -81,5 +85,6 @@ struct ZMQFeed: Service {
         }
         feed.finish()
         newBlocks.finish()
+        try? await gracefulShutdown()
     }
 }

@@ -63,7 +63,6 @@ struct AltnetdCommand: AsyncParsableCommand {
         do {
             try await Daemon.run(options, logger: logger)
         } catch let error as DaemonError {
-            logger.critical("\(error.message)")
             FileHandle.standardError.write(Data("altnetd: \(error.message)\n".utf8))
             throw ExitCode(1)
         }
