@@ -67,6 +67,7 @@ struct SimnodeChild: Sendable {
 
     static func start(dir: String) async throws -> SimnodeChild {
         let harness = try BuiltProduct.path("altnet-harness")
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return try await offPool {
             let child = try Child(harness, ["simnode", "--datadir", dir, "--rpcport", "0", "--zmqpub", "tcp://127.0.0.1:0"],
                                   stderrPath: dir + "/simnode.stderr")
