@@ -38,6 +38,10 @@ public struct ControlClient: Sendable {
     ///   or `.rpc(code:)` with the daemon's message.
     public func call(_ method: String, _ params: JSONValue = .array([])) throws(ControlError) -> JSONValue {
         guard access(socketPath, F_OK) == 0 else {
+            if errno == EACCES {
+                throw ControlError(kind: .permissionDenied, message: "permission denied: cannot reach \(socketPath) "
+                    + "(altnetd's data directory, socket and cookie are its owner's only: run as that user)")
+            }
             throw ControlError(kind: .notRunning, message: "altnetd is not running (no socket at \(socketPath))")
         }
         let cookie = try ControlCookie.read(from: cookiePath)
@@ -88,6 +92,9 @@ public struct ControlClient: Sendable {
         }
         guard connected == 0 else {
             let code = errno
+            if code == EACCES {
+                throw ControlError(kind: .permissionDenied, message: "permission denied: cannot connect to \(socketPath) (mode 0600: run as altnetd's user)")
+            }
             if code == ECONNREFUSED || code == ENOENT {
                 throw ControlError(kind: .notRunning, message: "altnetd is not running (nothing listens on \(socketPath))")
             }

@@ -7,6 +7,8 @@ public struct ControlError: Error, Sendable, Equatable, CustomStringConvertible 
     public enum Kind: Sendable, Equatable {
         /// No socket: altnetd is not running for this data directory.
         case notRunning
+        /// The caller may not reach the socket or the data directory (another user's daemon).
+        case permissionDenied
         /// The cookie file cannot be read (altnetd not running, or no permission).
         case cookieUnreadable
         /// The daemon refused the cookie (HTTP 401).

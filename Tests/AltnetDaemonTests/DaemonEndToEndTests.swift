@@ -122,6 +122,14 @@ import Glibc
         let real = try ControlCookie.read(from: dir + "/.cookie")
         let answered = try await offPool { try client.call("help", .array([]), authorization: real.authorization) }
         #expect(answered.stringValue?.contains("getinfo") == true)
+        // Another local user has no access to the cookie or the socket (tests run as root in CI:
+        // run altnet-cli as `nobody` through runuser when it exists).
+        if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") {
+            let other = try await runToEnd("/usr/sbin/runuser", ["-u", "nobody", "--", try BuiltProduct.path("altnet-cli"), "--datadir", dir, "getinfo"])
+            #expect(other.status == 1)
+            #expect(other.err.contains("permission denied"), "\(other.err)")
+            #expect(other.out.isEmpty)
+        }
         let unknown = try await Self.cli(dir, "nosuchmethod")
         #expect(unknown.status == 1 && unknown.err.contains("Method not found"))
 
