@@ -77,6 +77,12 @@ let package = Package(
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strict),
 
+        // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
+        .target(
+            name: "AltLogic",
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "Watchdog", logging, metrics],
+            swiftSettings: strict),
+
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
@@ -89,6 +95,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
+                "AltLogic", "BitcoindRPC", "Secp256k1", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -157,7 +164,11 @@ let package = Package(
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
-                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],
+                    swiftSettings: strict),
+        .testTarget(name: "AltLogicTests",
+                    dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
+                                   "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
     ]
 )
