@@ -17,7 +17,8 @@ extension Rescue {
     mutating func fetchAndSubmitBlocks(_ path: [ValidatedHeader]) async throws {
         guard !path.isEmpty else { return }
         let window = max(1, config.maxBlocksInFlight)
-        let fetcher = BlockFetcher(altstack: altstack, config: config)
+        let fetcher = BlockFetcher(altstack: altstack, config: config, wanted: Set(path.map(\.hash)),
+                                   stash: BlockStash(capacity: 4 * window))
         var failure: RescueStop?
         var next = 0
         var launched = 0
@@ -75,14 +76,43 @@ extension Rescue {
     }
 }
 
+/// Blocks that arrived for any request of this rescue. Drivers match a reply to the first
+/// waiting request with the same command, so with several `getdata` in flight to one peer a
+/// block may come back on another request's answer; it is kept here for its own request.
+actor BlockStash {
+    private var blocks: [BlockHash: Rescue.FetchedBlock] = [:]
+    private var order: [BlockHash] = []
+    let capacity: Int
+
+    init(capacity: Int) { self.capacity = max(1, capacity) }
+
+    func put(_ hash: BlockHash, _ block: Rescue.FetchedBlock) {
+        guard blocks[hash] == nil else { return }
+        blocks[hash] = block
+        order.append(hash)
+        while order.count > capacity { blocks[order.removeFirst()] = nil }
+    }
+
+    func take(_ hash: BlockHash) -> Rescue.FetchedBlock? {
+        guard let block = blocks.removeValue(forKey: hash) else { return nil }
+        order.removeAll { $0 == hash }
+        return block
+    }
+}
+
 /// Fetches one block through the Altstack: `getdata MSG_WITNESS_BLOCK` to the best
 /// ``AltLogicConfig/blockFetchWidth`` drivers that exchange blocks at once (the first valid
 /// answer wins, the others are cancelled), retried up to ``AltLogicConfig/blockAttempts`` times.
-/// An answer counts only if it is the block asked for and its transactions match the header's
-/// merkle root and the witness commitment.
+/// An answer counts only if it is a block this rescue asked for and its transactions match the
+/// header's merkle root and the witness commitment; one for another request goes to the stash.
 struct BlockFetcher: Sendable {
     let altstack: Altstack
     let config: AltLogicConfig
+    let wanted: Set<BlockHash>
+    let stash: BlockStash
+
+    /// How long a request waits for its block to turn up on another request's answer.
+    static let crossDeliveryWait: Duration = .seconds(3)
 
     func fetch(_ header: ValidatedHeader) async -> Result<Rescue.FetchedBlock, RescueStop> {
         var writer = ByteWriter()
@@ -91,30 +121,39 @@ struct BlockFetcher: Sendable {
         let timeoutMs = Int(config.blockTimeout.components.seconds * 1000)
         let params = SendMessageParams(peer: nil, message: message, expect: ["block", "notfound"], timeoutMs: timeoutMs)
         let expected = header.hash
+        let wanted = wanted
         var last = "no answer"
         for _ in 0..<max(1, config.blockAttempts) {
             if Task.isCancelled { break }
+            if let block = await stash.take(expected) { return .success(block) }
             do throws(AltstackError) {
                 let answer = try await altstack.anycast(
                     Methods.sendMessage, params, as: SendMessageResult.self, requirement: .exchange(.blocks),
                     n: max(1, config.blockFetchWidth), timeout: config.blockTimeout
                 ) { result throws(DriverProtocolError) in
-                    _ = try Self.checkedBlock(in: result, expected: expected)
+                    _ = try Self.checkedBlock(in: result, expected: expected, wanted: wanted)
                 }
                 // Checked in `accept`; decoded once more here for the bytes.
-                if let bytes = try? Self.checkedBlock(in: answer.value, expected: expected) {
-                    return .success(Rescue.FetchedBlock(bytes: bytes, driver: answer.driver))
+                if let (hash, bytes) = try? Self.checkedBlock(in: answer.value, expected: expected, wanted: wanted) {
+                    let block = Rescue.FetchedBlock(bytes: bytes, driver: answer.driver)
+                    if hash == expected { return .success(block) }
+                    await stash.put(hash, block)
                 }
             } catch {
                 last = error.description
+            }
+            let until = ContinuousClock.now + Self.crossDeliveryWait
+            while ContinuousClock.now < until, !Task.isCancelled {
+                if let block = await stash.take(expected) { return .success(block) }
+                try? await Task.sleep(for: .milliseconds(5))
             }
         }
         return .failure(RescueStop(outcome: RescueReport.Outcome.failed("block \(header.hash) at \(header.height) not fetched: \(last.prefix(300))")))
     }
 
-    /// The serialized block in an answer, if it is the block expected and well-formed.
+    /// The hash and bytes of the block in an answer, if it is one this rescue wants and well-formed.
     /// - Throws: ``DriverProtocolError`` (`peerUnavailable`, so another driver is tried).
-    static func checkedBlock(in result: SendMessageResult, expected: BlockHash) throws(DriverProtocolError) -> [UInt8] {
+    static func checkedBlock(in result: SendMessageResult, expected: BlockHash, wanted: Set<BlockHash>) throws(DriverProtocolError) -> (BlockHash, [UInt8]) {
         guard let reply = result.replies.first(where: { $0.command == "block" }) else {
             throw DriverProtocolError(.peerUnavailable, "the peer does not have block \(expected)")
         }
@@ -125,12 +164,12 @@ struct BlockFetcher: Sendable {
         do { block = try Block(bytes: bytes) } catch {
             throw DriverProtocolError(.peerUnavailable, "block \(expected) does not parse: \(error)")
         }
-        guard block.hash == expected else {
+        guard block.hash == expected || wanted.contains(block.hash) else {
             throw DriverProtocolError(.peerUnavailable, "asked for block \(expected), got \(block.hash)")
         }
         do { try block.checkStructure() } catch {
-            throw DriverProtocolError(.peerUnavailable, "block \(expected) fails its commitments: \(error)")
+            throw DriverProtocolError(.peerUnavailable, "block \(block.hash) fails its commitments: \(error)")
         }
-        return bytes
+        return (block.hash, bytes)
     }
 }
