@@ -31,12 +31,14 @@ extension AltLogicValidation {
                     if !report.betterChainSeen {
                         await board.clear(kind: .altnetBetterChain, outcome: report.outcome)
                     } else {
-                        await board.raise(Finding(
+                        let anomaly = await board.raise(Finding(
                             kind: .altnetBetterChain, severity: .critical, subject: report.altTip ?? "",
                             reason: "a valid chain with more work than bitcoind's was seen over altnet (\(report.outcome))",
                             evidence: ["alt_tip": report.altTip ?? "", "alt_height": report.altHeight.map(String.init) ?? "",
                                        "bitcoind_tip": report.tipBefore ?? "", "outcome": report.outcome]),
                             outcome: report.outcome)
+                        // Acted on already: record the outcome (a caught-up chain closes it).
+                        await board.resolve(id: anomaly.id, outcome: report.outcome)
                     }
                 }
             }

@@ -1,4 +1,5 @@
 import Altstack
+import Foundation
 import BitcoinPrimitives
 import DriverProtocol
 import HeaderChain
@@ -41,13 +42,18 @@ extension Rescue {
                     ready[index] = block
                 }
                 if failure == nil, clock.now >= deadline { failure = RescueStop(outcome: RescueReport.Outcome.failed("rescue timed out")) }
-                while failure == nil, let block = ready.removeValue(forKey: next) {
+                // Every block ready in chain order goes to bitcoind in one batch.
+                var run: [FetchedBlock] = []
+                while failure == nil, run.count < Self.submitBatch, let block = ready.removeValue(forKey: next + run.count) {
                     report.used(block.driver)
                     report.blocksFetched += 1
                     AltLogicMetrics.blockFetched(driver: block.driver)
+                    run.append(block)
+                }
+                if !run.isEmpty {
                     do {
-                        try await submit(block, header: path[next])
-                        next += 1
+                        try await submit(run, headers: path[next..<(next + run.count)])
+                        next += run.count
                     } catch let stop as RescueStop {
                         failure = stop
                     } catch {
@@ -64,29 +70,45 @@ extension Rescue {
         if let failure { throw failure }
     }
 
-    /// `submitblock`; "duplicate" and "inconclusive" (a side branch until its last block) are fine.
-    private mutating func submit(_ block: FetchedBlock, header: ValidatedHeader) async throws {
-        let verdict = try await view.rpc.submitBlock(block.bytes)
-        switch verdict {
-        case nil, "duplicate", "inconclusive":
-            report.blocksSubmitted += 1
-        case let reason?:
-            throw RescueStop(outcome: RescueReport.Outcome.failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)"))
+    /// Blocks handed to bitcoind per batch RPC.
+    static let submitBatch = 64
+
+    /// `submitblock` for consecutive blocks, in order, in one batch; "duplicate" and
+    /// "inconclusive" (a side branch until its last block) are fine.
+    private mutating func submit(_ blocks: [FetchedBlock], headers: ArraySlice<ValidatedHeader>) async throws {
+        let verdicts = try await view.rpc.batch("submitblock", blocks.map { [.hex($0.bytes)] }, as: String?.self)
+        for (verdict, header) in zip(verdicts, headers) {
+            switch verdict {
+            case .success(nil), .success("duplicate"), .success("inconclusive"):
+                report.blocksSubmitted += 1
+            case .success(let reason?):
+                throw RescueStop(outcome: RescueReport.Outcome.failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)"))
+            case .failure(let error):
+                throw RescueStop(outcome: RescueReport.Outcome.failed("submitblock \(header.hash) at \(header.height): \(error)"))
+            }
         }
     }
 }
 
 /// Blocks that arrived for any request of this rescue. Drivers match a reply to the first
 /// waiting request with the same command, so with several `getdata` in flight to one peer a
-/// block may come back on another request's answer; it is kept here for its own request.
+/// block may come back on another request's answer (or on a request the core gave up on); every
+/// valid block this rescue wants is kept here until its own fetch takes it.
 actor BlockStash {
     private var blocks: [BlockHash: Rescue.FetchedBlock] = [:]
     private var order: [BlockHash] = []
+    private var waiters: [BlockHash: (id: Int, continuation: CheckedContinuation<Rescue.FetchedBlock?, Never>)] = [:]
+    private var nextWaiter = 0
     let capacity: Int
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
+    /// Keeps a block (hands it to the fetch waiting for it, if any).
     func put(_ hash: BlockHash, _ block: Rescue.FetchedBlock) {
+        if let waiter = waiters.removeValue(forKey: hash) {
+            waiter.continuation.resume(returning: block)
+            return
+        }
         guard blocks[hash] == nil else { return }
         blocks[hash] = block
         order.append(hash)
@@ -98,21 +120,51 @@ actor BlockStash {
         order.removeAll { $0 == hash }
         return block
     }
+
+    /// Waits up to `timeout` for a block (one waiter per hash: the fetch that owns it).
+    func wait(for hash: BlockHash, timeout: Duration) async -> Rescue.FetchedBlock? {
+        if let block = take(hash) { return block }
+        nextWaiter += 1
+        let id = nextWaiter
+        let timer = Task { [weak self] in
+            try? await Task.sleep(for: timeout)
+            await self?.expire(hash, id: id)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                if let previous = waiters.updateValue((id, continuation), forKey: hash) {
+                    previous.continuation.resume(returning: nil)
+                }
+            }
+        } onCancel: {
+            Task { await self.expire(hash, id: id) }
+        }
+    }
+
+    private func expire(_ hash: BlockHash, id: Int) {
+        guard let waiter = waiters[hash], waiter.id == id else { return }
+        waiters[hash] = nil
+        waiter.continuation.resume(returning: nil)
+    }
 }
 
 /// Fetches one block through the Altstack: `getdata MSG_WITNESS_BLOCK` to the best
-/// ``AltLogicConfig/blockFetchWidth`` drivers that exchange blocks at once (the first valid
-/// answer wins, the others are cancelled), retried up to ``AltLogicConfig/blockAttempts`` times.
+/// ``AltLogicConfig/blockFetchWidth`` ready drivers that exchange blocks, at once; the first
+/// valid answer wins, retried (the next drivers first) up to ``AltLogicConfig/blockAttempts``
+/// times. Slower answers are not thrown away: the drivers pair replies with requests by command
+/// only, so a late answer may carry a block another fetch is waiting for; it goes to the stash.
 /// An answer counts only if it is a block this rescue asked for and its transactions match the
-/// header's merkle root and the witness commitment; one for another request goes to the stash.
+/// header's merkle root and the witness commitment.
 struct BlockFetcher: Sendable {
     let altstack: Altstack
     let config: AltLogicConfig
     let wanted: Set<BlockHash>
     let stash: BlockStash
 
-    /// How long a request waits for its block to turn up on another request's answer.
-    static let crossDeliveryWait: Duration = .seconds(3)
+    /// How long a fetch whose drivers all answered waits for its block to turn up on another
+    /// fetch's answer before trying again.
+    static let grace: Duration = .seconds(1)
 
     func fetch(_ header: ValidatedHeader) async -> Result<Rescue.FetchedBlock, RescueStop> {
         var writer = ByteWriter()
@@ -121,38 +173,52 @@ struct BlockFetcher: Sendable {
         let timeoutMs = Int(config.blockTimeout.components.seconds * 1000)
         let params = SendMessageParams(peer: nil, message: message, expect: ["block", "notfound"], timeoutMs: timeoutMs)
         let expected = header.hash
-        let wanted = wanted
-        var last = "no answer"
-        for _ in 0..<max(1, config.blockAttempts) {
+        let (wanted, stash, timeout) = (wanted, stash, config.blockTimeout)
+        let problems = ProblemLog()
+        for attempt in 0..<max(1, config.blockAttempts) {
             if Task.isCancelled { break }
             if let block = await stash.take(expected) { return .success(block) }
-            do throws(AltstackError) {
-                let answer = try await altstack.anycast(
-                    Methods.sendMessage, params, as: SendMessageResult.self, requirement: .exchange(.blocks),
-                    n: max(1, config.blockFetchWidth), timeout: config.blockTimeout
-                ) { result throws(DriverProtocolError) in
-                    _ = try Self.checkedBlock(in: result, expected: expected, wanted: wanted)
-                }
-                // Checked in `accept`; decoded once more here for the bytes.
-                if let (hash, bytes) = try? Self.checkedBlock(in: answer.value, expected: expected, wanted: wanted) {
-                    let block = Rescue.FetchedBlock(bytes: bytes, driver: answer.driver)
-                    if hash == expected { return .success(block) }
-                    await stash.put(hash, block)
-                }
-            } catch {
-                last = error.description
+            let ready = altstack.eligible(.exchange(.blocks)).filter { $0.1.state == .ready }.map(\.0)
+            guard !ready.isEmpty else {
+                problems.add("no ready driver carries blocks")
+                try? await Task.sleep(for: .milliseconds(200))
+                continue
             }
-            let until = ContinuousClock.now + Self.crossDeliveryWait
+            let width = max(1, config.blockFetchWidth)
+            let start = (attempt * width) % ready.count
+            let chosen = (0..<min(width, ready.count)).map { ready[(start + $0) % ready.count] }
+            problems.outstanding(chosen.count)
+            for supervisor in chosen {
+                // Not cancelled when another driver wins: its answer may be another fetch's block.
+                Task {
+                    defer { problems.finished() }
+                    do throws(DriverProtocolError) {
+                        let result = try await supervisor.call(Methods.sendMessage, params, timeout: timeout + .seconds(1))
+                            .result(as: SendMessageResult.self)
+                        let (hash, bytes) = try Self.checkedBlock(in: result, expected: expected, wanted: wanted)
+                        await stash.put(hash, Rescue.FetchedBlock(bytes: bytes, driver: supervisor.config.name))
+                    } catch {
+                        problems.add("\(supervisor.config.name): \(error.kind.rawValue): \(error.message.prefix(160))")
+                    }
+                }
+            }
+            // Until an answer brings it, or every driver asked has answered (then a short grace
+            // for the block to arrive on another fetch's answer).
+            let until = ContinuousClock.now + timeout
             while ContinuousClock.now < until, !Task.isCancelled {
-                if let block = await stash.take(expected) { return .success(block) }
-                try? await Task.sleep(for: .milliseconds(5))
+                let allAnswered = problems.pending == 0
+                if let block = await stash.wait(for: expected, timeout: allAnswered ? Self.grace : .milliseconds(250)) {
+                    return .success(block)
+                }
+                if allAnswered { break }
             }
         }
-        return .failure(RescueStop(outcome: RescueReport.Outcome.failed("block \(header.hash) at \(header.height) not fetched: \(last.prefix(300))")))
+        return .failure(RescueStop(outcome: RescueReport.Outcome.failed(
+            "block \(header.hash) at \(header.height) not fetched: \(problems.last.prefix(300))")))
     }
 
     /// The hash and bytes of the block in an answer, if it is one this rescue wants and well-formed.
-    /// - Throws: ``DriverProtocolError`` (`peerUnavailable`, so another driver is tried).
+    /// - Throws: ``DriverProtocolError`` (`peerUnavailable`).
     static func checkedBlock(in result: SendMessageResult, expected: BlockHash, wanted: Set<BlockHash>) throws(DriverProtocolError) -> (BlockHash, [UInt8]) {
         guard let reply = result.replies.first(where: { $0.command == "block" }) else {
             throw DriverProtocolError(.peerUnavailable, "the peer does not have block \(expected)")
@@ -172,4 +238,18 @@ struct BlockFetcher: Sendable {
         }
         return (block.hash, bytes)
     }
+}
+
+/// A fetch's driver requests still running and the last problem met, shared with its tasks.
+final class ProblemLog: @unchecked Sendable {
+    // @unchecked: `text` and `running` are guarded by `lock`.
+    private let lock = NSLock()
+    private var text = "no answer"
+    private var running = 0
+
+    func add(_ problem: String) { lock.withLock { text = problem } }
+    var last: String { lock.withLock { text } }
+    func outstanding(_ n: Int) { lock.withLock { running += n } }
+    func finished() { lock.withLock { running -= 1 } }
+    var pending: Int { lock.withLock { running } }
 }

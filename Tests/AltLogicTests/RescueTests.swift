@@ -23,6 +23,7 @@ import Watchdog
         #expect(before == 5)
 
         let report = await rig.validation().rescue(trigger: "stale-tip", anomalyID: 7)
+        if ProcessInfo.processInfo.environment["ALTLOGIC_PRINT"] != nil { print(report) }
         #expect(report.outcome == RescueReport.Outcome.caughtUp, "\(report)")
         #expect(report.anomalyID == 7)
         #expect(report.betterChainSeen)
@@ -84,7 +85,11 @@ import Watchdog
         #expect(infoAfter.headers == infoBefore.headers)
         #expect(try await rig.alice.rpc.getChainTips() == tipsBefore)
         // The driver dropped the peer (Bob's side saw the link go).
-        let dropped = rig.bobEvents.all.contains { if case .peerDisconnected = $0 { true } else { false } }
+        var dropped = false
+        for _ in 0..<250 where !dropped {
+            dropped = rig.bobEvents.all.contains { if case .peerDisconnected = $0 { true } else { false } }
+            try await Task.sleep(for: .milliseconds(20))
+        }
         #expect(dropped, "Bob's driver never saw the disconnection")
         await rig.stop()
     }
