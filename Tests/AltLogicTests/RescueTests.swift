@@ -75,6 +75,7 @@ import Watchdog
         let infoBefore = try await rig.alice.rpc.getBlockchainInfo()
 
         let report = await rig.validation().rescue(trigger: "stale-tip")
+        if ProcessInfo.processInfo.environment["ALTLOGIC_PRINT"] != nil { print(report) }
         #expect(report.outcome == RescueReport.Outcome.invalidHeaders, "\(report)")
         #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0)
         #expect(!report.peersDropped.isEmpty)
@@ -90,7 +91,7 @@ import Watchdog
             dropped = rig.bobEvents.all.contains { if case .peerDisconnected = $0 { true } else { false } }
             try await Task.sleep(for: .milliseconds(20))
         }
-        #expect(dropped, "Bob's driver never saw the disconnection")
+        #expect(dropped, "Bob's driver never saw the disconnection: \(rig.bobEvents.all.filter { if case .messageReceived = $0 { false } else { true } }) alice: \(rig.aliceEvents.all.filter { if case .messageReceived = $0 { false } else { true } })")
         await rig.stop()
     }
 
