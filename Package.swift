@@ -80,6 +80,11 @@ let package = Package(
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strict),
 
+        // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
+        .target(
+            name: "AltLogic",
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "Watchdog", logging, metrics],
+            swiftSettings: strict),
         // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
         .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
                 swiftSettings: strict),
@@ -87,7 +92,7 @@ let package = Package(
             name: "AltnetDaemon",
             dependencies: [
                 "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
-                "DriverProtocol", "Secp256k1", "Watchdog", logging, metrics, prometheus, lifecycle,
+                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", logging, metrics, prometheus, lifecycle,
             ],
             swiftSettings: strict),
 
@@ -103,6 +108,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
+                "AltLogic", "BitcoindRPC", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -182,7 +188,11 @@ let package = Package(
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
-                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],
+                    swiftSettings: strict),
+        .testTarget(name: "AltLogicTests",
+                    dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
+                                   "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
     ]
 )

@@ -1,3 +1,4 @@
+import AltLogic
 import AltnetConfig
 import AltnetControl
 import Altstack
@@ -118,12 +119,12 @@ public enum Daemon {
         let (feed, feedInput) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingNewest(4096))
         let (newBlocks, newBlockInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let board = AnomalyBoard()
-        let watchdog = WatchdogService(config: watchdogConfig, observer: DaemonChainObserver(rpc: bitcoind),
+        let watchdog = WatchdogService(config: watchdogConfig, observer: RPCChainObserver(rpc: bitcoind),
                                        feed: settings.zmqEndpoint == nil ? nil : feed, board: board)
 
         let trigger = ShutdownTrigger()
         let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,
-                                newBlocks: newBlocks, logger: logger)
+                                anomalies: await board.subscribe(), newBlocks: newBlocks, logger: logger)
         let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
                                      lightningNodeID: nodeID, logic: logic.hooks, stop: { trigger.fire() })
         let cookie = ControlCookie()
