@@ -30,10 +30,10 @@ import Glibc
         return args
     }
 
-    static func startDaemon(dir: String, simnode: SimnodeChild, lightning: Bool = true) async throws -> Node {
+    static func startDaemon(dir: String, simnode: SimnodeChild, lightningListen: Int? = nil, extra: [String] = []) async throws -> Node {
         let metricsPort = try FreePort.loopback()
         let args = altnetdArguments(dir: dir, simnode: simnode, metricsPort: metricsPort,
-                                    lightningPort: lightning ? try FreePort.loopback() : nil)
+                                    lightningPort: try lightningListen ?? FreePort.loopback()) + extra
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try Child(exe, args, stderrPath: dir + ".altnetd.stderr") }
         let up = await eventually {

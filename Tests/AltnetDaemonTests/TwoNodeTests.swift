@@ -1,0 +1,68 @@
+import BitcoindRPC
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two altnetd processes, Alice and Bob, each beside its own simnode, linked by their Lightning
+/// drivers (Alice connects to Bob's node id, read from Bob's getinfo).
+@Suite(.serialized) struct TwoNodeTests {
+    /// fetchheaders on Alice catches her simnode up to Bob's tip over Lightning; an emergency
+    /// transaction sent on Alice reaches Bob's mempool through the Lightning driver.
+    @Test func rescueAndEmergencyTxOverLightning() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
+        defer { bobSim.child.kill() }
+        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
+        defer { aliceSim.child.kill() }
+        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
+        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
+        let mined: [String] = try await bobRPC.call("simgenerate", [12])
+
+        let bobPort = try FreePort.loopback()
+        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
+        defer { bob.child.kill() }
+        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
+        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
+        let alice = try await DaemonEndToEndTests.startDaemon(
+            dir: root.path + "/alice", simnode: aliceSim, extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)"])
+        defer { alice.child.kill() }
+
+        let linked = await eventually(timeout: .seconds(30)) {
+            guard let peers = try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"),
+                  let list = try? JSONSerialization.jsonObject(with: Data(peers.out.utf8)) as? [[String: Any]] else { return false }
+            return list.contains { $0["driver"] as? String == "lightning" }
+        }
+        try #require(linked, "Alice's Lightning driver never reached Bob: \(alice.child.stderr)")
+
+        // Rescue: Alice's simnode is at genesis, Bob's 12 blocks ahead.
+        let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(rescue.status == 0, "\(rescue.err)")
+        let report = try DaemonEndToEndTests.json(rescue.out)
+        #expect(report["outcome"] as? String == "caught-up", "\(rescue.out)")
+        let tips = try await DaemonEndToEndTests.cli(alice.dir, "getaltchaintips")
+        let bobTip = try #require(mined.last)
+        #expect(tips.status == 0 && tips.out.contains(bobTip), "\(tips.out)")
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip: \(rescue.out)")
+
+        // Emergency transaction: Alice -> Lightning -> Bob's altnetd -> Bob's simnode mempool.
+        let sent = try await runToEnd(try BuiltProduct.path("sendemergencytx"), ["--datadir", alice.dir, DaemonEndToEndTests.sampleTx])
+        #expect(sent.status == 0, "\(sent.err)")
+        let sentReport = try DaemonEndToEndTests.json(sent.out)
+        let txid = try #require(sentReport["txid"] as? String)
+        let transports = sentReport["transports"] as? [[String: Any]] ?? []
+        #expect(transports.contains { $0["transport"] as? String == "lightning" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        let reached = await eventually(timeout: .seconds(20)) {
+            (try? await bobRPC.getRawMempool().map(\.displayHex).contains(txid)) == true
+        }
+        #expect(reached, "the transaction did not reach Bob's mempool: \(bob.child.stderr.suffix(2000))")
+        await bobRPC.close()
+        await aliceRPC.close()
+    }
+}
