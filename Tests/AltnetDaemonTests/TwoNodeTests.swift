@@ -62,6 +62,14 @@ import Glibc
             (try? await bobRPC.getRawMempool().map(\.displayHex).contains(txid)) == true
         }
         #expect(reached, "the transaction did not reach Bob's mempool: \(bob.child.stderr.suffix(2000))")
+        // The work shows in each node's metrics.
+        let aliceMetrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        for name in ["altnet_headers_fetched_total", "altnet_blocks_fetched_total", "altnet_rescues_total",
+                     "altnet_emergency_txs_total", "altnet_peers{driver=\"lightning\"} 1"] {
+            #expect(aliceMetrics.contains(name), "\(name) missing from Alice's /metrics")
+        }
+        let bobMetrics = try await DaemonEndToEndTests.httpGet(port: bob.metricsPort, path: "/metrics")
+        #expect(bobMetrics.contains("altnet_serving_requests_total"), "Bob's /metrics has no serving counter")
         await bobRPC.close()
         await aliceRPC.close()
     }
