@@ -73,4 +73,34 @@ import Glibc
         await bobRPC.close()
         await aliceRPC.close()
     }
+
+    /// Without any command: AltLogicValidation in Alice's altnetd (reacting to the stale-tip
+    /// anomaly, or its cross-check, every second here) sees Bob's chain with more work over
+    /// Lightning and catches her simnode up on its own.
+    @Test func crossCheckCatchesUpUnasked() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
+        defer { bobSim.child.kill() }
+        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
+        defer { aliceSim.child.kill() }
+        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
+        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
+        let mined: [String] = try await bobRPC.call("simgenerate", [7])
+        let bobPort = try FreePort.loopback()
+        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
+        defer { bob.child.kill() }
+        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
+        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
+        let alice = try await DaemonEndToEndTests.startDaemon(
+            dir: root.path + "/alice", simnode: aliceSim,
+            extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)", "--watchdog.crosscheckseconds=1"])
+        defer { alice.child.kill() }
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
+        }
+        #expect(caughtUp, "Alice's cross-check did not catch up: \(alice.child.stderr.suffix(3000))")
+        await bobRPC.close()
+        await aliceRPC.close()
+    }
 }
