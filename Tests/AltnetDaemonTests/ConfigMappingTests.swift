@@ -3,6 +3,8 @@ import AltnetControl
 import AltnetDaemon
 import Altstack
 import DriverProtocol
+import Foundation
+import TestSupport
 import Testing
 
 /// altnet.conf and flags -> DaemonSettings -> Altstack DriverConfigs, without processes.
@@ -41,6 +43,15 @@ import Testing
         #expect(s.staleTipSeconds == 5 && s.crossCheckSeconds == 60)
         #expect(s.metrics?.port == 0)
         #expect(s.drivers.map(\.name) == ["bip324", "lightning", "rpc"])
+    }
+
+    /// docs/altnet.conf.sample stays a valid configuration.
+    @Test func documentedSampleParses() throws {
+        let path = SharedData.packageRoot.appendingPathComponent("docs/altnet.conf.sample").path
+        let s = try settings(try String(contentsOfFile: path, encoding: .utf8))
+        #expect(s.network == .regtest)
+        #expect(s.drivers.map(\.name) == ["bip324", "lightning", "rpc"])
+        #expect(s.metrics == DaemonSettings.HostPort(host: "127.0.0.1", port: 9334))
     }
 
     @Test func driverSectionsBecomeDriverConfigs() throws {
