@@ -30,6 +30,9 @@ let package = Package(
     products: [
         .executable(name: "altnet-bench", targets: ["altnet-bench"]),
         .executable(name: "altnet-harness", targets: ["altnet-harness"]),
+        .executable(name: "altnetd", targets: ["altnetd"]),
+        .executable(name: "altnet-cli", targets: ["altnet-cli"]),
+        .executable(name: "sendemergencytx", targets: ["sendemergencytx"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -81,6 +84,22 @@ let package = Package(
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strict),
 
+        // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
+        .target(
+            name: "AltLogic",
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "Watchdog", logging, metrics],
+            swiftSettings: strict),
+        // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
+        .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
+                swiftSettings: strict),
+        .target(
+            name: "AltnetDaemon",
+            dependencies: [
+                "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
+                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", logging, metrics, prometheus, lifecycle,
+            ],
+            swiftSettings: strict),
+
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
@@ -93,7 +112,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
-                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore,
+                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -104,6 +123,13 @@ let package = Package(
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
                 "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", "BOLT8", "Secp256k1", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
+            swiftSettings: strict),
+
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], swiftSettings: strict),
+        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], swiftSettings: strict),
+        .executableTarget(
+            name: "sendemergencytx",
+            dependencies: ["AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
             swiftSettings: strict),
 
         // MARK: Drivers
@@ -176,8 +202,16 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "AltnetDaemonTests",
+                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
+                                   "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
-                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],
+                    swiftSettings: strict),
+        .testTarget(name: "AltLogicTests",
+                    dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
+                                   "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
         .testTarget(name: "EmergencyQueueTests",
                     dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],

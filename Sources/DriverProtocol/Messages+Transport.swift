@@ -167,3 +167,16 @@ public struct ECDHResult: Codable, Sendable, Hashable {
 
     public init(secret: String) { self.secret = secret }
 }
+
+/// `disconnectpeer` params: the core tells the driver to drop a peer.
+public struct DisconnectPeerParams: Codable, Sendable, Hashable {
+    /// The peer's driver-scoped id (as in ``PeerInfo/id``).
+    public var peer: String
+    /// Why, for the driver's log (e.g. "invalid headers: high-hash").
+    public var reason: String
+
+    public init(peer: String, reason: String) {
+        self.peer = peer
+        self.reason = reason
+    }
+}

@@ -124,6 +124,13 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil)
     }
 
+    func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws {
+        guard currentRegistry?.disconnect(params.peer, reason: params.reason) == true else {
+            throw DriverProtocolError(.peerUnavailable, "peer \(params.peer.prefix(80)) is not connected")
+        }
+        context.logger.warning("disconnecting \(params.peer.prefix(80)) at the core's request: \(params.reason.prefix(200))")
+    }
+
     func stop(context: DriverContext) async {
         let (running, registry, listener) = lock.withLock { (tasks, self.registry, self.listener) }
         registry?.shutdown()

@@ -53,9 +53,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
         report?.markConnected()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        registry.added(PeerInfo(id: id, address: address, direction: direction)) { command, payload in
+        registry.added(PeerInfo(id: id, address: address, direction: direction), send: { command, payload in
             loop.execute { bound.value.queue(command, payload) }
-        }
+        }, close: { reason in
+            loop.execute { bound.value.drop("core: \(reason)") }
+        })
         handshakeTimer = loop.scheduleTask(in: timeouts.handshake) {
             bound.value.drop("handshake not finished within \(bound.value.timeouts.handshake.nanoseconds / 1_000_000) ms")
         }
