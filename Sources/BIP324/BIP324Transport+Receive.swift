@@ -12,24 +12,44 @@ extension BIP324Transport {
         return try processInbox()
     }
 
-    /// Feeds bytes from the peer; with nothing buffered the array is adopted, not copied.
+    /// Feeds bytes from the peer (a socket read buffer, or an array).
     public mutating func receive(_ bytes: [UInt8]) throws(BIP324Error) -> [BIP324Event] {
-        try checkOpen()
-        if inboxStart == inbox.count {
-            inbox = bytes
-            inboxStart = 0
-            inboxIsAdopted = true
-        } else {
-            inbox.append(contentsOf: bytes)
-        }
-        return try processInbox()
+        try bytes.withUnsafeBytes { raw in Self.carry { () throws(BIP324Error) in try receive(raw) } }.get()
     }
 
-    /// Feeds bytes from the peer (for example a slice lent by `withBytesToSend`).
+    /// Feeds bytes from the peer (for example a slice of a read buffer).
     public mutating func receive(_ bytes: ArraySlice<UInt8>) throws(BIP324Error) -> [BIP324Event] {
+        try bytes.withUnsafeBytes { raw in Self.carry { () throws(BIP324Error) in try receive(raw) } }.get()
+    }
+
+    /// Feeds bytes from the peer (for example the buffer lent by `withBytesToSend`, or a
+    /// socket read buffer). Whole packets are decrypted straight from `bytes` while nothing is
+    /// buffered; only a trailing partial packet is copied into the transport's own buffer.
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) throws(BIP324Error) -> [BIP324Event] {
         try checkOpen()
-        inbox.append(contentsOf: bytes)
-        return try processInbox()
+        var events: [BIP324Event] = []
+        var rest = bytes
+        if available == 0 {
+            do {
+                try readPackets(from: &rest, &events)
+            } catch {
+                phase = .failed(error)
+                throw error
+            }
+        }
+        inbox.append(contentsOf: rest)
+        events += try processInbox()
+        return events
+    }
+
+    /// `body`'s typed error as a Result: the standard library's `withUnsafeBytes` only rethrows
+    /// untyped errors.
+    static func carry<T>(_ body: () throws(BIP324Error) -> T) -> Result<T, BIP324Error> {
+        do throws(BIP324Error) {
+            return .success(try body())
+        } catch {
+            return .failure(error)
+        }
     }
 
     private func checkOpen() throws(BIP324Error) {
@@ -63,15 +83,7 @@ extension BIP324Transport {
                 guard try findGarbageTerminator() else { return }
             case .awaitingVersion, .ready:
                 guard let plaintext = try readPacket() else { return }
-                guard let header = plaintext.first else { throw BIP324Error(.packetAuthenticationFailed) }
-                if header & BIP324Cipher.ignoreBit != 0 { continue }  // decoy
-                if phase == .awaitingVersion {
-                    // Version packet: contents reserved for future extensions, ignored (BIP324).
-                    phase = .ready
-                    events.append(.handshakeComplete(sessionID: sessionID ?? []))
-                    continue
-                }
-                events.append(try decodeMessage(plaintext))
+                try handlePacket(plaintext, &events)
             case .v1Detected, .failed:
                 return
             }
@@ -109,13 +121,12 @@ extension BIP324Transport {
         // Our garbage authenticates as the AAD of the first packet after it.
         var aad = ourGarbage
         for length in decoyLengths {
-            try c.encrypt(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length),
-                          aad: aad, appendingTo: &outbox)
+            outbox.append(try c.seal(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length), aad: aad))
             aad = []
         }
-        try c.encrypt(header: 0, typePrefix: [], payload: versionContents, aad: aad, appendingTo: &outbox)
+        outbox.append(try c.seal(header: 0, typePrefix: [], payload: versionContents, aad: aad))
         for item in queued {
-            try c.encrypt(header: item.header, typePrefix: item.typePrefix, payload: item.payload, aad: [], appendingTo: &outbox)
+            outbox.append(try c.seal(header: item.header, typePrefix: item.typePrefix, payload: item.payload, aad: []))
         }
         queued = []
         cipher = c
@@ -145,51 +156,75 @@ extension BIP324Transport {
         return false
     }
 
-    /// Reads one whole packet if it has arrived; returns its plaintext (header byte first).
+    /// Decrypts whole packets straight from `bytes` (nothing is buffered), dropping what it
+    /// consumed from the front of `bytes`; stops at a partial packet or a phase without packets.
+    private mutating func readPackets(from bytes: inout UnsafeRawBufferPointer, _ events: inout [BIP324Event]) throws(BIP324Error) {
+        while phase == .awaitingVersion || phase == .ready {
+            if pendingLength == nil {
+                guard bytes.count >= BIP324Cipher.lengthSize else { return }
+                pendingLength = try readLength(bytes[0], bytes[1], bytes[2])
+                bytes = UnsafeRawBufferPointer(rebasing: bytes[BIP324Cipher.lengthSize...])
+            }
+            guard let length = pendingLength else { return }
+            let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
+            guard bytes.count >= need else { return }
+            let plaintext = try openPacket(UnsafeRawBufferPointer(rebasing: bytes[..<need]))
+            bytes = UnsafeRawBufferPointer(rebasing: bytes[need...])
+            try handlePacket(plaintext, &events)
+        }
+    }
+
+    /// Reads one whole packet from the inbox if it has arrived; returns its plaintext (header byte first).
     private mutating func readPacket() throws(BIP324Error) -> Data? {
         if pendingLength == nil {
             guard available >= BIP324Cipher.lengthSize else { return nil }
-            let lengthBytes = inbox[inboxStart..<inboxStart + BIP324Cipher.lengthSize]
-            // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
-            guard let length = try cipher?.decryptLength(lengthBytes) else { throw BIP324Error(.transportClosed) }
-            // Refused here, from the 3 bytes alone, before any buffer is sized for the packet.
-            guard length <= Self.maxContentsLength else { throw BIP324Error(.contentsTooLarge(length: length)) }
-            pendingLength = length
+            pendingLength = try readLength(inbox[inboxStart], inbox[inboxStart + 1], inbox[inboxStart + 2])
             inboxStart += BIP324Cipher.lengthSize
         }
         guard let length = pendingLength else { return nil }
         let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
         guard available >= need else { return nil }
+        let start = inboxStart
+        // Moved out (still unique, so no copy) while the cipher, also part of self, reads it.
+        var buffer: [UInt8] = []
+        swap(&buffer, &inbox)
+        defer { swap(&buffer, &inbox) }
+        let plaintext = try buffer.withUnsafeBytes { raw in
+            Self.carry { () throws(BIP324Error) in try openPacket(UnsafeRawBufferPointer(rebasing: raw[start..<start + need])) }
+        }.get()
+        inboxStart += need
+        return plaintext
+    }
+
+    /// Decrypts a 3-byte length prefix and checks it against the maximum.
+    /// - Throws: `.contentsTooLarge` from the 3 bytes alone, before any buffer is sized for the packet.
+    private mutating func readLength(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) throws(BIP324Error) -> Int {
+        // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
+        guard let length = try cipher?.decryptLength(b0, b1, b2) else { throw BIP324Error(.transportClosed) }
+        guard length <= Self.maxContentsLength else { throw BIP324Error(.contentsTooLarge(length: length)) }
+        return length
+    }
+
+    /// Decrypts `header || contents || tag` (the first packet after the garbage authenticates it).
+    private mutating func openPacket(_ sealed: UnsafeRawBufferPointer) throws(BIP324Error) -> Data {
         let aad = receiveAAD
         receiveAAD = []
-        guard cipher != nil else { throw BIP324Error(.transportClosed) }
-        let room = BIP324Cipher.inPlaceRoom
-        let plaintext: Data?
-        if !inboxIsAdopted && inboxStart >= room {
-            // Our own buffer with consumed bytes in front: decrypt in place, the nonce written
-            // over those dead bytes (no copy of the packet; compactInbox keeps this headroom).
-            let start = inboxStart - room, end = inboxStart + need
-            // Moved out (still unique, so no copy) while the cipher, also part of self, works on it.
-            var buffer: [UInt8] = []
-            swap(&buffer, &inbox)
-            defer { swap(&buffer, &inbox) }
-            // withUnsafeMutableBytes only rethrows untyped errors: carry ours out in a Result.
-            let result = buffer.withUnsafeMutableBytes { raw -> Result<Data?, BIP324Error> in
-                let sealed = UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])
-                do throws(BIP324Error) {
-                    return .success(try cipher?.decryptPlaintext(inPlace: sealed, aad: aad))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            plaintext = try result.get()
-        } else {
-            plaintext = try cipher?.decryptPlaintext(inbox[inboxStart..<inboxStart + need], aad: aad)
-        }
-        guard let plaintext else { throw BIP324Error(.transportClosed) }
-        inboxStart += need
         pendingLength = nil
+        guard let plaintext = try cipher?.decryptPlaintext(sealed, aad: aad) else { throw BIP324Error(.transportClosed) }
         return plaintext
+    }
+
+    /// Skips decoys, completes the handshake on the version packet, reports messages.
+    private mutating func handlePacket(_ plaintext: Data, _ events: inout [BIP324Event]) throws(BIP324Error) {
+        guard let header = plaintext.first else { throw BIP324Error(.packetAuthenticationFailed) }
+        if header & BIP324Cipher.ignoreBit != 0 { return }  // decoy
+        if phase == .awaitingVersion {
+            // Version packet: contents reserved for future extensions, ignored (BIP324).
+            phase = .ready
+            events.append(.handshakeComplete(sessionID: sessionID ?? []))
+            return
+        }
+        events.append(try decodeMessage(plaintext))
     }
 
     private func decodeMessage(_ plaintext: Data) throws(BIP324Error) -> BIP324Event {
@@ -199,27 +234,21 @@ extension BIP324Transport {
         case .unknownShortID(let id):
             return .unknownMessageType(id)
         case .command(let command, let payloadOffset):
-            // One memcpy out of the Data (its generic element-wise path is far slower).
-            let payload = plaintext.withUnsafeBytes { raw in
-                [UInt8](raw.bindMemory(to: UInt8.self)[(1 + payloadOffset)...])
-            }
-            return .message(BIP324Message(command: command, payload: payload))
+            // A slice of the decrypted buffer: the payload is handed over without a copy.
+            let payload = plaintext[(plaintext.startIndex + 1 + payloadOffset)...]
+            return .message(BIP324Message(command: command, payloadBytes: BIP324Payload(payload)))
         }
     }
 
     private mutating func compactInbox() {
         if inboxStart == inbox.count {
-            // Keep our own buffer for the next packets; drop an adopted (shared) one.
-            if inboxIsAdopted || inbox.capacity > 1 << 22 { inbox = [] } else { inbox.removeAll(keepingCapacity: true) }
-            // Headroom of dead bytes in front, so that the next packet decrypts in place.
-            inbox.append(contentsOf: repeatElement(0, count: BIP324Cipher.inPlaceRoom))
-            inboxIsAdopted = false
-            inboxStart = BIP324Cipher.inPlaceRoom
+            // Keep the buffer for the next partial packet, unless a huge one grew it.
+            inbox.removeAll(keepingCapacity: inbox.capacity <= 1 << 22)
+            inboxStart = 0
             garbageScanFrom = 0
         } else if inboxStart >= 1 << 16 && inboxStart * 2 >= inbox.count {
-            inbox.removeFirst(inboxStart - BIP324Cipher.inPlaceRoom)
-            inboxIsAdopted = false
-            inboxStart = BIP324Cipher.inPlaceRoom
+            inbox.removeFirst(inboxStart)
+            inboxStart = 0
         }
     }
 }
