@@ -180,10 +180,11 @@ public struct BIP324Transport: Sendable {
         let offset = outboxStart - outbox.startIndex, pending = outbox.endIndex - outboxStart
         let written = try outbox.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
         outboxStart += max(0, min(written, pending))
+        let done = outboxStart - outbox.startIndex
         if outboxStart == outbox.endIndex {
             outbox = Data()
             outboxStart = 0
-        } else if offset >= 1 << 16 && offset * 2 >= outbox.count {
+        } else if done >= 1 << 16 && done * 2 >= outbox.count {
             // Mostly written: keep only the rest (one copy) so a slow socket does not pin it all.
             outbox = Data(outbox[outboxStart...])
             outboxStart = outbox.startIndex
