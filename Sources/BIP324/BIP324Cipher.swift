@@ -132,17 +132,23 @@ public struct BIP324Cipher: Sendable {
     /// - Returns: whether the ignore bit is set, and the contents.
     /// - Throws: `.packetAuthenticationFailed` if the tag does not verify.
     public mutating func decrypt(_ sealed: ArraySlice<UInt8>, aad: [UInt8] = []) throws(BIP324Error) -> (ignore: Bool, contents: [UInt8]) {
-        let plaintext = try sealed.withUnsafeBytes { raw in
-            BIP324Transport.carry { () throws(BIP324Error) in try decryptPlaintext(raw, aad: aad) }
+        var buffer = [UInt8](repeating: 0, count: Self.inPlaceRoom)
+        buffer.append(contentsOf: sealed)
+        let plaintext = try buffer.withUnsafeMutableBytes { raw in
+            BIP324Transport.carry { () throws(BIP324Error) in try decryptPlaintext(inPlace: raw, aad: aad) }
         }.get()
         let ignore = plaintext.first.map { $0 & Self.ignoreBit != 0 } ?? false
         return (ignore, plaintext.dropFirst().withUnsafeBytes { [UInt8]($0) })
     }
 
-    /// Decrypts `header || contents || tag`; the returned plaintext starts with the header byte.
+    /// Bytes ``decryptPlaintext(inPlace:aad:)`` needs free in front of the sealed bytes.
+    static let inPlaceRoom = FSChaCha20Poly1305.nonceRoom
+
+    /// Decrypts `header || contents || tag` where it lies in `buffer`, after ``inPlaceRoom``
+    /// spare bytes that it overwrites; the returned plaintext starts with the header byte.
     /// - Throws: `.packetAuthenticationFailed` if the tag does not verify or nothing is left.
-    mutating func decryptPlaintext(_ sealed: UnsafeRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
-        let plaintext = try receiveP.open(sealed, aad: aad)
+    mutating func decryptPlaintext(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
+        let plaintext = try receiveP.open(inPlace: buffer, aad: aad)
         guard !plaintext.isEmpty else { throw BIP324Error(.packetAuthenticationFailed) }
         return plaintext
     }

@@ -14,32 +14,24 @@ extension BIP324Transport {
 
     /// Feeds bytes from the peer (a socket read buffer, or an array).
     public mutating func receive(_ bytes: [UInt8]) throws(BIP324Error) -> [BIP324Event] {
-        try bytes.withUnsafeBytes { raw in Self.carry { () throws(BIP324Error) in try receive(raw) } }.get()
+        try checkOpen()
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
     }
 
     /// Feeds bytes from the peer (for example a slice of a read buffer).
     public mutating func receive(_ bytes: ArraySlice<UInt8>) throws(BIP324Error) -> [BIP324Event] {
-        try bytes.withUnsafeBytes { raw in Self.carry { () throws(BIP324Error) in try receive(raw) } }.get()
+        try checkOpen()
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
     }
 
     /// Feeds bytes from the peer (for example the buffer lent by `withBytesToSend`, or a
-    /// socket read buffer). Whole packets are decrypted straight from `bytes` while nothing is
-    /// buffered; only a trailing partial packet is copied into the transport's own buffer.
+    /// socket read buffer).
     public mutating func receive(_ bytes: UnsafeRawBufferPointer) throws(BIP324Error) -> [BIP324Event] {
         try checkOpen()
-        var events: [BIP324Event] = []
-        var rest = bytes
-        if available == 0 {
-            do {
-                try readPackets(from: &rest, &events)
-            } catch {
-                phase = .failed(error)
-                throw error
-            }
-        }
-        inbox.append(contentsOf: rest)
-        events += try processInbox()
-        return events
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
     }
 
     /// `body`'s typed error as a Result: the standard library's `withUnsafeBytes` only rethrows
@@ -156,25 +148,12 @@ extension BIP324Transport {
         return false
     }
 
-    /// Decrypts whole packets straight from `bytes` (nothing is buffered), dropping what it
-    /// consumed from the front of `bytes`; stops at a partial packet or a phase without packets.
-    private mutating func readPackets(from bytes: inout UnsafeRawBufferPointer, _ events: inout [BIP324Event]) throws(BIP324Error) {
-        while phase == .awaitingVersion || phase == .ready {
-            if pendingLength == nil {
-                guard bytes.count >= BIP324Cipher.lengthSize else { return }
-                pendingLength = try readLength(bytes[0], bytes[1], bytes[2])
-                bytes = UnsafeRawBufferPointer(rebasing: bytes[BIP324Cipher.lengthSize...])
-            }
-            guard let length = pendingLength else { return }
-            let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
-            guard bytes.count >= need else { return }
-            let plaintext = try openPacket(UnsafeRawBufferPointer(rebasing: bytes[..<need]))
-            bytes = UnsafeRawBufferPointer(rebasing: bytes[need...])
-            try handlePacket(plaintext, &events)
-        }
-    }
-
     /// Reads one whole packet from the inbox if it has arrived; returns its plaintext (header byte first).
+    ///
+    /// The packet is opened where it lies: swift-crypto needs `nonce || ciphertext || tag` in
+    /// one buffer, so the nonce is written over ``BIP324Cipher/inPlaceRoom`` consumed bytes in
+    /// front of it (``compactInbox()`` keeps that headroom). swift-crypto then copies it once
+    /// into its sealed box, as it must for any bytes not sealed in this process.
     private mutating func readPacket() throws(BIP324Error) -> Data? {
         if pendingLength == nil {
             guard available >= BIP324Cipher.lengthSize else { return nil }
@@ -184,15 +163,21 @@ extension BIP324Transport {
         guard let length = pendingLength else { return nil }
         let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
         guard available >= need else { return nil }
-        let start = inboxStart
-        // Moved out (still unique, so no copy) while the cipher, also part of self, reads it.
+        let room = BIP324Cipher.inPlaceRoom
+        if inboxStart < room {
+            // Only if a packet starts right at the front of a fresh buffer: make the headroom.
+            inbox.insert(contentsOf: repeatElement(0, count: room - inboxStart), at: 0)
+            inboxStart = room
+        }
+        let start = inboxStart - room, end = inboxStart + need
+        // Moved out (still unique, so no copy) while the cipher, also part of self, works on it.
         var buffer: [UInt8] = []
         swap(&buffer, &inbox)
         defer { swap(&buffer, &inbox) }
-        let plaintext = try buffer.withUnsafeBytes { raw in
-            Self.carry { () throws(BIP324Error) in try openPacket(UnsafeRawBufferPointer(rebasing: raw[start..<start + need])) }
+        let plaintext = try buffer.withUnsafeMutableBytes { raw in
+            Self.carry { () throws(BIP324Error) in try openPacket(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])) }
         }.get()
-        inboxStart += need
+        inboxStart = end
         return plaintext
     }
 
@@ -205,12 +190,13 @@ extension BIP324Transport {
         return length
     }
 
-    /// Decrypts `header || contents || tag` (the first packet after the garbage authenticates it).
-    private mutating func openPacket(_ sealed: UnsafeRawBufferPointer) throws(BIP324Error) -> Data {
+    /// Decrypts `room || header || contents || tag` in place (the first packet after the
+    /// garbage authenticates it as AAD).
+    private mutating func openPacket(inPlace buffer: UnsafeMutableRawBufferPointer) throws(BIP324Error) -> Data {
         let aad = receiveAAD
         receiveAAD = []
         pendingLength = nil
-        guard let plaintext = try cipher?.decryptPlaintext(sealed, aad: aad) else { throw BIP324Error(.transportClosed) }
+        guard let plaintext = try cipher?.decryptPlaintext(inPlace: buffer, aad: aad) else { throw BIP324Error(.transportClosed) }
         return plaintext
     }
 
@@ -241,14 +227,17 @@ extension BIP324Transport {
     }
 
     private mutating func compactInbox() {
+        let room = BIP324Cipher.inPlaceRoom
         if inboxStart == inbox.count {
-            // Keep the buffer for the next partial packet, unless a huge one grew it.
+            // Keep the buffer for the next packets, unless a huge one grew it; dead bytes in
+            // front are the headroom the next packet is opened in.
             inbox.removeAll(keepingCapacity: inbox.capacity <= 1 << 22)
-            inboxStart = 0
+            inbox.append(contentsOf: repeatElement(0, count: room))
+            inboxStart = room
             garbageScanFrom = 0
         } else if inboxStart >= 1 << 16 && inboxStart * 2 >= inbox.count {
-            inbox.removeFirst(inboxStart)
-            inboxStart = 0
+            inbox.removeFirst(inboxStart - room)
+            inboxStart = room
         }
     }
 }

@@ -73,22 +73,25 @@ struct FSChaCha20Poly1305: Sendable {
         }
     }
 
-    /// Opens one packet (ciphertext || tag) and returns its plaintext.
-    ///
-    /// swift-crypto opens only a `SealedBox`, and every way to make one copies the bytes once
-    /// (`init(combined:)` copies even a `Data`); `init(nonce:ciphertext:tag:)` copies straight
-    /// from the caller's buffer, so the packet needs no staging buffer of ours.
-    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify (the counter still
-    ///   advances, as in the reference; the transport treats the failure as fatal anyway).
-    mutating func open(_ sealed: UnsafeRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
+    /// Opens one packet where it lies: `buffer` is ``nonceRoom`` spare bytes followed by
+    /// ciphertext || tag. The nonce is written into the spare bytes, so that swift-crypto reads
+    /// nonce || ciphertext || tag from one buffer. `SealedBox(combined:)` copies it once (it
+    /// copies even a `Data`; `init(nonce:ciphertext:tag:)` costs three times as much).
+    /// - Parameters:
+    ///   - buffer: spare bytes (overwritten) then the sealed bytes; must outlive the call only.
+    ///   - aad: associated data.
+    /// - Returns: the plaintext.
+    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify or the buffer is short
+    ///   (the counter still advances, as in the reference; the transport treats the failure as
+    ///   fatal anyway).
+    mutating func open(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
         defer { try? advance() }
-        guard sealed.count >= Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
-        let split = sealed.count - Self.tagSize
+        guard buffer.count >= Self.nonceRoom + Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
+        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { nonce in
+            UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Self.nonceRoom]).copyMemory(from: nonce)
+        }
         do {
-            let box = try ChaChaPoly.SealedBox(
-                nonce: nonce(low: UInt32(packetCounter % Self.rekeyInterval)),
-                ciphertext: UnsafeRawBufferPointer(rebasing: sealed[..<split]),
-                tag: UnsafeRawBufferPointer(rebasing: sealed[split...]))
+            let box = try ChaChaPoly.SealedBox(combined: UnsafeRawBufferPointer(buffer))
             return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)

@@ -2,7 +2,7 @@
 import Foundation
 import Testing
 
-/// The copy-avoiding paths: packets decrypted straight from the caller's buffer, sealed packets
+/// The copy-avoiding paths: packets opened in place in the inbox, sealed packets
 /// adopted as the outbox, payloads handed over as slices of the decrypted buffer.
 @Suite("BIP324 buffers")
 struct BufferTests {
