@@ -14,8 +14,10 @@ struct DriverCommand: AsyncParsableCommand {
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
             (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms. The flags below give the same \
-            settings on the command line; init options add to and override them.
-            """)
+            settings on the command line; init options add to and override them. \
+            `altnet-driver-bip324 proxy --help`: the v1-to-v2 translating proxy.
+            """,
+        subcommands: [ProxyCommand.self])
 
     @Option(name: .customLong("connect"), help: "Peer to keep a v2 connection to, HOST:PORT (IPv4, [IPv6] or hostname); repeatable.")
     var connect: [String] = []
