@@ -4,8 +4,9 @@ import BitcoinPrimitives
 /// `version` (the method of the original BIP324 proxy).
 ///
 /// Limits, which is why SOCKS5 and `--map` exist beside it:
-/// - The client must put the real destination there. Bitcoin Core does (the address it dialled),
-///   but software behind NAT, or that fills the field with zeros or 127.0.0.1, cannot be routed.
+/// - The client must put the real destination there. Bitcoin Core writes it only for a routable
+///   address it did not reach through a proxy and zeros otherwise, so a bitcoind dialling the
+///   proxy on loopback cannot be routed this way; nor can software behind NAT.
 /// - The field is a 16-byte IPv6 address (IPv4 as IPv4-mapped `::ffff:a.b.c.d`): no hostnames,
 ///   no Tor or I2P addresses.
 /// - The client must have dialled the proxy itself (for example `-connect=127.0.0.1:1324` with
