@@ -104,7 +104,7 @@ public struct ProxyTranslator: Sendable {
         var out: [ProxyTraffic] = []
         while true {
             let frame: P2PFrame
-            do {
+            do throws(P2PFramingError) {
                 guard let next = try clientDecoder.nextFrame() else { return out }
                 frame = next
             } catch {
@@ -156,7 +156,7 @@ public struct ProxyTranslator: Sendable {
         remoteV1?.feed(bytes)
         while true {
             let frame: P2PFrame
-            do {
+            do throws(P2PFramingError) {
                 guard let next = try remoteV1?.nextFrame() else { return out }
                 frame = next
             } catch {
@@ -179,5 +179,28 @@ public struct ProxyTranslator: Sendable {
     public mutating func takeBytesForClient() -> [UInt8] {
         defer { toClient = [] }
         return toClient
+    }
+
+    /// Lends the bytes waiting for the remote to `write` (which copies them out, e.g. into a
+    /// socket buffer) and keeps the buffer for the next ones: no fresh megabyte-sized array per
+    /// message. The slice must not escape `write`.
+    public mutating func withBytesForRemote(_ write: (ArraySlice<UInt8>) -> Void) {
+        if remote != nil {
+            remote?.withBytesToSend { pending in
+                if !pending.isEmpty { write(pending) }
+                return pending.count
+            }
+            return
+        }
+        guard !toRemote.isEmpty else { return }
+        write(toRemote[...])
+        toRemote.removeAll(keepingCapacity: toRemote.capacity <= 1 << 23)
+    }
+
+    /// Lends the bytes waiting for the client to `write`, as ``withBytesForRemote(_:)`` does.
+    public mutating func withBytesForClient(_ write: (ArraySlice<UInt8>) -> Void) {
+        guard !toClient.isEmpty else { return }
+        write(toClient[...])
+        toClient.removeAll(keepingCapacity: toClient.capacity <= 1 << 23)
     }
 }

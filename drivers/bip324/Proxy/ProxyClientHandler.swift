@@ -12,6 +12,11 @@ struct ProxySettings: Sendable {
     let connectTimeout: TimeAmount
     let logger: Logger
     let metrics: ProxyMetrics
+
+    /// Reads of up to 1 MiB: a block arrives in a few reads, not sixteen.
+    static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20)
+    /// Stop reading one side while more than 4 MiB wait for the other; resume under 1 MiB.
+    static let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
 }
 
 /// One client connection, from its first byte to its close: the thin NIO adapter around
@@ -117,6 +122,8 @@ final class ProxyClientHandler: ChannelInboundHandler {
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(settings.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelOption(.recvAllocator, value: ProxySettings.receiveAllocator)
+            .channelOption(.writeBufferWaterMark, value: ProxySettings.waterMark)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ProxyRemoteHandler(owner: bound))
@@ -186,10 +193,16 @@ final class ProxyClientHandler: ChannelInboundHandler {
         }
         if !spokeBefore, translator?.isV2 == true { countConnection(v2: true) }
         flushToRemote()
-        if let out = translator?.takeBytesForClient(), !out.isEmpty {
-            writeToClient(out)
-            if let context, !context.channel.isWritable { setAutoRead(remote, false) }
+        guard let context else { return }
+        var wrote = 0
+        translator?.withBytesForClient { pending in
+            wrote = pending.count
+            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: pending)), promise: nil)
         }
+        guard wrote > 0 else { return }
+        settings.metrics.clientOut.increment(by: Int64(wrote))
+        context.flush()
+        if !context.channel.isWritable { setAutoRead(remote, false) }
     }
 
     /// The remote closed (called by ``ProxyRemoteHandler``): fall back to v1 when the remote
@@ -232,9 +245,15 @@ final class ProxyClientHandler: ChannelInboundHandler {
     }
 
     private func flushToRemote() {
-        guard let remote, let out = translator?.takeBytesForRemote(), !out.isEmpty else { return }
-        settings.metrics.remoteOut.increment(by: Int64(out.count))
-        remote.writeAndFlush(remote.allocator.buffer(bytes: out), promise: nil)
+        guard let remote else { return }
+        var wrote = 0
+        translator?.withBytesForRemote { pending in
+            wrote = pending.count
+            remote.write(remote.allocator.buffer(bytes: pending), promise: nil)
+        }
+        guard wrote > 0 else { return }
+        settings.metrics.remoteOut.increment(by: Int64(wrote))
+        remote.flush()
         if !remote.isWritable, let context { setAutoRead(context.channel, false) }
     }
 

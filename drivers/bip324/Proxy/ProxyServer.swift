@@ -42,6 +42,8 @@ struct ProxyServer {
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.recvAllocator, value: ProxySettings.receiveAllocator)
+            .childChannelOption(.writeBufferWaterMark, value: ProxySettings.waterMark)
             .childChannelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ProxyClientHandler(settings: settings, mapped: mapped))
