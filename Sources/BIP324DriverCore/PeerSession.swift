@@ -128,8 +128,9 @@ public struct PeerSession: Sendable {
                 guard let magic = inboundV1Magic else { throw PeerViolation("peer speaks v1 only") }
                 // v1fallback: serve it in plaintext; our version first, then replay its bytes.
                 transport = nil
-                v1 = V1Wire(magic: magic, decoder: V1FrameDecoder(magic: magic))
-                v1?.outbox = P2PFrame(command: .version, payload: ourVersion()).encoded(magic: magic)
+                var wire = V1Wire(magic: magic, decoder: V1FrameDecoder(magic: magic))
+                wire.outbox = P2PFrame(command: .version, payload: ourVersion()).encoded(magic: magic)
+                v1 = wire
                 return out + (try receiveV1(received))
             case .handshakeComplete(let sessionID):
                 out.append(.encrypted(sessionID: sessionID))

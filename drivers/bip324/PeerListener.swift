@@ -18,7 +18,7 @@ enum PeerListener {
         logger: Logger, timeouts: PeerTimeouts, v1Fallback: Bool = false
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
-        try await ServerBootstrap(group: group)
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in

@@ -4,6 +4,9 @@ import BitcoinPrimitives
 import Logging
 import NIOCore
 import NIOPosix
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Settings shared by every proxied connection.
 struct ProxySettings: Sendable {
@@ -169,13 +172,21 @@ final class ProxyClientHandler: ChannelInboundHandler {
 
     /// Maps a connect error onto RFC 1928's reply codes.
     static func replyCode(for error: any Error) -> SOCKS5ReplyCode {
-        let text = "\(error)".lowercased()
-        if text.contains("refused") { return .connectionRefused }
-        if text.contains("timeout") || text.contains("timed out") { return .ttlExpired }
-        if text.contains("unreachable") && text.contains("network") { return .networkUnreachable }
-        if text.contains("unreachable") || text.contains("resolve") || text.contains("getaddrinfo") || text.contains("no address") {
-            return .hostUnreachable
+        if let error = error as? NIOConnectionError {
+            // No address to try: the name did not resolve.
+            guard let first = error.connectionErrors.first else { return .hostUnreachable }
+            return replyCode(for: first.error)
         }
+        if let error = error as? IOError {
+            switch error.errnoCode {
+            case ECONNREFUSED: return .connectionRefused
+            case ENETUNREACH: return .networkUnreachable
+            case EHOSTUNREACH: return .hostUnreachable
+            case ETIMEDOUT: return .ttlExpired
+            default: return .generalFailure
+            }
+        }
+        if case ChannelError.connectTimeout = error { return .ttlExpired }
         return .generalFailure
     }
 
