@@ -160,7 +160,7 @@ let package = Package(
         .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
+            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
 
         // MARK: Test fixtures
@@ -205,6 +205,8 @@ let package = Package(
         .testTarget(name: "AltnetDaemonTests",
                     dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],

@@ -68,11 +68,12 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
             do {
                 listener = try await PeerListener.start(
-                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
+                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
+                    v1Fallback: v1Fallback)
             } catch {
                 throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
             }
-            context.logger.info("bip324: listening for inbound v2 peers on \(target)")
+            context.logger.info("bip324: listening for inbound v2 peers on \(target)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
         }
         context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
         lock.withLock {

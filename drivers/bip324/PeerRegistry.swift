@@ -46,10 +46,11 @@ final class PeerRegistry: @unchecked Sendable {
         }
     }
 
-    /// The peer finished version/verack: report it to the core.
-    func ready(_ id: String, wtxidRelay: Bool) {
+    /// The peer finished version/verack: report it to the core, with the transport it is on.
+    func ready(_ id: String, wtxidRelay: Bool, transport: PeerInfo.WireTransport) {
         let info: PeerInfo? = lock.withLock {
             peers[id]?.ready = true
+            peers[id]?.info.transport = transport
             peers[id]?.wtxidRelay = wtxidRelay
             return peers[id]?.info
         }
