@@ -183,8 +183,8 @@ public struct ProxyTranslator: Sendable {
 
     /// Lends the bytes waiting for the remote to `write` (which copies them out, e.g. into a
     /// socket buffer) and keeps the buffer for the next ones: no fresh megabyte-sized array per
-    /// message. The slice must not escape `write`.
-    public mutating func withBytesForRemote(_ write: (ArraySlice<UInt8>) -> Void) {
+    /// message. The buffer must not escape `write`.
+    public mutating func withBytesForRemote(_ write: (UnsafeRawBufferPointer) -> Void) {
         if remote != nil {
             remote?.withBytesToSend { pending in
                 if !pending.isEmpty { write(pending) }
@@ -193,14 +193,14 @@ public struct ProxyTranslator: Sendable {
             return
         }
         guard !toRemote.isEmpty else { return }
-        write(toRemote[...])
+        toRemote.withUnsafeBytes { write($0) }
         toRemote.removeAll(keepingCapacity: toRemote.capacity <= 1 << 23)
     }
 
     /// Lends the bytes waiting for the client to `write`, as ``withBytesForRemote(_:)`` does.
-    public mutating func withBytesForClient(_ write: (ArraySlice<UInt8>) -> Void) {
+    public mutating func withBytesForClient(_ write: (UnsafeRawBufferPointer) -> Void) {
         guard !toClient.isEmpty else { return }
-        write(toClient[...])
+        toClient.withUnsafeBytes { write($0) }
         toClient.removeAll(keepingCapacity: toClient.capacity <= 1 << 23)
     }
 }
