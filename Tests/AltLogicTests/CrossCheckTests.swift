@@ -135,7 +135,6 @@ import Watchdog
             try await Task.sleep(for: .milliseconds(5))
         }
         let report = await rescue.value
-        if ProcessInfo.processInfo.environment["ALTLOGIC_PRINT"] != nil { print(report) }
         let at = try #require(killedAt, "the rescue never moved Alice's tip: \(report)")
         #expect(at < 2_005, "the driver was killed only after the rescue was done")
         #expect(report.outcome == RescueReport.Outcome.caughtUp, "\(report)")

@@ -23,7 +23,6 @@ import Watchdog
         #expect(before == 5)
 
         let report = await rig.validation().rescue(trigger: "stale-tip", anomalyID: 7)
-        if ProcessInfo.processInfo.environment["ALTLOGIC_PRINT"] != nil { print(report) }
         #expect(report.outcome == RescueReport.Outcome.caughtUp, "\(report)")
         #expect(report.anomalyID == 7)
         #expect(report.betterChainSeen)
@@ -75,7 +74,6 @@ import Watchdog
         let infoBefore = try await rig.alice.rpc.getBlockchainInfo()
 
         let report = await rig.validation().rescue(trigger: "stale-tip")
-        if ProcessInfo.processInfo.environment["ALTLOGIC_PRINT"] != nil { print(report) }
         #expect(report.outcome == RescueReport.Outcome.invalidHeaders, "\(report)")
         #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0)
         #expect(!report.peersDropped.isEmpty)
