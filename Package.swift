@@ -30,6 +30,9 @@ let package = Package(
     products: [
         .executable(name: "altnet-bench", targets: ["altnet-bench"]),
         .executable(name: "altnet-harness", targets: ["altnet-harness"]),
+        .executable(name: "altnetd", targets: ["altnetd"]),
+        .executable(name: "altnet-cli", targets: ["altnet-cli"]),
+        .executable(name: "sendemergencytx", targets: ["sendemergencytx"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
@@ -81,10 +84,26 @@ let package = Package(
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
             swiftSettings: strict),
 
+        // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
+        .target(
+            name: "AltLogic",
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "Watchdog", logging, metrics],
+            swiftSettings: strict),
+        // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
+        .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
+                swiftSettings: strict),
+        .target(
+            name: "AltnetDaemon",
+            dependencies: [
+                "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
+                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", logging, metrics, prometheus, lifecycle,
+            ],
+            swiftSettings: strict),
+
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: strict),
 
         // MARK: Executables (thin)
@@ -93,6 +112,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
+                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -105,13 +125,28 @@ let package = Package(
             ],
             swiftSettings: strict),
 
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], swiftSettings: strict),
+        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], swiftSettings: strict),
+        .executableTarget(
+            name: "sendemergencytx",
+            dependencies: ["AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
+            swiftSettings: strict),
+
         // MARK: Drivers
         // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer.
         .target(
             name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
             swiftSettings: strict),
+        // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
+        .target(
+            name: "RPCProxyCore",
+            dependencies: [
+                "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+            ],
+            swiftSettings: strict),
         .executableTarget(
-            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "DriverKit", argumentParser],
+            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
@@ -125,7 +160,7 @@ let package = Package(
         .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, argumentParser, logging],
+            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
 
         // MARK: Test fixtures
@@ -159,13 +194,26 @@ let package = Package(
         .testTarget(name: "DriverRPCTests",
                     dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "RPCProxyTests",
+                    dependencies: ["RPCProxyCore", "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
+                    swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "AltnetDaemonTests",
+                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
+                                   "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
+                    swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
-                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", nioCore, nioPosix],
+                    dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],
+                    swiftSettings: strict),
+        .testTarget(name: "AltLogicTests",
+                    dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
+                                   "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
         .testTarget(name: "EmergencyQueueTests",
                     dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],

@@ -55,7 +55,8 @@ except ImportError as error:
           flush=True)
     sys.exit(3)
 
-NET = "regtest"
+# BIP324_PEER_NET picks the network whose magic salts the v2 keys (v1only mode stays regtest).
+NET = os.environ.get("BIP324_PEER_NET", "regtest")
 HEADER_COUNT = 2000
 REGTEST_GENESIS = int("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", 16)
 lock = threading.Lock()

@@ -68,6 +68,8 @@ def main():
     out = {}
     version = m.msg_version()
     version.nStartingHeight = 0
+    # verystable's msg_version defaults to nVersion 0, which bitcoind (and simnode) disconnects.
+    version.nVersion = 70016
     send(sock, version)
     theirs = expect(sock, "version")
     sv = theirs.strSubVer
@@ -101,7 +103,8 @@ def main():
                 "valid": block.is_valid(),
                 "has_witness": any(tx.wit.vtxinwit for tx in block.vtx),
             }
-    send(sock, m.msg_getdata([m.CInv(m.MSG_BLOCK, 1)]))
+    # Core answers an unknown block with silence and an unknown transaction with notfound.
+    send(sock, m.msg_getdata([m.CInv(m.MSG_TX, 1)]))
     out["notfound"] = [f"{i.hash:064x}" for i in expect(sock, "notfound").vec]
     print(json.dumps(out))
 

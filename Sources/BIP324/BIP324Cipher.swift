@@ -21,6 +21,8 @@ public struct BIP324Cipher: Sendable {
     private var sendP: FSChaCha20Poly1305
     private var receiveL: FSChaCha20
     private var receiveP: FSChaCha20Poly1305
+    /// Plaintext assembly buffer (header || contents), reused across packets.
+    private var scratch: [UInt8] = []
 
     /// Session ID (32 bytes), the same on both sides; may be compared out of band.
     public let sessionID: [UInt8]
@@ -51,38 +53,54 @@ public struct BIP324Cipher: Sendable {
     /// - Returns: the packet bytes, `contents.count + overhead` long.
     /// - Throws: `.invalidArgument` if contents exceed 2^24 - 1 bytes.
     public mutating func encrypt(contents: [UInt8], aad: [UInt8] = [], ignore: Bool = false) throws(BIP324Error) -> [UInt8] {
-        var out: [UInt8] = []
-        try encrypt(header: ignore ? Self.ignoreBit : 0, typePrefix: [], payload: contents, aad: aad, appendingTo: &out)
-        return out
+        let packet = try seal(header: ignore ? Self.ignoreBit : 0, typePrefix: [], payload: contents, aad: aad)
+        return packet.withUnsafeBytes { [UInt8]($0) }
     }
 
-    /// Encrypts a packet whose contents are `typePrefix || payload`, appending it to `out`
-    /// (one plaintext copy, encrypted in place in `out`).
-    mutating func encrypt(
-        header: UInt8, typePrefix: [UInt8], payload: [UInt8], aad: [UInt8], appendingTo out: inout [UInt8]
-    ) throws(BIP324Error) {
+    /// Seals a packet whose contents are `typePrefix || payload`.
+    ///
+    /// The plaintext is assembled once in a scratch buffer kept for the next packet; swift-crypto
+    /// seals it into a fresh buffer, `nonce || ciphertext || tag`, and the encrypted length is
+    /// written over the last 3 nonce bytes, so that buffer becomes the packet without a copy.
+    /// - Returns: the packet, `length (3) || ciphertext || tag`, as a slice of that buffer (its
+    ///   indices do not start at 0).
+    /// - Throws: `.invalidArgument` if the contents exceed 2^24 - 1 bytes; `.cryptoFailure`.
+    mutating func seal(header: UInt8, typePrefix: [UInt8], payload: [UInt8], aad: [UInt8]) throws(BIP324Error) -> Data {
         let length = typePrefix.count + payload.count
         guard length <= Self.maxEncodableLength else { throw BIP324Error(.invalidArgument("packet contents of \(length) bytes exceed 2^24 - 1")) }
-        out.reserveCapacity(out.count + length + Self.overhead)
-        let mark = out.count
+        // Moved out (unique, so no copy) while the cipher, also part of self, reads it.
+        var plaintext: [UInt8] = []
+        swap(&plaintext, &scratch)
+        defer {
+            plaintext.removeAll(keepingCapacity: plaintext.capacity <= Self.scratchCapacityKept)
+            swap(&plaintext, &scratch)
+        }
+        plaintext.reserveCapacity(Self.headerSize + length)
+        plaintext.append(header)
+        plaintext.append(contentsOf: typePrefix)
+        plaintext.append(contentsOf: payload)
+        // withUnsafeBytes only rethrows untyped errors: carry ours out in a Result.
+        let sealed = plaintext.withUnsafeBytes { raw -> Result<Data, BIP324Error> in
+            do throws(BIP324Error) {
+                return .success(try sendP.seal(raw, aad: aad))
+            } catch {
+                return .failure(error)
+            }
+        }
+        var packet = try sealed.get()
         let (e0, e1, e2) = try sendL.crypt3(
             UInt8(truncatingIfNeeded: length), UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length >> 16))
-        out.append(e0)
-        out.append(e1)
-        out.append(e2)
-        // The plaintext goes straight to its place in `out` and is encrypted there (one copy of
-        // the payload, no scratch buffer).
-        let start = out.count
-        out.append(header)
-        out.append(contentsOf: typePrefix)
-        out.append(contentsOf: payload)
-        do {
-            try sendP.seal(inPlace: &out, from: start, aad: aad)
-        } catch {
-            out.removeSubrange(mark...)  // never leave plaintext where it would be sent
-            throw error
+        let start = FSChaCha20Poly1305.nonceRoom - Self.lengthSize
+        packet.withUnsafeMutableBytes { (bytes: UnsafeMutableRawBufferPointer) in
+            bytes[start] = e0
+            bytes[start + 1] = e1
+            bytes[start + 2] = e2
         }
+        return packet[(packet.startIndex + start)...]
     }
+
+    /// Largest plaintext scratch buffer kept between packets (a 4 MB message's is freed).
+    static let scratchCapacityKept = 1 << 21
 
     /// Encrypts a bare 3-byte length prefix (advancing the length cipher as a packet would).
     /// Internal: lets tests forge prefixes, for example one above the maximum.
@@ -101,7 +119,12 @@ public struct BIP324Cipher: Sendable {
         var i = bytes.startIndex
         let b0 = bytes[i]; bytes.formIndex(after: &i)
         let b1 = bytes[i]; bytes.formIndex(after: &i)
-        let (p0, p1, p2) = try receiveL.crypt3(b0, b1, bytes[i])
+        return try decryptLength(b0, b1, bytes[i])
+    }
+
+    /// ``decryptLength(_:)`` for the 3 bytes given one by one (no collection, no allocation).
+    mutating func decryptLength(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) throws(BIP324Error) -> Int {
+        let (p0, p1, p2) = try receiveL.crypt3(b0, b1, b2)
         return Int(p0) | Int(p1) << 8 | Int(p2) << 16
     }
 
@@ -109,9 +132,13 @@ public struct BIP324Cipher: Sendable {
     /// - Returns: whether the ignore bit is set, and the contents.
     /// - Throws: `.packetAuthenticationFailed` if the tag does not verify.
     public mutating func decrypt(_ sealed: ArraySlice<UInt8>, aad: [UInt8] = []) throws(BIP324Error) -> (ignore: Bool, contents: [UInt8]) {
-        let plaintext = try decryptPlaintext(sealed, aad: aad)
+        var buffer = [UInt8](repeating: 0, count: Self.inPlaceRoom)
+        buffer.append(contentsOf: sealed)
+        let plaintext = try buffer.withUnsafeMutableBytes { raw in
+            BIP324Transport.carry { () throws(BIP324Error) in try decryptPlaintext(inPlace: raw, aad: aad) }
+        }.get()
         let ignore = plaintext.first.map { $0 & Self.ignoreBit != 0 } ?? false
-        return (ignore, Array(plaintext.dropFirst()))
+        return (ignore, plaintext.dropFirst().withUnsafeBytes { [UInt8]($0) })
     }
 
     /// Bytes ``decryptPlaintext(inPlace:aad:)`` needs free in front of the sealed bytes.
@@ -119,15 +146,9 @@ public struct BIP324Cipher: Sendable {
 
     /// Decrypts `header || contents || tag` where it lies in `buffer`, after ``inPlaceRoom``
     /// spare bytes that it overwrites; the returned plaintext starts with the header byte.
+    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify or nothing is left.
     mutating func decryptPlaintext(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
         let plaintext = try receiveP.open(inPlace: buffer, aad: aad)
-        guard !plaintext.isEmpty else { throw BIP324Error(.packetAuthenticationFailed) }
-        return plaintext
-    }
-
-    /// Decrypts `header || contents || tag`; the returned plaintext starts with the header byte.
-    mutating func decryptPlaintext(_ sealed: ArraySlice<UInt8>, aad: [UInt8]) throws(BIP324Error) -> Data {
-        let plaintext = try receiveP.open(sealed, aad: aad)
         guard !plaintext.isEmpty else { throw BIP324Error(.packetAuthenticationFailed) }
         return plaintext
     }

@@ -81,15 +81,3 @@ public enum BIP324MessageType {
         return .command(String(decoding: command, as: UTF8.self), payloadOffset: 1 + commandSize)
     }
 }
-
-/// One application message carried by BIP324: a command ("version", "headers", ...) and its
-/// payload (the v1 message body, without v1's 24-byte header).
-public struct BIP324Message: Equatable, Sendable {
-    public var command: String
-    public var payload: [UInt8]
-
-    public init(command: String, payload: [UInt8]) {
-        self.command = command
-        self.payload = payload
-    }
-}

@@ -12,24 +12,36 @@ extension BIP324Transport {
         return try processInbox()
     }
 
-    /// Feeds bytes from the peer; with nothing buffered the array is adopted, not copied.
+    /// Feeds bytes from the peer (a socket read buffer, or an array).
     public mutating func receive(_ bytes: [UInt8]) throws(BIP324Error) -> [BIP324Event] {
         try checkOpen()
-        if inboxStart == inbox.count {
-            inbox = bytes
-            inboxStart = 0
-            inboxIsAdopted = true
-        } else {
-            inbox.append(contentsOf: bytes)
-        }
+        inbox.append(contentsOf: bytes)
         return try processInbox()
     }
 
-    /// Feeds bytes from the peer (for example a slice lent by `withBytesToSend`).
+    /// Feeds bytes from the peer (for example a slice of a read buffer).
     public mutating func receive(_ bytes: ArraySlice<UInt8>) throws(BIP324Error) -> [BIP324Event] {
         try checkOpen()
         inbox.append(contentsOf: bytes)
         return try processInbox()
+    }
+
+    /// Feeds bytes from the peer (for example the buffer lent by `withBytesToSend`, or a
+    /// socket read buffer).
+    public mutating func receive(_ bytes: UnsafeRawBufferPointer) throws(BIP324Error) -> [BIP324Event] {
+        try checkOpen()
+        inbox.append(contentsOf: bytes)
+        return try processInbox()
+    }
+
+    /// `body`'s typed error as a Result: the standard library's `withUnsafeBytes` only rethrows
+    /// untyped errors.
+    static func carry<T>(_ body: () throws(BIP324Error) -> T) -> Result<T, BIP324Error> {
+        do throws(BIP324Error) {
+            return .success(try body())
+        } catch {
+            return .failure(error)
+        }
     }
 
     private func checkOpen() throws(BIP324Error) {
@@ -63,15 +75,7 @@ extension BIP324Transport {
                 guard try findGarbageTerminator() else { return }
             case .awaitingVersion, .ready:
                 guard let plaintext = try readPacket() else { return }
-                guard let header = plaintext.first else { throw BIP324Error(.packetAuthenticationFailed) }
-                if header & BIP324Cipher.ignoreBit != 0 { continue }  // decoy
-                if phase == .awaitingVersion {
-                    // Version packet: contents reserved for future extensions, ignored (BIP324).
-                    phase = .ready
-                    events.append(.handshakeComplete(sessionID: sessionID ?? []))
-                    continue
-                }
-                events.append(try decodeMessage(plaintext))
+                try handlePacket(plaintext, &events)
             case .v1Detected, .failed:
                 return
             }
@@ -109,13 +113,12 @@ extension BIP324Transport {
         // Our garbage authenticates as the AAD of the first packet after it.
         var aad = ourGarbage
         for length in decoyLengths {
-            try c.encrypt(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length),
-                          aad: aad, appendingTo: &outbox)
+            outbox.append(try c.seal(header: BIP324Cipher.ignoreBit, typePrefix: [], payload: [UInt8](repeating: 0, count: length), aad: aad))
             aad = []
         }
-        try c.encrypt(header: 0, typePrefix: [], payload: versionContents, aad: aad, appendingTo: &outbox)
+        outbox.append(try c.seal(header: 0, typePrefix: [], payload: versionContents, aad: aad))
         for item in queued {
-            try c.encrypt(header: item.header, typePrefix: item.typePrefix, payload: item.payload, aad: [], appendingTo: &outbox)
+            outbox.append(try c.seal(header: item.header, typePrefix: item.typePrefix, payload: item.payload, aad: []))
         }
         queued = []
         cipher = c
@@ -145,51 +148,69 @@ extension BIP324Transport {
         return false
     }
 
-    /// Reads one whole packet if it has arrived; returns its plaintext (header byte first).
+    /// Reads one whole packet from the inbox if it has arrived; returns its plaintext (header byte first).
+    ///
+    /// The packet is opened where it lies: swift-crypto needs `nonce || ciphertext || tag` in
+    /// one buffer, so the nonce is written over ``BIP324Cipher/inPlaceRoom`` consumed bytes in
+    /// front of it (``compactInbox()`` keeps that headroom). swift-crypto then copies it once
+    /// into its sealed box, as it must for any bytes not sealed in this process.
     private mutating func readPacket() throws(BIP324Error) -> Data? {
         if pendingLength == nil {
             guard available >= BIP324Cipher.lengthSize else { return nil }
-            let lengthBytes = inbox[inboxStart..<inboxStart + BIP324Cipher.lengthSize]
-            // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
-            guard let length = try cipher?.decryptLength(lengthBytes) else { throw BIP324Error(.transportClosed) }
-            // Refused here, from the 3 bytes alone, before any buffer is sized for the packet.
-            guard length <= Self.maxContentsLength else { throw BIP324Error(.contentsTooLarge(length: length)) }
-            pendingLength = length
+            pendingLength = try readLength(inbox[inboxStart], inbox[inboxStart + 1], inbox[inboxStart + 2])
             inboxStart += BIP324Cipher.lengthSize
         }
         guard let length = pendingLength else { return nil }
         let need = BIP324Cipher.headerSize + length + BIP324Cipher.tagSize
         guard available >= need else { return nil }
+        let room = BIP324Cipher.inPlaceRoom
+        if inboxStart < room {
+            // Only if a packet starts right at the front of a fresh buffer: make the headroom.
+            inbox.insert(contentsOf: repeatElement(0, count: room - inboxStart), at: 0)
+            inboxStart = room
+        }
+        let start = inboxStart - room, end = inboxStart + need
+        // Moved out (still unique, so no copy) while the cipher, also part of self, works on it.
+        var buffer: [UInt8] = []
+        swap(&buffer, &inbox)
+        defer { swap(&buffer, &inbox) }
+        let plaintext = try buffer.withUnsafeMutableBytes { raw in
+            Self.carry { () throws(BIP324Error) in try openPacket(inPlace: UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])) }
+        }.get()
+        inboxStart = end
+        return plaintext
+    }
+
+    /// Decrypts a 3-byte length prefix and checks it against the maximum.
+    /// - Throws: `.contentsTooLarge` from the 3 bytes alone, before any buffer is sized for the packet.
+    private mutating func readLength(_ b0: UInt8, _ b1: UInt8, _ b2: UInt8) throws(BIP324Error) -> Int {
+        // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
+        guard let length = try cipher?.decryptLength(b0, b1, b2) else { throw BIP324Error(.transportClosed) }
+        guard length <= Self.maxContentsLength else { throw BIP324Error(.contentsTooLarge(length: length)) }
+        return length
+    }
+
+    /// Decrypts `room || header || contents || tag` in place (the first packet after the
+    /// garbage authenticates it as AAD).
+    private mutating func openPacket(inPlace buffer: UnsafeMutableRawBufferPointer) throws(BIP324Error) -> Data {
         let aad = receiveAAD
         receiveAAD = []
-        guard cipher != nil else { throw BIP324Error(.transportClosed) }
-        let room = BIP324Cipher.inPlaceRoom
-        let plaintext: Data?
-        if !inboxIsAdopted && inboxStart >= room {
-            // Our own buffer with consumed bytes in front: decrypt in place, the nonce written
-            // over those dead bytes (no copy of the packet; compactInbox keeps this headroom).
-            let start = inboxStart - room, end = inboxStart + need
-            // Moved out (still unique, so no copy) while the cipher, also part of self, works on it.
-            var buffer: [UInt8] = []
-            swap(&buffer, &inbox)
-            defer { swap(&buffer, &inbox) }
-            // withUnsafeMutableBytes only rethrows untyped errors: carry ours out in a Result.
-            let result = buffer.withUnsafeMutableBytes { raw -> Result<Data?, BIP324Error> in
-                let sealed = UnsafeMutableRawBufferPointer(rebasing: raw[start..<end])
-                do throws(BIP324Error) {
-                    return .success(try cipher?.decryptPlaintext(inPlace: sealed, aad: aad))
-                } catch {
-                    return .failure(error)
-                }
-            }
-            plaintext = try result.get()
-        } else {
-            plaintext = try cipher?.decryptPlaintext(inbox[inboxStart..<inboxStart + need], aad: aad)
-        }
-        guard let plaintext else { throw BIP324Error(.transportClosed) }
-        inboxStart += need
         pendingLength = nil
+        guard let plaintext = try cipher?.decryptPlaintext(inPlace: buffer, aad: aad) else { throw BIP324Error(.transportClosed) }
         return plaintext
+    }
+
+    /// Skips decoys, completes the handshake on the version packet, reports messages.
+    private mutating func handlePacket(_ plaintext: Data, _ events: inout [BIP324Event]) throws(BIP324Error) {
+        guard let header = plaintext.first else { throw BIP324Error(.packetAuthenticationFailed) }
+        if header & BIP324Cipher.ignoreBit != 0 { return }  // decoy
+        if phase == .awaitingVersion {
+            // Version packet: contents reserved for future extensions, ignored (BIP324).
+            phase = .ready
+            events.append(.handshakeComplete(sessionID: sessionID ?? []))
+            return
+        }
+        events.append(try decodeMessage(plaintext))
     }
 
     private func decodeMessage(_ plaintext: Data) throws(BIP324Error) -> BIP324Event {
@@ -199,27 +220,24 @@ extension BIP324Transport {
         case .unknownShortID(let id):
             return .unknownMessageType(id)
         case .command(let command, let payloadOffset):
-            // One memcpy out of the Data (its generic element-wise path is far slower).
-            let payload = plaintext.withUnsafeBytes { raw in
-                [UInt8](raw.bindMemory(to: UInt8.self)[(1 + payloadOffset)...])
-            }
-            return .message(BIP324Message(command: command, payload: payload))
+            // A slice of the decrypted buffer: the payload is handed over without a copy.
+            let payload = plaintext[(plaintext.startIndex + 1 + payloadOffset)...]
+            return .message(BIP324Message(command: command, payloadBytes: BIP324Payload(payload)))
         }
     }
 
     private mutating func compactInbox() {
+        let room = BIP324Cipher.inPlaceRoom
         if inboxStart == inbox.count {
-            // Keep our own buffer for the next packets; drop an adopted (shared) one.
-            if inboxIsAdopted || inbox.capacity > 1 << 22 { inbox = [] } else { inbox.removeAll(keepingCapacity: true) }
-            // Headroom of dead bytes in front, so that the next packet decrypts in place.
-            inbox.append(contentsOf: repeatElement(0, count: BIP324Cipher.inPlaceRoom))
-            inboxIsAdopted = false
-            inboxStart = BIP324Cipher.inPlaceRoom
+            // Keep the buffer for the next packets, unless a huge one grew it; dead bytes in
+            // front are the headroom the next packet is opened in.
+            inbox.removeAll(keepingCapacity: inbox.capacity <= 1 << 22)
+            inbox.append(contentsOf: repeatElement(0, count: room))
+            inboxStart = room
             garbageScanFrom = 0
         } else if inboxStart >= 1 << 16 && inboxStart * 2 >= inbox.count {
-            inbox.removeFirst(inboxStart - BIP324Cipher.inPlaceRoom)
-            inboxIsAdopted = false
-            inboxStart = BIP324Cipher.inPlaceRoom
+            inbox.removeFirst(inboxStart - room)
+            inboxStart = room
         }
     }
 }

@@ -1,5 +1,6 @@
 @preconcurrency import Crypto
 import ElligatorSwift
+import Foundation
 import _CryptoExtras
 import Secp256k1
 
@@ -74,10 +75,11 @@ public struct BIP324Transport: Sendable {
     var cipher: BIP324Cipher?
     var inbox: [UInt8] = []
     var inboxStart = 0
-    var outbox: [UInt8] = []
+    /// Bytes for the peer are `outbox[outboxStart...]`. A sealed packet is adopted as the whole
+    /// outbox when it is empty (swift-crypto's output buffer, no copy), so `outbox` may be a
+    /// slice: `outboxStart` is a `Data` index, not an offset.
+    var outbox = Data()
     var outboxStart = 0
-    /// True while `inbox` is an array adopted from the caller (shared, so not reused).
-    var inboxIsAdopted = false
     var pendingLength: Int?
     var receiveAAD: [UInt8] = []
     var garbageScanFrom = 0
@@ -119,7 +121,7 @@ public struct BIP324Transport: Sendable {
         self.versionContents = versionContents
         switch role {
         case .initiator:
-            outbox = ourEllSwift + garbage
+            outbox = Data(ourEllSwift + garbage)
             phase = .awaitingKey
         case .responder:
             phase = .awaitingV1Prefix
@@ -157,32 +159,47 @@ public struct BIP324Transport: Sendable {
     public var isReady: Bool { phase == .ready }
 
     /// Bytes waiting to go to the peer.
-    public var hasBytesToSend: Bool { outboxStart < outbox.count }
+    public var hasBytesToSend: Bool { outboxStart < outbox.endIndex }
 
     /// Hands over every byte waiting to go to the peer (the caller writes them all).
     public mutating func takeBytesToSend() -> [UInt8] {
-        let out = outboxStart == 0 ? outbox : Array(outbox[outboxStart...])
-        outbox = []
+        let offset = outboxStart - outbox.startIndex
+        let out = outbox.withUnsafeBytes { [UInt8](UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        outbox = Data()
         outboxStart = 0
         return out
     }
 
     /// Byte-pump form (Bitcoin Core's GetBytesToSend / MarkBytesSent): lends the pending bytes
-    /// to `write`, which returns how many it wrote; those are dropped and the buffer is kept
-    /// for the next packets (no allocation per packet). The slice must not escape `write`.
+    /// to `write`, which returns how many it wrote; those are dropped. The pointer must not
+    /// escape `write`. No copy: a packet sealed while nothing was pending is lent straight from
+    /// swift-crypto's output buffer.
     /// - Returns: what `write` returned.
     @discardableResult
-    public mutating func withBytesToSend(_ write: (ArraySlice<UInt8>) throws -> Int) rethrows -> Int {
-        let written = try write(outbox[outboxStart...])
-        outboxStart += max(0, min(written, outbox.count - outboxStart))
-        if outboxStart == outbox.count {
-            outbox.removeAll(keepingCapacity: outbox.capacity <= 1 << 22)
+    public mutating func withBytesToSend(_ write: (UnsafeRawBufferPointer) throws -> Int) rethrows -> Int {
+        let offset = outboxStart - outbox.startIndex, pending = outbox.endIndex - outboxStart
+        let written = try outbox.withUnsafeBytes { try write(UnsafeRawBufferPointer(rebasing: $0[offset...])) }
+        outboxStart += max(0, min(written, pending))
+        let done = outboxStart - outbox.startIndex
+        if outboxStart == outbox.endIndex {
+            outbox = Data()
             outboxStart = 0
-        } else if outboxStart >= 1 << 16 && outboxStart * 2 >= outbox.count {
-            outbox.removeFirst(outboxStart)
-            outboxStart = 0
+        } else if done >= 1 << 16 && done * 2 >= outbox.count {
+            // Mostly written: keep only the rest (one copy) so a slow socket does not pin it all.
+            outbox = Data(outbox[outboxStart...])
+            outboxStart = outbox.startIndex
         }
         return written
+    }
+
+    /// Queues a sealed packet: adopted as the outbox when nothing else is pending, else appended.
+    mutating func appendToOutbox(_ packet: Data) {
+        if outboxStart == outbox.endIndex {
+            outbox = packet
+            outboxStart = packet.startIndex
+        } else {
+            outbox.append(packet)
+        }
     }
 
     /// Queues an application message. Before the keys exist it waits and goes out right after
@@ -211,9 +228,11 @@ public struct BIP324Transport: Sendable {
         case .failed, .v1Detected: throw BIP324Error(.transportClosed)
         case .awaitingV1Prefix, .awaitingKey: queued.append((header, typePrefix, payload))
         case .awaitingGarbageTerminator, .awaitingVersion, .ready:
-            guard cipher != nil else { throw BIP324Error(.transportClosed) }
             // Optional chaining mutates the cipher in place (no copy of its buffers and keys).
-            try cipher?.encrypt(header: header, typePrefix: typePrefix, payload: payload, aad: [], appendingTo: &outbox)
+            guard let packet = try cipher?.seal(header: header, typePrefix: typePrefix, payload: payload, aad: []) else {
+                throw BIP324Error(.transportClosed)
+            }
+            appendToOutbox(packet)
         }
     }
 }

@@ -12,12 +12,11 @@ import Foundation
 struct FSChaCha20Poly1305: Sendable {
     static let rekeyInterval: UInt64 = 224
     static let tagSize = 16
+    /// Bytes of the nonce in front of swift-crypto's combined `nonce || ciphertext || tag`.
+    static let nonceRoom = 12
 
     private var key: SymmetricKey
     private var packetCounter: UInt64 = 0
-    /// Reused nonce || ciphertext || tag buffer for ``open(_:aad:)`` (unique again once the
-    /// SealedBox that borrowed it is gone, so its capacity carries over between packets).
-    private var openBuffer = Data()
 
     /// - Throws: `.invalidArgument` unless the key is 32 bytes.
     init(key: [UInt8]) throws(BIP324Error) {
@@ -40,82 +39,59 @@ struct FSChaCha20Poly1305: Sendable {
         }
     }
 
-    /// Seals `buffer[start...]` where it lies: the plaintext there is replaced by its
-    /// ciphertext and the tag is appended (no separate plaintext or output array).
-    /// - Throws: `.cryptoFailure`; `buffer` is then left as it was.
-    mutating func seal(inPlace buffer: inout [UInt8], from start: Int, aad: [UInt8]) throws(BIP324Error) {
-        let n = try nonce(low: UInt32(packetCounter % Self.rekeyInterval))
-        let box: ChaChaPoly.SealedBox
+    /// Seals one packet's plaintext.
+    /// - Parameters:
+    ///   - plaintext: header byte and contents, contiguous.
+    ///   - aad: associated data.
+    /// - Returns: swift-crypto's combined form, `nonce (12) || ciphertext || tag (16)`, held by
+    ///   nobody else: the caller may write into its ``nonceRoom`` leading bytes without a copy
+    ///   (the transport puts the encrypted length there, so the packet needs no second buffer).
+    /// - Throws: `.cryptoFailure`.
+    mutating func seal(_ plaintext: UnsafeRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
+        let combined = try Self.combined(plaintext, key: key, nonce: nonce(low: UInt32(packetCounter % Self.rekeyInterval)), aad: aad)
+        guard combined.count == Self.nonceRoom + plaintext.count + Self.tagSize else {
+            throw BIP324Error(.cryptoFailure("seal: unexpected output size"))
+        }
+        try advance()
+        return combined
+    }
+
+    /// The sealed box's bytes, returned from a function of their own so that the box is gone
+    /// by the time the caller holds them: the Data is then uniquely referenced and writable in place.
+    @inline(never)
+    private static func combined(
+        _ plaintext: UnsafeRawBufferPointer, key: SymmetricKey, nonce: ChaChaPoly.Nonce, aad: [UInt8]
+    ) throws(BIP324Error) -> Data {
         do {
-            box = try buffer.withUnsafeBytes { raw in
-                let plaintext = UnsafeRawBufferPointer(rebasing: raw[start...])
-                // Without AAD (every packet but the first) the simpler overload skips generic AAD handling.
-                return aad.isEmpty
-                    ? try ChaChaPoly.seal(plaintext, using: key, nonce: n)
-                    : try ChaChaPoly.seal(plaintext, using: key, nonce: n, authenticating: aad)
-            }
+            // Without AAD (every packet but the first) the simpler overload skips generic AAD handling.
+            let box = aad.isEmpty
+                ? try ChaChaPoly.seal(plaintext, using: key, nonce: nonce)
+                : try ChaChaPoly.seal(plaintext, using: key, nonce: nonce, authenticating: aad)
+            return box.combined
         } catch {
             throw BIP324Error(.cryptoFailure("seal: \(error)"))
         }
-        let length = buffer.count - start, nonceSize = Self.nonceRoom
-        // combined = nonce (12) || ciphertext (as long as the plaintext) || tag (16).
-        guard box.combined.count == nonceSize + length + Self.tagSize else {
-            throw BIP324Error(.cryptoFailure("seal: unexpected output size"))
-        }
-        box.combined.withUnsafeBytes { combined in
-            buffer.withUnsafeMutableBytes { out in
-                UnsafeMutableRawBufferPointer(rebasing: out[start...])
-                    .copyMemory(from: UnsafeRawBufferPointer(rebasing: combined[nonceSize..<nonceSize + length]))
-            }
-            buffer.append(contentsOf: combined[(nonceSize + length)...])
-        }
-        try advance()
     }
-
-    /// Opens one packet (ciphertext || tag) and returns its plaintext.
-    /// - Throws: `.packetAuthenticationFailed` if the tag does not verify (the counter still
-    ///   advances, as in the reference; the transport treats the failure as fatal anyway).
-    mutating func open(_ sealed: ArraySlice<UInt8>, aad: [UInt8]) throws(BIP324Error) -> Data {
-        defer { try? advance() }
-        guard sealed.count >= Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
-        // nonce || ciphertext || tag in one buffer: SealedBox(nonce:ciphertext:tag:) grows a fresh
-        // Data three times, which cost more than the decryption for small packets.
-        openBuffer.removeAll(keepingCapacity: openBuffer.count <= 1 << 22)
-        openBuffer.reserveCapacity(12 + sealed.count)
-        withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { openBuffer.append(contentsOf: $0) }
-        sealed.withUnsafeBytes { openBuffer.append(contentsOf: $0) }
-        do {
-            let box = try ChaChaPoly.SealedBox(combined: openBuffer)
-            return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
-        } catch {
-            throw BIP324Error(.packetAuthenticationFailed)
-        }
-    }
-
-    /// Bytes ``open(inPlace:aad:)`` needs in front of the sealed bytes for the nonce.
-    static let nonceRoom = 12
 
     /// Opens one packet where it lies: `buffer` is ``nonceRoom`` spare bytes followed by
-    /// ciphertext || tag. The nonce is written into the spare bytes, so swift-crypto reads
-    /// nonce || ciphertext || tag straight from the caller's buffer (no copy of the packet).
+    /// ciphertext || tag. The nonce is written into the spare bytes, so that swift-crypto reads
+    /// nonce || ciphertext || tag from one buffer. `SealedBox(combined:)` copies it once (it
+    /// copies even a `Data`; `init(nonce:ciphertext:tag:)` costs three times as much).
     /// - Parameters:
     ///   - buffer: spare bytes (overwritten) then the sealed bytes; must outlive the call only.
     ///   - aad: associated data.
     /// - Returns: the plaintext.
     /// - Throws: `.packetAuthenticationFailed` if the tag does not verify or the buffer is short
-    ///   (the counter still advances, as in ``open(_:aad:)``).
+    ///   (the counter still advances, as in the reference; the transport treats the failure as
+    ///   fatal anyway).
     mutating func open(inPlace buffer: UnsafeMutableRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
         defer { try? advance() }
-        guard buffer.count >= Self.nonceRoom + Self.tagSize, let base = buffer.baseAddress else {
-            throw BIP324Error(.packetAuthenticationFailed)
-        }
+        guard buffer.count >= Self.nonceRoom + Self.tagSize else { throw BIP324Error(.packetAuthenticationFailed) }
         withNonceBytes(low: UInt32(packetCounter % Self.rekeyInterval)) { nonce in
             UnsafeMutableRawBufferPointer(rebasing: buffer[0..<Self.nonceRoom]).copyMemory(from: nonce)
         }
         do {
-            // Borrowed, never freed by Data; the box and this Data do not outlive the call.
-            let combined = Data(bytesNoCopy: base, count: buffer.count, deallocator: .none)
-            let box = try ChaChaPoly.SealedBox(combined: combined)
+            let box = try ChaChaPoly.SealedBox(combined: UnsafeRawBufferPointer(buffer))
             return aad.isEmpty ? try ChaChaPoly.open(box, using: key) : try ChaChaPoly.open(box, using: key, authenticating: aad)
         } catch {
             throw BIP324Error(.packetAuthenticationFailed)

@@ -46,15 +46,20 @@ public struct PeerSession: Sendable {
     public private(set) var outstandingPing: UInt64?
     private let nonce: UInt64
     private let unixTime: Int64
+    /// Set on a responder that may serve a v1 peer (`v1fallback`): its network's message start.
+    private let inboundV1Magic: NetworkMagic?
 
     /// - Parameters:
     ///   - transport: a fresh initiator or responder transport.
     ///   - nonce: our version nonce (random in production).
     ///   - unixTime: the clock, for our version's timestamp.
-    public init(transport: BIP324Transport, nonce: UInt64, unixTime: Int64) {
+    ///   - acceptingV1With: for a responder under `v1fallback`: the network's magic, so that a
+    ///     peer the transport reports as v1 is served in plaintext v1 instead of dropped.
+    public init(transport: BIP324Transport, nonce: UInt64, unixTime: Int64, acceptingV1With: NetworkMagic? = nil) {
         self.transport = transport
         self.nonce = nonce
         self.unixTime = unixTime
+        self.inboundV1Magic = acceptingV1With
     }
 
     /// A plaintext v1 session (the `v1fallback` path): our version goes out at once.
@@ -66,6 +71,7 @@ public struct PeerSession: Sendable {
         self.v1 = V1Wire(magic: v1Magic, decoder: V1FrameDecoder(magic: v1Magic))
         self.nonce = nonce
         self.unixTime = unixTime
+        self.inboundV1Magic = nil
         let version = P2PFrame(command: .version, payload: ourVersion()).encoded(magic: v1Magic)
         v1?.outbox = version
     }
@@ -118,8 +124,14 @@ public struct PeerSession: Sendable {
         var out: [PeerSessionEvent] = []
         for event in events {
             switch event {
-            case .v1PeerDetected:
-                throw PeerViolation("peer speaks v1 only")
+            case .v1PeerDetected(let received):
+                guard let magic = inboundV1Magic else { throw PeerViolation("peer speaks v1 only") }
+                // v1fallback: serve it in plaintext; our version first, then replay its bytes.
+                transport = nil
+                var wire = V1Wire(magic: magic, decoder: V1FrameDecoder(magic: magic))
+                wire.outbox = P2PFrame(command: .version, payload: ourVersion()).encoded(magic: magic)
+                v1 = wire
+                return out + (try receiveV1(received))
             case .handshakeComplete(let sessionID):
                 out.append(.encrypted(sessionID: sessionID))
                 try send("version", ourVersion())

@@ -106,7 +106,12 @@ public final class BitcoindRPCClient: Sendable {
 
     /// Sends one HTTP request with authentication, re-reading the cookie once on 401 and
     /// retrying once on a stale pooled connection.
-    private func send(_ body: [UInt8], method: String) async throws(BitcoindRPCError) -> RPCHTTPResponse {
+    func send(_ body: [UInt8], method: String) async throws(BitcoindRPCError) -> RPCHTTPResponse {
+        try await send(ByteBuffer(bytes: body), method: method)
+    }
+
+    /// ``send(_:method:)`` for a body already in a buffer (forwarded as is, never re-encoded).
+    func send(_ body: ByteBuffer, method: String, uri: String = "/") async throws(BitcoindRPCError) -> RPCHTTPResponse {
         var refreshedCredentials = false
         var retriedStale = false
         while true {
@@ -125,7 +130,7 @@ public final class BitcoindRPCClient: Sendable {
             }
             let response: RPCHTTPResponse
             do {
-                response = try await exchange(channel, body: body, authorization: auth)
+                response = try await exchange(channel, body: body, authorization: auth, uri: uri)
             } catch {
                 await pool.release(channel, reusable: false)
                 if reused && !retriedStale && error.reason == .connectionClosed {
@@ -148,17 +153,17 @@ public final class BitcoindRPCClient: Sendable {
         }
     }
 
-    private func exchange(_ channel: any Channel, body: [UInt8], authorization: String) async throws(BitcoindRPCError) -> RPCHTTPResponse {
+    private func exchange(_ channel: any Channel, body: ByteBuffer, authorization: String, uri: String) async throws(BitcoindRPCError) -> RPCHTTPResponse {
         var headers = HTTPHeaders()
         headers.add(name: "Host", value: "\(configuration.host):\(configuration.port)")
         headers.add(name: "Authorization", value: authorization)
         headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Content-Length", value: String(body.readableBytes))
         headers.add(name: "Connection", value: "keep-alive")
-        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: "/", headers: headers)
+        let head = HTTPRequestHead(version: .http1_1, method: .POST, uri: uri, headers: headers)
         let promise = channel.eventLoop.makePromise(of: RPCHTTPResponse.self)
         let request = RPCHTTPRequest(
-            head: head, body: ByteBuffer(bytes: body), promise: promise,
+            head: head, body: body, promise: promise,
             timeout: Self.timeAmount(configuration.requestTimeout))
         channel.writeAndFlush(request).whenFailure { error in
             promise.fail(error as? BitcoindRPCError ?? BitcoindRPCError(.connectionClosed))

@@ -24,6 +24,10 @@ public protocol Driver: Sendable {
     /// `broadcasttx`.
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult
 
+    /// `disconnectpeer`: drop a peer (the core found it misbehaving, e.g. invalid headers).
+    /// The default answers `methodNotFound`.
+    func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws
+
     /// `shutdown`: close connections; the runner answers and returns afterwards.
     func stop(context: DriverContext) async
 
@@ -64,6 +68,10 @@ extension Driver {
 
     public func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         throw DriverProtocolError(.methodNotFound, "\(info.name) does not carry transactions")
+    }
+
+    public func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws {
+        throw DriverProtocolError(.methodNotFound, "\(info.name) does not disconnect peers")
     }
 
     public func stop(context: DriverContext) async {}

@@ -126,6 +126,10 @@ public final class DriverRunner: Sendable {
             let params = try frame.params(as: BroadcastTxParams.self)
             try Hex.validate(params.tx, field: "tx")
             return try RPCCodec.result(id: id, try await driver.broadcastTx(params, context: context))
+        case Methods.disconnectPeer:
+            let params = try frame.params(as: DisconnectPeerParams.self)
+            try await driver.disconnectPeer(params, context: context)
+            return try RPCCodec.result(id: id, EmptyObject())
         default:
             return try await driver.handle(frame, id: id, context: context)
         }

@@ -75,6 +75,15 @@ public struct SendMessageResult: Codable, Sendable, Hashable {
 public struct PeerInfo: Codable, Sendable, Hashable {
     public enum Direction: String, Codable, Sendable, Hashable { case inbound, outbound }
 
+    /// The wire protocol a P2P driver ended up on with this peer (optional: drivers whose
+    /// transport never varies leave it out).
+    public enum WireTransport: String, Codable, Sendable, Hashable {
+        /// Bitcoin P2P v1: plaintext.
+        case v1
+        /// BIP324 v2: encrypted.
+        case v2
+    }
+
     /// Driver-scoped id, stable while connected (e.g. `"1"`, a node id, `host:port`).
     public var id: String
     /// Transport address, when it has one.
@@ -83,12 +92,15 @@ public struct PeerInfo: Codable, Sendable, Hashable {
     /// False for a peer linked at the transport level that does not carry altnet messages (e.g.
     /// a plain Lightning node without the altnet feature bit); absent means it carries them.
     public var altnet: Bool?
+    /// "v1" or "v2" for the BIP324 driver, which may fall back to v1 (`--v1-fallback`).
+    public var transport: WireTransport?
 
-    public init(id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil) {
+    public init(id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil, transport: WireTransport? = nil) {
         self.id = id
         self.address = address
         self.direction = direction
         self.altnet = altnet
+        self.transport = transport
     }
 }
 
@@ -166,4 +178,17 @@ public struct ECDHResult: Codable, Sendable, Hashable {
     public var secret: String
 
     public init(secret: String) { self.secret = secret }
+}
+
+/// `disconnectpeer` params: the core tells the driver to drop a peer.
+public struct DisconnectPeerParams: Codable, Sendable, Hashable {
+    /// The peer's driver-scoped id (as in ``PeerInfo/id``).
+    public var peer: String
+    /// Why, for the driver's log (e.g. "invalid headers: high-hash").
+    public var reason: String
+
+    public init(peer: String, reason: String) {
+        self.peer = peer
+        self.reason = reason
+    }
 }

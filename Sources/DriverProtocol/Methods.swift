@@ -15,6 +15,8 @@ public enum Methods {
     public static let listPeers = "listpeers"
     /// Send a transaction to every peer. Params ``BroadcastTxParams``, result ``BroadcastTxResult``.
     public static let broadcastTx = "broadcasttx"
+    /// Drop a peer (e.g. one that sent invalid headers). Params ``DisconnectPeerParams``, result ``EmptyObject``.
+    public static let disconnectPeer = "disconnectpeer"
 
     // Driver -> core notifications.
     /// Params ``PeerConnected``.

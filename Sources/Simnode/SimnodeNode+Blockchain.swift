@@ -41,8 +41,7 @@ extension SimnodeNode {
             switch verbosity {
             case ...0: return .string(block.serialized.hex)
             case 1: return blockJSON(entry, block)
-            default:
-                throw RPCFailure(RPCFailure.invalidParameter, "simnode serves getblock verbosity 0 and 1 only")
+            default: return blockJSON(entry, block, transactionObjects: true)
             }
         case "getchaintips":
             _ = try RPCParams(method: method, names: [], raw: raw)
@@ -101,7 +100,7 @@ extension SimnodeNode {
     }
 
     func deliverWithheld(_ hash: BlockHash) {
-        guard let block = withheld.removeValue(forKey: hash) else { return }
+        guard let block = withheld.removeValue(forKey: hash) else { return fetchFromBlockSource(hash) }
         _ = try? chain.add(header: block.header, block: block)
         apply(chain.activateBestChain())
     }
@@ -167,12 +166,21 @@ extension SimnodeNode {
 
     func headerJSON(_ e: BlockEntry) -> JSONValue { .object(headerFields(e)) }
 
-    func blockJSON(_ e: BlockEntry, _ block: SimBlock) -> JSONValue {
+    /// getblock verbosity 1, or 2 and 3 with `transactionObjects` (simnode's transaction
+    /// objects carry txid, hash, size, vsize, weight and hex only, not the decoded fields).
+    func blockJSON(_ e: BlockEntry, _ block: SimBlock, transactionObjects: Bool = false) -> JSONValue {
         .object(headerFields(e) + [
             ("strippedsize", .int(Int64(block.strippedSize))),
             ("size", .int(Int64(block.size))),
             ("weight", .int(Int64(block.weight))),
-            ("tx", .array(block.transactions.map { .string($0.txid.displayHex) })),
+            ("tx", .array(block.transactions.map { tx in
+                guard transactionObjects else { return .string(tx.txid.displayHex) }
+                return .object([
+                    ("txid", .string(tx.txid.displayHex)), ("hash", .string(tx.wtxid.displayHex)),
+                    ("size", .int(Int64(tx.bytes.count))), ("vsize", .int(Int64(tx.vsize))),
+                    ("weight", .int(Int64(tx.weight))), ("hex", .string(tx.bytes.hex)),
+                ])
+            })),
         ])
     }
 }

@@ -13,6 +13,7 @@ import BitcoinPrimitives
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
 /// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
 /// | `simfetchlog` | | every accepted getblockfrompeer so far, oldest first; [{"blockhash","peer_id"}] |
+/// | `simsetblocksource` | url, cookiefile | blocks a delivering pretend peer is asked for (getblockfrompeer) that simnode has only the header of, and no withheld copy, are fetched from that node's RPC (`getblock HASH 0`) after the usual delay, checked as submitblock and stored as received from the peer; no url clears it; {"url","cookiefile"} or null |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
@@ -83,6 +84,8 @@ extension SimnodeNode {
         case "simfetchlog":
             _ = try RPCParams(method: method, names: [], raw: raw)
             return .array(fetchLog.map { .object([("blockhash", .string($0.0.displayHex)), ("peer_id", .int(Int64($0.1)))]) })
+        case "simsetblocksource":
+            return try setBlockSource(raw)
         case "simsetwarmup":
             let p = try RPCParams(method: method, names: ["enabled", "message"], raw: raw)
             warmupMessage = try p.bool(0, default: true) ? (try p.optionalString(1) ?? "Loading block index…") : nil

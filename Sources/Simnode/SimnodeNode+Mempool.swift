@@ -24,6 +24,7 @@ extension SimnodeNode {
                 publisher?.publishTransaction(tx)
                 publisher?.publishMempool(tx.txid, added: true, mempoolSequence: mempoolSequence)
                 mempoolSequence += 1
+                p2pAnnounce(tx)
             }
             return .string(tx.txid.displayHex)
         case "getrawmempool":

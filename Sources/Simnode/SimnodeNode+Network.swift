@@ -5,9 +5,9 @@ extension SimnodeNode {
         let now = clock()
         switch method {
         case "getpeerinfo":
-            return .array(peers.map { $0.json(now: now, height: chain.height) })
+            return .array(peers.map { $0.json(now: now, height: chain.height) } + p2pPeerJSON())
         case "getconnectioncount":
-            return .int(Int64(peers.count))
+            return .int(Int64(peers.count + p2p.peers.count))
         case "ping":
             return .null
         case "uptime":

@@ -31,6 +31,8 @@ public actor SimnodeNode {
     let store: BlockStore?
     let clock: @Sendable () -> Int64
     let startTime: Int64
+    /// Real P2P connections and the block source (Sources/Simnode/P2P).
+    var p2p = SimnodeP2PState()
     /// Called (once) when the `stop` RPC arrives.
     var onStop: (@Sendable () -> Void)?
 
@@ -96,6 +98,8 @@ public actor SimnodeNode {
             return try blockchain(method, params)
         case "getpeerinfo", "getnetworkinfo", "getconnectioncount", "ping", "uptime":
             return try network(method, params)
+        case "addnode":
+            return try addNode(params)
         case "generatetoaddress", "submitheader", "submitblock":
             return try mining(method, params)
         case "sendrawtransaction", "getrawmempool", "getmempoolentry":
@@ -129,5 +133,6 @@ public actor SimnodeNode {
                 publisher?.publishTip(block)
             }
         }
+        if events.contains(where: { if case .tipChanged = $0 { true } else { false } }) { p2pAnnounceTip() }
     }
 }

@@ -14,8 +14,13 @@ public final class SimnodeServer: Sendable {
         public var rpcHost = "127.0.0.1"
         /// 0 picks a free port (see ``SimnodeServer/rpcPort``).
         public var rpcPort = 0
-        /// The v1 P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
+        /// The P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
         public var p2pPort: Int?
+        /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
+        /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
+        public var v2transport = true
+        /// Peers to connect to at start ("HOST:PORT"), as bitcoind's -connect / -addnode.
+        public var connect: [String] = []
         /// A ZMQ endpoint for hashblock, rawblock, hashtx, rawtx and sequence; nil for none.
         public var zmqPub: String?
         /// rpcuser/rpcpassword instead of a cookie (both set), as bitcoind's -rpcuser/-rpcpassword.
@@ -102,12 +107,14 @@ public final class SimnodeServer: Sendable {
         do {
             channel = try await bootstrap.bind(host: configuration.rpcHost, port: configuration.rpcPort).get()
             if let p2pPort = configuration.p2pPort {
+                let v2transport = configuration.v2transport
+                await node.setV2Transport(v2transport)
                 do {
                     p2pChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                         .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                         .childChannelInitializer { child in
                             child.eventLoop.makeCompletedFuture {
-                                try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, logger: logger))
+                                try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, v2transport: v2transport, logger: logger))
                             }
                         }
                         .bind(host: configuration.rpcHost, port: p2pPort).get()
@@ -126,11 +133,20 @@ public final class SimnodeServer: Sendable {
         await node.setOnStop { [server] in
             Task { await server.shutdown() }
         }
+        do {
+            let v2 = configuration.v2transport
+            await node.setConnector { host, port in
+                P2PConnector.connect(host: host, port: port, node: node, v2: v2, logger: logger)
+            }
+            for address in configuration.connect {
+                _ = try? await node.call("addnode", params: .array([.string(address), .string("add")]))
+            }
+        }
         if configuration.miningInterval > 0 {
             _ = try? await node.call("simsetmining", params: .array([.bool(true), .double(configuration.miningInterval)]))
         }
         logger.info(
-            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off"), ZMQ \(server.zmqEndpoint ?? "off")")
+            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off") (\(configuration.v2transport ? "v2 and v1" : "v1 only")), ZMQ \(server.zmqEndpoint ?? "off")")
         return server
     }
 

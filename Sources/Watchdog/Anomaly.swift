@@ -39,13 +39,16 @@ public enum AnomalyKind: String, Sendable, CaseIterable, Hashable, CustomStringC
     case zmqGap = "zmq-gap"
     /// bitcoind's RPC cannot be reached. Never a chain anomaly.
     case bitcoindUnreachable = "bitcoind-unreachable"
+    /// AltLogic's cross-check saw a valid chain with more work than bitcoind's over altnet (a
+    /// slow, low-work chain fed to bitcoind). Raised by AltLogic, not by a detector.
+    case altnetBetterChain = "altnet-better-chain"
 
     /// What the anomaly is about; only `chain` kinds say anything about the chain itself.
     public enum Category: String, Sendable { case chain, peers, feed, bitcoind }
 
     public var category: Category {
         switch self {
-        case .staleTipEarly, .staleTip, .unconnectedBranch, .tipTimeBehind: return .chain
+        case .staleTipEarly, .staleTip, .unconnectedBranch, .tipTimeBehind, .altnetBetterChain: return .chain
         case .fewOutboundPeers, .outboundOneNetgroup, .noV2Outbound, .outboundReplaced: return .peers
         case .zmqSilent, .rpcBehindZMQ, .zmqGap: return .feed
         case .bitcoindUnreachable: return .bitcoind
@@ -92,6 +95,8 @@ public struct Anomaly: Sendable, Equatable, Identifiable {
     public internal(set) var end: Date?
     /// The last time a detector found the condition true.
     public internal(set) var lastSeen: Date
+    /// What AltLogic's rescue made of it (``AnomalyBoard/resolve(id:outcome:)``), e.g. `caught-up`.
+    public internal(set) var outcome: String? = nil
 
     public var isOpen: Bool { end == nil }
 }

@@ -79,6 +79,8 @@ import Testing
             ("listpeers.response", try RPCCodec.result(id: id, ListPeersResult(peers: [peer, PeerInfo(id: "x", direction: .inbound)]))),
             ("broadcasttx.request", try RPCCodec.request(id: id, method: Methods.broadcastTx, params: BroadcastTxParams(tx: "0200"))),
             ("broadcasttx.response", try RPCCodec.result(id: id, BroadcastTxResult(accepted: false, peers: 0, reason: "no peers"))),
+            ("disconnectpeer.request", try RPCCodec.request(id: id, method: Methods.disconnectPeer, params: DisconnectPeerParams(peer: "p1", reason: "invalid headers: high-hash"))),
+            ("disconnectpeer.response", try RPCCodec.result(id: id, EmptyObject())),
             ("peerconnected.notification", try RPCCodec.notification(method: Methods.peerConnected, params: PeerConnected(peer: peer))),
             ("peerdisconnected.notification", try RPCCodec.notification(method: Methods.peerDisconnected, params: PeerDisconnected(peer: "p1", reason: "eof"))),
             ("messagereceived.notification", try RPCCodec.notification(method: Methods.messageReceived, params: MessageReceived(peer: "p1", message: message))),

@@ -83,6 +83,12 @@ extension DriverEvent {
         return nil
     }
 
+    /// The `transport` ("v1"/"v2") a peerconnected notification carried.
+    var connectedTransport: PeerInfo.WireTransport? {
+        if case .peerConnected(_, let peer) = self { return peer.transport }
+        return nil
+    }
+
     var disconnect: (peer: String, reason: String?)? {
         if case .peerDisconnected(_, let peer, let reason) = self { return (peer, reason) }
         return nil

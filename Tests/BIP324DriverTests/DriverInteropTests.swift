@@ -22,6 +22,7 @@ import TestSupport
             #expect(await altstack.waitUntilReady())
             let connected = await events.waitFor { $0.connectedPeer != nil }
             #expect(connected?.connectedPeer == "127.0.0.1:\(peer.port)")
+            #expect(connected?.connectedTransport == .v2)
 
             // The v2 handshake, then our version: user agent, services, and the feature messages.
             try await peer.waitFor(event: "handshake")

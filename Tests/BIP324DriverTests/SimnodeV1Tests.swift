@@ -16,13 +16,14 @@ import TestSupport
         let rpcPort: Int
         let p2pPort: Int
 
-        init(datadir: String) async throws {
+        /// - Parameter arguments: extra `altnet-harness simnode` arguments (e.g. `--v2transport 0`).
+        init(datadir: String, arguments: [String] = []) async throws {
             let harness = try BuiltProduct.path("altnet-harness")
             process.executableURL = URL(fileURLWithPath: harness)
             process.arguments = [
                 "simnode", "--datadir", datadir, "--rpcport", "0", "--p2pport", "0", "--zmqpub", "tcp://127.0.0.1:0",
                 "--rpcuser", "u", "--rpcpassword", "p",
-            ]
+            ] + arguments
             let out = Pipe()
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
@@ -54,7 +55,8 @@ import TestSupport
     @Test func headersFromSimnodeOverV1Fallback() async throws {
         let datadir = FileManager.default.temporaryDirectory.appendingPathComponent("altnet-bip324-simnode-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: datadir) }
-        let node = try await Simnode(datadir: datadir)
+        // simnode accepts v2 by default, as bitcoind; v1 only here, so the fallback is exercised.
+        let node = try await Simnode(datadir: datadir, arguments: ["--v2transport", "0"])
         defer { node.kill() }
         let rpc = BitcoindRPCClient(.init(port: node.rpcPort, credentials: .userPassword(user: "u", password: "p")))
         let mined: [String] = try await rpc.call("simgenerate", [.int(12)])

@@ -27,7 +27,8 @@ import TestSupport
             #expect(await altstack.waitUntilReady())
             // The manifest does not claim encryption it cannot promise.
             #expect(altstack.snapshot().first?.manifest?.capabilities.encrypted == false)
-            #expect(await events.waitFor { $0.connectedPeer == id } != nil)
+            // "says so per peer": peerconnected carries transport v1.
+            #expect(await events.waitFor { $0.connectedPeer == id }?.connectedTransport == .v1)
             #expect(await events.waitForLog(["peer \(id)", "falling back to v1"]) != nil)
             #expect(await events.waitForLog(["peer \(id)", "PLAINTEXT v1"]) != nil)
             #expect(peer.events("refused_non_v1").count == 1)

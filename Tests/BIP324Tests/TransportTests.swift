@@ -75,7 +75,7 @@ struct TransportTests {
             // A socket that accepts at most 7 bytes per write.
             try i.withBytesToSend { bytes in
                 let n = min(7, bytes.count)
-                events += try r.receive(bytes.prefix(n))
+                events += try r.receive(UnsafeRawBufferPointer(rebasing: bytes[..<n]))
                 return n
             }
         }

@@ -1,3 +1,4 @@
+import AltLogic
 import BitcoinPrimitives
 import BitcoindRPC
 import BitcoindZMQ
@@ -7,43 +8,9 @@ import TestSupport
 import Testing
 import Watchdog
 
-// MARK: Glue altnetd will hold: BitcoindRPC as a ChainObserver, BitcoindZMQ as a FeedEvent stream.
+// MARK: Glue altnetd will hold: BitcoindZMQ as a FeedEvent stream.
 
-/// A ``ChainObserver`` over BitcoindRPC: getblockchaininfo, getchaintips (+ getblockheader for
-/// the work of headers-only / valid-headers tips), getpeerinfo.
-struct RPCChainObserver: ChainObserver {
-    let rpc: BitcoindRPCClient
-
-    func observe() async throws -> ChainObservation {
-        let info = try await rpc.getBlockchainInfo()
-        var tips: [ChainTipObservation] = []
-        for tip in try await rpc.getChainTips() {
-            let status: ChainTipStatus = switch tip.status {
-            case .active: .active
-            case .validFork: .validFork
-            case .validHeaders: .validHeaders
-            case .headersOnly: .headersOnly
-            case .invalid: .invalid
-            case .other(let s): .other(s)
-            }
-            var work: ObservedWork?
-            if status == .headersOnly || status == .validHeaders {
-                work = try? ObservedWork(hex: try await rpc.getBlockHeaderInfo(tip.hash).chainWork)
-            }
-            tips.append(ChainTipObservation(hash: tip.hash, height: tip.height, branchLength: tip.branchLength,
-                                            status: status, chainWork: work))
-        }
-        let peers = try await rpc.getPeerInfo().map {
-            PeerObservation(id: $0.id, address: $0.addr ?? "", network: $0.network,
-                            connectionType: $0.connectionType ?? "", transport: $0.transportProtocolType)
-        }
-        return ChainObservation(
-            at: Date(), bestBlockHash: info.bestBlockHash, height: info.blocks,
-            tipTime: Date(timeIntervalSince1970: TimeInterval(info.time ?? 0)),
-            chainWork: try ObservedWork(hex: info.chainWork ?? "0"), headers: info.headers,
-            initialBlockDownload: info.initialBlockDownload, tips: tips, peers: peers)
-    }
-}
+// RPCChainObserver now lives in AltLogic (public, for altnetd).
 
 extension FeedEvent {
     /// The watchdog's view of one ZMQ event (nil: nothing the watchdog uses).

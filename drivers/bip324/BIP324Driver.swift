@@ -68,11 +68,12 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
             do {
                 listener = try await PeerListener.start(
-                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts)
+                    on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
+                    v1Fallback: v1Fallback)
             } catch {
                 throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
             }
-            context.logger.info("bip324: listening for inbound v2 peers on \(target)")
+            context.logger.info("bip324: listening for inbound v2 peers on \(target)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
         }
         context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
         lock.withLock {
@@ -122,6 +123,13 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         let peers = registry.announce(tx, bytes: bytes)
         context.logger.info("announced tx \(tx.txid) to \(peers.count) peer(s)")
         return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil)
+    }
+
+    func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws {
+        guard currentRegistry?.disconnect(params.peer, reason: params.reason) == true else {
+            throw DriverProtocolError(.peerUnavailable, "peer \(params.peer.prefix(80)) is not connected")
+        }
+        context.logger.warning("disconnecting \(params.peer.prefix(80)) at the core's request: \(params.reason.prefix(200))")
     }
 
     func stop(context: DriverContext) async {

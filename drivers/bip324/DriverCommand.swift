@@ -3,13 +3,24 @@ import BIP324DriverCore
 import DriverKit
 import DriverProtocol
 
-/// The executable: with no arguments it is a driver speaking the driver protocol on stdin/stdout
-/// (started by altnetd or `altnet-harness check-driver`); options come from `init`.
+/// The executable. Driver mode is the default subcommand, so `altnet-driver-bip324` with no
+/// arguments (or only driver flags) is the driver started by altnetd or
+/// `altnet-harness check-driver`; `altnet-driver-bip324 proxy ...` is the v1-to-v2 proxy.
+/// (Two subcommands rather than flags on one root: both have a `--listen`.)
 @main
 struct DriverCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "altnet-driver-bip324",
-        abstract: "altnet driver: Bitcoin P2P over BIP324 v2 encrypted transport.",
+        abstract: "altnet driver: Bitcoin P2P over BIP324 v2 encrypted transport; also a v1-to-v2 proxy.",
+        subcommands: [DriverMode.self, ProxyCommand.self],
+        defaultSubcommand: DriverMode.self)
+}
+
+/// Driver mode: speaks the driver protocol on stdin/stdout; options come from `init`.
+struct DriverMode: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "driver",
+        abstract: "Driver mode (the default): Bitcoin P2P over BIP324 v2 encrypted transport.",
         discussion: """
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \

@@ -53,9 +53,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
         report?.markConnected()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        registry.added(PeerInfo(id: id, address: address, direction: direction)) { command, payload in
+        registry.added(PeerInfo(id: id, address: address, direction: direction), send: { command, payload in
             loop.execute { bound.value.queue(command, payload) }
-        }
+        }, close: { reason in
+            loop.execute { bound.value.drop("core: \(reason)") }
+        })
         handshakeTimer = loop.scheduleTask(in: timeouts.handshake) {
             bound.value.drop("handshake not finished within \(bound.value.timeouts.handshake.nanoseconds / 1_000_000) ms")
         }
@@ -97,7 +99,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
             logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
-            registry.ready(id, wtxidRelay: session.wtxidRelay)
+            registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2)
         case .message(let command, let payload):
             registry.received(id, command: command, payload: payload)
         }

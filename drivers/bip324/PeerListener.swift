@@ -1,21 +1,24 @@
 import BIP324
 import BIP324DriverCore
+import BitcoinPrimitives
 import Foundation
 import Logging
 import NIOCore
 import NIOPosix
 
 /// Accepts inbound v2 peers on `listen=HOST:PORT`: each connection gets a responder transport and
-/// the same session and checks as outbound peers. Its id is the remote `IP:PORT`.
+/// the same session and checks as outbound peers. Its id is the remote `IP:PORT`. With
+/// `v1Fallback`, a peer that opens with v1's version message is served in plaintext v1.
 enum PeerListener {
     /// Binds and starts accepting.
     /// - Returns: the listening channel (close it to stop).
     /// - Throws: when the address cannot be bound.
     static func start(
         on target: PeerTarget, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts
+        logger: Logger, timeouts: PeerTimeouts, v1Fallback: Bool = false
     ) async throws -> any Channel {
-        try await ServerBootstrap(group: group)
+        let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
+        return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
@@ -28,7 +31,7 @@ enum PeerListener {
                     let transport = try BIP324Transport(role: .responder, networkMagic: networkMagic)
                     let session = PeerSession(
                         transport: transport, nonce: UInt64.random(in: 1...UInt64.max),
-                        unixTime: Int64(Date().timeIntervalSince1970))
+                        unixTime: Int64(Date().timeIntervalSince1970), acceptingV1With: v1Magic)
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .inbound, session: session, registry: registry,
                         logger: logger, timeouts: timeouts))

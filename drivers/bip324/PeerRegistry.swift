@@ -15,6 +15,8 @@ final class PeerRegistry: @unchecked Sendable {
         /// The peer sent wtxidrelay: announce transactions by wtxid (BIP339).
         var wtxidRelay = false
         var send: @Sendable (String, [UInt8]) -> Void
+        /// Closes the connection with a reason (`disconnectpeer`).
+        var close: (@Sendable (String) -> Void)?
     }
 
     private struct Waiter {
@@ -36,22 +38,32 @@ final class PeerRegistry: @unchecked Sendable {
     init(context: DriverContext) { self.context = context }
 
     /// A connection exists (handshake not done yet).
-    func added(_ info: PeerInfo, send: @escaping @Sendable (String, [UInt8]) -> Void) {
+    func added(_ info: PeerInfo, send: @escaping @Sendable (String, [UInt8]) -> Void,
+               close: (@Sendable (String) -> Void)? = nil) {
         lock.withLock {
-            peers[info.id] = Peer(info: info, ready: false, send: send)
+            peers[info.id] = Peer(info: info, ready: false, send: send, close: close)
             order.append(info.id)
         }
     }
 
-    /// The peer finished version/verack: report it to the core.
-    func ready(_ id: String, wtxidRelay: Bool) {
+    /// The peer finished version/verack: report it to the core, with the transport it is on.
+    func ready(_ id: String, wtxidRelay: Bool, transport: PeerInfo.WireTransport) {
         let info: PeerInfo? = lock.withLock {
             peers[id]?.ready = true
+            peers[id]?.info.transport = transport
             peers[id]?.wtxidRelay = wtxidRelay
             return peers[id]?.info
         }
         guard let info else { return }
         try? context.peerConnected(info)
+    }
+
+    /// Closes a peer's connection (`disconnectpeer`).
+    /// - Returns: false when no such peer is connected.
+    func disconnect(_ id: String, reason: String) -> Bool {
+        guard let close = lock.withLock({ peers[id]?.close }) else { return false }
+        close(reason)
+        return true
     }
 
     /// From now on connections end because the driver is shutting down.

@@ -56,7 +56,9 @@ struct Connection: Sendable {
                 var reader = inbound.makeAsyncIterator()
                 let transport = try await handshake(role, reader: &reader, outbound: outbound)
                 deadline.cancel()
-                try await session(transport, reader: &reader, outbound: outbound, address: address, direction: direction)
+                try await session(transport, reader: &reader, outbound: outbound, address: address, direction: direction) {
+                    raw.close(promise: nil)
+                }
             }
             return "closed"
         } catch {
@@ -84,7 +86,8 @@ struct Connection: Sendable {
 
     private func session(
         _ transport: BOLT8Transport, reader: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, address: String?, direction: PeerInfo.Direction
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, address: String?, direction: PeerInfo.Direction,
+        closeChannel: @escaping @Sendable () -> Void
     ) async throws {
         let peerID = Hex.encode(transport.remoteStatic.serialized(compressed: true))
         let logger = {
@@ -112,6 +115,9 @@ struct Connection: Sendable {
                         try await outbound.write(ByteBuffer(bytes: packet))
                         link.didWrite(message.count)
                     }
+                    // The queue ends only when the link is closed (e.g. `disconnectpeer`): end the
+                    // connection, so the reader sees it end too.
+                    closeChannel()
                 }
                 group.addTask {
                     // Keep-alive pings and the reassembly deadline.

@@ -104,6 +104,14 @@ final class LightningDriver: Driver, @unchecked Sendable {
     /// What `lightning.getinfo` answers: the node id and the bound listen address.
     var currentInfo: LightningInfo { lock.withLock { identity } }
 
+    func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws {
+        guard let link = peers.link(params.peer) else {
+            throw DriverProtocolError(.peerUnavailable, "peer \(params.peer.prefix(66)) is not connected")
+        }
+        context.logger.warning("disconnecting \(params.peer.prefix(66)) at the core's request: \(params.reason.prefix(200))")
+        link.close()
+    }
+
     func stop(context: DriverContext) async {
         let running = lock.withLock { tasks }
         for task in running { task.cancel() }

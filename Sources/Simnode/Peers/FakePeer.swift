@@ -22,6 +22,9 @@ public struct FakePeer: Sendable, Equatable {
     /// When set, getblockfrompeer to this peer fails with RPC_MISC_ERROR and this message, as
     /// bitcoind's FetchBlock does ("Peer not fully connected", "Pre-SegWit peer", ...).
     public var fetchError: String?
+    /// A real connection's BIP324 session id (hex) and local address; nil for pretend peers.
+    public var sessionID: String?
+    public var addrBind: String?
 
     public var inbound: Bool { connectionType == "inbound" }
 
@@ -93,7 +96,7 @@ public struct FakePeer: Sendable, Equatable {
         var members: [(String, JSONValue)] = [
             ("id", .int(Int64(id))),
             ("addr", .string(addr)),
-            ("addrbind", .string("127.0.0.1:\(40000 + id)")),
+            ("addrbind", .string(addrBind ?? "127.0.0.1:\(40000 + id)")),
             ("network", .string(network)),
         ]
         if let mappedAS { members.append(("mapped_as", .int(Int64(mappedAS)))) }
@@ -122,7 +125,7 @@ public struct FakePeer: Sendable, Equatable {
             ("bytesrecv_per_msg", .object([])),
             ("connection_type", .string(connectionType)),
             ("transport_protocol_type", .string(transportProtocolType)),
-            ("session_id", .string(v2 ? String(repeating: "5e", count: 32) : "")),
+            ("session_id", .string(sessionID ?? (v2 ? String(repeating: "5e", count: 32) : ""))),
         ]
         return .object(members)
     }

@@ -132,7 +132,7 @@ enum BIP324TransportBench {
                     // The byte pump as a socket adapter drives it: buffers are reused across packets.
                     try initiator.withBytesToSend { bytes in
                         for event in try responder.receive(bytes) {
-                            if case .message(let m) = event { received += m.payload.count }
+                            if case .message(let m) = event { received += m.payloadBytes.count }
                         }
                         return bytes.count
                     }

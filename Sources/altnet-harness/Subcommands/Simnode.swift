@@ -12,7 +12,7 @@ struct SimnodeCommand: AsyncParsableCommand {
             Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
             getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
             submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
-            generatetoaddress, invalidateblock, reconsiderblock, stop) with bitcoind's shapes and codes,
+            generatetoaddress, invalidateblock, reconsiderblock, addnode, stop) with bitcoind's shapes and codes,
             and these controls:
               simgenerate N                      mine N blocks (paying OP_TRUE)
               simsetmining ENABLED [INTERVAL]    interval mining on/off
@@ -24,6 +24,8 @@ struct SimnodeCommand: AsyncParsableCommand {
               simdroppeers [CONNECTION_TYPE]     drop all peers or those of one type
               simprune HEIGHT                    delete block data below HEIGHT
               simsetwarmup ENABLED [MESSAGE]     answer -28 (warming up) to everything else
+              simsetblocksource [URL COOKIEFILE] fetch blocks known only by header from another node's
+                                                 getblock when a delivering pretend peer is asked for them
             Prints {"rpcport":N,"p2pport":N|null,"zmq":"..."} on stdout once listening.
             """)
 
@@ -33,8 +35,14 @@ struct SimnodeCommand: AsyncParsableCommand {
     @Option(help: "RPC port on 127.0.0.1 (0: any free port, printed on stdout).")
     var rpcport: Int = 18443
 
-    @Option(help: "v1 P2P port on 127.0.0.1 answering version, ping, getheaders, getdata (0: any free port).")
+    @Option(help: "P2P port on 127.0.0.1 (0: any free port): BIP324 v2 and v1 (detected), version, ping, getheaders, getdata, inv, tx.")
     var p2pport: Int?
+
+    @Option(name: .customLong("v2transport"), help: "1: accept BIP324 v2 P2P connections, v1 detected and served (bitcoind's default since v26); 0: v1 only.")
+    var v2transport: Int = 1
+
+    @Option(help: "Connect to this P2P peer at start (HOST:PORT, repeatable), as bitcoind's -connect; the addnode RPC adds more.")
+    var connect: [String] = []
 
     @Option(help: "ZMQ PUB endpoint for hashblock, rawblock, hashtx, rawtx and sequence, e.g. tcp://127.0.0.1:28332.")
     var zmqpub: String?
@@ -54,6 +62,7 @@ struct SimnodeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(rpcport) else { throw ValidationError("--rpcport must be 0 to 65535") }
         if let p2pport, !(0...65535).contains(p2pport) { throw ValidationError("--p2pport must be 0 to 65535") }
+        guard v2transport == 0 || v2transport == 1 else { throw ValidationError("--v2transport must be 0 or 1") }
         guard (rpcuser == nil) == (rpcpassword == nil) else {
             throw ValidationError("--rpcuser and --rpcpassword go together")
         }
@@ -63,6 +72,8 @@ struct SimnodeCommand: AsyncParsableCommand {
         var config = SimnodeServer.Configuration(datadir: datadir, rpcPort: rpcport, zmqPub: zmqpub)
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
+        config.v2transport = v2transport == 1
+        config.connect = connect
         config.persist = persist
         config.rpcUser = rpcuser
         config.rpcPassword = rpcpassword

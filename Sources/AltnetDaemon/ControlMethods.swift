@@ -1,0 +1,192 @@
+import AltnetControl
+import Altstack
+import BitcoinPrimitives
+import BitcoindRPC
+import DriverProtocol
+import Foundation
+import Watchdog
+
+/// The control socket's methods (docs/altnetd.md lists each with its result).
+struct ControlMethods: Sendable {
+    let settings: DaemonSettings
+    let altstack: Altstack
+    let bitcoind: BitcoindRPCClient
+    let board: AnomalyBoard
+    let lightningNodeID: String?
+    let logic: LogicHooks
+    /// Starts a graceful shutdown of the daemon.
+    let stop: @Sendable () -> Void
+
+    static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "getaltchaintips", "fetchheaders",
+                        "sendemergencytx", "stop", "help"]
+
+    /// Answers one call.
+    func dispatch(_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject> {
+        do {
+            switch method {
+            case "getinfo": return .success(try ControlRPC.json(await getInfo()))
+            case "listdrivers": return .success(try ControlRPC.json(altstack.snapshot().map(DriverView.init)))
+            case "listpeers": return .success(try ControlRPC.json(peers()))
+            case "listanomalies": return .success(try ControlRPC.json(await anomalies()))
+            case "getaltchaintips":
+                return .success(try await logic.altChainTips())
+            case "fetchheaders":
+                return .success(try await logic.fetchHeaders())
+            case "sendemergencytx": return try await sendEmergencyTx(params)
+            case "stop":
+                stop()
+                return .success(.string("altnetd stopping"))
+            case "help": return .success(.string(Self.names.joined(separator: "\n")))
+            default:
+                return .failure(.init(code: ControlRPC.Code.methodNotFound, message: "Method not found: \(method)"))
+            }
+        } catch let error as ControlRPC.ErrorObject {
+            return .failure(error)
+        } catch {
+            return .failure(.init(code: ControlRPC.Code.misc, message: "\(method) failed: \(error)"))
+        }
+    }
+
+    // MARK: getinfo
+
+    struct Tip: Codable, Sendable {
+        var hash: String
+        var height: Int
+    }
+
+    struct Info: Codable, Sendable {
+        var network: String
+        var bitcoind: BitcoindView
+        var drivers: [String: String]
+        var peers: Int
+        var openAnomalies: Int
+        var lightning: LightningView?
+    }
+
+    struct BitcoindView: Codable, Sendable {
+        var rpc: String
+        var tip: Tip?
+        var error: String?
+    }
+
+    struct LightningView: Codable, Sendable {
+        var nodeid: String
+        var listen: [String]
+    }
+
+    func getInfo() async -> Info {
+        var view = BitcoindView(rpc: "\(settings.rpcHost):\(settings.rpcPort)")
+        do {
+            let info = try await bitcoind.getBlockchainInfo()
+            view.tip = Tip(hash: info.bestBlockHash.displayHex, height: info.blocks)
+        } catch {
+            view.error = error.description
+        }
+        let snapshot = altstack.snapshot()
+        var lightning: LightningView?
+        if let lightningNodeID, let section = settings.drivers.first(where: { $0.name == "lightning" }) {
+            lightning = LightningView(nodeid: lightningNodeID,
+                                      listen: section.keys.first { $0.key == "listen" }?.values ?? [])
+        }
+        return Info(network: settings.network.rawValue, bitcoind: view,
+                    drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
+                    peers: snapshot.reduce(0) { $0 + $1.peers.count },
+                    openAnomalies: await board.openAnomalies.count, lightning: lightning)
+    }
+
+    // MARK: listdrivers, listpeers
+
+    struct DriverView: Codable, Sendable {
+        var name: String
+        var state: String
+        var pid: Int32?
+        var starts: Int
+        var lastError: String?
+        var version: String?
+        var capabilities: TransportCapabilities?
+        var peers: Int
+
+        init(_ s: DriverSnapshot) {
+            name = s.name
+            state = s.state.rawValue
+            pid = s.pid
+            starts = s.starts
+            lastError = s.lastError
+            version = s.manifest?.version
+            capabilities = s.capabilities
+            peers = s.peers.count
+        }
+    }
+
+    struct PeerView: Codable, Sendable {
+        var driver: String
+        var id: String
+        var address: String?
+        var direction: String
+    }
+
+    func peers() -> [PeerView] {
+        altstack.snapshot().flatMap { driver in
+            driver.peers.map { PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue) }
+        }
+    }
+
+    // MARK: listanomalies
+
+    struct AnomalyView: Codable, Sendable {
+        var id: UInt64
+        var kind: String
+        var category: String
+        var severity: String
+        var reason: String
+        var evidence: [String: String]
+        var start: String
+        var end: String?
+        var open: Bool
+        var outcome: String?
+    }
+
+    struct Anomalies: Codable, Sendable {
+        var open: [AnomalyView]
+        var closed: [AnomalyView]
+    }
+
+    func anomalies() async -> Anomalies {
+        let format = ISO8601DateFormatter()
+        let outcomes = await logic.outcomes()
+        func view(_ a: Anomaly) -> AnomalyView {
+            AnomalyView(id: a.id, kind: a.kind.rawValue, category: a.kind.category.rawValue, severity: a.severity.description,
+                        reason: a.reason, evidence: a.evidence, start: format.string(from: a.start),
+                        end: a.end.map(format.string(from:)), open: a.isOpen, outcome: outcomes[a.id])
+        }
+        return Anomalies(open: await board.openAnomalies.map(view), closed: await board.closed.suffix(100).map(view))
+    }
+
+    // MARK: sendemergencytx
+
+    func sendEmergencyTx(_ params: JSONValue) async throws -> Result<JSONValue, ControlRPC.ErrorObject> {
+        guard let hex = params.parameter("tx", position: 0)?.stringValue else {
+            return .failure(.init(code: ControlRPC.Code.invalidParameter, message: "sendemergencytx needs {\"tx\": hex}"))
+        }
+        let parsed: (bytes: [UInt8], tx: Transaction)
+        do {
+            parsed = try EmergencyTx.parse(hex: hex)
+        } catch {
+            return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
+        }
+        let report = await EmergencyTx.broadcast(bytes: parsed.bytes, tx: parsed.tx, altstack: altstack, bitcoind: bitcoind)
+        return .success(try ControlRPC.json(report))
+    }
+}
+
+/// What the control methods need from AltLogicValidation; empty until it is wired.
+struct LogicHooks: Sendable {
+    var altChainTips: @Sendable () async throws -> JSONValue = {
+        throw ControlRPC.ErrorObject(code: ControlRPC.Code.unavailable, message: "AltLogicValidation is not part of this build")
+    }
+    var fetchHeaders: @Sendable () async throws -> JSONValue = {
+        throw ControlRPC.ErrorObject(code: ControlRPC.Code.unavailable, message: "AltLogicValidation is not part of this build")
+    }
+    /// Outcome per anomaly id, from the rescue reports.
+    var outcomes: @Sendable () async -> [UInt64: String] = { [:] }
+}

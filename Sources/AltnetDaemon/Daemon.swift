@@ -1,0 +1,254 @@
+import AltLogic
+import AltnetConfig
+import AltnetControl
+import Altstack
+import BitcoinPrimitives
+import BitcoindRPC
+import DriverProtocol
+import Foundation
+import Logging
+import Secp256k1
+import ServiceLifecycle
+import Watchdog
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// altnetd: the watchdog daemon beside bitcoind. Builds the graph from the settings and runs it
+/// as one `ServiceGroup` until SIGTERM/SIGINT or the control method `stop`.
+///
+/// ```
+///  start: datadir (0700) -> lock -> node key -> metrics -> RPC client -> Altstack -> watchdog
+///         -> control socket + cookie -> metrics endpoint -> ServiceGroup.run
+///  stop:  control, metrics, watchdog, Altstack (drivers told to shut down, then killed), pumps
+///         -> cookie and socket removed
+/// ```
+public enum Daemon {
+    /// Where the daemon's inputs come from.
+    public struct Options: Sendable {
+        /// The data directory (created if absent).
+        public var dataDir: String
+        /// The configuration file; nil means `DIR/altnet.conf` when it exists.
+        public var configFile: String?
+        /// Flags that override the file (``ConfigFile/init(flags:sectionFlags:)``).
+        public var flags: [String]
+        /// Where the `altnet-driver-*` executables are.
+        public var driverDirectory: String
+
+        public init(dataDir: String, configFile: String? = nil, flags: [String] = [], driverDirectory: String) {
+            self.dataDir = dataDir
+            self.configFile = configFile
+            self.flags = flags
+            self.driverDirectory = driverDirectory
+        }
+    }
+
+    /// The configuration file's text (or none) with the flags applied, checked.
+    /// - Throws: ``DaemonError`` (`.config`) with the file, line and problem.
+    public static func settings(_ options: Options) throws(DaemonError) -> DaemonSettings {
+        let path = options.configFile ?? options.dataDir + "/altnet.conf"
+        var text = ""
+        if FileManager.default.fileExists(atPath: path) {
+            guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
+                throw DaemonError(.config, "cannot read \(path)")
+            }
+            text = contents
+        } else if options.configFile != nil {
+            throw DaemonError(.config, "configuration file \(path) not found")
+        }
+        let file: ConfigFile
+        do { file = try ConfigFile(parsing: text) } catch { throw DaemonError(.config, "\(path): \(error)") }
+        let flags: ConfigFile
+        do {
+            flags = try ConfigFile(flags: options.flags, sectionFlags: Set(DaemonSettings.driverSections))
+        } catch {
+            throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
+        }
+        do {
+            return try DaemonSettings(file.overridden(by: flags))
+        } catch {
+            throw DaemonError(.config, "\(path): \(error)")
+        }
+    }
+
+    /// Runs altnetd until it is told to stop.
+    /// - Parameters:
+    ///   - options: data directory, configuration, flags.
+    ///   - logger: the root logger.
+    /// - Throws: ``DaemonError`` when it cannot start; service errors when one fails.
+    public static func run(_ options: Options, logger: Logger) async throws {
+        umask(0o077)
+        let dir = options.dataDir
+        try makeDirectory(dir)
+        let settings = try Self.settings(options)
+        let lock = try DataDirLock(dataDir: dir)
+        defer { withExtendedLifetime(lock) {} }
+
+        var nodeKey: PrivateKey?
+        if settings.drivers.contains(where: { $0.name == "lightning" }) {
+            try makeDirectory(dir + "/lightning")
+            nodeKey = try NodeKeyFile.loadOrCreate(at: dir + "/lightning/node_key")
+        }
+        let nodeID = nodeKey.map { $0.publicKey.serialized(compressed: true).hex }
+        if let nodeID { logger.info("lightning node id \(nodeID)") }
+
+        let metrics = DaemonMetrics()
+        var rpcConfig = BitcoindRPCClient.Configuration(
+            host: settings.rpcHost, port: settings.rpcPort,
+            credentials: settings.rpcUser.map { .userPassword(user: $0, password: settings.rpcPassword ?? "") }
+                ?? .cookieFile(settings.rpcCookieFile ?? ""))
+        rpcConfig.requestTimeout = .milliseconds(Int64(settings.rpcTimeoutSeconds * 1000))
+        let bitcoind = BitcoindRPCClient(rpcConfig, logger: logger.with(label: "bitcoind"))
+
+        let drivers = DriverConfigs.make(settings: settings, dataDir: dir, executableDirectory: options.driverDirectory,
+                                         lightningNodeID: nodeID)
+        for driver in drivers {
+            try makeDirectory(driver.dataDir)
+            guard FileManager.default.isExecutableFile(atPath: driver.executable) else {
+                throw DaemonError(.config, "[\(driver.name)] needs \(driver.executable), which is not there or not executable")
+            }
+        }
+        let altstack = Altstack(drivers: drivers, logger: logger.with(label: "altstack"),
+                                coreHandler: CoreRequests(nodeKey: nodeKey).handle)
+
+        var watchdogConfig = WatchdogConfig()
+        watchdogConfig.targetSpacing = Double(settings.chain.powTargetSpacing)
+        watchdogConfig.staleTipSeconds = settings.staleTipSeconds
+        watchdogConfig.pollSeconds = settings.pollSeconds
+        watchdogConfig.zmqEnabled = settings.zmqEndpoint != nil
+        let (feed, feedInput) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingNewest(4096))
+        let (newBlocks, newBlockInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let board = AnomalyBoard()
+        let watchdog = WatchdogService(config: watchdogConfig, observer: RPCChainObserver(rpc: bitcoind),
+                                       feed: settings.zmqEndpoint == nil ? nil : feed, board: board)
+
+        let trigger = ShutdownTrigger()
+        let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,
+                                anomalies: await board.subscribe(), newBlocks: newBlocks, logger: logger)
+        let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
+                                     lightningNodeID: nodeID, logic: logic.hooks, stop: { trigger.fire() })
+        let cookie = ControlCookie()
+        let server = ControlServer(cookie: cookie, logger: logger.with(label: "control"), dispatch: methods.dispatch)
+        let socketPath = dir + "/" + ControlClient.socketName
+        let cookiePath = dir + "/" + ControlCookie.fileName
+        let control: HTTPEndpoint
+        do {
+            control = try await HTTPEndpoint(address: .unix(path: socketPath), logger: logger) { await server.handle($0) }
+        } catch {
+            throw DaemonError(.bind, "cannot listen on \(socketPath): \(error)")
+        }
+        defer { unlink(socketPath) }
+        try cookie.writeOrThrow(to: cookiePath)
+        defer { unlink(cookiePath) }
+        var metricsEndpoint: HTTPEndpoint?
+        if let address = settings.metrics {
+            do {
+                metricsEndpoint = try await HTTPEndpoint(address: .tcp(host: address.host, port: address.port), logger: logger) {
+                    metrics.respond($0)
+                }
+            } catch {
+                await control.close()
+                throw DaemonError(.bind, "cannot serve metrics on \(address) ([control] metrics=, empty disables): \(error)")
+            }
+            logger.info("metrics on http://\(metricsEndpoint?.boundAddress.description ?? "")/metrics")
+        }
+
+        let changes = await board.subscribe()
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [
+            // With no driver configured the Altstack (and so the event pump) ends at once: not a
+            // reason to stop the daemon.
+            .init(service: EventPump(altstack: altstack, metrics: metrics, logger: logger, onMessage: logic.onMessage),
+                  successTerminationBehavior: .ignore, serviceName: "events"),
+            .init(service: altstack, successTerminationBehavior: .ignore, serviceName: "altstack"),
+            // Ends when the watchdog closes its board, which may come first in a shutdown.
+            .init(service: AnomalyPump(changes: changes, board: board, metrics: metrics, logger: logger),
+                  successTerminationBehavior: .ignore, serviceName: "anomalies"),
+        ]
+        if let endpoint = settings.zmqEndpoint {
+            services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: newBlockInput, logger: logger),
+                                  successTerminationBehavior: .ignore, serviceName: "zmq"))
+        }
+        services.append(.init(service: watchdog, serviceName: "watchdog"))
+        services += logic.services
+        if let metricsEndpoint { services.append(.init(service: metricsEndpoint, serviceName: "metrics")) }
+        services.append(.init(service: control, serviceName: "control"))
+
+        var groupConfig = ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint],
+                                                    logger: logger.with(label: "lifecycle"))
+        groupConfig.maximumGracefulShutdownDuration = .seconds(30)
+        let group = ServiceGroup(configuration: groupConfig)
+        trigger.set(group)
+        logger.info("altnetd started: network \(settings.network.rawValue), drivers [\(drivers.map(\.name).joined(separator: ", "))], control \(socketPath)")
+        try await group.run()
+        await bitcoind.close()
+        logger.info("altnetd stopped")
+    }
+
+    /// Creates a directory (mode 0700) and its parents if absent.
+    static func makeDirectory(_ path: String) throws(DaemonError) {
+        do {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw DaemonError(.dataDir, "cannot create \(path): \(error.localizedDescription)")
+        }
+    }
+}
+
+extension ControlCookie {
+    func writeOrThrow(to path: String) throws(DaemonError) {
+        do { try write(to: path) } catch { throw DaemonError(.dataDir, error.description) }
+    }
+}
+
+extension Logger {
+    /// A logger with the same handler level under another label.
+    func with(label: String) -> Logger {
+        var logger = Logger(label: "altnet.\(label)")
+        logger.logLevel = logLevel
+        return logger
+    }
+}
+
+/// Lets the control method `stop` trigger the group's graceful shutdown.
+final class ShutdownTrigger: Sendable {
+    private let group = LockedBox<ServiceGroup?>(nil)
+
+    func set(_ group: ServiceGroup) { self.group.set(group) }
+
+    func fire() {
+        guard let group = group.get() else { return }
+        Task { await group.triggerGracefulShutdown() }
+    }
+}
+
+/// Answers driver-to-core requests: `signer.ecdh` for the Lightning driver with the node key.
+struct CoreRequests: Sendable {
+    let nodeKey: PrivateKey?
+
+    func handle(_ request: DriverRequest) async throws -> any Encodable & Sendable {
+        guard request.method == Methods.signerECDH, request.driver == "lightning", let nodeKey else {
+            throw DriverProtocolError(.methodNotFound, "the core does not serve \(request.method) for \(request.driver)")
+        }
+        let params = try request.params(as: ECDHParams.self)
+        let point: PublicKey
+        do {
+            point = try PublicKey(serialized: try DriverProtocol.Hex.decode(params.point, field: "point"))
+        } catch {
+            throw DriverProtocolError(.invalidParams, "point is not a secp256k1 public key")
+        }
+        let secret = try ECDH.sha256Compressed(privateKey: nodeKey, publicKey: point)
+        return ECDHResult(secret: DriverProtocol.Hex.encode(secret))
+    }
+}
+
+/// A value behind a lock.
+final class LockedBox<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` is only touched under `lock`.
+    private let lock = NSLock()
+    private var value: T
+
+    init(_ value: T) { self.value = value }
+    func get() -> T { lock.withLock { value } }
+    func set(_ new: T) { lock.withLock { value = new } }
+}

@@ -1,0 +1,213 @@
+import AltnetConfig
+import BitcoinPrimitives
+import Foundation
+
+/// altnetd's configuration, typed and checked: `altnet.conf` with the command-line flags applied.
+///
+/// Every key is documented in docs/altnetd.md. Unknown keys in the core's sections are errors (a
+/// typo must not silently fall back to a default); a driver section's keys go to the driver as
+/// `init` options, and the driver checks them.
+public struct DaemonSettings: Sendable, Equatable {
+    /// The driver sections altnetd knows, in start order; each runs `altnet-driver-<name>`.
+    public static let driverSections = ["bip324", "lightning", "rpc"]
+    /// Keys each core section accepts.
+    static let knownKeys: [String: Set<String>] = [
+        "": ["network"],
+        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds"],
+        "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds"],
+        "control": ["metrics", "loglevel"],
+    ]
+
+    public var network: Network
+    public var chain: ChainParams { Self.params(network) }
+    /// bitcoind's RPC host and port.
+    public var rpcHost: String
+    public var rpcPort: Int
+    /// Cookie file path, or nil when user and password are set.
+    public var rpcCookieFile: String?
+    public var rpcUser: String?
+    public var rpcPassword: String?
+    public var rpcTimeoutSeconds: Double
+    /// bitcoind's ZMQ publisher (hashblock/sequence), or nil for none.
+    public var zmqEndpoint: String?
+    public var staleTipSeconds: Double
+    public var crossCheckSeconds: Double
+    public var pollSeconds: Double
+    /// The Prometheus endpoint (host, port), or nil when disabled.
+    public var metrics: HostPort?
+    /// swift-log level name.
+    public var logLevel: String
+    /// Each enabled driver section with its keys (every value, in order), in start order.
+    public var drivers: [DriverSection]
+
+    public static func == (a: Self, b: Self) -> Bool {
+        a.network == b.network && a.rpcHost == b.rpcHost && a.rpcPort == b.rpcPort && a.rpcCookieFile == b.rpcCookieFile
+            && a.rpcUser == b.rpcUser && a.rpcPassword == b.rpcPassword && a.zmqEndpoint == b.zmqEndpoint
+            && a.staleTipSeconds == b.staleTipSeconds && a.crossCheckSeconds == b.crossCheckSeconds
+            && a.pollSeconds == b.pollSeconds && a.metrics == b.metrics && a.logLevel == b.logLevel
+            && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
+    }
+
+    /// A host and port.
+    public struct HostPort: Sendable, Equatable, CustomStringConvertible {
+        public var host: String
+        public var port: Int
+        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
+    /// One driver's section.
+    public struct DriverSection: Sendable, Equatable {
+        public var name: String
+        /// Keys in file order of first appearance, each with all its values.
+        public var keys: [(key: String, values: [String])]
+
+        public static func == (a: Self, b: Self) -> Bool {
+            a.name == b.name && a.keys.map(\.key) == b.keys.map(\.key) && a.keys.map(\.values) == b.keys.map(\.values)
+        }
+
+        /// The last value of `key`.
+        public func value(_ key: String) -> String? { keys.first { $0.key == key }?.values.last }
+    }
+
+    /// Reads settings from a parsed configuration.
+    /// - Parameters:
+    ///   - config: the file with flags applied.
+    ///   - bitcoindDataDir: where a default cookie is looked for (`~/.bitcoin`).
+    /// - Throws: ``ConfigError`` naming the key and line.
+    public init(_ config: ConfigFile, bitcoindDataDir: String = NSHomeDirectory() + "/.bitcoin") throws(ConfigError) {
+        for (section, known) in Self.knownKeys {
+            if let bad = config.unknownKeys(in: section, known: known).first {
+                throw ConfigError(line: bad.line, problem: .unknownKey(section: section, key: bad.key))
+            }
+        }
+        let allowed = Set(Self.knownKeys.keys).union(Self.driverSections)
+        if let stray = config.entries.first(where: { !allowed.contains($0.section) }) {
+            throw ConfigError(line: stray.line, problem: .unknownKey(section: stray.section, key: stray.key))
+        }
+        func line(_ key: String, _ section: String) -> Int {
+            config.entries.last { $0.section == section && $0.key == key }?.line ?? 0
+        }
+        func number(_ key: String, _ section: String, default value: Double, min: Double = 0) throws(ConfigError) -> Double {
+            guard let text = config.value(key, in: section) else { return value }
+            guard let parsed = Double(text), parsed >= min, parsed.isFinite else {
+                throw ConfigError(line: line(key, section), problem: .invalidValue(key: key, value: text, expected: "a number >= \(min)"))
+            }
+            return parsed
+        }
+
+        let networkText = config.value("network") ?? "main"
+        guard let network = Self.network(named: networkText) else {
+            throw ConfigError(line: line("network", ""), problem: .invalidValue(
+                key: "network", value: networkText, expected: "main, testnet3, testnet4, signet or regtest"))
+        }
+        self.network = network
+        let params = Self.params(network)
+
+        let rpcconnect = config.value("rpcconnect", in: "bitcoind") ?? "127.0.0.1:\(params.defaultRPCPort)"
+        guard let rpc = Self.hostPort(rpcconnect, defaultPort: Int(params.defaultRPCPort)) else {
+            throw ConfigError(line: line("rpcconnect", "bitcoind"), problem: .invalidValue(key: "rpcconnect", value: rpcconnect, expected: "HOST:PORT"))
+        }
+        rpcHost = rpc.host
+        rpcPort = rpc.port
+        rpcUser = config.value("rpcuser", in: "bitcoind")
+        rpcPassword = config.value("rpcpassword", in: "bitcoind")
+        if (rpcUser == nil) != (rpcPassword == nil) {
+            throw ConfigError(line: max(line("rpcuser", "bitcoind"), line("rpcpassword", "bitcoind")), problem: .invalidValue(
+                key: "rpcuser/rpcpassword", value: "only one set", expected: "both or neither"))
+        }
+        if let cookie = config.value("rpccookiefile", in: "bitcoind") {
+            rpcCookieFile = cookie
+        } else if rpcUser == nil {
+            rpcCookieFile = bitcoindDataDir + (Self.networkSubdirectory(network).map { "/\($0)" } ?? "") + "/.cookie"
+        } else {
+            rpcCookieFile = nil
+        }
+        rpcTimeoutSeconds = try number("rpctimeoutseconds", "bitcoind", default: 30, min: 1)
+        let zmq = config.value("zmqpub", in: "bitcoind") ?? ""
+        zmqEndpoint = zmq.isEmpty ? nil : zmq
+
+        staleTipSeconds = try number("staletipseconds", "watchdog", default: 0)
+        crossCheckSeconds = try number("crosscheckseconds", "watchdog", default: 600, min: 1)
+        pollSeconds = try number("pollseconds", "watchdog", default: 10, min: 0.05)
+
+        let metricsText = config.value("metrics", in: "control") ?? "127.0.0.1:9334"
+        if metricsText.isEmpty {
+            metrics = nil
+        } else {
+            guard let endpoint = Self.hostPort(metricsText, defaultPort: 9334) else {
+                throw ConfigError(line: line("metrics", "control"), problem: .invalidValue(key: "metrics", value: metricsText, expected: "HOST:PORT or empty"))
+            }
+            metrics = endpoint
+        }
+        logLevel = config.value("loglevel", in: "control") ?? "info"
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(logLevel) else {
+            throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))
+        }
+
+        drivers = Self.driverSections.filter(config.hasSection).map { name in
+            var keys: [(key: String, values: [String])] = []
+            for entry in config.entries where entry.section == name && !keys.contains(where: { $0.key == entry.key }) {
+                keys.append((entry.key, config.values(entry.key, in: name)))
+            }
+            return DriverSection(name: name, keys: keys)
+        }
+    }
+
+    /// Parses `HOST:PORT`, `[IPv6]:PORT` or a bare host (with `defaultPort`).
+    static func hostPort(_ text: String, defaultPort: Int) -> HostPort? {
+        var host = text
+        var port = defaultPort
+        if text.hasPrefix("[") {
+            guard let close = text.firstIndex(of: "]") else { return nil }
+            host = String(text[text.index(after: text.startIndex)..<close])
+            let rest = text[text.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { return nil }
+                port = p
+            }
+        } else if let colon = text.lastIndex(of: ":") {
+            guard text.firstIndex(of: ":") == colon, let p = Int(text[text.index(after: colon)...]) else { return nil }
+            host = String(text[..<colon])
+            port = p
+        }
+        guard !host.isEmpty, (0...65_535).contains(port) else { return nil }
+        return HostPort(host: host, port: port)
+    }
+
+    /// The network for a name (`mainnet`/`main`, `testnet`/`testnet3`, `testnet4`, `signet`, `regtest`).
+    static func network(named name: String) -> Network? {
+        switch name {
+        case "main", "mainnet": .main
+        case "test", "testnet", "testnet3": .testnet3
+        default: Network(rawValue: name)
+        }
+    }
+
+    /// Consensus parameters per network.
+    static func params(_ network: Network) -> ChainParams {
+        switch network {
+        case .main: .main
+        case .testnet3: .testnet3
+        case .testnet4: .testnet4
+        case .signet: .signet
+        case .regtest: .regtest
+        }
+    }
+
+    /// bitcoind's per-network data subdirectory (Core's chainparamsbase.cpp).
+    static func networkSubdirectory(_ network: Network) -> String? {
+        switch network {
+        case .main: nil
+        case .testnet3: "testnet3"
+        case .testnet4: "testnet4"
+        case .signet: "signet"
+        case .regtest: "regtest"
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import AltLogic
+import AltnetControl
+import Altstack
+import BitcoindRPC
+import DriverProtocol
+import Logging
+import ServiceLifecycle
+import Watchdog
+
+/// AltLogicValidation and Serving, wired to the daemon: the services to run, the control hooks
+/// and the handler for messages peers send through drivers.
+struct LogicWiring: Sendable {
+    let hooks: LogicHooks
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    let onMessage: @Sendable (String, String, DriverProtocol.P2PMessage) async -> Void
+
+    init(altstack: Altstack, bitcoind: BitcoindRPCClient, settings: DaemonSettings, board: AnomalyBoard,
+         anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, logger: Logger) {
+        var config = AltLogicConfig()
+        config.crossCheckInterval = .milliseconds(Int64(settings.crossCheckSeconds * 1000))
+        let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
+                                       logger: logger.with(label: "altlogic"))
+        let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"))
+        hooks = LogicHooks(
+            altChainTips: { try ControlRPC.json(await logic.altChainTips()) },
+            fetchHeaders: { try ControlRPC.json(await logic.rescue(trigger: "fetchheaders")) },
+            outcomes: {
+                var outcomes: [UInt64: String] = [:]
+                for report in await logic.recentReports() {
+                    if let id = report.anomalyID { outcomes[id] = report.outcome }
+                }
+                return outcomes
+            })
+        services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
+                          serviceName: "altlogic")]
+        onMessage = { driver, peer, message in await serving.handle(driver: driver, peer: peer, message: message) }
+    }
+}
+
+/// AltLogicValidation's loop as a service.
+struct LogicService: Service {
+    let logic: AltLogicValidation
+    let anomalies: AsyncStream<AnomalyChange>
+    let newBlocks: AsyncStream<Void>
+    let board: AnomalyBoard
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await logic.run(anomalies: anomalies, newBlocks: newBlocks, board: board)
+        }
+        // Finish only in shutdown order (ServiceGroup treats anything else as a failure).
+        try? await gracefulShutdown()
+    }
+}

@@ -1,0 +1,167 @@
+import BitcoinPrimitives
+import BitcoindRPC
+import DriverRPCCore
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+
+/// The JSON-RPC proxy's logic, without sockets: an HTTP request in, an HTTP reply out.
+///
+/// Every authorized call, single or batch, goes to bitcoind unchanged over a pool of keep-alive
+/// connections and bitcoind's reply comes back unchanged. A `getblock` that bitcoind answers
+/// with "block data missing" (see ``RPCErrorObject/meansBlockDataMissing``) is held: the block
+/// is fetched from one of bitcoind's peers (``BlockFetcher``: `getblockfrompeer`, concurrent
+/// callers share one fetch) until it arrives or ``Configuration/fetchDeadline`` passes, then
+/// the original call is sent again and bitcoind's answer, block or error, is returned.
+public final class RPCProxy: Sendable {
+    public struct Configuration: Sendable {
+        /// How long a `getblock` is held while its block is fetched. Default 45 s: under Core
+        /// Lightning's bcli `--bitcoin-retry-timeout` (60 s, plugins/bcli.c), so the caller
+        /// gets bitcoind's error before it gives up on bitcoind altogether.
+        public var fetchDeadline: Duration = .seconds(45)
+        /// bitcoind's wait before answering 401 to a wrong password (src/httprpc.cpp).
+        public var wrongPasswordDelay: Duration = .milliseconds(250)
+        /// Largest reply searched for a `getblock` error: errors are tiny, blocks are not.
+        public var inspectLimit = 64 << 10
+
+        public init(fetchDeadline: Duration = .seconds(45)) { self.fetchDeadline = fetchDeadline }
+    }
+
+    /// An HTTP request as received.
+    public struct Request: Sendable {
+        public var isPost: Bool
+        public var uri: String
+        public var authorization: String?
+        public var body: ByteBuffer
+
+        public init(isPost: Bool = true, uri: String = "/", authorization: String?, body: ByteBuffer) {
+            self.isPost = isPost
+            self.uri = uri
+            self.authorization = authorization
+            self.body = body
+        }
+    }
+
+    /// The HTTP reply to send.
+    public struct Reply: Sendable {
+        public var status: Int
+        public var body: ByteBuffer
+        public var headers: [(String, String)]
+
+        public init(status: Int, body: ByteBuffer = ByteBuffer(), headers: [(String, String)] = []) {
+            self.status = status
+            self.body = body
+            self.headers = headers
+        }
+    }
+
+    public let configuration: Configuration
+    let rpc: BitcoindRPCClient
+    let fetcher: BlockFetcher
+    let authenticator: ProxyAuthenticator
+    public let metrics: ProxyMetrics
+    let logger: Logger
+    /// Fetches under way, by block: concurrent held calls share one.
+    let inFlight = NIOLockedValueBox([BlockHash: Task<Void, Never>]())
+
+    /// - Parameters:
+    ///   - rpc: bitcoind (its pool carries the forwarded calls).
+    ///   - fetcher: fetches missing blocks through bitcoind's peers.
+    ///   - authenticator: the proxy's users and allowlists.
+    ///   - configuration: deadlines.
+    ///   - metrics: counters.
+    ///   - logger: where refusals and fetches are logged.
+    public init(
+        rpc: BitcoindRPCClient, fetcher: BlockFetcher, authenticator: ProxyAuthenticator,
+        configuration: Configuration = .init(), metrics: ProxyMetrics = ProxyMetrics(),
+        logger: Logger = Logger(label: "rpc-proxy")
+    ) {
+        self.rpc = rpc
+        self.fetcher = fetcher
+        self.authenticator = authenticator
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Answers one HTTP request.
+    /// - Parameter request: method, path, Authorization header and body.
+    /// - Returns: the reply: bitcoind's, or the proxy's own refusal in bitcoind's form.
+    public func handle(_ request: Request) async -> Reply {
+        // src/httprpc.cpp HTTPReq_JSONRPC, in its order: POST only, then authentication.
+        guard request.isPost else {
+            return Reply(status: 405, body: ByteBuffer(string: "JSONRPC server handles only POST requests"),
+                         headers: [("Content-Type", "text/html; charset=ISO-8859-1")])
+        }
+        let user: String
+        switch authenticator.authenticate(request.authorization) {
+        case .missing:
+            metrics.refused(forbidden: false)
+            return Self.unauthorized
+        case .wrong:
+            metrics.refused(forbidden: false)
+            logger.warning("incorrect password attempt")
+            try? await Task.sleep(for: configuration.wrongPasswordDelay)
+            return Self.unauthorized
+        case .user(let name):
+            user = name
+        }
+        let parsed = request.body.withUnsafeReadableBytes { ProxyRequest.read($0) }
+        if let refusal = authorize(parsed, user: user) { return refusal }
+        for call in parsed.calls { metrics.request(call.method ?? "(none)") }
+        let reply: ForwardedReply
+        do {
+            reply = try await rpc.forward(request.body, uri: request.uri, method: parsed.calls.first?.method ?? "request")
+        } catch {
+            metrics.bitcoindFailed()
+            logger.error("bitcoind did not answer: \(error)")
+            return Self.bitcoindUnavailable(error)
+        }
+        let final: ForwardedReply
+        switch parsed {
+        case .single(let call) where call.isGetBlock:
+            final = await retryGetBlock(call, request: request, reply: reply)
+        case .batch(let calls) where calls.contains(where: \.isGetBlock):
+            final = await retryGetBlocks(calls, request: request, reply: reply)
+        default:
+            final = reply
+        }
+        return Reply(status: final.status, body: final.body,
+                     headers: final.body.readableBytes > 0 ? [("Content-Type", "application/json")] : [])
+    }
+
+    /// bitcoind's allowlist checks (after parsing, before executing).
+    /// - Returns: the 403 reply, or nil when every call may go.
+    func authorize(_ request: ProxyRequest, user: String) -> Reply? {
+        guard authenticator.isRestricted(user) else { return nil }
+        guard authenticator.mayCallAnything(user) else {
+            logger.warning("RPC user \(user) not allowed to call any methods")
+            metrics.refused(forbidden: true)
+            return Reply(status: 403)
+        }
+        let calls = request.calls
+        // What this proxy cannot read the way bitcoind would (no method, escaped or repeated
+        // keys, not JSON) is refused rather than forwarded with the proxy's own rights.
+        let readable = !calls.isEmpty && calls.allSatisfy { $0.method != nil && $0.members?.ambiguousKey == false }
+        if readable, let denied = calls.first(where: { !authenticator.permits(user, $0.method ?? "") }) {
+            logger.warning("RPC user \(user) not allowed to call method \(denied.method ?? "")")
+        } else if readable {
+            return nil
+        } else {
+            logger.warning("RPC user \(user) sent a request whose methods cannot be checked")
+        }
+        metrics.refused(forbidden: true)
+        return Reply(status: 403)
+    }
+
+    static let unauthorized = Reply(status: 401, headers: [("WWW-Authenticate", "Basic realm=\"jsonrpc\"")])
+
+    /// A JSON-RPC 1.0 error reply (HTTP 503) for a bitcoind that did not answer.
+    static func bitcoindUnavailable(_ error: BitcoindRPCError) -> Reply {
+        let message = "altnet rpc proxy: bitcoind did not answer: \(error)"
+            .replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let body = "{\"result\":null,\"error\":{\"code\":-1,\"message\":\"\(message)\"},\"id\":null}\n"
+        return Reply(status: 503, body: ByteBuffer(string: body), headers: [("Content-Type", "application/json")])
+    }
+}

@@ -1,0 +1,133 @@
+import BitcoindRPC
+import DriverRPCCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// Everything `altnet-driver-rpc proxy` needs to run.
+public struct RPCProxyOptions: Sendable {
+    /// bitcoind's RPC address and credentials.
+    public var bitcoindHost: String
+    public var bitcoindPort: Int
+    public var bitcoindCredentials: RPCCredentials
+    /// The proxy's data directory: its `.cookie` goes here.
+    public var datadir: String
+    public var listenHost = "127.0.0.1"
+    /// 0 picks a free port (see ``RunningRPCProxy/port``).
+    public var listenPort = 8331
+    /// `USER:SALT$HASH` lines.
+    public var rpcauth: [String] = []
+    /// `USER:method,method` lines (bitcoind's -rpcwhitelist).
+    public var allow: [String] = []
+    public var fetchDeadline: Duration = .seconds(45)
+    /// How long one bitcoind peer gets to deliver before the next is asked.
+    public var peerTimeout: Duration = .seconds(5)
+    /// Keep-alive connections to bitcoind in use at once: bitcoind's -rpcworkqueue default
+    /// (16); beyond it bitcoind answers 503, so more calls wait in the proxy instead.
+    public var bitcoindConnections = 16
+    /// Where to serve Prometheus metrics, if anywhere.
+    public var metricsHost: String?
+    public var metricsPort: Int?
+
+    public init(bitcoindHost: String, bitcoindPort: Int, bitcoindCredentials: RPCCredentials, datadir: String) {
+        self.bitcoindHost = bitcoindHost
+        self.bitcoindPort = bitcoindPort
+        self.bitcoindCredentials = bitcoindCredentials
+        self.datadir = datadir
+    }
+}
+
+/// A running proxy: its listener, optional metrics listener and cookie. ``close()`` stops
+/// listening and deletes the cookie.
+public final class RunningRPCProxy: Sendable {
+    public let proxy: RPCProxy
+    /// The bound port.
+    public let port: Int
+    public let metricsPort: Int?
+    public let cookie: ProxyCookie
+    private let channel: any Channel
+    private let metricsChannel: (any Channel)?
+    private let rpc: BitcoindRPCClient
+
+    /// Starts the proxy: writes the cookie, binds the listener (and the metrics listener).
+    /// - Parameters:
+    ///   - options: addresses, credentials, users.
+    ///   - logger: for the proxy and its fetches.
+    /// - Returns: the running proxy.
+    /// - Throws: ``RPCProxyConfigError`` for bad rpcauth lines, an unwritable cookie or a port
+    ///   that cannot be bound.
+    public static func start(_ options: RPCProxyOptions, logger: Logger = Logger(label: "rpc-proxy")) async throws(RPCProxyConfigError) -> RunningRPCProxy {
+        var entries: [RPCAuthEntry] = []
+        for line in options.rpcauth { entries.append(try RPCAuthEntry(line: line)) }
+        var rpcConfig = BitcoindRPCClient.Configuration(
+            host: options.bitcoindHost, port: options.bitcoindPort, credentials: options.bitcoindCredentials)
+        rpcConfig.maxConnections = max(1, options.bitcoindConnections)
+        rpcConfig.maxIdleConnections = max(1, options.bitcoindConnections)
+        // A held getblock outlives a normal call; bitcoind's own calls (a verbosity 3 block)
+        // can take long too.
+        rpcConfig.requestTimeout = .seconds(120)
+        rpcConfig.maxResponseBytes = 256 << 20
+        let rpc = BitcoindRPCClient(rpcConfig, logger: logger)
+        let fetcher = BlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: logger)
+        let cookie = try ProxyCookie.write(in: options.datadir)
+        let authenticator = ProxyAuthenticator(
+            userColonPassword: cookie.userColonPassword, rpcauth: entries, allowLines: options.allow)
+        let proxy = RPCProxy(
+            rpc: rpc, fetcher: fetcher, authenticator: authenticator,
+            configuration: .init(fetchDeadline: options.fetchDeadline), logger: logger)
+        do {
+            let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .serverChannelOption(.backlog, value: 256)
+                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+                .childChannelInitializer { child in
+                    child.eventLoop.makeCompletedFuture {
+                        try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy))
+                    }
+                }
+                .bind(host: options.listenHost, port: options.listenPort).get()
+            var metricsChannel: (any Channel)?
+            if let host = options.metricsHost, let port = options.metricsPort {
+                do {
+                    metricsChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+                        .childChannelInitializer { child in
+                            child.eventLoop.makeCompletedFuture {
+                                try child.pipeline.syncOperations.configureHTTPServerPipeline()
+                                try child.pipeline.syncOperations.addHandler(MetricsHTTPHandler(metrics: proxy.metrics))
+                            }
+                        }
+                        .bind(host: host, port: port).get()
+                } catch {
+                    try? await channel.close()
+                    throw error
+                }
+            }
+            logger.info("rpc proxy listening on \(options.listenHost):\(channel.localAddress?.port ?? 0) for bitcoind at \(options.bitcoindHost):\(options.bitcoindPort); cookie \(cookie.path)")
+            return RunningRPCProxy(proxy: proxy, channel: channel, metricsChannel: metricsChannel, cookie: cookie, rpc: rpc)
+        } catch {
+            cookie.delete()
+            throw RPCProxyConfigError("cannot listen on \(options.listenHost):\(options.listenPort) or the metrics address: \(error)")
+        }
+    }
+
+    private init(proxy: RPCProxy, channel: any Channel, metricsChannel: (any Channel)?, cookie: ProxyCookie, rpc: BitcoindRPCClient) {
+        self.proxy = proxy
+        self.channel = channel
+        self.metricsChannel = metricsChannel
+        self.port = channel.localAddress?.port ?? 0
+        self.metricsPort = metricsChannel?.localAddress?.port
+        self.cookie = cookie
+        self.rpc = rpc
+    }
+
+    /// Stops listening, closes bitcoind connections and deletes the cookie.
+    public func close() async {
+        try? await channel.close()
+        try? await metricsChannel?.close()
+        await rpc.close()
+        cookie.delete()
+    }
+}

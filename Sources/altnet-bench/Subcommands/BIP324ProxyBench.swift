@@ -1,0 +1,119 @@
+import ArgumentParser
+import BIP324
+import BitcoinPrimitives
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `altnet-bench bip324-proxy`: a bulk transfer of `block` messages through
+/// `altnet-driver-bip324 proxy` (v1 client <-> proxy <-> BIP324 v2 peer) against the same
+/// transfer over a direct v1 connection, in the same run, both directions, on loopback. The
+/// physical floor beside them: the same bytes over a raw loopback TCP connection.
+///
+/// Figures: `bip324proxy.bulk.{upload,download}.{raw_tcp,direct_v1,proxy_v2}` in MB/s of
+/// payload, `bip324proxy.bulk.{upload,download}.ratio_vs_direct`, and
+/// `bip324proxy.bulk.ratio_vs_direct`, the worse of the two directions (target >= 0.7).
+/// Upload: the v1 client sends; download: the v2 peer sends. Each figure is the best of
+/// `--rounds` interleaved runs, so load from other processes hits all sides alike.
+struct BIP324ProxyBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bip324-proxy",
+        abstract: "Bulk transfer through the v1-to-v2 proxy against a direct v1 connection, in one run.")
+
+    @Option(help: "The proxy executable (default: altnet-driver-bip324 beside this executable, else .build/{release,debug}).")
+    var proxy: String?
+
+    @Option(help: "Messages per transfer.")
+    var messages = 64
+
+    @Option(help: "Payload bytes per message.")
+    var size = 1_000_000
+
+    @Option(help: "Interleaved rounds; each figure is the best.")
+    var rounds = 5
+
+    static let magic = NetworkMagic.regtest
+
+    func validate() throws {
+        guard messages > 0, rounds > 0 else { throw ValidationError("--messages and --rounds must be positive") }
+        guard (1...3_999_000).contains(size) else { throw ValidationError("--size must be 1 to 3,999,000 bytes") }
+    }
+
+    func run() throws {
+        signal(SIGPIPE, SIG_IGN)
+        let executable = try proxyPath()
+        var generator = SystemRandomNumberGenerator()
+        let payload = (0..<size).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        let frame = P2PFrame(command: .block, payload: payload).encoded(magic: Self.magic)
+        let peers = try BenchPeers(frame: frame, payload: payload, messages: messages)
+        let proxyPort = try Self.freePort()
+        let mapPort = try Self.freePort()
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: executable)
+        child.arguments = [
+            "proxy", "--network", "regtest", "--listen", "127.0.0.1:\(proxyPort)",
+            "--map", "127.0.0.1:\(mapPort)=127.0.0.1:\(peers.v2Port)",
+        ]
+        child.standardError = FileHandle.nullDevice
+        try child.run()
+        defer {
+            child.terminate()
+            child.waitUntilExit()
+        }
+
+        var samples: [String: [Double]] = [:]
+        for round in 0...rounds {
+            for direction in Direction.allCases {
+                let raw = try peers.transfer(.raw, direction, port: peers.rawPort)
+                let direct = try peers.transfer(.v1, direction, port: peers.v1Port)
+                let proxied = try peers.transfer(.v2, direction, port: mapPort)
+                guard round > 0 else { continue }  // round 0 warms up (first connections, page faults)
+                samples["\(direction.rawValue).raw_tcp", default: []].append(raw)
+                samples["\(direction.rawValue).direct_v1", default: []].append(direct)
+                samples["\(direction.rawValue).proxy_v2", default: []].append(proxied)
+            }
+        }
+        let megabytes = Double(messages * size) / 1e6
+        var worst = Double.infinity
+        for direction in Direction.allCases {
+            let best = { (name: String) -> Double in megabytes / (samples["\(direction.rawValue).\(name)"]?.min() ?? .infinity) }
+            let raw = best("raw_tcp"), direct = best("direct_v1"), proxied = best("proxy_v2")
+            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).raw_tcp", raw, "MB/s")
+            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).direct_v1", direct, "MB/s")
+            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).proxy_v2", proxied, "MB/s")
+            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).ratio_vs_direct", proxied / direct, "ratio")
+            worst = min(worst, proxied / direct)
+        }
+        BenchOutput.emit("bip324proxy.bulk.ratio_vs_direct", worst, "ratio")
+        BenchOutput.emit("bip324proxy.bulk.message_size", Double(size), "bytes")
+        BenchOutput.emit("bip324proxy.bulk.transfer_size", megabytes, "MB")
+    }
+
+    private func proxyPath() throws -> String {
+        if let proxy { return proxy }
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("altnet-driver-bip324").path
+        for candidate in [beside, ".build/release/altnet-driver-bip324", ".build/debug/altnet-driver-bip324"]
+        where FileManager.default.isExecutableFile(atPath: candidate) {
+            return candidate
+        }
+        throw ValidationError(
+            "altnet-driver-bip324 not found; build it (swift build -c release --product altnet-driver-bip324) or pass --proxy")
+    }
+
+    /// A port free on 127.0.0.1 now.
+    static func freePort() throws -> Int {
+        let (fd, port) = try BenchSocket.listen()
+        close(fd)
+        return port
+    }
+}
+
+/// Which way the bulk data flows.
+enum Direction: String, CaseIterable {
+    /// The v1 client sends, the far peer receives.
+    case upload
+    /// The far peer sends, the v1 client receives.
+    case download
+}

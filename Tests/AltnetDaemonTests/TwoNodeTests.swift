@@ -1,0 +1,119 @@
+import BitcoindRPC
+import Foundation
+import TestSupport
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Two altnetd processes, Alice and Bob, each beside its own simnode, linked by their Lightning
+/// drivers (Alice connects to Bob's node id, read from Bob's getinfo).
+@Suite(.serialized) struct TwoNodeTests {
+    /// fetchheaders on Alice catches her simnode up to Bob's tip over Lightning; an emergency
+    /// transaction sent on Alice reaches Bob's mempool through the Lightning driver.
+    @Test func rescueAndEmergencyTxOverLightning() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
+        defer { bobSim.child.kill() }
+        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
+        defer { aliceSim.child.kill() }
+        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
+        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
+        let mined: [String] = try await bobRPC.call("simgenerate", [12])
+
+        let bobPort = try FreePort.loopback()
+        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
+        defer { bob.child.kill() }
+        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
+        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
+        let alice = try await DaemonEndToEndTests.startDaemon(
+            dir: root.path + "/alice", simnode: aliceSim, extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)"])
+        defer { alice.child.kill() }
+
+        let linked = await eventually(timeout: .seconds(30)) {
+            guard let peers = try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"),
+                  let list = try? JSONSerialization.jsonObject(with: Data(peers.out.utf8)) as? [[String: Any]] else { return false }
+            return list.contains { $0["driver"] as? String == "lightning" }
+        }
+        try #require(linked, "Alice's Lightning driver never reached Bob: \(alice.child.stderr)")
+
+        // Rescue: Alice's simnode is at genesis, Bob's 12 blocks ahead. Alice's altnetd may already
+        // be rescuing on its own (the stale-tip anomaly): fetchheaders joins a running rescue, and
+        // finds nothing better only when Alice was at Bob's tip before it was called.
+        let before = try await aliceRPC.getBestBlockHash().displayHex
+        let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(rescue.status == 0, "\(rescue.err)")
+        let report = try DaemonEndToEndTests.json(rescue.out)
+        let outcome = report["outcome"] as? String
+        if outcome == "no-better-chain" && before != mined.last {
+            // An automatic rescue finished between the two calls: it must have caught up.
+            let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+            let rescued = metrics.split(separator: "\n").contains {
+                $0.hasPrefix("altnet_rescues_total") && $0.contains("outcome=\"caught-up\"")
+            }
+            #expect(rescued, "no rescue caught up: \(rescue.out)")
+        } else {
+            #expect(outcome == (before == mined.last ? "no-better-chain" : "caught-up"), "\(rescue.out)")
+        }
+        let tips = try await DaemonEndToEndTests.cli(alice.dir, "getaltchaintips")
+        let bobTip = try #require(mined.last)
+        #expect(tips.status == 0 && tips.out.contains(bobTip), "\(tips.out)")
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip: \(rescue.out)")
+
+        // Emergency transaction: Alice -> Lightning -> Bob's altnetd -> Bob's simnode mempool.
+        let sent = try await runToEnd(try BuiltProduct.path("sendemergencytx"), ["--datadir", alice.dir, DaemonEndToEndTests.sampleTx])
+        #expect(sent.status == 0, "\(sent.err)")
+        let sentReport = try DaemonEndToEndTests.json(sent.out)
+        let txid = try #require(sentReport["txid"] as? String)
+        let transports = sentReport["transports"] as? [[String: Any]] ?? []
+        #expect(transports.contains { $0["transport"] as? String == "lightning" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        let reached = await eventually(timeout: .seconds(20)) {
+            (try? await bobRPC.getRawMempool().map(\.displayHex).contains(txid)) == true
+        }
+        #expect(reached, "the transaction did not reach Bob's mempool: \(bob.child.stderr.suffix(2000))")
+        // The work shows in each node's metrics.
+        let aliceMetrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        for name in ["altnet_headers_fetched_total", "altnet_blocks_fetched_total", "altnet_rescues_total",
+                     "altnet_emergency_txs_total", "altnet_peers{driver=\"lightning\"} 1"] {
+            #expect(aliceMetrics.contains(name), "\(name) missing from Alice's /metrics")
+        }
+        let bobMetrics = try await DaemonEndToEndTests.httpGet(port: bob.metricsPort, path: "/metrics")
+        #expect(bobMetrics.contains("altnet_serving_requests_total"), "Bob's /metrics has no serving counter")
+        await bobRPC.close()
+        await aliceRPC.close()
+    }
+
+    /// Without any command: AltLogicValidation in Alice's altnetd (reacting to the stale-tip
+    /// anomaly, or its cross-check, every second here) sees Bob's chain with more work over
+    /// Lightning and catches her simnode up on its own.
+    @Test func crossCheckCatchesUpUnasked() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
+        defer { bobSim.child.kill() }
+        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
+        defer { aliceSim.child.kill() }
+        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
+        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
+        let mined: [String] = try await bobRPC.call("simgenerate", [7])
+        let bobPort = try FreePort.loopback()
+        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
+        defer { bob.child.kill() }
+        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
+        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
+        let alice = try await DaemonEndToEndTests.startDaemon(
+            dir: root.path + "/alice", simnode: aliceSim,
+            extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)", "--watchdog.crosscheckseconds=1"])
+        defer { alice.child.kill() }
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
+        }
+        #expect(caughtUp, "Alice's cross-check did not catch up: \(alice.child.stderr.suffix(3000))")
+        await bobRPC.close()
+        await aliceRPC.close()
+    }
+}

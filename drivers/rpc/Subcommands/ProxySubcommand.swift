@@ -1,0 +1,167 @@
+import ArgumentParser
+import BitcoindRPC
+import DriverRPCCore
+import Foundation
+import Logging
+import RPCProxyCore
+
+/// `altnet-driver-rpc proxy`: a JSON-RPC proxy in front of a pruned bitcoind for Lightning
+/// nodes (docs/rpc-proxy.md). Logs go to stderr; once listening it prints one JSON line on
+/// stdout: {"listen":PORT,"metrics":PORT|null,"cookie":"PATH"}.
+struct ProxySubcommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proxy",
+        abstract: "JSON-RPC proxy for a pruned bitcoind: getblock of a pruned block waits while a peer supplies it.")
+
+    @Option(help: "main, testnet3, testnet4, signet or regtest (for default ports and paths).")
+    var network = "main"
+
+    @Option(help: "bitcoind's RPC address, HOST:PORT (default 127.0.0.1 and the network's RPC port).")
+    var rpcconnect: String?
+
+    @Option(help: "bitcoind's cookie file (default ~/.bitcoin[/NETWORK]/.cookie), unless --rpcuser is given.")
+    var rpccookiefile: String?
+
+    @Option(help: "bitcoind's -rpcuser (with --rpcpassword).")
+    var rpcuser: String?
+
+    @Option(help: "bitcoind's -rpcpassword (with --rpcuser).")
+    var rpcpassword: String?
+
+    @Option(help: "The proxy's data directory: its .cookie (__cookie__:SECRET, mode 0600) is written here.")
+    var datadir: String
+
+    @Option(help: "Where the proxy listens, HOST:PORT (port 0: any free port, printed on stdout).")
+    var listen = "127.0.0.1:8331"
+
+    @Option(help: "A proxy user in bitcoind's -rpcauth format USER:SALT$HASH (share/rpcauth/rpcauth.py); repeatable.")
+    var rpcauth: [String] = []
+
+    @Option(help: "USER:method,method: the only methods USER may call (bitcoind's -rpcwhitelist); repeatable. Once any is given, users without one may call nothing.")
+    var allow: [String] = []
+
+    @Option(help: "Seconds a getblock of a missing block is held while a peer supplies it (default 45, under Core Lightning's 60 s bitcoin-retry-timeout).")
+    var fetchDeadline: Double = 45
+
+    @Option(help: "Seconds one bitcoind peer gets to deliver before the next is asked.")
+    var peerTimeout: Double = 5
+
+    @Option(help: "Keep-alive connections to bitcoind in use at once (bitcoind's -rpcworkqueue is 16).")
+    var rpcConnections = 16
+
+    @Option(help: "Serve Prometheus metrics on HOST:PORT.")
+    var metrics: String?
+
+    @Option(help: "Seconds between statistics lines in the log (0: only at exit).")
+    var statsInterval: Double = 300
+
+    func validate() throws {
+        guard (rpcuser == nil) == (rpcpassword == nil) else {
+            throw ValidationError("--rpcuser and --rpcpassword go together")
+        }
+        guard rpcuser == nil || rpccookiefile == nil else {
+            throw ValidationError("give --rpccookiefile or --rpcuser/--rpcpassword, not both")
+        }
+        guard ["main", "testnet3", "testnet4", "signet", "regtest"].contains(network) else {
+            throw ValidationError("--network must be main, testnet3, testnet4, signet or regtest")
+        }
+        guard fetchDeadline > 0, fetchDeadline <= 3600 else { throw ValidationError("--fetch-deadline must be in (0, 3600]") }
+        guard peerTimeout > 0, peerTimeout <= 600 else { throw ValidationError("--peer-timeout must be in (0, 600]") }
+        guard (1...1024).contains(rpcConnections) else { throw ValidationError("--rpc-connections must be in 1...1024") }
+        _ = try Self.hostPort(listen, option: "--listen")
+        if let metrics { _ = try Self.hostPort(metrics, option: "--metrics") }
+        if let rpcconnect { _ = try Self.hostPort(rpcconnect, option: "--rpcconnect", defaultPort: 1) }
+        for line in rpcauth {
+            do { _ = try RPCAuthEntry(line: line) } catch { throw ValidationError("--rpcauth: \(error)") }
+        }
+    }
+
+    /// HOST:PORT (IPv6 in brackets), or HOST alone when a default port is given.
+    static func hostPort(_ text: String, option: String, defaultPort: Int? = nil) throws -> (String, Int) {
+        var host = Substring(text)
+        var port: Int? = defaultPort
+        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
+            host = text[text.index(after: text.startIndex)..<close]
+            let rest = text[text.index(after: close)...]
+            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) } else if !rest.isEmpty { port = nil }
+        } else if let colon = text.lastIndex(of: ":") {
+            host = text[..<colon]
+            port = Int(text[text.index(after: colon)...])
+        }
+        guard !host.isEmpty, let port, (0...65535).contains(port) else {
+            throw ValidationError("\(option) must be HOST:PORT, got \"\(text)\"")
+        }
+        return (String(host), port)
+    }
+
+    func run() async throws {
+        // A parent may have started us with SIGINT/SIGTERM blocked (a test runner does):
+        // the shutdown signals must reach us, or the cookie would outlive the process.
+        var shutdownSignals = sigset_t()
+        sigemptyset(&shutdownSignals)
+        sigaddset(&shutdownSignals, SIGINT)
+        sigaddset(&shutdownSignals, SIGTERM)
+        pthread_sigmask(SIG_UNBLOCK, &shutdownSignals, nil)
+        LoggingSystem.bootstrap(StreamLogHandler.standardError)
+        let logger = Logger(label: "rpc-proxy")
+        let (bitcoindHost, bitcoindPort) = try rpcconnect.map { try Self.hostPort($0, option: "--rpcconnect", defaultPort: RPCDriverOptions.defaultPort(network: network)) }
+            ?? ("127.0.0.1", RPCDriverOptions.defaultPort(network: network))
+        let credentials: RPCCredentials
+        if let rpcuser, let rpcpassword {
+            credentials = .userPassword(user: rpcuser, password: rpcpassword)
+        } else {
+            let sub = network == "main" ? "" : network + "/"
+            credentials = .cookieFile(rpccookiefile ?? NSHomeDirectory() + "/.bitcoin/" + sub + ".cookie")
+        }
+        var options = RPCProxyOptions(
+            bitcoindHost: bitcoindHost, bitcoindPort: bitcoindPort, bitcoindCredentials: credentials, datadir: datadir)
+        (options.listenHost, options.listenPort) = try Self.hostPort(listen, option: "--listen")
+        if let metrics {
+            let (host, port) = try Self.hostPort(metrics, option: "--metrics")
+            options.metricsHost = host
+            options.metricsPort = port
+        }
+        options.rpcauth = rpcauth
+        options.allow = allow
+        options.fetchDeadline = .milliseconds(Int(fetchDeadline * 1000))
+        options.peerTimeout = .milliseconds(Int(peerTimeout * 1000))
+        options.bitcoindConnections = rpcConnections
+
+        let running: RunningRPCProxy
+        do {
+            running = try await RunningRPCProxy.start(options, logger: logger)
+        } catch {
+            logger.critical("\(error)")
+            throw ExitCode(1)
+        }
+        let ready = "{\"listen\":\(running.port),\"metrics\":\(running.metricsPort.map(String.init) ?? "null"),\"cookie\":\"\(running.cookie.path)\"}\n"
+        FileHandle.standardOutput.write(Data(ready.utf8))
+
+        let stats: Task<Void, Never>? = statsInterval > 0 ? Task {
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .milliseconds(Int(statsInterval * 1000)))
+                if !Task.isCancelled { logger.info("stats: \(running.proxy.metrics.summary)") }
+            }
+        } : nil
+        await ShutdownSignal.wait()
+        stats?.cancel()
+        logger.info("stopping; stats: \(running.proxy.metrics.summary)")
+        await running.close()
+    }
+}
+
+/// SIGINT or SIGTERM, awaited once.
+enum ShutdownSignal {
+    static func wait() async {
+        let (signals, continuation) = AsyncStream<Void>.makeStream()
+        let sources = [SIGINT, SIGTERM].map { sig -> any DispatchSourceSignal in
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { continuation.yield() }
+            source.resume()
+            return source
+        }
+        for await _ in signals { break }
+        for source in sources { source.cancel() }
+    }
+}
