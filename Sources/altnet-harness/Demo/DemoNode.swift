@@ -92,6 +92,9 @@ final class DemoNode: @unchecked Sendable {
         await rpc.close()
     }
 
+    /// Stops altnetd gracefully (SIGTERM), leaving bitcoind running.
+    func stopAltnetd() async { await altnetd?.stop() }
+
     /// Stops only altnetd hard, as a crash.
     func killAltnetd() async { await altnetd?.killHard() }
 }

@@ -79,31 +79,82 @@ final class DemoStory: @unchecked Sendable {
         let bobNode = try await nodeID(bob)
         Narrator.say("Bob's altnetd is up; his Lightning node id is \(bobNode.prefix(20))…, listening on 127.0.0.1:\(lightningPort).")
 
+        try await startAlice(alice, bob: bob, bobNode: bobNode, drivers: drivers)
+        var seen = try await anomalyIDs(alice)
+        try await act(alice: alice, bob: bob, blocks: blocks, seen: &seen)
+
+        if drivers.contains("lightning") && drivers.count > 1 {
+            Narrator.say("Act two: Alice's ISP now blocks Bitcoin P2P traffic. She restarts altnetd with the Lightning driver only.")
+            await alice.stopAltnetd()
+            try await startAlice(alice, bob: bob, bobNode: bobNode, drivers: ["lightning"])
+            seen = try await anomalyIDs(alice)
+            try await act(alice: alice, bob: bob, blocks: max(1, blocks / 2), seen: &seen)
+        }
+        try await emergency(alice: alice, bob: bob)
+    }
+
+    /// Alice pushes one transaction out with sendemergencytx; it must reach Bob's mempool over altnet.
+    private func emergency(alice: DemoNode, bob: DemoNode) async throws {
+        struct BlockTxids: Decodable, Sendable { let tx: [String] }
+        let first = try await alice.rpc.getBlockHash(height: 1)
+        let block: BlockTxids = try await alice.rpc.call("getblock", [.hash(first), .int(1)])
+        guard let coinbase = block.tx.first else { throw DemoError("block 1 has no transactions") }
+        // Spends block 1's coinbase (simnode mines to OP_TRUE, so no signature is needed).
+        let tx = Transaction(
+            version: 2,
+            inputs: [TxIn(previousOutput: OutPoint(txid: Txid(try Hash256(displayHex: coinbase)), index: 0),
+                          scriptSig: [], sequence: 0xffff_fffd)],
+            outputs: [TxOut(value: 49_9999_0000, scriptPubKey: [0x51])],
+            lockTime: 0)
+        let txid = tx.txid.hash.displayHex
+        Narrator.say("Alice sends an emergency transaction \(txid.prefix(16))… with sendemergencytx: it is stored, then pushed through every transport.")
+        let out = try await runToCompletion("\(binDir)/sendemergencytx", ["--datadir", alice.altnetDir, tx.serialized().hex])
+        if let reply = try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any],
+           let transports = reply["transports"] as? [[String: Any]] {
+            for t in transports {
+                Narrator.say("  \(t["transport"] ?? "?"): \((t["accepted"] as? Bool) == true ? "accepted" : "refused")\((t["reason"] as? String).map { " (\($0))" } ?? "")")
+            }
+        }
+        try await waitFor("the transaction in Bob's mempool", timeout: .seconds(30)) {
+            let pool: [String]? = try? await bob.rpc.call("getrawmempool")
+            return pool?.contains(txid) == true
+        }
+        Narrator.say("Bob's bitcoind has it in its mempool: it crossed over Lightning to Bob's altnetd, which handed it to his bitcoind.")
+    }
+
+    /// Starts Alice's altnetd with `drivers` and waits until each has reached Bob.
+    private func startAlice(_ alice: DemoNode, bob: DemoNode, bobNode: String, drivers: [String]) async throws {
         try await alice.startAltnetd(staleTipSeconds: staleTipSeconds, crossCheckSeconds: 600,
-                                     sections: aliceSections(bobNode: bobNode, bob: bob))
-        Narrator.say("Alice's altnetd is up with drivers \(drivers.joined(separator: " and ")); waiting for them to reach Bob.")
+                                     sections: aliceSections(bobNode: bobNode, bob: bob, drivers: drivers))
+        Narrator.say("Alice's altnetd is up with \(drivers.joined(separator: " and ")); waiting for \(drivers.count == 1 ? "it" : "them") to reach Bob.")
         try await waitFor("Alice's drivers to connect to Bob", timeout: .seconds(30)) {
-            await self.connectedDrivers(alice).count == self.drivers.count
+            await self.connectedDrivers(alice).count == drivers.count
         }
         for driver in await connectedDrivers(alice).sorted() {
-            Narrator.say("  \(driver): connected to Bob (\(driver == "lightning" ? "BOLT 8, Bob's altnetd" : "BIP324 v2, Bob's bitcoind"))")
+            Narrator.say("  \(driver): connected to Bob (\(driver == "lightning" ? "BOLT 8 to Bob's altnetd, which answers from his bitcoind" : "BIP324 v2 straight to Bob's bitcoind"))")
         }
+    }
 
+    /// Bob mines `blocks` while Alice hears nothing; Alice's watchdog raises a stale tip and her
+    /// altnetd brings her to Bob's tip over altnet.
+    private func act(alice: DemoNode, bob: DemoNode, blocks: Int, seen: inout Set<Int>) async throws {
+        let start = try await alice.tip()
+        let deadline = ContinuousClock.now + timeout
         let _: [String] = try await bob.rpc.call("simgenerate", [.int(blocks)])
         let target = try await bob.tip()
         Narrator.say("Bob's chain moves ahead: \(blocks) new blocks, tip \(target.hash.displayHex.prefix(16))… at height \(target.height). Alice hears nothing.")
-        Narrator.say("Alice's watchdog will call her tip stale after \(staleTipSeconds) s without a new block.")
+        Narrator.say("Alice's watchdog calls a tip stale after \(staleTipSeconds) s without a new block.")
 
-        let anomaly = try await waitForAnomaly(alice)
-        Narrator.say("Alice's watchdog raised an anomaly: \(anomaly).")
-        Narrator.say("AltLogicValidation asks Bob for headers over altnet, checks them, and hands them to Alice's bitcoind.")
+        let anomaly = try await waitForAnomaly(alice, excluding: seen, timeout: deadline - ContinuousClock.now)
+        seen.insert(anomaly.id)
+        Narrator.say("Alice's watchdog raised anomaly \(anomaly.id): \(anomaly.text).")
+        Narrator.say("AltLogicValidation asks Bob for headers over altnet, validates them against Alice's chain, submits them, then fetches and submits the blocks.")
 
-        var lastHeight = shared.height
-        let deadline = ContinuousClock.now + timeout
+        var lastHeight = start.height
         while true {
             let now = try await alice.tip()
             if now.height != lastHeight {
-                Narrator.say("  Alice's bitcoind is at height \(now.height) (\(now.height - shared.height) of \(blocks) blocks received)")
+                Narrator.say("  Alice's bitcoind is at height \(now.height) (\(now.height - start.height) of \(blocks) blocks)")
                 lastHeight = now.height
             }
             if now.hash == target.hash { break }
@@ -113,7 +164,7 @@ final class DemoStory: @unchecked Sendable {
             try await Task.sleep(for: .milliseconds(200))
         }
         Narrator.say("Alice's bitcoind is at Bob's tip \(target.hash.displayHex.prefix(16))… (height \(target.height)).")
-        for line in try await rescueSummary(alice) { Narrator.say("  " + line) }
+        if let line = try await rescueLine(alice, anomalyID: anomaly.id) { Narrator.say("  " + line) }
     }
 
     private var lightningPort = 0
@@ -125,7 +176,7 @@ final class DemoStory: @unchecked Sendable {
         """
     }
 
-    private func aliceSections(bobNode: String, bob: DemoNode) -> String {
+    private func aliceSections(bobNode: String, bob: DemoNode, drivers: [String]) -> String {
         var text = ""
         if drivers.contains("lightning") {
             text += "[lightning]\nconnect=\(bobNode)@127.0.0.1:\(lightningPort)\n\n"
@@ -150,28 +201,44 @@ final class DemoStory: @unchecked Sendable {
         return Set(peers.compactMap { $0["driver"] as? String })
     }
 
-    /// Waits for a chain anomaly on `node` and describes it.
-    private func waitForAnomaly(_ node: DemoNode) async throws -> String {
-        try await poll("\(node.name)'s watchdog to raise a chain anomaly", timeout: .seconds(Int64(staleTipSeconds) + 30)) {
+    /// Ids of every anomaly `node` has open or closed now.
+    private func anomalyIDs(_ node: DemoNode) async throws -> Set<Int> {
+        guard let list = try await node.cli("listanomalies") as? [String: Any] else { return [] }
+        let all = ((list["open"] as? [[String: Any]]) ?? []) + ((list["closed"] as? [[String: Any]]) ?? [])
+        return Set(all.compactMap { $0["id"] as? Int })
+    }
+
+    /// Waits for a new stale-tip anomaly on `node` (one not in `seen`) and describes it.
+    private func waitForAnomaly(_ node: DemoNode, excluding seen: Set<Int>, timeout: Duration) async throws -> (id: Int, text: String) {
+        try await poll("\(node.name)'s watchdog to raise a stale-tip anomaly", timeout: timeout) {
             guard let list = try? await node.cli("listanomalies") as? [String: Any] else { return nil }
             let all = ((list["open"] as? [[String: Any]]) ?? []) + ((list["closed"] as? [[String: Any]]) ?? [])
-            guard let hit = all.first(where: { ($0["category"] as? String) == "chain" }) else { return nil }
-            return "\(hit["kind"] ?? "?"): \(hit["reason"] ?? "")"
+            guard let hit = all.first(where: {
+                ($0["kind"] as? String) == "stale-tip" && !seen.contains(($0["id"] as? Int) ?? -1)
+            }), let id = hit["id"] as? Int else { return nil }
+            return (id, "\(hit["kind"] ?? "?"): \(hit["reason"] ?? "")")
         }
     }
 
-    /// What Alice's altnetd reports about the rescue (anomaly outcome, alt chain tips).
-    private func rescueSummary(_ node: DemoNode) async throws -> [String] {
-        var lines: [String] = []
-        if let list = try? await node.cli("listanomalies") as? [String: Any] {
-            let all = ((list["open"] as? [[String: Any]]) ?? []) + ((list["closed"] as? [[String: Any]]) ?? [])
-            for a in all where (a["category"] as? String) == "chain" {
-                let outcome = a["outcome"].map { compactJSON($0) } ?? "none recorded"
-                lines.append("anomaly \(a["kind"] ?? "?") (\((a["open"] as? Bool) == true ? "open" : "closed")): outcome \(outcome)")
-            }
+    /// The rescue report for `anomalyID`, in one line.
+    private func rescueLine(_ node: DemoNode, anomalyID: Int) async throws -> String? {
+        let report = try await poll("the rescue report for anomaly \(anomalyID)", timeout: .seconds(10)) { () -> UncheckedSendable<[String: Any]>? in
+            guard let reports = try? await node.cli("listrescues") as? [[String: Any]] else { return nil }
+            return reports.last(where: { ($0["anomaly_id"] as? Int) == anomalyID }).map { UncheckedSendable($0) }
+        }.value
+        let drivers = (report["drivers"] as? [String]) ?? []
+        var line = "rescue \(report["outcome"] ?? "?"): \(report["headers_submitted"] ?? 0) headers and \(report["blocks_submitted"] ?? 0) blocks submitted, carried by \(drivers.isEmpty ? "no driver" : drivers.joined(separator: " and "))"
+        if let first = report["first_header_ms"] as? Double, let done = report["caught_up_ms"] as? Double {
+            line += String(format: "; first header %.0f ms and tip caught up %.0f ms after the rescue began", first, done)
         }
-        return lines
+        return line
     }
+}
+
+/// Carries a JSON object (a `[String: Any]` from JSONSerialization) out of a polling closure.
+struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
 }
 
 /// One-line JSON for narration.

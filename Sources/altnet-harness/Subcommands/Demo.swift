@@ -24,7 +24,7 @@ struct Demo: AsyncParsableCommand {
     @Option(help: "Seconds without a new block before Alice's watchdog calls the tip stale.")
     var staleTipSeconds = 6
 
-    @Option(help: "Seconds allowed for Alice to catch up once Bob has mined.")
+    @Option(help: "Seconds allowed, each time Bob mines, for Alice's watchdog to notice and for her to catch up.")
     var timeout = 90
 
     @Option(help: "Work directory (default: a new temporary directory, removed at the end unless --keep).")
@@ -48,6 +48,13 @@ struct Demo: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A parent (a test runner, say) may have blocked SIGTERM/SIGINT; children inherit the mask,
+        // and the demo stops them with SIGTERM, so unblock both first.
+        var unblock = sigset_t()
+        sigemptyset(&unblock)
+        sigaddset(&unblock, SIGTERM)
+        sigaddset(&unblock, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
         let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().path
         for program in ["altnetd", "altnet-cli"] + driverList.map({ "altnet-driver-\($0)" })
