@@ -202,6 +202,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "DemoTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "AltnetDaemonTests",
                     dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],

@@ -17,8 +17,8 @@ struct ControlMethods: Sendable {
     /// Starts a graceful shutdown of the daemon.
     let stop: @Sendable () -> Void
 
-    static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "getaltchaintips", "fetchheaders",
-                        "sendemergencytx", "stop", "help"]
+    static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "listrescues", "getaltchaintips",
+                        "fetchheaders", "sendemergencytx", "stop", "help"]
 
     /// Answers one call.
     func dispatch(_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject> {
@@ -28,6 +28,8 @@ struct ControlMethods: Sendable {
             case "listdrivers": return .success(try ControlRPC.json(altstack.snapshot().map(DriverView.init)))
             case "listpeers": return .success(try ControlRPC.json(peers()))
             case "listanomalies": return .success(try ControlRPC.json(await anomalies()))
+            case "listrescues":
+                return .success(try await logic.rescues())
             case "getaltchaintips":
                 return .success(try await logic.altChainTips())
             case "fetchheaders":
@@ -185,6 +187,9 @@ struct LogicHooks: Sendable {
         throw ControlRPC.ErrorObject(code: ControlRPC.Code.unavailable, message: "AltLogicValidation is not part of this build")
     }
     var fetchHeaders: @Sendable () async throws -> JSONValue = {
+        throw ControlRPC.ErrorObject(code: ControlRPC.Code.unavailable, message: "AltLogicValidation is not part of this build")
+    }
+    var rescues: @Sendable () async throws -> JSONValue = {
         throw ControlRPC.ErrorObject(code: ControlRPC.Code.unavailable, message: "AltLogicValidation is not part of this build")
     }
     /// Outcome per anomaly id, from the rescue reports.

@@ -24,6 +24,7 @@ struct LogicWiring: Sendable {
         hooks = LogicHooks(
             altChainTips: { try ControlRPC.json(await logic.altChainTips()) },
             fetchHeaders: { try ControlRPC.json(await logic.rescue(trigger: "fetchheaders")) },
+            rescues: { try ControlRPC.json(await logic.recentReports()) },
             outcomes: {
                 var outcomes: [UInt64: String] = [:]
                 for report in await logic.recentReports() {

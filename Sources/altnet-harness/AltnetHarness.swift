@@ -6,5 +6,5 @@ struct AltnetHarness: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "altnet-harness",
         abstract: "altnet's test harness: driver conformance, a regtest bitcoind double, the two-node demo.",
-        subcommands: [CheckDriver.self, SimnodeCommand.self])
+        subcommands: [CheckDriver.self, SimnodeCommand.self, Demo.self])
 }
