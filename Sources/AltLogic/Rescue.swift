@@ -87,8 +87,15 @@ struct Rescue {
                 "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(before.hash)", "height": "\(before.height)",
                 "blocks": "\(known.count)",
             ])
-            try await fetchAndSubmitBlocks(known)
-            return try await watchTip(best)
+            do {
+                try await fetchAndSubmitBlocks(known)
+                return try await watchTip(best)
+            } catch let stop as RescueStop {
+                // Blocks nobody serves must not keep every later rescue from asking for headers.
+                logger.warning("the known headers' blocks could not be fetched; asking the drivers for headers",
+                               metadata: ["reason": "\(stop.outcome)"])
+                try checkDeadline()
+            }
         }
         guard let chain = try await syncHeaders(from: before) else {
             return report.peersDropped.isEmpty ? RescueReport.Outcome.noBetterChain : RescueReport.Outcome.invalidHeaders
