@@ -19,8 +19,9 @@ import Glibc
 ///
 /// ```
 ///  start: datadir (0700) -> lock -> node key -> metrics -> RPC client -> Altstack -> watchdog
-///         -> emergency queue (DIR/emergency.sqlite) -> control socket + cookie -> metrics endpoint -> ServiceGroup.run
-///  stop:  control, metrics, watchdog, Altstack (drivers told to shut down, then killed), pumps
+///         -> emergency queue (DIR/emergency.sqlite) -> control socket + cookie -> metrics endpoint
+///         -> ServiceGroup.run (the emergency service resumes the queue)
+///  stop:  control, metrics, emergency, watchdog, Altstack (drivers told to shut down, then killed), pumps
 ///         -> cookie and socket removed
 /// ```
 public enum Daemon {
