@@ -96,7 +96,7 @@ let package = Package(
             name: "AltnetDaemon",
             dependencies: [
                 "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
-                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", logging, metrics, prometheus, lifecycle,
+                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", "EmergencyQueue", logging, metrics, prometheus, lifecycle,
             ],
             swiftSettings: strict),
 

@@ -166,6 +166,11 @@ struct BlockFetcher: Sendable {
     /// fetch's answer before trying again.
     static let grace: Duration = .seconds(1)
 
+    /// Drivers asked for blocks: they carry blocks and send. The block comes back as the reply
+    /// to the `sendmessage` (its `expect`), which a driver without unsolicited receive gives too:
+    /// the RPC driver (`receive: false`) answers a getdata through bitcoind's getblockfrompeer.
+    static let requirement = CapabilityRequirement(messageKinds: [.blocks], needsSend: true)
+
     func fetch(_ header: ValidatedHeader) async -> Result<Rescue.FetchedBlock, RescueStop> {
         var writer = ByteWriter()
         Inventory.encodeList([Inventory(type: .witnessBlock, hash: header.hash.hash)], to: &writer)
@@ -178,7 +183,7 @@ struct BlockFetcher: Sendable {
         for attempt in 0..<max(1, config.blockAttempts) {
             if Task.isCancelled { break }
             if let block = await stash.take(expected) { return .success(block) }
-            let ready = altstack.eligible(.exchange(.blocks)).filter { $0.1.state == .ready }.map(\.0)
+            let ready = altstack.eligible(Self.requirement).filter { $0.1.state == .ready }.map(\.0)
             guard !ready.isEmpty else {
                 problems.add("no ready driver carries blocks")
                 try? await Task.sleep(for: .milliseconds(200))

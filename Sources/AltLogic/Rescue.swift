@@ -14,6 +14,7 @@ struct RescueStop: Error {
 /// One rescue attempt, start to finish:
 ///
 /// ```
+///  bitcoind has headers-only tip with more work? ─yes─► getdata blocks ─► ... (below)
 ///  bitcoind tip + locator ─► getheaders rounds (anycast, then the same peer) ─► HeaderChain
 ///        │                                   invalid ─► disconnectpeer, start over (bounded)
 ///        ▼
@@ -77,6 +78,25 @@ struct Rescue {
         let before = try await view.tip()
         report.tipBefore = before.hash.displayHex
         report.heightBefore = before.height
+        // bitcoind may already know the better chain's headers without their blocks: fetch those.
+        if let known = try await knownHeadersPath(above: before), let best = known.last {
+            report.altTip = best.hash.displayHex
+            report.altHeight = best.height
+            report.betterChainSeen = true
+            logger.notice("bitcoind has the headers of a better chain but not its blocks; fetching them over altnet", metadata: [
+                "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(before.hash)", "height": "\(before.height)",
+                "blocks": "\(known.count)",
+            ])
+            do {
+                try await fetchAndSubmitBlocks(known)
+                return try await watchTip(best)
+            } catch let stop as RescueStop {
+                // Blocks nobody serves must not keep every later rescue from asking for headers.
+                logger.warning("the known headers' blocks could not be fetched; asking the drivers for headers",
+                               metadata: ["reason": "\(stop.outcome)"])
+                try checkDeadline()
+            }
+        }
         guard let chain = try await syncHeaders(from: before) else {
             return report.peersDropped.isEmpty ? RescueReport.Outcome.noBetterChain : RescueReport.Outcome.invalidHeaders
         }

@@ -3,6 +3,7 @@ import Altstack
 import BitcoinPrimitives
 import BitcoindRPC
 import DriverProtocol
+import EmergencyQueue
 import Foundation
 import Watchdog
 
@@ -14,6 +15,8 @@ struct ControlMethods: Sendable {
     let board: AnomalyBoard
     let lightningNodeID: String?
     let logic: LogicHooks
+    /// The durable emergency queue.
+    let emergency: EmergencyBroadcaster
     /// Starts a graceful shutdown of the daemon.
     let stop: @Sendable () -> Void
 
@@ -62,6 +65,8 @@ struct ControlMethods: Sendable {
         var drivers: [String: String]
         var peers: Int
         var openAnomalies: Int
+        /// Emergency transactions per queue state (`pending`, `confirmed-mempool`, ...).
+        var emergency: [String: Int]
         var lightning: LightningView?
     }
 
@@ -90,10 +95,12 @@ struct ControlMethods: Sendable {
             lightning = LightningView(nodeid: lightningNodeID,
                                       listen: section.keys.first { $0.key == "listen" }?.values ?? [])
         }
+        var emergencyCounts = Dictionary(uniqueKeysWithValues: EmergencyTxState.allCases.map { ($0.rawValue, 0) })
+        for (state, count) in (try? emergency.store.counts()) ?? [:] { emergencyCounts[state.rawValue] = count }
         return Info(network: settings.network.rawValue, bitcoind: view,
                     drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
                     peers: snapshot.reduce(0) { $0 + $1.peers.count },
-                    openAnomalies: await board.openAnomalies.count, lightning: lightning)
+                    openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning)
     }
 
     // MARK: listdrivers, listpeers
@@ -176,8 +183,22 @@ struct ControlMethods: Sendable {
         } catch {
             return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
         }
-        let report = await EmergencyTx.broadcast(bytes: parsed.bytes, tx: parsed.tx, altstack: altstack, bitcoind: bitcoind)
-        return .success(try ControlRPC.json(report))
+        // Stored (and fsynced) before the first broadcast; the reply comes after that broadcast.
+        let submitted: (row: EmergencyQueue.EmergencyTx, results: [TransportResult])
+        do {
+            submitted = try await emergency.submit(raw: parsed.bytes)
+        } catch {
+            switch error.reason {
+            case .malformedHex, .notATransaction, .tooLarge, .coinbase:
+                return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
+            case .queueFull, .unknownTxid:
+                return .failure(.init(code: ControlRPC.Code.invalidParameter, message: error.description))
+            case .cannotOpen, .storage:
+                return .failure(.init(code: ControlRPC.Code.misc, message: error.description))
+            }
+        }
+        let reply = EmergencySubmitReply(tx: submitted.row, results: submitted.results)
+        return .success(try ControlRPC.json(EmergencyTx.Report(reply)))
     }
 }
 

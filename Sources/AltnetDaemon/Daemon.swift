@@ -19,8 +19,9 @@ import Glibc
 ///
 /// ```
 ///  start: datadir (0700) -> lock -> node key -> metrics -> RPC client -> Altstack -> watchdog
-///         -> control socket + cookie -> metrics endpoint -> ServiceGroup.run
-///  stop:  control, metrics, watchdog, Altstack (drivers told to shut down, then killed), pumps
+///         -> emergency queue (DIR/emergency.sqlite) -> control socket + cookie -> metrics endpoint
+///         -> ServiceGroup.run (the emergency service resumes the queue)
+///  stop:  control, metrics, emergency, watchdog, Altstack (drivers told to shut down, then killed), pumps
 ///         -> cookie and socket removed
 /// ```
 public enum Daemon {
@@ -118,15 +119,22 @@ public enum Daemon {
         watchdogConfig.zmqEnabled = settings.zmqEndpoint != nil
         let (feed, feedInput) = AsyncStream.makeStream(of: FeedEvent.self, bufferingPolicy: .bufferingNewest(4096))
         let (newBlocks, newBlockInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        let (emergencyBlocks, emergencyBlockInput) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         let board = AnomalyBoard()
         let watchdog = WatchdogService(config: watchdogConfig, observer: RPCChainObserver(rpc: bitcoind),
                                        feed: settings.zmqEndpoint == nil ? nil : feed, board: board)
+
+        // The queue is opened before the control socket: sendemergencytx is answered only once
+        // the transaction is in this file.
+        let emergency = try EmergencyWiring.make(
+            dataDir: dir, altstack: altstack, bitcoind: bitcoind,
+            retryInterval: .milliseconds(Int64(settings.emergencyRetrySeconds * 1000)), logger: logger.with(label: "emergency"))
 
         let trigger = ShutdownTrigger()
         let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,
                                 anomalies: await board.subscribe(), newBlocks: newBlocks, logger: logger)
         let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
-                                     lightningNodeID: nodeID, logic: logic.hooks, stop: { trigger.fire() })
+                                     lightningNodeID: nodeID, logic: logic.hooks, emergency: emergency, stop: { trigger.fire() })
         let cookie = ControlCookie()
         let server = ControlServer(cookie: cookie, logger: logger.with(label: "control"), dispatch: methods.dispatch)
         let socketPath = dir + "/" + ControlClient.socketName
@@ -165,11 +173,13 @@ public enum Daemon {
                   successTerminationBehavior: .ignore, serviceName: "anomalies"),
         ]
         if let endpoint = settings.zmqEndpoint {
-            services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: newBlockInput, logger: logger),
+            services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: [newBlockInput, emergencyBlockInput],
+                                                  logger: logger),
                                   successTerminationBehavior: .ignore, serviceName: "zmq"))
         }
         services.append(.init(service: watchdog, serviceName: "watchdog"))
         services += logic.services
+        services.append(.init(service: EmergencyService(broadcaster: emergency, newBlocks: emergencyBlocks), serviceName: "emergency"))
         if let metricsEndpoint { services.append(.init(service: metricsEndpoint, serviceName: "metrics")) }
         services.append(.init(service: control, serviceName: "control"))
 

@@ -65,7 +65,8 @@ struct AnomalyPump: Service {
 struct ZMQFeed: Service {
     let endpoint: String
     let feed: AsyncStream<FeedEvent>.Continuation
-    let newBlocks: AsyncStream<Void>.Continuation
+    /// One tick per new block to each listener (AltLogic, the emergency queue).
+    let newBlocks: [AsyncStream<Void>.Continuation]
     let logger: Logger
 
     func run() async throws {
@@ -77,14 +78,14 @@ struct ZMQFeed: Service {
                 for try await event in subscriber.events() {
                     guard let mapped = FeedEvent(zmq: event) else { continue }
                     feed.yield(mapped)
-                    if case .blockConnected = mapped { newBlocks.yield() }
+                    if case .blockConnected = mapped { for tick in newBlocks { tick.yield() } }
                 }
             } catch {
                 logger.error("zmq feed \(endpoint) ended: \(error)")
             }
         }
         feed.finish()
-        newBlocks.finish()
+        for tick in newBlocks { tick.finish() }
         try? await gracefulShutdown()
     }
 }

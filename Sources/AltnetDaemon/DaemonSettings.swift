@@ -15,7 +15,7 @@ public struct DaemonSettings: Sendable, Equatable {
         "": ["network"],
         "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds"],
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds"],
-        "control": ["metrics", "loglevel"],
+        "control": ["metrics", "loglevel", "emergencyretryseconds"],
     ]
 
     public var network: Network
@@ -37,6 +37,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var metrics: HostPort?
     /// swift-log level name.
     public var logLevel: String
+    /// The emergency queue's tick and first re-broadcast backoff, in seconds.
+    public var emergencyRetrySeconds: Double
     /// Each enabled driver section with its keys (every value, in order), in start order.
     public var drivers: [DriverSection]
 
@@ -46,6 +48,7 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.staleTipSeconds == b.staleTipSeconds && a.crossCheckSeconds == b.crossCheckSeconds
             && a.pollSeconds == b.pollSeconds && a.metrics == b.metrics && a.logLevel == b.logLevel
             && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
+            && a.emergencyRetrySeconds == b.emergencyRetrySeconds
     }
 
     /// A host and port.
@@ -145,6 +148,7 @@ public struct DaemonSettings: Sendable, Equatable {
             metrics = endpoint
         }
         logLevel = config.value("loglevel", in: "control") ?? "info"
+        emergencyRetrySeconds = try number("emergencyretryseconds", "control", default: 30, min: 0.05)
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(logLevel) else {
             throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))

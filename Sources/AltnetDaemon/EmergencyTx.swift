@@ -1,11 +1,9 @@
-import Altstack
 import BitcoinPrimitives
-import BitcoindRPC
-import DriverProtocol
-import Metrics
+import EmergencyQueue
+import Foundation
 
-/// `sendemergencytx`: one transaction pushed out through every transaction-capable driver and
-/// through bitcoind's `sendrawtransaction`, with one result per transport.
+/// `sendemergencytx`: the argument check shared by the command and the control method, and the
+/// reply altnetd gives once the transaction is stored and broadcast once.
 public enum EmergencyTx {
     /// Why a `sendemergencytx` argument is not a transaction.
     public struct Malformed: Error, Sendable, CustomStringConvertible {
@@ -37,60 +35,40 @@ public enum EmergencyTx {
         return (bytes, tx)
     }
 
-    /// One transport's answer.
-    public struct TransportResult: Codable, Sendable, Equatable {
+    /// One transport's answer, as the control method returns it.
+    public struct Transport: Codable, Sendable, Equatable {
         /// A driver name, or `bitcoind`.
         public var transport: String
         public var accepted: Bool
-        /// Peers the driver sent it to (nil for bitcoind).
-        public var peers: Int?
-        /// Why it was not accepted.
+        /// bitcoind's txid or the driver's answer ("sent to N peers"), or why it was refused.
+        public var detail: String
+        /// The refusal (same text as `detail`), absent when accepted.
         public var reason: String?
     }
 
-    /// The `sendemergencytx` result.
+    /// The `sendemergencytx` result: the transaction is stored in `DATADIR/emergency.sqlite`
+    /// before this is sent, whatever the transports said.
     public struct Report: Codable, Sendable, Equatable {
         public var txid: String
+        public var wtxid: String
+        /// The queue state after the first broadcast (`pending`, `confirmed-mempool`, ...).
+        public var state: String
+        /// When the queue gives up re-broadcasting (ISO 8601).
+        public var expiresAt: String
+        /// How many transports took it; the command exits 0 when this is at least 1.
         public var accepted: Int
-        public var transports: [TransportResult]
-    }
+        public var transports: [Transport]
 
-    /// bitcoind's `sendrawtransaction` as one transport.
-    static func sendLocally(_ bytes: [UInt8], bitcoind: BitcoindRPCClient) async -> TransportResult {
-        do {
-            _ = try await bitcoind.sendRawTransaction(bytes)
-            return TransportResult(transport: "bitcoind", accepted: true)
-        } catch {
-            // Already known to bitcoind (in its mempool or a block) counts as accepted.
-            let known = error.description.contains("already")
-            return TransportResult(transport: "bitcoind", accepted: known, reason: error.description)
-        }
-    }
-
-    /// Broadcasts through the drivers and bitcoind at once.
-    /// - Parameters:
-    ///   - bytes: the checked transaction.
-    ///   - tx: its parse.
-    ///   - altstack: the drivers.
-    ///   - bitcoind: the local node.
-    ///   - timeout: the deadline per transport.
-    /// - Returns: one result per transport, drivers first.
-    public static func broadcast(bytes: [UInt8], tx: Transaction, altstack: Altstack, bitcoind: BitcoindRPCClient,
-                                 timeout: Duration = .seconds(30)) async -> Report {
-        let hex = bytes.hex
-        async let drivers = altstack.broadcastTx(hex, timeout: timeout)
-        async let local = sendLocally(bytes, bitcoind: bitcoind)
-        var results = await drivers.map { outcome -> TransportResult in
-            switch outcome.result {
-            case .success(let r): TransportResult(transport: outcome.driver, accepted: r.accepted, peers: r.peers, reason: r.reason)
-            case .failure(let e): TransportResult(transport: outcome.driver, accepted: false, reason: e.description)
+        /// - Parameter reply: the queue's answer to one submission.
+        public init(_ reply: EmergencySubmitReply) {
+            txid = reply.txid
+            wtxid = reply.wtxid
+            state = reply.state.rawValue
+            expiresAt = ISO8601DateFormatter().string(from: reply.expiresAt)
+            accepted = reply.results.filter(\.accepted).count
+            transports = reply.results.map {
+                Transport(transport: $0.transport, accepted: $0.accepted, detail: $0.detail, reason: $0.accepted ? nil : $0.detail)
             }
         }
-        results.append(await local)
-        for result in results {
-            Counter(label: "altnet_emergency_txs_total",
-                    dimensions: [("transport", result.transport), ("outcome", result.accepted ? "accepted" : "rejected")]).increment()
-        }
-        return Report(txid: tx.txid.displayHex, accepted: results.filter(\.accepted).count, transports: results)
     }
 }

@@ -64,20 +64,26 @@ struct SimnodeChild: Sendable {
     let rpcPort: Int
     let zmq: String
     let cookie: String
+    /// The P2P port, when started with `--p2pport`.
+    var p2pPort: Int? = nil
 
-    static func start(dir: String) async throws -> SimnodeChild {
+    /// - Parameters:
+    ///   - dir: the simnode's data directory.
+    ///   - extra: more `altnet-harness simnode` arguments (e.g. `--p2pport 0`).
+    static func start(dir: String, extra: [String] = []) async throws -> SimnodeChild {
         let harness = try BuiltProduct.path("altnet-harness")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         return try await offPool {
-            let child = try Child(harness, ["simnode", "--datadir", dir, "--rpcport", "0", "--zmqpub", "tcp://127.0.0.1:0"],
+            let child = try Child(harness, ["simnode", "--datadir", dir, "--rpcport", "0", "--zmqpub", "tcp://127.0.0.1:0"] + extra,
                                   stderrPath: dir + "/simnode.stderr")
             let line = child.readLine(timeout: 30)
-            struct Ports: Decodable { let rpcport: Int; let zmq: String }
+            struct Ports: Decodable { let rpcport: Int; let zmq: String; let p2pport: Int? }
             guard let ports = try? JSONDecoder().decode(Ports.self, from: Data(line.utf8)) else {
                 child.kill()
                 throw Child.Failure(description: "simnode did not report its ports: \(line) \(child.stderr)")
             }
-            return SimnodeChild(child: child, rpcPort: ports.rpcport, zmq: ports.zmq, cookie: dir + "/regtest/.cookie")
+            return SimnodeChild(child: child, rpcPort: ports.rpcport, zmq: ports.zmq, cookie: dir + "/regtest/.cookie",
+                                p2pPort: ports.p2pport)
         }
     }
 }

@@ -1,0 +1,96 @@
+import Altstack
+import BitcoinPrimitives
+import BitcoindRPC
+import DriverProtocol
+import EmergencyQueue
+import Logging
+import Metrics
+import ServiceLifecycle
+
+/// The EmergencyQueue in altnetd: a durable store in the data directory, transports over
+/// bitcoind's RPC and every driver that carries transactions, and the re-broadcast loop.
+enum EmergencyWiring {
+    /// The queue file inside the data directory.
+    static let fileName = "emergency.sqlite"
+
+    /// Opens `DIR/emergency.sqlite` and builds the broadcaster.
+    /// - Parameters:
+    ///   - dataDir: altnetd's data directory.
+    ///   - altstack: the drivers (`broadcasttx` to each that declares it).
+    ///   - bitcoind: the local node.
+    ///   - retryInterval: the loop's tick and first backoff step.
+    ///   - logger: the queue's logger.
+    /// - Returns: the broadcaster (not yet running).
+    /// - Throws: ``DaemonError`` `.dataDir` when the file cannot be opened.
+    static func make(dataDir: String, altstack: Altstack, bitcoind: BitcoindRPCClient, retryInterval: Duration,
+                     logger: Logger) throws(DaemonError) -> EmergencyBroadcaster {
+        let store: EmergencyStore
+        do {
+            store = try EmergencyStore(path: dataDir + "/" + fileName)
+        } catch {
+            throw DaemonError(.dataDir, error.description)
+        }
+        let transports = BitcoindEmergencyTransports(
+            rpc: bitcoind, drivers: { raw in await relay(raw, through: altstack) }, logger: logger)
+        return EmergencyBroadcaster(store: store, transports: CountingTransports(inner: transports),
+                                    retryInterval: retryInterval, logger: logger)
+    }
+
+    /// `broadcasttx` through every driver that carries transactions, one result per driver.
+    static func relay(_ raw: [UInt8], through altstack: Altstack) async -> [TransportResult] {
+        await altstack.broadcastTx(raw.hex).map { outcome in
+            switch outcome.result {
+            case .success(let r) where r.accepted:
+                TransportResult(transport: outcome.driver, accepted: true, detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")")
+            case .success(let r):
+                TransportResult(transport: outcome.driver, accepted: false, detail: r.reason ?? "no peer took it (\(r.peers) peers)")
+            case .failure(let e):
+                TransportResult(transport: outcome.driver, accepted: false, detail: e.description)
+            }
+        }
+    }
+}
+
+/// Counts every broadcast per transport and outcome in `altnet_emergency_txs_total`.
+struct CountingTransports: EmergencyTransports {
+    let inner: any EmergencyTransports
+
+    func broadcast(raw: [UInt8]) async -> [TransportResult] {
+        let results = await inner.broadcast(raw: raw)
+        for r in results {
+            Counter(label: "altnet_emergency_txs_total",
+                    dimensions: [("transport", r.transport), ("outcome", r.accepted ? "accepted" : "rejected")]).increment()
+        }
+        return results
+    }
+
+    func isKnown(txid: Hash256, outputCount: Int) async -> EmergencySeen {
+        await inner.isKnown(txid: txid, outputCount: outputCount)
+    }
+}
+
+/// The broadcaster's loop as a service: resumes what the file holds, re-broadcasts on its tick,
+/// and runs one extra round after each new block (bitcoind may have confirmed a transaction).
+struct EmergencyService: Service {
+    let broadcaster: EmergencyBroadcaster
+    let newBlocks: AsyncStream<Void>
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await broadcaster.run() }
+                group.addTask {
+                    for await _ in newBlocks {
+                        guard !Task.isCancelled else { break }
+                        await broadcaster.processQueue()
+                    }
+                }
+                // Both end when the shutdown cancels this task (a block stream that ends first,
+                // as without ZMQ, leaves the loop running).
+                await group.waitForAll()
+            }
+        }
+        // Finish only in shutdown order (ServiceGroup treats anything else as a failure).
+        try? await gracefulShutdown()
+    }
+}
