@@ -107,12 +107,12 @@ final class DemoStory: @unchecked Sendable {
             outputs: [TxOut(value: 49_9999_0000, scriptPubKey: [0x51])],
             lockTime: 0)
         let txid = tx.txid.hash.displayHex
-        Narrator.say("Alice sends an emergency transaction \(txid.prefix(16))… with sendemergencytx: it is stored, then pushed through every transport.")
+        Narrator.say("Alice sends an emergency transaction \(txid.prefix(16))… with sendemergencytx: altnetd stores it in emergency.sqlite, then pushes it through every transport.")
         let out = try await runToCompletion("\(binDir)/sendemergencytx", ["--datadir", alice.altnetDir, tx.serialized().hex])
         if let reply = try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any],
            let transports = reply["transports"] as? [[String: Any]] {
             for t in transports {
-                Narrator.say("  \(t["transport"] ?? "?"): \((t["accepted"] as? Bool) == true ? "accepted" : "refused")\((t["reason"] as? String).map { " (\($0))" } ?? "")")
+                Narrator.say("  \(t["transport"] ?? "?"): \((t["accepted"] as? Bool) == true ? "accepted" : "refused")\((t["detail"] as? String).map { " (\($0))" } ?? "")")
             }
         }
         try await waitFor("the transaction in Bob's mempool", timeout: .seconds(30)) {
