@@ -7,11 +7,13 @@ import Glibc
 #endif
 
 /// kill -9 of one driver process in the middle of a rescue through altnetd: the rescue still
-/// ends with Alice at Bob's tip, through the other driver (or the supervisor's restart of it).
+/// ends with Alice at Bob's tip, through the other drivers (or the supervisor's restart of it).
 @Suite(.serialized) struct DriverKillTests {
-    /// Alice runs BIP324 (to Bob's simnode) and Lightning (to Bob's altnetd); Bob is 2,000 blocks
-    /// ahead. Once Alice's tip has started moving, `victim`'s process is killed with SIGKILL.
-    @Test(arguments: ["bip324", "lightning"])
+    /// Alice runs BIP324 (to Bob's simnode), Lightning (to Bob's altnetd) and the RPC driver
+    /// (getblockfrompeer through her simnode's pretend peers, which fetch from Bob's simnode); Bob
+    /// is 2,000 blocks ahead. Once Alice's tip has started moving, `victim`'s process is killed
+    /// with SIGKILL.
+    @Test(arguments: ["bip324", "lightning", "rpc"])
     func killDriverDuringRescue(victim: String) async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
@@ -23,6 +25,9 @@ import Glibc
         let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
         defer { Task { await bobRPC.close(); await aliceRPC.close() } }
         let bobP2P = try #require(bobSim.p2pPort)
+        // Alice's bitcoind has two pretend peers that deliver blocks from Bob's simnode (for the RPC driver).
+        let _: Int = try await aliceRPC.call("simsetpeers", [.array([.object([:]), .object([:])])])
+        try await aliceRPC.callIgnoringResult("simsetblocksource", [.string("http://127.0.0.1:\(bobSim.rpcPort)"), .string(bobSim.cookie)])
 
         let bobPort = try FreePort.loopback()
         let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
@@ -33,11 +38,11 @@ import Glibc
         // Alice starts with both drivers linked before Bob's chain moves ahead.
         let alice = try await DriverAlone.startAltnetd(
             dir: root.path + "/alice", simnode: aliceSim,
-            drivers: ["--bip324.connect=127.0.0.1:\(bobP2P)", "--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)"])
+            drivers: ["--bip324.connect=127.0.0.1:\(bobP2P)", "--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)", "--rpc"])
         defer { alice.child.kill() }
         var pids: [Int32] = []
         defer { pids.forEach { DriverAlone.killIfAlive($0) } }
-        for name in ["bip324", "lightning"] {
+        for name in ["bip324", "lightning", "rpc"] {
             if let pid = try await DriverAlone.driverPID(alice.dir, name) { pids.append(pid) }
         }
         let mined: [String] = try await bobRPC.call("simgenerate", [2_000])
