@@ -26,6 +26,9 @@ public struct RPCProxyOptions: Sendable {
     /// Keep-alive connections to bitcoind in use at once: bitcoind's -rpcworkqueue default
     /// (16); beyond it bitcoind answers 503, so more calls wait in the proxy instead.
     public var bitcoindConnections = 16
+    /// Forward calls that cannot be a held `getblock` on the event loop (see docs/rpc-proxy.md);
+    /// false sends every call through the task path (for comparison in `altnet-bench`).
+    public var eventLoopForwarding = true
     /// Where to serve Prometheus metrics, if anywhere.
     public var metricsHost: String?
     public var metricsPort: Int?
@@ -91,7 +94,7 @@ public final class RunningRPCProxy: Sendable {
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy, upstream: upstream))
+                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy, upstream: options.eventLoopForwarding ? upstream : nil))
                     }
                 }
                 .bind(host: options.listenHost, port: options.listenPort).get()

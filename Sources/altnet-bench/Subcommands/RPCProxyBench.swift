@@ -29,6 +29,9 @@ struct RPCProxyBench: ParsableCommand {
     @Option(help: "Alternating direct/proxy rounds of --seconds each at the fixed rate.")
     var rounds = 3
 
+    @Flag(help: "Run the proxy with every call on its task path (the forwarding before the event-loop path), for comparison.")
+    var taskPath = false
+
     @Option(help: "Sequential calls per unloaded measurement.")
     var sequential = 2000
 
@@ -43,10 +46,10 @@ struct RPCProxyBench: ParsableCommand {
     func run() throws {
         let box = BenchErrorBox()
         let semaphore = DispatchSemaphore(value: 0)
-        let (clients, seconds, sequential, rate, rounds) = (self.clients, self.seconds, self.sequential, self.rate, self.rounds)
+        let (clients, seconds, sequential, rate, rounds, taskPath) = (self.clients, self.seconds, self.sequential, self.rate, self.rounds, self.taskPath)
         Task.detached {
             do {
-                try await RPCProxyBench.measure(clients: clients, seconds: seconds, sequential: sequential, rate: rate, rounds: rounds)
+                try await RPCProxyBench.measure(clients: clients, seconds: seconds, sequential: sequential, rate: rate, rounds: rounds, taskPath: taskPath)
             } catch {
                 box.error = error
             }
@@ -73,7 +76,7 @@ struct RPCProxyBench: ParsableCommand {
         return Double(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))])
     }
 
-    static func measure(clients: Int, seconds: Double, sequential: Int, rate: Double, rounds: Int) async throws {
+    static func measure(clients: Int, seconds: Double, sequential: Int, rate: Double, rounds: Int, taskPath: Bool) async throws {
         let dir = NSTemporaryDirectory() + "altnet-bench-rpcproxy-\(UUID().uuidString.prefix(8))"
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let simnode = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir + "/simnode"))
@@ -83,6 +86,7 @@ struct RPCProxyBench: ParsableCommand {
             datadir: dir + "/proxy")
         options.listenPort = 0
         options.bitcoindConnections = clients
+        options.eventLoopForwarding = !taskPath
         let proxy = try await RunningRPCProxy.start(options)
         func client(port: Int, credentials: RPCCredentials) -> BitcoindRPCClient {
             var config = BitcoindRPCClient.Configuration(port: port, credentials: credentials)
@@ -114,6 +118,7 @@ struct RPCProxyBench: ParsableCommand {
 
         BenchOutput.emit("rpcproxy.clients", Double(clients), "connections")
         BenchOutput.emit("rpcproxy.fixed_rate", rate, "req/s")
+        BenchOutput.emit("rpcproxy.event_loop_path", taskPath ? 0 : 1, "bool")
         // Saturated: N clients calling in a loop; the machine (clients, proxy, simnode on the
         // same cores) is the limit, latency there is queueing.
         BenchOutput.emit("rpcproxy.direct.requests_per_s", directLoaded.requestsPerSecond, "req/s")
