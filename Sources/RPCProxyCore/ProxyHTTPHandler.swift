@@ -82,7 +82,7 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         let sent = upstream.forward(request.body, uri: request.uri, on: context.eventLoop) { [self] result in
             switch result {
             case .success(let reply) where reply.status != 401:
-                let headers = reply.body.readableBytes > 0 ? [("Content-Type", "application/json")] : []
+                let headers: [(String, String)] = reply.body.readableBytes > 0 ? [("Content-Type", "application/json")] : []
                 write(context: context, RPCProxy.Reply(status: reply.status, body: reply.body, headers: headers), keepAlive: keepAlive)
             case .success:
                 // bitcoind restarted with a new cookie: the task path re-reads it.

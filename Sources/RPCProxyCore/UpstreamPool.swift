@@ -66,8 +66,11 @@ final class UpstreamLoopPool {
         }
         open -= 1
         connection.channel.close(promise: nil)
-        if let waiter = waiters.popFirst() {
-            closed ? waiter(.failure(.closed)) : connect(waiter)
+        guard let waiter = waiters.popFirst() else { return }
+        if closed {
+            waiter(.failure(.closed))
+        } else {
+            connect(waiter)
         }
     }
 
