@@ -6,7 +6,7 @@ import NIOPosix
 /// Keep-alive connections to bitcoind owned by one event loop: a client connection on that
 /// loop borrows one, writes the request bytes, gets bitcoind's reply bytes and gives it back,
 /// all on the loop. At most `limit` connections; beyond that callers wait in order.
-/// Not thread-safe: used only on `loop` (held in a `NIOLoopBound`).
+/// Not thread-safe: used only on `loop` (held in a `NIOLoopBoundBox`).
 final class UpstreamLoopPool {
     /// A connection and its handler.
     struct Connection {
@@ -116,7 +116,7 @@ final class UpstreamLoopPool {
 /// One ``UpstreamLoopPool`` per event loop of the group, and the header bitcoind expects.
 /// The proxy's forwarding path: a request admitted on a loop goes out on that loop's pool.
 final class UpstreamPools: Sendable {
-    private let pools: [ObjectIdentifier: NIOLoopBound<UpstreamLoopPool>]
+    private let pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamLoopPool>]
     private let hostHeader: String
     private let authorization = NIOLockedValueBox<String?>(nil)
     /// How long bitcoind may take to answer a forwarded call.
@@ -133,10 +133,11 @@ final class UpstreamPools: Sendable {
         var loops: [any EventLoop] = []
         for loop in group.makeIterator() { loops.append(loop) }
         let perLoop = max(1, (connections + loops.count - 1) / max(1, loops.count))
-        var pools: [ObjectIdentifier: NIOLoopBound<UpstreamLoopPool>] = [:]
+        var pools: [ObjectIdentifier: NIOLoopBoundBox<UpstreamLoopPool>] = [:]
         for loop in loops {
-            let pool = UpstreamLoopPool(loop: loop, host: host, port: port, limit: perLoop, replyLimit: replyLimit)
-            pools[ObjectIdentifier(loop)] = NIOLoopBound(pool, eventLoop: loop)
+            // Created off the loop and handed over whole (`sending`): used only on `loop` from here.
+            pools[ObjectIdentifier(loop)] = NIOLoopBoundBox.makeBoxSendingValue(
+                UpstreamLoopPool(loop: loop, host: host, port: port, limit: perLoop, replyLimit: replyLimit), eventLoop: loop)
         }
         self.pools = pools
         self.hostHeader = "\(host):\(port)"
