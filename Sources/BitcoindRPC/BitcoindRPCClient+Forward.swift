@@ -31,3 +31,13 @@ extension BitcoindRPCClient {
         return ForwardedReply(status: response.status, body: response.body)
     }
 }
+
+extension BitcoindRPCClient {
+    /// The `Authorization` header value the client sends (the cookie read once and cached),
+    /// for a proxy that writes requests to bitcoind on its own connections.
+    /// - Returns: `Basic ...`.
+    /// - Throws: ``BitcoindRPCError`` (credentialsUnavailable) when the cookie cannot be read.
+    public func authorizationHeader() async throws(BitcoindRPCError) -> String {
+        try await credentials.authorization()
+    }
+}

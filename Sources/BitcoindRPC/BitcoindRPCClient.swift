@@ -34,7 +34,7 @@ public final class BitcoindRPCClient: Sendable {
 
     public let configuration: Configuration
     private let pool: ConnectionPool
-    private let credentials: CredentialCache
+    let credentials: CredentialCache
     private let logger: Logger
 
     /// - Parameters:

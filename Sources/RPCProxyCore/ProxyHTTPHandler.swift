@@ -1,3 +1,4 @@
+import BitcoindRPC
 import NIOCore
 import NIOHTTP1
 
@@ -12,11 +13,16 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     static let maxBodySize = 0x0200_0000
 
     private let proxy: RPCProxy
+    /// The event-loop forwarding path; nil sends everything through ``RPCProxy/handle(_:)``.
+    private let upstream: UpstreamPools?
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
 
-    init(proxy: RPCProxy) { self.proxy = proxy }
+    init(proxy: RPCProxy, upstream: UpstreamPools? = nil) {
+        self.proxy = proxy
+        self.upstream = upstream
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
@@ -48,12 +54,71 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 isPost: head.method == .POST, uri: head.uri,
                 authorization: head.headers.first(name: "Authorization"), body: body ?? ByteBuffer())
             body = nil
-            let proxy = self.proxy
-            let promise = context.eventLoop.makePromise(of: RPCProxy.Reply.self)
-            promise.completeWithTask { await proxy.handle(request) }
-            promise.futureResult.assumeIsolated().whenSuccess { reply in
-                self.write(context: context, reply, keepAlive: keepAlive)
+            respond(context: context, request: request, keepAlive: keepAlive)
+        }
+    }
+
+    /// Admits the request on the event loop; a call that cannot need a held `getblock` goes
+    /// to bitcoind on this loop's own upstream connections and bitcoind's bytes come back as
+    /// they are, with no task and no thread hop. Everything else (a held `getblock`, a wrong
+    /// password's delay, no upstream credentials yet, an upstream failure) takes the
+    /// ``RPCProxy`` task path.
+    private func respond(context: ChannelHandlerContext, request: RPCProxy.Request, keepAlive: Bool) {
+        let parsed: ProxyRequest
+        switch proxy.admit(request) {
+        case .refused(let reply):
+            return write(context: context, reply, keepAlive: keepAlive)
+        case .wrongPassword:
+            return slow(context: context, keepAlive: keepAlive) { proxy in
+                try? await Task.sleep(for: proxy.configuration.wrongPasswordDelay)
+                return RPCProxy.unauthorized
             }
+        case .admitted(let admitted):
+            parsed = admitted
+        }
+        guard let upstream, !parsed.mayHoldGetBlock else {
+            return forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+        }
+        let sent = upstream.forward(request.body, uri: request.uri, on: context.eventLoop) { [self] result in
+            switch result {
+            case .success(let reply) where reply.status != 401:
+                let headers: [(String, String)] = reply.body.readableBytes > 0 ? [("Content-Type", "application/json")] : []
+                write(context: context, RPCProxy.Reply(status: reply.status, body: reply.body, headers: headers), keepAlive: keepAlive)
+            case .success:
+                // bitcoind restarted with a new cookie: the task path re-reads it.
+                upstream.authorizationHeader = nil
+                forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+            case .failure(.timeout):
+                proxy.metrics.bitcoindFailed()
+                write(context: context, RPCProxy.bitcoindUnavailable(BitcoindRPCError(.timeout(seconds: Double(upstream.timeout.nanoseconds) / 1e9))), keepAlive: keepAlive)
+            case .failure:
+                // Closed (a stale keep-alive connection, bitcoind restarting): the task path
+                // retries once and reports bitcoind's state in bitcoind's form.
+                forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+            }
+        }
+        if !sent { forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive) }
+    }
+
+    /// The task path for an admitted request; learns bitcoind's credentials for the fast path.
+    private func forwardSlowly(context: ChannelHandlerContext, parsed: ProxyRequest, request: RPCProxy.Request, keepAlive: Bool) {
+        let upstream = self.upstream
+        slow(context: context, keepAlive: keepAlive) { proxy in
+            let reply = await proxy.forward(parsed, request: request)
+            if let upstream, upstream.authorizationHeader == nil {
+                upstream.authorizationHeader = try? await proxy.rpc.authorizationHeader()
+            }
+            return reply
+        }
+    }
+
+    /// Runs `work` in a task and writes its reply on the loop.
+    private func slow(context: ChannelHandlerContext, keepAlive: Bool, _ work: @escaping @Sendable (RPCProxy) async -> RPCProxy.Reply) {
+        let proxy = self.proxy
+        let promise = context.eventLoop.makePromise(of: RPCProxy.Reply.self)
+        promise.completeWithTask { await work(proxy) }
+        promise.futureResult.assumeIsolated().whenSuccess { reply in
+            self.write(context: context, reply, keepAlive: keepAlive)
         }
     }
 

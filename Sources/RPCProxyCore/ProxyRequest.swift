@@ -34,6 +34,16 @@ enum ProxyRequest: Sendable {
         }
     }
 
+    /// Whether a call may be a `getblock` to hold (those go through the task path). A body
+    /// that is not JSON has none: bitcoind answers its parse error.
+    var mayHoldGetBlock: Bool {
+        switch self {
+        case .single(let call): call.isGetBlock
+        case .batch(let calls): calls.contains(where: \.isGetBlock)
+        case .unparsed: false
+        }
+    }
+
     var calls: [ProxyCall] {
         switch self {
         case .single(let call): [call]

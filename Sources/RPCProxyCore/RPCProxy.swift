@@ -85,31 +85,66 @@ public final class RPCProxy: Sendable {
         self.logger = logger
     }
 
-    /// Answers one HTTP request.
-    /// - Parameter request: method, path, Authorization header and body.
-    /// - Returns: the reply: bitcoind's, or the proxy's own refusal in bitcoind's form.
-    public func handle(_ request: Request) async -> Reply {
-        // src/httprpc.cpp HTTPReq_JSONRPC, in its order: POST only, then authentication.
+    /// What ``admit(_:)`` decided about a request before anything is sent to bitcoind.
+    enum Admission {
+        /// Refused at once (405, 401 for a missing header, 403): send this reply.
+        case refused(Reply)
+        /// A wrong user or password: answered 401 after bitcoind's delay (``handle(_:)``).
+        case wrongPassword
+        /// Authenticated and authorized; the calls are counted.
+        case admitted(ProxyRequest)
+    }
+
+    /// The synchronous checks bitcoind makes before executing a request (src/httprpc.cpp
+    /// HTTPReq_JSONRPC, in its order: POST only, authentication, then the allowlist), with
+    /// their logs and counters. Runs on the connection's event loop without a task.
+    /// - Parameter request: the HTTP request.
+    /// - Returns: the refusal, or the request's calls (counted by method).
+    func admit(_ request: Request) -> Admission {
         guard request.isPost else {
-            return Reply(status: 405, body: ByteBuffer(string: "JSONRPC server handles only POST requests"),
-                         headers: [("Content-Type", "text/html; charset=ISO-8859-1")])
+            return .refused(Reply(status: 405, body: ByteBuffer(string: "JSONRPC server handles only POST requests"),
+                                  headers: [("Content-Type", "text/html; charset=ISO-8859-1")]))
         }
         let user: String
         switch authenticator.authenticate(request.authorization) {
         case .missing:
             metrics.refused(forbidden: false)
-            return Self.unauthorized
+            return .refused(Self.unauthorized)
         case .wrong:
             metrics.refused(forbidden: false)
             logger.warning("incorrect password attempt")
-            try? await Task.sleep(for: configuration.wrongPasswordDelay)
-            return Self.unauthorized
+            return .wrongPassword
         case .user(let name):
             user = name
         }
         let parsed = request.body.withUnsafeReadableBytes { ProxyRequest.read($0) }
-        if let refusal = authorize(parsed, user: user) { return refusal }
+        if let refusal = authorize(parsed, user: user) { return .refused(refusal) }
         for call in parsed.calls { metrics.request(call.method ?? "(none)") }
+        return .admitted(parsed)
+    }
+
+    /// Answers one HTTP request.
+    /// - Parameter request: method, path, Authorization header and body.
+    /// - Returns: the reply: bitcoind's, or the proxy's own refusal in bitcoind's form.
+    public func handle(_ request: Request) async -> Reply {
+        switch admit(request) {
+        case .refused(let reply):
+            return reply
+        case .wrongPassword:
+            try? await Task.sleep(for: configuration.wrongPasswordDelay)
+            return Self.unauthorized
+        case .admitted(let parsed):
+            return await forward(parsed, request: request)
+        }
+    }
+
+    /// Sends an admitted request to bitcoind through the shared pool, holding `getblock`
+    /// calls whose block data is missing.
+    /// - Parameters:
+    ///   - parsed: the request's calls, from ``admit(_:)``.
+    ///   - request: the HTTP request.
+    /// - Returns: bitcoind's reply, or a 503 when bitcoind did not answer.
+    func forward(_ parsed: ProxyRequest, request: Request) async -> Reply {
         let reply: ForwardedReply
         do {
             reply = try await rpc.forward(request.body, uri: request.uri, method: parsed.calls.first?.method ?? "request")

@@ -26,6 +26,9 @@ public struct RPCProxyOptions: Sendable {
     /// Keep-alive connections to bitcoind in use at once: bitcoind's -rpcworkqueue default
     /// (16); beyond it bitcoind answers 503, so more calls wait in the proxy instead.
     public var bitcoindConnections = 16
+    /// Forward calls that cannot be a held `getblock` on the event loop (see docs/rpc-proxy.md);
+    /// false sends every call through the task path (for comparison in `altnet-bench`).
+    public var eventLoopForwarding = true
     /// Where to serve Prometheus metrics, if anywhere.
     public var metricsHost: String?
     public var metricsPort: Int?
@@ -49,6 +52,7 @@ public final class RunningRPCProxy: Sendable {
     private let channel: any Channel
     private let metricsChannel: (any Channel)?
     private let rpc: BitcoindRPCClient
+    private let upstream: UpstreamPools
 
     /// Starts the proxy: writes the cookie, binds the listener (and the metrics listener).
     /// - Parameters:
@@ -76,6 +80,12 @@ public final class RunningRPCProxy: Sendable {
         let proxy = RPCProxy(
             rpc: rpc, fetcher: fetcher, authenticator: authenticator,
             configuration: .init(fetchDeadline: options.fetchDeadline), logger: logger)
+        let upstream = UpstreamPools(
+            group: MultiThreadedEventLoopGroup.singleton, host: options.bitcoindHost, port: options.bitcoindPort,
+            connections: max(1, options.bitcoindConnections), replyLimit: rpcConfig.maxResponseBytes,
+            timeout: .seconds(120))
+        // Unknown while bitcoind's cookie is missing: calls take the task path until it is read.
+        upstream.authorizationHeader = try? await rpc.authorizationHeader()
         do {
             let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.backlog, value: 256)
@@ -84,7 +94,7 @@ public final class RunningRPCProxy: Sendable {
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
                         try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy))
+                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy, upstream: options.eventLoopForwarding ? upstream : nil))
                     }
                 }
                 .bind(host: options.listenHost, port: options.listenPort).get()
@@ -106,14 +116,15 @@ public final class RunningRPCProxy: Sendable {
                 }
             }
             logger.info("rpc proxy listening on \(options.listenHost):\(channel.localAddress?.port ?? 0) for bitcoind at \(options.bitcoindHost):\(options.bitcoindPort); cookie \(cookie.path)")
-            return RunningRPCProxy(proxy: proxy, channel: channel, metricsChannel: metricsChannel, cookie: cookie, rpc: rpc)
+            return RunningRPCProxy(proxy: proxy, channel: channel, metricsChannel: metricsChannel, cookie: cookie, rpc: rpc, upstream: upstream)
         } catch {
             cookie.delete()
             throw RPCProxyConfigError("cannot listen on \(options.listenHost):\(options.listenPort) or the metrics address: \(error)")
         }
     }
 
-    private init(proxy: RPCProxy, channel: any Channel, metricsChannel: (any Channel)?, cookie: ProxyCookie, rpc: BitcoindRPCClient) {
+    private init(proxy: RPCProxy, channel: any Channel, metricsChannel: (any Channel)?, cookie: ProxyCookie, rpc: BitcoindRPCClient, upstream: UpstreamPools) {
+        self.upstream = upstream
         self.proxy = proxy
         self.channel = channel
         self.metricsChannel = metricsChannel
@@ -127,6 +138,7 @@ public final class RunningRPCProxy: Sendable {
     public func close() async {
         try? await channel.close()
         try? await metricsChannel?.close()
+        await upstream.close()
         await rpc.close()
         cookie.delete()
     }
