@@ -125,7 +125,15 @@ import Glibc
         // Another local user has no access to the cookie or the socket (tests run as root in CI:
         // run altnet-cli as `nobody` through runuser when it exists).
         if getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/sbin/runuser") {
-            let other = try await runToEnd("/usr/sbin/runuser", ["-u", "nobody", "--", try BuiltProduct.path("altnet-cli"), "--datadir", dir, "getinfo"])
+            // The build folder may sit under a directory `nobody` cannot enter (a CI clone in a
+            // mode-0700 mktemp directory): run a copy from a world-readable place.
+            let copyDir = "/tmp/altnet-cli-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: copyDir, withIntermediateDirectories: false,
+                                                    attributes: [.posixPermissions: 0o755])
+            defer { try? FileManager.default.removeItem(atPath: copyDir) }
+            try FileManager.default.copyItem(atPath: try BuiltProduct.path("altnet-cli"), toPath: copyDir + "/altnet-cli")
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copyDir + "/altnet-cli")
+            let other = try await runToEnd("/usr/sbin/runuser", ["-u", "nobody", "--", copyDir + "/altnet-cli", "--datadir", dir, "getinfo"])
             #expect(other.status == 1)
             #expect(other.err.contains("permission denied"), "\(other.err)")
             #expect(other.out.isEmpty)
