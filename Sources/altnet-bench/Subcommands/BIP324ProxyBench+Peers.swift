@@ -107,7 +107,12 @@ final class BenchPeers: @unchecked Sendable {
                 first.replaceSubrange(got..<got + n, with: chunk[..<n])
                 got += n
             }
-            for _ in 0..<messages { try BenchSocket.send(fd, frame) }
+            for _ in 0..<messages {
+                // A v1 sender frames each message it sends, checksum included (Bitcoin Core's
+                // V1Transport hashes every payload it queues), as the v2 peer seals each one;
+                // the raw TCP floor sends the frame made once.
+                try BenchSocket.send(fd, decode ? P2PFrame(command: .block, payload: payload).encoded(magic: BIP324ProxyBench.magic) : frame)
+            }
         }
     }
 
