@@ -108,10 +108,20 @@ final class BenchPeers: @unchecked Sendable {
                 got += n
             }
             for _ in 0..<messages {
-                // A v1 sender frames each message it sends, checksum included (Bitcoin Core's
-                // V1Transport hashes every payload it queues), as the v2 peer seals each one;
-                // the raw TCP floor sends the frame made once.
-                try BenchSocket.send(fd, decode ? P2PFrame(command: .block, payload: payload).encoded(magic: BIP324ProxyBench.magic) : frame)
+                guard decode else {
+                    try BenchSocket.send(fd, frame)
+                    continue
+                }
+                // A v1 sender hashes every payload it sends for its header's checksum (Bitcoin
+                // Core's V1Transport does, then sends header and payload as two buffers), as the
+                // v2 peer seals each one; the raw TCP floor sends the frame made once.
+                var header = ByteWriter(capacity: P2PMessageHeader.size)
+                P2PMessageHeader(
+                    magic: BIP324ProxyBench.magic, command: .block, payloadLength: UInt32(payload.count),
+                    checksum: P2PMessageHeader.checksum(of: payload)
+                ).write(to: &header)
+                try BenchSocket.send(fd, header.bytes)
+                try BenchSocket.send(fd, payload)
             }
         }
     }
