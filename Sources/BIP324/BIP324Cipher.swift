@@ -66,6 +66,14 @@ public struct BIP324Cipher: Sendable {
     ///   indices do not start at 0).
     /// - Throws: `.invalidArgument` if the contents exceed 2^24 - 1 bytes; `.cryptoFailure`.
     mutating func seal(header: UInt8, typePrefix: [UInt8], payload: [UInt8], aad: [UInt8]) throws(BIP324Error) -> Data {
+        try payload.withUnsafeBytes { raw in
+            BIP324Transport.carry { () throws(BIP324Error) in try seal(header: header, typePrefix: typePrefix, payload: raw, aad: aad) }
+        }.get()
+    }
+
+    /// ``seal(header:typePrefix:payload:aad:)`` for a payload lent as raw bytes (a socket read
+    /// buffer, a v1 frame where it lies): no array is made of it.
+    mutating func seal(header: UInt8, typePrefix: [UInt8], payload: UnsafeRawBufferPointer, aad: [UInt8]) throws(BIP324Error) -> Data {
         let length = typePrefix.count + payload.count
         guard length <= Self.maxEncodableLength else { throw BIP324Error(.invalidArgument("packet contents of \(length) bytes exceed 2^24 - 1")) }
         // Moved out (unique, so no copy) while the cipher, also part of self, reads it.
@@ -78,7 +86,8 @@ public struct BIP324Cipher: Sendable {
         plaintext.reserveCapacity(Self.headerSize + length)
         plaintext.append(header)
         plaintext.append(contentsOf: typePrefix)
-        plaintext.append(contentsOf: payload)
+        // As typed bytes, so that the append is one memcpy.
+        plaintext.append(contentsOf: UnsafeBufferPointer(start: payload.baseAddress?.assumingMemoryBound(to: UInt8.self), count: payload.count))
         // withUnsafeBytes only rethrows untyped errors: carry ours out in a Result.
         let sealed = plaintext.withUnsafeBytes { raw -> Result<Data, BIP324Error> in
             do throws(BIP324Error) {

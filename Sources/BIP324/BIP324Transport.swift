@@ -214,6 +214,28 @@ public struct BIP324Transport: Sendable {
         try enqueue(header: 0, typePrefix: prefix, payload: message.payload)
     }
 
+    /// ``send(_:)`` for a payload lent as raw bytes, sealed straight from where it lies (a v1
+    /// frame in a read buffer, say): no array is made of it once the keys exist.
+    /// - Parameters:
+    ///   - command: the message command (a short id is used where BIP324 has one).
+    ///   - payload: the payload; must outlive the call only.
+    /// - Throws: as ``send(_:)``.
+    public mutating func send(command: String, payload: UnsafeRawBufferPointer) throws(BIP324Error) {
+        let prefix = try BIP324MessageType.encode(command)
+        guard prefix.count + payload.count <= Self.maxContentsLength else {
+            throw BIP324Error(.invalidArgument("message of \(payload.count) bytes exceeds the BIP324 maximum"))
+        }
+        switch phase {
+        case .failed, .v1Detected: throw BIP324Error(.transportClosed)
+        case .awaitingV1Prefix, .awaitingKey: queued.append((0, prefix, [UInt8](payload)))
+        case .awaitingGarbageTerminator, .awaitingVersion, .ready:
+            guard let packet = try cipher?.seal(header: 0, typePrefix: prefix, payload: payload, aad: []) else {
+                throw BIP324Error(.transportClosed)
+            }
+            appendToOutbox(packet)
+        }
+    }
+
     /// Queues a decoy packet (ignore bit set) of `length` zero bytes of contents.
     /// - Throws: `.invalidArgument` when the length is out of range, `.transportClosed` after failure.
     public mutating func sendDecoy(length: Int) throws(BIP324Error) {

@@ -107,7 +107,22 @@ final class BenchPeers: @unchecked Sendable {
                 first.replaceSubrange(got..<got + n, with: chunk[..<n])
                 got += n
             }
-            for _ in 0..<messages { try BenchSocket.send(fd, frame) }
+            for _ in 0..<messages {
+                guard decode else {
+                    try BenchSocket.send(fd, frame)
+                    continue
+                }
+                // A v1 sender hashes every payload it sends for its header's checksum (Bitcoin
+                // Core's V1Transport does, then sends header and payload as two buffers), as the
+                // v2 peer seals each one; the raw TCP floor sends the frame made once.
+                var header = ByteWriter(capacity: P2PMessageHeader.size)
+                P2PMessageHeader(
+                    magic: BIP324ProxyBench.magic, command: .block, payloadLength: UInt32(payload.count),
+                    checksum: P2PMessageHeader.checksum(of: payload)
+                ).write(to: &header)
+                try BenchSocket.send(fd, header.bytes)
+                try BenchSocket.send(fd, payload)
+            }
         }
     }
 

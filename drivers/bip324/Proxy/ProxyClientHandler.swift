@@ -42,6 +42,12 @@ final class ProxyClientHandler: ChannelInboundHandler {
     private var fellBack = false
     private var countedConnection: Bool?
     private var closed = false
+    /// Outgoing buffers, one per side, reused: once NIO has written one out it is ours alone
+    /// again and `clear()` keeps its storage (no fresh megabyte, no page faults per message).
+    private var toClientBuffer = ByteBuffer()
+    private var toRemoteBuffer = ByteBuffer()
+    /// Largest outgoing buffer kept between writes.
+    private static let keptBufferCapacity = 1 << 23
 
     /// - Parameters:
     ///   - settings: network, fallback policy, logger and metrics.
@@ -61,12 +67,16 @@ final class ProxyClientHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = unwrapInboundIn(data)
-        guard !closed, let bytes = buffer.readBytes(length: buffer.readableBytes), !bytes.isEmpty else { return }
-        settings.metrics.clientIn.increment(by: Int64(bytes.count))
+        guard !closed, buffer.readableBytes > 0 else { return }
+        settings.metrics.clientIn.increment(by: Int64(buffer.readableBytes))
+        if greeting == nil, translator != nil, remote != nil {
+            // The bulk path: frames are checked and sealed where NIO read them.
+            buffer.withUnsafeReadableBytes { translateFromClient($0) }
+            return
+        }
+        guard let bytes = buffer.readBytes(length: buffer.readableBytes) else { return }
         if greeting != nil {
             greet(bytes, context: context)
-        } else if translator != nil, remote != nil {
-            translateFromClient(bytes)
         } else {
             pending += bytes
             if pending.count > ProxyTranslator.maxReplay { close("client sent more than \(ProxyTranslator.maxReplay) bytes before the remote connection was up", stage: "stream") }
@@ -159,7 +169,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
         if route?.method == .socks5, !fellBack { writeToClient(SOCKS5Server.reply(.succeeded)) }
         let replay = pending
         pending = []
-        translateFromClient(replay)
+        if !replay.isEmpty || translator?.isV2 == true { replay.withUnsafeBytes { translateFromClient($0) } }
         setAutoRead(context.channel, true)
         context.read()
     }
@@ -191,7 +201,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
     }
 
     /// Bytes from the remote (called by ``ProxyRemoteHandler`` on this loop).
-    func remoteRead(_ bytes: [UInt8]) {
+    func remoteRead(_ bytes: UnsafeRawBufferPointer) {
         guard !closed, translator != nil else { return }
         settings.metrics.remoteIn.increment(by: Int64(bytes.count))
         let spokeBefore = translator?.remoteSpoke ?? true
@@ -204,16 +214,19 @@ final class ProxyClientHandler: ChannelInboundHandler {
         }
         if !spokeBefore, translator?.isV2 == true { countConnection(v2: true) }
         flushToRemote()
-        guard let context else { return }
-        var wrote = 0
-        translator?.withBytesForClient { pending in
-            wrote = pending.count
-            context.write(wrapOutboundOut(context.channel.allocator.buffer(bytes: pending)), promise: nil)
-        }
-        guard wrote > 0 else { return }
-        settings.metrics.clientOut.increment(by: Int64(wrote))
-        context.flush()
+        guard let context, let count = translator?.pendingClientByteCount, count > 0 else { return }
+        Self.refill(&toClientBuffer, capacity: count)
+        translator?.withBytesForClient { toClientBuffer.writeBytes($0) }
+        settings.metrics.clientOut.increment(by: Int64(count))
+        context.writeAndFlush(wrapOutboundOut(toClientBuffer), promise: nil)
         if !context.channel.isWritable { setAutoRead(remote, false) }
+    }
+
+    /// Readies a reused outgoing buffer for `capacity` bytes: cleared in place when NIO is done
+    /// with it (else `clear()` gives it fresh storage), replaced when a huge message grew it.
+    private static func refill(_ buffer: inout ByteBuffer, capacity: Int) {
+        if buffer.capacity > keptBufferCapacity { buffer = ByteBuffer() }
+        buffer.clear(minimumCapacity: capacity)
     }
 
     /// The remote closed (called by ``ProxyRemoteHandler``): fall back to v1 when the remote
@@ -243,8 +256,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
 
     // MARK: Plumbing
 
-    private func translateFromClient(_ bytes: [UInt8]) {
-        guard !bytes.isEmpty || translator?.isV2 == true else { return }
+    private func translateFromClient(_ bytes: UnsafeRawBufferPointer) {
         do throws(ProxyError) {
             let traffic = try translator?.fromClient(bytes) ?? []
             settings.metrics.record(traffic)
@@ -260,11 +272,12 @@ final class ProxyClientHandler: ChannelInboundHandler {
         var wrote = 0
         translator?.withBytesForRemote { pending in
             wrote = pending.count
-            remote.write(remote.allocator.buffer(bytes: pending), promise: nil)
+            Self.refill(&toRemoteBuffer, capacity: pending.count)
+            toRemoteBuffer.writeBytes(pending)
         }
         guard wrote > 0 else { return }
         settings.metrics.remoteOut.increment(by: Int64(wrote))
-        remote.flush()
+        remote.writeAndFlush(toRemoteBuffer, promise: nil)
         if !remote.isWritable, let context { setAutoRead(context.channel, false) }
     }
 

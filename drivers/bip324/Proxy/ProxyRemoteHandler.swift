@@ -10,9 +10,10 @@ final class ProxyRemoteHandler: ChannelInboundHandler {
     init(owner: NIOLoopBound<ProxyClientHandler>) { self.owner = owner }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        var buffer = unwrapInboundIn(data)
-        guard let bytes = buffer.readBytes(length: buffer.readableBytes), !bytes.isEmpty else { return }
-        owner.value.remoteRead(bytes)
+        let buffer = unwrapInboundIn(data)
+        guard buffer.readableBytes > 0 else { return }
+        // Lent where NIO read it: the translator opens packets from it without an array.
+        buffer.withUnsafeReadableBytes { owner.value.remoteRead($0) }
     }
 
     func channelWritabilityChanged(context: ChannelHandlerContext) {
