@@ -87,7 +87,7 @@ let package = Package(
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
         .target(
             name: "AltLogic",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "Watchdog", logging, metrics],
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "BitcoindZMQ", "Watchdog", logging, metrics],
             swiftSettings: strict),
         // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
         .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],

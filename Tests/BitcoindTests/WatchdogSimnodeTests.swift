@@ -8,31 +8,7 @@ import TestSupport
 import Testing
 import Watchdog
 
-// MARK: Glue altnetd will hold: BitcoindZMQ as a FeedEvent stream.
-
-// RPCChainObserver now lives in AltLogic (public, for altnetd).
-
-extension FeedEvent {
-    /// The watchdog's view of one ZMQ event (nil: nothing the watchdog uses).
-    init?(_ event: ZMQEvent) {
-        switch event {
-        case .message(let m):
-            switch m.notification {
-            case .hashBlock(let h): self = .blockConnected(h)
-            case .rawBlock(let b): self = .blockConnected(b.hash)
-            case .sequence(.blockConnected(let h)): self = .blockConnected(h)
-            case .sequence(.blockDisconnected(let h)): self = .blockDisconnected(h)
-            default: return nil
-            }
-        case .gap(let topic, _, _, let missed): self = .gap(topic: topic.rawValue, missed: UInt64(missed))
-        case .publisherRestarted(let topic, _, _): self = .publisherRestarted(topic: topic.rawValue)
-        case .malformed(let e): self = .malformed(e.description)
-        case .connected(let e): self = .connected(endpoint: e)
-        case .disconnected(let e): self = .disconnected(endpoint: e)
-        case .consumerLagged(let n): self = .consumerLagged(dropped: n)
-        }
-    }
-}
+// The RPC -> ChainObserver and ZMQ -> FeedEvent glue lives in AltLogic (public, used by altnetd).
 
 /// BitcoindZMQ and the Watchdog against `altnet-harness simnode` running as a real process.
 @Suite(.serialized) struct WatchdogSimnodeTests {
@@ -116,7 +92,7 @@ extension FeedEvent {
             endpoints: [node.zmqEndpoint], topics: [.hashBlock, .sequence], reconnectIntervalMs: 100))
         let (feed, feedInput) = AsyncStream.makeStream(of: FeedEvent.self)
         let zmqTask = Task {
-            for try await e in zmq.events() { if let f = FeedEvent(e) { feedInput.yield(f) } }
+            for try await e in zmq.events() { if let f = FeedEvent(zmq: e) { feedInput.yield(f) } }
         }
         defer { zmqTask.cancel() }
         let service = WatchdogService(config: config, observer: RPCChainObserver(rpc: rpc), feed: feed)

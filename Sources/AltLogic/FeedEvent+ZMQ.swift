@@ -2,8 +2,8 @@ import BitcoindZMQ
 import Watchdog
 
 extension FeedEvent {
-    /// The watchdog's view of one ZMQ event (nil: nothing the watchdog uses).
-    init?(zmq event: ZMQEvent) {
+    /// The watchdog's view of one ZMQ event from bitcoind (nil: nothing the watchdog uses).
+    public init?(zmq event: ZMQEvent) {
         switch event {
         case .message(let m):
             switch m.notification {
