@@ -43,7 +43,7 @@ import threading
 from io import BytesIO
 
 try:
-    from verystable.core.v2_p2p import EncryptedP2PState, SHORTID, MSGTYPE_TO_SHORTID
+    from v2_socket import PeerClosed, V2Socket, parse_contents
     from verystable.core.messages import (
         CBlockHeader, CInv, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, MSG_BLOCK, MSG_WITNESS_FLAG,
         msg_block, msg_getdata, msg_getheaders, msg_inv, msg_tx, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
@@ -97,89 +97,13 @@ def witness_block(tamper=False):
     return block
 
 
-def contents_of(message):
-    msgtype = message.msgtype
-    if msgtype in MSGTYPE_TO_SHORTID:
-        prefix = bytes([MSGTYPE_TO_SHORTID[msgtype]])
-    else:
-        prefix = b"\x00" + msgtype + b"\x00" * (12 - len(msgtype))
-    return prefix + message.serialize()
-
-
-def parse_contents(contents):
-    if contents[0] != 0:
-        return SHORTID.get(contents[0], b"?"), contents[1:]
-    return contents[1:13].rstrip(b"\x00"), contents[13:]
-
-
-class Closed(Exception):
-    pass
-
-
-class Conn:
-    def __init__(self, sock, initiating=False):
-        self.sock = sock
-        self.state = EncryptedP2PState(initiating=initiating, net=NET)
-        self.buffer = b""
-
-    def read_more(self):
-        data = self.sock.recv(1 << 16)
-        if not data:
-            raise Closed()
-        self.buffer += data
-
-    def handshake(self):
-        state = self.state
-        if state.initiating:
-            self.sock.sendall(state.initiate_v2_handshake())
-        while not state.initiating:
-            before = len(state.received_prefix)
-            consumed, reply = state.respond_v2_handshake(BytesIO(self.buffer))
-            if reply == -1:
-                raise Closed("v1 peer")
-            self.buffer = self.buffer[consumed - before:]
-            if reply:
-                self.sock.sendall(reply)
-                break
-            self.read_more()
-        while True:
-            consumed, reply = state.complete_handshake(BytesIO(self.buffer))
-            if consumed:
-                self.buffer = self.buffer[consumed:]
-                self.sock.sendall(reply)
-                break
-            self.read_more()
-        while not state.tried_v2_handshake:
-            consumed, ok = state.authenticate_handshake(self.buffer)
-            if not ok:
-                raise Closed("authentication failed")
-            self.buffer = self.buffer[consumed:]
-            if not state.tried_v2_handshake:
-                self.read_more()
-
-    def send(self, message):
-        self.sock.sendall(self.state.v2_enc_packet(contents_of(message)))
-
-    def packets(self):
-        while True:
-            length, contents = self.state.v2_receive_packet(self.buffer)
-            if length == -1:
-                raise Closed("packet authentication failed")
-            if length == 0:
-                self.read_more()
-                continue
-            self.buffer = self.buffer[length:]
-            if contents is not None:
-                yield contents
-
-
 def serve(conn, mode):
     conn.handshake()
     if mode == "flaky":
         timer = threading.Timer(0.5, lambda: conn.sock.shutdown(socket.SHUT_RDWR))
         timer.daemon = True
         timer.start()
-    emit(event="handshake", session_id=conn.state.peer["session_id"].hex())
+    emit(event="handshake", session_id=conn.session_id)
     if mode == "bigprefix":
         # The length is the first 3 bytes of a packet, encrypted with the length cipher.
         conn.sock.sendall(conn.state.peer["send_L"].crypt(b"\xff\xff\xff"))
@@ -266,7 +190,7 @@ def serve_v1(sock):
         while len(buffer) < n:
             data = sock.recv(1 << 16)
             if not data:
-                raise Closed()
+                raise PeerClosed()
             buffer += data
         out, buffer = buffer[:n], buffer[n:]
         return out
@@ -310,8 +234,8 @@ def handle(sock, mode):
                 while sock.recv(1 << 16):
                     pass
             else:
-                serve(Conn(sock), mode)
-    except (Closed, OSError) as error:
+                serve(V2Socket(sock, initiating=False, net=NET), mode)
+    except (PeerClosed, OSError):
         pass
     emit(event="closed")
 
@@ -324,8 +248,8 @@ def main():
         emit(event="connected")
         with sock:
             try:
-                serve(Conn(sock, initiating=True), "serve")
-            except (Closed, OSError):
+                serve(V2Socket(sock, initiating=True, net=NET), "serve")
+            except (PeerClosed, OSError):
                 pass
         emit(event="closed")
         return

@@ -21,7 +21,7 @@ import sys
 from io import BytesIO
 
 try:
-    from verystable.core.v2_p2p import EncryptedP2PState, SHORTID, MSGTYPE_TO_SHORTID
+    from v2_socket import PeerClosed, V2Socket, parse_contents
     from verystable.core.messages import (
         CBlockHeader, msg_headers, msg_ping, msg_pong, msg_verack, msg_version,
     )
@@ -54,86 +54,9 @@ def build_headers():
     return headers
 
 
-def v2_contents(message):
-    """Message type (short id or 0 + 12-byte command) followed by the payload."""
-    msgtype = message.msgtype
-    if msgtype in MSGTYPE_TO_SHORTID:
-        prefix = bytes([MSGTYPE_TO_SHORTID[msgtype]])
-    else:
-        prefix = b"\x00" + msgtype + b"\x00" * (12 - len(msgtype))
-    return prefix + message.serialize()
-
-
-def parse_contents(contents):
-    if contents[0] != 0:
-        return SHORTID.get(contents[0], b"?"), contents[1:]
-    return contents[1:13].rstrip(b"\x00"), contents[13:]
-
-
-class Peer:
-    def __init__(self, sock, initiating):
-        self.sock = sock
-        self.state = EncryptedP2PState(initiating=initiating, net=NET)
-        self.buffer = b""
-
-    def read_more(self):
-        data = self.sock.recv(1 << 16)
-        if not data:
-            fail("connection closed by the peer")
-        self.buffer += data
-
-    def handshake(self):
-        state = self.state
-        if state.initiating:
-            self.sock.sendall(state.initiate_v2_handshake())
-        else:
-            while True:
-                # respond_v2_handshake reports the total prefix length it has kept so far
-                # (in received_prefix), so drop only the bytes new to this call.
-                before = len(state.received_prefix)
-                consumed, reply = state.respond_v2_handshake(BytesIO(self.buffer))
-                if reply == -1:
-                    fail("peer looks like a v1 node")
-                self.buffer = self.buffer[consumed - before:]
-                if reply:
-                    self.sock.sendall(reply)
-                    break
-                self.read_more()
-        while True:
-            consumed, reply = state.complete_handshake(BytesIO(self.buffer))
-            if consumed:
-                self.buffer = self.buffer[consumed:]
-                self.sock.sendall(reply)
-                break
-            self.read_more()
-        while not state.tried_v2_handshake:
-            consumed, ok = state.authenticate_handshake(self.buffer)
-            if not ok:
-                fail("v2 handshake authentication failed (bad garbage terminator or version packet)")
-            self.buffer = self.buffer[consumed:]
-            if not state.tried_v2_handshake:
-                self.read_more()
-
-    def send(self, message):
-        self.sock.sendall(self.state.v2_enc_packet(v2_contents(message)))
-
-    def packets(self):
-        """Yields decrypted non-decoy contents forever, reading from the socket as needed."""
-        while True:
-            length, contents = self.state.v2_receive_packet(self.buffer)
-            if length == -1:
-                fail("packet authentication failed")
-            if length == 0:
-                self.read_more()
-                continue
-            self.buffer = self.buffer[length:]
-            if contents is not None:
-                yield contents
-
-
 def converse(sock, initiating):
     sock.settimeout(TIMEOUT)
-    peer = Peer(sock, initiating)
+    peer = V2Socket(sock, initiating, net=NET)
     peer.handshake()
 
     version = msg_version()
@@ -180,7 +103,7 @@ def converse(sock, initiating):
 
     print(json.dumps({
         "ok": True,
-        "session_id": peer.state.peer["session_id"].hex(),
+        "session_id": peer.session_id,
         "received": seen,
         "sent_headers": {"count": len(ours), "last_hash": ours[-1].hash},
         "ping_nonce": PING_NONCE,
@@ -206,4 +129,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except PeerClosed as error:
+        fail(str(error))

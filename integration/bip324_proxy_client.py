@@ -29,7 +29,7 @@ from io import BytesIO
 
 try:
     from verystable.core.messages import (
-        CBlock, CBlockHeader, CInv, MSG_BLOCK, MSG_WITNESS_FLAG, msg_block, msg_getdata, msg_getheaders,
+        CBlock, CBlockHeader, CInv, MSG_BLOCK, MSG_WITNESS_FLAG, msg_getdata, msg_getheaders,
         msg_headers, msg_ping, msg_pong, msg_verack, msg_version,
     )
 except ImportError as error:

@@ -23,18 +23,15 @@ Prints "OK <n>" and exits 0 on success; prints the reason to stderr and exits 1 
 """
 import argparse
 import hashlib
-import socket
 import struct
 import sys
 
 try:
-    from pyln.proto.wire import LightningServerSocket, PrivateKey, PublicKey, connect
+    from ln_wire import REGTEST_CHAIN, init_message, networks_include, open_link, parse_init, run_script, tlv
 except ImportError as e:  # the Swift test reports this text
     sys.stderr.write("pyln-proto is not installed (pip install pyln-proto): %s\n" % e)
     sys.exit(3)
 
-# Regtest genesis block hash in internal byte order, as BOLT 1's networks TLV carries it.
-REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
 CUSTOM_REQUEST, CUSTOM_REPLY, CUSTOM_DONE = 32769, 32771, 32773
 MAX_MESSAGE = 65535
 
@@ -44,50 +41,17 @@ def fail(why):
     sys.exit(1)
 
 
-def bigsize(n):
-    if n < 0xfd:
-        return bytes([n])
-    if n <= 0xffff:
-        return b"\xfd" + struct.pack(">H", n)
-    if n <= 0xffffffff:
-        return b"\xfe" + struct.pack(">I", n)
-    return b"\xff" + struct.pack(">Q", n)
-
-
-def tlv(t, value):
-    return bigsize(t) + bigsize(len(value)) + value
-
-
 def make_init():
     features = bytes([0x02, 0x00])  # bit 9 (var_onion_optin, optional), just to carry a bit
-    return (struct.pack(">HH", 16, 0) + struct.pack(">H", len(features)) + features
-            + tlv(1, REGTEST_CHAIN) + tlv(5, b"odd and unknown"))
-
-
-def read_bigsize(buf, i):
-    b = buf[i]
-    if b < 0xfd:
-        return b, i + 1
-    size = {0xfd: 2, 0xfe: 4, 0xff: 8}[b]
-    return int.from_bytes(buf[i + 1:i + 1 + size], "big"), i + 1 + size
+    return init_message(features, tlv(1, REGTEST_CHAIN) + tlv(5, b"odd and unknown"))
 
 
 def check_init(msg):
-    if struct.unpack(">H", msg[:2])[0] != 16:
-        fail("first message is not init: type %d" % struct.unpack(">H", msg[:2])[0])
-    i = 2
-    gflen = struct.unpack(">H", msg[i:i + 2])[0]
-    i += 2 + gflen
-    flen = struct.unpack(">H", msg[i:i + 2])[0]
-    i += 2 + flen
-    networks = None
-    while i < len(msg):
-        t, i = read_bigsize(msg, i)
-        n, i = read_bigsize(msg, i)
-        if t == 1:
-            networks = msg[i:i + n]
-        i += n
-    if networks is None or REGTEST_CHAIN not in [networks[k:k + 32] for k in range(0, len(networks), 32)]:
+    try:
+        _, tlvs = parse_init(msg)
+    except ValueError as e:
+        fail(str(e))
+    if not networks_include(tlvs, REGTEST_CHAIN):
         fail("Swift init lacks the regtest chain hash in its networks TLV")
 
 
@@ -135,28 +99,10 @@ def main():
     p.add_argument("--port", type=int)
     p.add_argument("--messages", type=int, default=1100)
     a = p.parse_args()
-    key = PrivateKey(bytes.fromhex(a.privkey))
-    if a.role == "responder":
-        server = LightningServerSocket(key)
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        server.settimeout(60)
-        print("PORT %d" % server.getsockname()[1], flush=True)
-        conn, _ = server.accept()
-    else:
-        conn = connect(key, PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
-    conn.connection.settimeout(60)
-    # pyln writes the length and the body with two send() calls: without TCP_NODELAY, Nagle
-    # plus the receiver's delayed ACK costs about 40 ms per message.
-    conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = open_link(a.role, a.privkey, a.node_id, a.port, timeout=60)
     exchange(conn, a.messages)
     conn.connection.close()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # noqa: BLE001 - report anything to the test
-        fail("%s: %s" % (type(e).__name__, e))
+    run_script(main, "bolt8_peer")

@@ -20,18 +20,17 @@ to stderr and exits 1 (3 when pyln-proto is missing).
 """
 import argparse
 import hashlib
-import socket
 import struct
 import sys
 
 try:
-    from pyln.proto.wire import LightningServerSocket, PrivateKey, PublicKey, connect
+    from ln_wire import (
+        REGTEST_CHAIN, feature_field, has_feature, init_message, networks_include, open_link, parse_init, run_script, tlv,
+    )
 except ImportError as e:
     sys.stderr.write("pyln-proto is not installed (pip install pyln-proto): %s\n" % e)
     sys.exit(3)
 
-# Regtest genesis hash in internal byte order (BOLT 1 networks TLV).
-REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
 ALTNET_MESSAGE, ALTNET_FRAGMENT = 42001, 42003
 ALTNET_BIT = 421
 # getheaders: version, one locator (regtest genesis), zero stop hash.
@@ -43,54 +42,18 @@ def fail(why):
     sys.exit(1)
 
 
-def bigsize(n):
-    if n < 0xfd:
-        return bytes([n])
-    if n <= 0xffff:
-        return b"\xfd" + struct.pack(">H", n)
-    return b"\xfe" + struct.pack(">I", n)
-
-
-def read_bigsize(buf, i):
-    b = buf[i]
-    if b < 0xfd:
-        return b, i + 1
-    size = {0xfd: 2, 0xfe: 4, 0xff: 8}[b]
-    return int.from_bytes(buf[i + 1:i + 1 + size], "big"), i + 1 + size
-
-
-def feature_field(bit):
-    field = bytearray(bit // 8 + 1)
-    field[len(field) - 1 - bit // 8] |= 1 << (bit % 8)
-    return bytes(field)
-
-
 def make_init():
-    features = feature_field(ALTNET_BIT)
-    networks = bigsize(1) + bigsize(32) + REGTEST_CHAIN
-    return struct.pack(">HH", 16, 0) + struct.pack(">H", len(features)) + features + networks
+    return init_message(feature_field(ALTNET_BIT), tlv(1, REGTEST_CHAIN))
 
 
 def check_init(msg):
-    if struct.unpack(">H", msg[:2])[0] != 16:
-        fail("first message is not init")
-    i = 2
-    glen = struct.unpack(">H", msg[i:i + 2])[0]
-    i += 2 + glen
-    flen = struct.unpack(">H", msg[i:i + 2])[0]
-    features = msg[i + 2:i + 2 + flen]
-    i += 2 + flen
-    k = ALTNET_BIT // 8
-    if k >= len(features) or not features[len(features) - 1 - k] & (1 << (ALTNET_BIT % 8)):
+    try:
+        features, tlvs = parse_init(msg)
+    except ValueError as e:
+        fail(str(e))
+    if not has_feature(features, ALTNET_BIT):
         fail("driver init does not advertise feature bit 421")
-    networks = None
-    while i < len(msg):
-        t, i = read_bigsize(msg, i)
-        n, i = read_bigsize(msg, i)
-        if t == 1:
-            networks = msg[i:i + n]
-        i += n
-    if networks is None or REGTEST_CHAIN not in [networks[j:j + 32] for j in range(0, len(networks), 32)]:
+    if not networks_include(tlvs, REGTEST_CHAIN):
         fail("driver init lacks the regtest chain in networks")
 
 
@@ -145,26 +108,10 @@ def main():
     p.add_argument("--node-id")
     p.add_argument("--port", type=int)
     a = p.parse_args()
-    key = PrivateKey(bytes.fromhex(a.privkey))
-    if a.role == "responder":
-        server = LightningServerSocket(key)
-        server.bind(("127.0.0.1", 0))
-        server.listen(1)
-        server.settimeout(60)
-        print("PORT %d" % server.getsockname()[1], flush=True)
-        conn, _ = server.accept()
-    else:
-        conn = connect(key, PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
-    conn.connection.settimeout(60)
-    conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = open_link(a.role, a.privkey, a.node_id, a.port, timeout=60)
     exchange(conn)
     conn.connection.close()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # noqa: BLE001
-        fail("%s: %s" % (type(e).__name__, e))
+    run_script(main, "lightning_altnet_peer")

@@ -25,25 +25,16 @@ import sys
 import time
 
 try:
-    from pyln.proto.wire import PrivateKey, PublicKey, connect
+    from ln_wire import MAINNET_CHAIN, REGTEST_CHAIN, feature_field, init_message, open_link, run_script, tlv
 except ImportError as e:
     sys.stderr.write("pyln-proto is not installed (pip install pyln-proto): %s\n" % e)
     sys.exit(3)
 
-REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
-MAINNET_CHAIN = bytes.fromhex("000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")[::-1]
 ALTNET_FRAGMENT = 42003
 
 
-def feature_421():
-    field = bytearray(421 // 8 + 1)
-    field[0] |= 1 << (421 % 8)
-    return bytes(field)
-
-
 def make_init(chain):
-    features = feature_421()
-    return struct.pack(">HH", 16, 0) + struct.pack(">H", len(features)) + features + bytes([1, 32]) + chain
+    return init_message(feature_field(421), tlv(1, chain))
 
 
 def closed_after(conn, seconds=5):
@@ -146,17 +137,10 @@ def main():
     if a.mode == "bad-act-two":
         bad_act_two()
         return
-    conn = connect(PrivateKey(bytes.fromhex(a.privkey)), PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
-    conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = open_link("initiator", a.privkey, a.node_id, a.port)
     run(a.mode, conn, a.seconds)
     conn.connection.close()
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # noqa: BLE001
-        sys.stderr.write("lightning_bad_peer: %s: %s\n" % (type(e).__name__, e))
-        sys.exit(1)
+    run_script(main, "lightning_bad_peer")

@@ -19,18 +19,15 @@ import sys
 import time
 
 try:
-    from pyln.proto.wire import PrivateKey, PublicKey, connect
+    from ln_wire import PING, PONG, REGTEST_CHAIN, init_message, open_link, parse_init, run_script, tlv
 except ImportError as e:
     sys.stderr.write("pyln-proto is not installed (pip install pyln-proto): %s\n" % e)
     sys.exit(3)
 
-REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
-INIT, PING, PONG = 16, 18, 19
-
 
 def plain_init():
     # globalfeatures and features both empty; networks TLV (type 1) with regtest.
-    return struct.pack(">HHH", INIT, 0, 0) + bytes([1, 32]) + REGTEST_CHAIN
+    return init_message(b"", tlv(1, REGTEST_CHAIN))
 
 
 def main():
@@ -40,16 +37,10 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--seconds", type=float, default=4.0)
     a = p.parse_args()
-    conn = connect(PrivateKey(bytes.fromhex(a.privkey)), PublicKey(bytes.fromhex(a.node_id)), "127.0.0.1", a.port)
-    conn.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = open_link("initiator", a.privkey, a.node_id, a.port)
     conn.send_message(plain_init())
-    theirs = conn.read_message()
-    (msg_type,) = struct.unpack(">H", theirs[:2])
-    if msg_type != INIT:
-        raise RuntimeError("first message type %d is not init" % msg_type)
-    (gflen,) = struct.unpack(">H", theirs[2:4])
-    (flen,) = struct.unpack(">H", theirs[4 + gflen:6 + gflen])
-    print("READY %s" % theirs[6 + gflen:6 + gflen + flen].hex(), flush=True)
+    features, _ = parse_init(conn.read_message())
+    print("READY %s" % features.hex(), flush=True)
 
     altnet = pongs = 0
     deadline = time.monotonic() + a.seconds
@@ -82,10 +73,4 @@ def main():
 
 
 if __name__ == "__main__":
-    try:
-        main()
-    except SystemExit:
-        raise
-    except Exception as e:  # noqa: BLE001
-        sys.stderr.write("lightning_plain_peer: %s: %s\n" % (type(e).__name__, e))
-        sys.exit(1)
+    run_script(main, "lightning_plain_peer")

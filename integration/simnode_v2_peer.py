@@ -29,7 +29,7 @@ import urllib.request
 try:
     from verystable.core import messages as m
     from verystable.core.p2p import MAGIC_BYTES, MESSAGEMAP, P2PConnection
-    from verystable.core.v2_p2p import EncryptedP2PState, MSGTYPE_TO_SHORTID, SHORTID
+    from v2_socket import PeerClosed, V2Socket, parse_contents
 except ImportError as error:  # pragma: no cover
     print(json.dumps({"ok": False, "error": f"verystable is not installed ({error}); run: pip install verystable"}))
     sys.exit(3)
@@ -45,11 +45,12 @@ def fail(message):
 
 
 class Wire:
-    """Moves verystable messages over the socket, v2 (encrypted) or v1."""
+    """Moves verystable messages over the socket, v2 (encrypted, v2_socket.V2Socket) or v1."""
 
     def __init__(self, sock, v2):
         self.sock, self.v2, self.buffer = sock, v2, b""
-        self.state = EncryptedP2PState(initiating=True, net="regtest") if v2 else None
+        self.conn = V2Socket(sock, initiating=True, net="regtest") if v2 else None
+        self.packets = self.conn.packets() if v2 else None
         self.session_id = None
 
     def read_more(self):
@@ -59,34 +60,13 @@ class Wire:
         self.buffer += data
 
     def handshake(self):
-        if not self.v2:
-            return
-        state = self.state
-        self.sock.sendall(state.initiate_v2_handshake())
-        while True:
-            consumed, reply = state.complete_handshake(io.BytesIO(self.buffer))
-            if consumed:
-                self.buffer = self.buffer[consumed:]
-                self.sock.sendall(reply)
-                break
-            self.read_more()
-        while not state.tried_v2_handshake:
-            consumed, ok = state.authenticate_handshake(self.buffer)
-            if not ok:
-                fail("v2 handshake authentication failed")
-            self.buffer = self.buffer[consumed:]
-            if not state.tried_v2_handshake:
-                self.read_more()
-        self.session_id = state.peer["session_id"].hex()
+        if self.v2:
+            self.conn.handshake()
+            self.session_id = self.conn.session_id
 
     def send(self, message):
         if self.v2:
-            msgtype = message.msgtype
-            if msgtype in MSGTYPE_TO_SHORTID:
-                prefix = bytes([MSGTYPE_TO_SHORTID[msgtype]])
-            else:
-                prefix = b"\x00" + msgtype + b"\x00" * (12 - len(msgtype))
-            self.sock.sendall(self.state.v2_enc_packet(prefix + message.serialize()))
+            self.conn.send(message)
         else:
             conn = P2PConnection()
             conn.magic_bytes = MAGIC
@@ -96,19 +76,7 @@ class Wire:
         """(command, message) of the next message."""
         while True:
             if self.v2:
-                length, contents = self.state.v2_receive_packet(self.buffer)
-                if length == -1:
-                    fail("packet authentication failed")
-                if length == 0:
-                    self.read_more()
-                    continue
-                self.buffer = self.buffer[length:]
-                if contents is None:
-                    continue
-                if contents[0] != 0:
-                    command, payload = SHORTID.get(contents[0], b"?"), contents[1:]
-                else:
-                    command, payload = contents[1:13].rstrip(b"\x00"), contents[13:]
+                command, payload = parse_contents(next(self.packets))
             else:
                 if len(self.buffer) < 24:
                     self.read_more()
@@ -230,4 +198,7 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except PeerClosed as error:
+        fail(str(error))

@@ -17,6 +17,10 @@ enum BenchOutput {
         }
     }
 
+    /// Keeps a computed value alive so the optimiser cannot drop the work that produced it.
+    @inline(never) @_optimize(none)
+    static func blackHole(_ value: UInt8) {}
+
     /// Monotonic nanoseconds.
     static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 }

@@ -63,29 +63,53 @@ struct BIP324ProxyBench: ParsableCommand {
         }
 
         var samples: [String: [Double]] = [:]
+        var costs = TransferCosts()
+        let pid = child.processIdentifier
         for round in 0...rounds {
             for direction in Direction.allCases {
-                let raw = try peers.transfer(.raw, direction, port: peers.rawPort)
-                let direct = try peers.transfer(.v1, direction, port: peers.v1Port)
-                let proxied = try peers.transfer(.v2, direction, port: mapPort)
-                guard round > 0 else { continue }  // round 0 warms up (first connections, page faults)
-                samples["\(direction.rawValue).raw_tcp", default: []].append(raw)
-                samples["\(direction.rawValue).direct_v1", default: []].append(direct)
-                samples["\(direction.rawValue).proxy_v2", default: []].append(proxied)
+                // Round 0 warms up (first connections, page faults) and is not counted.
+                func run(_ kind: BenchPeers.Kind, _ name: String, port: Int) throws {
+                    let key = "\(direction.rawValue).\(name)"
+                    let seconds = try costs.measure(key, proxy: pid, count: round > 0) { try peers.transfer(kind, direction, port: port) }
+                    if round > 0 { samples[key, default: []].append(seconds) }
+                }
+                try run(.raw, "raw_tcp", port: peers.rawPort)
+                try run(.v1, "direct_v1", port: peers.v1Port)
+                try run(.v2, "proxy_v2", port: mapPort)
             }
         }
+        let primitives = try PrimitiveCosts(payload: payload)
         let megabytes = Double(messages * size) / 1e6
-        var worst = Double.infinity
+        let measuredMB = megabytes * Double(rounds)
+        var worst = Double.infinity, worstCeiling = Double.infinity
         for direction in Direction.allCases {
-            let best = { (name: String) -> Double in megabytes / (samples["\(direction.rawValue).\(name)"]?.min() ?? .infinity) }
+            let key = { (name: String) in "\(direction.rawValue).\(name)" }
+            let best = { (name: String) -> Double in megabytes / (samples[key(name)]?.min() ?? .infinity) }
+            let cpu = { (name: String) -> Double in (costs.cpu[key(name)] ?? 0) * 1000 / measuredMB }
             let raw = best("raw_tcp"), direct = best("direct_v1"), proxied = best("proxy_v2")
-            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).raw_tcp", raw, "MB/s")
-            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).direct_v1", direct, "MB/s")
-            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).proxy_v2", proxied, "MB/s")
-            BenchOutput.emit("bip324proxy.bulk.\(direction.rawValue).ratio_vs_direct", proxied / direct, "ratio")
+            let metric = "bip324proxy.bulk.\(direction.rawValue)"
+            BenchOutput.emit("\(metric).raw_tcp", raw, "MB/s")
+            BenchOutput.emit("\(metric).direct_v1", direct, "MB/s")
+            BenchOutput.emit("\(metric).proxy_v2", proxied, "MB/s")
+            BenchOutput.emit("\(metric).ratio_vs_direct", proxied / direct, "ratio")
             worst = min(worst, proxied / direct)
+            for name in ["raw_tcp", "direct_v1", "proxy_v2"] {
+                BenchOutput.emit("\(metric).\(name).cpu_ms_per_MB", cpu(name), "ms")
+            }
+            let ceiling = ProxyCeiling(
+                directWall: 1000 / direct, directCPU: cpu("direct_v1"), hopCPU: cpu("raw_tcp"),
+                primitives: primitives, cores: CPUClock.cores)
+            BenchOutput.emit("\(metric).proxy_v2.cpu_floor_ms_per_MB", ceiling.floorCPU, "ms")
+            BenchOutput.emit("\(metric).ceiling_ratio", ceiling.ratio, "ratio")
+            worstCeiling = min(worstCeiling, ceiling.ratio)
         }
         BenchOutput.emit("bip324proxy.bulk.ratio_vs_direct", worst, "ratio")
+        BenchOutput.emit("bip324proxy.bulk.ceiling_ratio", worstCeiling, "ratio")
+        BenchOutput.emit("bip324proxy.bulk.ratio_of_ceiling", worst / worstCeiling, "ratio")
+        BenchOutput.emit("bip324proxy.raw.sha256d.ms_per_MB", primitives.sha256d, "ms")
+        BenchOutput.emit("bip324proxy.raw.chachapoly_seal.ms_per_MB", primitives.seal, "ms")
+        BenchOutput.emit("bip324proxy.raw.chachapoly_open.ms_per_MB", primitives.open, "ms")
+        BenchOutput.emit("bip324proxy.cores", Double(CPUClock.cores), "cores")
         BenchOutput.emit("bip324proxy.bulk.message_size", Double(size), "bytes")
         BenchOutput.emit("bip324proxy.bulk.transfer_size", megabytes, "MB")
     }

@@ -150,7 +150,7 @@ enum BOLT8TransportBench {
             }
             return 16
         }
-        blackHole(sink)
+        BenchOutput.blackHole(sink)
         return r
     }
 
@@ -176,7 +176,7 @@ enum BOLT8TransportBench {
             }
             elapsed += cpuNow() - t
         }
-        blackHole(sink)
+        BenchOutput.blackHole(sink)
         return Double(ops) / (Double(elapsed) / 1e9)
     }
 
@@ -194,7 +194,7 @@ enum BOLT8TransportBench {
             }
             return 16
         }
-        blackHole(sink)
+        BenchOutput.blackHole(sink)
         return r
     }
 
@@ -218,7 +218,7 @@ enum BOLT8TransportBench {
             }
             elapsed += cpuNow() - t
         }
-        blackHole(sink)
+        BenchOutput.blackHole(sink)
         return Double(ops) / (Double(elapsed) / 1e9)
     }
 
@@ -237,8 +237,4 @@ enum BOLT8TransportBench {
             return try ChaChaPoly.Nonce(data: UnsafeRawBufferPointer(buffer))
         }
     }
-
-    /// Keeps a computed value alive so the optimiser cannot drop the work that produced it.
-    @inline(never) @_optimize(none)
-    static func blackHole(_ value: UInt8) {}
 }
