@@ -13,13 +13,14 @@ import BitcoinPrimitives
 ///   first locator hash on its active chain), or on a genesis block (Core falls back to genesis
 ///   when it knows none of them), or, for an empty locator, that start with the `hash_stop`
 ///   header itself (Core then sends just that header). An unsolicited announcement (BIP130)
-///   builds on the peer's idea of our tip, so it matches only when it carries the same headers
-///   as the answer would.
+///   builds on the peer's idea of our tip: it is taken only when that is a locator hash, and
+///   then it starts where the answer would.
 /// - `ping` is answered by `pong` with the same nonce (BIP31).
-/// - Anything else, or a request whose payload does not parse: any message whose command is in
-///   `expect` (the command-only rule).
+/// - Other requests, requests whose own payload does not parse, and reply commands a rule does
+///   not read (`cmpctblock` for a getdata): any message whose command is in `expect` (the
+///   command-only rule drivers used before).
 ///
-/// A reply whose payload does not parse never answers a request with a rule.
+/// A `block`, `tx`, `notfound`, `headers` or `pong` whose payload does not parse answers nothing.
 public struct ExpectedReply: Sendable {
     /// Reply commands that complete the exchange.
     public let commands: Set<String>
