@@ -78,8 +78,12 @@ struct TwoDriverTests {
                 .result(as: ListPeersResult.self)
             #expect(listed.peers.map(\.id) == [idB])
 
-            // getheaders from lnb, answered by lna's core with 2,000 headers (3 fragments).
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            // getheaders from lnb, answered by lna's core with 2,000 headers (3 fragments). Its
+            // locator names the block the first of them builds on, as a real request for them
+            // would: the driver hands lnb's request only headers that follow its locator.
+            let firstParent = headers[(3 + 4)..<(3 + 36)]  // after the count and the first header's version
+            let locator: [UInt8] = [0x80, 0x11, 0x01, 0x00, 0x01] + firstParent + [UInt8](repeating: 0, count: 32)  // version 70016
+            let getheaders = P2PMessage(command: "getheaders", payload: Hex.encode(locator))
             let answer = try await altstack.supervisor(named: "lnb")!.call(
                 Methods.sendMessage,
                 SendMessageParams(peer: idA, message: getheaders, expect: ["headers"], timeoutMs: 15_000),
