@@ -34,18 +34,8 @@ struct LightningReplyPairingTests {
 
     @Test("two getdata in flight, answered in the opposite order: each gets its own block")
     func reverseOrder() async throws {
-        let keyA = PrivateKey()
-        let keyB = PrivateKey()
-        let idA = DriverProtocol.Hex.encode(keyA.publicKey.serialized(compressed: true))
-        let idB = DriverProtocol.Hex.encode(keyB.publicKey.serialized(compressed: true))
-        let core = TestCore(keys: ["lna": keyA, "lnb": keyB])
-        let port = try LightningFixtures.freePort()
-        let configA = try LightningFixtures.config("lna", options: [
-            "node_id": .string(idA), "listen": .string("127.0.0.1:\(port)"),
-        ])
-        let configB = try LightningFixtures.config("lnb", options: [
-            "node_id": .string(idB), "connect": .array([.string("\(idA)@127.0.0.1:\(port)")]),
-        ])
+        let pair = try LinkedDrivers()
+        let (core, idA, configA, configB) = (pair.core, pair.idA, pair.configA, pair.configB)
         let blocks = try Self.blocks()
         #expect(blocks[0].hash != blocks[1].hash)
 

@@ -13,18 +13,8 @@ import TestSupport
 struct TwoDriverTests {
     @Test("getheaders/headers (2,000 real headers, fragmented), a 1 MB block and 1,100 txs each way across key rotation")
     func exchange() async throws {
-        let keyA = PrivateKey()
-        let keyB = PrivateKey()
-        let idA = Hex.encode(keyA.publicKey.serialized(compressed: true))
-        let idB = Hex.encode(keyB.publicKey.serialized(compressed: true))
-        let core = TestCore(keys: ["lna": keyA, "lnb": keyB])
-        let port = try LightningFixtures.freePort()
-        let configA = try LightningFixtures.config("lna", options: [
-            "node_id": .string(idA), "listen": .string("127.0.0.1:\(port)"),
-        ])
-        let configB = try LightningFixtures.config("lnb", options: [
-            "node_id": .string(idB), "connect": .array([.string("\(idA)@127.0.0.1:\(port)")]),
-        ])
+        let pair = try LinkedDrivers()
+        let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
         let headers = try LightningFixtures.headersPayload(count: 2000)
         #expect(headers.count == 3 + 2000 * 81)
 
