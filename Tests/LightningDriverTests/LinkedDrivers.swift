@@ -7,6 +7,11 @@ import Secp256k1
 /// and the other connects to it.
 struct LinkedDrivers {
     let core: TestCore
+    /// The node keys (the drivers never see them: the core answers their ECDH).
+    let keyA: PrivateKey
+    let keyB: PrivateKey
+    /// The listener's port on 127.0.0.1.
+    let port: Int
     /// The node ids (compressed public keys, hex).
     let idA: String
     let idB: String
@@ -17,12 +22,12 @@ struct LinkedDrivers {
     ///   - listener: which driver listens ("lna" by default; the other connects).
     ///   - extraA: more options for lna's config.
     init(listener: String = "lna", extraA: [String: JSONValue] = [:]) throws {
-        let keyA = PrivateKey()
-        let keyB = PrivateKey()
+        keyA = PrivateKey()
+        keyB = PrivateKey()
         idA = DriverProtocol.Hex.encode(keyA.publicKey.serialized(compressed: true))
         idB = DriverProtocol.Hex.encode(keyB.publicKey.serialized(compressed: true))
         core = TestCore(keys: ["lna": keyA, "lnb": keyB])
-        let port = try LightningFixtures.freePort()
+        port = try LightningFixtures.freePort()
         var optionsA: [String: JSONValue] = ["node_id": .string(idA)]
         var optionsB: [String: JSONValue] = ["node_id": .string(idB)]
         if listener == "lna" {

@@ -42,7 +42,7 @@ struct ReconnectTests {
                 let info = try await stackB.supervisor(named: "lnb")!.call("lightning.getinfo", EmptyObject())
                     .result(as: GetInfo.self)
                 #expect(info.nodeid == idB)
-                #expect(info.listen == "127.0.0.1:\(port)")
+                #expect(info.listen == "127.0.0.1:\(pair.port)")
                 let pid = try #require(stackB.snapshot().first?.pid)
                 // Crash it: SIGKILL, no goodbye on the link. Stopping the Altstack then keeps it down.
                 let lines = logA.all.count

@@ -35,7 +35,7 @@ struct LightningReplyPairingTests {
     @Test("two getdata in flight, answered in the opposite order: each gets its own block")
     func reverseOrder() async throws {
         let pair = try LinkedDrivers()
-        let (core, idA, configA, configB) = (pair.core, pair.idA, pair.configA, pair.configB)
+        let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
         let blocks = try Self.blocks()
         #expect(blocks[0].hash != blocks[1].hash)
 

@@ -53,7 +53,7 @@ struct TwoDriverTests {
             // environment or open files (the keys live in this test, the drivers' core).
             for driver in snapshot {
                 let pid = try #require(driver.pid)
-                for secret in [keyA.rawRepresentation, keyB.rawRepresentation] {
+                for secret in [pair.keyA.rawRepresentation, pair.keyB.rawRepresentation] {
                     let result = try await offPool { try SecretScan.scan(pid: pid, secret: secret) }
                     #expect(result.found.isEmpty, "\(driver.name): secret found in \(result.found)")
                     #expect(result.places >= 2)
