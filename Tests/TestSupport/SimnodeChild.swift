@@ -102,11 +102,11 @@ public final class SimnodeChild: @unchecked Sendable {
     /// - Returns: the node, its RPC answering.
     /// - Throws: ``StartFailure`` (with simnode's stderr) or ``BuiltProduct/Missing``.
     public static func start(temporary name: String, _ options: Options = .init()) async throws -> SimnodeChild {
-        let datadir = NSTemporaryDirectory() + "altnet-\(name)-\(UUID().uuidString.prefix(8))"
+        let dir = try TempDir(prefix: "altnet-\(name)")
         do {
-            return try await start(datadir: datadir, options, ownsDatadir: true)
+            return try await start(datadir: dir.path, options, ownsDatadir: true)
         } catch {
-            try? FileManager.default.removeItem(atPath: datadir)
+            dir.cleanup()
             throw error
         }
     }
