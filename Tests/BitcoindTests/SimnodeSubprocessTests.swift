@@ -111,4 +111,31 @@ func runProcess(_ arguments: [String]) async throws -> (status: Int32, out: Data
         #expect(try await rpc.getBestBlockHash() == tip)
         #expect(try await rpc.getBlockchainInfo().blocks == 4)
     }
+
+    /// A simnode that cannot start fails at once with its own words (its stderr), not a timeout.
+    @Test func aStartFailureQuotesSimnodesStderr() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let started = ContinuousClock.now
+        do {
+            let node = try await SimnodeChild.start(datadir: dir.path, .init(extra: ["--v2transport", "7"]))
+            node.kill()
+            Issue.record("simnode started with --v2transport 7")
+        } catch let failure as SimnodeChild.StartFailure {
+            #expect(failure.description.contains("exited with status"), "\(failure)")
+            #expect(failure.description.contains("--v2transport must be 0 or 1"), "\(failure)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// stop(): SIGTERM ends simnode cleanly, and a temporary data directory goes with it.
+    @Test func stopEndsCleanlyAndRemovesATemporaryDatadir() async throws {
+        let node = try await SimnodeChild.start(temporary: "subprocess-test")
+        defer { node.kill() }
+        #expect(FileManager.default.fileExists(atPath: node.cookiePath))
+        #expect(try await node.rpc.uptime() >= 0)
+        #expect(await node.stop(), "simnode needed SIGKILL")
+        #expect(!node.child.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: node.datadir))
+    }
 }

@@ -6,9 +6,7 @@ import Foundation
 /// client, and stopped (``kill()`` in `defer`, or ``stop(grace:)``).
 ///
 /// Its stderr goes to `DATADIR/simnode.stderr`; start failures quote its tail.
-public final class SimnodeChild: @unchecked Sendable {
-    // @unchecked: every stored property is immutable; `child` is itself Sendable.
-
+public final class SimnodeChild: Sendable {
     /// How to start simnode. The defaults: any free RPC port, ZMQ on any free port, cookie auth,
     /// no P2P listener, nothing persisted.
     public struct Options: Sendable {
@@ -129,11 +127,14 @@ public final class SimnodeChild: @unchecked Sendable {
         let child = try await offPool { try SpawnedProcess(harness, arguments, stderrPath: datadir + "/simnode.stderr") }
         let line = try await offPool { child.readLine(timeout: options.startTimeout) }
         guard let ports = try? JSONDecoder().decode(Ports.self, from: Data(line.utf8)) else {
-            let running = child.isRunning
+            // At EOF the child has exited or is about to: give it a moment to be reaped.
+            let status = await child.waitForExit(timeout: 1)
             child.kill()
+            let what = status.map { "exited with status \($0) before reporting its ports" }
+                ?? "did not report its ports within \(Int(options.startTimeout)) s"
             throw StartFailure(description: """
-                simnode \(running ? "did not report its ports within \(Int(options.startTimeout)) s" : "exited before reporting its ports") \
-                (stdout: \(line.debugDescription), arguments: \(arguments.joined(separator: " "))); stderr: \(child.stderrTail())
+                simnode \(what) (stdout: \(line.debugDescription), arguments: \(arguments.joined(separator: " "))); \
+                stderr: \(child.stderrTail())
                 """)
         }
         let node = SimnodeChild(child: child, datadir: datadir, ports: ports, options: options, ownsDatadir: ownsDatadir)
