@@ -76,7 +76,7 @@ let package = Package(
             dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
             swiftSettings: strict),
         .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], swiftSettings: strict),
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", logging], swiftSettings: strict),
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "BitcoinPrimitives", logging], swiftSettings: strict),
         // Durable emergency-transaction queue (SQLite through GRDB) and its re-broadcaster.
         .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], swiftSettings: strict),
         .target(
@@ -175,7 +175,7 @@ let package = Package(
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "BitcoindRPC"], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
@@ -189,7 +189,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "TestSupport"],
+        .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "DriverRPCTests",
                     dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
@@ -198,7 +198,7 @@ let package = Package(
                     dependencies: ["RPCProxyCore", "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
-                    dependencies: ["Altstack", "DriverProtocol", "Secp256k1", "TestSupport", crypto, logging],
+                    dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),

@@ -23,8 +23,12 @@ Modes:
               commitment.
   bigprefix   completes the handshake, then sends a packet length prefix of 2^24-1 bytes
               (the largest BIP324 can encode) followed by nothing.
+  reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
+              getdata (reporting {"event": "held"}) until three getdata have come, then sends
+              them in the opposite order; and announces a header (sendheaders style) that builds
+              on nothing the driver asked about before it answers a getheaders.
 
-In serve and badblock modes the first line also carries "block": the hash of a block with
+In serve, badblock and reverse modes the first line also carries "block": the hash of a block with
 witness data (a coinbase with a BIP141 commitment and one segwit spend) that getdata fetches.
 
 Or: bip324_driver_peer.py initiator PORT: connects to 127.0.0.1:PORT as the v2 initiator and
@@ -61,6 +65,10 @@ HEADER_COUNT = 2000
 REGTEST_GENESIS = int("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206", 16)
 lock = threading.Lock()
 BLOCK = None
+# Every block getdata can fetch, by hash (BLOCK, and in reverse mode a second one).
+BLOCKS = {}
+# Answers to getdata held back in reverse mode.
+HELD_ANSWERS = 3
 
 
 def emit(**fields):
@@ -81,10 +89,10 @@ def build_headers(connect=True):
     return headers
 
 
-def witness_block(tamper=False):
+def witness_block(tamper=False, spent=0x1234):
     """Regtest block on genesis: coinbase with witness commitment, and a tx with witness data."""
     spend = CTransaction()
-    spend.vin = [CTxIn(COutPoint(0x1234, 0), b"")]
+    spend.vin = [CTxIn(COutPoint(spent, 0), b"")]
     spend.vout = [CTxOut(10_000, bytes([0x00, 0x14]) + bytes(20))]
     spend.wit.vtxinwit = [CTxInWitness()]
     spend.wit.vtxinwit[0].scriptWitness.stack = [b"\x01" * 72, b"\x02" * 33]
@@ -120,6 +128,7 @@ def serve(conn, mode):
     conn.send(msg_getaddr())
     conn.send(msg_inv([CInv(MSG_TX, 0xABCDEF)]))
     conn.send(msg_ping(0x5EED))
+    held = []
     for contents in conn.packets():
         command, payload = parse_contents(contents)
         stream = BytesIO(payload)
@@ -153,18 +162,35 @@ def serve(conn, mode):
         elif command == b"getdata":
             m = msg_getdata()
             m.deserialize(stream)
-            block = BLOCK
+            answers = []
             for inv in m.inv:
-                if inv.type & ~MSG_WITNESS_FLAG == MSG_BLOCK and block is not None and inv.hash == block.sha256:
-                    conn.send(msg_block(block))
-                    emit(event="getdata", served=block.hash, witness=bool(inv.type & MSG_WITNESS_FLAG))
+                block = BLOCKS.get(inv.hash)
+                if inv.type & ~MSG_WITNESS_FLAG == MSG_BLOCK and block is not None:
+                    answers.append((msg_block(block), dict(served=block.hash, witness=bool(inv.type & MSG_WITNESS_FLAG))))
                 else:
-                    conn.send(msg_notfound([inv]))
-                    emit(event="getdata", notfound=f"{inv.hash:064x}")
+                    answers.append((msg_notfound([inv]), dict(notfound=f"{inv.hash:064x}")))
+            if mode == "reverse":
+                held.append(answers)
+                emit(event="held", count=len(held), items=[f"{inv.hash:064x}" for inv in m.inv])
+                if len(held) < HELD_ANSWERS:
+                    continue
+                answers = [answer for batch in reversed(held) for answer in batch]
+                held.clear()
+            for message, fields in answers:
+                conn.send(message)
+                emit(event="getdata", **fields)
         elif command == b"getheaders":
             m = msg_getheaders()
             m.deserialize(stream)
             headers = build_headers(connect=(mode != "badheaders"))
+            if mode == "reverse":
+                # A new block announced first (BIP130): it builds on a block nobody asked about.
+                announced = CBlockHeader()
+                announced.nVersion, announced.hashPrevBlock, announced.hashMerkleRoot = 0x20000000, 0xA17, 7
+                announced.nTime, announced.nBits, announced.nNonce = 1_700_000_000, 0x207FFFFF, 7
+                announced.rehash()
+                conn.send(msg_headers([announced]))
+                emit(event="announced", hash=announced.hash)
             conn.send(msg_headers(headers))
             emit(event="getheaders", locator=[f"{h:064x}" for h in m.locator.vHave], sent=len(headers),
                  last_hash=headers[-1].hash)
@@ -244,6 +270,7 @@ def main():
     global BLOCK
     if len(sys.argv) == 3 and sys.argv[1] == "initiator":
         BLOCK = witness_block()
+        BLOCKS[BLOCK.sha256] = BLOCK
         sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=30)
         emit(event="connected")
         with sock:
@@ -253,12 +280,19 @@ def main():
                 pass
         emit(event="closed")
         return
-    if len(sys.argv) != 2 or sys.argv[1] not in ("serve", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix"):
+    modes = ("serve", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
-    if mode in ("serve", "badblock"):
+    blocks = []
+    if mode in ("serve", "badblock", "reverse"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
+        blocks.append(BLOCK)
+    if mode == "reverse":
+        blocks.append(witness_block(spent=0x5678))
+    for block in blocks:
+        BLOCKS[block.sha256] = block
     # BIP324_PEER_HOST=::1 listens on IPv6 loopback instead.
     host = os.environ.get("BIP324_PEER_HOST", "127.0.0.1")
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -266,7 +300,8 @@ def main():
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         server.bind((host, 0))
         server.listen(8)
-        emit(port=server.getsockname()[1], block=BLOCK.hash if BLOCK is not None else None)
+        emit(port=server.getsockname()[1], block=BLOCK.hash if BLOCK is not None else None,
+             blocks=[block.hash for block in blocks])
         while True:
             conn, _ = server.accept()
             emit(event="accepted")

@@ -166,10 +166,9 @@ struct BlockFetcher: Sendable {
     /// fetch's answer before trying again.
     static let grace: Duration = .seconds(1)
 
-    /// Drivers asked for blocks: they carry blocks and send. The block comes back as the reply
-    /// to the `sendmessage` (its `expect`), which a driver without unsolicited receive gives too:
-    /// the RPC driver (`receive: false`) answers a getdata through bitcoind's getblockfrompeer.
-    static let requirement = CapabilityRequirement(messageKinds: [.blocks], needsSend: true)
+    /// Drivers asked for blocks: the same rule as `Altstack.sendMessage` (the block is the
+    /// `sendmessage` result, so the RPC driver, `receive: false`, qualifies).
+    static let requirement = CapabilityRequirement.request(.blocks)
 
     func fetch(_ header: ValidatedHeader) async -> Result<Rescue.FetchedBlock, RescueStop> {
         var writer = ByteWriter()

@@ -105,7 +105,7 @@ extension Rescue {
         let params = SendMessageParams(peer: nil, message: message, expect: ["headers"], timeoutMs: timeoutMs)
         do throws(AltstackError) {
             let answer = try await altstack.anycast(
-                Methods.sendMessage, params, as: SendMessageResult.self, requirement: .exchange(.headers), n: 1,
+                Methods.sendMessage, params, as: SendMessageResult.self, requirement: .request(.headers), n: 1,
                 timeout: config.requestTimeout + .seconds(1)
             ) { result throws(DriverProtocolError) in
                 guard Self.headers(in: result) != nil else {

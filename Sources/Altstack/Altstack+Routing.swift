@@ -130,7 +130,8 @@ extension Altstack {
     ) async throws(AltstackError) -> AnycastAnswer<SendMessageResult> {
         let expect = SendMessageParams.expectedReplies(to: message.command)
         let kind = MessageKind.of(command: message.command) ?? .headers
-        let requirement = expect.isEmpty ? CapabilityRequirement.push(kind) : .exchange(kind)
+        // The reply is the call's result: `receive` (unsolicited delivery) is not needed.
+        let requirement = expect.isEmpty ? CapabilityRequirement.push(kind) : .request(kind)
         let params = SendMessageParams(
             peer: peer, message: message, expect: expect,
             timeoutMs: Int(timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000))

@@ -31,7 +31,8 @@ public struct SendMessageParams: Codable, Sendable, Hashable {
     public var peer: String?
     public var message: P2PMessage
     /// Reply commands that complete the exchange (e.g. `["headers"]` for `getheaders`); empty when
-    /// no reply is awaited. The driver returns the first matching message from the same peer.
+    /// no reply is awaited. The driver returns the message from the same peer that answers this
+    /// request (its own block, tx, notfound, headers or pong: docs/driver-protocol.md).
     public var expect: [String]
     /// How long the driver waits for the reply, in milliseconds.
     public var timeoutMs: Int

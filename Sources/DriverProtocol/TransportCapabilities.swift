@@ -166,6 +166,15 @@ public struct CapabilityRequirement: Sendable, Hashable {
         CapabilityRequirement(messageKinds: [kind], needsSend: true, needsReceive: true)
     }
 
+    /// A request whose answer comes back as the `sendmessage` result (getdata -> block,
+    /// getheaders -> headers): send only. `receive` is about what peers send on their own
+    /// (`messagereceived`); a reply is the call's result, so a driver that delivers nothing
+    /// unsolicited qualifies: the RPC driver (`receive: false`) answers getdata through
+    /// bitcoind's getblockfrompeer.
+    public static func request(_ kind: MessageKind) -> CapabilityRequirement {
+        CapabilityRequirement(messageKinds: [kind], needsSend: true)
+    }
+
     /// Pushing `kind` out (e.g. broadcasting a transaction): send only.
     public static func push(_ kind: MessageKind) -> CapabilityRequirement {
         CapabilityRequirement(messageKinds: [kind], needsSend: true)

@@ -39,8 +39,8 @@ final class EventLog: @unchecked Sendable {
 /// what arrives with ``Serving`` from Bob's simnode, unless the test installs its own responder.
 final class TwoNodeRig: @unchecked Sendable {
     // @unchecked: set up once in `start`, read afterwards; tasks are cancelled in `stop`.
-    let alice: SimnodeHandle
-    let bob: SimnodeHandle
+    let alice: SimnodeChild
+    let bob: SimnodeChild
     let aliceStack: Altstack
     let bobStack: Altstack
     let aliceEvents = EventLog()
@@ -55,16 +55,16 @@ final class TwoNodeRig: @unchecked Sendable {
     ///   - links: Lightning driver pairs (Alice's `ln-a<i>` dials Bob's `ln-b<i>`).
     ///   - responder: Bob's answers; nil for ``Serving`` over Bob's simnode.
     static func start(links: Int = 1, responder: Responder? = nil) async throws -> TwoNodeRig {
-        let alice = try await SimnodeHandle.start("alice")
-        let bob: SimnodeHandle
-        do { bob = try await SimnodeHandle.start("bob") } catch {
+        let alice = try await SimnodeChild.start(temporary: "altlogic-alice")
+        let bob: SimnodeChild
+        do { bob = try await SimnodeChild.start(temporary: "altlogic-bob") } catch {
             alice.kill()
             throw error
         }
         return try TwoNodeRig(alice: alice, bob: bob, links: links, responder: responder)
     }
 
-    private init(alice: SimnodeHandle, bob: SimnodeHandle, links: Int, responder: Responder?) throws {
+    private init(alice: SimnodeChild, bob: SimnodeChild, links: Int, responder: Responder?) throws {
         self.alice = alice
         self.bob = bob
         var logger = Logger(label: "altlogic-tests")

@@ -12,13 +12,9 @@ import Testing
     @Test func rescueAndEmergencyTxOverBIP324() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim", extra: ["--p2pport", "0"])
-        defer { bobSim.child.kill() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        defer { Task { await bobRPC.close(); await aliceRPC.close() } }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let (bobRPC, aliceRPC) = (bobSim.rpc, aliceSim.rpc)
         // Recent blocks first: simnode, like Core, ignores getheaders and tx during IBD.
         let mined: [String] = try await bobRPC.call("simgenerate", [25])
         let bobTip = try #require(mined.last)

@@ -15,7 +15,7 @@ import Glibc
 @Suite(.serialized) struct DaemonEndToEndTests {
     /// A running altnetd with its paths.
     struct Node {
-        let child: Child
+        let child: SpawnedProcess
         let dir: String
         let metricsPort: Int
     }
@@ -23,8 +23,8 @@ import Glibc
     static func altnetdArguments(dir: String, simnode: SimnodeChild, metricsPort: Int, lightningPort: Int?) -> [String] {
         var args = [
             "--datadir", dir, "--network=regtest",
-            "--bitcoind.rpcconnect=127.0.0.1:\(simnode.rpcPort)", "--bitcoind.rpccookiefile", simnode.cookie,
-            "--bitcoind.zmqpub=\(simnode.zmq)", "--watchdog.pollseconds=0.5", "--control.metrics=127.0.0.1:\(metricsPort)",
+            "--bitcoind.rpcconnect=127.0.0.1:\(simnode.rpcPort)", "--bitcoind.rpccookiefile", simnode.cookiePath,
+            "--bitcoind.zmqpub=\(simnode.zmqEndpoint)", "--watchdog.pollseconds=0.5", "--control.metrics=127.0.0.1:\(metricsPort)",
         ]
         if let lightningPort { args += ["--lightning.listen=127.0.0.1:\(lightningPort)"] }
         return args
@@ -35,7 +35,7 @@ import Glibc
         let args = altnetdArguments(dir: dir, simnode: simnode, metricsPort: metricsPort,
                                     lightningPort: try lightningListen ?? FreePort.loopback()) + extra
         let exe = try BuiltProduct.path("altnetd")
-        let child = try await offPool { try Child(exe, args, stderrPath: dir + ".altnetd.stderr") }
+        let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
         let up = await eventually {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }
@@ -57,9 +57,9 @@ import Glibc
     @Test func daemonLifecycle() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let simnode = try await SimnodeChild.start(dir: root.path + "/sim")
-        defer { simnode.child.kill() }
-        let rpc = BitcoindRPCClient(.init(port: simnode.rpcPort, credentials: .cookieFile(simnode.cookie)))
+        let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
+        defer { simnode.kill() }
+        let rpc = simnode.rpc
         let mined: [String] = try await rpc.call("simgenerate", [3])
 
         let dir = root.path + "/alt"
@@ -158,7 +158,6 @@ import Glibc
         let after = try await Self.cli(dir, "getinfo")
         #expect(after.status == 1)
         #expect(after.err.contains("altnetd is not running"), "\(after.err)")
-        await rpc.close()
     }
 
     /// sendemergencytx: a malformed argument is refused before altnetd is asked; a real
@@ -166,9 +165,9 @@ import Glibc
     @Test func sendEmergencyTx() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let simnode = try await SimnodeChild.start(dir: root.path + "/sim")
-        defer { simnode.child.kill() }
-        let rpc = BitcoindRPCClient(.init(port: simnode.rpcPort, credentials: .cookieFile(simnode.cookie)))
+        let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
+        defer { simnode.kill() }
+        let rpc = simnode.rpc
         let dir = root.path + "/alt"
         let exe = try BuiltProduct.path("sendemergencytx")
 
@@ -194,15 +193,14 @@ import Glibc
         let txid = try #require(report["txid"] as? String)
         let mempool = try await rpc.getRawMempool()
         #expect(mempool.map(\.displayHex).contains(txid))
-        await rpc.close()
     }
 
     /// A looser node key is refused at start, like ssh refuses a private key.
     @Test func looseNodeKeyRefused() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let simnode = try await SimnodeChild.start(dir: root.path + "/sim")
-        defer { simnode.child.kill() }
+        let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
+        defer { simnode.kill() }
         let dir = root.path + "/alt"
         try FileManager.default.createDirectory(atPath: dir + "/lightning", withIntermediateDirectories: true)
         let keyPath = dir + "/lightning/node_key"
@@ -234,7 +232,7 @@ import Glibc
     static func httpGet(port: Int, path: String) async throws -> String {
         try await offPool {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw Child.Failure(description: "socket failed") }
+            guard fd >= 0 else { throw SpawnedProcess.Failure(description: "socket failed") }
             defer { close(fd) }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
@@ -243,7 +241,7 @@ import Glibc
             let connected = withUnsafePointer(to: &address) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard connected == 0 else { throw Child.Failure(description: "connect to metrics port \(port) failed") }
+            guard connected == 0 else { throw SpawnedProcess.Failure(description: "connect to metrics port \(port) failed") }
             let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
             _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
             var reply = [UInt8]()

@@ -9,6 +9,19 @@ import Glibc
 /// Helpers for end-to-end tests where altnetd runs only the drivers a test names (no Lightning
 /// listener unless asked), and for reading altnet-cli's JSON.
 enum DriverAlone {
+    /// Bob's and Alice's simnodes in `root`/bsim and `root`/asim.
+    /// - Parameter bobP2P: Bob's P2P port (0: any free one), nil for none.
+    /// - Returns: both, their RPC answering; the caller kills them (`defer`).
+    static func startSimnodes(root: String, bobP2P: Int? = nil) async throws -> (bob: SimnodeChild, alice: SimnodeChild) {
+        let bob = try await SimnodeChild.start(datadir: root + "/bsim", .init(p2pPort: bobP2P))
+        let alice: SimnodeChild
+        do { alice = try await SimnodeChild.start(datadir: root + "/asim") } catch {
+            bob.kill()
+            throw error
+        }
+        return (bob, alice)
+    }
+
     /// Starts altnetd beside `simnode` with only the driver flags in `drivers`.
     /// - Parameters:
     ///   - dir: the data directory (may hold a previous run's files: the stale cookie is removed
@@ -24,7 +37,7 @@ enum DriverAlone {
         let args = DaemonEndToEndTests.altnetdArguments(dir: dir, simnode: simnode, metricsPort: metricsPort, lightningPort: nil)
             + ["--control.emergencyretryseconds=1"] + drivers + extra
         let exe = try BuiltProduct.path("altnetd")
-        let child = try await offPool { try Child(exe, args, stderrPath: dir + ".altnetd.stderr") }
+        let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
         let up = await eventually {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }

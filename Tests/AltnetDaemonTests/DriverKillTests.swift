@@ -17,17 +17,13 @@ import Glibc
     func killDriverDuringRescue(victim: String) async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim", extra: ["--p2pport", "0"])
-        defer { bobSim.child.kill() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        defer { Task { await bobRPC.close(); await aliceRPC.close() } }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let (bobRPC, aliceRPC) = (bobSim.rpc, aliceSim.rpc)
         let bobP2P = try #require(bobSim.p2pPort)
         // Alice's bitcoind has two pretend peers that deliver blocks from Bob's simnode (for the RPC driver).
         let _: Int = try await aliceRPC.call("simsetpeers", [.array([.object([:]), .object([:])])])
-        try await aliceRPC.callIgnoringResult("simsetblocksource", [.string("http://127.0.0.1:\(bobSim.rpcPort)"), .string(bobSim.cookie)])
+        try await aliceRPC.callIgnoringResult("simsetblocksource", [.string("http://127.0.0.1:\(bobSim.rpcPort)"), .string(bobSim.cookiePath)])
 
         let bobPort = try FreePort.loopback()
         let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)

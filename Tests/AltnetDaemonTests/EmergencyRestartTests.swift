@@ -17,10 +17,9 @@ import Glibc
     @Test func killNineAfterSendThenRestartDelivers() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        defer { Task { await aliceRPC.close() } }
+        let aliceSim = try await SimnodeChild.start(datadir: root.path + "/asim")
+        defer { aliceSim.kill() }
+        let aliceRPC = aliceSim.rpc
         try await aliceRPC.callIgnoringResult("simsetwarmup", [true])
         let bobP2P = try FreePort.loopback()
         let drivers = ["--bip324.connect=127.0.0.1:\(bobP2P)"]
@@ -43,10 +42,9 @@ import Glibc
         #expect(FileManager.default.fileExists(atPath: first.dir + "/emergency.sqlite"))
 
         // Bob's node comes up where Alice's driver looks for it, out of IBD.
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim", extra: ["--p2pport", "\(bobP2P)"])
-        defer { bobSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        defer { Task { await bobRPC.close() } }
+        let bobSim = try await SimnodeChild.start(datadir: root.path + "/bsim", .init(p2pPort: bobP2P))
+        defer { bobSim.kill() }
+        let bobRPC = bobSim.rpc
         let _: [String] = try await bobRPC.call("simgenerate", [3])
         #expect(!(await DriverAlone.inMempool(bobRPC, txid)))
 

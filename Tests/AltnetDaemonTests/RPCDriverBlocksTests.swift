@@ -15,13 +15,9 @@ import Testing
     @Test func blocksForKnownHeadersThroughGetBlockFromPeer() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
-        defer { bobSim.child.kill() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        defer { Task { await bobRPC.close(); await aliceRPC.close() } }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let (bobRPC, aliceRPC) = (bobSim.rpc, aliceSim.rpc)
 
         let mined: [String] = try await bobRPC.call("simgenerate", [12])
         let bobTip = try #require(mined.last)
@@ -33,7 +29,7 @@ import Testing
         #expect(tips.contains { $0.hash.displayHex == bobTip && $0.status == .headersOnly }, "\(tips)")
         let peers: Int = try await aliceRPC.call("simsetpeers", [.array([.object([:]), .object([:])])])
         #expect(peers == 2)
-        try await aliceRPC.callIgnoringResult("simsetblocksource", [.string("http://127.0.0.1:\(bobSim.rpcPort)"), .string(bobSim.cookie)])
+        try await aliceRPC.callIgnoringResult("simsetblocksource", [.string("http://127.0.0.1:\(bobSim.rpcPort)"), .string(bobSim.cookiePath)])
 
         let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim, drivers: ["--rpc"])
         defer { alice.child.kill() }

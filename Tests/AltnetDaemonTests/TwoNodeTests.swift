@@ -9,27 +9,49 @@ import Glibc
 /// Two altnetd processes, Alice and Bob, each beside its own simnode, linked by their Lightning
 /// drivers (Alice connects to Bob's node id, read from Bob's getinfo).
 @Suite(.serialized) struct TwoNodeTests {
+    /// Bob's and Alice's simnodes and altnetds, Alice's Lightning driver dialling Bob's.
+    struct LinkedPair {
+        let bobSim: SimnodeChild
+        let aliceSim: SimnodeChild
+        let bob: DaemonEndToEndTests.Node
+        let alice: DaemonEndToEndTests.Node
+        /// The blocks mined on Bob's simnode before the daemons started.
+        let mined: [String]
+
+        /// SIGKILLs all four processes.
+        func kill() {
+            alice.child.kill()
+            bob.child.kill()
+            aliceSim.kill()
+            bobSim.kill()
+        }
+    }
+
+    /// Starts the pair under `root` (when a step fails, what was started is killed as it is
+    /// released).
+    /// - Parameters:
+    ///   - bobBlocks: blocks mined on Bob's simnode first.
+    ///   - aliceExtra: more altnetd flags for Alice.
+    static func startLinkedPair(root: String, bobBlocks: Int, aliceExtra: [String] = []) async throws -> LinkedPair {
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root)
+        let mined: [String] = try await bobSim.rpc.call("simgenerate", [.int(bobBlocks)])
+        let bobPort = try FreePort.loopback()
+        let bob = try await DaemonEndToEndTests.startDaemon(dir: root + "/bob", simnode: bobSim, lightningListen: bobPort)
+        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
+        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
+        let alice = try await DaemonEndToEndTests.startDaemon(
+            dir: root + "/alice", simnode: aliceSim, extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)"] + aliceExtra)
+        return LinkedPair(bobSim: bobSim, aliceSim: aliceSim, bob: bob, alice: alice, mined: mined)
+    }
+
     /// fetchheaders on Alice catches her simnode up to Bob's tip over Lightning; an emergency
     /// transaction sent on Alice reaches Bob's mempool through the Lightning driver.
     @Test func rescueAndEmergencyTxOverLightning() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
-        defer { bobSim.child.kill() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        let mined: [String] = try await bobRPC.call("simgenerate", [12])
-
-        let bobPort = try FreePort.loopback()
-        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
-        defer { bob.child.kill() }
-        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
-        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
-        let alice = try await DaemonEndToEndTests.startDaemon(
-            dir: root.path + "/alice", simnode: aliceSim, extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)"])
-        defer { alice.child.kill() }
+        let pair = try await Self.startLinkedPair(root: root.path, bobBlocks: 12)
+        defer { pair.kill() }
+        let (bob, alice, bobRPC, aliceRPC, mined) = (pair.bob, pair.alice, pair.bobSim.rpc, pair.aliceSim.rpc, pair.mined)
 
         let linked = await eventually(timeout: .seconds(30)) {
             guard let peers = try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"),
@@ -83,8 +105,6 @@ import Glibc
         }
         let bobMetrics = try await DaemonEndToEndTests.httpGet(port: bob.metricsPort, path: "/metrics")
         #expect(bobMetrics.contains("altnet_serving_requests_total"), "Bob's /metrics has no serving counter")
-        await bobRPC.close()
-        await aliceRPC.close()
     }
 
     /// Without any command: AltLogicValidation in Alice's altnetd (reacting to the stale-tip
@@ -93,27 +113,12 @@ import Glibc
     @Test func crossCheckCatchesUpUnasked() async throws {
         let root = try ShortTempDir()
         defer { root.cleanup() }
-        let bobSim = try await SimnodeChild.start(dir: root.path + "/bsim")
-        defer { bobSim.child.kill() }
-        let aliceSim = try await SimnodeChild.start(dir: root.path + "/asim")
-        defer { aliceSim.child.kill() }
-        let bobRPC = BitcoindRPCClient(.init(port: bobSim.rpcPort, credentials: .cookieFile(bobSim.cookie)))
-        let aliceRPC = BitcoindRPCClient(.init(port: aliceSim.rpcPort, credentials: .cookieFile(aliceSim.cookie)))
-        let mined: [String] = try await bobRPC.call("simgenerate", [7])
-        let bobPort = try FreePort.loopback()
-        let bob = try await DaemonEndToEndTests.startDaemon(dir: root.path + "/bob", simnode: bobSim, lightningListen: bobPort)
-        defer { bob.child.kill() }
-        let bobInfo = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)
-        let bobID = try #require((bobInfo["lightning"] as? [String: Any])?["nodeid"] as? String)
-        let alice = try await DaemonEndToEndTests.startDaemon(
-            dir: root.path + "/alice", simnode: aliceSim,
-            extra: ["--lightning.connect=\(bobID)@127.0.0.1:\(bobPort)", "--watchdog.crosscheckseconds=1"])
-        defer { alice.child.kill() }
+        let pair = try await Self.startLinkedPair(root: root.path, bobBlocks: 7, aliceExtra: ["--watchdog.crosscheckseconds=1"])
+        defer { pair.kill() }
+        let (alice, aliceRPC, mined) = (pair.alice, pair.aliceSim.rpc, pair.mined)
         let caughtUp = await eventually(timeout: .seconds(60)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
         }
         #expect(caughtUp, "Alice's cross-check did not catch up: \(alice.child.stderr.suffix(3000))")
-        await bobRPC.close()
-        await aliceRPC.close()
     }
 }

@@ -21,6 +21,16 @@ import Testing
         #expect(!CapabilityRequirement.push(.headers).isSatisfied(by: receiveOnly))
     }
 
+    /// A request's reply is the `sendmessage` result: drivers that deliver nothing unsolicited
+    /// (the RPC driver's declaration) are asked too; one-way receivers are not.
+    @Test func requestsNeedSendNotReceive() {
+        let rpcLike = TransportCapabilities(send: true, receive: false, messageKinds: [.blocks, .transactions])
+        #expect(CapabilityRequirement.request(.blocks).isSatisfied(by: rpcLike))
+        #expect(!CapabilityRequirement.exchange(.blocks).isSatisfied(by: rpcLike))
+        #expect(!CapabilityRequirement.request(.headers).isSatisfied(by: rpcLike))
+        #expect(!CapabilityRequirement.request(.headers).isSatisfied(by: TransportCapabilities(send: false, receive: true, messageKinds: [.headers])))
+    }
+
     @Test func commandsMapToKinds() {
         #expect(headersOnly.permits(command: "getheaders"))
         #expect(headersOnly.permits(command: "headers"))

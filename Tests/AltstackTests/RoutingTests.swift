@@ -38,6 +38,22 @@ import Testing
         }
     }
 
+    /// `sendMessage` asks a driver that declares `receive: false` (as the RPC driver does): the
+    /// reply is the call's result, the rule AltLogic's block fetch uses too.
+    @Test func sendMessageReachesSendOnlyDrivers() async throws {
+        let configs = [
+            try Fixtures.testDriverConfig("headers", ["--kinds", "headers"], priority: 0),
+            try Fixtures.testDriverConfig("blocksnoreceive", ["--kinds", "blocks", "--no-receive"], priority: 1),
+        ]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady(count: 2))
+            #expect(altstack.snapshot().first { $0.name == "blocksnoreceive" }?.capabilities?.receive == false)
+            let answer = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+            #expect(answer.driver == "blocksnoreceive")
+            #expect(answer.value.replies.map(\.command) == ["block"])
+        }
+    }
+
     @Test func anycastWithoutEligibleDriverSaysSo() async throws {
         try await Fixtures.withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
             #expect(await altstack.waitUntilReady())

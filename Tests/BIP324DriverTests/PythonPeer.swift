@@ -14,6 +14,8 @@ final class PythonPeer: @unchecked Sendable {
     private(set) var port = 0
     /// The hash of the witness block the peer serves (serve and badblock modes).
     private(set) var blockHash: String?
+    /// Every block the peer serves (reverse mode: two).
+    private(set) var blockHashes: [String] = []
 
     /// Starts the peer in `mode` (listening on `host`) and waits for its port (listening modes) or its connection
     /// (`initiator PORT`).
@@ -58,6 +60,7 @@ final class PythonPeer: @unchecked Sendable {
         }
         self.port = port
         self.blockHash = first["block"] as? String
+        self.blockHashes = first["blocks"] as? [String] ?? []
     }
 
     /// Kills the child (SIGKILL: test children inherit a blocked SIGTERM).

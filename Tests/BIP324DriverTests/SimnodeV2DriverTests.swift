@@ -19,11 +19,10 @@ import TestSupport
     }
 
     @Test func headersAndBroadcastTxOverV2() async throws {
-        let datadir = FileManager.default.temporaryDirectory.appendingPathComponent("altnet-simnode-v2-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: datadir) }
-        let node = try await SimnodeV1Tests.Simnode(datadir: datadir)
+        let node = try await SimnodeV1Tests.simnode()
         defer { node.kill() }
-        let rpc = BitcoindRPCClient(.init(port: node.rpcPort, credentials: .userPassword(user: "u", password: "p")))
+        let p2pPort = try #require(node.p2pPort)
+        let rpc = node.rpc
         var config = BitcoindRPCClient.Configuration(port: node.rpcPort, credentials: .userPassword(user: "u", password: "p"))
         config.requestTimeout = .seconds(120)
         let slowRPC = BitcoindRPCClient(config)
@@ -32,9 +31,9 @@ import TestSupport
         #expect(mined.count == 2_100)
 
         // No --v1-fallback: the connection must be v2 or nothing.
-        try await DriverFixture.withDriver(try DriverFixture.config(ports: [node.p2pPort])) { altstack, events in
+        try await DriverFixture.withDriver(try DriverFixture.config(ports: [p2pPort])) { altstack, events in
             #expect(await altstack.waitUntilReady())
-            let id = "127.0.0.1:\(node.p2pPort)"
+            let id = "127.0.0.1:\(p2pPort)"
             #expect(await events.waitFor { $0.connectedPeer == id } != nil)
             #expect(await events.waitForLog(["peer \(id)", "/simnode:", "encrypted (BIP324 v2)"]) != nil)
 
@@ -71,6 +70,5 @@ import TestSupport
             }
             #expect(mempool == [tx.txid.displayHex])
         }
-        await rpc.close()
     }
 }

@@ -2,17 +2,8 @@ import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
 import Simnode
+import TestSupport
 import Testing
-
-/// A temporary data directory, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "altnet-rpc-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// Every typed BitcoindRPC call against an in-process simnode over real HTTP on 127.0.0.1.
 @Suite struct RPCClientSimnodeTests {

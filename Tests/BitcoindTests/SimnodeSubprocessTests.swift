@@ -26,97 +26,20 @@ func runProcess(_ arguments: [String]) async throws -> (status: Int32, out: Data
     }
 }
 
-/// `altnet-harness simnode` as a real subprocess, driven by BitcoindRPC.
-final class SimnodeProcess: @unchecked Sendable {
-    let process = Process()
-    let rpcPort: Int
-    let zmqEndpoint: String
-
-    /// The built altnet-harness: beside the test bundle, or $ALTNET_HARNESS.
-    static var executable: URL {
-        if let env = ProcessInfo.processInfo.environment["ALTNET_HARNESS"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("altnet-harness")
-        if FileManager.default.fileExists(atPath: beside.path) { return beside }
-        let testBinary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        return testBinary.appendingPathComponent("altnet-harness")
-    }
-
-    struct StartFailure: Error, CustomStringConvertible { let description: String }
-
-    /// Starts simnode off the cooperative pool and waits for its "ports" line on stdout.
-    /// - Parameters:
-    ///   - datadir: the data directory.
-    ///   - port: the RPC port, 0 for any free port.
-    ///   - extra: more command-line arguments.
-    static func start(datadir: String, port: Int = 0, extra: [String] = []) async throws -> SimnodeProcess {
-        try await offPool { try SimnodeProcess(datadir: datadir, port: port, extra: extra) }
-    }
-
-    /// Starts simnode, blocking the calling thread until it reports its ports (prefer
-    /// ``start(datadir:port:extra:)`` from async code).
-    init(datadir: String, port: Int = 0, extra: [String] = []) throws {
-        let exe = Self.executable
-        guard FileManager.default.isExecutableFile(atPath: exe.path) else {
-            throw StartFailure(description: "altnet-harness not built at \(exe.path): run swift build first")
-        }
-        process.executableURL = exe
-        process.arguments = [
-            "simnode", "--datadir", datadir, "--rpcport", String(port), "--zmqpub", "tcp://127.0.0.1:0",
-        ] + extra
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // One JSON line: {"rpcport":N,"zmq":"tcp://..."}
-        var line = Data()
-        let deadline = Date().addingTimeInterval(20)
-        while !line.contains(UInt8(ascii: "\n")), Date() < deadline, process.isRunning {
-            line.append(out.fileHandleForReading.availableData)
-        }
-        struct Ports: Decodable { let rpcport: Int; let zmq: String }
-        guard let ports = try? JSONDecoder().decode(Ports.self, from: line) else {
-            process.terminate()
-            throw StartFailure(description: "simnode did not report its ports: \(String(decoding: line, as: UTF8.self))")
-        }
-        rpcPort = ports.rpcport
-        zmqEndpoint = ports.zmq
-    }
-
-    /// SIGKILL (no cleanup) and wait.
-    func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    /// SIGTERM and wait.
-    func stop() {
-        if process.isRunning {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
-    deinit { stop() }
-}
-
+/// BitcoindRPC against `altnet-harness simnode` as a real subprocess (TestSupport's ``SimnodeChild``).
 @Suite(.serialized) struct SimnodeSubprocessTests {
     @Test func typedCallsAgainstTheRealSubprocess() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let node = try await SimnodeProcess.start(datadir: dir.path)
-        defer { node.stop() }
-        let cookiePath = dir.path + "/regtest/.cookie"
+        let node = try await SimnodeChild.start(datadir: dir.path)
+        defer { node.kill() }
+        let cookiePath = node.cookiePath
         let attributes = try FileManager.default.attributesOfItem(atPath: cookiePath)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         let cookie = try String(contentsOfFile: cookiePath, encoding: .utf8)
         #expect(cookie.hasPrefix("__cookie__:") && cookie.count == 11 + 64)
 
-        let rpc = BitcoindRPCClient(.init(port: node.rpcPort, credentials: .cookieFile(cookiePath)))
-        defer { Task { await rpc.close() } }
+        let rpc = node.rpc
         let hashes: [String] = try await rpc.call("generatetoaddress", [3, "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"])
         let best = try await rpc.getBestBlockHash()
         #expect(best.displayHex == hashes[2])
@@ -135,8 +58,7 @@ final class SimnodeProcess: @unchecked Sendable {
         // A clean stop (the `stop` RPC) deletes the cookie, as bitcoind does.
         let stopping: String = try await rpc.call("stop")
         #expect(stopping == "Simnode stopping")
-        let process = node.process
-        try await offPool { process.waitUntilExit() }
+        #expect(await node.child.waitForExit(timeout: 20) != nil, "simnode did not exit after the stop RPC")
         #expect(!FileManager.default.fileExists(atPath: cookiePath))
     }
 
@@ -144,16 +66,15 @@ final class SimnodeProcess: @unchecked Sendable {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let cookiePath = dir.path + "/regtest/.cookie"
-        var node = try await SimnodeProcess.start(datadir: dir.path)
-        defer { node.stop() }
+        var node = try await SimnodeChild.start(datadir: dir.path)
+        defer { node.kill() }
         let port = node.rpcPort
         let rpc = BitcoindRPCClient(.init(port: port, credentials: .cookieFile(cookiePath)))
         defer { Task { await rpc.close() } }
         let first = try await rpc.getBestBlockHash()
         let oldCookie = try String(contentsOfFile: cookiePath, encoding: .utf8)
 
-        let old = node
-        try await offPool { old.stop() }  // SIGTERM: clean exit
+        #expect(await node.stop(), "simnode did not exit cleanly on SIGTERM")
         do throws(BitcoindRPCError) {
             _ = try await rpc.getBestBlockHash()
             Issue.record("call succeeded with simnode down")
@@ -162,7 +83,7 @@ final class SimnodeProcess: @unchecked Sendable {
             #expect(error.isUnreachable)
         }
 
-        node = try await SimnodeProcess.start(datadir: dir.path, port: port)
+        node = try await SimnodeChild.start(datadir: dir.path, .init(rpcPort: port))
         let newCookie = try String(contentsOfFile: cookiePath, encoding: .utf8)
         #expect(newCookie != oldCookie)
         // The client still holds the old cookie: it gets 401, re-reads the file, retries.
@@ -178,17 +99,43 @@ final class SimnodeProcess: @unchecked Sendable {
         let dir = try TempDir()
         defer { dir.cleanup() }
         let cookiePath = dir.path + "/regtest/.cookie"
-        var node = try await SimnodeProcess.start(datadir: dir.path, extra: ["--persist"])
-        defer { node.stop() }
+        var node = try await SimnodeChild.start(datadir: dir.path, .init(persist: true))
+        defer { node.kill() }
         let port = node.rpcPort
         let rpc = BitcoindRPCClient(.init(port: port, credentials: .cookieFile(cookiePath)))
         defer { Task { await rpc.close() } }
         _ = try await rpc.call("simgenerate", [4], as: [String].self)
         let tip = try await rpc.getBestBlockHash()
-        let old = node
-        try await offPool { old.kill() }
-        node = try await SimnodeProcess.start(datadir: dir.path, port: port, extra: ["--persist"])
+        node.kill()
+        node = try await SimnodeChild.start(datadir: dir.path, .init(rpcPort: port, persist: true))
         #expect(try await rpc.getBestBlockHash() == tip)
         #expect(try await rpc.getBlockchainInfo().blocks == 4)
+    }
+
+    /// A simnode that cannot start fails at once with its own words (its stderr), not a timeout.
+    @Test func aStartFailureQuotesSimnodesStderr() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let started = ContinuousClock.now
+        do {
+            let node = try await SimnodeChild.start(datadir: dir.path, .init(extra: ["--v2transport", "7"]))
+            node.kill()
+            Issue.record("simnode started with --v2transport 7")
+        } catch let failure as SimnodeChild.StartFailure {
+            #expect(failure.description.contains("exited with status"), "\(failure)")
+            #expect(failure.description.contains("--v2transport must be 0 or 1"), "\(failure)")
+        }
+        #expect(ContinuousClock.now - started < .seconds(20))
+    }
+
+    /// stop(): SIGTERM ends simnode cleanly, and a temporary data directory goes with it.
+    @Test func stopEndsCleanlyAndRemovesATemporaryDatadir() async throws {
+        let node = try await SimnodeChild.start(temporary: "subprocess-test")
+        defer { node.kill() }
+        #expect(FileManager.default.fileExists(atPath: node.cookiePath))
+        #expect(try await node.rpc.uptime() >= 0)
+        #expect(await node.stop(), "simnode needed SIGKILL")
+        #expect(!node.child.isRunning)
+        #expect(!FileManager.default.fileExists(atPath: node.datadir))
     }
 }

@@ -16,9 +16,9 @@ import Watchdog
     @Test func zmqSubscriberAgainstSimnode() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let node = try await Self.start(datadir: dir.path)
-        defer { Self.kill(node) }
-        let rpc = BitcoindRPCClient(.init(port: node.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
+        let node = try await SimnodeChild.start(datadir: dir.path)
+        defer { node.kill() }
+        let rpc = node.rpc
         let events = Collector<ZMQEvent>()
         let config = ZMQSubscriberConfiguration(endpoints: [node.zmqEndpoint], topics: [.hashBlock, .rawBlock, .sequence])
         let task = Task { for try await e in ZMQSubscriber(configuration: config).events() { events.append(e) } }
@@ -37,19 +37,6 @@ import Watchdog
         // Counters run per topic from 0 (no message lost, none malformed).
         #expect(messages(list, .hashBlock).map(\.sequence) == [0, 1, 2])
         #expect(!list.contains { if case .gap = $0 { true } else if case .malformed = $0 { true } else { false } })
-        await rpc.close()
-    }
-
-    /// Starts simnode off the cooperative pool (its start blocks reading the ports line).
-    static func start(datadir: String, port: Int = 0) async throws -> SimnodeProcess {
-        try await offPool { UncheckedBox(try SimnodeProcess(datadir: datadir, port: port)) }.value
-    }
-
-    static func kill(_ node: SimnodeProcess) {
-        if node.process.isRunning {
-            Foundation.kill(node.process.processIdentifier, SIGKILL)
-            node.process.waitUntilExit()
-        }
     }
 
     static func opened(_ kind: AnomalyKind, after start: Int = 0) -> ([AnomalyChange]) -> Bool {
@@ -70,8 +57,8 @@ import Watchdog
     @Test func watchdogEndToEnd() async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        var node = try await Self.start(datadir: dir.path)
-        defer { Self.kill(node) }
+        var node = try await SimnodeChild.start(datadir: dir.path)
+        defer { node.kill() }
         let rpcPort = node.rpcPort
         let rpc = BitcoindRPCClient(.init(port: rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
 
@@ -152,12 +139,12 @@ import Watchdog
 
         // 5. Kill simnode: bitcoind unreachable (never a chain anomaly); restart: recovered < 5 s.
         mark = changes.snapshot.count
-        Self.kill(node)
+        node.kill()
         let down = await changes.wait(timeout: 8, until: Self.opened(.bitcoindUnreachable, after: mark))
         #expect(Self.opened(.bitcoindUnreachable, after: mark)(down))
         let openedWhileDown = down.dropFirst(mark).compactMap { if case .opened(let a) = $0 { a.kind } else { nil } }
         #expect(!openedWhileDown.contains { $0.category == .chain })
-        node = try await Self.start(datadir: dir.path, port: rpcPort)
+        node = try await SimnodeChild.start(datadir: dir.path, .init(rpcPort: rpcPort))
         let restarted = Date()
         let up = await changes.wait(timeout: 10, until: Self.closed(.bitcoindUnreachable, after: mark))
         let recovery = Date().timeIntervalSince(restarted)

@@ -3,17 +3,8 @@ import BitcoindRPC
 import DriverRPCCore
 import Foundation
 import Simnode
+import TestSupport
 import Testing
-
-/// A temporary directory, removed by `cleanup()`.
-struct TempDir {
-    let path: String
-    init() throws {
-        path = NSTemporaryDirectory() + "altnet-drvrpc-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    }
-    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
-}
 
 /// An in-process simnode (real HTTP on 127.0.0.1) with 20 blocks, data below height 10 pruned.
 struct PrunedSimnode {
@@ -40,21 +31,6 @@ struct PrunedSimnode {
         dir.cleanup()
     }
 
-    /// The getblockfrompeer calls simnode accepted: peer ids in order.
-    func fetchLog() async throws -> [Int] {
-        struct Entry: Decodable, Sendable { let peer_id: Int }
-        let log: [Entry] = try await rpc.call("simfetchlog")
-        return log.map(\.peer_id)
-    }
-
-    /// Replaces simnode's peers; returns their ids (assigned in order).
-    func setPeers(_ peers: [[String: RPCParam]]) async throws -> [Int] {
-        let _: Int = try await rpc.call("simsetpeers", [.array(peers.map { .object($0) })])
-        struct P: Decodable, Sendable { let id: Int }
-        let info: [P] = try await rpc.call("getpeerinfo")
-        return info.map(\.id)
-    }
-
     func with(_ body: (PrunedSimnode) async throws -> Void) async throws {
         do { try await body(self) } catch {
             await stop()
@@ -76,11 +52,11 @@ struct PrunedSimnode {
             let fetcher = BlockFetcher(rpc: node.rpc)
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
-            #expect(try await node.fetchLog().count == 1)
+            #expect(try await node.rpc.simFetchLog().count == 1)
             // Already there now: served without asking a peer again.
             let again = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(again == bytes)
-            #expect(try await node.fetchLog().count == 1)
+            #expect(try await node.rpc.simFetchLog().count == 1)
         }
     }
 
@@ -95,7 +71,7 @@ struct PrunedSimnode {
             #expect(results.count == 50)
             #expect(Set(results).count == 1)
             #expect(try Block(bytes: results[0]).hash == hash)
-            #expect(try await node.fetchLog().count == 1)
+            #expect(try await node.rpc.simFetchLog().count == 1)
             let stats = await fetcher.stats
             #expect(stats.requests == 50 && stats.fetches == 1 && stats.getBlockFromPeerCalls == 1)
         }
@@ -103,26 +79,26 @@ struct PrunedSimnode {
 
     @Test func stallingPeerIsAbandonedForTheNext() async throws {
         try await PrunedSimnode.start().with { node in
-            let ids = try await node.setPeers([["delivers": false], [:]])
+            let ids = try await node.rpc.simSetPeers([["delivers": false], [:]])
             let hash = try await node.rpc.getBlockHash(height: 7)
             let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(400)))
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
-            #expect(try await node.fetchLog() == ids)  // the staller first (lowest id), then the next
+            #expect(try await node.rpc.simFetchLog() == ids)  // the staller first (lowest id), then the next
             #expect(await fetcher.stats.peerFailures == 1)
         }
     }
 
     @Test func peersThatRefuseAreSkippedForTheNext() async throws {
         try await PrunedSimnode.start().with { node in
-            let ids = try await node.setPeers([
+            let ids = try await node.rpc.simSetPeers([
                 ["fetch_error": "Peer not fully connected"], ["fetch_error": "Pre-SegWit peer"], [:],
             ])
             let hash = try await node.rpc.getBlockHash(height: 8)
             let fetcher = BlockFetcher(rpc: node.rpc)
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
-            #expect(try await node.fetchLog() == [ids[2]])  // only the third accepted
+            #expect(try await node.rpc.simFetchLog() == [ids[2]])  // only the third accepted
             let stats = await fetcher.stats
             #expect(stats.getBlockFromPeerCalls == 3 && stats.peerFailures == 2)
         }
@@ -130,30 +106,30 @@ struct PrunedSimnode {
 
     @Test func rotationCarriesOverBetweenBlocks() async throws {
         try await PrunedSimnode.start().with { node in
-            let ids = try await node.setPeers([[:], [:], [:]])
+            let ids = try await node.rpc.simSetPeers([[:], [:], [:]])
             let fetcher = BlockFetcher(rpc: node.rpc)
             for height in 1...4 {
                 _ = try await fetcher.block(try await node.rpc.getBlockHash(height: height), deadline: Self.deadline(10))
             }
-            #expect(try await node.fetchLog() == [ids[0], ids[1], ids[2], ids[0]])
+            #expect(try await node.rpc.simFetchLog() == [ids[0], ids[1], ids[2], ids[0]])
         }
     }
 
     @Test func ineligiblePeersAreNotAsked() async throws {
         try await PrunedSimnode.start().with { node in
-            let ids = try await node.setPeers([
+            let ids = try await node.rpc.simSetPeers([
                 ["connection_type": "inbound"], ["connection_type": "feeler"], ["connection_type": "block-relay-only"],
             ])
             let hash = try await node.rpc.getBlockHash(height: 2)
             let fetcher = BlockFetcher(rpc: node.rpc)
             _ = try await fetcher.block(hash, deadline: Self.deadline(10))
-            #expect(try await node.fetchLog() == [ids[2]])
+            #expect(try await node.rpc.simFetchLog() == [ids[2]])
         }
     }
 
     @Test func blockNoPeerHasEndsWithAClearErrorAtTheDeadline() async throws {
         try await PrunedSimnode.start().with { node in
-            _ = try await node.setPeers([["delivers": false], ["delivers": false]])
+            _ = try await node.rpc.simSetPeers([["delivers": false], ["delivers": false]])
             let hash = try await node.rpc.getBlockHash(height: 4)
             let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(300)))
             let start = ContinuousClock.now
@@ -169,7 +145,7 @@ struct PrunedSimnode {
             #expect(h == hash && tried >= 1)
             #expect(last?.contains("did not deliver") == true)
             #expect(error?.description.contains(hash.displayHex) == true)
-            #expect(try await node.fetchLog().count >= 2)
+            #expect(try await node.rpc.simFetchLog().count >= 2)
         }
     }
 
@@ -195,7 +171,7 @@ struct PrunedSimnode {
             }
             #expect(ContinuousClock.now - started < .seconds(10))
             #expect(try await node.rpc.getBlockHeaderInfo(hash).height == 21)
-            #expect(try await node.fetchLog().isEmpty)
+            #expect(try await node.rpc.simFetchLog().isEmpty)
             // Core's own answer, had the fetcher asked: RPC_MISC_ERROR (src/rpc/blockchain.cpp).
             do throws(BitcoindRPCError) {
                 try await node.rpc.getBlockFromPeer(hash, peerID: 0)

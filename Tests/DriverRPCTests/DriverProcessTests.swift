@@ -101,7 +101,7 @@ import Glibc
             #expect(replies.count == 1 && replies.first?["command"] as? String == "block")
             let payload = try [UInt8](hex: replies.first?["payload"] as? String ?? "")
             #expect(try Block(bytes: payload).hash == hash)
-            #expect(try await node.fetchLog().count == 1)
+            #expect(try await node.rpc.simFetchLog().count == 1)
 
             let bad = try await driver.call(4, "broadcasttx", #"{"tx":"00"}"#)
             let broadcast = try #require(bad["result"] as? [String: Any], "\(bad)")
@@ -138,14 +138,14 @@ import Glibc
             #expect(payloads.count == 50)
             #expect(Set(payloads).count == 1)
             #expect(try Block(bytes: try [UInt8](hex: payloads.first ?? "")).hash == hash)
-            #expect(try await node.fetchLog().count == 1)
+            #expect(try await node.rpc.simFetchLog().count == 1)
             _ = try await driver.call(3, "shutdown", "{}")
         }
     }
 
     @Test func blockNoPeerHasIsATimeoutErrorNotAHang() async throws {
         try await PrunedSimnode.start().with { node in
-            _ = try await node.setPeers([["delivers": false], ["delivers": false]])
+            _ = try await node.rpc.simSetPeers([["delivers": false], ["delivers": false]])
             let driver = try DriverProcess()
             defer { driver.kill() }
             _ = try await driver.call(1, "getmanifest", #"{"protocol_versions":[1]}"#)

@@ -6,47 +6,6 @@ import Logging
 import TestSupport
 import Testing
 
-/// `altnet-harness simnode` as a child process (SIGKILLed when done: test children inherit a
-/// blocked SIGTERM, see docs/engineering-notes.md).
-final class SimnodeChild: @unchecked Sendable {
-    // @unchecked: the Process is created in init and afterwards only killed and waited for.
-    let process = Process()
-    let rpc: BitcoindRPCClient
-
-    struct StartFailure: Error, CustomStringConvertible { let description: String }
-
-    static func start(datadir: String) async throws -> SimnodeChild {
-        try await offPool { try SimnodeChild(datadir: datadir) }
-    }
-
-    private init(datadir: String) throws {
-        process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("altnet-harness"))
-        process.arguments = ["simnode", "--datadir", datadir, "--rpcport", "0", "--zmqpub", "tcp://127.0.0.1:0"]
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        var line = Data()
-        let deadline = Date().addingTimeInterval(30)
-        while !line.contains(UInt8(ascii: "\n")), Date() < deadline, process.isRunning {
-            line.append(out.fileHandleForReading.availableData)
-        }
-        struct Ports: Decodable { let rpcport: Int }
-        guard let ports = try? JSONDecoder().decode(Ports.self, from: line) else {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            throw StartFailure(description: "simnode did not report its ports: \(String(decoding: line, as: UTF8.self))")
-        }
-        rpc = BitcoindRPCClient(.init(port: ports.rpcport, credentials: .cookieFile(datadir + "/regtest/.cookie")))
-    }
-
-    func kill() {
-        if process.isRunning {
-            Foundation.kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-}
-
 /// The broadcaster against a real simnode subprocess through bitcoind's RPC.
 @Suite(.serialized) struct SimnodeBroadcastTests {
     /// Warnings and errors only: the broadcaster's info lines would drown the test output.
@@ -75,7 +34,6 @@ final class SimnodeChild: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
-        defer { Task { await node.rpc.close() } }
         let tx = try await spendOfCoinbase(node.rpc)
         let store = try EmergencyStore(path: dir + "/emergency.sqlite")
         let transports = BitcoindEmergencyTransports(rpc: node.rpc, logger: logger)
@@ -102,7 +60,6 @@ final class SimnodeChild: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
-        defer { Task { await node.rpc.close() } }
         let tx = try await spendOfCoinbase(node.rpc)
         // The first process stored it and died before sending (nothing reached bitcoind).
         try EmergencyStore(path: dir + "/emergency.sqlite").enqueue(raw: tx.serialized())
@@ -126,7 +83,6 @@ final class SimnodeChild: @unchecked Sendable {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
-        defer { Task { await node.rpc.close() } }
         let transports = BitcoindEmergencyTransports(rpc: node.rpc, drivers: { _ in
             [TransportResult(transport: "lightning", accepted: true, detail: "sent to 1 peer")]
         }, logger: logger)

@@ -18,19 +18,8 @@ import Glibc
 struct ReconnectTests {
     @Test("kill the remote driver, restart it on the same port: the link comes back, backoff capped and logged")
     func reconnect() async throws {
-        let keyA = PrivateKey()
-        let keyB = PrivateKey()
-        let idA = Hex.encode(keyA.publicKey.serialized(compressed: true))
-        let idB = Hex.encode(keyB.publicKey.serialized(compressed: true))
-        let core = TestCore(keys: ["lna": keyA, "lnb": keyB])
-        let port = try LightningFixtures.freePort()
-        let configA = try LightningFixtures.config("lna", options: [
-            "node_id": .string(idA), "connect": .array([.string("\(idB)@127.0.0.1:\(port)")]),
-            "reconnect_max_ms": .int(1000),
-        ])
-        let configB = try LightningFixtures.config("lnb", options: [
-            "node_id": .string(idB), "listen": .string("127.0.0.1:\(port)"),
-        ])
+        let pair = try LinkedDrivers(listener: "lnb", extraA: ["reconnect_max_ms": .int(1000)])
+        let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
         let logA = LogLines()
         var loggerA = Logger(label: "core-a") { _ in CollectingHandler(lines: logA) }
         loggerA.logLevel = .info
@@ -53,7 +42,7 @@ struct ReconnectTests {
                 let info = try await stackB.supervisor(named: "lnb")!.call("lightning.getinfo", EmptyObject())
                     .result(as: GetInfo.self)
                 #expect(info.nodeid == idB)
-                #expect(info.listen == "127.0.0.1:\(port)")
+                #expect(info.listen == "127.0.0.1:\(pair.port)")
                 let pid = try #require(stackB.snapshot().first?.pid)
                 // Crash it: SIGKILL, no goodbye on the link. Stopping the Altstack then keeps it down.
                 let lines = logA.all.count

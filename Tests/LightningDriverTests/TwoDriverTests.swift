@@ -13,18 +13,8 @@ import TestSupport
 struct TwoDriverTests {
     @Test("getheaders/headers (2,000 real headers, fragmented), a 1 MB block and 1,100 txs each way across key rotation")
     func exchange() async throws {
-        let keyA = PrivateKey()
-        let keyB = PrivateKey()
-        let idA = Hex.encode(keyA.publicKey.serialized(compressed: true))
-        let idB = Hex.encode(keyB.publicKey.serialized(compressed: true))
-        let core = TestCore(keys: ["lna": keyA, "lnb": keyB])
-        let port = try LightningFixtures.freePort()
-        let configA = try LightningFixtures.config("lna", options: [
-            "node_id": .string(idA), "listen": .string("127.0.0.1:\(port)"),
-        ])
-        let configB = try LightningFixtures.config("lnb", options: [
-            "node_id": .string(idB), "connect": .array([.string("\(idA)@127.0.0.1:\(port)")]),
-        ])
+        let pair = try LinkedDrivers()
+        let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
         let headers = try LightningFixtures.headersPayload(count: 2000)
         #expect(headers.count == 3 + 2000 * 81)
 
@@ -63,7 +53,7 @@ struct TwoDriverTests {
             // environment or open files (the keys live in this test, the drivers' core).
             for driver in snapshot {
                 let pid = try #require(driver.pid)
-                for secret in [keyA.rawRepresentation, keyB.rawRepresentation] {
+                for secret in [pair.keyA.rawRepresentation, pair.keyB.rawRepresentation] {
                     let result = try await offPool { try SecretScan.scan(pid: pid, secret: secret) }
                     #expect(result.found.isEmpty, "\(driver.name): secret found in \(result.found)")
                     #expect(result.places >= 2)
@@ -78,8 +68,12 @@ struct TwoDriverTests {
                 .result(as: ListPeersResult.self)
             #expect(listed.peers.map(\.id) == [idB])
 
-            // getheaders from lnb, answered by lna's core with 2,000 headers (3 fragments).
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            // getheaders from lnb, answered by lna's core with 2,000 headers (3 fragments). Its
+            // locator names the block the first of them builds on, as a real request for them
+            // would: the driver hands lnb's request only headers that follow its locator.
+            let firstParent = headers[(3 + 4)..<(3 + 36)]  // after the count and the first header's version
+            let locator: [UInt8] = [0x80, 0x11, 0x01, 0x00, 0x01] + firstParent + [UInt8](repeating: 0, count: 32)  // version 70016
+            let getheaders = P2PMessage(command: "getheaders", payload: Hex.encode(locator))
             let answer = try await altstack.supervisor(named: "lnb")!.call(
                 Methods.sendMessage,
                 SendMessageParams(peer: idA, message: getheaders, expect: ["headers"], timeoutMs: 15_000),

@@ -44,7 +44,7 @@ import Testing
             #expect(answer.status == 200, "\(answer.text)")
             let direct = try await RawHTTP.post(port: node.rpcPort, body: body, authorization: try node.authorization())
             #expect(answer.body == direct.body)
-            let fetches = try await node.fetchLog()
+            let fetches = try await node.rpc.simFetchLog()
             #expect(fetches.count == 1)
             let stop = try await RawHTTP.post(port: ready.listen, body: #"{"id":1,"method":"stop"}"#, authorization: auth)
             #expect(stop.status == 403)

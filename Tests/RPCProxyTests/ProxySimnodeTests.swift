@@ -90,7 +90,7 @@ struct ProxyRig {
             #expect(after.status == 200)
             #expect(answer.body == after.body)
             #expect(answer.header("Content-Type") == "application/json")
-            #expect(try await rig.node.fetchLog().count == 1)
+            #expect(try await rig.node.rpc.simFetchLog().count == 1)
             #expect(rig.proxy.proxy.metrics.snapshot.blocksFetched == 1)
             print("pruned getblock \(params): \(ContinuousClock.now - started) through the proxy")
         }
@@ -111,7 +111,7 @@ struct ProxyRig {
                 #expect(viaProxy.status == direct.status, "\(body)")
                 #expect(viaProxy.body == direct.body, "\(body)")
             }
-            #expect(try await rig.node.fetchLog().isEmpty)
+            #expect(try await rig.node.rpc.simFetchLog().isEmpty)
         }
     }
 
@@ -128,7 +128,7 @@ struct ProxyRig {
             #expect(Set(answers.map(\.body)).count == 1)
             let direct = try await rig.direct(body)
             #expect(answers[0].body == direct.body)
-            #expect(try await rig.node.fetchLog().count == 1)
+            #expect(try await rig.node.rpc.simFetchLog().count == 1)
             let metrics = rig.proxy.proxy.metrics.snapshot
             #expect(metrics.blocksFetched == 1 && metrics.requestsByMethod["getblock"] == 50)
         }
@@ -136,20 +136,20 @@ struct ProxyRig {
 
     @Test func nonDeliveringPeerIsAbandonedForTheNext() async throws {
         try await ProxyRig.start(peerTimeout: .milliseconds(500)).with { rig in
-            let ids = try await rig.node.setPeers([["delivers": false], [:]])
+            let ids = try await rig.node.rpc.simSetPeers([["delivers": false], [:]])
             let hash = try await rig.hash(7)
             let body = #"{"id":1,"method":"getblock","params":[""# + hash + #"",1]}"#
             let answer = try await rig.viaProxy(body)
             #expect(answer.status == 200, "\(answer.text)")
             let direct = try await rig.direct(body)
             #expect(answer.body == direct.body)
-            #expect(try await rig.node.fetchLog() == ids)  // the staller first, then the next
+            #expect(try await rig.node.rpc.simFetchLog() == ids)  // the staller first, then the next
         }
     }
 
     @Test func blockNoPeerHasEndsInBitcoindsErrorAfterTheDeadline() async throws {
         try await ProxyRig.start(fetchDeadline: .milliseconds(1500), peerTimeout: .milliseconds(400)).with { rig in
-            _ = try await rig.node.setPeers([["delivers": false], ["fetch_error": "Peer not fully connected"]])
+            _ = try await rig.node.rpc.simSetPeers([["delivers": false], ["fetch_error": "Peer not fully connected"]])
             let hash = try await rig.hash(2)
             let body = #"{"id":"x","method":"getblock","params":[""# + hash + #"",0]}"#
             let direct = try await rig.direct(body)
@@ -178,7 +178,7 @@ struct ProxyRig {
             #expect(answer.status == 200)
             let direct = try await rig.direct(body)
             #expect(answer.body == direct.body, "\(answer.text.prefix(300))")
-            #expect(try await rig.node.fetchLog().count == 1)
+            #expect(try await rig.node.rpc.simFetchLog().count == 1)
             // A batch without getblock goes through untouched.
             let plain = #"[{"id":1,"method":"getblockcount"},{"id":2,"method":"getbestblockhash"}]"#
             let plainViaProxy = try await rig.viaProxy(plain)

@@ -22,7 +22,8 @@ final class PeerRegistry: @unchecked Sendable {
     private struct Waiter {
         let id: UInt64
         let peer: String
-        let expect: Set<String>
+        /// Which of the peer's messages answer this request (``ExpectedReply``).
+        let expected: ExpectedReply
         let continuation: CheckedContinuation<DriverProtocol.P2PMessage?, Never>
     }
 
@@ -105,14 +106,25 @@ final class PeerRegistry: @unchecked Sendable {
             payload = w.bytes
         }
         let message = DriverProtocol.P2PMessage(command: command, payload: Hex.encode(payload))
-        let waiter: Waiter? = lock.withLock {
-            guard let index = waiters.firstIndex(where: { $0.peer == id && $0.expect.contains(command) }) else { return nil }
-            return waiters.remove(at: index)
-        }
+        let waiter = takeWaiter(answeredBy: command, payload: payload, from: id)
         if let waiter {
             waiter.continuation.resume(returning: message)
         } else {
             try? context.messageReceived(from: id, message)
+        }
+    }
+
+    /// Removes and returns the oldest waiter on `id` whose request `payload` answers: a block,
+    /// tx or notfound for its own inventory, headers following its own locator, its own pong.
+    /// The message is read (outside the lock) only when some waiter on the peer expects its command.
+    private func takeWaiter(answeredBy command: String, payload: [UInt8], from id: String) -> Waiter? {
+        let expected = lock.withLock { waiters.contains { $0.peer == id && $0.expected.commands.contains(command) } }
+        guard expected else { return nil }
+        // PeerSession.check has parsed every block before it gets here.
+        let reply = ReceivedReply(command: command, payload: payload, blockChecked: true)
+        return lock.withLock {
+            guard let index = waiters.firstIndex(where: { $0.peer == id && $0.expected.isAnswered(by: reply) }) else { return nil }
+            return waiters.remove(at: index)
         }
     }
 
@@ -138,7 +150,8 @@ final class PeerRegistry: @unchecked Sendable {
         lock.withLock { order.compactMap { peers[$0] }.filter(\.ready).map(\.info) }
     }
 
-    /// Sends `message` to `peer` (or the first ready peer) and waits for one of `expect`.
+    /// Sends `message` to `peer` (or the first ready peer) and waits for the message of `expect`
+    /// that answers it (``ExpectedReply``: its own block, tx, notfound, headers or pong).
     /// - Throws: ``DriverProtocolError``: `peerUnavailable` when no such ready peer exists or it
     ///   disconnects, `timeout` when no reply arrives in time.
     func sendMessage(_ params: SendMessageParams) async throws(DriverProtocolError) -> SendMessageResult {
@@ -163,6 +176,7 @@ final class PeerRegistry: @unchecked Sendable {
             send(params.message.command, payload)
             return SendMessageResult(peer: id)
         }
+        let expected = ExpectedReply(request: params.message.command, payload: payload, expect: params.expect)
         let waiterID: UInt64 = lock.withLock { nextWaiter += 1; return nextWaiter }
         let timeout = Duration.milliseconds(max(1, params.timeoutMs))
         let timer = Task { [weak self] in
@@ -172,14 +186,14 @@ final class PeerRegistry: @unchecked Sendable {
         defer { timer.cancel() }
         let reply: DriverProtocol.P2PMessage? = await withCheckedContinuation { continuation in
             lock.withLock {
-                waiters.append(Waiter(id: waiterID, peer: id, expect: Set(params.expect), continuation: continuation))
+                waiters.append(Waiter(id: waiterID, peer: id, expected: expected, continuation: continuation))
             }
             send(params.message.command, payload)
         }
         guard let reply else {
             let connected = lock.withLock { peers[id] != nil }
             throw connected
-                ? DriverProtocolError(.timeout, "peer \(id) sent none of \(params.expect) within \(params.timeoutMs) ms")
+                ? DriverProtocolError(.timeout, "peer \(id) sent no \(params.expect.joined(separator: "/")) answering this \(params.message.command) within \(params.timeoutMs) ms")
                 : DriverProtocolError(.peerUnavailable, "peer \(id) disconnected before replying")
         }
         return SendMessageResult(peer: id, replies: [reply])

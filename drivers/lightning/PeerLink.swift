@@ -1,3 +1,4 @@
+import DriverKit
 import DriverProtocol
 import Foundation
 import LightningAltnetMessages
@@ -32,7 +33,8 @@ final class PeerLink: @unchecked Sendable {
 
     private struct Waiter {
         let id: Int
-        let commands: Set<String>
+        /// Which of the peer's messages answer this request (``ExpectedReply``).
+        let expected: ExpectedReply
         let continuation: CheckedContinuation<Result<AltnetMessage?, OutboundQueueFull>, Never>
     }
 
@@ -100,10 +102,13 @@ final class PeerLink: @unchecked Sendable {
         lock.withLock { queued -= count }
     }
 
-    /// Sends `message` and waits for the first message from this peer whose command is in `expect`.
+    /// Sends `message` and waits for the message from this peer that answers it: one of
+    /// `expect`, and for getdata, getheaders and ping its own block, tx, notfound, headers or
+    /// pong (``ExpectedReply``).
     /// - Returns: the reply, or nil on timeout or disconnection.
     /// - Throws: ``OutboundQueueFull`` when the request cannot be queued.
     func request(_ message: AltnetMessage, expect: Set<String>, timeout: Duration) async throws(OutboundQueueFull) -> AltnetMessage? {
+        let expected = ExpectedReply(request: message.command, payload: message.payload, expect: expect)
         let id: Int = lock.withLock { nextWaiterID += 1; return nextWaiterID }
         let timer = Task { [weak self] in
             try? await Task.sleep(for: timeout)
@@ -113,7 +118,7 @@ final class PeerLink: @unchecked Sendable {
         let outcome = await withCheckedContinuation { continuation in
             let registered: Bool = lock.withLock {
                 guard !closed else { return false }
-                waiters.append(Waiter(id: id, commands: expect, continuation: continuation))
+                waiters.append(Waiter(id: id, expected: expected, continuation: continuation))
                 return true
             }
             guard registered else { return continuation.resume(returning: .success(nil)) }
@@ -126,11 +131,15 @@ final class PeerLink: @unchecked Sendable {
         return try outcome.get()
     }
 
-    /// Hands a complete message to the first waiter expecting it.
+    /// Hands a complete message to the oldest waiter whose request it answers. The message is
+    /// read (outside the lock) only when some waiter expects its command.
     /// - Returns: true when a waiter took it.
     func deliver(_ message: AltnetMessage) -> Bool {
+        let expected = lock.withLock { waiters.contains { $0.expected.commands.contains(message.command) } }
+        guard expected else { return false }
+        let reply = ReceivedReply(command: message.command, payload: message.payload)
         let waiter: Waiter? = lock.withLock {
-            guard let index = waiters.firstIndex(where: { $0.commands.contains(message.command) }) else { return nil }
+            guard let index = waiters.firstIndex(where: { $0.expected.isAnswered(by: reply) }) else { return nil }
             return waiters.remove(at: index)
         }
         waiter?.continuation.resume(returning: .success(message))

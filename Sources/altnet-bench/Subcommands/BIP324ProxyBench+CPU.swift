@@ -30,6 +30,12 @@ enum CPUClock {
         return nanoseconds / 1e9
     }
 
+    /// The 1-minute load average, from /proc/loadavg.
+    static var loadAverage: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8) else { return nil }
+        return text.split(separator: " ").first.flatMap { Double($0) }
+    }
+
     /// Cores this process may run on.
     static var cores: Int { ProcessInfo.processInfo.activeProcessorCount }
 }

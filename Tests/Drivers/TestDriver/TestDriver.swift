@@ -13,7 +13,8 @@ import Glibc
 /// `--crash-on-init` (exit 3 in init), `--hang-after-ms N` (SIGSTOP itself N ms after init),
 /// `--fail-sendmessage` (answer every sendmessage with an error), `--slow-ms N` (delay
 /// sendmessage), `--echo` (reply to sendmessage with the message itself), `--breach` (deliver a
-/// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks).
+/// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks),
+/// `--no-receive` (declare `receive: false`, as the RPC driver does).
 struct TestDriver: Driver {
     var name = "test"
     var kinds: Set<MessageKind> = [.headers]
@@ -24,6 +25,7 @@ struct TestDriver: Driver {
     var slowMs = 0
     var echo = false
     var breach = false
+    var receive = true
     var protocolVersions = ProtocolVersion.supported
 
     init(arguments: [String]) {
@@ -39,6 +41,7 @@ struct TestDriver: Driver {
             case "--slow-ms": slowMs = Int(rest.popFirst() ?? "") ?? 0
             case "--echo": echo = true
             case "--breach": breach = true
+            case "--no-receive": receive = false
             case "--protocol-versions":
                 protocolVersions = (rest.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
@@ -49,7 +52,7 @@ struct TestDriver: Driver {
     var info: DriverDescription {
         DriverDescription(
             name: name, version: "0.1.0",
-            capabilities: TransportCapabilities(send: true, receive: true, messageKinds: kinds, latency: latency),
+            capabilities: TransportCapabilities(send: true, receive: receive, messageKinds: kinds, latency: latency),
             protocolVersions: protocolVersions)
     }
 
