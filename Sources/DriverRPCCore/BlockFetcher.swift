@@ -6,7 +6,8 @@ import Logging
 /// bytes (`getblock` verbosity 0). Concurrent requests for the same block share one fetch.
 ///
 /// For each block: if bitcoind already has it, return it. Otherwise make sure bitcoind knows the
-/// header (`submitheader` with the supplied one), then ask one eligible peer at a time (see
+/// header (`submitheader` with the supplied one); a pruned bitcoind cannot fetch a block above its
+/// tip (``BlockFetchError/prunedAboveTip(_:height:tipHeight:)``), else ask one eligible peer at a time (see
 /// ``PeerSelector``), polling `getblock` with backoff; a peer that errors or does not deliver
 /// within ``Configuration/peerTimeout`` is left for the next, until the deadline.
 public actor BlockFetcher {
@@ -91,7 +92,13 @@ public actor BlockFetcher {
         var tried: Set<Int> = []
         var lastFailure: String?
         while ContinuousClock.now < deadline {
-            let tip = try await rpc.getBlockchainInfo().blocks
+            let chainInfo = try await rpc.getBlockchainInfo()
+            let tip = chainInfo.blocks
+            // Pruned bitcoind answers every peer's getblockfrompeer for a block above its tip
+            // with the same refusal: give up now rather than at the deadline.
+            if chainInfo.pruned, headerInfo.height > tip {
+                throw BlockFetchError.prunedAboveTip(hash, height: headerInfo.height, tipHeight: tip)
+            }
             let peers = try await rpc.getPeerInfo()
             var peer = selector.next(from: peers, blockHeight: blockHeight, tipHeight: tip, tried: tried)
             if peer == nil, !tried.isEmpty {

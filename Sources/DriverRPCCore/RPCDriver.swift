@@ -99,13 +99,17 @@ public struct RPCDriver: Driver {
     }
 
     /// `sendrawtransaction`; bitcoind's rejection becomes `accepted: false` with its reason.
+    /// RPC_VERIFY_ALREADY_IN_CHAIN (-27: an output of the transaction is in bitcoind's UTXO set,
+    /// BroadcastTransaction in src/node/transaction.cpp) means it is already confirmed: accepted,
+    /// sent to no peer, with bitcoind's message as the reason.
     func broadcast(_ tx: [UInt8], rpc: BitcoindRPCClient) async throws -> BroadcastTxResult {
         do {
             _ = try await rpc.sendRawTransaction(tx)
         } catch {
             switch error.rpcCode {
-            case RPCErrorCode.verifyError?, RPCErrorCode.verifyRejected?, RPCErrorCode.verifyAlreadyInChain?,
-                RPCErrorCode.deserializationError?:
+            case RPCErrorCode.verifyAlreadyInChain?:
+                return BroadcastTxResult(accepted: true, peers: 0, reason: "already in a block: \(error.description)")
+            case RPCErrorCode.verifyError?, RPCErrorCode.verifyRejected?, RPCErrorCode.deserializationError?:
                 return BroadcastTxResult(accepted: false, peers: 0, reason: error.description)
             default:
                 throw DriverProtocolError(.peerUnavailable, error.description)

@@ -70,6 +70,13 @@ extension SimnodeNode {
             let hash = BlockHash(try p.hash(0, name: "blockhash"))
             let peerId = try p.int(1)
             guard let entry = chain.entry(hash) else { throw RPCFailure(RPCFailure.miscError, "Block header missing") }
+            // getblockfrompeer (src/rpc/blockchain.cpp, v26-v28): in prune mode, a block above the
+            // active tip is refused before anything else is looked at.
+            if pruneMode, entry.height > chain.height {
+                throw RPCFailure(
+                    RPCFailure.miscError,
+                    "In prune mode, only blocks that the node has already synced previously can be fetched from a peer")
+            }
             guard entry.block == nil else { throw RPCFailure(RPCFailure.miscError, "Block already downloaded") }
             guard let peer = peers.first(where: { $0.id == peerId }) else {
                 throw RPCFailure(RPCFailure.miscError, "Peer does not exist")
@@ -130,14 +137,16 @@ extension SimnodeNode {
             ("chainwork", .string(Self.chainWorkHex(tip.chainWork))),
             ("size_on_disk", .int(Int64(chain.active.count * 300))),
         ] + pruneFields() + [
-            ("warnings", .string("")),
+            ("warnings", coreVersion.noWarnings),
         ])
     }
 
-    /// "pruned", and when pruned "pruneheight" and "automatic_pruning" (simnode prunes only on
-    /// command, like -prune=1 with pruneblockchain).
+    /// "pruned" (prune mode, as getblockchaininfo reports IsPruneMode), and in prune mode
+    /// "pruneheight" (the lowest height with data; 0 before anything was pruned) and
+    /// "automatic_pruning" (simnode prunes only on command, like -prune=1 with pruneblockchain).
     func pruneFields() -> [(String, JSONValue)] {
-        guard let height = chain.pruneHeight else { return [("pruned", .bool(false))] }
+        guard pruneMode else { return [("pruned", .bool(false))] }
+        let height = chain.pruneHeight ?? 0
         return [("pruned", .bool(true)), ("pruneheight", .int(Int64(height))), ("automatic_pruning", .bool(false))]
     }
 

@@ -11,7 +11,7 @@ import BitcoinPrimitives
 /// | `siminvalidate` | blockhash | as invalidateblock |
 /// | `simsetpeers` | array of peer objects | replaces getpeerinfo's list (fields: addr, network, connection_type, transport_protocol_type, subver, version, synced_headers, synced_blocks, startingheight, mapped_as, conntime, delivers, fetch_error); the count |
 /// | `simdroppeers` | connection_type (optional) | drops all peers, or those of a type; the number dropped |
-/// | `simprune` | height | deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay); the new prune height |
+/// | `simprune` | height | turns prune mode on and deletes block data below height (getblock: -1 "Block not available (pruned data)"; getblockfrompeer fetches it back after a short delay, and refuses blocks above the tip as pruned bitcoind does); the new prune height |
 /// | `simfetchlog` | | every accepted getblockfrompeer so far, oldest first; [{"blockhash","peer_id"}] |
 /// | `simsetblocksource` | url, cookiefile | blocks a delivering pretend peer is asked for (getblockfrompeer) that simnode has only the header of, and no withheld copy, are fetched from that node's RPC (`getblock HASH 0`) after the usual delay, checked as submitblock and stored as received from the peer; no url clears it; {"url","cookiefile"} or null |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
@@ -79,6 +79,7 @@ extension SimnodeNode {
             return .int(Int64(before - peers.count))
         case "simprune":
             let p = try RPCParams(method: method, names: ["height"], raw: raw)
+            pruneMode = true
             for block in chain.prune(below: try p.int(0)) { withheld[block.hash] = block }
             return .int(Int64(chain.pruneHeight ?? 0))
         case "simfetchlog":

@@ -17,6 +17,12 @@ extension SimnodeNode {
             guard let bytes = try? Hex.decode(try p.string(0)), let tx = try? SimTransaction(bytes: bytes) else {
                 throw RPCFailure(RPCFailure.deserializationError, "TX decode failed. Make sure the tx has at least one input.")
             }
+            // BroadcastTransaction (src/node/transaction.cpp) checks the UTXO set first: an output
+            // of this txid still unspent there is TransactionError::ALREADY_IN_CHAIN (v28:
+            // ALREADY_IN_UTXO_SET), -27 with TransactionErrorString's message (src/util/error.cpp).
+            if hasUnspentConfirmedOutput(tx) {
+                throw RPCFailure(RPCFailure.verifyAlreadyInChain, coreVersion.alreadyInChainMessage)
+            }
             guard !Self.isCoinbase(tx) else { throw RPCFailure(RPCFailure.verifyRejected, "coinbase") }
             if mempool[tx.txid] == nil {
                 mempool[tx.txid] = MempoolEntry(tx: tx, time: clock(), height: chain.height)

@@ -17,12 +17,14 @@ extension SimnodeNode {
             guard let bytes = try? Hex.decode(try p.string(0)), let header = try? BlockHeader(bytes: bytes) else {
                 throw RPCFailure(RPCFailure.deserializationError, "Block header decode failed")
             }
+            // submitheader (src/rpc/mining.cpp, v26-v28): the parent must be known before any check.
             guard chain.entry(header.previousBlockHash) != nil else {
                 throw RPCFailure(
                     RPCFailure.verifyError, "Must submit previous header (\(header.previousBlockHash.displayHex)) first")
             }
+            // A known header is accepted again unchecked; a known invalid one is "duplicate".
             if let reason = rejectReason(header) { throw RPCFailure(RPCFailure.verifyError, reason) }
-            _ = try? chain.add(header: header, block: nil)
+            if chain.entry(header.hash) == nil { _ = try? chain.add(header: header, block: nil) }
             return .null
         case "submitblock":
             let p = try RPCParams(method: method, names: ["hexdata", "dummy"], raw: raw)
@@ -58,14 +60,27 @@ extension SimnodeNode {
         return hashes
     }
 
-    /// Contextual header checks in Core's order: bits (regtest never retargets), proof of work,
-    /// parent validity, time after median time past.
+    /// The most blocks in the future a header's time may be (MAX_FUTURE_BLOCK_TIME, src/chain.h).
+    static let maxFutureBlockTime: Int64 = 2 * 60 * 60
+
+    /// AcceptBlockHeader (src/validation.cpp, v26-v28) for one header, in Core's order:
+    /// a known header is accepted unchecked ("duplicate" when it is marked invalid); then
+    /// CheckBlockHeader's proof of work ("high-hash"), the parent ("prev-blk-not-found",
+    /// "bad-prevblk"), and ContextualCheckBlockHeader: bits (regtest never retargets,
+    /// "bad-diffbits"), time after median time past ("time-too-old"), at most two hours ahead of
+    /// the clock ("time-too-new"), and version 4 or more once BIP34/65/66 are active, from height
+    /// 1 on regtest ("bad-version(0x%08x)").
+    /// - Parameter header: the header.
+    /// - Returns: Core's reject reason, or nil when the header is acceptable.
     func rejectReason(_ header: BlockHeader) -> String? {
-        guard header.bits == Regtest.bits else { return "bad-diffbits" }
-        guard Regtest.meetsTarget(header.hash, bits: header.bits) else { return "high-hash" }
+        if let known = chain.entry(header.hash) { return known.failed ? "duplicate" : nil }
+        guard Regtest.checkProofOfWork(header.hash, bits: header.bits) else { return "high-hash" }
         guard let parent = chain.entry(header.previousBlockHash) else { return "prev-blk-not-found" }
         guard !parent.failed else { return "bad-prevblk" }
+        guard header.bits == Regtest.bits else { return "bad-diffbits" }
         guard header.time > chain.medianTimePast(parent.hash) else { return "time-too-old" }
+        guard Int64(header.time) <= clock() + Self.maxFutureBlockTime else { return "time-too-new" }
+        guard header.version >= 4 else { return "bad-version(0x\(Self.bitsHex(UInt32(bitPattern: header.version))))" }
         return nil
     }
 
@@ -83,14 +98,19 @@ extension SimnodeNode {
         guard let first = block.transactions.first, Self.isCoinbase(first) else {
             throw RPCFailure(RPCFailure.deserializationError, "Block does not start with a coinbase")
         }
+        // submitblock (src/rpc/mining.cpp, v26-v28): a block already validated (connected, or
+        // pruned after that) is "duplicate", one marked invalid "duplicate-invalid"; a stored one
+        // not yet connected is "duplicate" through ProcessNewBlock (not a new block).
         if let existing = chain.entry(block.hash) {
             if existing.failed { return .string("duplicate-invalid") }
-            if existing.block != nil { return .string("duplicate") }
+            if existing.block != nil || existing.pruned || chain.isActive(existing) { return .string("duplicate") }
         }
-        if let reason = rejectReason(block.header) { return .string(reason) }
+        // ProcessNewBlock: CheckBlock (proof of work, then merkle root) before AcceptBlockHeader.
+        guard Regtest.checkProofOfWork(block.hash, bits: block.header.bits) else { return .string("high-hash") }
         guard Merkle.root(block.transactions.map(\.txid)) == block.header.merkleRoot else {
             return .string("bad-txnmrklroot")
         }
+        if let reason = rejectReason(block.header) { return .string(reason) }
         do {
             try chain.add(header: block.header, block: block)
         } catch {

@@ -24,7 +24,7 @@ extension SimnodeNode {
                 ])
             }
             return .object([
-                ("version", .int(260000)),
+                ("version", .int(Int64(coreVersion.clientVersion))),
                 ("subversion", .string(Self.subversion)),
                 ("protocolversion", .int(70016)),
                 ("localservices", .string("0000000000000c09")),
@@ -39,7 +39,7 @@ extension SimnodeNode {
                 ("relayfee", .amount(1000)),
                 ("incrementalfee", .amount(1000)),
                 ("localaddresses", .array([])),
-                ("warnings", .string("")),
+                ("warnings", coreVersion.noWarnings),
             ])
         default:
             throw RPCFailure(RPCFailure.methodNotFound, "Method not found")

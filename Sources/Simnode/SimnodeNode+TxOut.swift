@@ -28,6 +28,22 @@ extension SimnodeNode {
         ])
     }
 
+    /// Whether an output of this transaction is in the chain's UTXO set (mempool not counted):
+    /// BroadcastTransaction (src/node/transaction.cpp, v26-v28) then answers that the
+    /// transaction is already in the chain.
+    /// - Parameter tx: the transaction.
+    /// - Returns: true when any of its outputs is confirmed and unspent on the active chain.
+    func hasUnspentConfirmedOutput(_ tx: SimTransaction) -> Bool {
+        guard let parsed = try? Transaction(bytes: tx.bytes) else { return false }
+        for index in parsed.outputs.indices {
+            guard let found = findOutput(txid: tx.txid, index: index, includeMempool: false), let height = found.height
+            else { continue }
+            let outpoint = OutPoint(txid: Txid(tx.txid), index: UInt32(clamping: index))
+            if !isSpent(outpoint, fromHeight: height, includeMempool: false) { return true }
+        }
+        return false
+    }
+
     /// The output, its block height (nil: mempool) and whether its transaction is a coinbase.
     private func findOutput(txid: Hash256, index: Int, includeMempool: Bool)
         -> (output: TxOut, height: Int?, coinbase: Bool)?

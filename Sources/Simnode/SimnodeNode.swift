@@ -19,6 +19,9 @@ public actor SimnodeNode {
     /// Full blocks of headers-only entries (a simulated peer has them; getblockfrompeer or
     /// simactivate hands them over).
     var withheld: [BlockHash: SimBlock] = [:]
+    /// Prune mode (as bitcoind's -prune): on from the first `simprune`. getblockfrompeer then
+    /// refuses blocks above the tip, and getblockchaininfo reports "pruned".
+    var pruneMode = false
     /// Every accepted getblockfrompeer (block, peer id), for `simfetchlog`.
     var fetchLog: [(BlockHash, Int)] = []
     var miningTask: Task<Void, Never>?
@@ -27,6 +30,8 @@ public actor SimnodeNode {
     var forkCounter: UInt32 = 0
     /// Latches false like Core's IsInitialBlockDownload.
     var initialBlockDownload = true
+    /// The Core release whose answers simnode gives where releases differ (``CoreVersion``).
+    public nonisolated let coreVersion: CoreVersion
     let publisher: ZMQPublisher?
     let store: BlockStore?
     let clock: @Sendable () -> Int64
@@ -46,11 +51,14 @@ public actor SimnodeNode {
     ///   - store: where connected blocks are kept across restarts, or nil (memory only); its
     ///     blocks are loaded now, without notifications.
     ///   - clock: the current Unix time in seconds (injected for tests).
+    ///   - coreVersion: the Core release to answer as (default v26, the oldest altnet supports).
     /// - Throws: only if the built-in genesis block fails to build (cannot happen).
     public init(
         publisher: ZMQPublisher?, store: BlockStore? = nil,
-        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) }
+        clock: @escaping @Sendable () -> Int64 = { Int64(Date().timeIntervalSince1970) },
+        coreVersion: CoreVersion = .v26
     ) throws {
+        self.coreVersion = coreVersion
         var chain = try SimChain()
         for block in store?.load() ?? [] {
             _ = try? chain.add(header: block.header, block: block)

@@ -30,6 +30,8 @@ public final class SimnodeServer: Sendable {
         public var persist = false
         /// Start interval mining at this many seconds per block; 0 for none.
         public var miningInterval: Double = 0
+        /// The Core release to answer as where releases differ (JSON-RPC 2.0, "warnings", ...).
+        public var coreVersion: CoreVersion = .v26
 
         public init(datadir: String, rpcPort: Int = 0, zmqPub: String? = nil) {
             self.datadir = datadir
@@ -81,7 +83,7 @@ public final class SimnodeServer: Sendable {
             atPath: configuration.datadir + "/regtest", withIntermediateDirectories: true)
         let store = configuration.persist
             ? try BlockStore(path: configuration.datadir + "/regtest/simnode-blocks.dat") : nil
-        let node = try SimnodeNode(publisher: publisher, store: store)
+        let node = try SimnodeNode(publisher: publisher, store: store, coreVersion: configuration.coreVersion)
         let credentials: String
         let cookie: CookieFile?
         if let user = configuration.rpcUser, let password = configuration.rpcPassword {
@@ -146,7 +148,7 @@ public final class SimnodeServer: Sendable {
             _ = try? await node.call("simsetmining", params: .array([.bool(true), .double(configuration.miningInterval)]))
         }
         logger.info(
-            "simnode RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off") (\(configuration.v2transport ? "v2 and v1" : "v1 only")), ZMQ \(server.zmqEndpoint ?? "off")")
+            "simnode (as Core \(configuration.coreVersion)) RPC on \(configuration.rpcHost):\(server.rpcPort), P2P \(server.p2pPort.map(String.init) ?? "off") (\(configuration.v2transport ? "v2 and v1" : "v1 only")), ZMQ \(server.zmqEndpoint ?? "off")")
         return server
     }
 

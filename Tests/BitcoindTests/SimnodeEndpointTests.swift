@@ -10,8 +10,9 @@ import Testing
 
     init() throws { node = try SimnodeNode(publisher: nil) }
 
-    func post(_ body: String) async -> JSONRPCEndpoint.Reply {
-        await JSONRPCEndpoint.handle(body: Data(body.utf8)) { method, params in
+    /// Posts one body under the rules of `version` (simnode's default, v26, unless given).
+    func post(_ body: String, version: CoreVersion = .v26) async -> JSONRPCEndpoint.Reply {
+        await JSONRPCEndpoint.handle(body: Data(body.utf8), version: version) { method, params in
             do throws(RPCFailure) {
                 return .success(try await node.call(method, params: params))
             } catch {
@@ -42,11 +43,11 @@ import Testing
         #expect(top.body?.contains("Top-level object parse error") == true)
     }
 
-    @Test func jsonRPC2ErrorsAre200AndNotificationsAre204() async {
-        let r = await post(#"{"jsonrpc":"2.0","method":"nosuchmethod","id":"x"}"#)
+    @Test func jsonRPC2ErrorsAre200AndNotificationsAre204InV28() async {
+        let r = await post(#"{"jsonrpc":"2.0","method":"nosuchmethod","id":"x"}"#, version: .v28)
         #expect(r.status == 200)
         #expect(r.body == "{\"jsonrpc\":\"2.0\",\"error\":{\"code\":-32601,\"message\":\"Method not found\"},\"id\":\"x\"}\n")
-        let n = await post(#"{"jsonrpc":"2.0","method":"getblockcount"}"#)
+        let n = await post(#"{"jsonrpc":"2.0","method":"getblockcount"}"#, version: .v28)
         #expect(n.status == 204)
         #expect(n.body == nil)
     }

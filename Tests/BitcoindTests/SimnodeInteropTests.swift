@@ -6,10 +6,15 @@ import Testing
 /// simnode's RPC against Bitcoin Core's own RPC client (verystable's AuthServiceProxy) and a
 /// legacy JSON-RPC 1.0 request: the shapes, codes and HTTP statuses bitcoind uses.
 @Suite struct SimnodeInteropTests {
-    @Test func coreAuthServiceProxyTalksToSimnode() async throws {
+    /// verystable's AuthServiceProxy sends JSON-RPC 2.0: Core v28 answers an error in HTTP 200,
+    /// v26 (1.0 only) with its HTTP status (404 for an unknown method).
+    @Test(arguments: [CoreVersion.v26, .v28])
+    func coreAuthServiceProxyTalksToSimnode(version: CoreVersion) async throws {
         let dir = try TempDir()
         defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
+        var config = SimnodeServer.Configuration(datadir: dir.path)
+        config.coreVersion = version
+        let server = try await SimnodeServer.start(config)
         defer { Task { await server.shutdown() } }
 
         let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_rpc_peer.py").path
@@ -56,7 +61,7 @@ import Testing
         #expect(r.header_height == 3 && r.header_prev == r.generated[1])
         #expect(r.tips == ["active"])
         #expect(r.peers == 10)
-        #expect(r.v2_error.code == -32601 && r.v2_error.http_status == 200)
+        #expect(r.v2_error.code == -32601 && r.v2_error.http_status == (version.speaksJSONRPC2 ? 200 : 404))
         #expect(r.range_error.code == -8 && r.range_error.message == "Block height out of range")
         #expect(r.batch == [.int(3), .string("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")])
         #expect(r.legacy_error.http_status == 404 && r.legacy_error.body.error.code == -32601)

@@ -71,7 +71,7 @@ final class HTTPRPCHandler: ChannelInboundHandler, RemovableChannelHandler {
         let requestBody = Data(body.readableBytesView)
         let node = self.node
         let future = context.eventLoop.makeFutureWithTask {
-            await JSONRPCEndpoint.handle(body: requestBody) { method, params in
+            await JSONRPCEndpoint.handle(body: requestBody, version: node.coreVersion) { method, params in
                 do throws(RPCFailure) {
                     return .success(try await node.call(method, params: params))
                 } catch {

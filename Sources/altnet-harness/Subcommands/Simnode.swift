@@ -22,7 +22,7 @@ struct SimnodeCommand: AsyncParsableCommand {
               simsetpeers [PEER...]              replace getpeerinfo's list (objects: addr, network,
                                                  connection_type, transport_protocol_type, ...)
               simdroppeers [CONNECTION_TYPE]     drop all peers or those of one type
-              simprune HEIGHT                    delete block data below HEIGHT
+              simprune HEIGHT                    prune mode on; delete block data below HEIGHT
               simsetwarmup ENABLED [MESSAGE]     answer -28 (warming up) to everything else
               simsetblocksource [URL COOKIEFILE] fetch blocks known only by header from another node's
                                                  getblock when a delivering pretend peer is asked for them
@@ -59,10 +59,16 @@ struct SimnodeCommand: AsyncParsableCommand {
     @Option(help: "Password for --rpcuser.")
     var rpcpassword: String?
 
+    @Option(help: "Bitcoin Core release to answer as where they differ: 26, 27 (JSON-RPC 1.0 only, \"warnings\" a string) or 28 (JSON-RPC 2.0 replies, \"warnings\" an array).")
+    var coreVersion: Int = 26
+
     func validate() throws {
         guard (0...65535).contains(rpcport) else { throw ValidationError("--rpcport must be 0 to 65535") }
         if let p2pport, !(0...65535).contains(p2pport) { throw ValidationError("--p2pport must be 0 to 65535") }
         guard v2transport == 0 || v2transport == 1 else { throw ValidationError("--v2transport must be 0 or 1") }
+        guard CoreVersion(rawValue: coreVersion) != nil else {
+            throw ValidationError("--core-version must be one of \(CoreVersion.allCases.map { String($0.rawValue) }.joined(separator: ", "))")
+        }
         guard (rpcuser == nil) == (rpcpassword == nil) else {
             throw ValidationError("--rpcuser and --rpcpassword go together")
         }
@@ -77,6 +83,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         config.persist = persist
         config.rpcUser = rpcuser
         config.rpcPassword = rpcpassword
+        config.coreVersion = CoreVersion(rawValue: coreVersion) ?? .v26
         let logger = Logger(label: "simnode")
         let server = try await SimnodeServer.start(config, logger: logger)
         // One machine-readable line so a parent process can learn the ports.
