@@ -175,7 +175,7 @@ let package = Package(
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "BitcoindRPC"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "BitcoindRPC", "Simnode"], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),

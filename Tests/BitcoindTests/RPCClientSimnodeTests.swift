@@ -10,19 +10,7 @@ import Testing
     static let address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
 
     func withSimnode(_ body: (SimnodeServer, BitcoindRPCClient) async throws -> Void) async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        let client = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
-        do {
-            try await body(server, client)
-        } catch {
-            await client.close()
-            await server.shutdown()
-            throw error
-        }
-        await client.close()
-        await server.shutdown()
+        try await InProcessSimnode.with { node in try await body(node.server, node.rpc) }
     }
 
     @Test func blockchainCalls() async throws {
@@ -209,69 +197,61 @@ import Testing
     }
 
     @Test func wrongPasswordIsUnauthorized() async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        defer { Task { await server.shutdown() } }
-        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .userPassword(user: "u", password: "p")))
-        do throws(BitcoindRPCError) {
-            _ = try await rpc.getBlockchainInfo()
-            Issue.record("no error")
-        } catch {
-            #expect(error.reason == .unauthorized)
-            #expect(error.kind == .persistent)
+        try await InProcessSimnode.with { node in
+            let rpc = BitcoindRPCClient(.init(port: node.server.rpcPort, credentials: .userPassword(user: "u", password: "p")))
+            do throws(BitcoindRPCError) {
+                _ = try await rpc.getBlockchainInfo()
+                Issue.record("no error")
+            } catch {
+                #expect(error.reason == .unauthorized)
+                #expect(error.kind == .persistent)
+            }
+            await rpc.close()
         }
-        await rpc.close()
     }
 }
 
 /// simnode's controls that tests of the watchdog lean on.
 @Suite struct SimnodeControlTests {
     @Test func intervalMiningStartsAndStops() async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        defer { Task { await server.shutdown() } }
-        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
-        defer { Task { await rpc.close() } }
-        try await rpc.callIgnoringResult("simsetmining", [true, .double(0.1)])
-        var height = 0
-        for _ in 0..<100 where height < 3 {
-            try await Task.sleep(for: .milliseconds(50))
+        try await InProcessSimnode.with { node in
+            let rpc = node.rpc
+            try await rpc.callIgnoringResult("simsetmining", [true, .double(0.1)])
+            var height = 0
+            for _ in 0..<100 where height < 3 {
+                try await Task.sleep(for: .milliseconds(50))
+                height = try await rpc.getBlockchainInfo().blocks
+            }
+            try await rpc.callIgnoringResult("simsetmining", [false])
             height = try await rpc.getBlockchainInfo().blocks
+            #expect(height >= 3, "interval mining at 0.1 s made \(height) blocks in 5 s")
+            try await Task.sleep(for: .milliseconds(400))
+            #expect(try await rpc.getBlockchainInfo().blocks == height)
         }
-        try await rpc.callIgnoringResult("simsetmining", [false])
-        height = try await rpc.getBlockchainInfo().blocks
-        #expect(height >= 3, "interval mining at 0.1 s made \(height) blocks in 5 s")
-        try await Task.sleep(for: .milliseconds(400))
-        #expect(try await rpc.getBlockchainInfo().blocks == height)
     }
 
     @Test func getBlockFromPeerDeliversAWithheldBlock() async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        defer { Task { await server.shutdown() } }
-        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
-        defer { Task { await rpc.close() } }
-        _ = try await rpc.call("simgenerate", [2], as: [String].self)
-        // One headers-only block on the tip: more work, but no data yet.
-        struct Fork: Decodable { let tip: String }
-        let fork: Fork = try await rpc.call("simfork", [0, 1, "headers-only"])
-        let hash = try BlockHash(displayHex: fork.tip)
-        #expect(try await rpc.getBlockchainInfo().blocks == 2)
-        try await rpc.getBlockFromPeer(hash, peerID: try await rpc.getPeerInfo()[0].id)
-        var best = try await rpc.getBestBlockHash()
-        for _ in 0..<100 where best != hash {
-            try await Task.sleep(for: .milliseconds(50))
-            best = try await rpc.getBestBlockHash()
-        }
-        #expect(best == hash)
-        do throws(BitcoindRPCError) {
-            try await rpc.getBlockFromPeer(hash, peerID: 0)
-            Issue.record("second fetch accepted")
-        } catch {
-            #expect(error.reason == .rpc(code: -1, message: "Block already downloaded"))
+        try await InProcessSimnode.with { node in
+            let rpc = node.rpc
+            _ = try await rpc.call("simgenerate", [2], as: [String].self)
+            // One headers-only block on the tip: more work, but no data yet.
+            struct Fork: Decodable { let tip: String }
+            let fork: Fork = try await rpc.call("simfork", [0, 1, "headers-only"])
+            let hash = try BlockHash(displayHex: fork.tip)
+            #expect(try await rpc.getBlockchainInfo().blocks == 2)
+            try await rpc.getBlockFromPeer(hash, peerID: try await rpc.getPeerInfo()[0].id)
+            var best = try await rpc.getBestBlockHash()
+            for _ in 0..<100 where best != hash {
+                try await Task.sleep(for: .milliseconds(50))
+                best = try await rpc.getBestBlockHash()
+            }
+            #expect(best == hash)
+            do throws(BitcoindRPCError) {
+                try await rpc.getBlockFromPeer(hash, peerID: 0)
+                Issue.record("second fetch accepted")
+            } catch {
+                #expect(error.reason == .rpc(code: -1, message: "Block already downloaded"))
+            }
         }
     }
 
@@ -295,56 +275,51 @@ import Testing
 /// Pruned mode: getblock refuses pruned blocks as bitcoind does, getblockfrompeer brings one back.
 @Suite struct SimnodePruneTests {
     @Test func prunedBlocksAndRefetch() async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        defer { Task { await server.shutdown() } }
-        let rpc = BitcoindRPCClient(.init(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
-        defer { Task { await rpc.close() } }
-        _ = try await rpc.call("simgenerate", [6], as: [String].self)
-        let pruneHeight: Int = try await rpc.call("simprune", [4])
-        #expect(pruneHeight == 4)
-        let info = try await rpc.getBlockchainInfo()
-        #expect(info.pruned && info.pruneHeight == 4)
-        let old = try await rpc.getBlockHash(height: 2)
-        do throws(BitcoindRPCError) {
-            _ = try await rpc.getBlockBytes(old)
-            Issue.record("pruned block served")
-        } catch {
-            #expect(error.reason == .rpc(code: -1, message: "Block not available (pruned data)"))
+        try await InProcessSimnode.with { node in
+            let rpc = node.rpc
+            _ = try await rpc.call("simgenerate", [6], as: [String].self)
+            let pruneHeight: Int = try await rpc.call("simprune", [4])
+            #expect(pruneHeight == 4)
+            let info = try await rpc.getBlockchainInfo()
+            #expect(info.pruned && info.pruneHeight == 4)
+            let old = try await rpc.getBlockHash(height: 2)
+            do throws(BitcoindRPCError) {
+                _ = try await rpc.getBlockBytes(old)
+                Issue.record("pruned block served")
+            } catch {
+                #expect(error.reason == .rpc(code: -1, message: "Block not available (pruned data)"))
+            }
+            #expect(try await rpc.getBlockHeaderInfo(old).height == 2)
+            try await rpc.getBlockFromPeer(old, peerID: 0)
+            var bytes: [UInt8]?
+            for _ in 0..<100 where bytes == nil {
+                try await Task.sleep(for: .milliseconds(50))
+                bytes = try? await rpc.getBlockBytes(old)
+            }
+            #expect(bytes.map { Hashes.sha256d(Array($0.prefix(80))) } == old.internalBytes)
         }
-        #expect(try await rpc.getBlockHeaderInfo(old).height == 2)
-        try await rpc.getBlockFromPeer(old, peerID: 0)
-        var bytes: [UInt8]?
-        for _ in 0..<100 where bytes == nil {
-            try await Task.sleep(for: .milliseconds(50))
-            bytes = try? await rpc.getBlockBytes(old)
-        }
-        #expect(bytes.map { Hashes.sha256d(Array($0.prefix(80))) } == old.internalBytes)
     }
 }
 
 /// Many concurrent calls share a few keep-alive connections.
 @Suite struct RPCConcurrencyTests {
     @Test func manyConcurrentCallsOverFewConnections() async throws {
-        let dir = try TempDir()
-        defer { dir.cleanup() }
-        let server = try await SimnodeServer.start(SimnodeServer.Configuration(datadir: dir.path))
-        defer { Task { await server.shutdown() } }
-        var config = BitcoindRPCClient.Configuration(port: server.rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie"))
-        config.maxConnections = 3
-        let rpc = BitcoindRPCClient(config)
-        defer { Task { await rpc.close() } }
-        _ = try await rpc.call("simgenerate", [5], as: [String].self)
-        let start = ContinuousClock.now
-        let heights = try await withThrowingTaskGroup(of: Int.self) { group in
-            for i in 0..<200 { group.addTask { try await rpc.getBlockHeaderInfo(try await rpc.getBlockHash(height: i % 6)).height } }
-            var all: [Int] = []
-            for try await h in group { all.append(h) }
-            return all
+        try await InProcessSimnode.with { node in
+            var config = BitcoindRPCClient.Configuration(port: node.server.rpcPort, credentials: .cookieFile(node.cookiePath))
+            config.maxConnections = 3
+            let rpc = BitcoindRPCClient(config)
+            _ = try await rpc.call("simgenerate", [5], as: [String].self)
+            let start = ContinuousClock.now
+            let heights = try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<200 { group.addTask { try await rpc.getBlockHeaderInfo(try await rpc.getBlockHash(height: i % 6)).height } }
+                var all: [Int] = []
+                for try await h in group { all.append(h) }
+                return all
+            }
+            let elapsed = ContinuousClock.now - start
+            print("400 RPC calls (200 getblockhash + 200 getblockheader) over 3 keep-alive connections: \(elapsed)")
+            #expect(heights.sorted() == (0..<200).map { $0 % 6 }.sorted())
+            await rpc.close()
         }
-        let elapsed = ContinuousClock.now - start
-        print("400 RPC calls (200 getblockhash + 200 getblockheader) over 3 keep-alive connections: \(elapsed)")
-        #expect(heights.sorted() == (0..<200).map { $0 % 6 }.sorted())
     }
 }
