@@ -91,9 +91,8 @@ enum BIP324Fuzz {
         let garbage = input.take(min(Int(input.byte()) * 17, BIP324Transport.maxGarbageLength))
         let seed = input.byte()
         let flipAt = input.u16(), flipMask = input.byte()
-        guard var cipher = try? BIP324Cipher(keys: session.keys, initiating: true),
-              let version = try? cipher.encrypt(contents: [], aad: garbage)
-        else { return }
+        guard var cipher = try? BIP324Cipher(keys: session.keys, initiating: true) else { return }
+        guard let version = try? cipher.encrypt(contents: [], aad: garbage) else { return }
         var stream = session.initiatorEllSwift + garbage + cipher.sendGarbageTerminator + version
         var sent: [[UInt8]] = []
         while !input.isEmpty {

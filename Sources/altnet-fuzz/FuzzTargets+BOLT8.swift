@@ -1,4 +1,5 @@
 import BOLT8
+import Foundation
 import Secp256k1
 
 /// BOLT 8 targets: a responder's handshake and the transport decoder, under fixed keys.

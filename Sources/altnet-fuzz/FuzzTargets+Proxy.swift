@@ -96,7 +96,11 @@ enum ProxyFuzz {
         var run = Run()
         for chunk in chunks {
             do throws(ProxyError) {
-                run.traffic += fromClient ? try t.fromClient(Array(chunk)) : try t.fromRemote(Array(chunk))
+                if fromClient {
+                    run.traffic += try t.fromClient(Array(chunk))
+                } else {
+                    run.traffic += try t.fromRemote(Array(chunk))
+                }
             } catch {
                 run.failed = true
                 break
