@@ -24,6 +24,10 @@ shift || true
 swift build -c release --product altnet-fuzz --build-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
 
+# Swift's runtime backtracer would catch the trap first and exit: libFuzzer must see the signal
+# to save the input.
+export SWIFT_BACKTRACE=enable=no
+
 corpus=.build-fuzz/corpus${ONLY:+-$ONLY}
 mkdir -p "$corpus"
 seed() {

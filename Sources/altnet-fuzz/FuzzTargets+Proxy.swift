@@ -120,8 +120,10 @@ enum ProxyFuzz {
             if !whole.failed {
                 FuzzTargets.check(whole == split, "v1 framer output depends on the split")
             }
+            // A call that throws reports none of its messages (the frames before the bad one
+            // were already forwarded; the connection is closed): count only clean runs.
             let total = whole.traffic.reduce(0) { $0 + P2PMessageHeader.size + $1.payloadBytes }
-            FuzzTargets.check(whole.forwarded.count == total, "v1 framer forwarded \(whole.forwarded.count) bytes for \(total) framed")
+            FuzzTargets.check(whole.failed || whole.forwarded.count == total, "v1 framer forwarded \(whole.forwarded.count) bytes for \(total) framed")
         }
     }
 
