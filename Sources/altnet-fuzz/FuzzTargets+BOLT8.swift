@@ -91,7 +91,7 @@ enum BOLT8Fuzz {
             } else {
                 FuzzTargets.check(failure == nil && transport?.remoteStatic == iNode.publicKey, "BOLT 8 real act three failed: \(String(describing: failure))")
                 // Whatever follows act three is ciphertext nobody sealed: it never decodes.
-                if var t = transport { drain(&t, sent: []) }
+                if var t = transport { drain(&t) }
             }
         } catch {
             FuzzTargets.check(false, "BOLT 8 fixed-key acts one and two failed: \(error)")
@@ -125,7 +125,7 @@ enum BOLT8Fuzz {
         if mode & 1 == 0 {
             for chunk in FuzzSplit.chunks(input.remaining(), seed: seed) {
                 receiver.feed(chunk)
-                if !drain(&receiver, sent: []) { return }
+                if !drain(&receiver) { return }
             }
             _ = Result { () throws(BOLT8Error) in try receiver.receiver.endOfInput() }
             return
@@ -173,7 +173,7 @@ enum BOLT8Fuzz {
     /// Reads messages until none is ready or the decoder fails; bytes nobody sealed must never
     /// decode. Returns false once failed.
     @discardableResult
-    static func drain(_ t: inout BOLT8Transport, sent: [[UInt8]]) -> Bool {
+    static func drain(_ t: inout BOLT8Transport) -> Bool {
         do throws(BOLT8Error) {
             while let message = try t.nextMessage() {
                 FuzzTargets.check(false, "BOLT 8 decoded \(message.count) bytes nobody encrypted")
