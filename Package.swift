@@ -116,7 +116,13 @@ let package = Package(
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
-        .executableTarget(name: "altnet-fuzz", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
+        .executableTarget(
+            name: "altnet-fuzz",
+            dependencies: [
+                "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
+                "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig",
+            ],
+            swiftSettings: strict),
         .executableTarget(
             name: "altnet-harness",
             dependencies: [

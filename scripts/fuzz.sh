@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
-# Fuzz the P2P stream decoder, message payload codecs, transaction and block parsers with
-# libFuzzer. Not part of the test suite.
+# Fuzz every decoder that reads peer, driver or user input with libFuzzer. Not part of the
+# test suite. The first input byte picks the target (its value modulo 14, see
+# Sources/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
+# blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
+# handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
+# (SOCKS5, greeting sniffing, addr_recv, v1 framer); 10 DriverKit reply matching; 11 driver
+# JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags.
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer options...]     (default 60 seconds)
+#   ONLY=5 scripts/fuzz.sh 120                           (one target: selector 5, own corpus)
+#
+# With ONLY=N the binary runs every input through target N (ALTNET_FUZZ_ONLY; the first byte is
+# then ignored) and the corpus is .build-fuzz/corpus-N, seeded with that target's seeds only.
 #
 # Builds altnet-fuzz in release mode with -sanitize=fuzzer into .build-fuzz/ (kept apart from
 # .build/ so the normal build is untouched), seeds a corpus with a few valid inputs, runs for
@@ -15,9 +24,17 @@ shift || true
 swift build -c release --product altnet-fuzz --build-path .build-fuzz \
     -Xswiftc -sanitize=fuzzer -Xswiftc -DFUZZING
 
-corpus=.build-fuzz/corpus
+# Swift's runtime backtracer would catch the trap first and exit: libFuzzer must see the signal
+# to save the input.
+export SWIFT_BACKTRACE=enable=no
+
+corpus=.build-fuzz/corpus${ONLY:+-$ONLY}
 mkdir -p "$corpus"
-seed() { printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"; }
+seed() {
+    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 14 != ONLY )); then return; fi
+    printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"
+}
+if [[ -n "${ONLY:-}" ]]; then export ALTNET_FUZZ_ONLY="$ONLY"; fi
 # Selector byte, then input (see Sources/altnet-fuzz/FuzzTargets.swift).
 seed verack-stream   "00f9beb4d976657261636b000000000000000000005df6e0e2"
 seed ping-payload    "01022a00000000000000"
@@ -26,6 +43,26 @@ seed inv-payload     "0106010200000000000000000000000000000000000000000000000000
 seed legacy-tx       "0201000000010000000000000000000000000000000000000000000000000000000000000000ffffffff0100ffffffff0100f2052a01000000015100000000"
 seed empty-tx        "0202000000000007000000"
 seed genesis-block   "030100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c0101000000010000000000000000000000000000000000000000000000000000000000000000ffffffff4d04ffff001d0104455468652054696d65732030332f4a616e2f32303039204368616e63656c6c6f72206f6e206272696e6b206f66207365636f6e64206261696c6f757420666f722062616e6b73ffffffff0100f2052a01000000434104678afdb0fe5548271967f1a67130b7105cd6a828e03909a67962e0ea1f61deb649f6bc3f4cef38c4f35504e51ec112de5c384df7ba0b8d578a4c702b6bf11d5fac00000000"
+seed bip324-v1-prefix "0400f9beb4d976657273696f6e0000000000"
+seed bip324-key      "0407$(printf '%02x' $(seq 1 64) | tr -d '\n')"
+seed bip324-session  "05000700000000091201020304050607080103aabbcc000d0076657273696f6e0000000000"
+seed bip324-flipped  "0500032a00800009120102030405060708"
+seed bolt8-act-one   "0600000002$(printf 'aa%.0s' $(seq 1 32))$(printf '00%.0s' $(seq 1 16))"
+seed bolt8-act-three "060105$(printf '00%.0s' $(seq 1 66))"
+seed bolt8-transport "0701030000000500001000000000000100ff"
+seed bolt8-raw       "0700055c7a1e0000000000000000000000000000000000000000000000000000"
+seed altnet-whole    "080000070002747801000000"
+seed altnet-fragment "08010100300000000402747811111111111111111111111111"
+seed altnet-roundtrip "08000500002000ffff0301020304"
+seed socks5-domain   "090005050100050100030b6578616d706c652e636f6d208d"
+seed proxy-v1-verack "090305f9beb4d976657261636b000000000000000000005df6e0e2"
+seed proxy-v2-verack "090405f9beb4d976657261636b000000000000000000005df6e0e2"
+seed greeting-v1     "090105f9beb4d976657273696f6e0000000000"
+seed reply-pong      "0a020410080001020304050607080102030405060708"
+seed driver-line     "0b0003$(printf '%s\n%s\n' '{"jsonrpc":"2.0","method":"peerdisconnected","params":{"peer":"p1","reason":"eof"}}' '{"jsonrpc":"2.0","id":7,"result":{"peers":[]}}' | xxd -p | tr -d '\n')"
+seed zmq-hashblock   "0c0209$(printf hashblock | xxd -p)20$(printf '42%.0s' $(seq 1 32))01000000"
+seed altnet-conf     "0d00$(printf 'datadir=/tmp/x\n[bip324]\nconnect=127.0.0.1:8333 # peer\nrpc.port=8332\n' | xxd -p | tr -d '\n')"
+seed altnet-flags    "0d01$(printf -- '--bip324.connect=127.0.0.1:8333\n--lightning\n--rpc.port\n8332' | xxd -p | tr -d '\n')"
 
 exec .build-fuzz/release/altnet-fuzz -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
     -print_final_stats=1 "$@" "$corpus"

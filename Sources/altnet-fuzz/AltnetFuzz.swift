@@ -1,5 +1,10 @@
 import Foundation
 
+extension FuzzTargets {
+    /// The target every input goes to when `ALTNET_FUZZ_ONLY` is set (one selector per run).
+    static let onlySelector: UInt8? = ProcessInfo.processInfo.environment["ALTNET_FUZZ_ONLY"].flatMap { UInt8($0) }
+}
+
 /// libFuzzer's per-input entry point.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

@@ -9,6 +9,15 @@ import BitcoinPrimitives
 /// - 1: a payload for the command picked by the next byte, framed correctly, so the fuzzer
 ///   reaches the payload decoders without first finding magic and checksum.
 /// - 2: a transaction. 3: a block (and its structure checks).
+/// - 4: BIP324 responder fed raw bytes in any split. 5: a BIP324 session under fixed keys with
+///   fuzzed packet contents, decoys and one optional flipped byte.
+/// - 6: BOLT 8 responder handshake (raw act one, or a real act three XORed with a mask).
+///   7: BOLT 8 transport after a fixed-key handshake (round trip, flipped byte, raw ciphertext).
+/// - 8: altnet Lightning messages: the fragment reassembler under small limits, encoder round trip.
+/// - 9: proxy front end: SOCKS5Server, ProxyGreeting, VersionAddrRecv, ProxyTranslator (v1, v2).
+/// - 10: DriverKit reply matching. 11: driver JSON-RPC lines as the Altstack reads them.
+/// - 12: bitcoind ZMQ multipart notifications. 13: the altnet.conf parser.
+/// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
     static let commands: [P2PCommand] = [
@@ -17,9 +26,12 @@ enum FuzzTargets {
     ]
 
     static func run(_ input: [UInt8]) {
-        guard let selector = input.first else { return }
+        guard let first = input.first else { return }
+        // ALTNET_FUZZ_ONLY=N (scripts/fuzz.sh ONLY=N) pins the target; the first byte is then ignored.
+        let selector = onlySelector ?? first
         let body = input.dropFirst()
-        switch selector % 4 {
+        var input = FuzzInput(body)
+        switch selector % 14 {
         case 0: stream(Array(body))
         case 1:
             guard let c = body.first else { return }
@@ -27,7 +39,17 @@ enum FuzzTargets {
             let payload = Array(body.dropFirst())
             stream(P2PFrame(command: command, payload: payload).encoded(magic: .main))
         case 2: transaction(Array(body))
-        default: block(Array(body))
+        case 3: block(Array(body))
+        case 4: BIP324Fuzz.responderRaw(&input)
+        case 5: BIP324Fuzz.session(&input)
+        case 6: BOLT8Fuzz.handshake(&input)
+        case 7: BOLT8Fuzz.transport(&input)
+        case 8: LightningFuzz.reassembler(&input)
+        case 9: ProxyFuzz.run(&input)
+        case 10: ReplyMatcherFuzz.run(&input)
+        case 11: DriverLineFuzz.run(&input)
+        case 12: ZMQFuzz.run(&input)
+        default: ConfigFuzz.run(&input)
         }
     }
 

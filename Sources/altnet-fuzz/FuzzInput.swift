@@ -1,0 +1,50 @@
+/// The fuzzer's bytes read as a little script: sizes, flags and chunk boundaries come from the
+/// input itself, so libFuzzer's mutations steer the harness as well as the decoder. Reading past
+/// the end gives zeros and empty arrays, never a trap.
+struct FuzzInput {
+    private(set) var rest: ArraySlice<UInt8>
+
+    init(_ bytes: ArraySlice<UInt8>) { rest = bytes }
+
+    var isEmpty: Bool { rest.isEmpty }
+
+    /// The next byte, 0 past the end.
+    mutating func byte() -> UInt8 { rest.popFirst() ?? 0 }
+
+    /// The next two bytes, little-endian.
+    mutating func u16() -> Int { Int(byte()) | Int(byte()) << 8 }
+
+    /// Up to `count` bytes.
+    mutating func take(_ count: Int) -> [UInt8] {
+        let part = rest.prefix(max(0, count))
+        rest = rest.dropFirst(part.count)
+        return Array(part)
+    }
+
+    /// Everything left.
+    mutating func remaining() -> [UInt8] {
+        defer { rest = [] }
+        return Array(rest)
+    }
+}
+
+/// Chunk boundaries for "any split must give the same result" checks.
+enum FuzzSplit {
+    /// Splits `bytes` into chunks: one byte each when `seed` is 0, otherwise pseudo-random sizes
+    /// (1 to 128 bytes, xorshift over the seed) so reads that end mid-header are exercised.
+    static func chunks(_ bytes: [UInt8], seed: UInt8) -> [ArraySlice<UInt8>] {
+        var out: [ArraySlice<UInt8>] = []
+        var state = UInt32(seed) &* 0x9E37_79B9 | 1
+        var i = 0
+        while i < bytes.count {
+            state ^= state << 13
+            state ^= state >> 17
+            state ^= state << 5
+            let size = seed == 0 ? 1 : 1 + Int(state % 128)
+            let end = min(bytes.count, i + size)
+            out.append(bytes[i..<end])
+            i = end
+        }
+        return out
+    }
+}
