@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -107,4 +108,19 @@ struct Collector: LogHandler {
     }
 
     func log(event: LogEvent) { events.log("\(event.message)") }
+}
+
+extension DriverFixture {
+    /// The display hashes of the headers in a `headers` reply (at most 2,000, each with its
+    /// zero transaction count).
+    /// - Throws: when the payload is not a headers message.
+    static func headerHashes(_ reply: DriverProtocol.P2PMessage) throws -> [String] {
+        var reader = ByteReader(try [UInt8](hex: reply.payload))
+        let count = try reader.readCount("headers", limit: 2000, minElementSize: 81)
+        return try (0..<count).map { _ in
+            let hash = try BlockHeader(from: &reader).hash.displayHex
+            _ = try reader.readCompactSize()
+            return hash
+        }
+    }
 }

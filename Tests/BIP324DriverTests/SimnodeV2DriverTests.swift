@@ -40,14 +40,7 @@ import TestSupport
             let answer = try await altstack.sendMessage(DriverInteropTests.getHeaders, timeout: .seconds(30))
             let reply = try #require(answer.value.replies.first)
             #expect(reply.command == "headers")
-            var reader = ByteReader(try [UInt8](hex: reply.payload))
-            let count = try reader.readCount("headers", limit: 2000, minElementSize: 81)
-            var hashes: [String] = []
-            for _ in 0..<count {
-                hashes.append(try BlockHeader(from: &reader).hash.displayHex)
-                _ = try reader.readCompactSize()
-            }
-            #expect(count == 2_000)
+            let hashes = try DriverFixture.headerHashes(reply)
             #expect(hashes == Array(mined.prefix(2_000)))
 
             let peers: [Peer] = try await rpc.call("getpeerinfo", [])
