@@ -93,6 +93,27 @@ import Watchdog
         await rig.stop()
     }
 
+    /// Bob's better chain is below the configured minimum chain work (as bitcoind's
+    /// `-minimumchainwork`): nothing of it reaches Alice's bitcoind.
+    @Test("a better chain below minchainwork: nothing is submitted, the outcome says why")
+    func belowMinimumChainWork() async throws {
+        let rig = try await TwoNodeRig.start()
+        defer { Task { await rig.stop() } }
+        try await rig.bob.mine(5)
+        try await rig.alice.copyBlocks(from: rig.bob)
+        try await rig.bob.mine(10)
+        try #require(await rig.waitLinked())
+        let tipsBefore = try await rig.alice.rpc.getChainTips()
+        // Regtest blocks carry 2 units of work each: Bob's 16 blocks (genesis included) have 32.
+        let report = await rig.validation { $0.minimumChainWork = UInt256(1_000) }.rescue(trigger: "stale-tip")
+        #expect(report.outcome == .belowMinimumWork, "\(report)")
+        #expect(report.sources.map(\.answer) == [.better])
+        #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0)
+        #expect(try await rig.alice.height == 5)
+        #expect(try await rig.alice.rpc.getChainTips() == tipsBefore)
+        await rig.stop()
+    }
+
     /// Alice has more work of her own than Bob's branch: Bob's headers are valid but lower-work.
     @Test("a peer with a lower-work chain changes nothing in bitcoind")
     func lowerWork() async throws {
