@@ -5,7 +5,10 @@ import TestSupport
 
 /// Mining and block copying on TestSupport's simnode subprocess, for the two-node tests.
 extension SimnodeChild {
-    public struct CopyFailure: Error, CustomStringConvertible { public let description: String }
+    public struct CopyFailure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
     /// Mines `n` blocks paying OP_TRUE (simnode's default).
     @discardableResult
