@@ -202,27 +202,18 @@ import TestSupport
         let now = Int64(UInt32.max)
         // Warm up (first batch allocates what later ones reuse), then measure.
         try presync.feed(miner.next(2_000), now: now)
-        let before = try #require(Self.residentKiB())
+        let before = try ResidentMemory.kib()
         var maxTimestamps = 0
         for _ in 0..<49 {
             try presync.feed(miner.next(2_000), now: now)
             maxTimestamps = max(maxTimestamps, presync.retainedTimestamps)
         }
-        let after = try #require(Self.residentKiB())
+        let after = try ResidentMemory.kib()
         #expect(presync.count == 100_000)
         #expect(maxTimestamps == 11)
         // What the struct holds is all there is: params, hashes, counters, 11 inline timestamps.
         #expect(MemoryLayout<HeadersPresync>.size < 1_024)
         // 100,000 headers are 8,000 KB raw; the presync must hold none of them.
         #expect(after - before < 3_000, "VmRSS grew \(after - before) KiB")
-    }
-
-    /// VmRSS from /proc/self/status, in KiB (nil where there is no /proc).
-    static func residentKiB() -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
-        for line in status.split(separator: "\n") where line.hasPrefix("VmRSS:") {
-            return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap { Int($0) }
-        }
-        return nil
     }
 }

@@ -30,16 +30,31 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
 
     private let lock = NSLock()
     private var peers: [Peer]
+    /// Each peer's header positions by hash, built once.
+    private var indexes: [String: [BlockHash: Int]] = [:]
     private(set) var headerRequests: [String: Int] = [:]
     private(set) var blockRequests: [String: Int] = [:]
     private(set) var disconnected: [String] = []
     /// Headers this router handed out in all.
     private(set) var headersServed = 0
 
-    init(_ peers: [Peer]) { self.peers = peers }
+    init(_ peers: [Peer]) {
+        self.peers = peers
+        for peer in peers { indexes["\(peer.driver)/\(peer.id)"] = Self.index(peer.chain) }
+    }
 
     /// A peer connects.
-    func add(_ peer: Peer) { lock.withLock { peers.append(peer) } }
+    func add(_ peer: Peer) {
+        let index = Self.index(peer.chain)
+        lock.withLock {
+            peers.append(peer)
+            indexes["\(peer.driver)/\(peer.id)"] = index
+        }
+    }
+
+    static func index(_ chain: [BlockHeader]) -> [BlockHash: Int] {
+        Dictionary(chain.enumerated().map { ($1.hash, $0) }, uniquingKeysWith: { a, _ in a })
+    }
 
     func headerPeers() -> [RoutedPeer] {
         lock.withLock { peers.map { RoutedPeer(driver: $0.driver, peer: $0.id, address: $0.address, startHeight: $0.startHeight) } }
@@ -48,12 +63,14 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
     func getHeaders(_ locator: [BlockHash], from source: SourceCandidate, timeout: Duration)
         async throws(DriverProtocolError) -> RoutedHeaders
     {
-        let found: Peer? = lock.withLock {
-            let peer = peers.first { $0.driver == source.driver && (source.peer == nil || $0.id == source.peer) }
-            if let peer { headerRequests["\(peer.driver)/\(peer.id)", default: 0] += 1 }
-            return peer
+        let found: (Peer, [BlockHash: Int])? = lock.withLock {
+            guard let peer = peers.first(where: { $0.driver == source.driver && (source.peer == nil || $0.id == source.peer) }) else {
+                return nil
+            }
+            headerRequests["\(peer.driver)/\(peer.id)", default: 0] += 1
+            return (peer, indexes["\(peer.driver)/\(peer.id)"] ?? [:])
         }
-        guard let peer = found else { throw DriverProtocolError(.peerUnavailable, "no such peer") }
+        guard let (peer, index) = found else { throw DriverProtocolError(.peerUnavailable, "no such peer") }
         switch peer.behaviour {
         case .withhold:
             return RoutedHeaders(peer: peer.id, headers: [])
@@ -61,7 +78,6 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
             try? await Task.sleep(for: timeout)
             throw DriverProtocolError(.timeout, "no answer within \(timeout)")
         case .serve, .invalid:
-            let index = Dictionary(peer.chain.enumerated().map { ($1.hash, $0) }, uniquingKeysWith: { a, _ in a })
             let start = (locator.lazy.compactMap { index[$0] }.first ?? 0) + 1
             var headers = Array(peer.chain[min(start, peer.chain.count)..<min(start + 2_000, peer.chain.count)])
             if case .invalid = peer.behaviour, !headers.isEmpty { headers[0].nonce &+= 1 }
