@@ -112,7 +112,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
-                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", logging,
+                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", "Watchdog", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
