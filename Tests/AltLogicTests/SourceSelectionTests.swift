@@ -11,7 +11,7 @@ import TestSupport
 
     /// How often each key was chosen over `draws` calls.
     func tally(_ candidates: [SourceCandidate], perDriver: Int, draws: Int, seed: UInt64) -> [String: Int] {
-        var rng = SeededGenerator(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var counts: [String: Int] = [:]
         for _ in 0..<draws {
             for chosen in SourceSelection.choose(candidates, perDriver: perDriver, using: &rng) {
@@ -28,7 +28,7 @@ import TestSupport
             peer("bip324", "1", "ipv4:10.1"), peer("bip324", "2", "ipv4:10.1"), peer("bip324", "3", "ipv4:10.1"),
             peer("bip324", "4", "ipv4:10.1"), peer("bip324", "5", "ipv4:203.0"), peer("bip324", "6", "onion"),
         ]
-        var rng = SeededGenerator(seed: 14)
+        var rng = SplitMix64(seed: 14)
         for _ in 0..<100 {
             let three = SourceSelection.choose(candidates, perDriver: 3, using: &rng)
             #expect(Set(three.map(\.group)) == ["ipv4:10.1", "ipv4:203.0", "onion"], "\(three)")
@@ -71,7 +71,7 @@ import TestSupport
             peer("bip324", "1", "g1", demoted: true), peer("bip324", "2", "g2", demoted: true),
             peer("bip324", "3", "g3"), peer("bip324", "4", "g3"),
         ]
-        var rng = SeededGenerator(seed: 5)
+        var rng = SplitMix64(seed: 5)
         for _ in 0..<100 {
             // Two non-demoted peers fill two slots although they share a group and the demoted
             // ones are in groups of their own.
@@ -92,7 +92,7 @@ import TestSupport
         let candidates = (0..<6).map { peer("bip324", String($0), "g\($0)") }
             + [peer("ln", "02aa", "g0"), peer("ln", "02bb", "g1")]
             + (0..<5).map { peer("tor", String($0), "onion") }
-        var rng = SeededGenerator(seed: 3)
+        var rng = SplitMix64(seed: 3)
         for perDriver in 0...7 {
             let chosen = SourceSelection.choose(candidates, perDriver: perDriver, using: &rng)
             #expect(chosen.filter { $0.driver == "bip324" }.count == min(perDriver, 6))
@@ -115,7 +115,7 @@ import TestSupport
         // Given the same group as two listed peers, the driver-picked candidate is still chosen
         // in the first pass; were it grouped with them it would miss one draw in three.
         let candidates = [peer("rpc", "a", "g"), peer("rpc", "b", "g"), SourceCandidate(driver: "rpc", peer: nil, group: "g")]
-        var rng = SeededGenerator(seed: 8)
+        var rng = SplitMix64(seed: 8)
         for _ in 0..<60 {
             let two = SourceSelection.choose(candidates, perDriver: 2, using: &rng)
             #expect(two.contains { $0.peer == nil }, "\(two)")
@@ -124,8 +124,8 @@ import TestSupport
 
     @Test func theSameSeedGivesTheSameChoice() {
         let candidates = (0..<10).map { peer("bip324", String($0), "g\($0 % 4)") }
-        var a = SeededGenerator(seed: 42)
-        var b = SeededGenerator(seed: 42)
+        var a = SplitMix64(seed: 42)
+        var b = SplitMix64(seed: 42)
         for _ in 0..<20 {
             #expect(SourceSelection.choose(candidates, perDriver: 4, using: &a)
                     == SourceSelection.choose(candidates, perDriver: 4, using: &b))

@@ -99,7 +99,7 @@ struct EclipseBench: ParsableCommand {
     }
 
     func simulate(_ model: EclipseModel) -> Tally {
-        var rng = BenchRandom(seed: seed)
+        var rng = SplitMix64(seed: seed)
         var tally = Tally(decidedAtAttempt: [Int](repeating: 0, count: retries + 1))
         for _ in 0..<trials {
             // The rules see the same connected peers (common random numbers).
