@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import DriverProtocol
 import Foundation
 import HeaderChain
 import Logging
