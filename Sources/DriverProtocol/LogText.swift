@@ -4,7 +4,7 @@
 public enum LogText {
     /// - Parameters:
     ///   - text: untrusted text.
-    ///   - limit: most characters kept before `…`.
+    ///   - limit: most characters kept before `...`.
     /// - Returns: printable ASCII only.
     public static func escaped(_ text: String, limit: Int) -> String {
         var out = ""
@@ -18,7 +18,7 @@ public enum LogText {
             default: out += "\\u{\(String(scalar.value, radix: 16))}"
             }
         }
-        if text.unicodeScalars.count > limit { out += "…" }
+        if text.unicodeScalars.count > limit { out += "..." }
         return out
     }
 }
