@@ -7,7 +7,7 @@ import NIOCore
 extension RPCProxy {
     /// A single `getblock`: on "block data missing", fetch, then ask bitcoind again.
     /// - Returns: bitcoind's second answer, or its first when nothing was to be fetched.
-    func retryGetBlock(_ call: ProxyCall, request: Request, reply: ForwardedReply) async -> ForwardedReply {
+    func retryGetBlock(_ call: ProxyCall, request: Request, reply: ForwardedReply, user: String) async -> ForwardedReply {
         guard reply.body.readableBytes <= configuration.inspectLimit else { return reply }
         let hash: BlockHash? = reply.body.withUnsafeReadableBytes { replyBytes in
             guard case .object(let members)? = try? JSONScanner.shape(of: replyBytes),
@@ -16,6 +16,8 @@ extension RPCProxy {
             return request.body.withUnsafeReadableBytes { ProxyRequest.blockHash(of: call, in: $0) }
         }
         guard let hash else { return reply }
+        guard takeFetchSlots(user, wanted: 1) == 1 else { return reply }
+        defer { releaseFetchSlots(user, 1) }
         await fetch(hash)
         return (try? await rpc.forward(request.body, uri: request.uri, method: "getblock")) ?? reply
     }
@@ -23,7 +25,7 @@ extension RPCProxy {
     /// A batch with `getblock` calls: fetch the blocks of those that failed for missing data,
     /// send those calls again as one batch and put their new answers in place of the old.
     /// Other calls' answers stay as bitcoind first gave them.
-    func retryGetBlocks(_ calls: [ProxyCall], request: Request, reply: ForwardedReply) async -> ForwardedReply {
+    func retryGetBlocks(_ calls: [ProxyCall], request: Request, reply: ForwardedReply, user: String) async -> ForwardedReply {
         // Replies pair with calls by position only when every call got one (no 2.0 notifications).
         let replyShape = reply.body.withUnsafeReadableBytes { try? JSONScanner.shape(of: $0) }
         guard case .array(let items)? = replyShape, items.count == calls.count else { return reply }
@@ -39,8 +41,17 @@ extension RPCProxy {
             }
         }
         guard !retry.isEmpty else { return reply }
+        // At most `fetchesPerUser` blocks per user at once; calls for the others keep
+        // bitcoind's first answer.
+        var distinct: [BlockHash] = []
+        for hash in retry.map(\.hash) where !distinct.contains(hash) { distinct.append(hash) }
+        let slots = takeFetchSlots(user, wanted: distinct.count)
+        defer { releaseFetchSlots(user, slots) }
+        guard slots > 0 else { return reply }
+        let fetched = Set(distinct.prefix(slots))
+        retry = retry.filter { fetched.contains($0.hash) }
         await withTaskGroup(of: Void.self) { group in
-            for hash in Set(retry.map(\.hash)) { group.addTask { await self.fetch(hash) } }
+            for hash in fetched { group.addTask { await self.fetch(hash) } }
         }
         // The retried calls' own bytes, as one batch.
         var again = ByteBuffer()
@@ -77,6 +88,31 @@ extension RPCProxy {
         }
         body.writeString("]\n")
         return ForwardedReply(status: reply.status, body: body)
+    }
+
+    /// Takes up to `wanted` of `user`'s fetch slots.
+    /// - Returns: how many were taken (0 when the user has ``Configuration/fetchesPerUser`` under way).
+    func takeFetchSlots(_ user: String, wanted: Int) -> Int {
+        let limit = configuration.fetchesPerUser
+        let taken = fetchesByUser.withLockedValue { counts -> Int in
+            let free = max(0, limit - counts[user, default: 0])
+            let taken = min(free, wanted)
+            counts[user, default: 0] += taken
+            return taken
+        }
+        if taken < wanted {
+            metrics.fetchesRefused(wanted - taken)
+            logger.warning("user \(user): \(wanted - taken) of \(wanted) missing blocks not fetched: \(limit) fetches per user at once (--fetches-per-user); those calls get bitcoind's answer")
+        }
+        return taken
+    }
+
+    func releaseFetchSlots(_ user: String, _ count: Int) {
+        guard count > 0 else { return }
+        fetchesByUser.withLockedValue { counts in
+            counts[user, default: 0] -= count
+            if counts[user] ?? 0 <= 0 { counts[user] = nil }
+        }
     }
 
     /// Fetches a block through bitcoind's peers, up to the deadline. Concurrent callers for one
