@@ -16,8 +16,9 @@ extension RPCProxy {
             return request.body.withUnsafeReadableBytes { ProxyRequest.blockHash(of: call, in: $0) }
         }
         guard let hash else { return reply }
-        guard takeFetchSlots(user, wanted: 1) == 1 else { return reply }
-        defer { releaseFetchSlots(user, 1) }
+        let granted = takeFetchSlots(user, for: [hash])
+        defer { releaseFetchSlots(user, granted) }
+        guard !granted.isEmpty else { return reply }
         await fetch(hash)
         return (try? await rpc.forward(request.body, uri: request.uri, method: "getblock")) ?? reply
     }
@@ -45,10 +46,10 @@ extension RPCProxy {
         // bitcoind's first answer.
         var distinct: [BlockHash] = []
         for hash in retry.map(\.hash) where !distinct.contains(hash) { distinct.append(hash) }
-        let slots = takeFetchSlots(user, wanted: distinct.count)
-        defer { releaseFetchSlots(user, slots) }
-        guard slots > 0 else { return reply }
-        let fetched = Set(distinct.prefix(slots))
+        let granted = takeFetchSlots(user, for: distinct)
+        defer { releaseFetchSlots(user, granted) }
+        guard !granted.isEmpty else { return reply }
+        let fetched = Set(granted)
         retry = retry.filter { fetched.contains($0.hash) }
         await withTaskGroup(of: Void.self) { group in
             for hash in fetched { group.addTask { await self.fetch(hash) } }
@@ -90,28 +91,41 @@ extension RPCProxy {
         return ForwardedReply(status: reply.status, body: body)
     }
 
-    /// Takes up to `wanted` of `user`'s fetch slots.
-    /// - Returns: how many were taken (0 when the user has ``Configuration/fetchesPerUser`` under way).
-    func takeFetchSlots(_ user: String, wanted: Int) -> Int {
+    /// Grants `user` the fetches of `hashes` its budget allows: a block the user or anyone is
+    /// already fetching joins that fetch for free; a new one needs one of the user's
+    /// ``Configuration/fetchesPerUser`` slots (one per distinct block under way).
+    /// - Returns: the hashes granted, in order; release them with ``releaseFetchSlots(_:_:)``.
+    func takeFetchSlots(_ user: String, for hashes: [BlockHash]) -> [BlockHash] {
         let limit = configuration.fetchesPerUser
-        let taken = fetchesByUser.withLockedValue { counts -> Int in
-            let free = max(0, limit - counts[user, default: 0])
-            let taken = min(free, wanted)
-            counts[user, default: 0] += taken
-            return taken
+        let running = inFlight.withLockedValue { Set($0.keys) }
+        let granted = fetchesByUser.withLockedValue { users -> [BlockHash] in
+            var mine = users[user, default: [:]]
+            var granted: [BlockHash] = []
+            for hash in hashes where mine[hash] != nil || running.contains(hash) || mine.count < limit {
+                mine[hash, default: 0] += 1
+                granted.append(hash)
+            }
+            users[user] = mine.isEmpty ? nil : mine
+            return granted
         }
-        if taken < wanted {
-            metrics.fetchesRefused(wanted - taken)
-            logger.warning("user \(user): \(wanted - taken) of \(wanted) missing blocks not fetched: \(limit) fetches per user at once (--fetches-per-user); those calls get bitcoind's answer")
+        if granted.count < hashes.count {
+            let refused = hashes.count - granted.count
+            metrics.fetchesRefused(refused)
+            logger.warning("user \(user): \(refused) of \(hashes.count) missing blocks not fetched: \(limit) fetches per user at once (--fetches-per-user); those calls get bitcoind's answer")
         }
-        return taken
+        return granted
     }
 
-    func releaseFetchSlots(_ user: String, _ count: Int) {
-        guard count > 0 else { return }
-        fetchesByUser.withLockedValue { counts in
-            counts[user, default: 0] -= count
-            if counts[user] ?? 0 <= 0 { counts[user] = nil }
+    /// Gives back what ``takeFetchSlots(_:for:)`` granted.
+    func releaseFetchSlots(_ user: String, _ hashes: [BlockHash]) {
+        guard !hashes.isEmpty else { return }
+        fetchesByUser.withLockedValue { users in
+            var mine = users[user, default: [:]]
+            for hash in hashes {
+                let left = (mine[hash] ?? 1) - 1
+                mine[hash] = left > 0 ? left : nil
+            }
+            users[user] = mine.isEmpty ? nil : mine
         }
     }
 

@@ -68,8 +68,9 @@ public final class RPCProxy: Sendable {
     let logger: Logger
     /// Fetches under way, by block: concurrent held calls share one.
     let inFlight = NIOLockedValueBox([BlockHash: Task<Void, Never>]())
-    /// Fetches under way, by proxy user (bounded by ``Configuration/fetchesPerUser``).
-    let fetchesByUser = NIOLockedValueBox([String: Int]())
+    /// Blocks each proxy user is having fetched, with how many of its calls wait on each
+    /// (distinct blocks bounded by ``Configuration/fetchesPerUser``).
+    let fetchesByUser = NIOLockedValueBox([String: [BlockHash: Int]]())
 
     /// - Parameters:
     ///   - rpc: bitcoind (its pool carries the forwarded calls).

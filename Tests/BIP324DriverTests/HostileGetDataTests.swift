@@ -89,4 +89,43 @@ import TestSupport
             #expect(!events.all.contains { $0.disconnect?.peer == goodID })
         }
     }
+
+    /// Silent inbound connections past `maxinbound`: closed at accept; those held are closed at
+    /// the handshake deadline; an honest inbound v2 peer then connects.
+    @Test func hostileSilentInboundConnectionsPastMaxInbound() async throws {
+        let port = try FreePort.loopback()
+        let config = try DriverFixture.config(ports: [], extra: [
+            "listen": .string("127.0.0.1:\(port)"), "maxinbound": .int(4), "handshaketimeoutms": .int(3000),
+        ])
+        try await DriverFixture.withDriver(config) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            let pid = try #require(altstack.snapshot().first?.pid)
+            let before = try ResidentMemory.kib(pid: pid)
+            let (extraClosed, heldClosedEarly, heldClosed, during) = try await offPool { () -> (Int, Int, Int, Int) in
+                let held = try HeldConnections(count: 4, port: port)
+                defer { held.close() }
+                usleep(300_000)
+                let extra = try HeldConnections(count: 8, port: port)
+                defer { extra.close() }
+                let extraClosed = extra.closedCount(within: 1.5)
+                let during = (try? ResidentMemory.kib(pid: pid)) ?? 0
+                let heldClosedEarly = held.closedCount(within: 0.1)
+                let heldClosed = held.closedCount(within: 8)
+                return (extraClosed, heldClosedEarly, heldClosed, during)
+            }
+            #expect(extraClosed == 8, "\(extraClosed) of 8 connections past maxinbound 4 closed at accept")
+            #expect(heldClosedEarly == 0)
+            #expect(heldClosed == 4, "\(heldClosed) of 4 silent connections closed at the handshake deadline")
+            #expect(await events.waitForLog(["4 inbound connections already open (maxinbound)"], timeout: .seconds(5)) != nil)
+            // The slots are free: an honest v2 peer dials in and is reported.
+            let honest = try await PythonPeer(mode: "initiator", ["\(port)"])
+            defer { honest.kill() }
+            #expect(await events.waitFor(timeout: .seconds(15)) { $0.connectedPeer != nil } != nil)
+            let after = try ResidentMemory.kib(pid: pid)
+            FileHandle.standardError.write(Data(
+                "hostile inbound: driver RSS \(before) KiB before, \(during) KiB with 12 connections, \(after) KiB after; bound +\(Self.boundKiB) KiB\n".utf8))
+            #expect(during - before < Self.boundKiB)
+            #expect(after - before < Self.boundKiB)
+        }
+    }
 }

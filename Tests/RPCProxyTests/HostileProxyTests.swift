@@ -13,7 +13,7 @@ import Testing
     static let boundKiB = 32 * 1024
 
     /// The proxy with `extra` flags, its port and a user `lightning:pw`.
-    private func withProxy(_ extra: [String], _ body: (SpawnedProcess, Int, String) async throws -> Void) async throws {
+    private func withProxy(_ extra: [String], _ body: (SpawnedProcess, Int, String, SimnodeChild) async throws -> Void) async throws {
         let node = try await SimnodeChild.startPruned()
         let dir = try TempDir()
         defer { dir.cleanup() }
@@ -28,7 +28,7 @@ import Testing
             let line = try await offPool { proxy.readLine(timeout: 20) }
             struct Ready: Decodable { let listen: Int }
             let ready = try JSONDecoder().decode(Ready.self, from: Data(line.utf8))
-            try await body(proxy, ready.listen, RawHTTP.basic("lightning:pw"))
+            try await body(proxy, ready.listen, RawHTTP.basic("lightning:pw"), node)
         } catch {
             proxy.kill()
             await node.stop()
@@ -44,7 +44,7 @@ import Testing
     }
 
     @Test func hostileUnauthenticatedThirtyMegabyteBodies() async throws {
-        try await withProxy([]) { proxy, port, auth in
+        try await withProxy([]) { proxy, port, auth, _ in
             try await Self.honestCall(port: port, auth: auth)
             let before = try ResidentMemory.kib(pid: proxy.pid)
             let peakBefore = try ResidentMemory.kib(pid: proxy.pid, field: "VmHWM:")
@@ -77,7 +77,7 @@ import Testing
     }
 
     @Test func hostileIdleConnectionsPastTheCap() async throws {
-        try await withProxy(["--max-connections", "16", "--idle-timeout", "3"]) { proxy, port, auth in
+        try await withProxy(["--max-connections", "16", "--idle-timeout", "3"]) { proxy, port, auth, _ in
             let before = try ResidentMemory.kib(pid: proxy.pid)
             let (extraClosed, heldClosedEarly, heldClosed, during) = try await offPool { () -> (Int, Int, Int, Int) in
                 let held = try HeldConnections(count: 16, port: port)
@@ -103,6 +103,37 @@ import Testing
             FileHandle.standardError.write(Data(
                 "hostile rpc proxy idle: RSS \(before) KiB before, \(during) KiB with 24 connections, \(after) KiB after; bound +\(Self.boundKiB) KiB\n".utf8))
             #expect(during - before < Self.boundKiB)
+            #expect(after - before < Self.boundKiB)
+        }
+    }
+
+    @Test func hostileBatchOfPrunedGetblocksFromOneUser() async throws {
+        try await withProxy(["--allow", "lightning:getblock", "--fetches-per-user", "2"]) { proxy, port, auth, node in
+            let before = try ResidentMemory.kib(pid: proxy.pid)
+            var calls: [String] = []
+            for height in 1...8 {
+                let hash = try await node.rpc.getBlockHash(height: height).displayHex
+                calls.append(#"{"jsonrpc":"1.0","id":\#(height),"method":"getblock","params":[""# + hash + #"",0]}"#)
+            }
+            // One getblock-only user, one batch naming eight pruned blocks: two fetches, not eight.
+            let answer = try await RawHTTP.post(port: port, body: "[" + calls.joined(separator: ",") + "]", authorization: auth)
+            #expect(answer.status == 200, "\(answer.text.prefix(300))")
+            let items = try #require(try JSONSerialization.jsonObject(with: Data(answer.body)) as? [[String: Any]])
+            #expect(items.count == 8)
+            let served = items.filter { $0["result"] is String }.count
+            #expect(served == 2, "\(served) of 8 pruned blocks served in one batch with --fetches-per-user 2")
+            let fetches = try await node.rpc.simFetchLog()
+            #expect(fetches.count == 2, "\(fetches.count) getblockfrompeer calls for one batch")
+            #expect(proxy.stderr.contains("6 of 8 missing blocks not fetched"), "\(proxy.stderrTail(500))")
+            // The slots are back: the same user's next pruned getblock is fetched and served.
+            let hash = try await node.rpc.getBlockHash(height: 9).displayHex
+            let single = try await RawHTTP.post(
+                port: port, body: #"{"jsonrpc":"1.0","id":9,"method":"getblock","params":[""# + hash + #"",0]}"#, authorization: auth)
+            #expect(single.status == 200)
+            #expect(single.text.contains(#""error":null"#), "\(single.text.prefix(200))")
+            let after = try ResidentMemory.kib(pid: proxy.pid)
+            FileHandle.standardError.write(Data(
+                "hostile rpc proxy batch: \(fetches.count) fetches for 8 pruned blocks; RSS \(before) KiB before, \(after) KiB after; bound +\(Self.boundKiB) KiB\n".utf8))
             #expect(after - before < Self.boundKiB)
         }
     }

@@ -184,7 +184,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
     func drop(_ reason: String) {
         guard closeReason == nil else { return }
         closeReason = reason
-        logger.warning("peer \(id) (\(address)) disconnected: \(reason)")
+        // Reasons can quote the peer (a command name it chose): one escaped line.
+        logger.warning("peer \(id) (\(address)) disconnected: \(LogText.escaped(reason, limit: 300))")
         context?.close(promise: nil)
     }
 }

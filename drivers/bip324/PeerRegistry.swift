@@ -93,7 +93,7 @@ final class PeerRegistry: @unchecked Sendable {
         // there): getheaders/headers, getdata/block/notfound, tx. Gossip (inv, addr, getaddr,
         // sendcmpct, feefilter, ...) stays here.
         guard MessageKind.of(command: command) != nil else {
-            context.logger.trace("peer \(id): \(command) not passed on (not a declared message kind)")
+            context.logger.trace("peer \(id): \(LogText.escaped(command, limit: 12)) not passed on (not a declared message kind)")
             return
         }
         if command == "getdata", let listed = try? Inventory.decodeList(payload[...]) {
