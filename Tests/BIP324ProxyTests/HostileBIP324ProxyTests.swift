@@ -33,9 +33,14 @@ import TestSupport
         #expect(heldClosed == 16, "\(heldClosed) of 16 silent clients closed at the 3 s greeting deadline")
         #expect(await proxy.waitForLog(["16 client connections already open (--max-connections)"]) != nil)
         #expect(await proxy.waitForLog(["no complete greeting within 3000 ms"]) != nil)
-        // The slots are free again: an honest SOCKS5 client gets its method reply.
-        let answer = try await RawSocket.exchange(port: port, send: [5, 1, 0], expect: 2, timeout: 5)
-        #expect(answer.bytes == [5, 0])
+        // The slots are free again: an honest v1 client is carried to a v2 node through SOCKS5.
+        let (remote, remotePort, block) = try await ProxyFixture.remote("serve")
+        defer { remote.kill() }
+        let client = try await ProxyFixture.client(
+            ["--proxy", "127.0.0.1:\(port)", "--via", "socks5", "--dest", "127.0.0.1:\(remotePort)", "--block", block ?? ""])
+        defer { client.kill() }
+        #expect(client.events("socks_reply").first?["code"] as? Int == 0)
+        try await ProxyFixture.expectIntact(client: client, remote: remote, block: block)
         let after = try ResidentMemory.kib(pid: proxy.pid)
         FileHandle.standardError.write(Data(
             "hostile bip324 proxy silent clients: RSS \(before) KiB before, \(during) KiB with 24 connections, \(after) KiB after; bound +\(Self.boundKiB) KiB\n".utf8))
