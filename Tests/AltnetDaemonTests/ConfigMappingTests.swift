@@ -1,8 +1,8 @@
-import BitcoinPrimitives
 import AltnetConfig
 import AltnetControl
 import AltnetDaemon
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import TestSupport
