@@ -95,7 +95,8 @@ def command_body(cmd, path):
     parts = [synopsis_part(a) for a in args if a.get("shouldDisplay", True)]
     if parts:
         out.append(" ".join(parts))
-    subs = [s for s in (cmd.get("subcommands") or []) if s.get("shouldDisplay", True)]
+    # ArgumentParser adds a `help` subcommand to every command tree: --help covers it.
+    subs = [s for s in (cmd.get("subcommands") or []) if s.get("shouldDisplay", True) and s.get("commandName") != "help"]
     if subs:
         out.append(".PP\n.B " + esc(" ".join(path)) + "\n\\fISUBCOMMAND\\fR ...")
     out.append(".SH DESCRIPTION")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds a Debian package of altnet with dpkg-deb:
 #
-#   scripts/package-deb.sh [--from BINDIR] [--version VERSION] [--output DIR]
+#   scripts/package-deb.sh [--from BINDIR] [--version VERSION] [--output DIR] [--fast]
 #
 # Contents (through scripts/install.sh --prefix /usr --sysconfdir /etc): the programs in
 # /usr/bin, man pages in /usr/share/man/man1 (gzipped), docs and the Grafana dashboard in
@@ -13,18 +13,21 @@
 # --from     executables already built (default: build in release mode, see install.sh)
 # --version  package version (default: 0.1.0+git<short commit>)
 # --output   where the .deb goes (default: .build/deb); its path is printed last
+# --fast     gzip -1 instead of dpkg-deb's xz (debug binaries are ~400 MB: xz takes minutes)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 from=""
 version=""
 output=".build/deb"
+compress=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --from) from="$2"; shift 2 ;;
     --version) version="$2"; shift 2 ;;
     --output) output="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --fast) compress=(-Zgzip -z1); shift ;;
+    -h|--help) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "package-deb.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -99,5 +102,5 @@ chmod 0755 "$stage/DEBIAN/postinst" "$stage/DEBIAN/prerm" "$stage/DEBIAN/postrm"
 
 mkdir -p "$output"
 deb="$output/altnet_${version}_${arch}.deb"
-dpkg-deb --root-owner-group --build "$stage" "$deb" >/dev/null
+dpkg-deb --root-owner-group "${compress[@]}" --build "$stage" "$deb" >/dev/null
 echo "$deb"
