@@ -9,7 +9,7 @@ import Foundation
 ///
 /// | step | simnode | bitcoind |
 /// | --- | --- | --- |
-/// | start | `altnet-harness simnode` | `bitcoind -regtest -connect=0 -listen=1 -v2transport=1 -zmqpub...` |
+/// | start | `altnet-harness simnode` | `bitcoind -regtest -connect=0 -v2transport=1 -zmqpub...`, `-listen=1` for Bob only |
 /// | mine | `simgenerate` (coinbase to OP_TRUE) | `generatetodescriptor` to P2WSH(OP_TRUE) (standard to spend) |
 /// | cut Alice off | `simsetpeers []` | nothing: started with `-connect=0`, `-listen=0`, so it has no peers |
 /// | emergency tx | spends OP_TRUE, empty scriptSig | spends P2WSH(OP_TRUE) with the witness `[OP_TRUE]` |
@@ -40,13 +40,15 @@ enum DemoBackend: Sendable {
                     ["simnode", "--datadir", "\(dir)/bitcoind", "--rpcport", "\(rpcPort)", "--p2pport", "\(p2pPort)",
                      "--zmqpub", "tcp://127.0.0.1:\(zmqPort)"])
         case .bitcoind(let path, _):
+            // Core refuses -bind together with -listen=0 (init.cpp), so a node that does not
+            // listen gets neither -bind nor -port.
+            let p2p = listens ? ["-listen=1", "-bind=127.0.0.1:\(p2pPort)", "-port=\(p2pPort)"] : ["-listen=0"]
             return (path, [
                 "-regtest", "-datadir=\(dir)/bitcoind", "-server=1", "-printtoconsole=1", "-disablewallet=1",
                 "-rpcbind=127.0.0.1", "-rpcallowip=127.0.0.1", "-rpcport=\(rpcPort)",
-                "-connect=0", "-dnsseed=0", "-fixedseeds=0", "-listenonion=0", "-upnp=0", "-natpmp=0",
-                "-listen=\(listens ? 1 : 0)", "-bind=127.0.0.1:\(p2pPort)", "-port=\(p2pPort)", "-v2transport=1",
+                "-connect=0", "-dnsseed=0", "-fixedseeds=0", "-listenonion=0", "-v2transport=1",
                 "-zmqpubhashblock=tcp://127.0.0.1:\(zmqPort)", "-zmqpubsequence=tcp://127.0.0.1:\(zmqPort)",
-            ])
+            ] + p2p)
         }
     }
 
