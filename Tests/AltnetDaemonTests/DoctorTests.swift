@@ -60,7 +60,7 @@ import Testing
         let bitcoind = try Self.check(checks, "bitcoind")
         #expect(bitcoind.status == .fail)
         #expect(bitcoind.fix?.contains("start bitcoind") == true)
-        #expect(bitcoind.line.hasPrefix("FAIL bitcoind: 127.0.0.1:18443"))
+        #expect(bitcoind.line.hasPrefix("FAIL bitcoind: nothing answers at 127.0.0.1:18443 (connection refused). Fix: start bitcoind"))
         #expect(try Self.check(checks, "zmq").status == .warn)
         #expect(DoctorCheck.exitStatus(checks) == 1)
     }

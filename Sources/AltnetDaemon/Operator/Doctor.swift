@@ -82,8 +82,15 @@ enum Doctor {
                 let fix = error.isUnreachable
                     ? "start bitcoind (with server=1), or set [bitcoind] rpcconnect= to the HOST:PORT it listens on (--bitcoind.rpcconnect=)"
                     : "check bitcoind's log; this call was getnetworkinfo"
+                let what: String
+                switch error.reason {
+                case .connectionRefused: what = "nothing answers at \(input.rpcEndpoint) (connection refused)"
+                case .timeout(let seconds): what = "no reply from \(input.rpcEndpoint) within \(seconds) s"
+                case .connectionClosed: what = "\(input.rpcEndpoint) closed the connection before replying"
+                default: what = "\(input.rpcEndpoint): \(error.description)"
+                }
                 return [
-                    DoctorCheck("bitcoind", .fail, "\(input.rpcEndpoint): \(error.description)", fix: fix),
+                    DoctorCheck("bitcoind", .fail, what, fix: fix),
                     DoctorCheck("credentials", .warn, "not checked: bitcoind did not answer"),
                 ]
             }
