@@ -54,6 +54,9 @@ if [ -z "$from" ]; then
     swift build -c release --static-swift-stdlib --product "$p"
   done
   from="$(swift build -c release --static-swift-stdlib --show-bin-path)"
+  strip_flag=(-s)   # release binaries carry debug info: strip it (altnetd 136 MB -> 76 MB)
+else
+  strip_flag=()
 fi
 for p in "${programs[@]}"; do
   [ -x "$from/$p" ] || { echo "install.sh: $from/$p is not built" >&2; exit 1; }
@@ -63,7 +66,7 @@ root="$destdir$prefix"
 install -d -m 0755 "$root/bin" "$root/share/man/man1" "$root/share/doc/altnet" "$root/lib/systemd/system" \
   "$destdir$sysconfdir/altnet"
 for p in "${programs[@]}"; do
-  install -m 0755 "$from/$p" "$root/bin/$p"
+  install "${strip_flag[@]}" -m 0755 "$from/$p" "$root/bin/$p"
 done
 
 python3 scripts/manpages.py "$root/bin" "$root/share/man/man1" "${programs[@]}" >/dev/null
