@@ -54,4 +54,11 @@ import Testing
         #expect(html.contains("No driver configured.") && html.contains("Open anomalies (0)") && html.contains("No rescue yet."))
         #expect(html.contains("<span class=\"bad\">cannot connect</span>"))
     }
+
+    @Test func headersAheadOfTheTipShowBlocksArriving() throws {
+        var s = try Self.snapshot()
+        #expect(!StatusPage.render(s).contains("headers-ahead"))
+        s.bitcoind.headers = 40
+        #expect(StatusPage.render(s).contains("40 <span class=\"warn\" id=\"headers-ahead\">(15 ahead of the tip: blocks still arriving)</span>"))
+    }
 }

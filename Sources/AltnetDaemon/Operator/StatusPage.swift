@@ -57,7 +57,13 @@ enum StatusPage {
                 let age = Int(s.now.timeIntervalSince1970) - Int(time)
                 rows.append(("Tip age", "<span class=\"\(age > 3600 ? "bad" : "ok")\">\(esc(duration(age)))</span>"))
             }
-            if let headers = s.bitcoind.headers { rows.append(("Headers", "\(headers)")) }
+            if let headers = s.bitcoind.headers {
+                // Headers ahead of the tip: bitcoind knows a longer chain whose blocks are still
+                // arriving (during a rescue, after submitheader and before the blocks).
+                let ahead = headers - tip.height
+                rows.append(("Headers", "\(headers)" + (ahead > 0
+                    ? " <span class=\"warn\" id=\"headers-ahead\">(\(ahead) ahead of the tip: blocks still arriving)</span>" : "")))
+            }
         }
         if let error = s.bitcoind.error { rows.append(("Error", "<span class=\"bad\">\(esc(error))</span>")) }
         let zmq = s.zmq.last.map { "\(s.zmq.messages) notifications, the last \(esc(duration(Int(s.now.timeIntervalSince1970 - $0)))) ago" }
