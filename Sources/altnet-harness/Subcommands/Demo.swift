@@ -10,11 +10,11 @@ struct Demo: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Two altnet nodes rescue each other: Alice, cut off, catches up with Bob over altnet.",
         discussion: """
-            Starts two simnodes (regtest bitcoind doubles) and two altnetd processes on 127.0.0.1,
-            narrates each step, stops every process it started, and exits 0 when Alice's bitcoind
+            Starts two simnodes (regtest bitcoind doubles) and two altnetd processes on 127.0.0.1, \
+            narrates each step, stops every process it started, and exits 0 when Alice's bitcoind \
             ends at Bob's tip. The executables are taken from the directory of this altnet-harness.
 
-            With --bitcoind PATH the two bitcoinds are real Bitcoin Core processes (v26 or later) in
+            With --bitcoind PATH the two bitcoinds are real Bitcoin Core processes (v26 or later) in \
             regtest on loopback, each with its own temporary data directory; nothing else changes.
             """)
 
