@@ -112,7 +112,7 @@ let package = Package(
             dependencies: [
                 "BitcoinPrimitives", "HeaderChain", "Secp256k1", "ElligatorSwift", "BIP324", "BOLT8",
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
-                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", logging,
+                "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", "Watchdog", logging,
             ],
             swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
@@ -181,7 +181,7 @@ let package = Package(
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "BitcoindRPC", "Simnode"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode"], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),

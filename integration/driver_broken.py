@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Deliberately broken variants of drivers/example-python/driver.py, for the conformance tests.
 
-usage: driver_broken.py --fault bad-manifest|noise|silent|crash-on-init
+usage: driver_broken.py --fault bad-manifest|noise|silent|crash-on-init|ignore-peer|wrong-peer
   bad-manifest   answers getmanifest with a manifest missing capabilities and an invalid name
   noise          writes a non-protocol line to stdout at start and on init
   silent         reads everything, answers nothing
   crash-on-init  exits with status 3 when it receives init
+  ignore-peer    sendmessage ignores `peer`: a made-up peer id is answered from its one peer
+  wrong-peer     sendmessage answers from "mem1", a peer it never listed, whatever was asked
 """
 import os, sys
 
@@ -22,7 +24,12 @@ def broken(method, params):
         print("driver ready!")  # the classic mistake: a debug print on stdout
     if fault == "crash-on-init" and method == "init":
         sys.exit(3)
-    return original(method, params)
+    if fault == "ignore-peer" and method == "sendmessage":
+        params = {k: v for k, v in params.items() if k != "peer"}
+    result = original(method, params)
+    if fault == "wrong-peer" and method == "sendmessage":
+        result = dict(result, peer="mem1")
+    return result
 
 example.handle = broken
 if fault == "noise":
@@ -31,6 +38,6 @@ if fault == "silent":
     for _ in sys.stdin.buffer:
         pass
     sys.exit(0)
-if fault not in ("bad-manifest", "noise", "crash-on-init"):
+if fault not in ("bad-manifest", "noise", "crash-on-init", "ignore-peer", "wrong-peer"):
     sys.exit(f"unknown --fault {fault!r}")
 example.main()

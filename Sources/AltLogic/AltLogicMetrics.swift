@@ -2,10 +2,9 @@ import Metrics
 
 /// AltLogic's swift-metrics instruments (altnetd bootstraps Prometheus).
 enum AltLogicMetrics {
-    /// Rescues and cross-checks by outcome (the text before any `:`).
+    /// Rescues and cross-checks by outcome kind (``RescueOutcome/kind``).
     static func rescue(outcome: String, trigger: String) {
-        let kind = outcome.split(separator: ":").first.map(String.init) ?? outcome
-        Counter(label: "altnet_rescues_total", dimensions: [("outcome", kind), ("trigger", trigger)]).increment()
+        Counter(label: "altnet_rescues_total", dimensions: [("outcome", outcome), ("trigger", trigger)]).increment()
     }
 
     /// Headers received over the drivers, by driver.
@@ -20,8 +19,17 @@ enum AltLogicMetrics {
 
     /// Rescue duration (start to outcome).
     static func rescueDuration(nanoseconds: Int64, outcome: String) {
-        let kind = outcome.split(separator: ":").first.map(String.init) ?? outcome
-        Timer(label: "altnet_rescue_duration_seconds", dimensions: [("outcome", kind)]).recordNanoseconds(nanoseconds)
+        Timer(label: "altnet_rescue_duration_seconds", dimensions: [("outcome", outcome)]).recordNanoseconds(nanoseconds)
+    }
+
+    /// Peers demoted for withholding a better chain.
+    static func demoted() {
+        Counter(label: "altnet_peers_demoted_total").increment()
+    }
+
+    /// Rescues retried while their anomaly stays open.
+    static func retried(outcome: String) {
+        Counter(label: "altnet_rescue_retries_total", dimensions: [("outcome", outcome)]).increment()
     }
 
     /// Requests peers made through the drivers, by command.

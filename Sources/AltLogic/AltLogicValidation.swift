@@ -5,39 +5,54 @@ import Foundation
 import Logging
 
 /// Seed 001's AltLogicValidation: when bitcoind's view of the chain looks wrong (a watchdog
-/// anomaly, `altnet-cli fetchheaders`, or the periodic cross-check), fetch headers through the
-/// drivers, validate them against bitcoind's own chain, and when they carry more work, hand
-/// headers and blocks to bitcoind until its tip reaches them.
+/// anomaly, `altnet-cli fetchheaders`, or the periodic cross-check), fetch headers from several
+/// peers of every driver, validate them against bitcoind's own chain, and when the best of them
+/// carries more work, hand headers and blocks to bitcoind until its tip reaches them
+/// (docs/altlogic.md has the rules).
 ///
+/// It talks to two seams: a ``ChainBackend`` (bitcoind) and a ``HeaderRouter`` (the drivers),
+/// with an injected ``AltLogicClock``, so its rules run against fakes in unit tests.
 /// One rescue runs at a time; a request while one runs waits for it and gets its report.
 public actor AltLogicValidation {
-    let altstack: Altstack
-    let bitcoind: BitcoindRPCClient
+    let backend: any ChainBackend
+    let router: any HeaderRouter
     let params: ChainParams
     let config: AltLogicConfig
     let logger: Logger
-    let view: BitcoindChainView
+    let clock: any AltLogicClock
     private var reports: [RescueReport] = []
     private var tips: [AltChainTip] = []
-    private var running: Task<(RescueReport, [AltChainTip]), Never>?
+    private var running: Task<(RescueReport, [AltChainTip], PeerStanding), Never>?
+    private var standing = PeerStanding()
+    private var random: SplitMix64
+    /// Why rescues are not running now (bitcoind syncing), for `getinfo`; nil when they are.
+    private(set) var pausedReason: String?
 
     /// Most tips kept for ``altChainTips()``.
     static let tipHistory = 32
 
     /// - Parameters:
-    ///   - altstack: the drivers.
-    ///   - bitcoind: the local bitcoind.
+    ///   - backend: the local bitcoind.
+    ///   - router: the drivers.
     ///   - chain: the network's rules.
-    ///   - config: bounds and timers.
+    ///   - config: bounds, timers and the fan-out and quorum rules.
+    ///   - clock: the clocks rescues read.
+    ///   - seed: the peer choice's random seed (nil: from the system's generator).
     ///   - logger: where rescues are narrated.
-    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams,
-                config: AltLogicConfig = .init(), logger: Logger) {
-        self.altstack = altstack
-        self.bitcoind = bitcoind
+    public init(backend: any ChainBackend, router: any HeaderRouter, chain: ChainParams, config: AltLogicConfig = .init(),
+                clock: any AltLogicClock = SystemClock(), seed: UInt64? = nil, logger: Logger) {
+        self.backend = backend
+        self.router = router
         self.params = chain
         self.config = config
+        self.clock = clock
         self.logger = logger
-        view = BitcoindChainView(rpc: bitcoind, params: chain)
+        random = seed.map(SplitMix64.init(seed:)) ?? SplitMix64()
+    }
+
+    /// The usual wiring: bitcoind over RPC, the Altstack's drivers.
+    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, config: AltLogicConfig = .init(), logger: Logger) {
+        self.init(backend: bitcoind, router: altstack, chain: chain, config: config, logger: logger)
     }
 
     /// One rescue attempt now (an anomaly, or `altnet-cli fetchheaders`).
@@ -51,16 +66,19 @@ public actor AltLogicValidation {
             joined.note("joined by \(trigger)")
             return joined
         }
-        let (altstack, view, config, logger) = (altstack, view, config, logger)
+        let (backend, router, params, config, logger, clock, standing) = (backend, router, params, config, logger, clock, standing)
+        let seed = random.next()
         let task = Task.detached {
-            var rescue = Rescue(altstack: altstack, view: view, config: config, logger: logger,
-                                trigger: trigger, anomalyID: anomalyID)
+            var rescue = Rescue(backend: backend, router: router, params: params, config: config, logger: logger, clock: clock,
+                                standing: standing, random: SplitMix64(seed: seed), trigger: trigger, anomalyID: anomalyID)
             let report = await rescue.run()
-            return (report, rescue.tipsSeen)
+            return (report, rescue.tipsSeen, rescue.standing)
         }
         running = task
-        let (report, seen) = await task.value
+        let (report, seen, newStanding) = await task.value
         running = nil
+        self.standing = newStanding
+        if case .bitcoindSyncing(let reason) = report.outcome { pausedReason = reason } else { pausedReason = nil }
         record(report, seen)
         return report
     }
@@ -78,6 +96,15 @@ public actor AltLogicValidation {
     /// Rescue and cross-check reports, oldest first (bounded history).
     public func recentReports() -> [RescueReport] { reports }
 
+    /// Why rescues are paused (bitcoind in IBD or still downloading blocks), or nil.
+    public func pauseReason() -> String? { pausedReason }
+
+    /// Peers demoted now for withholding, as `driver/peer`.
+    public func demotedPeers() -> [String] {
+        let now = clock.now()
+        return standing.demotedUntil.filter { $0.value > now }.keys.sorted()
+    }
+
     private func record(_ report: RescueReport, _ seen: [AltChainTip]) {
         reports.append(report)
         if reports.count > config.reportHistory { reports.removeFirst(reports.count - config.reportHistory) }
@@ -87,19 +114,19 @@ public actor AltLogicValidation {
         }
         if tips.count > Self.tipHistory { tips.removeFirst(tips.count - Self.tipHistory) }
         let nanos = Int64((report.finished - report.started) * 1e9)
-        AltLogicMetrics.rescue(outcome: report.outcome, trigger: report.trigger)
-        AltLogicMetrics.rescueDuration(nanoseconds: max(0, nanos), outcome: report.outcome)
+        AltLogicMetrics.rescue(outcome: report.outcome.kind, trigger: report.trigger)
+        AltLogicMetrics.rescueDuration(nanoseconds: max(0, nanos), outcome: report.outcome.kind)
         let metadata: Logger.Metadata = [
-            "trigger": "\(report.trigger)", "outcome": "\(report.outcome)",
+            "trigger": "\(report.trigger)", "outcome": "\(report.outcome.name)",
             "headers": "\(report.headersReceived)", "blocks": "\(report.blocksSubmitted)",
             "drivers": "\(report.drivers.joined(separator: ","))",
+            "sources": "\(report.sources.count)", "independent_nothing_better": "\(report.independentNothingBetter)",
             "height_before": "\(report.heightBefore.map(String.init) ?? "?")",
             "height_after": "\(report.heightAfter.map(String.init) ?? "?")",
         ]
-        if report.outcome.hasPrefix("failed") || report.outcome == RescueReport.Outcome.invalidHeaders {
-            logger.warning("rescue finished", metadata: metadata)
-        } else {
-            logger.info("rescue finished", metadata: metadata)
+        switch report.outcome {
+        case .failed, .invalidHeaders, .belowMinimumWork: logger.warning("rescue finished", metadata: metadata)
+        default: logger.info("rescue finished", metadata: metadata)
         }
     }
 }

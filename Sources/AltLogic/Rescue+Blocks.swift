@@ -1,4 +1,3 @@
-import Altstack
 import Foundation
 import BitcoinPrimitives
 import DriverProtocol
@@ -11,15 +10,19 @@ extension Rescue {
         let driver: String
     }
 
-    /// Fetches the path's blocks through drivers that carry blocks, at most
-    /// ``AltLogicConfig/maxBlocksInFlight`` at once (fetched-but-waiting ones included), and
-    /// hands them to bitcoind with `submitblock` in chain order.
+    /// Fetches the path's blocks, at most ``AltLogicConfig/maxBlocksInFlight`` at once
+    /// (fetched-but-waiting ones included), and hands them to bitcoind with `submitblock` in
+    /// chain order. Each block is asked first of the sources whose headers claimed it (fastest
+    /// first), then of any driver that carries blocks.
+    /// - Parameters:
+    ///   - path: the headers whose blocks bitcoind lacks, oldest first.
+    ///   - claimedBy: the sources that sent a header, fastest first.
     /// - Throws: ``RescueStop`` when a block cannot be fetched or bitcoind refuses one.
-    mutating func fetchAndSubmitBlocks(_ path: [ValidatedHeader]) async throws {
+    mutating func fetchAndSubmitBlocks(_ path: [ValidatedHeader], claimedBy: @escaping @Sendable (BlockHash) -> [SourceCandidate]) async throws {
         guard !path.isEmpty else { return }
         let window = max(1, config.maxBlocksInFlight)
-        let fetcher = BlockFetcher(altstack: altstack, config: config, wanted: Set(path.map(\.hash)),
-                                   stash: BlockStash(capacity: 4 * window))
+        let fetcher = BlockFetcher(router: router, config: config, wanted: Set(path.map(\.hash)),
+                                   stash: BlockStash(capacity: 4 * window), claimedBy: claimedBy)
         var failure: RescueStop?
         var next = 0
         var launched = 0
@@ -41,7 +44,7 @@ extension Rescue {
                 case .success(let block):
                     ready[index] = block
                 }
-                if failure == nil, clock.now >= deadline { failure = RescueStop(outcome: RescueReport.Outcome.failed("rescue timed out")) }
+                if failure == nil, clock.now() >= deadline { failure = RescueStop(outcome: .failed("rescue timed out")) }
                 // Every block ready in chain order goes to bitcoind in one batch.
                 var run: [FetchedBlock] = []
                 while failure == nil, run.count < Self.submitBatch, let block = ready.removeValue(forKey: next + run.count) {
@@ -57,7 +60,7 @@ extension Rescue {
                     } catch let stop as RescueStop {
                         failure = stop
                     } catch {
-                        failure = RescueStop(outcome: RescueReport.Outcome.failed("submitblock \(path[next].hash): \(error)"))
+                        failure = RescueStop(outcome: .failed("submitblock \(path[next].hash): \(error)"))
                     }
                 }
                 if failure != nil {
@@ -76,15 +79,15 @@ extension Rescue {
     /// `submitblock` for consecutive blocks, in order, in one batch; "duplicate" and
     /// "inconclusive" (a side branch until its last block) are fine.
     private mutating func submit(_ blocks: [FetchedBlock], headers: ArraySlice<ValidatedHeader>) async throws {
-        let verdicts = try await view.rpc.batch("submitblock", blocks.map { [.hex($0.bytes)] }, as: String?.self)
+        let verdicts = try await backend.submitBlocks(blocks.map(\.bytes))
         for (verdict, header) in zip(verdicts, headers) {
             switch verdict {
             case .success(nil), .success("duplicate"), .success("inconclusive"):
                 report.blocksSubmitted += 1
             case .success(let reason?):
-                throw RescueStop(outcome: RescueReport.Outcome.failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)"))
+                throw RescueStop(outcome: .failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)"))
             case .failure(let error):
-                throw RescueStop(outcome: RescueReport.Outcome.failed("submitblock \(header.hash) at \(header.height): \(error)"))
+                throw RescueStop(outcome: .failed("submitblock \(header.hash) at \(header.height): \(error)"))
             }
         }
     }
@@ -149,64 +152,71 @@ actor BlockStash {
     }
 }
 
-/// Fetches one block through the Altstack: `getdata MSG_WITNESS_BLOCK` to the best
-/// ``AltLogicConfig/blockFetchWidth`` ready drivers that exchange blocks, at once; the first
-/// valid answer wins, retried (the next drivers first) up to ``AltLogicConfig/blockAttempts``
-/// times. Slower answers are not thrown away: the drivers pair replies with requests by command
-/// only, so a late answer may carry a block another fetch is waiting for; it goes to the stash.
-/// An answer counts only if it is a block this rescue asked for and its transactions match the
-/// header's merkle root and the witness commitment.
+/// Fetches one block through the drivers: `getdata MSG_WITNESS_BLOCK` to
+/// ``AltLogicConfig/blockFetchWidth`` targets at once (the sources whose headers claimed the
+/// block, fastest first, then every driver that carries blocks, letting it pick a peer); the
+/// first valid answer wins, retried with the next targets up to ``AltLogicConfig/blockAttempts``
+/// times. Slower answers are not thrown away: a late answer may carry a block another fetch is
+/// waiting for; it goes to the stash. An answer counts only if it is a block this rescue asked
+/// for and its transactions match the header's merkle root and the witness commitment.
 struct BlockFetcher: Sendable {
-    let altstack: Altstack
+    let router: any HeaderRouter
     let config: AltLogicConfig
     let wanted: Set<BlockHash>
     let stash: BlockStash
+    let claimedBy: @Sendable (BlockHash) -> [SourceCandidate]
 
     /// How long a fetch whose drivers all answered waits for its block to turn up on another
     /// fetch's answer before trying again.
     static let grace: Duration = .seconds(1)
 
-    /// Drivers asked for blocks: the same rule as `Altstack.sendMessage` (the block is the
-    /// `sendmessage` result, so the RPC driver, `receive: false`, qualifies).
-    static let requirement = CapabilityRequirement.request(.blocks)
+    /// A driver and, when a source claimed the block, its peer.
+    struct Target: Sendable, Equatable {
+        let driver: String
+        let peer: String?
+    }
+
+    /// Where to ask for `hash`: claimants on drivers that carry blocks, then those drivers.
+    func targets(for hash: BlockHash) -> [Target] {
+        let drivers = router.blockDrivers()
+        var targets = claimedBy(hash).filter { drivers.contains($0.driver) }.map { Target(driver: $0.driver, peer: $0.peer) }
+        for driver in drivers where !targets.contains(Target(driver: driver, peer: nil)) {
+            targets.append(Target(driver: driver, peer: nil))
+        }
+        return targets
+    }
 
     func fetch(_ header: ValidatedHeader) async -> Result<Rescue.FetchedBlock, RescueStop> {
-        var writer = ByteWriter()
-        Inventory.encodeList([Inventory(type: .witnessBlock, hash: header.hash.hash)], to: &writer)
-        let message = DriverProtocol.P2PMessage(command: "getdata", payload: writer.bytes.hex)
-        let timeoutMs = Int(config.blockTimeout.components.seconds * 1000)
-        let params = SendMessageParams(peer: nil, message: message, expect: ["block", "notfound"], timeoutMs: timeoutMs)
         let expected = header.hash
-        let (wanted, stash, timeout) = (wanted, stash, config.blockTimeout)
+        let (router, wanted, stash, timeout) = (router, wanted, stash, config.blockTimeout)
         let problems = ProblemLog()
         for attempt in 0..<max(1, config.blockAttempts) {
             if Task.isCancelled { break }
             if let block = await stash.take(expected) { return .success(block) }
-            let ready = altstack.eligible(Self.requirement).filter { $0.1.state == .ready }.map(\.0)
-            guard !ready.isEmpty else {
+            let targets = targets(for: expected)
+            guard !targets.isEmpty else {
                 problems.add("no ready driver carries blocks")
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
             let width = max(1, config.blockFetchWidth)
-            let start = (attempt * width) % ready.count
-            let chosen = (0..<min(width, ready.count)).map { ready[(start + $0) % ready.count] }
+            let start = (attempt * width) % targets.count
+            let chosen = (0..<min(width, targets.count)).map { targets[(start + $0) % targets.count] }
             problems.outstanding(chosen.count)
-            for supervisor in chosen {
-                // Not cancelled when another driver wins: its answer may be another fetch's block.
+            for target in chosen {
+                // Not cancelled when another target wins: its answer may be another fetch's block.
                 Task {
                     defer { problems.finished() }
                     do throws(DriverProtocolError) {
-                        let result = try await supervisor.call(Methods.sendMessage, params, timeout: timeout + .seconds(1))
-                            .result(as: SendMessageResult.self)
+                        let result = try await router.getBlock(expected, driver: target.driver, peer: target.peer, timeout: timeout)
                         let (hash, bytes) = try Self.checkedBlock(in: result, expected: expected, wanted: wanted)
-                        await stash.put(hash, Rescue.FetchedBlock(bytes: bytes, driver: supervisor.config.name))
+                        await stash.put(hash, Rescue.FetchedBlock(bytes: bytes, driver: target.driver))
                     } catch {
-                        problems.add("\(supervisor.config.name): \(error.kind.rawValue): \(error.message.prefix(160))")
+                        problems.add("\(target.driver): \(error.kind.rawValue): \(error.message.prefix(160))")
                     }
                 }
             }
-            // Until an answer brings it, or every driver asked has answered (then a short grace
+            // Until an answer brings it, or every target asked has answered (then a short grace
             // for the block to arrive on another fetch's answer).
             let until = ContinuousClock.now + timeout
             while ContinuousClock.now < until, !Task.isCancelled {
@@ -217,7 +227,7 @@ struct BlockFetcher: Sendable {
                 if allAnswered { break }
             }
         }
-        return .failure(RescueStop(outcome: RescueReport.Outcome.failed(
+        return .failure(RescueStop(outcome: .failed(
             "block \(header.hash) at \(header.height) not fetched: \(problems.last.prefix(300))")))
     }
 

@@ -1,60 +1,72 @@
-import Altstack
 import BitcoinPrimitives
-import BitcoindRPC
-import DriverProtocol
 import Foundation
 import HeaderChain
 import Logging
 
-/// Ends a rescue early with its outcome (``RescueReport/Outcome``).
+/// Ends a rescue early with its outcome.
 struct RescueStop: Error {
-    let outcome: String
+    let outcome: RescueOutcome
 }
 
 /// One rescue attempt, start to finish:
 ///
 /// ```
-///  bitcoind has headers-only tip with more work? ─yes─► getdata blocks ─► ... (below)
-///  bitcoind tip + locator ─► getheaders rounds (anycast, then the same peer) ─► HeaderChain
-///        │                                   invalid ─► disconnectpeer, start over (bounded)
+///  guards: bitcoind in IBD or still fetching blocks ─► bitcoind-syncing
+///  bitcoind has headers-only tip with more work? ─yes─► fetch its blocks ─► ... (below)
+///  fan-out: getheaders to several peers of every driver ─► one HeaderChain per source
+///        │    (deep forks: presync first, stored only once their work is proven)
 ///        ▼
-///  more work than bitcoind? ─no─► no-better-chain
-///        │ yes
+///  best valid chain > bitcoind's best header? ─no─► quorum ? no-better-chain : inconclusive
+///        │ yes                                          (or invalid-headers)
+///  >= minimum chain work? ─no─► below-minimum-work
 ///        ▼
-///  submitheader (in order) ─► getdata blocks (window, 2 drivers each) ─► check ─► submitblock (in order)
-///        ▼
-///  watch bitcoind's tip ─► caught-up | failed: ...
+///  submitheader (in order) ─► getdata blocks (sources that claimed them, fastest first)
+///        ─► check ─► submitblock (in order) ─► watch bitcoind's tip ─► caught-up | failed: ...
 /// ```
 struct Rescue {
-    let altstack: Altstack
     let view: BitcoindChainView
+    let router: any HeaderRouter
     let config: AltLogicConfig
     let logger: Logger
-    let clock = ContinuousClock()
-    let startedAt: ContinuousClock.Instant
-    let deadline: ContinuousClock.Instant
+    let clock: any AltLogicClock
+    let startedAt: Duration
+    let deadline: Duration
     var report: RescueReport
+    /// Peer standing (demotions), read for the choice and updated from the answers.
+    var standing: PeerStanding
+    var random: SplitMix64
     /// Chain tips seen, for ``AltLogicValidation/altChainTips()``.
     var tipsSeen: [AltChainTip] = []
 
-    init(altstack: Altstack, view: BitcoindChainView, config: AltLogicConfig, logger: Logger, trigger: String, anomalyID: UInt64?) {
-        self.altstack = altstack
-        self.view = view
+    init(backend: any ChainBackend, router: any HeaderRouter, params: ChainParams, config: AltLogicConfig, logger: Logger,
+         clock: any AltLogicClock, standing: PeerStanding, random: SplitMix64, trigger: String, anomalyID: UInt64?) {
+        view = BitcoindChainView(backend: backend, params: params)
+        self.router = router
         self.config = config
         self.logger = logger
-        startedAt = clock.now
+        self.clock = clock
+        self.standing = standing
+        self.random = random
+        startedAt = clock.now()
         deadline = startedAt + config.rescueTimeout
-        report = RescueReport(trigger: trigger, anomalyID: anomalyID, started: Date())
+        report = RescueReport(trigger: trigger, anomalyID: anomalyID, started: clock.wallTime())
     }
 
-    var elapsedMs: Double {
-        let d = clock.now - startedAt
-        return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+    var backend: any ChainBackend { view.backend }
+    var params: ChainParams { view.params }
+
+    var elapsedMs: Double { Self.milliseconds(clock.now() - startedAt) }
+
+    static func milliseconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
     }
 
     func checkDeadline() throws(RescueStop) {
-        if clock.now >= deadline { throw RescueStop(outcome: RescueReport.Outcome.failed("rescue timed out")) }
+        if clock.now() >= deadline { throw RescueStop(outcome: .failed("rescue timed out")) }
     }
+
+    /// The least work a chain must have before anything of it reaches bitcoind.
+    var minimumChainWork: UInt256 { config.minimumChainWork ?? params.minimumChainWork }
 
     /// Runs the rescue.
     /// - Returns: the report, with its outcome.
@@ -64,31 +76,31 @@ struct Rescue {
         } catch let stop as RescueStop {
             report.outcome = stop.outcome
         } catch {
-            report.outcome = RescueReport.Outcome.failed("\(error)")
+            report.outcome = .failed("\(error)")
         }
-        if let tip = try? await view.tip() {
-            report.tipAfter = tip.hash.displayHex
-            report.heightAfter = tip.height
+        if let state = try? await backend.chainState() {
+            report.tipAfter = state.tipHash.displayHex
+            report.heightAfter = state.tipHeight
         }
-        report.finished = Date().timeIntervalSince1970
+        report.finished = clock.wallTime()
         return report
     }
 
-    private mutating func attempt() async throws -> String {
-        let before = try await view.tip()
-        report.tipBefore = before.hash.displayHex
-        report.heightBefore = before.height
+    private mutating func attempt() async throws -> RescueOutcome {
+        let state = try await guardedState()
+        report.tipBefore = state.tipHash.displayHex
+        report.heightBefore = state.tipHeight
         // bitcoind may already know the better chain's headers without their blocks: fetch those.
-        if let known = try await knownHeadersPath(above: before), let best = known.last {
+        if let known = try await knownHeadersPath(above: state), let best = known.last {
             report.altTip = best.hash.displayHex
             report.altHeight = best.height
             report.betterChainSeen = true
             logger.notice("bitcoind has the headers of a better chain but not its blocks; fetching them over altnet", metadata: [
-                "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(before.hash)", "height": "\(before.height)",
+                "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(state.tipHash)", "height": "\(state.tipHeight)",
                 "blocks": "\(known.count)",
             ])
             do {
-                try await fetchAndSubmitBlocks(known)
+                try await fetchAndSubmitBlocks(known, claimedBy: { _ in [] })
                 return try await watchTip(best)
             } catch let stop as RescueStop {
                 // Blocks nobody serves must not keep every later rescue from asking for headers.
@@ -97,33 +109,61 @@ struct Rescue {
                 try checkDeadline()
             }
         }
-        guard let chain = try await syncHeaders(from: before) else {
-            return report.peersDropped.isEmpty ? RescueReport.Outcome.noBetterChain : RescueReport.Outcome.invalidHeaders
-        }
-        let best = chain.tip
-        report.altTip = best.hash.displayHex
-        report.altHeight = best.height
-        // bitcoind may have moved meanwhile: compare with its tip now.
-        let now = try await view.tip()
-        let better = best.chainWork > now.chainWork
-        tipsSeen.append(AltChainTip(
-            hash: best.hash.displayHex, height: best.height, chainwork: best.chainWork.bigEndianHex,
-            status: best.hash == now.hash ? "active" : (better ? "better" : "lower-work"),
-            drivers: report.drivers, seen: Date().timeIntervalSince1970))
-        guard better else {
-            logger.info("altnet's best chain has no more work than bitcoind's", metadata: [
-                "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(now.hash)", "height": "\(now.height)",
+        let fanout = try await fanOut(from: state)
+        logSources()
+        guard let best = fanout.best else { return verdictWithoutBetterChain() }
+        let tip = best.chain.tip
+        report.altTip = tip.hash.displayHex
+        report.altHeight = tip.height
+        // bitcoind may have moved meanwhile: compare with what it holds now.
+        let now = try await backend.chainState()
+        guard tip.chainWork > now.bestHeaderWork else {
+            logger.info("altnet's best chain has no more work than bitcoind's best header", metadata: [
+                "alt_tip": "\(tip.hash)", "alt_height": "\(tip.height)", "tip": "\(now.tipHash)", "height": "\(now.tipHeight)",
             ])
-            return RescueReport.Outcome.noBetterChain
+            return verdictWithoutBetterChain()
+        }
+        guard tip.chainWork >= minimumChainWork else {
+            logger.warning("a better chain over altnet is below the network's minimum chain work; nothing submitted", metadata: [
+                "alt_tip": "\(tip.hash)", "alt_height": "\(tip.height)", "alt_work": "\(tip.chainWork.bigEndianHex)",
+                "minimum_work": "\(minimumChainWork.bigEndianHex)",
+            ])
+            return .belowMinimumWork
         }
         report.betterChainSeen = true
         logger.notice("a better chain over altnet", metadata: [
-            "alt_tip": "\(best.hash)", "alt_height": "\(best.height)", "tip": "\(now.hash)", "height": "\(now.height)",
+            "alt_tip": "\(tip.hash)", "alt_height": "\(tip.height)", "tip": "\(now.tipHash)", "height": "\(now.tipHeight)",
+            "sources": "\(fanout.claimants.map(\.key).joined(separator: ","))",
         ])
-        let path = try await missingPath(chain)
+        noteWithholders(proven: tip, by: fanout)
+        let path = try await missingPath(best.chain)
         try await submitHeaders(path)
-        try await fetchAndSubmitBlocks(path)
-        return try await watchTip(best)
+        try await fetchAndSubmitBlocks(path, claimedBy: { [fanout] hash in fanout.claimants(of: hash) })
+        return try await watchTip(tip)
+    }
+
+    /// What the answers add up to when no source had a better chain (the quorum rule).
+    func verdictWithoutBetterChain() -> RescueOutcome {
+        let quorum = Quorum(required: config.quorum)
+        let nothingBetter = report.sources.filter { $0.answer == .nothingBetter }.map(SourceCandidate.init(reported:))
+        if quorum.isMet(by: nothingBetter) { return .noBetterChain }
+        let answered = report.sources.filter { $0.answer != .noAnswer }
+        if !answered.isEmpty, answered.allSatisfy({ $0.answer == .invalid }) { return .invalidHeaders }
+        if report.sources.isEmpty { return .noEligibleDriver }
+        return .inconclusive
+    }
+
+    /// One log line per source: what it answered.
+    func logSources() {
+        for source in report.sources {
+            logger.info("fan-out source answered", metadata: [
+                "driver": "\(source.driver)", "peer": "\(LogText.escaped(source.peer, limit: 80))", "group": "\(source.group)",
+                "answer": "\(source.answer.rawValue)", "headers": "\(source.headers)",
+                "tip_height": "\(source.tipHeight.map(String.init) ?? "-")",
+                "fork_height": "\(source.forkHeight.map(String.init) ?? "-")",
+                "detail": "\(LogText.escaped(source.detail ?? "", limit: 200))",
+            ])
+        }
     }
 
     // MARK: bitcoind side
@@ -141,8 +181,8 @@ struct Rescue {
         var lo = -1, hi = path.count
         while hi - lo > 1 {
             let mid = (lo + hi) / 2
-            let info = try await view.headerInfos([path[mid].hash]).first ?? nil
-            if let info, info.confirmations >= 0 { lo = mid } else { hi = mid }
+            let status = try await backend.headerStatus([path[mid].hash]).first ?? nil
+            if let status, status.onActiveChain { lo = mid } else { hi = mid }
         }
         return Array(path[hi...])
     }
@@ -154,10 +194,10 @@ struct Rescue {
         while index < path.count {
             try checkDeadline()
             let chunk = path[index..<min(index + (index == 0 ? 1 : 1_000), path.count)]
-            let answers = try await view.rpc.batch("submitheader", chunk.map { [.hex($0.header.serialized)] }, as: RPCIgnored.self)
+            let answers = try await backend.submitHeaders(chunk.map(\.header))
             for (header, answer) in zip(chunk, answers) {
-                if case .failure(let error) = answer {
-                    throw RescueStop(outcome: RescueReport.Outcome.failed("bitcoind refused header \(header.hash) at \(header.height): \(error)"))
+                if let reason = answer {
+                    throw RescueStop(outcome: .failed("bitcoind refused header \(header.hash) at \(header.height): \(reason)"))
                 }
                 report.headersSubmitted += 1
             }
@@ -167,17 +207,17 @@ struct Rescue {
     }
 
     /// Polls bitcoind until the alternative tip is on its active chain.
-    private mutating func watchTip(_ best: ValidatedHeader) async throws -> String {
-        let until = clock.now + config.tipWatchTimeout
+    private mutating func watchTip(_ best: ValidatedHeader) async throws -> RescueOutcome {
+        let until = clock.now() + config.tipWatchTimeout
         while true {
-            if let info = try await view.headerInfos([best.hash]).first ?? nil, info.confirmations >= 0 {
+            if let status = try await backend.headerStatus([best.hash]).first ?? nil, status.onActiveChain {
                 report.caughtUpMs = elapsedMs
-                return RescueReport.Outcome.caughtUp
+                return .caughtUp
             }
-            guard clock.now < until else {
-                return RescueReport.Outcome.failed("bitcoind's tip did not reach \(best.hash) within \(config.tipWatchTimeout)")
+            guard clock.now() < until else {
+                return .failed("bitcoind's tip did not reach \(best.hash) within \(config.tipWatchTimeout)")
             }
-            try await Task.sleep(for: .milliseconds(20))
+            try await clock.sleep(for: .milliseconds(20))
         }
     }
 }

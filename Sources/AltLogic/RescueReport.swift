@@ -2,16 +2,6 @@ import Foundation
 
 /// What one rescue or cross-check did, for `altnet-cli`, logs and the anomaly it closes.
 public struct RescueReport: Sendable, Codable, Equatable {
-    /// The outcome names used in ``outcome``.
-    public enum Outcome {
-        public static let caughtUp = "caught-up"
-        public static let noBetterChain = "no-better-chain"
-        public static let noEligibleDriver = "no-eligible-driver"
-        public static let invalidHeaders = "invalid-headers"
-        /// `failed: <reason>`.
-        public static func failed(_ reason: String) -> String { "failed: \(reason)" }
-    }
-
     /// Why it ran: an anomaly kind, `crosscheck`, `fetchheaders`, ...
     public var trigger: String
     /// The anomaly it answers, when there is one.
@@ -19,8 +9,8 @@ public struct RescueReport: Sendable, Codable, Equatable {
     /// Unix time in seconds (fractional).
     public var started: Double
     public var finished: Double
-    /// One of ``Outcome``'s names.
-    public var outcome: String
+    /// How it ended (JSON: its name, e.g. `caught-up`).
+    public var outcome: RescueOutcome
     /// A better valid chain than bitcoind's was seen over altnet (a cross-check finding).
     public var betterChainSeen: Bool = false
     public var headersReceived: Int = 0
@@ -31,6 +21,10 @@ public struct RescueReport: Sendable, Codable, Equatable {
     public var drivers: [String] = []
     /// Peers (`driver/peer`) told to disconnect for invalid headers.
     public var peersDropped: [String] = []
+    /// Every source the fan-out asked, with what it answered.
+    public var sources: [SourceReport] = []
+    /// Independent sources (distinct driver and network group) that answered "nothing better".
+    public var independentNothingBetter: Int = 0
     public var tipBefore: String?
     public var heightBefore: Int?
     public var tipAfter: String?
@@ -45,11 +39,11 @@ public struct RescueReport: Sendable, Codable, Equatable {
     /// Free-text notes (driver failures, retries).
     public var notes: [String] = []
 
-    public init(trigger: String, anomalyID: UInt64?, started: Date, outcome: String = "") {
+    public init(trigger: String, anomalyID: UInt64?, started: Double, outcome: RescueOutcome = .inconclusive) {
         self.trigger = trigger
         self.anomalyID = anomalyID
-        self.started = started.timeIntervalSince1970
-        self.finished = started.timeIntervalSince1970
+        self.started = started
+        self.finished = started
         self.outcome = outcome
     }
 
@@ -59,6 +53,46 @@ public struct RescueReport: Sendable, Codable, Equatable {
 
     mutating func note(_ text: String) {
         if notes.count < 32 { notes.append(text) }
+    }
+}
+
+/// What one source (a driver's peer) answered in a rescue's fan-out.
+public struct SourceReport: Sendable, Codable, Equatable {
+    /// The answer, as the quorum rule reads it.
+    public enum Answer: String, Sendable, Codable, Equatable {
+        /// A valid chain with more work than bitcoind's best header.
+        case better
+        /// Nothing after bitcoind's tip, or a valid chain with no more work: "this source has
+        /// nothing better", not proof that nothing better exists.
+        case nothingBetter = "nothing-better"
+        /// Headers that failed validation (the peer is dropped).
+        case invalid
+        /// No answer in time, an error, or the source was still syncing when the fan-out ended.
+        case noAnswer = "no-answer"
+    }
+
+    public var driver: String
+    public var peer: String
+    /// The source's network group (`ipv4:203.0`, `peer:<driver>/<id>`, ...).
+    public var group: String
+    public var answer: Answer
+    /// Headers it sent in all.
+    public var headers: Int = 0
+    /// The tip of what it sent (display hex) and its height.
+    public var tip: String?
+    public var tipHeight: Int?
+    /// The height on bitcoind's active chain its headers forked from.
+    public var forkHeight: Int?
+    /// Milliseconds to its first answer.
+    public var firstAnswerMs: Double?
+    /// Why (the error, the rule a header broke, "lower work", "presync: work below ...").
+    public var detail: String?
+
+    public init(driver: String, peer: String, group: String, answer: Answer) {
+        self.driver = driver
+        self.peer = peer
+        self.group = group
+        self.answer = answer
     }
 }
 

@@ -13,7 +13,6 @@ import Logging
 public struct Serving: Sendable {
     let altstack: Altstack
     let bitcoind: BitcoindRPCClient
-    let view: BitcoindChainView
     let logger: Logger
 
     /// Blocks served per `getdata` (the rest are answered `notfound`).
@@ -27,7 +26,6 @@ public struct Serving: Sendable {
     public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, logger: Logger) {
         self.altstack = altstack
         self.bitcoind = bitcoind
-        self.view = BitcoindChainView(rpc: bitcoind, params: chain)
         self.logger = logger
     }
 
@@ -81,20 +79,20 @@ public struct Serving: Sendable {
     func headers(for request: GetHeadersMessage) async throws -> [BlockHeader] {
         let locator = Array(request.locator.prefix(P2PLimits.maxLocatorHashes))
         var forkHeight = 0
-        for info in try await view.headerInfos(locator) {
-            if let info, info.confirmations >= 0 {
-                forkHeight = info.height
+        for status in try await bitcoind.headerStatus(locator) {
+            if let status, status.onActiveChain {
+                forkHeight = status.height
                 break
             }
         }
         let tipHeight = try await bitcoind.getBlockchainInfo().blocks
         guard forkHeight < tipHeight else { return [] }
         let heights = Array((forkHeight + 1)...min(forkHeight + P2PLimits.maxHeaders, tipHeight))
-        var hashes = try await view.hashes(atHeights: heights)
+        var hashes = try await bitcoind.activeHashes(atHeights: heights)
         if request.hashStop != .zero, let stop = hashes.firstIndex(of: request.hashStop) {
             hashes.removeSubrange((stop + 1)...)
         }
-        return try await view.headers(hashes)
+        return try await bitcoind.headers(hashes)
     }
 
     /// Sends each block asked for (witness or not: bitcoind's serialization carries witnesses),

@@ -76,6 +76,9 @@ struct ControlMethods: Sendable {
         /// Emergency transactions per queue state (`pending`, `confirmed-mempool`, ...).
         var emergency: [String: Int]
         var lightning: LightningView?
+        /// `ready`, or `paused: <why>` (bitcoind in initial block download or still downloading
+        /// blocks: no rescue or cross-check runs until it is done).
+        var rescues: String
     }
 
     struct BitcoindView: Codable, Sendable {
@@ -95,11 +98,16 @@ struct ControlMethods: Sendable {
 
     func getInfo() async -> Info {
         var view = BitcoindView(rpc: "\(settings.rpcHost):\(settings.rpcPort)")
+        var rescues = "ready"
+        if let reason = await logic.pauseReason() { rescues = "paused: \(reason)" }
         do {
             let info = try await bitcoind.getBlockchainInfo()
             view.tip = Tip(hash: info.bestBlockHash.displayHex, height: info.blocks)
             view.headers = info.headers
             view.tipTime = info.time
+            if info.initialBlockDownload {
+                rescues = "paused: bitcoind is in initial block download (height \(info.blocks), headers \(info.headers))"
+            }
         } catch {
             view.error = error.description
         }
@@ -114,7 +122,8 @@ struct ControlMethods: Sendable {
         return Info(network: settings.network.rawValue, bitcoind: view,
                     drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
                     peers: snapshot.reduce(0) { $0 + $1.peers.count },
-                    openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning)
+                    openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning,
+                    rescues: rescues)
     }
 
     // MARK: listdrivers, listpeers
@@ -229,4 +238,6 @@ struct LogicHooks: Sendable {
     }
     /// Outcome per anomaly id, from the rescue reports.
     var outcomes: @Sendable () async -> [UInt64: String] = { [:] }
+    /// Why rescues are paused (bitcoind syncing), nil when they are not.
+    var pauseReason: @Sendable () async -> String? = { nil }
 }

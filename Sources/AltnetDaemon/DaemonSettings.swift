@@ -14,7 +14,7 @@ public struct DaemonSettings: Sendable, Equatable {
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
         "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds", "datadir", "conf"],
-        "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds"],
+        "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
         "control": ["metrics", "loglevel", "emergencyretryseconds"],
     ]
 
@@ -33,6 +33,14 @@ public struct DaemonSettings: Sendable, Equatable {
     public var staleTipSeconds: Double
     public var crossCheckSeconds: Double
     public var pollSeconds: Double
+    /// Independent "nothing better" answers a rescue needs to conclude `no-better-chain`.
+    public var quorum: Int
+    /// Peers asked per driver in a rescue's fan-out.
+    public var peersPerDriver: Int
+    /// `minchainwork` (as bitcoind's `-minimumchainwork`), or nil for the network's.
+    public var minimumChainWork: UInt256?
+    /// Forks deeper than this below bitcoind's tip are presynced before they are stored.
+    public var maxForkDepth: Int
     /// The Prometheus endpoint (host, port), or nil when disabled.
     public var metrics: HostPort?
     /// swift-log level name.
@@ -48,7 +56,8 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.staleTipSeconds == b.staleTipSeconds && a.crossCheckSeconds == b.crossCheckSeconds
             && a.pollSeconds == b.pollSeconds && a.metrics == b.metrics && a.logLevel == b.logLevel
             && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
-            && a.emergencyRetrySeconds == b.emergencyRetrySeconds
+            && a.emergencyRetrySeconds == b.emergencyRetrySeconds && a.quorum == b.quorum
+            && a.peersPerDriver == b.peersPerDriver && a.minimumChainWork == b.minimumChainWork && a.maxForkDepth == b.maxForkDepth
     }
 
     /// A host and port.
@@ -138,6 +147,20 @@ public struct DaemonSettings: Sendable, Equatable {
         staleTipSeconds = try number("staletipseconds", "watchdog", default: 0)
         crossCheckSeconds = try number("crosscheckseconds", "watchdog", default: 600, min: 1)
         pollSeconds = try number("pollseconds", "watchdog", default: 10, min: 0.05)
+        quorum = Int(try number("quorum", "watchdog", default: 2, min: 1))
+        peersPerDriver = Int(try number("peersperdriver", "watchdog", default: 4, min: 1))
+        maxForkDepth = Int(try number("maxforkdepth", "watchdog", default: 2_016, min: 1))
+        if let text = config.value("minchainwork", in: "watchdog") {
+            // Hex, as bitcoind's -minimumchainwork (an optional 0x).
+            let digits = text.hasPrefix("0x") ? String(text.dropFirst(2)) : text
+            guard !digits.isEmpty, digits.count <= 64, let work = try? UInt256(bigEndianHex: String(repeating: "0", count: 64 - digits.count) + digits) else {
+                throw ConfigError(line: line("minchainwork", "watchdog"), problem: .invalidValue(
+                    key: "minchainwork", value: text, expected: "hex chain work, at most 64 digits (as bitcoind's -minimumchainwork)"))
+            }
+            minimumChainWork = work
+        } else {
+            minimumChainWork = nil
+        }
 
         let metricsText = config.value("metrics", in: "control") ?? "127.0.0.1:9334"
         if metricsText.isEmpty {

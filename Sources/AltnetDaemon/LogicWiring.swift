@@ -18,6 +18,10 @@ struct LogicWiring: Sendable {
          anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, logger: Logger) {
         var config = AltLogicConfig()
         config.crossCheckInterval = .milliseconds(Int64(settings.crossCheckSeconds * 1000))
+        config.quorum = settings.quorum
+        config.peersPerDriver = settings.peersPerDriver
+        config.minimumChainWork = settings.minimumChainWork
+        config.maxForkDepth = settings.maxForkDepth
         let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
                                        logger: logger.with(label: "altlogic"))
         let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"))
@@ -28,10 +32,11 @@ struct LogicWiring: Sendable {
             outcomes: {
                 var outcomes: [UInt64: String] = [:]
                 for report in await logic.recentReports() {
-                    if let id = report.anomalyID { outcomes[id] = report.outcome }
+                    if let id = report.anomalyID { outcomes[id] = report.outcome.name }
                 }
                 return outcomes
-            })
+            },
+            pauseReason: { await logic.pauseReason() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
         onMessage = { driver, peer, message in await serving.handle(driver: driver, peer: peer, message: message) }

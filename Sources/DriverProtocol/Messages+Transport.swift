@@ -27,7 +27,9 @@ public struct P2PMessage: Codable, Sendable, Hashable {
 
 /// `sendmessage` params.
 public struct SendMessageParams: Codable, Sendable, Hashable {
-    /// The peer to send to; nil lets the driver pick any connected peer.
+    /// The peer to send to (an id from `listpeers` or `peerconnected`): the message goes to that
+    /// peer only, or fails with `peerUnavailable` when it is unknown or not ready. Nil lets the
+    /// driver pick one of its ready peers at random (docs/driver-protocol.md, "How the core fans out").
     public var peer: String?
     public var message: P2PMessage
     /// Reply commands that complete the exchange (e.g. `["headers"]` for `getheaders`); empty when
@@ -95,13 +97,29 @@ public struct PeerInfo: Codable, Sendable, Hashable {
     public var altnet: Bool?
     /// "v1" or "v2" for the BIP324 driver, which may fall back to v1 (`--v1-fallback`).
     public var transport: WireTransport?
+    /// The best block height the peer announced when it connected: the start height of its
+    /// Bitcoin P2P `version` message (Core keeps it as `Peer::m_starting_height`, net_processing.cpp
+    /// ProcessMessage "version", and shows it as getpeerinfo's `startingheight`). Not proof of
+    /// anything, a peer can say any number; the core reads a height above bitcoind's tip as a
+    /// reason to look. Absent when the transport has no such field (Lightning) or the peer sent a
+    /// negative one.
+    public var startHeight: Int?
 
-    public init(id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil, transport: WireTransport? = nil) {
+    public init(
+        id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil, transport: WireTransport? = nil,
+        startHeight: Int? = nil
+    ) {
         self.id = id
         self.address = address
         self.direction = direction
         self.altnet = altnet
         self.transport = transport
+        self.startHeight = startHeight
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case id, address, direction, altnet, transport
+        case startHeight = "start_height"
     }
 }
 

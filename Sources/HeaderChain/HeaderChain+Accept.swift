@@ -30,8 +30,7 @@ extension HeaderChain {
         var alreadyKnown = 0
         let sourceRoom = limits.maxHeadersPerSource - storedPerSource[source, default: 0]
         var bestNew: Int32 = -1
-        // nBits 0 never decodes to a valid target, so it never hits the cache.
-        var targetCache: (bits: UInt32, target: UInt256) = (0, .zero)
+        var proofOfWork = ProofOfWorkCheck(powLimit: params.powLimit)
         for position in headers.indices {
             let header = headers[position]
             let hash = header.hash
@@ -46,7 +45,7 @@ extension HeaderChain {
                 continue
             }
             do throws(HeaderRejection.Rule) {
-                let parentIndex = try check(header, hash: hash, parent: knownParent, targetCache: &targetCache)
+                let (parentIndex, work) = try check(header, hash: hash, parent: knownParent, proofOfWork: &proofOfWork)
                 guard nodes.count - start < sourceRoom else { throw .sourceLimit(limit: limits.maxHeadersPerSource) }
                 try checkContext(header, parent: parentIndex, now: now)
                 let branches = nodes[Int(parentIndex)].children > 0
@@ -54,7 +53,7 @@ extension HeaderChain {
                 let height = nodes[Int(parentIndex)].height + 1
                 let node = Node(
                     header: header, hash: hash, height: height, parent: parentIndex,
-                    chainWork: nodes[Int(parentIndex)].chainWork &+ work(bits: header.bits), children: 0,
+                    chainWork: nodes[Int(parentIndex)].chainWork &+ work, children: 0,
                     walkBackBits: walkBackBits(height: Int(height), bits: header.bits, parent: parentIndex))
                 nodes[Int(parentIndex)].children += 1
                 if branches { tipCount += 1 }
@@ -81,26 +80,17 @@ extension HeaderChain {
     }
 
     /// Context-free checks: target and proof of work, then linkage.
-    /// - Returns: the parent's node index.
+    /// - Parameter proofOfWork: the batch's check, which keeps the last nBits' target and work.
+    /// - Returns: the parent's node index and the header's work.
     @inline(__always)
-    /// - Parameter targetCache: the last valid nBits and its target (nBits repeat for 2016 headers).
     func check(
-        _ header: BlockHeader, hash: BlockHash, parent: Int32?, targetCache: inout (bits: UInt32, target: UInt256)
-    ) throws(HeaderRejection.Rule) -> Int32 {
-        let target: UInt256
-        if header.bits == targetCache.bits {
-            target = targetCache.target
-        } else {
-            do { target = try ProofOfWork.target(bits: header.bits, powLimit: params.powLimit) } catch {
-                throw .badTarget(error)
-            }
-            targetCache = (header.bits, target)
-        }
-        guard ProofOfWork.meets(hash, target: target) else { throw .highHash }
+        _ header: BlockHeader, hash: BlockHash, parent: Int32?, proofOfWork: inout ProofOfWorkCheck
+    ) throws(HeaderRejection.Rule) -> (parent: Int32, work: UInt256) {
+        let work = try proofOfWork.check(bits: header.bits, hash: hash)
         guard let parent else {
             throw .doesNotConnect(previous: header.previousBlockHash)
         }
-        return parent
+        return (parent, work)
     }
 
     /// Rules that depend on the parent's chain: difficulty, time, version.
@@ -130,15 +120,13 @@ extension HeaderChain {
         guard isAfterMedianTimePast(header.time, parent: parent) else {
             throw .timeTooOld(medianTimePast: medianTimePast(of: parent))
         }
-        if params.enforceBIP94, height % interval == 0,
-           Int64(header.time) < Int64(parentTime) - ChainParams.maxTimewarp {
+        if params.breaksTimewarpLimit(height: height, time: header.time, parentTime: parentTime) {
             throw .timewarp(previousTime: parentTime)
         }
         guard MedianTimePast.isWithinFutureLimit(header.time, now: now) else {
             throw .timeTooNew(limit: now + ChainParams.maxFutureBlockTime)
         }
-        let minimum: Int32 = height >= params.bip65Height ? 4 : height >= params.bip66Height ? 3
-            : height >= params.bip34Height ? 2 : 0
+        let minimum = params.minimumVersion(atHeight: height)
         guard header.version >= minimum else { throw .badVersion(minimum: minimum) }
     }
 
@@ -149,24 +137,21 @@ extension HeaderChain {
             walkBackBits: n.walkBackBits == 0 ? nil : n.walkBackBits)
     }
 
-    /// Whether `time` is after the median of `parent`'s and up to 10 earlier timestamps, without
-    /// sorting: with n timestamps the median is the (n/2)-th smallest, so `time` is after it
-    /// exactly when at least n/2 + 1 of them are smaller.
+    /// Whether `time` is after the median of `parent`'s and up to 10 earlier timestamps
+    /// (``MedianTimePast/isAfterMedian(_:of:)`` over them, gathered on a stack buffer).
     @inline(__always)
     func isAfterMedianTimePast(_ time: UInt32, parent: Int32) -> Bool {
-        var i = parent
-        var n = 0
-        var smaller = 0
-        while i >= 0, n < ChainParams.medianTimeSpan {
-            if nodes[Int(i)].header.time < time { smaller += 1 }
-            n += 1
-            i = nodes[Int(i)].parent
-        }
-        return smaller >= n / 2 + 1
+        withTimestamps(endingAt: parent) { MedianTimePast.isAfterMedian(time, of: UnsafeBufferPointer($0)) }
     }
 
-    /// Median of the timestamps of `node` and up to 10 of its ancestors, on a stack buffer.
+    /// Median of the timestamps of `node` and up to 10 of its ancestors.
     func medianTimePast(of node: Int32) -> UInt32 {
+        withTimestamps(endingAt: node) { MedianTimePast.medianInPlace($0) }
+    }
+
+    /// Calls `body` with the timestamps of `node` and up to 10 of its ancestors, on the stack.
+    @inline(__always)
+    func withTimestamps<R>(endingAt node: Int32, _ body: (UnsafeMutableBufferPointer<UInt32>) -> R) -> R {
         withUnsafeTemporaryAllocation(of: UInt32.self, capacity: ChainParams.medianTimeSpan) { buffer in
             var i = node
             var n = 0
@@ -175,13 +160,8 @@ extension HeaderChain {
                 n += 1
                 i = nodes[Int(i)].parent
             }
-            return MedianTimePast.medianInPlace(UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
+            return body(UnsafeMutableBufferPointer(rebasing: buffer[0..<n]))
         }
-    }
-
-    mutating func work(bits: UInt32) -> UInt256 {
-        if workCache.bits != bits { workCache = (bits, ProofOfWork.work(bits: bits)) }
-        return workCache.work
     }
 
     /// Undoes every node appended since `start`, in reverse.

@@ -14,7 +14,8 @@ import BitcoinPrimitives
 /// wants its valid prefix kept can resend it.
 ///
 /// Storage is an array of nodes with parent indices (no per-header objects) plus a hash index and
-/// the best chain by height.
+/// the best chain by height. A long chain from a deep fork point can first be shown to carry
+/// enough work with ``HeadersPresync``, which stores nothing, before it is fetched into a chain.
 public struct HeaderChain: Sendable {
     /// Memory bounds.
     public struct Limits: Sendable {
@@ -67,8 +68,6 @@ public struct HeaderChain: Sendable {
     var tipIndex: Int32
     var tipCount: Int
     var storedPerSource: [HeaderSource: Int]
-    /// Work of the last nBits seen: work only changes at retargets.
-    var workCache: (bits: UInt32, work: UInt256)
 
     /// - Parameters:
     ///   - params: the network's rules.
@@ -112,7 +111,6 @@ public struct HeaderChain: Sendable {
         tipIndex = anchorIndex
         tipCount = 1
         storedPerSource = [:]
-        workCache = (anchor.header.bits, ProofOfWork.work(bits: anchor.header.bits))
     }
 
     // MARK: Queries

@@ -13,6 +13,9 @@ public struct HeaderRejection: Error, Equatable, Sendable, CustomStringConvertib
         case doesNotConnect(previous: BlockHash)
         /// nBits differs from what the difficulty rules require (`bad-diffbits`).
         case badDifficultyBits(expected: UInt32, actual: UInt32)
+        /// nBits no retarget could reach from the previous header's (``HeadersPresync``, which
+        /// checks Core's `PermittedDifficultyTransition` rather than the exact nBits).
+        case impermissibleDifficulty(previous: UInt32, actual: UInt32)
         /// Timestamp not after the median of the previous 11 (`time-too-old`).
         case timeTooOld(medianTimePast: UInt32)
         /// Timestamp more than two hours ahead of the clock (`time-too-new`).
@@ -42,7 +45,7 @@ public struct HeaderRejection: Error, Equatable, Sendable, CustomStringConvertib
         switch rule {
         case .highHash, .badTarget: return "high-hash"
         case .doesNotConnect: return "prev-blk-not-found"
-        case .badDifficultyBits: return "bad-diffbits"
+        case .badDifficultyBits, .impermissibleDifficulty: return "bad-diffbits"
         case .timeTooOld: return "time-too-old"
         case .timeTooNew: return "time-too-new"
         case .timewarp: return "time-timewarp-attack"
@@ -70,6 +73,8 @@ public struct HeaderRejection: Error, Equatable, Sendable, CustomStringConvertib
         case .doesNotConnect(let p): detail = "previous header \(p) is not known"
         case .badDifficultyBits(let e, let a):
             detail = "nBits 0x\(String(a, radix: 16)), required 0x\(String(e, radix: 16))"
+        case .impermissibleDifficulty(let p, let a):
+            detail = "nBits 0x\(String(a, radix: 16)) cannot follow 0x\(String(p, radix: 16)) at this height"
         case .timeTooOld(let m): detail = "timestamp not after median-time-past \(m)"
         case .timeTooNew(let l): detail = "timestamp after the limit \(l)"
         case .timewarp(let p): detail = "period start more than 600 s before its parent's time \(p)"

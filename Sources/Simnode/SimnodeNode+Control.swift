@@ -15,6 +15,7 @@ import BitcoinPrimitives
 /// | `simfetchlog` | | every accepted getblockfrompeer so far, oldest first; [{"blockhash","peer_id"}] |
 /// | `simsetblocksource` | url, cookiefile | blocks a delivering pretend peer is asked for (getblockfrompeer) that simnode has only the header of, and no withheld copy, are fetched from that node's RPC (`getblock HASH 0`) after the usual delay, checked as submitblock and stored as received from the peer; no url clears it; {"url","cookiefile"} or null |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
+/// | `simsetibd` | enabled | true: initial block download, whatever the tip's time, until `simsetibd false` (getblockchaininfo's `initialblockdownload` true; getheaders, tx and inv of transactions ignored and no block announced, as Core in IBD); false: out of it for good (Core's latch); {"initialblockdownload"} |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
     func control(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
@@ -87,6 +88,12 @@ extension SimnodeNode {
             return .array(fetchLog.map { .object([("blockhash", .string($0.0.displayHex)), ("peer_id", .int(Int64($0.1)))]) })
         case "simsetblocksource":
             return try setBlockSource(raw)
+        case "simsetibd":
+            let p = try RPCParams(method: method, names: ["enabled"], raw: raw)
+            let enabled = try p.bool(0, default: true)
+            initialBlockDownload = enabled
+            initialBlockDownloadPinned = enabled
+            return .object([("initialblockdownload", .bool(initialBlockDownload))])
         case "simsetwarmup":
             let p = try RPCParams(method: method, names: ["enabled", "message"], raw: raw)
             warmupMessage = try p.bool(0, default: true) ? (try p.optionalString(1) ?? "Loading block index…") : nil

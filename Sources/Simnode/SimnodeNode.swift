@@ -30,6 +30,9 @@ public actor SimnodeNode {
     var forkCounter: UInt32 = 0
     /// Latches false like Core's IsInitialBlockDownload.
     var initialBlockDownload = true
+    /// Set by `simsetibd true`: initial block download holds whatever the tip's time, until
+    /// `simsetibd false`.
+    var initialBlockDownloadPinned = false
     /// The Core release whose answers simnode gives where releases differ (``CoreVersion``).
     public nonisolated let coreVersion: CoreVersion
     let publisher: ZMQPublisher?
@@ -123,7 +126,7 @@ public actor SimnodeNode {
     /// (per connected block: hashtx/rawtx for its transactions, then sequence 'C'; per
     /// disconnected block: sequence 'D'; per step: hashblock and rawblock of the new tip).
     func apply(_ events: [ChainEvent]) {
-        if initialBlockDownload, Int64(chain.tip.header.time) > clock() - 24 * 3600 {
+        if initialBlockDownload, !initialBlockDownloadPinned, Int64(chain.tip.header.time) > clock() - 24 * 3600 {
             initialBlockDownload = false
         }
         for event in events {

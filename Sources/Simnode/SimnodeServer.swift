@@ -14,8 +14,12 @@ public final class SimnodeServer: Sendable {
         public var rpcHost = "127.0.0.1"
         /// 0 picks a free port (see ``SimnodeServer/rpcPort``).
         public var rpcPort = 0
-        /// The P2P port on `rpcHost` (0: any free port); nil for no P2P listener.
+        /// The P2P port (0: any free port); nil for no P2P listener.
         public var p2pPort: Int?
+        /// The P2P listener's address; nil for `rpcHost`. Another loopback address
+        /// (127.x.y.z) puts a node in its own /16 network group, so tests can run peers that
+        /// count as independent sources.
+        public var p2pHost: String?
         /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
         /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
         public var v2transport = true
@@ -119,7 +123,7 @@ public final class SimnodeServer: Sendable {
                                 try child.pipeline.syncOperations.addHandler(P2PServerHandler(node: node, v2transport: v2transport, logger: logger))
                             }
                         }
-                        .bind(host: configuration.rpcHost, port: p2pPort).get()
+                        .bind(host: configuration.p2pHost ?? configuration.rpcHost, port: p2pPort).get()
                 } catch {
                     try? await channel.close()
                     throw error

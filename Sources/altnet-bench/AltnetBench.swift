@@ -8,5 +8,6 @@ struct AltnetBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "altnet-bench",
         abstract: "altnet's benchmarks: JSON lines of {metric, value, unit}, each against the physical limit measured in the same run.",
-        subcommands: [HeadersBench.self, TransportsBench.self, AltstackBench.self, RPCProxyBench.self, RescueBench.self, BIP324ProxyBench.self])
+        subcommands: [HeadersBench.self, TransportsBench.self, AltstackBench.self, RPCProxyBench.self, RescueBench.self, BIP324ProxyBench.self,
+                      EclipseBench.self, StaleTipBench.self])
 }

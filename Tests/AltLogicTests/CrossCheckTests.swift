@@ -60,7 +60,7 @@ import Watchdog
         timeout.cancel()
         let elapsed = ContinuousClock.now - started
         #expect(opened != nil, "no altnet-better-chain anomaly")
-        #expect(closed?.outcome == RescueReport.Outcome.caughtUp)
+        #expect(closed?.outcome == RescueOutcome.caughtUp.name)
         #expect(elapsed < interval + .seconds(20))
         let bobTip = try await rig.bob.tip
         // The reorg: Bob's tip is on Alice's active chain, her own branch is not.
@@ -70,7 +70,7 @@ import Watchdog
         #expect(try await rig.alice.rpc.getBlockHeaderInfo(forkPoint).confirmations >= 1)
         let report = try #require(await validation.recentReports().first { $0.betterChainSeen })
         #expect(report.trigger == "crosscheck")
-        #expect(report.outcome == RescueReport.Outcome.caughtUp)
+        #expect(report.outcome == .caughtUp)
         #expect(report.blocksSubmitted == 8)
         await rig.stop()
     }
@@ -103,7 +103,7 @@ import Watchdog
             if case .updated(let a) = change, a.id == id, let o = a.outcome { outcome = o; break }
         }
         timeout.cancel()
-        #expect(outcome == RescueReport.Outcome.caughtUp)
+        #expect(outcome == RescueOutcome.caughtUp.name)
         #expect(try await rig.alice.tip == rig.bob.tip)
         let reports = await validation.recentReports()
         #expect(reports.last?.trigger == "stale-tip" && reports.last?.anomalyID == id)
@@ -137,7 +137,7 @@ import Watchdog
         let report = await rescue.value
         let at = try #require(killedAt, "the rescue never moved Alice's tip: \(report)")
         #expect(at < 2_005, "the driver was killed only after the rescue was done")
-        #expect(report.outcome == RescueReport.Outcome.caughtUp, "\(report)")
+        #expect(report.outcome == .caughtUp, "\(report)")
         #expect(try await rig.alice.tip == rig.bob.tip)
         #expect(report.drivers.contains("ln-a2"))
         #expect(report.blocksSubmitted == 2_000)

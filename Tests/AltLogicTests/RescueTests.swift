@@ -23,7 +23,7 @@ import Watchdog
         #expect(before == 5)
 
         let report = await rig.validation().rescue(trigger: "stale-tip", anomalyID: 7)
-        #expect(report.outcome == RescueReport.Outcome.caughtUp, "\(report)")
+        #expect(report.outcome == .caughtUp, "\(report)")
         #expect(report.anomalyID == 7)
         #expect(report.betterChainSeen)
         #expect(report.headersReceived == missing)
@@ -74,7 +74,7 @@ import Watchdog
         let infoBefore = try await rig.alice.rpc.getBlockchainInfo()
 
         let report = await rig.validation().rescue(trigger: "stale-tip")
-        #expect(report.outcome == RescueReport.Outcome.invalidHeaders, "\(report)")
+        #expect(report.outcome == .invalidHeaders, "\(report)")
         #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0)
         #expect(!report.peersDropped.isEmpty)
         #expect(report.peersDropped.allSatisfy { $0.hasPrefix("ln-a1/") })
@@ -93,6 +93,27 @@ import Watchdog
         await rig.stop()
     }
 
+    /// Bob's better chain is below the configured minimum chain work (as bitcoind's
+    /// `-minimumchainwork`): nothing of it reaches Alice's bitcoind.
+    @Test("a better chain below minchainwork: nothing is submitted, the outcome says why")
+    func belowMinimumChainWork() async throws {
+        let rig = try await TwoNodeRig.start()
+        defer { Task { await rig.stop() } }
+        try await rig.bob.mine(5)
+        try await rig.alice.copyBlocks(from: rig.bob)
+        try await rig.bob.mine(10)
+        try #require(await rig.waitLinked())
+        let tipsBefore = try await rig.alice.rpc.getChainTips()
+        // Regtest blocks carry 2 units of work each: Bob's 16 blocks (genesis included) have 32.
+        let report = await rig.validation { $0.minimumChainWork = UInt256(1_000) }.rescue(trigger: "stale-tip")
+        #expect(report.outcome == .belowMinimumWork, "\(report)")
+        #expect(report.sources.map(\.answer) == [.better])
+        #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0)
+        #expect(try await rig.alice.height == 5)
+        #expect(try await rig.alice.rpc.getChainTips() == tipsBefore)
+        await rig.stop()
+    }
+
     /// Alice has more work of her own than Bob's branch: Bob's headers are valid but lower-work.
     @Test("a peer with a lower-work chain changes nothing in bitcoind")
     func lowerWork() async throws {
@@ -108,7 +129,9 @@ import Watchdog
 
         let validation = rig.validation()
         let report = await validation.rescue(trigger: "fetchheaders")
-        #expect(report.outcome == RescueReport.Outcome.noBetterChain, "\(report)")
+        // One source with nothing better is no quorum (2 by default): inconclusive, retried.
+        #expect(report.outcome == .inconclusive, "\(report)")
+        #expect(report.sources.map(\.answer) == [.nothingBetter])
         #expect(report.headersReceived == 3)
         #expect(!report.betterChainSeen)
         #expect(report.headersSubmitted == 0 && report.blocksSubmitted == 0 && report.peersDropped.isEmpty)

@@ -15,8 +15,20 @@ enum DriverAlone {
     static func startSimnodes(root: String, bobP2P: Int? = nil) async throws -> (bob: SimnodeChild, alice: SimnodeChild) {
         let bob = try await SimnodeChild.start(datadir: root + "/bsim", .init(p2pPort: bobP2P))
         let alice: SimnodeChild
-        do { alice = try await SimnodeChild.start(datadir: root + "/asim") } catch {
+        do {
+            alice = try await SimnodeChild.start(datadir: root + "/asim")
+        } catch {
             bob.kill()
+            throw error
+        }
+        // One recent block in common: a node at regtest genesis is in initial block download
+        // (as Core is, its tip being years old), and altnet leaves a node in IBD alone.
+        do {
+            try await bob.mine(1)
+            try await alice.copyBlocks(from: bob)
+        } catch {
+            bob.kill()
+            alice.kill()
             throw error
         }
         return (bob, alice)

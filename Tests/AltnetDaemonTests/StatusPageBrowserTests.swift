@@ -72,7 +72,9 @@ import Glibc
         #expect(text.contains("stale-tip"), "no stale-tip anomaly in the page")
         #expect(text.contains("<li class=\"rescue\">") && text.contains("caught-up"), "no rescue in the timeline")
         #expect(text.contains("over bip324"), "the rescue's driver is not named")
-        #expect(text.contains("id=\"tip-height\">25<"), "Alice's tip height 25 not shown")
+        // One block in common (DriverAlone), then Bob's 25.
+        #expect(text.contains("id=\"tip-height\">26<"), "Alice's tip height 26 not shown")
+        #expect(text.contains("<span class=\"ok\" id=\"rescue-state\">ready</span>"), "rescue state not shown")
         // Console errors (a failing script, a missing resource) are logged as CONSOLE lines.
         let console = (dom.err + "").split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
         #expect(console.isEmpty, "console messages: \(console)")

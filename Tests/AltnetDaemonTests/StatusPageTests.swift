@@ -24,6 +24,7 @@ import Testing
         return StatusSnapshot(
             now: Date(timeIntervalSince1970: 1_796_000_100), network: "regtest",
             bitcoind: .init(rpc: "127.0.0.1:18443", tip: .init(hash: "00ab", height: 25), headers: 25, tipTime: 1_796_000_000, error: nil),
+            rescueState: "paused: bitcoind is in initial block download",
             drivers: [driver], openAnomalies: [anomaly], closedAnomalies: [], rescues: [rescue],
             emergency: ["pending": 1, "expired": 0], zmq: .init(messages: 5, last: 1_796_000_090))
     }
@@ -39,6 +40,7 @@ import Testing
         #expect(html.contains("<li class=\"rescue\">") && html.contains("caught-up") && html.contains("over bip324"))
         #expect(html.contains("style=\"left:10%\" title=\"first header\"") && html.contains("style=\"left:100%\" title=\"caught up\""))
         #expect(html.contains("<th>pending</th><td>1</td>"))
+        #expect(html.contains("<span class=\"warn\" id=\"rescue-state\">paused: bitcoind is in initial block download</span>"))
         // No scripts, no external assets: nothing the page loads from elsewhere.
         #expect(!html.contains("<script") && !html.contains("src=") && !html.contains("http://") && !html.contains("https://"))
         #expect(html.contains("no block for &lt;script&gt;alert(1)&lt;/script&gt;"))

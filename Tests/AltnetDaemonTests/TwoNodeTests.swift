@@ -60,7 +60,7 @@ import Glibc
         }
         try #require(linked, "Alice's Lightning driver never reached Bob: \(alice.child.stderr)")
 
-        // Rescue: Alice's simnode is at genesis, Bob's 12 blocks ahead. Alice's altnetd may already
+        // Rescue: Alice shares one block with Bob, who is 12 blocks ahead. Alice's altnetd may already
         // be rescuing on its own (the stale-tip anomaly): fetchheaders joins a running rescue, and
         // finds nothing better only when Alice was at Bob's tip before it was called.
         let before = try await aliceRPC.getBestBlockHash().displayHex

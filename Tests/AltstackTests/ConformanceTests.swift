@@ -13,6 +13,9 @@ import Testing
         #expect(report.passed, "\(report.text)")
         #expect(report.findings.count == ConformanceCheck.allCases.count)
         #expect(report.finding("headers-exchange")?.detail.contains("mem0") == true)
+        #expect(report.finding("peer-addressing")?.detail.contains("1 listed peer(s) answered getheaders by id: mem0") == true,
+                "\(report.text)")
+        #expect(report.finding("unknown-peer")?.passed == true)
     }
 
     @Test func swiftTestDriverPasses() async throws {
@@ -25,6 +28,8 @@ import Testing
         ("noise", "stdout-clean"),
         ("silent", "manifest"),
         ("crash-on-init", "init"),
+        ("ignore-peer", "unknown-peer"),
+        ("wrong-peer", "peer-addressing"),
     ])
     func brokenVariantFailsWithTheRightFinding(fault: String, check failing: String) async throws {
         let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_broken.py"), "--fault", fault])
@@ -40,6 +45,12 @@ import Testing
             #expect(finding.detail.contains("exited"))
         case "silent":
             #expect(finding.detail.contains("unanswered"))
+        case "ignore-peer":
+            // Only the made-up peer gives it away; addressing its one real peer still works.
+            #expect(report.findings.filter { !$0.passed }.map(\.check) == ["unknown-peer"], "\(report.text)")
+            #expect(finding.detail.contains("was answered from peer mem0"), "\(finding.detail)")
+        case "wrong-peer":
+            #expect(finding.detail.contains("was answered from mem1"), "\(finding.detail)")
         default:
             #expect(finding.detail.contains("capabilities"))
         }

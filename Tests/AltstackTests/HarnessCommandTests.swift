@@ -35,7 +35,7 @@ import TestSupport
         let (status, output) = try run(["check-driver", "drivers/example-python/driver.py"])
         let text = String(decoding: output, as: UTF8.self)
         #expect(status == 0, "\(text)")
-        #expect(text.contains("all 12 checks passed"))
+        #expect(text.contains("all 14 checks passed"))
     }
 
     @Test func brokenDriverFailsWithExitOneAndJSONFindings() throws {

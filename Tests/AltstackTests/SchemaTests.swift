@@ -76,7 +76,12 @@ import Testing
             ("sendmessage.request", try RPCCodec.request(id: id, method: Methods.sendMessage, params: SendMessageParams(peer: "p1", message: message))),
             ("sendmessage.response", try RPCCodec.result(id: id, SendMessageResult(peer: "p1", replies: [P2PMessage(command: "headers", payload: "00")]))),
             ("listpeers.request", try RPCCodec.request(id: id, method: Methods.listPeers, params: EmptyObject())),
-            ("listpeers.response", try RPCCodec.result(id: id, ListPeersResult(peers: [peer, PeerInfo(id: "x", direction: .inbound)]))),
+            ("listpeers.response", try RPCCodec.result(id: id, ListPeersResult(peers: [
+                peer, PeerInfo(id: "x", direction: .inbound),
+                PeerInfo(id: "2", address: "[::1]:18444", direction: .outbound, transport: .v2, startHeight: 117),
+            ]))),
+            ("peerconnected.notification", try RPCCodec.notification(method: Methods.peerConnected, params: PeerConnected(
+                peer: PeerInfo(id: "3", direction: .inbound, altnet: false, transport: .v1, startHeight: 0)))),
             ("broadcasttx.request", try RPCCodec.request(id: id, method: Methods.broadcastTx, params: BroadcastTxParams(tx: "0200"))),
             ("broadcasttx.response", try RPCCodec.result(id: id, BroadcastTxResult(accepted: false, peers: 0, reason: "no peers"))),
             ("disconnectpeer.request", try RPCCodec.request(id: id, method: Methods.disconnectPeer, params: DisconnectPeerParams(peer: "p1", reason: "invalid headers: high-hash"))),
@@ -109,6 +114,8 @@ import Testing
             ("sendmessage.request", #"{"jsonrpc":"2.0","id":1,"method":"sendmessage","params":{"message":{"command":"tx","payload":"abc"},"expect":[],"timeout_ms":1}}"#),
             ("sendmessage.request", #"{"jsonrpc":"2.0","id":1,"method":"sendmessage","params":{"message":{"command":"GETDATA","payload":""},"expect":[],"timeout_ms":1}}"#),
             ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p"}}}"#),
+            ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p","direction":"inbound","start_height":-1}}}"#),
+            ("listpeers.response", #"{"jsonrpc":"2.0","id":1,"result":{"peers":[{"id":"p","direction":"outbound","start_height":"117"}]}}"#),
             ("ping.response", #"{"jsonrpc":"2.0","id":1,"result":{"extra":1}}"#),
             ("init.request", #"{"jsonrpc":"2.0","id":1,"method":"init","params":{"network":"mainnet","chain":{},"options":{},"data_dir":"/x"}}"#),
         ]

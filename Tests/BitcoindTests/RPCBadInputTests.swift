@@ -1,6 +1,7 @@
 import BitcoindRPC
 import Foundation
 import Testing
+import TestSupport
 
 /// Bad servers: each failure is a typed BitcoindRPCError of the right kind, never a crash,
 /// and memory stays bounded.
@@ -87,26 +88,17 @@ import Testing
         #expect(e.kind == .transient)
     }
 
-    /// Resident memory of this process in MiB (Linux /proc), or nil elsewhere.
-    static func residentMiB(_ field: String = "VmRSS:") -> Int? {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-            let line = status.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
-            let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-        else { return nil }
-        return kb / 1024
-    }
 
     @Test func hundredMegabyteChunkedBodyIsCutOff() async throws {
         let total = 100 << 20
-        let before = Self.residentMiB()
+        let before = try ResidentMemory.kib() / 1024
         let (e, server) = try await failure(.stream(total: total))
-        let after = Self.residentMiB()
-        if let before, let after, let peak = Self.residentMiB("VmHWM:") {
-            print("100 MB chunked reply: resident \(before) MiB before, \(after) MiB after, process peak \(peak) MiB")
-            // The client holds at most its 64 MiB limit (plus one ByteBuffer regrowth copy);
-            // buffering the whole 100 MiB body would pass 128 MiB of growth.
-            #expect(peak - before < 128)
-        }
+        let after = try ResidentMemory.kib() / 1024
+        let peak = try ResidentMemory.kib(field: "VmHWM:") / 1024
+        print("100 MB chunked reply: resident \(before) MiB before, \(after) MiB after, process peak \(peak) MiB")
+        // The client holds at most its 64 MiB limit (plus one ByteBuffer regrowth copy);
+        // buffering the whole 100 MiB body would pass 128 MiB of growth.
+        #expect(peak - before < 128)
         #expect(e.reason == .responseTooLarge(limit: 64 << 20))
         #expect(e.kind == .persistent)
         // The client dropped the connection instead of reading everything.

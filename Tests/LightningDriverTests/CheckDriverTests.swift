@@ -16,7 +16,7 @@ import TestSupport
         let findings: [Finding]
     }
 
-    @Test("all 12 checks pass, headers-exchange over a BOLT 8 link to a second instance")
+    @Test("all 14 checks pass, headers-exchange and peer addressing over a BOLT 8 link to a second instance")
     func conformance() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
@@ -33,12 +33,17 @@ import TestSupport
             return data
         }
         let report = try JSONDecoder().decode(JSONReport.self, from: output)
-        #expect(report.findings.count == 12)
+        #expect(report.findings.count == 14)
         for finding in report.findings {
             #expect(finding.passed, "\(finding.check): \(finding.detail)")
         }
         let exchange = try #require(report.findings.first { $0.check == "headers-exchange" })
         #expect(exchange.detail.contains("with 20 headers from 0"), "\(exchange.detail)")
+        // The second instance is listed and answers when addressed by its node id; a made-up id is refused.
+        let addressing = try #require(report.findings.first { $0.check == "peer-addressing" })
+        #expect(addressing.detail.hasPrefix("1 listed peer(s) answered getheaders by id"), "\(addressing.detail)")
+        let unknown = try #require(report.findings.first { $0.check == "unknown-peer" })
+        #expect(unknown.detail.contains("-32004"), "\(unknown.detail)")
         let initFinding = try #require(report.findings.first { $0.check == "init" })
         #expect(initFinding.detail.contains("second instance"), "\(initFinding.detail)")
     }

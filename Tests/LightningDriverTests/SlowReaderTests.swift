@@ -44,7 +44,7 @@ struct SlowReaderTests {
             for i in block.indices { block[i] = UInt8(truncatingIfNeeded: i &* 13 &+ i >> 9) }
             let message = P2PMessage(command: "block", payload: Hex.encode(block))
             _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: pyID, message: message), timeout: .seconds(20))
-            let baseline = try Self.residentBytes(pid: pid)
+            let baseline = try ResidentMemory.kib(pid: pid) * 1024
 
             var accepted = 1
             var refusals: [String] = []
@@ -57,7 +57,7 @@ struct SlowReaderTests {
                     refusals.append(error.message)
                 }
             }
-            let grown = try Self.residentBytes(pid: pid) - baseline
+            let grown = try ResidentMemory.kib(pid: pid) * 1024 - baseline
             FileHandle.standardError.write(Data("slow reader: \(accepted) of 48 blocks accepted, \(refusals.count) refused, driver RSS grew \(grown) bytes\n".utf8))
             // What the queue took: the cap, plus what NIO and the kernel's socket buffers absorbed.
             #expect(accepted <= 16, "\(accepted) of 48 blocks accepted by a peer that reads nothing")
@@ -70,16 +70,6 @@ struct SlowReaderTests {
             // The link is still there: refusing is not dropping.
             #expect(altstack.snapshot().first?.peers.map(\.id) == [pyID])
         }
-    }
-
-    /// VmRSS of a process.
-    static func residentBytes(pid: Int32) throws -> Int {
-        let status = try String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8)
-        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }),
-              let kb = Int(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "") else {
-            throw LightningFixtures.Missing(description: "no VmRSS in /proc/\(pid)/status")
-        }
-        return kb * 1024
     }
 
     /// N in "N bytes queued".

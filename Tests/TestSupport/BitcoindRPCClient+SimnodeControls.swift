@@ -20,4 +20,30 @@ extension BitcoindRPCClient {
         let info: [Peer] = try await call("getpeerinfo")
         return info.map(\.id)
     }
+
+    /// Holds simnode in initial block download, or ends it for good (`simsetibd`).
+    /// - Returns: getblockchaininfo's `initialblockdownload` afterwards.
+    @discardableResult
+    public func simSetInitialBlockDownload(_ enabled: Bool) async throws -> Bool {
+        struct Answer: Decodable, Sendable { let initialblockdownload: Bool }
+        let answer: Answer = try await call("simsetibd", [.bool(enabled)])
+        return answer.initialblockdownload
+    }
+
+    /// What `simfork` built.
+    public struct SimFork: Decodable, Sendable {
+        /// Display hashes.
+        public let forkpoint: String
+        public let tip: String
+        public let height: Int
+        /// getchaintips' status of the new branch.
+        public let status: String
+    }
+
+    /// Builds a branch of `blocks` from `depth` below the tip (`simfork`); `headers-only` with
+    /// depth 0 puts bitcoind's best header ahead of its blocks.
+    /// - Parameter mode: `full`, `headers-only` or `valid-headers`.
+    public func simFork(depth: Int, blocks: Int, mode: String) async throws -> SimFork {
+        try await call("simfork", [.int(depth), .int(blocks), .string(mode)])
+    }
 }

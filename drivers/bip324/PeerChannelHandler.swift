@@ -99,7 +99,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
             logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
-            registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2)
+            registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2, startHeight: startHeight)
         case .message(let command, let payload):
             registry.received(id, command: command, payload: payload)
         }

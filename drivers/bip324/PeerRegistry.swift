@@ -47,11 +47,14 @@ final class PeerRegistry: @unchecked Sendable {
         }
     }
 
-    /// The peer finished version/verack: report it to the core, with the transport it is on.
-    func ready(_ id: String, wtxidRelay: Bool, transport: PeerInfo.WireTransport) {
+    /// The peer finished version/verack: report it to the core, with the transport it is on and
+    /// the start height its `version` announced (left out when negative: Core's default of -1
+    /// for a version without one).
+    func ready(_ id: String, wtxidRelay: Bool, transport: PeerInfo.WireTransport, startHeight: Int32) {
         let info: PeerInfo? = lock.withLock {
             peers[id]?.ready = true
             peers[id]?.info.transport = transport
+            peers[id]?.info.startHeight = startHeight >= 0 ? Int(startHeight) : nil
             peers[id]?.wtxidRelay = wtxidRelay
             return peers[id]?.info
         }
@@ -145,31 +148,35 @@ final class PeerRegistry: @unchecked Sendable {
         return targets.map(\.0)
     }
 
-    /// Ready peers, in connection order.
+    /// Ready peers, in connection order (with their start heights: ``ready(_:wtxidRelay:transport:startHeight:)``).
     func list() -> [PeerInfo] {
         lock.withLock { order.compactMap { peers[$0] }.filter(\.ready).map(\.info) }
     }
 
-    /// Sends `message` to `peer` (or the first ready peer) and waits for the message of `expect`
-    /// that answers it (``ExpectedReply``: its own block, tx, notfound, headers or pong).
-    /// - Throws: ``DriverProtocolError``: `peerUnavailable` when no such ready peer exists or it
-    ///   disconnects, `timeout` when no reply arrives in time.
+    /// Sends `message` to `peer`, or to a ready peer chosen at random (``PeerChoice``), and waits
+    /// for the message of `expect` that answers it (``ExpectedReply``: its own block, tx,
+    /// notfound, headers or pong).
+    /// - Throws: ``DriverProtocolError``: `peerUnavailable` when the named peer is unknown or not
+    ///   ready, when no peer is ready, or when the peer disconnects; `timeout` when no reply
+    ///   arrives in time.
     func sendMessage(_ params: SendMessageParams) async throws(DriverProtocolError) -> SendMessageResult {
         let payload = try Hex.decode(params.message.payload, field: "payload")
-        // A peer still in its handshake may become ready soon: wait up to half the timeout.
-        let patience = ContinuousClock.now + .milliseconds(max(0, params.timeoutMs) / 2)
+        // Without a named peer, one still in its handshake may become ready soon: wait up to half
+        // the timeout. A named peer is used now or not at all (the core listed it as ready).
+        let patience = ContinuousClock.now + .milliseconds(params.peer == nil ? max(0, params.timeoutMs) / 2 : 0)
         var chosen: (String, @Sendable (String, [UInt8]) -> Void)?
         while true {
             chosen = lock.withLock {
-                let id = params.peer ?? order.first { peers[$0]?.ready == true }
-                guard let id, let peer = peers[id], peer.ready else { return nil }
+                let ready = order.filter { peers[$0]?.ready == true }
+                guard let id = PeerChoice.pick(requested: params.peer, ready: ready), let peer = peers[id] else { return nil }
                 return (id, peer.send)
             }
             if chosen != nil || ContinuousClock.now >= patience || Task.isCancelled { break }
             try? await Task.sleep(for: .milliseconds(20))
         }
         guard let chosen else {
-            throw DriverProtocolError(.peerUnavailable, params.peer.map { "peer \($0) is not connected" } ?? "no connected peer")
+            let known = params.peer.map { id in lock.withLock { peers[id] != nil } } ?? false
+            throw PeerChoice.unavailable(requested: params.peer, known: known, why: "its version handshake is not done")
         }
         let (id, send) = chosen
         guard !params.expect.isEmpty else {

@@ -71,6 +71,8 @@ def handle(method, params):
     if method == "listpeers":
         return {"peers": [PEER]}
     if method == "sendmessage":
+        if params.get("peer", PEER["id"]) != PEER["id"]:  # a named peer gets the message or an error, never another peer
+            raise RpcError(-32004, f"no peer {str(params['peer'])[:80]!r}")
         msg = params["message"]
         if msg["command"] != "getheaders":
             raise RpcError(-32005, f"this driver carries headers only, not {msg['command']}")

@@ -46,12 +46,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
-        guard let link = peers.link(params.peer) else {
-            throw DriverProtocolError(.peerUnavailable, params.peer.map { "peer \($0.prefix(66)) is not connected" } ?? "no altnet peer connected")
-        }
-        guard link.carriesAltnet else {
-            throw DriverProtocolError(.peerUnavailable, "peer \(link.id.prefix(66)) is a plain Lightning peer (no altnet feature bit): it gets no altnet messages")
-        }
+        let link = try peers.link(for: params.peer)
         let payload = try Hex.decode(params.message.payload, field: "payload")
         let message: AltnetMessage
         do {

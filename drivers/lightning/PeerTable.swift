@@ -1,3 +1,5 @@
+import DriverKit
+import DriverProtocol
 import Foundation
 
 /// The connected peers, by node id (hex): altnet peers and plain Lightning peers alike.
@@ -23,10 +25,25 @@ final class PeerTable: @unchecked Sendable {
         }
     }
 
-    /// The link to `id` (altnet or plain), or the first altnet link when `id` is nil.
-    func link(_ id: String?) -> PeerLink? {
-        if let id { return lock.withLock { links[id] } }
-        return altnetLinks.first
+    /// The link to `id` (altnet or plain).
+    func link(_ id: String) -> PeerLink? {
+        lock.withLock { links[id] }
+    }
+
+    /// The link a `sendmessage` goes to (``PeerChoice``): the named peer, and only when it carries
+    /// altnet messages; with no name, an altnet link chosen at random, not the lowest node id,
+    /// which a peer could grind its key to get.
+    /// - Throws: `peerUnavailable` naming why no link fits.
+    func link(for requested: String?) throws(DriverProtocolError) -> PeerLink {
+        let candidates = altnetLinks
+        guard let id = PeerChoice.pick(requested: requested, ready: candidates.map(\.id)),
+              let chosen = candidates.first(where: { $0.id == id }) else {
+            guard let requested else { throw DriverProtocolError(.peerUnavailable, "no altnet peer connected") }
+            throw PeerChoice.unavailable(
+                requested: String(requested.prefix(66)), known: self.link(requested) != nil,
+                why: "a plain Lightning peer (no altnet feature bit): it gets no altnet messages")
+        }
+        return chosen
     }
 
     /// Every link, ordered by node id.

@@ -10,7 +10,8 @@ extension ControlMethods {
         let anomalies = await anomalies()
         var rescues: [JSONValue] = []
         if case .array(let list)? = try? await logic.rescues() { rescues = list }
-        return StatusSnapshot(now: Date(), network: info.network, bitcoind: info.bitcoind, drivers: altstack.snapshot(),
+        return StatusSnapshot(now: Date(), network: info.network, bitcoind: info.bitcoind, rescueState: info.rescues,
+                              drivers: altstack.snapshot(),
                               openAnomalies: anomalies.open, closedAnomalies: Array(anomalies.closed.suffix(10).reversed()),
                               rescues: rescues, emergency: info.emergency, zmq: zmq.snapshot)
     }

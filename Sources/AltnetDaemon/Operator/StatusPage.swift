@@ -7,6 +7,8 @@ struct StatusSnapshot: Sendable {
     var now: Date
     var network: String
     var bitcoind: ControlMethods.BitcoindView
+    /// getinfo's `rescues`: `ready`, or `paused: <why>` (bitcoind in initial block download).
+    var rescueState: String
     var drivers: [DriverSnapshot]
     var openAnomalies: [ControlMethods.AnomalyView]
     /// The newest closed anomalies, newest first.
@@ -69,6 +71,7 @@ enum StatusPage {
         let zmq = s.zmq.last.map { "\(s.zmq.messages) notifications, the last \(esc(duration(Int(s.now.timeIntervalSince1970 - $0)))) ago" }
             ?? "nothing received"
         rows.append(("ZMQ", zmq))
+        rows.append(("Rescues", "<span class=\"\(s.rescueState == "ready" ? "ok" : "warn")\" id=\"rescue-state\">\(esc(s.rescueState))</span>"))
         return "<section id=\"bitcoind\"><h2>bitcoind</h2><table>"
             + rows.map { "<tr><th>\($0.0)</th><td>\($0.1)</td></tr>" }.joined() + "</table></section>\n"
     }

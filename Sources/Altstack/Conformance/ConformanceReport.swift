@@ -42,6 +42,8 @@ public enum ConformanceCheck: String, CaseIterable, Sendable {
     case oversizedLine = "oversized-line"
     case concurrentRequests = "concurrent-requests"
     case headersExchange = "headers-exchange"
+    case peerAddressing = "peer-addressing"
+    case unknownPeer = "unknown-peer"
     case shutdown
     case schemaValid = "schema-valid"
     case stdoutClean = "stdout-clean"

@@ -206,6 +206,10 @@ public enum DriverConformance {
             record(.headersExchange, true, "not applicable: no headers exchange declared")
         }
 
+        // peer-addressing and unknown-peer: what the core's fan-out relies on
+        await checkPeerAddressing(session, capabilities: capabilities, timeout: timeout, record: record)
+        await checkUnknownPeer(session, capabilities: capabilities, timeout: timeout, record: record)
+
         // shutdown
         let shutdownStart = ContinuousClock.now
         let shutdownAnswer = await session.request(Methods.shutdown, EmptyObject(), timeout: options.shutdownTimeout)

@@ -1,4 +1,10 @@
 /// The five networks' parameters. Source: Bitcoin Core src/kernel/chainparams.cpp.
+///
+/// Minimum chain work (`consensus.nMinimumChainWork`) is Bitcoin Core 30.x's: src/kernel/chainparams.cpp
+/// read at commit 284c42a3, which carries the pre-30.0 chainparams update (main's assumed-valid
+/// block 912683, testnet3's 4550000, testnet4's 91000, the default signet's 267665). Regtest, and
+/// a signet with its own challenge, have none. Core raises these before each major release;
+/// a newer value only makes the floor stricter.
 extension ChainParams {
     /// Merkle root of the genesis coinbase shared by main, testnet3, signet and regtest
     /// ("The Times 03/Jan/2009 Chancellor on brink of second bailout for banks").
@@ -16,7 +22,8 @@ extension ChainParams {
         genesis: genesis(merkle: satoshiMerkleRoot, time: 1_231_006_505, bits: 0x1d00_ffff, nonce: 2_083_236_893),
         powLimit: mainPowLimit, powTargetSpacing: 600, powTargetTimespan: 14 * 24 * 60 * 60,
         allowMinDifficultyBlocks: false, noRetargeting: false, enforceBIP94: false,
-        bip34Height: 227_931, bip66Height: 363_725, bip65Height: 388_381)
+        bip34Height: 227_931, bip66Height: 363_725, bip65Height: 388_381,
+        minimumChainWork: literalUInt256("0000000000000000000000000000000000000000dee8e2a309ad8a9820433c68"))
 
     /// testnet3. Genesis 000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943.
     public static let testnet3 = ChainParams(
@@ -24,7 +31,8 @@ extension ChainParams {
         genesis: genesis(merkle: satoshiMerkleRoot, time: 1_296_688_602, bits: 0x1d00_ffff, nonce: 414_098_458),
         powLimit: mainPowLimit, powTargetSpacing: 600, powTargetTimespan: 14 * 24 * 60 * 60,
         allowMinDifficultyBlocks: true, noRetargeting: false, enforceBIP94: false,
-        bip34Height: 21_111, bip66Height: 330_776, bip65Height: 581_885)
+        bip34Height: 21_111, bip66Height: 330_776, bip65Height: 581_885,
+        minimumChainWork: literalUInt256("0000000000000000000000000000000000000000000016dd270dd94fac1d7632"))
 
     /// testnet4 (BIP94). Genesis 00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043.
     public static let testnet4 = ChainParams(
@@ -34,7 +42,8 @@ extension ChainParams {
             time: 1_714_777_860, bits: 0x1d00_ffff, nonce: 393_743_547),
         powLimit: mainPowLimit, powTargetSpacing: 600, powTargetTimespan: 14 * 24 * 60 * 60,
         allowMinDifficultyBlocks: true, noRetargeting: false, enforceBIP94: true,
-        bip34Height: 1, bip66Height: 1, bip65Height: 1)
+        bip34Height: 1, bip66Height: 1, bip65Height: 1,
+        minimumChainWork: literalUInt256("00000000000000000000000000000000000000000000034a4690fe592dc49c7c"))
 
     /// The default signet. Genesis 00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6.
     public static let signet = ChainParams(
@@ -43,7 +52,8 @@ extension ChainParams {
         powLimit: literalUInt256("00000377ae000000000000000000000000000000000000000000000000000000"),
         powTargetSpacing: 600, powTargetTimespan: 14 * 24 * 60 * 60,
         allowMinDifficultyBlocks: false, noRetargeting: false, enforceBIP94: false,
-        bip34Height: 1, bip66Height: 1, bip65Height: 1)
+        bip34Height: 1, bip66Height: 1, bip65Height: 1,
+        minimumChainWork: literalUInt256("0000000000000000000000000000000000000000000000000000067d328e681a"))
 
     /// regtest. Genesis 0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206.
     public static let regtest = ChainParams(
@@ -52,7 +62,8 @@ extension ChainParams {
         powLimit: literalUInt256("7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"),
         powTargetSpacing: 600, powTargetTimespan: 14 * 24 * 60 * 60,
         allowMinDifficultyBlocks: true, noRetargeting: true, enforceBIP94: false,
-        bip34Height: 1, bip66Height: 1, bip65Height: 1)
+        bip34Height: 1, bip66Height: 1, bip65Height: 1,
+        minimumChainWork: .zero)
 
     /// A display-order hash constant. A typo would give zero, which the genesis-hash tests catch.
     private static func literalHash(_ displayHex: String) -> Hash256 {
@@ -67,10 +78,11 @@ extension ChainParams {
 
 extension ChainParams {
     /// A copy with different consensus flags, for tests and custom networks (e.g. a signet-like
-    /// chain with its own pow limit).
+    /// chain with its own pow limit, or an operator's `minchainwork`, as Core's
+    /// `-minimumchainwork`).
     public func with(
         powLimit: UInt256? = nil, allowMinDifficultyBlocks: Bool? = nil, noRetargeting: Bool? = nil,
-        enforceBIP94: Bool? = nil, genesis: BlockHeader? = nil
+        enforceBIP94: Bool? = nil, genesis: BlockHeader? = nil, minimumChainWork: UInt256? = nil
     ) -> ChainParams {
         ChainParams(
             network: network, messageStart: messageStart, defaultP2PPort: defaultP2PPort,
@@ -78,6 +90,7 @@ extension ChainParams {
             powTargetSpacing: powTargetSpacing, powTargetTimespan: powTargetTimespan,
             allowMinDifficultyBlocks: allowMinDifficultyBlocks ?? self.allowMinDifficultyBlocks,
             noRetargeting: noRetargeting ?? self.noRetargeting, enforceBIP94: enforceBIP94 ?? self.enforceBIP94,
-            bip34Height: bip34Height, bip66Height: bip66Height, bip65Height: bip65Height)
+            bip34Height: bip34Height, bip66Height: bip66Height, bip65Height: bip65Height,
+            minimumChainWork: minimumChainWork ?? self.minimumChainWork)
     }
 }

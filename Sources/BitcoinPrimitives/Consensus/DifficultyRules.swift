@@ -89,11 +89,20 @@ public enum DifficultyRules {
         let target = params.powTargetTimespan
         timespan = min(max(timespan, target / 4), target * 4)
         let oldBits = params.enforceBIP94 ? periodFirst.bits : last.bits
-        let old = CompactTarget.decode(oldBits).value
-        // Exact product: Core's arith_uint256 would wrap past 2^256, which no real network's
-        // pow limit can reach (powLimit x 4 x timespan < 2^256); easy test networks can.
-        var value = old.multiplied(by: UInt64(timespan), dividedBy: UInt64(target)) ?? params.powLimit
-        if params.powLimit < value { value = params.powLimit }
-        return CompactTarget.encode(value)
+        return CompactTarget.encode(scaledTarget(CompactTarget.decode(oldBits).value, timespan: timespan, params: params))
+    }
+
+    /// The retarget's arithmetic: `old` x `timespan` / the target timespan, at most powLimit.
+    ///
+    /// The product is exact: Core's arith_uint256 would wrap past 2^256, which no real network's
+    /// pow limit can reach (powLimit x 4 x timespan < 2^256); easy test networks can.
+    /// - Parameters:
+    ///   - old: the previous target.
+    ///   - timespan: the (clamped) seconds the period took.
+    ///   - params: the network (target timespan and powLimit).
+    /// - Returns: the new target, before compact rounding.
+    static func scaledTarget(_ old: UInt256, timespan: Int64, params: ChainParams) -> UInt256 {
+        let value = old.multiplied(by: UInt64(timespan), dividedBy: UInt64(params.powTargetTimespan)) ?? params.powLimit
+        return params.powLimit < value ? params.powLimit : value
     }
 }

@@ -33,6 +33,22 @@ public enum MedianTimePast {
         return buffer[n / 2]
     }
 
+    /// Whether `time` is after the median of `times` (Core's `time-too-old` rule, `time >
+    /// GetMedianTimePast()` in ContextualCheckBlockHeader), without sorting: with n timestamps the
+    /// median is the (n/2)-th smallest, so `time` is after it exactly when at least n/2 + 1 of
+    /// them are smaller.
+    /// - Parameters:
+    ///   - time: the new header's timestamp.
+    ///   - times: the timestamps of its parent and up to 10 earlier headers, any order (at least
+    ///     one: a header always has a parent).
+    /// - Returns: whether `time` is strictly after their median (false for no timestamps).
+    @inlinable
+    public static func isAfterMedian(_ time: UInt32, of times: UnsafeBufferPointer<UInt32>) -> Bool {
+        var smaller = 0
+        for t in times where t < time { smaller += 1 }
+        return smaller >= times.count / 2 + 1
+    }
+
     /// Whether a timestamp is within two hours of the clock.
     /// - Parameters:
     ///   - time: the header's timestamp.

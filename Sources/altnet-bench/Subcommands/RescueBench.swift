@@ -67,7 +67,7 @@ struct RescueBench: ParsableCommand {
         let validation = AltLogicValidation(altstack: pair.alice, bitcoind: alice.rpc, chain: .regtest, logger: logger)
         let report = await validation.rescue(trigger: "stale-tip")
         await pair.stop()
-        guard report.outcome == RescueReport.Outcome.caughtUp, let first = report.firstHeaderMs, let caughtUp = report.caughtUpMs else {
+        guard report.outcome == .caughtUp, let first = report.firstHeaderMs, let caughtUp = report.caughtUpMs else {
             throw BenchSimnode.Failure(description: "rescue of \(n) blocks: \(report.outcome)")
         }
         BenchOutput.emit("rescue.\(n).first_header_ms", first, "ms")

@@ -24,6 +24,7 @@ struct SimnodeCommand: AsyncParsableCommand {
               simdroppeers [CONNECTION_TYPE]     drop all peers or those of one type
               simprune HEIGHT                    prune mode on; delete block data below HEIGHT
               simsetwarmup ENABLED [MESSAGE]     answer -28 (warming up) to everything else
+              simsetibd ENABLED                  initial block download on (held) or off (for good)
               simsetblocksource [URL COOKIEFILE] fetch blocks known only by header from another node's
                                                  getblock when a delivering pretend peer is asked for them
             Prints {"rpcport":N,"p2pport":N|null,"zmq":"..."} on stdout once listening.
@@ -37,6 +38,9 @@ struct SimnodeCommand: AsyncParsableCommand {
 
     @Option(help: "P2P port on 127.0.0.1 (0: any free port): BIP324 v2 and v1 (detected), version, ping, getheaders, getdata, inv, tx.")
     var p2pport: Int?
+
+    @Option(help: "Loopback address for the P2P listener (127.0.0.0/8 or ::1; default 127.0.0.1). Another 127.x address puts the node in its own network group.")
+    var p2pbind: String?
 
     @Option(name: .customLong("v2transport"), help: "1: accept BIP324 v2 P2P connections, v1 detected and served (bitcoind's default since v26); 0: v1 only.")
     var v2transport: Int = 1
@@ -65,6 +69,9 @@ struct SimnodeCommand: AsyncParsableCommand {
     func validate() throws {
         guard (0...65535).contains(rpcport) else { throw ValidationError("--rpcport must be 0 to 65535") }
         if let p2pport, !(0...65535).contains(p2pport) { throw ValidationError("--p2pport must be 0 to 65535") }
+        if let p2pbind, !(p2pbind.hasPrefix("127.") || p2pbind == "::1") {
+            throw ValidationError("--p2pbind must be a loopback address (127.0.0.0/8 or ::1): simnode is a test double")
+        }
         guard v2transport == 0 || v2transport == 1 else { throw ValidationError("--v2transport must be 0 or 1") }
         guard CoreVersion(rawValue: coreVersion) != nil else {
             throw ValidationError("--core-version must be one of \(CoreVersion.allCases.map { String($0.rawValue) }.joined(separator: ", "))")
@@ -78,6 +85,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         var config = SimnodeServer.Configuration(datadir: datadir, rpcPort: rpcport, zmqPub: zmqpub)
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
+        config.p2pHost = p2pbind
         config.v2transport = v2transport == 1
         config.connect = connect
         config.persist = persist

@@ -81,6 +81,7 @@ struct TestDriver: Driver {
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
         if slowMs > 0 { try await Task.sleep(for: .milliseconds(slowMs)) }
         if failSendMessage { throw DriverProtocolError(.peerUnavailable, "\(name): no peer answered (as configured)") }
+        if let peer = params.peer, peer != "p1" { throw DriverProtocolError(.peerUnavailable, "\(name): no peer \(peer.prefix(80))") }
         if echo { return SendMessageResult(peer: "p1", replies: [params.message]) }
         // A headers reply with zero headers: compact size 0.
         let replies = params.expect.first.map { [P2PMessage(command: $0, payload: "00")] } ?? []

@@ -5,11 +5,14 @@ import TestSupport
 
 /// Mining and block copying on TestSupport's simnode subprocess, for the two-node tests.
 extension SimnodeChild {
-    struct CopyFailure: Error, CustomStringConvertible { let description: String }
+    public struct CopyFailure: Error, CustomStringConvertible {
+        public let description: String
+        public init(description: String) { self.description = description }
+    }
 
     /// Mines `n` blocks paying OP_TRUE (simnode's default).
     @discardableResult
-    func mine(_ n: Int) async throws -> [BlockHash] {
+    public func mine(_ n: Int) async throws -> [BlockHash] {
         var hashes: [BlockHash] = []
         var left = n
         while left > 0 {
@@ -23,23 +26,23 @@ extension SimnodeChild {
 
     /// Mines `n` blocks paying another script, so they differ from blocks another node mines.
     @discardableResult
-    func mineOwn(_ n: Int) async throws -> [BlockHash] {
+    public func mineOwn(_ n: Int) async throws -> [BlockHash] {
         let mined: [String] = try await rpc.call("generatetoaddress", [.int(n), "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"])
         return try mined.map { try BlockHash(displayHex: $0) }
     }
 
     /// The best block hash.
-    var tip: BlockHash {
+    public var tip: BlockHash {
         get async throws { try await rpc.getBestBlockHash() }
     }
 
     /// The active chain's height.
-    var height: Int {
+    public var height: Int {
         get async throws { try await rpc.getBlockchainInfo().blocks }
     }
 
     /// Copies `from`'s active chain above our tip's height into this node (submitblock).
-    func copyBlocks(from other: SimnodeChild) async throws {
+    public func copyBlocks(from other: SimnodeChild) async throws {
         let mine = try await height
         let theirs = try await other.height
         guard theirs > mine else { return }

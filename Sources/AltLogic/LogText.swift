@@ -1,0 +1,23 @@
+/// Text a peer chose (ids, error messages it caused), made safe for one log line: control
+/// characters and non-ASCII escaped (`\n`, `\u{1b}`), cut to a length.
+enum LogText {
+    /// - Parameters:
+    ///   - text: untrusted text.
+    ///   - limit: most characters kept before `…`.
+    /// - Returns: printable ASCII only.
+    static func escaped(_ text: String, limit: Int) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(limit) {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\\": out += "\\\\"
+            case " "..."~": out.unicodeScalars.append(scalar)
+            default: out += "\\u{\(String(scalar.value, radix: 16))}"
+            }
+        }
+        if text.unicodeScalars.count > limit { out += "…" }
+        return out
+    }
+}
