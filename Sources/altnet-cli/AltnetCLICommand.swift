@@ -16,7 +16,7 @@ struct AltnetCLICommand: ParsableCommand {
             when they parse as JSON, strings otherwise. Exit codes as bitcoin-cli: 0 success, 1 RPC error \
             or altnetd unreachable.
 
-            doctor checks bitcoind (reachable, v26 or later, credentials, ZMQ configured and delivering, \
+            doctor checks bitcoind (reachable, v26 or later, credentials, out of initial block download, ZMQ configured and delivering, \
             pruning and the RPC proxy, v2transport), each driver and its peers, the clock offset of \
             bitcoind's peers and the free disk space, and prints one line per check: OK, WARN or FAIL, \
             with what to do. Exit 1 when any check fails.

@@ -18,9 +18,9 @@ import Testing
             """)
     }
 
-    static func chain(pruned: Bool = false) throws -> BlockchainInfo {
+    static func chain(pruned: Bool = false, ibd: Bool = false) throws -> BlockchainInfo {
         try decode(BlockchainInfo.self, """
-            {"chain":"regtest","blocks":5,"headers":5,"bestblockhash":"\(String(repeating: "0", count: 63))1","pruned":\(pruned)\(pruned ? ",\"pruneheight\":100" : "")}
+            {"chain":"regtest","blocks":5,"headers":5,"bestblockhash":"\(String(repeating: "0", count: 63))1","pruned":\(pruned)\(pruned ? ",\"pruneheight\":100" : ""),"initialblockdownload":\(ibd)}
             """)
     }
 
@@ -46,7 +46,7 @@ import Testing
 
     @Test func healthySetupIsAllOK() throws {
         let checks = Doctor.checks(try Self.healthy())
-        #expect(checks.map(\.check) == ["bitcoind", "credentials", "zmq", "pruning", "v2transport", "driver bip324", "clock", "disk"])
+        #expect(checks.map(\.check) == ["bitcoind", "credentials", "sync", "zmq", "pruning", "v2transport", "driver bip324", "clock", "disk"])
         #expect(checks.allSatisfy { $0.status == .ok }, "\(DoctorCheck.render(checks))")
         #expect(DoctorCheck.exitStatus(checks) == 0)
         #expect(try Self.check(checks, "bitcoind").detail.contains("v28.1.0"))
@@ -118,6 +118,9 @@ import Testing
 
     @Test func pruningClockDiskAndV2() throws {
         var input = try Self.healthy()
+        input.chain = try Self.chain(ibd: true)
+        let sync = try Self.check(Doctor.checks(input), "sync")
+        #expect(sync.status == .warn && sync.detail.contains("initial block download"))
         input.chain = try Self.chain(pruned: true)
         #expect(try Self.check(Doctor.checks(input), "pruning").status == .warn)
         input.rpcProxyAnswers = true

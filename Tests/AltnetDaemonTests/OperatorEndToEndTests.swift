@@ -100,7 +100,7 @@ import Glibc
         let out = last?.out ?? ""
         #expect(healthy, "doctor not all OK:\n\(out)\(last?.err ?? "")")
         let lines = out.split(separator: "\n")
-        for name in ["altnetd", "bitcoind", "credentials", "zmq", "pruning", "v2transport", "driver bip324", "clock", "disk"] {
+        for name in ["altnetd", "bitcoind", "credentials", "sync", "zmq", "pruning", "v2transport", "driver bip324", "clock", "disk"] {
             #expect(lines.contains { $0.hasPrefix("OK   \(name):") }, "no OK line for \(name):\n\(out)")
         }
         #expect(lines.allSatisfy { $0.hasPrefix("OK ") }, "\(out)")

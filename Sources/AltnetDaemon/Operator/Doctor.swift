@@ -10,6 +10,7 @@ import Foundation
 /// ```
 ///  bitcoind      reachable, Core v26 or later       FAIL: unreachable, too old
 ///  credentials   RPC accepted                       FAIL: 401, cookie unreadable
+///  sync          bitcoind out of initial block download (altnet does not rescue a node in IBD)
 ///  zmq           bitcoind publishes hashblock where [bitcoind] zmqpub listens, and it arrives
 ///  pruning       not pruned, or pruned with the RPC proxy for a Lightning node
 ///  v2transport   bitcoind offers BIP324 (P2P_V2)
@@ -39,11 +40,12 @@ enum Doctor {
         var out = bitcoind(input)
         let reachable = (try? input.network.get()) != nil
         if reachable {
+            out.append(sync(input))
             out.append(zmq(input))
             out.append(pruning(input))
             out.append(v2transport(input))
         } else {
-            for name in ["zmq", "pruning", "v2transport"] {
+            for name in ["sync", "zmq", "pruning", "v2transport"] {
                 out.append(DoctorCheck(name, .warn, "not checked: bitcoind did not answer"))
             }
         }
@@ -163,7 +165,17 @@ enum Doctor {
         return p.host == s.host || wildcard.contains(p.host) || (loopback.contains(p.host) && loopback.contains(s.host))
     }
 
-    // MARK: pruning, v2transport
+    // MARK: sync, pruning, v2transport
+
+    /// altnet leaves a node in initial block download alone (AltLogic's guard), so say so.
+    static func sync(_ input: DoctorInputs) -> DoctorCheck {
+        guard let chain = input.chain else { return DoctorCheck("sync", .warn, "not checked: getblockchaininfo failed") }
+        if chain.initialBlockDownload {
+            return DoctorCheck("sync", .warn, "bitcoind is in initial block download (height \(chain.blocks), \(chain.headers) headers): altnet does not rescue it until that is done",
+                               fix: "wait for bitcoind to finish syncing")
+        }
+        return DoctorCheck("sync", .ok, "bitcoind is out of initial block download at height \(chain.blocks)")
+    }
 
     static func pruning(_ input: DoctorInputs) -> DoctorCheck {
         guard let chain = input.chain else { return DoctorCheck("pruning", .warn, "not checked: getblockchaininfo failed") }
