@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import DriverProtocol
 import HeaderChain
 
 extension Rescue {

@@ -1,11 +1,12 @@
-/// Text a peer chose (ids, error messages it caused), made safe for one log line: control
-/// characters and non-ASCII escaped (`\n`, `\u{1b}`), cut to a length.
-enum LogText {
+/// Text a peer chose (ids, user agents, warnings, error messages it caused), made safe for one
+/// log line: control characters and non-ASCII escaped (`\n`, `\u{1b}`), cut to a length. Every
+/// peer-chosen string goes through it before it reaches a log.
+public enum LogText {
     /// - Parameters:
     ///   - text: untrusted text.
-    ///   - limit: most characters kept before `…`.
+    ///   - limit: most characters kept before `...`.
     /// - Returns: printable ASCII only.
-    static func escaped(_ text: String, limit: Int) -> String {
+    public static func escaped(_ text: String, limit: Int) -> String {
         var out = ""
         for scalar in text.unicodeScalars.prefix(limit) {
             switch scalar {
@@ -17,7 +18,7 @@ enum LogText {
             default: out += "\\u{\(String(scalar.value, radix: 16))}"
             }
         }
-        if text.unicodeScalars.count > limit { out += "…" }
+        if text.unicodeScalars.count > limit { out += "..." }
         return out
     }
 }
