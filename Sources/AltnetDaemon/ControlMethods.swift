@@ -17,11 +17,15 @@ struct ControlMethods: Sendable {
     let logic: LogicHooks
     /// The durable emergency queue.
     let emergency: EmergencyBroadcaster
+    /// What the ZMQ feed received (for `doctor`).
+    let zmq: ZMQActivity
+    /// altnetd's data directory (for `doctor`'s disk check).
+    let dataDir: String
     /// Starts a graceful shutdown of the daemon.
     let stop: @Sendable () -> Void
 
     static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "listrescues", "getaltchaintips",
-                        "fetchheaders", "sendemergencytx", "stop", "help"]
+                        "fetchheaders", "sendemergencytx", "doctor", "stop", "help"]
 
     /// Answers one call.
     func dispatch(_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject> {
@@ -38,6 +42,10 @@ struct ControlMethods: Sendable {
             case "fetchheaders":
                 return .success(try await logic.fetchHeaders())
             case "sendemergencytx": return try await sendEmergencyTx(params)
+            case "doctor":
+                let inputs = await Doctor.collect(settings: settings, bitcoind: bitcoind, drivers: altstack.snapshot(),
+                                                  zmq: zmq, dataDir: dataDir)
+                return .success(try ControlRPC.json(Doctor.checks(inputs)))
             case "stop":
                 stop()
                 return .success(.string("altnetd stopping"))
@@ -76,6 +84,10 @@ struct ControlMethods: Sendable {
     struct BitcoindView: Codable, Sendable {
         var rpc: String
         var tip: Tip?
+        /// Headers bitcoind knows (getblockchaininfo `headers`): ahead of the tip while blocks arrive.
+        var headers: Int?
+        /// The tip block's time (Unix seconds), for its age.
+        var tipTime: Int64?
         var error: String?
     }
 
@@ -91,6 +103,8 @@ struct ControlMethods: Sendable {
         do {
             let info = try await bitcoind.getBlockchainInfo()
             view.tip = Tip(hash: info.bestBlockHash.displayHex, height: info.blocks)
+            view.headers = info.headers
+            view.tipTime = info.time
             if info.initialBlockDownload {
                 rescues = "paused: bitcoind is in initial block download (height \(info.blocks), headers \(info.headers))"
             }
