@@ -1,3 +1,4 @@
+import AltLogic
 import AltnetControl
 import Altstack
 import BitcoinPrimitives
@@ -79,6 +80,8 @@ struct ControlMethods: Sendable {
         /// `ready`, or `paused: <why>` (bitcoind in initial block download or still downloading
         /// blocks: no rescue or cross-check runs until it is done).
         var rescues: String
+        /// The rescue under way (trigger, anomaly, start), absent when none is.
+        var rescueRunning: RunningRescue?
     }
 
     struct BitcoindView: Codable, Sendable {
@@ -123,7 +126,7 @@ struct ControlMethods: Sendable {
                     drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
                     peers: snapshot.reduce(0) { $0 + $1.peers.count },
                     openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning,
-                    rescues: rescues)
+                    rescues: rescues, rescueRunning: await logic.running())
     }
 
     // MARK: listdrivers, listpeers
@@ -240,4 +243,6 @@ struct LogicHooks: Sendable {
     var outcomes: @Sendable () async -> [UInt64: String] = { [:] }
     /// Why rescues are paused (bitcoind syncing), nil when they are not.
     var pauseReason: @Sendable () async -> String? = { nil }
+    /// The rescue under way, nil when none is.
+    var running: @Sendable () async -> RunningRescue? = { nil }
 }

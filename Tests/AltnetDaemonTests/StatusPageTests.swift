@@ -1,4 +1,5 @@
 @testable import AltnetDaemon
+import AltLogic
 import Altstack
 import DriverProtocol
 import Foundation
@@ -62,5 +63,14 @@ import Testing
         #expect(!StatusPage.render(s).contains("headers-ahead"))
         s.bitcoind.headers = 40
         #expect(StatusPage.render(s).contains("40 <span class=\"warn\" id=\"headers-ahead\">(15 ahead of the tip: blocks still arriving)</span>"))
+    }
+
+    @Test func aRunningRescueIsShown() throws {
+        var s = try Self.snapshot()
+        #expect(!StatusPage.render(s).contains("rescue-running"))
+        s.running = RunningRescue(trigger: "stale-tip", anomalyID: 4, started: 1_796_000_070)
+        let html = StatusPage.render(s)
+        #expect(html.contains("<p id=\"rescue-running\" class=\"warn\"><b>Rescue running</b>: stale-tip after anomaly #4, started"))
+        #expect(html.contains("30 s so far"))
     }
 }

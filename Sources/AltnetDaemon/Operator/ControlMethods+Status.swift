@@ -13,7 +13,7 @@ extension ControlMethods {
         return StatusSnapshot(now: Date(), network: info.network, bitcoind: info.bitcoind, rescueState: info.rescues,
                               drivers: altstack.snapshot(),
                               openAnomalies: anomalies.open, closedAnomalies: Array(anomalies.closed.suffix(10).reversed()),
-                              rescues: rescues, emergency: info.emergency, zmq: zmq.snapshot)
+                              rescues: rescues, running: info.rescueRunning, emergency: info.emergency, zmq: zmq.snapshot)
     }
 
     /// `GET /` on the metrics port: the status page.

@@ -1,3 +1,4 @@
+import AltLogic
 import Altstack
 import DriverProtocol
 import Foundation
@@ -15,6 +16,8 @@ struct StatusSnapshot: Sendable {
     var closedAnomalies: [ControlMethods.AnomalyView]
     /// AltLogicValidation's reports (listrescues), oldest first; empty when unavailable.
     var rescues: [JSONValue]
+    /// The rescue under way, if any.
+    var running: RunningRescue?
     /// Emergency transactions per queue state.
     var emergency: [String: Int]
     var zmq: ZMQActivity.Snapshot
@@ -43,7 +46,7 @@ enum StatusPage {
         html += bitcoindSection(s)
         html += driversSection(s.drivers)
         html += anomaliesSection(open: s.openAnomalies, closed: s.closedAnomalies)
-        html += rescuesSection(s.rescues)
+        html += rescuesSection(s.rescues, running: s.running, now: s.now)
         html += emergencySection(s.emergency)
         html += "</body></html>\n"
         return html
@@ -110,8 +113,14 @@ enum StatusPage {
 
     /// Each rescue as a timeline: the anomaly (or trigger), the first header, caught up; the
     /// bar's marks are placed at their share of the rescue's duration.
-    static func rescuesSection(_ rescues: [JSONValue]) -> String {
+    static func rescuesSection(_ rescues: [JSONValue], running: RunningRescue?, now: Date) -> String {
         var html = "<section id=\"rescues\"><h2>Last rescues</h2>"
+        if let running {
+            let anomaly = running.anomalyID.map { " after anomaly #\($0)" } ?? ""
+            let seconds = max(0, Int(now.timeIntervalSince1970 - running.started))
+            html += "<p id=\"rescue-running\" class=\"warn\"><b>Rescue running</b>: \(esc(running.trigger))\(anomaly), "
+                + "started \(esc(iso(Date(timeIntervalSince1970: running.started)))), \(esc(duration(seconds))) so far</p>"
+        }
         guard !rescues.isEmpty else { return html + "<p class=\"muted\">No rescue yet.</p></section>\n" }
         html += "<ol class=\"timeline\">"
         for report in rescues.suffix(rescueRows).reversed() {
