@@ -6,7 +6,8 @@ import DriverProtocol
 ///   starting ──handshake ok──► ready ──dies / hangs / breaches──► backoff ──delay──► starting
 ///      │                                                            │
 ///      └──dies early────────────────────────────────────────────────┘
-///   backoff ──too many early failures──► parked        any ──stop──► stopped
+///   backoff ──too many early failures──► parked ──parkedRetry or restart()──► starting
+///   any ──restart()──► starting (at once)                any ──stop──► stopped
 /// ```
 public enum DriverState: String, Sendable, Hashable, Codable {
     case starting
@@ -60,6 +61,8 @@ public struct DriverSnapshot: Sendable, Hashable, Codable {
     /// Times the process was started.
     public var starts: Int
     public var priority: Int
+    /// Queue depths and drops (``DriverQueueLimits``).
+    public var traffic = DriverTrafficSnapshot()
 
     /// The declared capabilities, when known.
     public var capabilities: TransportCapabilities? { manifest?.capabilities }

@@ -14,7 +14,9 @@ import Glibc
 /// `--fail-sendmessage` (answer every sendmessage with an error), `--slow-ms N` (delay
 /// sendmessage), `--echo` (reply to sendmessage with the message itself), `--breach` (deliver a
 /// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks),
-/// `--no-receive` (declare `receive: false`, as the RPC driver does).
+/// `--no-receive` (declare `receive: false`, as the RPC driver does), `--flood CMD:BYTES:COUNT`
+/// (after init, deliver COUNT messages `CMD` of BYTES payload bytes from peer p1 as fast as the
+/// pipe takes them, from its own thread; COUNT 0 means until killed: a hostile peer's stream).
 struct TestDriver: Driver {
     var name = "test"
     var kinds: Set<MessageKind> = [.headers]
@@ -27,6 +29,7 @@ struct TestDriver: Driver {
     var breach = false
     var receive = true
     var protocolVersions = ProtocolVersion.supported
+    var flood: (command: String, bytes: Int, count: Int)?
 
     init(arguments: [String]) {
         var rest = arguments[...]
@@ -42,6 +45,9 @@ struct TestDriver: Driver {
             case "--echo": echo = true
             case "--breach": breach = true
             case "--no-receive": receive = false
+            case "--flood":
+                let parts = (rest.popFirst() ?? "").split(separator: ":").map(String.init)
+                if parts.count == 3, let bytes = Int(parts[1]), let count = Int(parts[2]) { flood = (parts[0], bytes, count) }
             case "--protocol-versions":
                 protocolVersions = (rest.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
@@ -69,6 +75,18 @@ struct TestDriver: Driver {
                 context.logger.error("hanging as asked")
                 kill(getpid(), SIGSTOP)
             }
+        }
+        if let flood {
+            let message = P2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            let thread = Thread {
+                var sent = 0
+                while flood.count == 0 || sent < flood.count {
+                    guard (try? context.messageReceived(from: "p1", message)) != nil else { break }
+                    sent += 1
+                }
+                context.logger.info("flood ended after \(sent) messages")
+            }
+            thread.start()
         }
         if breach {
             Task {
