@@ -65,6 +65,11 @@ public enum Daemon {
         } catch {
             throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
         }
+        for entry in flags.entries {
+            if let secret = DaemonSettings.secretFlags.first(where: { $0.section == entry.section && $0.key == entry.key }) {
+                throw DaemonError(.config, "--\(entry.section).\(entry.key) would show the secret to every local user (ps): use \(secret.instead)")
+            }
+        }
         do {
             return try DaemonSettings(file.overridden(by: flags))
         } catch {
@@ -152,7 +157,9 @@ public enum Daemon {
         if let address = settings.metrics {
             do {
                 metricsEndpoint = try await HTTPEndpoint(address: .tcp(host: address.host, port: address.port), logger: logger) {
-                    metrics.respond($0)
+                    // Queue depths are read at scrape time: the event pump may be the one that is stuck.
+                    metrics.record(drivers: altstack.snapshot())
+                    return metrics.respond($0)
                 }
             } catch {
                 await control.close()
