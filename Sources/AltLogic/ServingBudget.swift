@@ -19,8 +19,8 @@ public struct ServingLimits: Sendable, Hashable {
     /// Peers whose buckets are remembered; beyond, the least recently seen is forgotten.
     public var maxTrackedPeers: Int
 
-    public init(peerRequestsPerSecond: Double = 5, peerBytesPerSecond: Double = 8_000_000,
-                driverRequestsPerSecond: Double = 50, driverBytesPerSecond: Double = 32_000_000,
+    public init(peerRequestsPerSecond: Double = 20, peerBytesPerSecond: Double = 16_000_000,
+                driverRequestsPerSecond: Double = 100, driverBytesPerSecond: Double = 64_000_000,
                 maxConcurrent: Int = 4, headerCacheEntries: Int = 100_000, maxTrackedPeers: Int = 4_096) {
         self.peerRequestsPerSecond = peerRequestsPerSecond
         self.peerBytesPerSecond = peerBytesPerSecond

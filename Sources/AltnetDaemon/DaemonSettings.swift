@@ -184,10 +184,10 @@ public struct DaemonSettings: Sendable, Equatable {
         }
 
         serving = ServingLimits(
-            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: 5, min: 0.01),
-            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: 8_000_000, min: 1),
-            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: 50, min: 0.01),
-            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: 32_000_000, min: 1),
+            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: 20, min: 0.01),
+            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: 16_000_000, min: 1),
+            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: 100, min: 0.01),
+            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: 64_000_000, min: 1),
             maxConcurrent: Int(try number("maxconcurrent", "serving", default: 4, min: 1)),
             headerCacheEntries: Int(try number("headercache", "serving", default: 100_000, min: 0)))
 
