@@ -10,7 +10,9 @@ import Foundation
 final class Mailbox<Element: Sendable>: @unchecked Sendable {
     // @unchecked: every stored property is guarded by `lock`.
     private let lock = NSLock()
-    private var items: [Element] = []
+    /// Taken slots are set to nil at once: a consumed line must not stay referenced until the
+    /// array is compacted (with 8 MB lines that held hundreds of megabytes).
+    private var items: [Element?] = []
     private var head = 0
     private var waiter: CheckedContinuation<Element?, Never>?
     private var producers: [CheckedContinuation<Void, Never>] = []
@@ -90,8 +92,8 @@ final class Mailbox<Element: Sendable>: @unchecked Sendable {
             await withCheckedContinuation { (continuation: CheckedContinuation<Element?, Never>) in
                 var released: [CheckedContinuation<Void, Never>] = []
                 let result: Element?? = lock.withLock {
-                    if head < items.count {
-                        let element = items[head]
+                    if head < items.count, let element = items[head] {
+                        items[head] = nil
                         head += 1
                         queuedCost -= cost(element)
                         if head > 1024 && head * 2 > items.count {
