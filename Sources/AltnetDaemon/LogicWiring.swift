@@ -37,7 +37,8 @@ struct LogicWiring: Sendable {
                 }
                 return outcomes
             },
-            pauseReason: { await logic.pauseReason() })
+            pauseReason: { await logic.pauseReason() },
+            running: { await logic.runningRescue() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
         // Returns once the answer has a slot (at most [serving] maxconcurrent at once) or is refused.
