@@ -76,6 +76,10 @@ enum HeaderChainFuzz {
             case (.failure(let rejection), nil):
                 FuzzTargets.check(false, "HeaderChain refused a batch the reference accepts: \(rejection)")
             }
+            #if !FUZZING
+            // The replayer (plain `swift build`) shows what each batch did.
+            print("batch of \(batch.count): \(theirs.map { "refused at \($0.index): \($0.reason)" } ?? "accepted"), tip height \(chain.tip.height)")
+            #endif
             FuzzTargets.check(chain.tip.hash == reference.tip, "HeaderChain's tip differs from the reference's")
             FuzzTargets.check(chain.tip.chainWork == reference.tipWork.uint256, "HeaderChain's chain work differs from the reference's")
             FuzzTargets.check(chain.count == reference.nodes.count + 1, "HeaderChain stores \(chain.count) headers, the reference \(reference.nodes.count)")
