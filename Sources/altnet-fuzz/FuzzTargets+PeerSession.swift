@@ -53,6 +53,10 @@ enum PeerSessionFuzz {
             // depends on the split (the failure itself does not).
             FuzzTargets.check(whole.failure == split.failure, "PeerSession violation depends on the split: \(whole.failure ?? "") vs \(split.failure ?? "")")
         }
+        #if !FUZZING
+        // The replayer (plain `swift build`) shows what the session did.
+        print("mode \(mode): \(whole.events.count) events \(whole.events.map { "\($0)".prefix(40) }), failure: \(whole.failure ?? "none"), sent \(whole.sent.count) bytes")
+        #endif
         for outcome in [whole, split] {
             FuzzTargets.check(outcome.sent.count <= stream.count + 4096, "PeerSession sent \(outcome.sent.count) bytes for \(stream.count) received")
             var ready = false
