@@ -23,6 +23,10 @@ Modes:
               commitment.
   bigprefix   completes the handshake, then sends a packet length prefix of 2^24-1 bytes
               (the largest BIP324 can encode) followed by nothing.
+  getdataflood  like serve until the driver announces a transaction (inv); then answers with one
+              getdata naming that inv 50,000 times (1.8 MB, the most a getdata may hold),
+              reports {"event": "flooded"} and never reads again (its receive buffer is 4 kB),
+              until killed.
   reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
               getdata (reporting {"event": "held"}) until three getdata have come, then sends
               them in the opposite order; and announces a header (sendheaders style) that builds
@@ -44,6 +48,7 @@ import struct
 import socket
 import sys
 import threading
+import time
 from io import BytesIO
 
 try:
@@ -151,6 +156,11 @@ def serve(conn, mode):
         elif command == b"inv":
             m = msg_inv()
             m.deserialize(stream)
+            if mode == "getdataflood" and m.inv:
+                conn.send(msg_getdata(m.inv[:1] * 50_000))
+                emit(event="flooded", items=50_000, hash=f"{m.inv[0].hash:064x}")
+                time.sleep(3600)  # never reads again
+                return
             conn.send(msg_getdata(m.inv))
             emit(event="inv", items=[{"type": inv.type, "hash": f"{inv.hash:064x}"} for inv in m.inv])
         elif command == b"tx":
@@ -280,7 +290,7 @@ def main():
                 pass
         emit(event="closed")
         return
-    modes = ("serve", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    modes = ("serve", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
@@ -298,6 +308,9 @@ def main():
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as server:
         server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        if mode == "getdataflood":
+            # Accepted sockets inherit it: the kernel holds little of what the driver sends.
+            server.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         server.bind((host, 0))
         server.listen(8)
         emit(port=server.getsockname()[1], block=BLOCK.hash if BLOCK is not None else None,

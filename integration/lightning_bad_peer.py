@@ -16,6 +16,12 @@ MODE:
                   the driver must close.
   no-read         after init, prints "READY" and never reads again (a slow reader): the driver's
                   outbound queue must stay bounded. Runs until killed (or --seconds).
+  no-init-swarm  --count N throwaway node ids (fresh random keys) each complete the BOLT 8
+                  handshake and never send init; prints "OPENED <handshakes done> REFUSED <refused>",
+                  then holds them and prints "CLOSED <n> AFTER <seconds>" once the driver has closed
+                  every one (or "CLOSED <n of them> AFTER <--seconds>").
+  no-pong         sends init, then reads everything and answers nothing (no pong): the driver must
+                  close it at its pong deadline.
 Prints "CLOSED", or "OPEN <pongs>" when the link survived, on stdout; errors on stderr, exit 1.
 """
 import argparse
@@ -97,11 +103,40 @@ def run(mode, conn, seconds=60.0):
             pass
         time.sleep(1.1)  # a new second: the driver answers again
         print("OPEN %d" % pongs if ping_pong(conn) else "CLOSED", flush=True)
+    elif mode == "no-pong":
+        print("CLOSED" if closed_after(conn, seconds) else "OPEN 0", flush=True)
     elif mode == "no-read":
         # A small receive buffer, so the kernel absorbs little of what the driver sends.
         conn.connection.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         print("READY", flush=True)
         time.sleep(seconds)
+
+
+def no_init_swarm(node_id, port, count, seconds):
+    import os
+    import select
+    from pyln.proto.wire import PrivateKey, PublicKey, connect
+    links, refused = [], 0
+    for _ in range(count):
+        try:
+            conn = connect(PrivateKey(os.urandom(32)), PublicKey(bytes.fromhex(node_id)), "127.0.0.1", port)
+            links.append(conn.connection)
+        except Exception:  # noqa: BLE001 - closed at accept (the cap) or mid-handshake
+            refused += 1
+    print("OPENED %d REFUSED %d" % (len(links), refused), flush=True)
+    start = time.monotonic()
+    open_socks = set(links)
+    while open_socks and time.monotonic() - start < seconds:
+        readable, _, _ = select.select(list(open_socks), [], [], 0.1)
+        for sock in readable:
+            try:
+                data = sock.recv(1 << 16)  # the driver's init, then EOF: never answered
+            except OSError:
+                data = b""
+            if not data:
+                open_socks.discard(sock)
+    print("CLOSED %d AFTER %.1f" % (len(links) - len(open_socks), time.monotonic() - start), flush=True)
+    time.sleep(max(0.0, seconds - (time.monotonic() - start)))
 
 
 def bad_act_two():
@@ -128,7 +163,9 @@ def bad_act_two():
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("mode", choices=["wrong-chain", "even-unknown", "huge-fragment", "stalled", "ping-flood", "bad-act-two", "no-read"])
+    p.add_argument("mode", choices=["wrong-chain", "even-unknown", "huge-fragment", "stalled", "ping-flood", "bad-act-two", "no-read",
+                                    "no-init-swarm", "no-pong"])
+    p.add_argument("--count", type=int, default=16)
     p.add_argument("--privkey", required=True)
     p.add_argument("--node-id")
     p.add_argument("--port", type=int)
@@ -136,6 +173,9 @@ def main():
     a = p.parse_args()
     if a.mode == "bad-act-two":
         bad_act_two()
+        return
+    if a.mode == "no-init-swarm":
+        no_init_swarm(a.node_id, a.port, a.count, a.seconds)
         return
     conn = open_link("initiator", a.privkey, a.node_id, a.port)
     run(a.mode, conn, a.seconds)

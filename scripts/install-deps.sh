@@ -3,10 +3,20 @@
 #   apt: libsecp256k1-dev (0.2.0), libzmq3-dev, libsqlite3-dev (GRDB), pkg-config
 #   pip: verystable (Bitcoin Core's functional-test framework, BIP324), pyln-proto (Core
 #        Lightning's BOLT 8), pyzmq (ZeroMQ publisher as bitcoind frames it), jsonschema.
+#   --chromium: also Debian's chromium, for the status-page test that renders altnetd's page
+#        headless (scripts/test.sh passes it; the demo does not need it).
+#   --packaging: also man-db (man -l of the generated pages) and dpkg-dev (package-deb.sh).
 # Idempotent: skips what is already there. Uses sudo for apt when not run as root.
 set -euo pipefail
 
 apt_packages=(libsecp256k1-dev libzmq3-dev libsqlite3-dev pkg-config)
+for arg in "$@"; do
+  case "$arg" in
+    --chromium) apt_packages+=(chromium) ;;
+    --packaging) apt_packages+=(man-db dpkg-dev) ;;
+    *) echo "install-deps: unknown option $arg (--chromium, --packaging)" >&2; exit 2 ;;
+  esac
+done
 pip_packages=(verystable pyln-proto pyzmq jsonschema)
 pip_modules=(verystable pyln.proto zmq jsonschema)
 

@@ -23,6 +23,7 @@ public actor AltLogicValidation {
     private var reports: [RescueReport] = []
     private var tips: [AltChainTip] = []
     private var running: Task<(RescueReport, [AltChainTip], PeerStanding), Never>?
+    private var runningSince: RunningRescue?
     private var standing = PeerStanding()
     private var random: SplitMix64
     /// Why rescues are not running now (bitcoind syncing), for `getinfo`; nil when they are.
@@ -75,8 +76,10 @@ public actor AltLogicValidation {
             return (report, rescue.tipsSeen, rescue.standing)
         }
         running = task
+        runningSince = RunningRescue(trigger: trigger, anomalyID: anomalyID, started: clock.wallTime())
         let (report, seen, newStanding) = await task.value
         running = nil
+        runningSince = nil
         self.standing = newStanding
         if case .bitcoindSyncing(let reason) = report.outcome { pausedReason = reason } else { pausedReason = nil }
         record(report, seen)
@@ -95,6 +98,9 @@ public actor AltLogicValidation {
 
     /// Rescue and cross-check reports, oldest first (bounded history).
     public func recentReports() -> [RescueReport] { reports }
+
+    /// The rescue running now, if any (its report comes with ``recentReports()`` when it ends).
+    public func runningRescue() -> RunningRescue? { runningSince }
 
     /// Why rescues are paused (bitcoind in IBD or still downloading blocks), or nil.
     public func pauseReason() -> String? { pausedReason }
@@ -128,5 +134,20 @@ public actor AltLogicValidation {
         case .failed, .invalidHeaders, .belowMinimumWork: logger.warning("rescue finished", metadata: metadata)
         default: logger.info("rescue finished", metadata: metadata)
         }
+    }
+}
+
+/// A rescue under way, for `getinfo` and the status page.
+public struct RunningRescue: Sendable, Codable, Equatable {
+    /// Why it runs: an anomaly kind, `crosscheck`, `fetchheaders`, ...
+    public var trigger: String
+    public var anomalyID: UInt64?
+    /// Unix time in seconds (fractional).
+    public var started: Double
+
+    public init(trigger: String, anomalyID: UInt64?, started: Double) {
+        self.trigger = trigger
+        self.anomalyID = anomalyID
+        self.started = started
     }
 }

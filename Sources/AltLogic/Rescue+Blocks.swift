@@ -190,7 +190,8 @@ struct BlockFetcher: Sendable {
         let expected = header.hash
         let (router, wanted, stash, timeout) = (router, wanted, stash, config.blockTimeout)
         let problems = ProblemLog()
-        for attempt in 0..<max(1, config.blockAttempts) {
+        var cursor = 0
+        for _ in 0..<max(1, config.blockAttempts) {
             if Task.isCancelled { break }
             if let block = await stash.take(expected) { return .success(block) }
             let targets = targets(for: expected)
@@ -199,9 +200,7 @@ struct BlockFetcher: Sendable {
                 try? await Task.sleep(for: .milliseconds(200))
                 continue
             }
-            let width = max(1, config.blockFetchWidth)
-            let start = (attempt * width) % targets.count
-            let chosen = (0..<min(width, targets.count)).map { targets[(start + $0) % targets.count] }
+            let chosen = Self.pick(targets, width: max(1, config.blockFetchWidth), cursor: &cursor)
             problems.outstanding(chosen.count)
             for target in chosen {
                 // Not cancelled when another target wins: its answer may be another fetch's block.
@@ -229,6 +228,23 @@ struct BlockFetcher: Sendable {
         }
         return .failure(RescueStop(outcome: .failed(
             "block \(header.hash) at \(header.height) not fetched: \(problems.last.prefix(300))")))
+    }
+
+    /// The next targets to ask, from `cursor` on (cyclically): at most `width`, never two of one
+    /// driver in one attempt (a driver asked twice for one block would only double its peer's load).
+    /// - Returns: the targets, in order; `cursor` moves past the last one taken.
+    static func pick(_ targets: [Target], width: Int, cursor: inout Int) -> [Target] {
+        guard !targets.isEmpty else { return [] }
+        var chosen: [Target] = []
+        var offset = 0
+        while offset < targets.count, chosen.count < width {
+            let index = (cursor + offset) % targets.count
+            offset += 1
+            if chosen.contains(where: { $0.driver == targets[index].driver }) { break }
+            chosen.append(targets[index])
+        }
+        cursor = (cursor + max(1, chosen.count)) % targets.count
+        return chosen
     }
 
     /// The hash and bytes of the block in an answer, if it is one this rescue wants and well-formed.

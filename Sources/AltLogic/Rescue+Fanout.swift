@@ -129,7 +129,8 @@ extension Rescue {
                         } else {
                             ask(index)
                         }
-                    } else if betterAt == nil, let chain = syncs[index].chain, chain.tip.chainWork > target.beat {
+                    }
+                    if syncs[index].isFinished, betterAt == nil, let chain = syncs[index].chain, chain.tip.chainWork > target.beat {
                         betterAt = clock.now()
                         wake(after: grace)
                     }

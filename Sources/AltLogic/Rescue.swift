@@ -154,10 +154,12 @@ struct Rescue {
         return .inconclusive
     }
 
-    /// One log line per source: what it answered.
+    /// One log line per source: what it answered (debug for routine cross-checks, which run
+    /// after every block).
     func logSources() {
+        let level: Logger.Level = report.trigger == "crosscheck" ? .debug : .info
         for source in report.sources {
-            logger.info("fan-out source answered", metadata: [
+            logger.log(level: level, "fan-out source answered", metadata: [
                 "driver": "\(source.driver)", "peer": "\(LogText.escaped(source.peer, limit: 80))", "group": "\(source.group)",
                 "answer": "\(source.answer.rawValue)", "headers": "\(source.headers)",
                 "tip_height": "\(source.tipHeight.map(String.init) ?? "-")",

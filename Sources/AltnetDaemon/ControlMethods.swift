@@ -1,3 +1,4 @@
+import AltLogic
 import AltnetControl
 import Altstack
 import BitcoinPrimitives
@@ -17,11 +18,15 @@ struct ControlMethods: Sendable {
     let logic: LogicHooks
     /// The durable emergency queue.
     let emergency: EmergencyBroadcaster
+    /// What the ZMQ feed received (for `doctor`).
+    let zmq: ZMQActivity
+    /// altnetd's data directory (for `doctor`'s disk check).
+    let dataDir: String
     /// Starts a graceful shutdown of the daemon.
     let stop: @Sendable () -> Void
 
     static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "listrescues", "getaltchaintips",
-                        "fetchheaders", "sendemergencytx", "stop", "help"]
+                        "fetchheaders", "sendemergencytx", "doctor", "stop", "help"]
 
     /// Answers one call.
     func dispatch(_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject> {
@@ -38,6 +43,10 @@ struct ControlMethods: Sendable {
             case "fetchheaders":
                 return .success(try await logic.fetchHeaders())
             case "sendemergencytx": return try await sendEmergencyTx(params)
+            case "doctor":
+                let inputs = await Doctor.collect(settings: settings, bitcoind: bitcoind, drivers: altstack.snapshot(),
+                                                  zmq: zmq, dataDir: dataDir)
+                return .success(try ControlRPC.json(Doctor.checks(inputs)))
             case "stop":
                 stop()
                 return .success(.string("altnetd stopping"))
@@ -71,11 +80,17 @@ struct ControlMethods: Sendable {
         /// `ready`, or `paused: <why>` (bitcoind in initial block download or still downloading
         /// blocks: no rescue or cross-check runs until it is done).
         var rescues: String
+        /// The rescue under way (trigger, anomaly, start), absent when none is.
+        var rescueRunning: RunningRescue?
     }
 
     struct BitcoindView: Codable, Sendable {
         var rpc: String
         var tip: Tip?
+        /// Headers bitcoind knows (getblockchaininfo `headers`): ahead of the tip while blocks arrive.
+        var headers: Int?
+        /// The tip block's time (Unix seconds), for its age.
+        var tipTime: Int64?
         var error: String?
     }
 
@@ -91,6 +106,8 @@ struct ControlMethods: Sendable {
         do {
             let info = try await bitcoind.getBlockchainInfo()
             view.tip = Tip(hash: info.bestBlockHash.displayHex, height: info.blocks)
+            view.headers = info.headers
+            view.tipTime = info.time
             if info.initialBlockDownload {
                 rescues = "paused: bitcoind is in initial block download (height \(info.blocks), headers \(info.headers))"
             }
@@ -109,7 +126,7 @@ struct ControlMethods: Sendable {
                     drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
                     peers: snapshot.reduce(0) { $0 + $1.peers.count },
                     openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning,
-                    rescues: rescues)
+                    rescues: rescues, rescueRunning: await logic.running())
     }
 
     // MARK: listdrivers, listpeers
@@ -226,4 +243,6 @@ struct LogicHooks: Sendable {
     var outcomes: @Sendable () async -> [UInt64: String] = { [:] }
     /// Why rescues are paused (bitcoind syncing), nil when they are not.
     var pauseReason: @Sendable () async -> String? = { nil }
+    /// The rescue under way, nil when none is.
+    var running: @Sendable () async -> RunningRescue? = { nil }
 }

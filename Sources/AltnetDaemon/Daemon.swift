@@ -47,9 +47,17 @@ public enum Daemon {
     /// The configuration file's text (or none) with the flags applied, checked.
     /// - Throws: ``DaemonError`` (`.config`) with the file, line and problem.
     public static func settings(_ options: Options) throws(DaemonError) -> DaemonSettings {
+        try configure(options).settings
+    }
+
+    /// The settings, and what was read from bitcoind's bitcoin.conf when there is no altnet.conf
+    /// (zero-config start: ``BitcoindDiscovery``; flags still override what it found).
+    /// - Throws: ``DaemonError`` (`.config`) with the file, line and problem.
+    static func configure(_ options: Options) throws(DaemonError) -> (settings: DaemonSettings, discovery: BitcoindDiscovery?) {
         let path = options.configFile ?? options.dataDir + "/altnet.conf"
         var text = ""
-        if FileManager.default.fileExists(atPath: path) {
+        let haveFile = FileManager.default.fileExists(atPath: path)
+        if haveFile {
             guard let contents = try? String(contentsOfFile: path, encoding: .utf8) else {
                 throw DaemonError(.config, "cannot read \(path)")
             }
@@ -57,7 +65,7 @@ public enum Daemon {
         } else if options.configFile != nil {
             throw DaemonError(.config, "configuration file \(path) not found")
         }
-        let file: ConfigFile
+        var file: ConfigFile
         do { file = try ConfigFile(parsing: text) } catch { throw DaemonError(.config, "\(path): \(error)") }
         let flags: ConfigFile
         do {
@@ -65,10 +73,33 @@ public enum Daemon {
         } catch {
             throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
         }
+        var discovery: BitcoindDiscovery?
+        if !haveFile {
+            let found = try discover(flags: flags)
+            file = found.file
+            discovery = found.discovery.overridden(by: Set(flags.entries.map { $0.section.isEmpty ? $0.key : "\($0.section).\($0.key)" }))
+        }
         do {
-            return try DaemonSettings(file.overridden(by: flags))
+            return (try DaemonSettings(file.overridden(by: flags)), discovery)
         } catch {
             throw DaemonError(.config, "\(path): \(error)")
+        }
+    }
+
+    /// Reads bitcoind's bitcoin.conf (`[bitcoind] datadir`, default ~/.bitcoin; `[bitcoind] conf`,
+    /// default DATADIR/bitcoin.conf, relative paths under DATADIR as Core resolves -conf).
+    static func discover(flags: ConfigFile) throws(DaemonError) -> (file: ConfigFile, discovery: BitcoindDiscovery) {
+        let dataDir = flags.value("datadir", in: "bitcoind") ?? NSHomeDirectory() + "/.bitcoin"
+        let confName = flags.value("conf", in: "bitcoind") ?? "bitcoin.conf"
+        let confPath = confName.hasPrefix("/") ? confName : dataDir + "/" + confName
+        let confText = try? String(contentsOfFile: confPath, encoding: .utf8)
+        let chosen = flags.value("network").flatMap(DaemonSettings.network(named:))
+        do {
+            let discovery = try BitcoindDiscovery.discover(confText: confText, confPath: confPath, dataDir: dataDir, network: chosen,
+                                                           fileExists: { FileManager.default.fileExists(atPath: $0) })
+            return (try ConfigFile(flags: discovery.flags, sectionFlags: []), discovery)
+        } catch {
+            throw DaemonError(.config, "\(confPath): \(error)")
         }
     }
 
@@ -81,8 +112,12 @@ public enum Daemon {
         umask(0o077)
         let dir = options.dataDir
         try makeDirectory(dir)
-        let settings = try Self.settings(options)
+        let (settings, discovery) = try Self.configure(options)
         let lock = try DataDirLock(dataDir: dir)
+        if let discovery {
+            logger.notice("\(discovery.summary)")
+            for item in discovery.missing { logger.warning("\(item.text)") }
+        }
         defer { withExtendedLifetime(lock) {} }
 
         var nodeKey: PrivateKey?
@@ -133,8 +168,10 @@ public enum Daemon {
         let trigger = ShutdownTrigger()
         let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,
                                 anomalies: await board.subscribe(), newBlocks: newBlocks, logger: logger)
+        let zmqActivity = ZMQActivity()
         let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
-                                     lightningNodeID: nodeID, logic: logic.hooks, emergency: emergency, stop: { trigger.fire() })
+                                     lightningNodeID: nodeID, logic: logic.hooks, emergency: emergency,
+                                     zmq: zmqActivity, dataDir: dir, stop: { trigger.fire() })
         let cookie = ControlCookie()
         let server = ControlServer(cookie: cookie, logger: logger.with(label: "control"), dispatch: methods.dispatch)
         let socketPath = dir + "/" + ControlClient.socketName
@@ -152,13 +189,18 @@ public enum Daemon {
         if let address = settings.metrics {
             do {
                 metricsEndpoint = try await HTTPEndpoint(address: .tcp(host: address.host, port: address.port), logger: logger) {
-                    metrics.respond($0)
+                    request in
+                    // `/` is the status page (docs/altnetd.md, "Status page"); the rest is Prometheus.
+                    if request.method == .GET, request.uri == "/" || request.uri.hasPrefix("/?") {
+                        return await methods.statusResponse()
+                    }
+                    return metrics.respond(request)
                 }
             } catch {
                 await control.close()
                 throw DaemonError(.bind, "cannot serve metrics on \(address) ([control] metrics=, empty disables): \(error)")
             }
-            logger.info("metrics on http://\(metricsEndpoint?.boundAddress.description ?? "")/metrics")
+            logger.info("metrics on http://\(metricsEndpoint?.boundAddress.description ?? "")/metrics, status page on /")
         }
 
         let changes = await board.subscribe()
@@ -174,7 +216,7 @@ public enum Daemon {
         ]
         if let endpoint = settings.zmqEndpoint {
             services.append(.init(service: ZMQFeed(endpoint: endpoint, feed: feedInput, newBlocks: [newBlockInput, emergencyBlockInput],
-                                                  logger: logger),
+                                                  activity: zmqActivity, logger: logger),
                                   successTerminationBehavior: .ignore, serviceName: "zmq"))
         }
         services.append(.init(service: watchdog, serviceName: "watchdog"))
@@ -261,4 +303,6 @@ final class LockedBox<T: Sendable>: @unchecked Sendable {
     init(_ value: T) { self.value = value }
     func get() -> T { lock.withLock { value } }
     func set(_ new: T) { lock.withLock { value = new } }
+    /// Changes the value in place under the lock.
+    func update(_ change: (inout T) -> Void) { lock.withLock { change(&value) } }
 }

@@ -44,7 +44,7 @@ public final class DaemonMetrics: Sendable {
     /// Answers `GET /metrics` in the Prometheus text format.
     func respond(_ request: HTTPRequest) -> HTTPResponse {
         guard request.method == .GET, request.uri == "/metrics" || request.uri.hasPrefix("/metrics?") else {
-            return HTTPResponse(status: .notFound, contentType: "text/plain", body: Array("GET /metrics\n".utf8))
+            return HTTPResponse(status: .notFound, contentType: "text/plain", body: Array("GET / (status page) or GET /metrics\n".utf8))
         }
         return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: registry.emitToBuffer())
     }

@@ -67,6 +67,8 @@ struct ZMQFeed: Service {
     let feed: AsyncStream<FeedEvent>.Continuation
     /// One tick per new block to each listener (AltLogic, the emergency queue).
     let newBlocks: [AsyncStream<Void>.Continuation]
+    /// Counts what arrives, for `doctor` and the status page.
+    let activity: ZMQActivity
     let logger: Logger
 
     func run() async throws {
@@ -76,6 +78,7 @@ struct ZMQFeed: Service {
         await cancelWhenGracefulShutdown {
             do {
                 for try await event in subscriber.events() {
+                    activity.received()
                     guard let mapped = FeedEvent(zmq: event) else { continue }
                     feed.yield(mapped)
                     if case .blockConnected = mapped { for tick in newBlocks { tick.yield() } }

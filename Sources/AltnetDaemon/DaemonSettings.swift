@@ -13,7 +13,7 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
-        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds"],
+        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds", "datadir", "conf"],
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
         "control": ["metrics", "loglevel", "emergencyretryseconds"],
     ]
@@ -135,7 +135,8 @@ public struct DaemonSettings: Sendable, Equatable {
         if let cookie = config.value("rpccookiefile", in: "bitcoind") {
             rpcCookieFile = cookie
         } else if rpcUser == nil {
-            rpcCookieFile = bitcoindDataDir + (Self.networkSubdirectory(network).map { "/\($0)" } ?? "") + "/.cookie"
+            let base = config.value("datadir", in: "bitcoind") ?? bitcoindDataDir
+            rpcCookieFile = base + (Self.networkSubdirectory(network).map { "/\($0)" } ?? "") + "/.cookie"
         } else {
             rpcCookieFile = nil
         }

@@ -36,7 +36,8 @@ struct LogicWiring: Sendable {
                 }
                 return outcomes
             },
-            pauseReason: { await logic.pauseReason() })
+            pauseReason: { await logic.pauseReason() },
+            running: { await logic.runningRescue() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
         onMessage = { driver, peer, message in await serving.handle(driver: driver, peer: peer, message: message) }

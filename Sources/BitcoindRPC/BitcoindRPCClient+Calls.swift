@@ -52,6 +52,11 @@ extension BitcoindRPCClient {
         try await call("getnetworkinfo")
     }
 
+    /// bitcoind's ZMQ publishers (src/zmq/zmqrpc.cpp); empty when it publishes none.
+    public func getZMQNotifications() async throws(BitcoindRPCError) -> [ZMQNotificationInfo] {
+        try await call("getzmqnotifications")
+    }
+
     /// Hands bitcoind a header (it must connect to a known one).
     public func submitHeader(_ header: BlockHeader) async throws(BitcoindRPCError) {
         try await callIgnoringResult("submitheader", [.hex(header.serialized)])

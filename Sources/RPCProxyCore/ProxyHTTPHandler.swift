@@ -5,6 +5,11 @@ import NIOHTTP1
 /// One client connection: collects a request (up to bitcoind's 32 MiB), hands it to the
 /// ``RPCProxy`` and writes the reply, keeping the connection alive when the client asks.
 /// Pipelined requests are ordered by NIO's HTTPServerPipelineHandler in front of it.
+///
+/// Authentication comes first (issue 15): the Authorization header is checked on the request
+/// head, and the body of a request that fails it is read and thrown away, never buffered; its
+/// 401 closes the connection. A connection with no reply owed that sends nothing for the idle
+/// timeout (an `IdleStateHandler` in front) is closed.
 final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -18,6 +23,10 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var head: HTTPRequestHead?
     private var body: ByteBuffer?
     private var tooLarge = false
+    /// The current request failed authentication on its head: its body is discarded.
+    private var unauthenticated = false
+    /// Requests read and not yet answered (a held `getblock` may take 45 s: not idle).
+    private var owed = 0
 
     init(proxy: RPCProxy, upstream: UpstreamPools? = nil) {
         self.proxy = proxy
@@ -30,8 +39,13 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body = nil
             tooLarge = false
+            if case .user = proxy.authenticator.authenticate(h.headers.first(name: "Authorization")) {
+                unauthenticated = false
+            } else {
+                unauthenticated = true
+            }
         case .body(var chunk):
-            guard !tooLarge else { return }
+            guard !tooLarge, !unauthenticated else { return }
             guard (body?.readableBytes ?? 0) + chunk.readableBytes <= Self.maxBodySize else {
                 tooLarge = true
                 body = nil
@@ -45,7 +59,9 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         case .end:
             guard let head else { return }
             self.head = nil
-            let keepAlive = head.isKeepAlive
+            // A client that failed authentication gets its 401 and the connection closes.
+            let keepAlive = head.isKeepAlive && !unauthenticated
+            owed += 1
             if tooLarge {
                 write(context: context, RPCProxy.Reply(status: 413), keepAlive: false)
                 return
@@ -65,6 +81,7 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// ``RPCProxy`` task path.
     private func respond(context: ChannelHandlerContext, request: RPCProxy.Request, keepAlive: Bool) {
         let parsed: ProxyRequest
+        let user: String
         switch proxy.admit(request) {
         case .refused(let reply):
             return write(context: context, reply, keepAlive: keepAlive)
@@ -73,11 +90,12 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
                 try? await Task.sleep(for: proxy.configuration.wrongPasswordDelay)
                 return RPCProxy.unauthorized
             }
-        case .admitted(let admitted):
+        case .admitted(let admitted, let name):
             parsed = admitted
+            user = name
         }
         guard let upstream, !parsed.mayHoldGetBlock else {
-            return forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+            return forwardSlowly(context: context, parsed: parsed, request: request, user: user, keepAlive: keepAlive)
         }
         let sent = upstream.forward(request.body, uri: request.uri, on: context.eventLoop) { [self] result in
             switch result {
@@ -87,24 +105,24 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success:
                 // bitcoind restarted with a new cookie: the task path re-reads it.
                 upstream.authorizationHeader = nil
-                forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+                forwardSlowly(context: context, parsed: parsed, request: request, user: user, keepAlive: keepAlive)
             case .failure(.timeout):
                 proxy.metrics.bitcoindFailed()
                 write(context: context, RPCProxy.bitcoindUnavailable(BitcoindRPCError(.timeout(seconds: Double(upstream.timeout.nanoseconds) / 1e9))), keepAlive: keepAlive)
             case .failure:
                 // Closed (a stale keep-alive connection, bitcoind restarting): the task path
                 // retries once and reports bitcoind's state in bitcoind's form.
-                forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive)
+                forwardSlowly(context: context, parsed: parsed, request: request, user: user, keepAlive: keepAlive)
             }
         }
-        if !sent { forwardSlowly(context: context, parsed: parsed, request: request, keepAlive: keepAlive) }
+        if !sent { forwardSlowly(context: context, parsed: parsed, request: request, user: user, keepAlive: keepAlive) }
     }
 
     /// The task path for an admitted request; learns bitcoind's credentials for the fast path.
-    private func forwardSlowly(context: ChannelHandlerContext, parsed: ProxyRequest, request: RPCProxy.Request, keepAlive: Bool) {
+    private func forwardSlowly(context: ChannelHandlerContext, parsed: ProxyRequest, request: RPCProxy.Request, user: String, keepAlive: Bool) {
         let upstream = self.upstream
         slow(context: context, keepAlive: keepAlive) { proxy in
-            let reply = await proxy.forward(parsed, request: request)
+            let reply = await proxy.forward(parsed, request: request, user: user)
             if let upstream, upstream.authorizationHeader == nil {
                 upstream.authorizationHeader = try? await proxy.rpc.authorizationHeader()
             }
@@ -122,7 +140,20 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if let idle = event as? IdleStateHandler.IdleStateEvent, idle == .read {
+            // Idle only while no reply is owed: a held getblock reads nothing for its 45 s.
+            if owed == 0 {
+                proxy.metrics.idleClosed()
+                context.close(promise: nil)
+            }
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
     private func write(context: ChannelHandlerContext, _ reply: RPCProxy.Reply, keepAlive: Bool) {
+        owed = max(0, owed - 1)
         var headers = HTTPHeaders()
         for (name, value) in reply.headers { headers.add(name: name, value: value) }
         headers.add(name: "Content-Length", value: String(reply.body.readableBytes))

@@ -40,6 +40,9 @@ public final class ProxyMetrics: Sendable {
     private let unauthorized: Counter
     private let forbiddenCounter: Counter
     private let bitcoindFailures: Counter
+    private let fetchRefusals: Counter
+    private let connectionRefusals: Counter
+    private let idleCloses: Counter
 
     /// - Parameter registry: where the metrics are registered.
     public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
@@ -53,7 +56,14 @@ public final class ProxyMetrics: Sendable {
         unauthorized = registry.makeCounter(descriptor: Self.authFailures, labels: [("reason", "unauthorized")])
         forbiddenCounter = registry.makeCounter(descriptor: Self.authFailures, labels: [("reason", "forbidden")])
         bitcoindFailures = registry.makeCounter(descriptor: Self.name("bitcoind_failures", "total", "Requests bitcoind did not answer"))
+        fetchRefusals = registry.makeCounter(descriptor: Self.name("fetches_refused", "total", "Missing blocks not fetched: the user had --fetches-per-user fetches under way"))
+        connectionRefusals = registry.makeCounter(descriptor: Self.name("connections_refused", "total", "Client connections closed at accept: --max-connections open"))
+        idleCloses = registry.makeCounter(descriptor: Self.name("idle_closes", "total", "Client connections closed after --idle-timeout without a request"))
     }
+
+    func fetchesRefused(_ count: Int) { fetchRefusals.increment(by: Int64(count)) }
+    func connectionRefused() { connectionRefusals.increment() }
+    func idleClosed() { idleCloses.increment() }
 
     /// Counts one call of `method`.
     func request(_ method: String) {

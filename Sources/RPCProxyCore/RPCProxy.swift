@@ -24,6 +24,10 @@ public final class RPCProxy: Sendable {
         public var wrongPasswordDelay: Duration = .milliseconds(250)
         /// Largest reply searched for a `getblock` error: errors are tiny, blocks are not.
         public var inspectLimit = 64 << 10
+        /// Block fetches one proxy user may have under way at once (`--fetches-per-user`): a
+        /// batch of many pruned `getblock` calls starts this many, the others get bitcoind's
+        /// own "block data missing" answer (issue 15).
+        public var fetchesPerUser = 4
 
         public init(fetchDeadline: Duration = .seconds(45)) { self.fetchDeadline = fetchDeadline }
     }
@@ -64,6 +68,9 @@ public final class RPCProxy: Sendable {
     let logger: Logger
     /// Fetches under way, by block: concurrent held calls share one.
     let inFlight = NIOLockedValueBox([BlockHash: Task<Void, Never>]())
+    /// Blocks each proxy user is having fetched, with how many of its calls wait on each
+    /// (distinct blocks bounded by ``Configuration/fetchesPerUser``).
+    let fetchesByUser = NIOLockedValueBox([String: [BlockHash: Int]]())
 
     /// - Parameters:
     ///   - rpc: bitcoind (its pool carries the forwarded calls).
@@ -92,7 +99,7 @@ public final class RPCProxy: Sendable {
         /// A wrong user or password: answered 401 after bitcoind's delay (``handle(_:)``).
         case wrongPassword
         /// Authenticated and authorized; the calls are counted.
-        case admitted(ProxyRequest)
+        case admitted(ProxyRequest, user: String)
     }
 
     /// The synchronous checks bitcoind makes before executing a request (src/httprpc.cpp
@@ -120,7 +127,7 @@ public final class RPCProxy: Sendable {
         let parsed = request.body.withUnsafeReadableBytes { ProxyRequest.read($0) }
         if let refusal = authorize(parsed, user: user) { return .refused(refusal) }
         for call in parsed.calls { metrics.request(call.method ?? "(none)") }
-        return .admitted(parsed)
+        return .admitted(parsed, user: user)
     }
 
     /// Answers one HTTP request.
@@ -133,8 +140,8 @@ public final class RPCProxy: Sendable {
         case .wrongPassword:
             try? await Task.sleep(for: configuration.wrongPasswordDelay)
             return Self.unauthorized
-        case .admitted(let parsed):
-            return await forward(parsed, request: request)
+        case .admitted(let parsed, let user):
+            return await forward(parsed, request: request, user: user)
         }
     }
 
@@ -143,8 +150,9 @@ public final class RPCProxy: Sendable {
     /// - Parameters:
     ///   - parsed: the request's calls, from ``admit(_:)``.
     ///   - request: the HTTP request.
+    ///   - user: the authenticated proxy user (fetches are bounded per user).
     /// - Returns: bitcoind's reply, or a 503 when bitcoind did not answer.
-    func forward(_ parsed: ProxyRequest, request: Request) async -> Reply {
+    func forward(_ parsed: ProxyRequest, request: Request, user: String) async -> Reply {
         let reply: ForwardedReply
         do {
             reply = try await rpc.forward(request.body, uri: request.uri, method: parsed.calls.first?.method ?? "request")
@@ -156,9 +164,9 @@ public final class RPCProxy: Sendable {
         let final: ForwardedReply
         switch parsed {
         case .single(let call) where call.isGetBlock:
-            final = await retryGetBlock(call, request: request, reply: reply)
+            final = await retryGetBlock(call, request: request, reply: reply, user: user)
         case .batch(let calls) where calls.contains(where: \.isGetBlock):
-            final = await retryGetBlocks(calls, request: request, reply: reply)
+            final = await retryGetBlocks(calls, request: request, reply: reply, user: user)
         default:
             final = reply
         }

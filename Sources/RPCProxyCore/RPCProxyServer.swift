@@ -1,6 +1,7 @@
 import BitcoindRPC
 import DriverRPCCore
 import Logging
+import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -29,6 +30,13 @@ public struct RPCProxyOptions: Sendable {
     /// Forward calls that cannot be a held `getblock` on the event loop (see docs/rpc-proxy.md);
     /// false sends every call through the task path (for comparison in `altnet-bench`).
     public var eventLoopForwarding = true
+    /// Client connections open at once (`--max-connections`); more are closed at accept.
+    public var maxConnections = 64
+    /// A client connection that owes no reply and sends nothing this long is closed
+    /// (`--idle-timeout`; bitcoind's -rpcservertimeout is 30 s).
+    public var idleTimeout: Duration = .seconds(30)
+    /// Block fetches one proxy user may have under way at once (`--fetches-per-user`).
+    public var fetchesPerUser = 4
     /// Where to serve Prometheus metrics, if anywhere.
     public var metricsHost: String?
     public var metricsPort: Int?
@@ -77,9 +85,12 @@ public final class RunningRPCProxy: Sendable {
         let cookie = try ProxyCookie.write(in: options.datadir)
         let authenticator = ProxyAuthenticator(
             userColonPassword: cookie.userColonPassword, rpcauth: entries, allowLines: options.allow)
+        var configuration = RPCProxy.Configuration(fetchDeadline: options.fetchDeadline)
+        configuration.fetchesPerUser = max(1, options.fetchesPerUser)
         let proxy = RPCProxy(
-            rpc: rpc, fetcher: fetcher, authenticator: authenticator,
-            configuration: .init(fetchDeadline: options.fetchDeadline), logger: logger)
+            rpc: rpc, fetcher: fetcher, authenticator: authenticator, configuration: configuration, logger: logger)
+        let open = NIOLockedValueBox(0)
+        let (maxConnections, idle) = (options.maxConnections, TimeAmount.nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000 + options.idleTimeout.components.attoseconds / 1_000_000_000))
         let upstream = UpstreamPools(
             group: MultiThreadedEventLoopGroup.singleton, host: options.bitcoindHost, port: options.bitcoindPort,
             connections: max(1, options.bitcoindConnections), replyLimit: rpcConfig.maxResponseBytes,
@@ -93,6 +104,18 @@ public final class RunningRPCProxy: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
+                        let admitted = open.withLockedValue { count -> Bool in
+                            guard count < maxConnections else { return false }
+                            count += 1
+                            return true
+                        }
+                        guard admitted else {
+                            proxy.metrics.connectionRefused()
+                            logger.warning("refused a client connection from \(child.remoteAddress?.description ?? "?"): \(maxConnections) open (--max-connections)")
+                            throw ChannelError.ioOnClosedChannel
+                        }
+                        child.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                        try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                         try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
                         try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy, upstream: options.eventLoopForwarding ? upstream : nil))
                     }

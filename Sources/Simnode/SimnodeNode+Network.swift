@@ -12,6 +12,13 @@ extension SimnodeNode {
             return .null
         case "uptime":
             return .int(now - startTime)
+        case "getzmqnotifications":
+            // Core's src/zmq/zmqrpc.cpp: one object per publisher, {type, address, hwm}; simnode
+            // publishes every topic on its one endpoint (hwm: Core's default, 1000).
+            guard let endpoint = publisher?.endpoint else { return .array([]) }
+            return .array(["pubhashblock", "pubhashtx", "pubrawblock", "pubrawtx", "pubsequence"].map { type in
+                .object([("type", .string(type)), ("address", .string(endpoint)), ("hwm", .int(1000))])
+            })
         case "getnetworkinfo":
             let inbound = peers.filter(\.inbound).count
             let networks: [JSONValue] = ["ipv4", "ipv6", "onion", "i2p", "cjdns"].map { name in

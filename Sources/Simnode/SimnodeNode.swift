@@ -107,7 +107,7 @@ public actor SimnodeNode {
         case "getblockchaininfo", "getbestblockhash", "getblockcount", "getblockhash", "getblockheader",
             "getblock", "getchaintips", "invalidateblock", "reconsiderblock", "getblockfrompeer":
             return try blockchain(method, params)
-        case "getpeerinfo", "getnetworkinfo", "getconnectioncount", "ping", "uptime":
+        case "getpeerinfo", "getnetworkinfo", "getconnectioncount", "ping", "uptime", "getzmqnotifications":
             return try network(method, params)
         case "addnode":
             return try addNode(params)

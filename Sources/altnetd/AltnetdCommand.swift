@@ -18,7 +18,10 @@ struct AltnetdCommand: AsyncParsableCommand {
             Every configuration key is also a flag: --KEY=VALUE for top-level keys (--network=regtest), \
             --SECTION.KEY=VALUE for section keys (--bitcoind.rpcconnect=127.0.0.1:18443, \
             --bip324.connect=HOST:PORT, repeatable), and --SECTION alone to enable a driver section \
-            without keys (--rpc). Flags override the file. See docs/altnetd.md.
+            without keys (--rpc). Flags override the file. With no altnet.conf, altnetd reads bitcoind's \
+            own bitcoin.conf (--bitcoind.datadir, default ~/.bitcoin): network, RPC port, cookie or \
+            rpcuser, ZMQ; it logs what it chose and asks for what is missing with the lines to add. \
+            The metrics port also serves a status page at /. See docs/altnetd.md.
             """)
 
     @Option(name: .customLong("conf"), help: "Configuration file (default: DIR/altnet.conf when present).")

@@ -85,24 +85,10 @@ import Watchdog
         try await rig.bob.mine(10)
         try #require(await rig.waitLinked())
         let validation = rig.validation { $0.crossCheckInterval = .seconds(3_600) }
-        let board = AnomalyBoard()
-        let feed = await board.subscribe()
-        let watch = await board.subscribe()
-        let (newBlocks, newBlock) = AsyncStream.makeStream(of: Void.self)
-        let service = Task { await validation.run(anomalies: feed, newBlocks: newBlocks, board: board) }
-        defer { service.cancel(); newBlock.finish() }
-        // The tracker's anomaly, as the watchdog would publish it.
-        var tracker = AnomalyTracker()
-        let changes = tracker.update(findings: [Finding(kind: .staleTip, severity: .critical, reason: "no block")],
-                                     evaluated: [.staleTip], at: Date())
-        await board.apply(changes)
-        let id = try #require(changes.first?.anomaly.id)
-        let timeout = Task { try? await Task.sleep(for: .seconds(30)); await board.finish() }
-        var outcome: String?
-        for await change in watch {
-            if case .updated(let a) = change, a.id == id, let o = a.outcome { outcome = o; break }
-        }
-        timeout.cancel()
+        let loop = await ServiceLoop.start(validation)
+        defer { loop.stop() }
+        let id = try await loop.openStaleTip()
+        let outcome = await loop.outcomes(of: id) { _ in true }.first
         #expect(outcome == RescueOutcome.caughtUp.name)
         #expect(try await rig.alice.tip == rig.bob.tip)
         let reports = await validation.recentReports()

@@ -17,47 +17,21 @@ import Watchdog
         return config
     }
 
-    /// The outcomes recorded on anomaly `id`, until `until` holds or 10 s pass.
-    static func outcomes(_ watch: AsyncStream<AnomalyChange>, id: UInt64, board: AnomalyBoard,
-                         until: @escaping ([String]) -> Bool) async -> [String] {
-        let timeout = Task {
-            guard (try? await Task.sleep(for: .seconds(10))) != nil else { return }
-            await board.finish()
-        }
-        defer { timeout.cancel() }
-        var seen: [String] = []
-        for await change in watch {
-            if case .updated(let a) = change, a.id == id, let o = a.outcome {
-                seen.append(o)
-                if until(seen) { break }
-            }
-        }
-        return seen
-    }
-
     @Test("an inconclusive rescue of an open anomaly is retried with backoff until a second source shows the better chain")
     func inconclusiveIsRetried() async throws {
         let c = try FanoutRuleTests.Chains()
         let bitcoind = FakeBitcoind(chain: c.alice.map(\.header))
         let router = FakeRouter([RegtestChains.peer("bip324", "1", address: "127.0.0.1:8333", behaviour: .withhold, chain: c.bob)])
         let logic = FanoutRuleTests.logic(bitcoind, router, config: Self.fastConfig())
-        let board = AnomalyBoard()
-        let feed = await board.subscribe()
-        let watch = await board.subscribe()
-        let (newBlocks, newBlock) = AsyncStream.makeStream(of: Void.self)
-        let service = Task { await logic.run(anomalies: feed, newBlocks: newBlocks, board: board) }
-        defer { service.cancel(); newBlock.finish() }
-        var tracker = AnomalyTracker()
-        let changes = tracker.update(findings: [Finding(kind: .staleTip, severity: .critical, reason: "no block")],
-                                     evaluated: [.staleTip], at: Date())
-        await board.apply(changes)
-        let id = try #require(changes.first?.anomaly.id)
+        let loop = await ServiceLoop.start(logic)
+        defer { loop.stop() }
+        let id = try await loop.openStaleTip()
 
-        let first = await Self.outcomes(watch, id: id, board: board) { $0.count >= 2 }
+        let first = await loop.outcomes(of: id, timeout: .seconds(10)) { $0.count >= 2 }
         #expect(first == ["inconclusive", "inconclusive"], "\(first)")
         // An honest peer connects: the next retry finds Bob's chain.
         router.add(RegtestChains.peer("lightning", "02bb", chain: c.bob))
-        let later = await Self.outcomes(watch, id: id, board: board) { $0.last == "caught-up" }
+        let later = await loop.outcomes(of: id, timeout: .seconds(10)) { $0.last == "caught-up" }
         #expect(later.last == "caught-up", "\(later)")
         #expect(bitcoind.tipHash == c.bob.last!.hash)
         let triggers = await logic.recentReports().map(\.trigger)

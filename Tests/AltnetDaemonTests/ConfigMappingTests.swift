@@ -2,6 +2,7 @@ import AltnetConfig
 import AltnetControl
 import AltnetDaemon
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import TestSupport
@@ -107,6 +108,19 @@ import Testing
         #expect(s.zmqEndpoint == nil)
         let regtest = try settings("network=regtest")
         #expect(regtest.rpcPort == 18443 && regtest.rpcCookieFile == "/home/me/.bitcoin/regtest/.cookie")
+    }
+
+    @Test func fanoutAndGuardKeys() throws {
+        let d = try settings("")
+        #expect(d.quorum == 2 && d.peersPerDriver == 4 && d.maxForkDepth == 2_016 && d.minimumChainWork == nil)
+        let s = try settings("[watchdog]\nquorum=3\npeersperdriver=6\nmaxforkdepth=144\nminchainwork=0x1f4\n")
+        #expect(s.quorum == 3 && s.peersPerDriver == 6 && s.maxForkDepth == 144)
+        #expect(s.minimumChainWork == UInt256(500))
+        let flag = try settings("", flags: ["--watchdog.minchainwork=00000000000000000000000000000000000000000000000000000000000003e8"])
+        #expect(flag.minimumChainWork == UInt256(1_000))
+        #expect(throws: ConfigError.self) { try settings("[watchdog]\nminchainwork=xyz") }
+        #expect(throws: ConfigError.self) { try settings("[watchdog]\nminchainwork=" + String(repeating: "f", count: 65)) }
+        #expect(throws: ConfigError.self) { try settings("[watchdog]\nquorum=0") }
     }
 
     @Test func mistakesAreErrorsWithALine() throws {

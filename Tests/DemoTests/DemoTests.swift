@@ -77,4 +77,35 @@ import TestSupport
         #expect(run.output.contains("FAILED"))
         #expect(Self.processes(mentioning: dir).isEmpty, "left behind: \(Self.processes(mentioning: dir))")
     }
+
+    /// The same demo on real Bitcoin Core processes (`--bitcoind`). Runs only when
+    /// ALTNET_BITCOIND names a bitcoind (v26 or later; ALTNET_BITCOIN_CLI optionally a
+    /// bitcoin-cli): no Bitcoin Core package exists on the build machines.
+    @Test func onRealBitcoind() async throws {
+        let environment = ProcessInfo.processInfo.environment
+        guard let bitcoind = environment["ALTNET_BITCOIND"], !bitcoind.isEmpty else {
+            print("DemoTests.onRealBitcoind skipped: set ALTNET_BITCOIND=/path/to/bitcoind (v26 or later) to run the demo on Bitcoin Core")
+            return
+        }
+        let dir = try Self.makeWorkdir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var arguments = ["--bitcoind", bitcoind]
+        if let cli = environment["ALTNET_BITCOIN_CLI"], !cli.isEmpty { arguments += ["--bitcoin-cli", cli] }
+        let run = try await Self.demo(arguments, workdir: dir)
+        #expect(run.status == 0, "demo on bitcoind failed:\n\(run.output)")
+        #expect(run.output.contains("here: Bitcoin Core (\(bitcoind)) in regtest"))
+        #expect(run.output.contains("(20 of 20 blocks)") && run.output.contains("(10 of 10 blocks)"), "\(run.output)")
+        #expect(run.output.contains("Bob's bitcoind has it in its mempool"))
+        #expect(Self.processes(mentioning: dir).isEmpty, "left behind: \(Self.processes(mentioning: dir))")
+    }
+
+    /// Option checks: --bitcoind must be an executable, --bitcoin-cli needs --bitcoind.
+    @Test func bitcoindOptionsAreChecked() async throws {
+        let dir = try Self.makeWorkdir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let missing = try await Self.demo(["--bitcoind", "/nonexistent/bitcoind"], workdir: dir)
+        #expect(missing.status != 0 && missing.output.contains("is not an executable file"), "\(missing.output)")
+        let cliAlone = try await Self.demo(["--bitcoin-cli", "/bin/true"], workdir: dir)
+        #expect(cliAlone.status != 0 && cliAlone.output.contains("--bitcoin-cli needs --bitcoind"), "\(cliAlone.output)")
+    }
 }

@@ -62,6 +62,9 @@ public final class JSONLinesChild: @unchecked Sendable {
 
     public func kill() { if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) } }
 
+    /// The child's process id (for /proc/PID/status).
+    public var pid: Int32 { process.processIdentifier }
+
     /// The JSON objects seen on stdout so far.
     public var events: [[String: Any]] { lock.withLock { objects } }
     /// The stderr lines so far.

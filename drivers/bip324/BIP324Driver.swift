@@ -8,7 +8,8 @@ import NIOPosix
 
 /// `altnet-driver-bip324`: Bitcoin P2P over BIP324 v2 encrypted transport, outbound to the
 /// configured peers. Options (from `init`): `connect` (repeatable HOST:PORT),
-/// `listen`, `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`.
+/// `listen`, `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`, `maxinbound`,
+/// `outboundqueuebytes`.
 final class BIP324Driver: Driver, @unchecked Sendable {
     // @unchecked: `tasks` is guarded by `lock`; the rest is immutable.
     private let lock = NSLock()
@@ -38,6 +39,8 @@ final class BIP324Driver: Driver, @unchecked Sendable {
                 OptionSpec(name: "handshaketimeoutms", type: .int, description: "time from TCP connect to verack", defaultValue: .int(30_000)),
                 OptionSpec(name: "pingintervalms", type: .int, description: "time between keepalive pings", defaultValue: .int(120_000)),
                 OptionSpec(name: "pingtimeoutms", type: .int, description: "how long a ping may stay unanswered", defaultValue: .int(1_200_000)),
+                OptionSpec(name: "maxinbound", type: .int, description: "inbound connections open at once (handshakes included); more are closed at accept", defaultValue: .int(32)),
+                OptionSpec(name: "outboundqueuebytes", type: .int, description: "bytes written to one peer and not yet sent; a peer past it is not reading and is disconnected (4,100,000 to 1,073,741,824)", defaultValue: .int(8_388_608)),
             ])
     }
 
@@ -54,10 +57,23 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         if let ms = options["handshaketimeoutms"]?.intValue, ms > 0 { timeouts.handshake = .milliseconds(ms) }
         if let ms = options["pingintervalms"]?.intValue, ms > 0 { timeouts.pingInterval = .milliseconds(ms) }
         if let ms = options["pingtimeoutms"]?.intValue, ms > 0 { timeouts.pingTimeout = .milliseconds(ms) }
+        var limits = PeerLimits()
+        if let value = options["maxinbound"] {
+            guard let count = value.intValue, (0...100_000).contains(count) else {
+                throw DriverProtocolError(.invalidParams, "maxinbound must be an integer from 0 to 100,000")
+            }
+            limits.maxInbound = Int(count)
+        }
+        if let value = options["outboundqueuebytes"] {
+            guard let bytes = value.intValue, PeerLimits.outboundQueueRange.contains(Int(bytes)) else {
+                throw DriverProtocolError(.invalidParams, "outboundqueuebytes must be an integer from 4,100,000 to 1,073,741,824")
+            }
+            limits.outboundQueueBytes = Int(bytes)
+        }
         let registry = PeerRegistry(context: context)
         let connectors = targets.map {
             PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
-                          v1Fallback: v1Fallback)
+                          limits: limits, v1Fallback: v1Fallback)
         }
         var listener: (any Channel)?
         if let listen = options["listen"] {
@@ -69,11 +85,11 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             do {
                 listener = try await PeerListener.start(
                     on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
-                    v1Fallback: v1Fallback)
+                    limits: limits, v1Fallback: v1Fallback)
             } catch {
                 throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
             }
-            context.logger.info("bip324: listening for inbound v2 peers on \(target)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
+            context.logger.info("bip324: listening for inbound v2 peers on \(target) (at most \(limits.maxInbound) at once)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
         }
         context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
         lock.withLock {

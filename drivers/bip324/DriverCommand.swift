@@ -24,7 +24,8 @@ struct DriverMode: AsyncParsableCommand {
         discussion: """
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
-            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms. The flags below give the same \
+            (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms, maxinbound, \
+            outboundqueuebytes. The flags below give the same \
             settings on the command line; init options add to and override them.
             """)
 
@@ -43,6 +44,12 @@ struct DriverMode: AsyncParsableCommand {
     @Option(name: .customLong("ping-timeout-ms"), help: "How long a ping may stay unanswered.")
     var pingTimeoutMs: Int?
 
+    @Option(name: .customLong("max-inbound"), help: "Inbound connections open at once (default 32); more are closed at accept.")
+    var maxInbound: Int?
+
+    @Option(name: .customLong("outbound-queue-bytes"), help: "Bytes written to one peer and not yet sent (default 8388608); a peer past it is disconnected.")
+    var outboundQueueBytes: Int?
+
     @Flag(name: .customLong("v1-fallback"), help: "Retry a peer that is not v2 in plaintext v1 (the manifest then declares encrypted=false).")
     var v1Fallback = false
 
@@ -56,6 +63,10 @@ struct DriverMode: AsyncParsableCommand {
         if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
         if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }
         if let pingTimeoutMs, pingTimeoutMs <= 0 { throw ValidationError("--ping-timeout-ms must be positive") }
+        if let maxInbound, !(0...100_000).contains(maxInbound) { throw ValidationError("--max-inbound must be from 0 to 100000") }
+        if let outboundQueueBytes, !PeerLimits.outboundQueueRange.contains(outboundQueueBytes) {
+            throw ValidationError("--outbound-queue-bytes must be from 4100000 to 1073741824")
+        }
     }
 
     func run() async throws {
@@ -66,6 +77,8 @@ struct DriverMode: AsyncParsableCommand {
         if let handshakeTimeoutMs { defaults["handshaketimeoutms"] = .int(Int64(handshakeTimeoutMs)) }
         if let pingIntervalMs { defaults["pingintervalms"] = .int(Int64(pingIntervalMs)) }
         if let pingTimeoutMs { defaults["pingtimeoutms"] = .int(Int64(pingTimeoutMs)) }
+        if let maxInbound { defaults["maxinbound"] = .int(Int64(maxInbound)) }
+        if let outboundQueueBytes { defaults["outboundqueuebytes"] = .int(Int64(outboundQueueBytes)) }
         await DriverRunner.main(BIP324Driver(defaults: defaults))
     }
 }

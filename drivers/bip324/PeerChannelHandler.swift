@@ -1,4 +1,5 @@
 import BIP324DriverCore
+import DriverKit
 import DriverProtocol
 import Logging
 import NIOCore
@@ -13,9 +14,26 @@ struct PeerTimeouts: Sendable {
     var pingTimeout: TimeAmount = .minutes(20)
 }
 
+/// What one peer may cost (issue 15).
+struct PeerLimits: Sendable {
+    /// Bytes handed to NIO for one peer and not yet written out; past it the peer is dropped
+    /// (it is not reading). Default 8 MiB: two maximum-size blocks.
+    var outboundQueueBytes = 8 << 20
+    /// Inbound connections open at once (handshakes included); more are closed at accept.
+    var maxInbound = 32
+
+    /// Bounds of `outboundqueuebytes`: at least one maximum-size message (4 MB plus framing).
+    static let outboundQueueRange = 4_100_000...1_073_741_824
+}
+
 /// The thin NIO adapter around a ``PeerSession``: bytes from the socket go in, bytes out go to
 /// the socket, events go to the ``PeerRegistry``. A ``PeerViolation`` closes the connection and
 /// is logged and reported with its reason.
+///
+/// Writes respect the peer: every byte handed to NIO is counted until NIO reports it written
+/// (``OutboundBudget``, the Lightning driver's rule); while the channel is not writable we stop
+/// reading from the peer (it cannot make us produce answers it does not take), and a peer whose
+/// unwritten bytes would pass ``PeerLimits/outboundQueueBytes`` is dropped with that reason.
 final class PeerChannelHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -33,11 +51,13 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var handshakeTimer: Scheduled<Void>?
     private var pingTask: RepeatedTask?
     private var pingSentAt: NIODeadline?
+    private var budget: OutboundBudget
 
     init(
         id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts, report: ConnectionReport? = nil
+        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), report: ConnectionReport? = nil
     ) {
+        self.budget = OutboundBudget(limit: limits.outboundQueueBytes)
         self.report = report
         self.id = id
         self.address = address
@@ -77,6 +97,12 @@ final class PeerChannelHandler: ChannelInboundHandler {
         }
     }
 
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        // Read from the peer only while it takes what we write.
+        _ = context.channel.setOption(.autoRead, value: context.channel.isWritable)
+        context.fireChannelWritabilityChanged()
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimer?.cancel()
         pingTask?.cancel()
@@ -97,7 +123,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         case .ready(let userAgent, let startHeight):
             handshakeTimer?.cancel()
             let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
-            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(userAgent), height \(startHeight), \(wire)")
+            logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(LogText.escaped(userAgent, limit: 120)), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
             registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2, startHeight: startHeight)
         case .message(let command, let payload):
@@ -143,14 +169,23 @@ final class PeerChannelHandler: ChannelInboundHandler {
         guard let context else { return }
         let bytes = session.takeBytesToSend()
         guard !bytes.isEmpty else { return }
-        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: nil)
+        guard budget.take(bytes.count) else {
+            drop("peer not reading: \(budget.queued) bytes queued for it, \(bytes.count) more would pass the cap of \(budget.limit) bytes (outboundqueuebytes)")
+            return
+        }
+        let count = bytes.count
+        let written = context.eventLoop.makePromise(of: Void.self)
+        written.futureResult.assumeIsolated().whenComplete { _ in self.budget.release(count) }
+        context.writeAndFlush(wrapOutboundOut(context.channel.allocator.buffer(bytes: bytes)), promise: written)
+        if !context.channel.isWritable { _ = context.channel.setOption(.autoRead, value: false) }
     }
 
     /// Closes the connection with a reason that goes to the log and to the core.
     func drop(_ reason: String) {
         guard closeReason == nil else { return }
         closeReason = reason
-        logger.warning("peer \(id) (\(address)) disconnected: \(reason)")
+        // Reasons can quote the peer (a command name it chose): one escaped line.
+        logger.warning("peer \(id) (\(address)) disconnected: \(LogText.escaped(reason, limit: 300))")
         context?.close(promise: nil)
     }
 }

@@ -18,6 +18,7 @@ struct PeerConnector: Sendable {
     let registry: PeerRegistry
     let logger: Logger
     let timeouts: PeerTimeouts
+    var limits = PeerLimits()
     let v1Fallback: Bool
 
     /// Runs until the task is cancelled.
@@ -56,7 +57,7 @@ struct PeerConnector: Sendable {
             ? PeerSession(v1Magic: try NetworkMagic(wireBytes: networkMagic), nonce: nonce, unixTime: now)
             : PeerSession(transport: try BIP324Transport(role: .initiator, networkMagic: networkMagic), nonce: nonce, unixTime: now)
         let id = target.description
-        let (registry, logger, timeouts) = (self.registry, self.logger, self.timeouts)
+        let (registry, logger, timeouts, limits) = (self.registry, self.logger, self.timeouts, self.limits)
         return try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -64,7 +65,7 @@ struct PeerConnector: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .outbound, session: session, registry: registry, logger: logger,
-                        timeouts: timeouts, report: report))
+                        timeouts: timeouts, limits: limits, report: report))
                 }
             }
             .connect(host: target.host, port: target.port)

@@ -8,16 +8,18 @@ import NIOPosix
 
 /// Accepts inbound v2 peers on `listen=HOST:PORT`: each connection gets a responder transport and
 /// the same session and checks as outbound peers. Its id is the remote `IP:PORT`. With
-/// `v1Fallback`, a peer that opens with v1's version message is served in plaintext v1.
+/// `v1Fallback`, a peer that opens with v1's version message is served in plaintext v1. At most
+/// ``PeerLimits/maxInbound`` connections are open at once; more are closed as they are accepted.
 enum PeerListener {
     /// Binds and starts accepting.
     /// - Returns: the listening channel (close it to stop).
     /// - Throws: when the address cannot be bound.
     static func start(
         on target: PeerTarget, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts, v1Fallback: Bool = false
+        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
+        let open = InboundCount(limit: limits.maxInbound)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -28,16 +30,43 @@ enum PeerListener {
                         let ip = address.ipAddress ?? "?"
                         return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
                     } ?? "inbound"
+                    guard open.take() else {
+                        logger.warning("refused inbound connection from \(id): \(limits.maxInbound) inbound connections already open (maxinbound)")
+                        throw InboundCount.Full()
+                    }
+                    channel.closeFuture.whenComplete { _ in open.release() }
                     let transport = try BIP324Transport(role: .responder, networkMagic: networkMagic)
                     let session = PeerSession(
                         transport: transport, nonce: UInt64.random(in: 1...UInt64.max),
                         unixTime: Int64(Date().timeIntervalSince1970), acceptingV1With: v1Magic)
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .inbound, session: session, registry: registry,
-                        logger: logger, timeouts: timeouts))
+                        logger: logger, timeouts: timeouts, limits: limits))
                 }
             }
             .bind(host: target.host, port: target.port)
             .get()
     }
+}
+
+/// Inbound connections open now, bounded by `maxinbound`.
+final class InboundCount: @unchecked Sendable {
+    // @unchecked: `open` is guarded by `lock`.
+    struct Full: Error {}
+    private let lock = NSLock()
+    private let limit: Int
+    private var open = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot. - Returns: false when `limit` connections are open.
+    func take() -> Bool {
+        lock.withLock {
+            guard open < limit else { return false }
+            open += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { open -= 1 } }
 }

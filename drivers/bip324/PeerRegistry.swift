@@ -93,10 +93,14 @@ final class PeerRegistry: @unchecked Sendable {
         // there): getheaders/headers, getdata/block/notfound, tx. Gossip (inv, addr, getaddr,
         // sendcmpct, feefilter, ...) stays here.
         guard MessageKind.of(command: command) != nil else {
-            context.logger.trace("peer \(id): \(command) not passed on (not a declared message kind)")
+            context.logger.trace("peer \(id): \(LogText.escaped(command, limit: 12)) not passed on (not a declared message kind)")
             return
         }
-        if command == "getdata", let request = try? Inventory.decodeList(payload[...]) {
+        if command == "getdata", let listed = try? Inventory.decodeList(payload[...]) {
+            let (request, repeats) = Inventory.unique(listed)
+            if repeats > 0 {
+                context.logger.info("peer \(id): getdata lists \(listed.count) items, \(repeats) of them repeats: each item served once")
+            }
             // Transactions we announced are served here; the rest goes on to the core.
             let (txs, send, rest) = lock.withLock { () -> ([[UInt8]], (@Sendable (String, [UInt8]) -> Void)?, [Inventory]) in
                 let (txs, rest) = txStore.serve(request)

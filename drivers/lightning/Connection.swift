@@ -28,10 +28,17 @@ struct Connection: Sendable {
     /// What one peer may make us hold in its outbound queue (bytes of altnet messages).
     let queueLimit: Int
 
+    /// From the end of the handshake to the peer's `init` (`init_timeout_ms`).
+    var initTimeout: Duration = .seconds(30)
+    /// Interval between our keep-alive pings (`ping_interval_ms`).
+    var pingInterval: Duration = .seconds(30)
+    /// How long our ping may stay unanswered (`pong_timeout_ms`).
+    var pongTimeout: Duration = .seconds(30)
+
     /// BOLT 8 handshake deadline.
     static let handshakeTimeout: Duration = .seconds(30)
-    /// Interval between our keep-alive pings.
-    static let pingInterval: Duration = .seconds(30)
+    /// How often the link's deadlines (init, pong, reassembly) are checked.
+    static let tick: Duration = .milliseconds(250)
     /// Pings answered per second; more are ignored (a flood costs us no memory).
     static let pongsPerSecond = 10
 
@@ -119,18 +126,34 @@ struct Connection: Sendable {
                     // connection, so the reader sees it end too.
                     closeChannel()
                 }
+                let (initTimeout, pingInterval, pongTimeout) = (self.initTimeout, self.pingInterval, self.pongTimeout)
                 group.addTask {
-                    // Keep-alive pings and the reassembly deadline.
-                    var sincePing: Duration = .zero
+                    // Deadlines: init after the handshake, pong after our ping, reassembly; and
+                    // keep-alive pings once the peer's init is in. A missed deadline closes the
+                    // socket (the reader, blocked on it, then ends the link) and names itself.
+                    let handshaken = ContinuousClock.now
+                    var lastPing = handshaken
                     while !Task.isCancelled {
-                        try await Task.sleep(for: .seconds(1))
+                        try await Task.sleep(for: Self.tick)
                         for dropped in reassembly.expire() { logger.warning("dropped: \(dropped)") }
-                        sincePing += .seconds(1)
-                        if sincePing >= Self.pingInterval {
-                            sincePing = .zero
+                        let now = ContinuousClock.now
+                        var missed: LinkError?
+                        if !link.initReceived, now - handshaken >= initTimeout {
+                            missed = .noInit(initTimeout)
+                        } else if let sent = link.unansweredPingSince, now - sent >= pongTimeout {
+                            missed = .pongTimeout(pongTimeout)
+                        }
+                        if let missed {
+                            link.missed(missed)
+                            closeChannel()
+                            throw missed
+                        }
+                        if link.initReceived, link.unansweredPingSince == nil, now - lastPing >= pingInterval {
+                            lastPing = now
                             guard link.sendRaw(try BOLT8.LightningMessage.ping(Ping(numPongBytes: 4)).encoded()) else {
                                 throw LinkError.notReading(link.queuedBytes)
                             }
+                            link.pingSent(at: now)
                         }
                     }
                 }
@@ -147,6 +170,7 @@ struct Connection: Sendable {
                 }
             }
         } catch {
+            let error: any Error = link.missedDeadline ?? error
             link.close()
             if state.registered {
                 peers.remove(link)
@@ -184,6 +208,7 @@ struct Connection: Sendable {
             let altnet = AltnetFeature.isAdvertised(in: theirs.features) || AltnetFeature.isAdvertised(in: theirs.globalFeatures)
             if !altnet { link.markPlain() }
             state.initReceived = true
+            link.markInitReceived()
             guard peers.add(link) else { throw LinkError.alreadyConnected }
             state.registered = true
             if altnet {
@@ -218,11 +243,11 @@ struct Connection: Sendable {
                 }
             }
         case .pong:
-            break
+            link.pongReceived()
         case .error(let error):
             throw LinkError.peerError(error.text)
         case .warning(let warning):
-            logger.warning("peer warning: \(warning.text.prefix(200))")
+            logger.warning("peer warning: \(LogText.escaped(warning.text, limit: 200))")
         case .ignored(let type):
             logger.debug("ignored unknown odd message type \(type)")
         case .custom(let type, _) where !link.carriesAltnet:

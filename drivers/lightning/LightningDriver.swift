@@ -18,7 +18,15 @@ final class LightningDriver: Driver, @unchecked Sendable {
             encrypted: true, authenticatedPeer: true, latency: .low, bandwidth: .high, privacy: .low),
         options: LightningOptions.specs)
 
+    /// Options from the command line; `init` options override them.
+    private let defaults: [String: JSONValue]
+
+    /// - Parameter defaults: options given as command-line flags.
+    init(defaults: [String: JSONValue] = [:]) { self.defaults = defaults }
+
     func start(_ params: InitParams, context: DriverContext) async throws {
+        var params = params
+        params.options = defaults.merging(params.options) { _, fromInit in fromInit }
         let options = try LightningOptions(params)
         guard let nodeID = options.nodeID else {
             context.logger.warning("no node_id in init options: running without Lightning links")
@@ -28,8 +36,10 @@ final class LightningDriver: Driver, @unchecked Sendable {
             nodeKey: CoreNodeKey(publicKey: nodeID, context: context), chainHash: options.chainHash,
             peers: peers, context: context,
             limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout),
-            queueLimit: options.outboundQueueBytes)
-        let network = LightningNetwork(connection: connection, logger: context.logger, reconnectMax: options.reconnectMax)
+            queueLimit: options.outboundQueueBytes, initTimeout: options.initTimeout, pingInterval: options.pingInterval,
+            pongTimeout: options.pongTimeout)
+        let network = LightningNetwork(
+            connection: connection, logger: context.logger, reconnectMax: options.reconnectMax, maxInbound: options.maxInbound)
         var started: [Task<Void, Never>] = []
         var listening: String?
         if let listen = options.listen {

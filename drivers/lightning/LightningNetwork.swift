@@ -17,8 +17,9 @@ struct LightningNetwork: Sendable {
     /// (never above `reconnectMax`); back to the base once a link has stayed up `stableUptime`.
     static let baseDelay: Duration = .milliseconds(250)
     static let stableUptime: Duration = .seconds(30)
-    /// Inbound connections served at once (each handshake costs the core an ECDH); more are closed.
-    static let maxInbound = 64
+    /// Inbound connections served at once (each handshake costs the core an ECDH); more are
+    /// closed (`max_inbound`, default 64).
+    var maxInbound = 64
 
     /// Binds the listener (so `init` fails on a taken port) and returns the accept loop to run.
     /// - Returns: the bound `HOST:PORT` (the port the OS picked when asked for 0) and the loop.
@@ -37,15 +38,16 @@ struct LightningNetwork: Sendable {
         logger.info("listening on \(address)")
         let connection = self.connection
         let logger = self.logger
+        let maxInbound = self.maxInbound
         return (address, {
             do {
                 try await server.executeThenClose { inbound in
                     await withDiscardingTaskGroup { group in
                         do {
-                            let slots = Slots(limit: Self.maxInbound)
+                            let slots = Slots(limit: maxInbound)
                             for try await child in inbound {
                                 guard slots.take() else {
-                                    logger.warning("refused an inbound connection: \(Self.maxInbound) already open")
+                                    logger.warning("refused an inbound connection: \(maxInbound) already open (max_inbound)")
                                     try? await child.channel.close()
                                     continue
                                 }

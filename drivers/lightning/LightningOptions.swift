@@ -25,6 +25,15 @@ struct LightningOptions: Sendable {
     let outboundQueueBytes: Int
     /// The longest wait between reconnection attempts (default 60 s).
     let reconnectMax: Duration
+    /// From the end of the BOLT 8 handshake to the peer's `init` (default 30 s): a peer that
+    /// never sends it is closed, so throwaway node ids cannot hold inbound slots (issue 15).
+    let initTimeout: Duration
+    /// Between our keep-alive pings (default 30 s).
+    let pingInterval: Duration
+    /// How long our ping may stay unanswered by a pong (default 30 s).
+    let pongTimeout: Duration
+    /// Inbound connections open at once, handshakes included (default 64).
+    let maxInbound: Int
 
     /// Bounds of `outbound_queue_bytes`: at least one maximum-size message (4 MB block plus
     /// fragment headers), at most 1 GiB.
@@ -44,6 +53,15 @@ struct LightningOptions: Sendable {
         OptionSpec(name: "reconnect_max_ms", type: .int,
                    description: "longest wait between reconnection attempts (backoff doubles from 250 ms up to this)",
                    defaultValue: .int(60_000)),
+        OptionSpec(name: "init_timeout_ms", type: .int,
+                   description: "close a peer that sends no init this long after the BOLT 8 handshake", defaultValue: .int(30_000)),
+        OptionSpec(name: "ping_interval_ms", type: .int,
+                   description: "time between keep-alive pings", defaultValue: .int(30_000)),
+        OptionSpec(name: "pong_timeout_ms", type: .int,
+                   description: "close a peer that leaves our ping unanswered this long", defaultValue: .int(30_000)),
+        OptionSpec(name: "max_inbound", type: .int,
+                   description: "inbound connections open at once (handshakes included); more are closed at accept",
+                   defaultValue: .int(64)),
     ]
 
     /// - Parameter params: the `init` params.
@@ -107,9 +125,29 @@ struct LightningOptions: Sendable {
         } else {
             reconnectMax = .seconds(60)
         }
+        initTimeout = try Self.milliseconds(options, "init_timeout_ms", default: 30_000)
+        pingInterval = try Self.milliseconds(options, "ping_interval_ms", default: 30_000)
+        pongTimeout = try Self.milliseconds(options, "pong_timeout_ms", default: 30_000)
+        if let value = options["max_inbound"] {
+            guard let count = value.intValue, (0...100_000).contains(count) else {
+                throw DriverProtocolError(.invalidParams, "max_inbound must be an integer from 0 to 100,000")
+            }
+            maxInbound = Int(count)
+        } else {
+            maxInbound = 64
+        }
         if nodeID == nil && (listen != nil || !connect.isEmpty) {
             throw DriverProtocolError(.invalidParams, "listen and connect need node_id (the node's public key)")
         }
+    }
+
+    /// A duration option in milliseconds, from 100 ms to an hour.
+    private static func milliseconds(_ options: [String: JSONValue], _ name: String, default ms: Int) throws(DriverProtocolError) -> Duration {
+        guard let value = options[name] else { return .milliseconds(ms) }
+        guard let given = value.intValue, (100...3_600_000).contains(given) else {
+            throw DriverProtocolError(.invalidParams, "\(name) must be an integer from 100 to 3,600,000")
+        }
+        return .milliseconds(Int(given))
     }
 
     /// Parses `NODEID@HOST:PORT`.

@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// Why a Lightning link ended; the text goes to the log and to `peerdisconnected`.
 enum LinkError: Error, CustomStringConvertible {
     case closedDuringHandshake
@@ -9,6 +11,8 @@ enum LinkError: Error, CustomStringConvertible {
     case peerError(String)
     case protocolViolation(String)
     case closed
+    case noInit(Duration)
+    case pongTimeout(Duration)
 
     var description: String {
         switch self {
@@ -18,9 +22,11 @@ enum LinkError: Error, CustomStringConvertible {
         case .wrongChain: "peer's init networks do not include our chain"
         case .notReading(let queued): "peer stopped reading: \(queued) bytes queued for it, over the cap"
         case .alreadyConnected: "already connected to this node"
-        case .peerError(let text): "peer sent error: \(text.prefix(200))"
+        case .peerError(let text): "peer sent error: \(LogText.escaped(text, limit: 200))"
         case .protocolViolation(let text): text
         case .closed: "connection closed by the peer"
+        case .noInit(let after): "no init within \(after.milliseconds) ms of the BOLT 8 handshake (init_timeout_ms)"
+        case .pongTimeout(let after): "ping not answered within \(after.milliseconds) ms (pong_timeout_ms)"
         }
     }
 }

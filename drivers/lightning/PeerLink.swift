@@ -25,8 +25,15 @@ final class PeerLink: @unchecked Sendable {
     private var waiters: [Waiter] = []
     private var nextWaiterID = 0
     private var closed = false
-    private var queued = 0
+    /// Bytes enqueued and not yet handed to the socket (the rule shared with the BIP324 driver).
+    private var budget: OutboundBudget
     private var altnet = true
+    /// Set once the peer's `init` arrived.
+    private var initSeen = false
+    /// When our unanswered ping went out.
+    private var pingSent: ContinuousClock.Instant?
+    /// Why a deadline ended the link (the reader only sees the socket close).
+    private var deadlineMissed: LinkError?
 
     /// Room for control messages above `queueLimit` (a few maximum-size pongs).
     static let controlAllowance = 256 * 1024
@@ -50,6 +57,7 @@ final class PeerLink: @unchecked Sendable {
         self.address = address
         self.direction = direction
         self.queueLimit = queueLimit
+        self.budget = OutboundBudget(limit: queueLimit)
         self.outgoing = outgoing
     }
 
@@ -64,16 +72,29 @@ final class PeerLink: @unchecked Sendable {
     /// Marks the peer as a plain Lightning peer (no altnet feature bit in its `init`).
     func markPlain() { lock.withLock { altnet = false } }
 
+    /// The peer's `init` arrived (its deadline no longer applies).
+    func markInitReceived() { lock.withLock { initSeen = true } }
+    var initReceived: Bool { lock.withLock { initSeen } }
+
+    /// Our ping went out at `at`; ``pongReceived()`` clears it.
+    func pingSent(at: ContinuousClock.Instant) { lock.withLock { pingSent = at } }
+    /// When our unanswered ping went out, if one is.
+    var unansweredPingSince: ContinuousClock.Instant? { lock.withLock { pingSent } }
+    func pongReceived() { lock.withLock { pingSent = nil } }
+
+    /// Records which deadline ended the link, for the reason logged and reported.
+    func missed(_ deadline: LinkError) { lock.withLock { deadlineMissed = deadline } }
+    var missedDeadline: LinkError? { lock.withLock { deadlineMissed } }
+
     /// Bytes queued and not yet handed to the socket.
-    var queuedBytes: Int { lock.withLock { queued } }
+    var queuedBytes: Int { lock.withLock { budget.queued } }
 
     /// Queues a control message (type and payload): init, ping, pong.
     /// - Returns: false when the queue is over `queueLimit` plus ``controlAllowance``: the peer
     ///   stopped reading and the caller should drop the link.
     func sendRaw(_ message: [UInt8]) -> Bool {
         lock.withLock {
-            guard queued + message.count <= queueLimit + Self.controlAllowance else { return false }
-            queued += message.count
+            guard budget.take(message.count, allowance: Self.controlAllowance) else { return false }
             outgoing.yield(message)
             return true
         }
@@ -87,10 +108,9 @@ final class PeerLink: @unchecked Sendable {
         let size = pieces.reduce(0) { $0 + $1.count }
         // A refused message leaves a gap in the fragment ids, which the receiver does not mind.
         let refusal: OutboundQueueFull? = lock.withLock {
-            guard queued + size <= queueLimit else {
-                return OutboundQueueFull(peer: id, queued: queued, size: size, limit: queueLimit)
+            guard budget.take(size) else {
+                return OutboundQueueFull(peer: id, queued: budget.queued, size: size, limit: queueLimit)
             }
-            queued += size
             for piece in pieces { outgoing.yield(piece) }
             return nil
         }
@@ -99,7 +119,7 @@ final class PeerLink: @unchecked Sendable {
 
     /// The writer handed `count` bytes of one queued message to the socket.
     func didWrite(_ count: Int) {
-        lock.withLock { queued -= count }
+        lock.withLock { budget.release(count) }
     }
 
     /// Sends `message` and waits for the message from this peer that answers it: one of

@@ -43,9 +43,15 @@ public struct ProxyGreeting: Sendable {
     /// - Parameters:
     ///   - magic: the network's message start (what a v1 client opens with).
     ///   - mapped: the `--map` destination of this listening port, if any.
-    public init(magic: NetworkMagic, mapped: ProxyDestination?) {
+    /// SOCKS5 credentials required on this port; with them, v1 routing by `addr_recv` is off
+    /// too (it would bypass them).
+    public let credentials: SOCKS5Credentials?
+
+    ///   - credentials: the username and password SOCKS5 clients must present (nil: any).
+    public init(magic: NetworkMagic, mapped: ProxyDestination?, credentials: SOCKS5Credentials? = nil) {
         self.magic = magic
         self.mapped = mapped
+        self.credentials = credentials
     }
 
     /// Feeds the client's bytes.
@@ -65,7 +71,7 @@ public struct ProxyGreeting: Sendable {
             buffer += bytes
             guard let first = buffer.first else { return .needMore(reply: []) }
             if first == SOCKS5Server.version {
-                var server = SOCKS5Server()
+                var server = SOCKS5Server(credentials: credentials)
                 let step = server.receive(buffer)
                 buffer = []
                 phase = .socks5(server)
@@ -90,6 +96,10 @@ public struct ProxyGreeting: Sendable {
             phase = .done
             defer { buffer = [] }
             return .route(mapped, method: .map, reply: [], clientBytes: buffer)
+        }
+        guard credentials == nil else {
+            phase = .done
+            return .refuse(reason: "v1 routing by addr_recv is off while SOCKS5 requires credentials", reply: [])
         }
         switch VersionAddrRecv.destination(in: buffer, magic: magic) {
         case .needMore:

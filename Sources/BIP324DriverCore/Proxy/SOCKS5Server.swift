@@ -1,3 +1,5 @@
+import Foundation
+
 /// Where a SOCKS5 client asked to go (RFC 1928 section 5: ATYP 1, 3 or 4).
 public enum ProxyHost: Hashable, Sendable, CustomStringConvertible {
     /// Four bytes, network order.
@@ -79,8 +81,11 @@ public enum SOCKS5ReplyCode: UInt8, Sendable {
 ///     refused ◄───────────────────────────────────────────────────────────┘
 /// ```
 ///
-/// Only CONNECT is served. Credentials are accepted whatever they are: bitcoind sends random
-/// ones (`-proxyrandomize`) for Tor stream isolation, not for access control.
+/// Only CONNECT is served. Without ``SOCKS5Credentials`` (a loopback listener), credentials are
+/// accepted whatever they are: bitcoind sends random ones (`-proxyrandomize`) for Tor stream
+/// isolation, not for access control. With them (required beyond loopback, `--allow-remote`),
+/// only username/password is offered and a client must present exactly those (RFC 1929 status
+/// 1 otherwise), so the proxy is no open relay.
 public struct SOCKS5Server: Sendable {
     /// What the caller does after feeding bytes.
     public enum Step: Equatable, Sendable {
@@ -101,8 +106,11 @@ public struct SOCKS5Server: Sendable {
 
     private var phase = Phase.methods
     private var buffer: [UInt8] = []
+    /// The only username and password accepted; nil accepts any (and no authentication).
+    private let credentials: SOCKS5Credentials?
 
-    public init() {}
+    /// - Parameter credentials: required username and password; nil for none.
+    public init(credentials: SOCKS5Credentials? = nil) { self.credentials = credentials }
 
     /// The reply to send once the connection attempt is over (bound address 0.0.0.0:0: clients
     /// read and skip it).
@@ -128,7 +136,14 @@ public struct SOCKS5Server: Sendable {
                 guard buffer.count >= 2 + count else { return waitOrRefuse(replies) }
                 let methods = buffer[2..<2 + count]
                 buffer.removeFirst(2 + count)
-                if methods.contains(0x00) {
+                if credentials != nil {
+                    guard methods.contains(0x02) else {
+                        return refuse("SOCKS5 client does not offer username/password, which this proxy requires",
+                                      replies + [Self.version, 0xFF])
+                    }
+                    replies += [Self.version, 0x02]
+                    phase = .userPass
+                } else if methods.contains(0x00) {
                     replies += [Self.version, 0x00]
                     phase = .request
                 } else if methods.contains(0x02) {
@@ -147,6 +162,13 @@ public struct SOCKS5Server: Sendable {
                 let passwordLength = Int(buffer[2 + userLength])
                 let total = 3 + userLength + passwordLength
                 guard buffer.count >= total else { return waitOrRefuse(replies) }
+                if let credentials {
+                    let user = Array(buffer[2..<2 + userLength])
+                    let password = Array(buffer[(3 + userLength)..<total])
+                    guard credentials.matches(user: user, password: password) else {
+                        return refuse("SOCKS5 username/password rejected", replies + [1, 1])
+                    }
+                }
                 buffer.removeFirst(total)
                 replies += [1, 0]
                 phase = .request
@@ -206,5 +228,49 @@ public struct SOCKS5Server: Sendable {
         phase = .done
         buffer = []
         return .refuse(reason: reason, reply: reply)
+    }
+}
+
+/// The username and password a SOCKS5 client must present (RFC 1929).
+public struct SOCKS5Credentials: Sendable, Equatable {
+    public let user: [UInt8]
+    public let password: [UInt8]
+
+    /// - Throws: ``PeerViolation`` when either is empty or longer than RFC 1929's 255 bytes.
+    public init(user: String, password: String) throws(PeerViolation) {
+        self.user = Array(user.utf8)
+        self.password = Array(password.utf8)
+        guard (1...255).contains(self.user.count), (1...255).contains(self.password.count) else {
+            throw PeerViolation("SOCKS5 username and password must each be 1 to 255 bytes")
+        }
+    }
+
+    /// Reads `USER:PASSWORD` from the first line of a file (kept out of argv).
+    /// - Throws: ``PeerViolation`` when the file cannot be read or has no colon.
+    public init(file path: String) throws(PeerViolation) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw PeerViolation("cannot read the SOCKS5 credentials file \(path)")
+        }
+        let line = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
+        guard let colon = line.firstIndex(of: ":") else {
+            throw PeerViolation("the SOCKS5 credentials file \(path) must hold USER:PASSWORD")
+        }
+        try self.init(user: String(line[..<colon]), password: String(line[line.index(after: colon)...]))
+    }
+
+    /// Compares in time independent of where the bytes differ.
+    func matches(user: [UInt8], password: [UInt8]) -> Bool {
+        // Both compared, whatever the first says.
+        let userMatches = Self.equal(user, self.user)
+        let passwordMatches = Self.equal(password, self.password)
+        return userMatches && passwordMatches
+    }
+
+    private static func equal(_ a: [UInt8], _ b: [UInt8]) -> Bool {
+        var difference = UInt8(truncatingIfNeeded: a.count ^ b.count)
+        for i in 0..<max(a.count, b.count) {
+            difference |= (i < a.count ? a[i] : 0) ^ (i < b.count ? b[i] : 0)
+        }
+        return difference == 0
     }
 }

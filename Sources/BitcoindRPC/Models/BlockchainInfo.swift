@@ -46,10 +46,13 @@ public struct NetworkInfo: Decodable, Sendable, Equatable {
     public let connectionsOut: Int?
     public let networkActive: Bool?
     public let localServicesNames: [String]?
+    /// Seconds: Core's median of its outbound peers' clock offsets (`timeoffset`,
+    /// src/node/timeoffsets.cpp since v28; the network-adjusted offset before).
+    public let timeOffset: Int?
 
     enum CodingKeys: String, CodingKey {
         case version, subversion, protocolversion, connections, connections_in, connections_out
-        case networkactive, localservicesnames
+        case networkactive, localservicesnames, timeoffset
     }
 
     public init(from decoder: any Decoder) throws {
@@ -62,5 +65,6 @@ public struct NetworkInfo: Decodable, Sendable, Equatable {
         connectionsOut = try c.decodeIfPresent(Int.self, forKey: .connections_out)
         networkActive = try c.decodeIfPresent(Bool.self, forKey: .networkactive)
         localServicesNames = try c.decodeIfPresent([String].self, forKey: .localservicesnames)
+        timeOffset = try c.decodeIfPresent(Int.self, forKey: .timeoffset)
     }
 }

@@ -29,14 +29,7 @@ struct HeadersBench: ParsableCommand {
     }
 
     func run() throws {
-        let file = try SharedLocator.locate(explicit: shared).appendingPathComponent("data/mainnet/headers-822528-830592.bin")
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
-            throw ValidationError("cannot read \(file.path): \(error)")
-        }
-        guard bytes.count % BlockHeader.size == 0, bytes.count >= 2 * BlockHeader.size else {
-            throw ValidationError("\(file.path) is not a sequence of 80-byte headers")
-        }
+        let bytes = try SharedLocator.mainnetHeaders(explicit: shared)
         let anchorHeader = try BlockHeader(bytes: bytes[0..<BlockHeader.size])
         // Chain work at 822528 from chainwork.tsv (getblockheader's chainwork).
         let anchorWork = try UInt256(bigEndianHex: "624c5a3c876e3e6fffd9c800")
@@ -111,6 +104,22 @@ struct HeadersBench: ParsableCommand {
 
 /// Finds the shared data directory for benchmarks.
 enum SharedLocator {
+    /// The 8,065 consecutive mainnet headers of ../shared/data/mainnet (heights 822528 to 830592).
+    /// - Parameter explicit: a `--shared` path given on the command line.
+    /// - Returns: the raw 80-byte headers, concatenated.
+    /// - Throws: `ValidationError` when the file is missing or not a run of headers.
+    static func mainnetHeaders(explicit: String?) throws -> [UInt8] {
+        let file = try locate(explicit: explicit).appendingPathComponent("data/mainnet/headers-822528-830592.bin")
+        let bytes: [UInt8]
+        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
+            throw ValidationError("cannot read \(file.path): \(error)")
+        }
+        guard bytes.count % BlockHeader.size == 0, bytes.count >= 2 * BlockHeader.size else {
+            throw ValidationError("\(file.path) is not a sequence of 80-byte headers")
+        }
+        return bytes
+    }
+
     /// - Parameter explicit: a path given on the command line.
     /// - Returns: `explicit` if given (it must exist), else the first existing of: $ALTNET_SHARED, ./../shared, and ../shared
     ///   beside the package that holds the executable (found by walking up to Package.swift).

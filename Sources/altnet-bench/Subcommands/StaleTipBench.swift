@@ -16,14 +16,7 @@ struct StaleTipBench: ParsableCommand {
     var shared: String?
 
     func run() throws {
-        let file = try SharedLocator.locate(explicit: shared).appendingPathComponent("data/mainnet/headers-822528-830592.bin")
-        let bytes: [UInt8]
-        do { bytes = [UInt8](try Data(contentsOf: file)) } catch {
-            throw ValidationError("cannot read \(file.path): \(error)")
-        }
-        guard bytes.count % BlockHeader.size == 0, bytes.count >= 2 * BlockHeader.size else {
-            throw ValidationError("\(file.path) is not a sequence of 80-byte headers")
-        }
+        let bytes = try SharedLocator.mainnetHeaders(explicit: shared)
         let times = try stride(from: 0, to: bytes.count, by: BlockHeader.size).map {
             Int64(try BlockHeader(bytes: bytes[$0..<($0 + BlockHeader.size)]).time)
         }

@@ -11,14 +11,17 @@ final class DemoNode: @unchecked Sendable {
     let p2pPort: Int
     let zmqPort: Int
     let rpc: BitcoindRPCClient
+    /// simnode or a real bitcoind.
+    let backend: DemoBackend
     private(set) var bitcoind: ChildProcess?
     private(set) var altnetd: ChildProcess?
 
     var cookieFile: String { "\(dir)/bitcoind/regtest/.cookie" }
     var altnetDir: String { "\(dir)/altnet" }
 
-    init(name: String, dir: String, binDir: String) async throws {
+    init(name: String, dir: String, binDir: String, backend: DemoBackend = .simnode) async throws {
         self.name = name
+        self.backend = backend
         self.dir = dir
         self.binDir = binDir
         rpcPort = try FreeLoopbackPort.pick()
@@ -29,17 +32,20 @@ final class DemoNode: @unchecked Sendable {
         rpc = BitcoindRPCClient(.init(port: rpcPort, credentials: .cookieFile("\(dir)/bitcoind/regtest/.cookie")))
     }
 
-    /// Starts the simnode and waits until its RPC answers.
-    func startBitcoind() async throws {
-        bitcoind = try ChildProcess(
-            name: "\(name)'s bitcoind", executable: "\(binDir)/altnet-harness",
-            arguments: ["simnode", "--datadir", "\(dir)/bitcoind", "--rpcport", "\(rpcPort)",
-                        "--p2pport", "\(p2pPort)", "--zmqpub", "tcp://127.0.0.1:\(zmqPort)"],
-            logPath: "\(dir)/bitcoind.log")
-        try await waitFor("\(name)'s bitcoind RPC", timeout: .seconds(20)) { [rpc] in
+    /// Starts the bitcoind (simnode or Bitcoin Core) and waits until its RPC answers.
+    /// - Parameter listens: whether it accepts P2P connections (Bob's does, for BIP324).
+    func startBitcoind(listens: Bool = true) async throws {
+        let (program, arguments) = backend.command(binDir: binDir, dir: dir, rpcPort: rpcPort, p2pPort: p2pPort,
+                                                   zmqPort: zmqPort, listens: listens)
+        bitcoind = try ChildProcess(name: "\(name)'s bitcoind", executable: program, arguments: arguments,
+                                    logPath: "\(dir)/bitcoind.log")
+        try await waitFor("\(name)'s bitcoind RPC", timeout: backend.isSimnode ? .seconds(20) : .seconds(120)) { [rpc] in
             (try? await rpc.getBlockchainInfo()) != nil
         }
     }
+
+    /// Mines `count` blocks (see ``DemoBackend/mine(_:_:)``).
+    func mine(_ count: Int) async throws -> [String] { try await backend.mine(rpc, count) }
 
     /// Writes altnet.conf (`sections` after the common part) and starts altnetd on it.
     func startAltnetd(staleTipSeconds: Int, crossCheckSeconds: Int, sections: String) async throws {
@@ -88,7 +94,8 @@ final class DemoNode: @unchecked Sendable {
     /// Stops altnetd then bitcoind (SIGTERM, SIGKILL after a grace period).
     func stopAll() async {
         await altnetd?.stop()
-        await bitcoind?.stop()
+        // Bitcoin Core flushes its databases on SIGTERM: give it time before SIGKILL.
+        await bitcoind?.stop(grace: backend.isSimnode ? .seconds(5) : .seconds(30))
         await rpc.close()
     }
 

@@ -11,11 +11,15 @@ final class DemoStory: @unchecked Sendable {
     let blocks: Int
     let staleTipSeconds: Int
     let timeout: Duration
+    /// simnode (default) or a real bitcoind.
+    let backend: DemoBackend
     private let lock = NSLock()
     private var task: Task<Bool, Never>?
     private var nodes: [DemoNode] = []
 
-    init(binDir: String, dir: String, drivers: [String], blocks: Int, staleTipSeconds: Int, timeout: Duration) {
+    init(binDir: String, dir: String, drivers: [String], blocks: Int, staleTipSeconds: Int, timeout: Duration,
+         backend: DemoBackend = .simnode) {
+        self.backend = backend
         self.binDir = binDir
         self.dir = dir
         self.drivers = drivers
@@ -54,16 +58,30 @@ final class DemoStory: @unchecked Sendable {
     func interrupt() { lock.withLock { task }?.cancel() }
 
     private func script() async throws {
-        Narrator.say("Alice and Bob each run a bitcoind (here: simnode, a regtest double) and an altnetd beside it.")
-        let bob = try await DemoNode(name: "Bob", dir: "\(dir)/bob", binDir: binDir)
-        let alice = try await DemoNode(name: "Alice", dir: "\(dir)/alice", binDir: binDir)
+        Narrator.say("Alice and Bob each run a bitcoind (here: \(backend.description)) and an altnetd beside it.")
+        let bob = try await DemoNode(name: "Bob", dir: "\(dir)/bob", binDir: binDir, backend: backend)
+        let alice = try await DemoNode(name: "Alice", dir: "\(dir)/alice", binDir: binDir, backend: backend)
         lock.withLock { nodes = [alice, bob] }
         try await bob.startBitcoind()
-        try await alice.startBitcoind()
+        try await alice.startBitcoind(listens: backend.isSimnode)
+        if case .bitcoind(_, let cli) = backend {
+            let version = try await bob.rpc.getNetworkInfo()
+            guard version.version >= 260_000 else {
+                throw DemoError("\(version.subversion) is too old: altnet needs Bitcoin Core v26 or later")
+            }
+            var says = "\(version.subversion), version \(version.version)"
+            if let cli {
+                let out = try await runToCompletion(cli, ["-regtest", "-datadir=\(bob.dir)/bitcoind", "-rpcport=\(bob.rpcPort)", "getnetworkinfo"])
+                if let info = try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any], let sub = info["subversion"] {
+                    says = "bitcoin-cli says \(sub), version \(info["version"] ?? "?")"
+                }
+            }
+            Narrator.say("Bob's bitcoind is \(says).")
+        }
         Narrator.say("Bob's bitcoind: RPC 127.0.0.1:\(bob.rpcPort), P2P 127.0.0.1:\(bob.p2pPort) (BIP324 v2); Alice's: RPC 127.0.0.1:\(alice.rpcPort).")
 
         let common = 101
-        let mined: [String] = try await bob.rpc.call("simgenerate", [.int(common)])
+        let mined = try await bob.mine(common)
         for hex in mined {
             let hash = try BlockHash(displayHex: hex)
             _ = try await alice.rpc.submitBlock(try await bob.rpc.getBlockBytes(hash))
@@ -71,7 +89,7 @@ final class DemoStory: @unchecked Sendable {
         let shared = try await alice.tip()
         Narrator.say("They share a history of \(common) blocks; both tips are \(shared.hash.displayHex.prefix(16))… at height \(shared.height).")
 
-        try await alice.rpc.callIgnoringResult("simsetpeers", [.array([])])
+        try await backend.cutOff(alice.rpc)
         Narrator.say("Alice's bitcoind is cut off from the P2P network: it has no peers.")
 
         lightningPort = try FreeLoopbackPort.pick()
@@ -99,13 +117,9 @@ final class DemoStory: @unchecked Sendable {
         let first = try await alice.rpc.getBlockHash(height: 1)
         let block: BlockTxids = try await alice.rpc.call("getblock", [.hash(first), .int(1)])
         guard let coinbase = block.tx.first else { throw DemoError("block 1 has no transactions") }
-        // Spends block 1's coinbase (simnode mines to OP_TRUE, so no signature is needed).
-        let tx = Transaction(
-            version: 2,
-            inputs: [TxIn(previousOutput: OutPoint(txid: Txid(try Hash256(displayHex: coinbase)), index: 0),
-                          scriptSig: [], sequence: 0xffff_fffd)],
-            outputs: [TxOut(value: 49_9999_0000, scriptPubKey: [0x51])],
-            lockTime: 0)
+        // Spends block 1's coinbase (paid to OP_TRUE on simnode, to P2WSH(OP_TRUE) on bitcoind:
+        // no signature needed either way).
+        let tx = backend.spend(coinbase: Txid(try Hash256(displayHex: coinbase)))
         let txid = tx.txid.hash.displayHex
         Narrator.say("Alice sends an emergency transaction \(txid.prefix(16))… with sendemergencytx: altnetd stores it in emergency.sqlite, then pushes it through every transport.")
         let out = try await runToCompletion("\(binDir)/sendemergencytx", ["--datadir", alice.altnetDir, tx.serialized().hex])
@@ -140,7 +154,7 @@ final class DemoStory: @unchecked Sendable {
     private func act(alice: DemoNode, bob: DemoNode, blocks: Int, seen: inout Set<Int>) async throws {
         let start = try await alice.tip()
         let deadline = ContinuousClock.now + timeout
-        let _: [String] = try await bob.rpc.call("simgenerate", [.int(blocks)])
+        _ = try await bob.mine(blocks)
         let target = try await bob.tip()
         Narrator.say("Bob's chain moves ahead: \(blocks) new blocks, tip \(target.hash.displayHex.prefix(16))… at height \(target.height). Alice hears nothing.")
         Narrator.say("Alice's watchdog calls a tip stale after \(staleTipSeconds) s without a new block.")

@@ -10,10 +10,19 @@ struct Demo: AsyncParsableCommand {
         commandName: "demo",
         abstract: "Two altnet nodes rescue each other: Alice, cut off, catches up with Bob over altnet.",
         discussion: """
-            Starts two simnodes (regtest bitcoind doubles) and two altnetd processes on 127.0.0.1,
-            narrates each step, stops every process it started, and exits 0 when Alice's bitcoind
+            Starts two simnodes (regtest bitcoind doubles) and two altnetd processes on 127.0.0.1, \
+            narrates each step, stops every process it started, and exits 0 when Alice's bitcoind \
             ends at Bob's tip. The executables are taken from the directory of this altnet-harness.
+
+            With --bitcoind PATH the two bitcoinds are real Bitcoin Core processes (v26 or later) in \
+            regtest on loopback, each with its own temporary data directory; nothing else changes.
             """)
+
+    @Option(help: "Run real bitcoind processes (Bitcoin Core v26 or later, regtest) instead of simnodes.")
+    var bitcoind: String?
+
+    @Option(name: .customLong("bitcoin-cli"), help: "bitcoin-cli to query Bob's bitcoind with (only with --bitcoind).")
+    var bitcoinCLI: String?
 
     @Option(help: "Alice's drivers, comma-separated: lightning, bip324.")
     var drivers = "lightning,bip324"
@@ -41,6 +50,15 @@ struct Demo: AsyncParsableCommand {
         }
         guard (1...5000).contains(blocks) else { throw ValidationError("--blocks must be 1 to 5000") }
         guard staleTipSeconds >= 1, timeout >= 1 else { throw ValidationError("--stale-tip-seconds and --timeout must be positive") }
+        if let bitcoind, !FileManager.default.isExecutableFile(atPath: bitcoind) {
+            throw ValidationError("--bitcoind \(bitcoind) is not an executable file")
+        }
+        if let bitcoinCLI {
+            guard bitcoind != nil else { throw ValidationError("--bitcoin-cli needs --bitcoind") }
+            guard FileManager.default.isExecutableFile(atPath: bitcoinCLI) else {
+                throw ValidationError("--bitcoin-cli \(bitcoinCLI) is not an executable file")
+            }
+        }
     }
 
     var driverList: [String] {
@@ -62,8 +80,9 @@ struct Demo: AsyncParsableCommand {
             throw DemoError("\(program) is not in \(binDir): build the package first (swift build)")
         }
         let dir = try workdir ?? makeTemporaryDirectory()
+        let backend: DemoBackend = bitcoind.map { .bitcoind(path: $0, cli: bitcoinCLI) } ?? .simnode
         let story = DemoStory(binDir: binDir, dir: dir, drivers: driverList, blocks: blocks,
-                              staleTipSeconds: staleTipSeconds, timeout: .seconds(timeout))
+                              staleTipSeconds: staleTipSeconds, timeout: .seconds(timeout), backend: backend)
         let signals = SignalWatcher.start { Narrator.say("interrupted: stopping every process") ; story.interrupt() }
         defer { signals.cancel() }
         let ok = await story.run()

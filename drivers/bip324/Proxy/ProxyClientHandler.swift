@@ -1,6 +1,7 @@
 import BIP324
 import BIP324DriverCore
 import BitcoinPrimitives
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -15,11 +16,38 @@ struct ProxySettings: Sendable {
     let connectTimeout: TimeAmount
     let logger: Logger
     let metrics: ProxyMetrics
+    /// From accept to a routed greeting (`--greeting-timeout-ms`).
+    var greetingTimeout: TimeAmount = .seconds(10)
+    /// Client connections open at once (`--max-connections`).
+    var connections = ConnectionSlots(limit: 128)
+    /// What SOCKS5 clients of the shared port must present (required beyond loopback).
+    var credentials: SOCKS5Credentials?
 
     /// Reads of up to 1 MiB: a block arrives in a few reads, not sixteen.
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20)
     /// Stop reading one side while more than 4 MiB wait for the other; resume under 1 MiB.
     static let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
+}
+
+/// Client connections open now, bounded (`--max-connections`).
+final class ConnectionSlots: @unchecked Sendable {
+    // @unchecked: `open` is guarded by `lock`.
+    let limit: Int
+    private let lock = NSLock()
+    private var open = 0
+
+    init(limit: Int) { self.limit = limit }
+
+    /// Takes a slot. - Returns: false when `limit` connections are open.
+    func take() -> Bool {
+        lock.withLock {
+            guard open < limit else { return false }
+            open += 1
+            return true
+        }
+    }
+
+    func release() { lock.withLock { open -= 1 } }
 }
 
 /// One client connection, from its first byte to its close: the thin NIO adapter around
@@ -42,6 +70,8 @@ final class ProxyClientHandler: ChannelInboundHandler {
     private var fellBack = false
     private var countedConnection: Bool?
     private var closed = false
+    private var holdsSlot = false
+    private var greetingTimer: Scheduled<Void>?
     /// Outgoing buffers, one per side, reused: once NIO has written one out it is ours alone
     /// again and `clear()` keeps its storage (no fresh megabyte, no page faults per message).
     private var toClientBuffer = ByteBuffer()
@@ -54,13 +84,24 @@ final class ProxyClientHandler: ChannelInboundHandler {
     ///   - mapped: the destination of the local port this client came in on, if mapped.
     init(settings: ProxySettings, mapped: ProxyDestination?) {
         self.settings = settings
-        self.greeting = ProxyGreeting(magic: settings.magic, mapped: mapped)
+        self.greeting = ProxyGreeting(magic: settings.magic, mapped: mapped, credentials: mapped == nil ? settings.credentials : nil)
     }
 
     func channelActive(context: ChannelHandlerContext) {
         self.context = context
         if let address = context.channel.remoteAddress, let ip = address.ipAddress {
             client = ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
+        }
+        guard settings.connections.take() else {
+            close("\(settings.connections.limit) client connections already open (--max-connections)", stage: "accept")
+            return
+        }
+        holdsSlot = true
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let timeout = settings.greetingTimeout
+        greetingTimer = context.eventLoop.scheduleTask(in: timeout) {
+            guard bound.value.greeting != nil else { return }
+            bound.value.close("no complete greeting within \(timeout.nanoseconds / 1_000_000) ms (--greeting-timeout-ms)", stage: "greeting")
         }
         context.fireChannelActive()
     }
@@ -95,6 +136,11 @@ final class ProxyClientHandler: ChannelInboundHandler {
         }
         remote?.close(promise: nil)
         self.context = nil
+        greetingTimer?.cancel()
+        if holdsSlot {
+            holdsSlot = false
+            settings.connections.release()
+        }
         finishCounting()
         context.fireChannelInactive()
     }
@@ -117,6 +163,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
             close(reason, stage: "greeting")
         case .route(let destination, let method, let reply, let clientBytes):
             self.greeting = nil
+            greetingTimer?.cancel()
             writeToClient(reply)
             route = (destination, method)
             pending = clientBytes

@@ -36,9 +36,34 @@ struct ProxyCommand: AsyncParsableCommand {
     @Option(name: .customLong("connect-timeout-ms"), help: "Time allowed to open a remote connection.")
     var connectTimeoutMs = 10_000
 
+    @Option(name: .customLong("greeting-timeout-ms"), help: "Time a client has from connecting to a complete greeting (SOCKS5 request or v1 version); then it is closed.")
+    var greetingTimeoutMs = 10_000
+
+    @Option(name: .customLong("max-connections"), help: "Client connections open at once; more are closed at accept.")
+    var maxConnections = 128
+
+    @Flag(name: .customLong("allow-remote"), help: "Allow --listen on a non-loopback address (also needs --socks5-auth-file).")
+    var allowRemote = false
+
+    @Option(name: .customLong("socks5-auth-file"), help: "File whose first line is USER:PASSWORD: SOCKS5 clients of --listen must present them (RFC 1929); v1 routing by addr_recv is then off.")
+    var socks5AuthFile: String?
+
     func validate() throws {
         _ = try Self.magic(network)
-        _ = try Self.target(listen, flag: "--listen")
+        let shared = try Self.target(listen, flag: "--listen")
+        guard greetingTimeoutMs > 0 else { throw ValidationError("--greeting-timeout-ms must be positive") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be from 1 to 100000") }
+        if let socks5AuthFile {
+            do throws(PeerViolation) { _ = try SOCKS5Credentials(file: socks5AuthFile) } catch {
+                throw ValidationError("--socks5-auth-file: \(error.description)")
+            }
+        }
+        if !Self.isLoopback(shared.host) {
+            guard allowRemote, socks5AuthFile != nil else {
+                throw ValidationError(
+                    "--listen \(listen) is not a loopback address: the proxy would relay anyone anywhere. Give --allow-remote and --socks5-auth-file FILE (USER:PASSWORD, RFC 1929), or listen on 127.0.0.1")
+            }
+        }
         _ = try mappings()
         if let metrics { _ = try Self.target(metrics, flag: "--metrics") }
         guard connectTimeoutMs > 0 else { throw ValidationError("--connect-timeout-ms must be positive") }
@@ -48,9 +73,16 @@ struct ProxyCommand: AsyncParsableCommand {
         let logger = Logger(label: "altnet.bip324.proxy")
         let magic = try Self.magic(network)
         let proxyMetrics = ProxyMetrics()
-        let settings = ProxySettings(
+        var settings = ProxySettings(
             magic: magic, v1Fallback: v1Fallback, connectTimeout: .milliseconds(Int64(connectTimeoutMs)), logger: logger,
             metrics: proxyMetrics)
+        settings.greetingTimeout = .milliseconds(Int64(greetingTimeoutMs))
+        settings.connections = ConnectionSlots(limit: maxConnections)
+        if let socks5AuthFile {
+            do throws(PeerViolation) { settings.credentials = try SOCKS5Credentials(file: socks5AuthFile) } catch {
+                throw ValidationError("--socks5-auth-file: \(error.description)")
+            }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let server = ProxyServer(listen: try Self.target(listen, flag: "--listen"), mappings: try mappings(), settings: settings)
         var channels = try await server.start(group: group)
@@ -63,6 +95,11 @@ struct ProxyCommand: AsyncParsableCommand {
         if v1Fallback { logger.warning("proxy: --v1-fallback: destinations that are not v2 get PLAINTEXT v1 connections") }
         // Runs until killed: the listeners never close on their own.
         try await channels.first?.closeFuture.get()
+    }
+
+    /// Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`.
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     /// The message start of a network name.

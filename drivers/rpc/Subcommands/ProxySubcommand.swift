@@ -49,6 +49,15 @@ struct ProxySubcommand: AsyncParsableCommand {
     @Option(help: "Keep-alive connections to bitcoind in use at once (bitcoind's -rpcworkqueue is 16).")
     var rpcConnections = 16
 
+    @Option(help: "Client connections open at once; more are closed at accept.")
+    var maxConnections = 64
+
+    @Option(help: "Seconds a client connection that owes no reply may stay silent before it is closed (bitcoind's -rpcservertimeout is 30).")
+    var idleTimeout: Double = 30
+
+    @Option(help: "Missing blocks one proxy user may have fetched at once; in a batch, calls beyond it get bitcoind's own answer.")
+    var fetchesPerUser = 4
+
     @Option(help: "Serve Prometheus metrics on HOST:PORT.")
     var metrics: String?
 
@@ -68,6 +77,9 @@ struct ProxySubcommand: AsyncParsableCommand {
         guard fetchDeadline > 0, fetchDeadline <= 3600 else { throw ValidationError("--fetch-deadline must be in (0, 3600]") }
         guard peerTimeout > 0, peerTimeout <= 600 else { throw ValidationError("--peer-timeout must be in (0, 600]") }
         guard (1...1024).contains(rpcConnections) else { throw ValidationError("--rpc-connections must be in 1...1024") }
+        guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be in 1...100000") }
+        guard idleTimeout > 0, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be in (0, 3600]") }
+        guard (1...1024).contains(fetchesPerUser) else { throw ValidationError("--fetches-per-user must be in 1...1024") }
         _ = try Self.hostPort(listen, option: "--listen")
         if let metrics { _ = try Self.hostPort(metrics, option: "--metrics") }
         if let rpcconnect { _ = try Self.hostPort(rpcconnect, option: "--rpcconnect", defaultPort: 1) }
@@ -126,6 +138,9 @@ struct ProxySubcommand: AsyncParsableCommand {
         options.fetchDeadline = .milliseconds(Int(fetchDeadline * 1000))
         options.peerTimeout = .milliseconds(Int(peerTimeout * 1000))
         options.bitcoindConnections = rpcConnections
+        options.maxConnections = maxConnections
+        options.idleTimeout = .milliseconds(Int(idleTimeout * 1000))
+        options.fetchesPerUser = fetchesPerUser
 
         let running: RunningRPCProxy
         do {

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Writes a man page (roff, section 1) for each altnet program from its argument parser.
+
+    scripts/manpages.py BINDIR OUTDIR [PROGRAM ...]
+
+Each program is run with `--experimental-dump-help`, swift-argument-parser's machine-readable
+description of the command tree (ToolInfoV0: commandName, abstract, discussion, arguments with
+names, valueName, defaultValue, isOptional, isRepeating; subcommands), and that description is
+written out as NAME, SYNOPSIS, DESCRIPTION, OPTIONS and one section per subcommand. This is what
+`swift package generate-manual` does, without building its plugin: the pages come from the same
+parsers, so they cannot drift from `--help`.
+"""
+import datetime
+import json
+import os
+import subprocess
+import sys
+
+PROGRAMS = [
+    "altnetd", "altnet-cli", "sendemergencytx", "altnet-harness",
+    "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc",
+]
+SEE_ALSO = "docs/altnetd.md, docs/driver-protocol.md and README.md in the altnet source tree"
+
+
+def esc(text):
+    """Escapes text for roff: backslashes, and a leading dot or quote on any line."""
+    text = (text or "").replace("\\", "\\e")
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith((".", "'")):
+            line = "\\&" + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def paragraphs(text):
+    out = []
+    for para in (text or "").strip().split("\n\n"):
+        para = " ".join(line.strip() for line in para.split("\n"))
+        if para:
+            out.append(".PP\n" + esc(para))
+    return "\n".join(out)
+
+
+def arg_names(arg):
+    names = []
+    for n in arg.get("names") or []:
+        prefix = {"long": "--", "short": "-", "longWithSingleDash": "-"}.get(n.get("kind"), "--")
+        names.append("\\fB" + esc(prefix + n["name"]) + "\\fR")
+    return names
+
+
+def synopsis_part(arg):
+    kind = arg.get("kind")
+    value = esc(arg.get("valueName") or "value")
+    if kind == "positional":
+        part = "\\fI" + value + "\\fR"
+    else:
+        names = arg_names(arg)
+        part = names[0] if names else ""
+        if kind == "option":
+            part += " \\fI" + value + "\\fR"
+    if arg.get("isRepeating"):
+        part += " ..."
+    if arg.get("isOptional"):
+        part = "[" + part + "]"
+    return part
+
+
+def options_section(args):
+    out = []
+    for arg in args:
+        if not arg.get("shouldDisplay", True):
+            continue
+        kind = arg.get("kind")
+        if kind == "positional":
+            head = "\\fI" + esc(arg.get("valueName") or "value") + "\\fR"
+        else:
+            head = ", ".join(arg_names(arg))
+            if kind == "option":
+                head += " \\fI" + esc(arg.get("valueName") or "value") + "\\fR"
+        body = esc(arg.get("abstract") or "")
+        if arg.get("defaultValue") not in (None, ""):
+            body += " (default: " + esc(str(arg["defaultValue"])) + ")"
+        if arg.get("discussion"):
+            body += "\n" + esc(arg["discussion"] if isinstance(arg["discussion"], str) else "")
+        out.append(".TP\n" + head + "\n" + body)
+    return "\n".join(out)
+
+
+def command_body(cmd, path):
+    args = cmd.get("arguments") or []
+    out = [".SH SYNOPSIS", ".B " + esc(" ".join(path))]
+    parts = [synopsis_part(a) for a in args if a.get("shouldDisplay", True)]
+    if parts:
+        out.append(" ".join(parts))
+    # ArgumentParser adds a `help` subcommand to every command tree: --help covers it.
+    subs = [s for s in (cmd.get("subcommands") or []) if s.get("shouldDisplay", True) and s.get("commandName") != "help"]
+    if subs:
+        out.append(".PP\n.B " + esc(" ".join(path)) + "\n\\fISUBCOMMAND\\fR ...")
+    out.append(".SH DESCRIPTION")
+    out.append(paragraphs(cmd.get("abstract")) or ".PP")
+    if cmd.get("discussion"):
+        out.append(paragraphs(cmd["discussion"]))
+    if args:
+        out.append(".SH OPTIONS")
+        out.append(options_section(args))
+    for sub in subs:
+        name = sub["commandName"]
+        out.append(".SH SUBCOMMAND " + esc(name.upper()))
+        out.append(".B " + esc(" ".join(path + [name])))
+        sub_args = [a for a in (sub.get("arguments") or []) if a.get("shouldDisplay", True)]
+        if sub_args:
+            out.append(" ".join(synopsis_part(a) for a in sub_args))
+        out.append(paragraphs(sub.get("abstract")))
+        if sub.get("discussion"):
+            out.append(paragraphs(sub["discussion"]))
+        if sub_args:
+            out.append(options_section(sub_args))
+    return "\n".join(out)
+
+
+def page(info, program):
+    cmd = info["command"]
+    name = cmd.get("commandName") or program
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")  # reproducible builds set it
+    date = datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc) if epoch \
+        else datetime.datetime.now(datetime.timezone.utc)
+    head = [
+        ".\\\" Generated by scripts/manpages.py from `%s --experimental-dump-help`; do not edit." % program,
+        ".TH %s 1 \"%s\" \"altnet\" \"altnet manual\"" % (esc(name.upper()), date.strftime("%Y-%m-%d")),
+        ".SH NAME",
+        esc(name) + " \\- " + esc((cmd.get("abstract") or "").rstrip(".")),
+    ]
+    tail = [".SH SEE ALSO", esc(SEE_ALSO) + "."]
+    return "\n".join(head) + "\n" + command_body(cmd, [name]) + "\n" + "\n".join(tail) + "\n"
+
+
+def main():
+    if len(sys.argv) < 3:
+        sys.stderr.write(__doc__)
+        return 2
+    bindir, outdir = sys.argv[1], sys.argv[2]
+    programs = sys.argv[3:] or PROGRAMS
+    os.makedirs(outdir, exist_ok=True)
+    for program in programs:
+        exe = os.path.join(bindir, program)
+        try:
+            dump = subprocess.run([exe, "--experimental-dump-help"], capture_output=True, check=True,
+                                  timeout=60, stdin=subprocess.DEVNULL).stdout
+        except (OSError, subprocess.SubprocessError) as error:
+            sys.stderr.write("manpages: %s --experimental-dump-help failed: %s\n" % (exe, error))
+            return 1
+        info = json.loads(dump)
+        target = os.path.join(outdir, program + ".1")
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(page(info, program))
+        print(target)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
