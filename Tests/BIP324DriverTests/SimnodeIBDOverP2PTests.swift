@@ -23,6 +23,10 @@ import TestSupport
             } catch {
                 #expect("\(error)".contains("timeout"), "\(error)")
             }
+            // The driver's own wait for that request (the same 2 s, started a moment later) must
+            // end first, or the answer to the next request would go to it (replies pair with the
+            // oldest waiting request that they answer).
+            try await Task.sleep(for: .seconds(1))
             try await node.rpc.simSetInitialBlockDownload(false)
             let answer = try await altstack.sendMessage(DriverInteropTests.getHeaders, peer: id, timeout: .seconds(10))
             #expect(try DriverFixture.headerHashes(try #require(answer.value.replies.first)) == mined)
