@@ -120,7 +120,7 @@ let package = Package(
             name: "altnet-fuzz",
             dependencies: [
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
-                "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig",
+                "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain",
             ],
             swiftSettings: strict),
         .executableTarget(

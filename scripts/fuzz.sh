@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Fuzz every decoder that reads peer, driver or user input with libFuzzer. Not part of the
-# test suite. The first input byte picks the target (its value modulo 14, see
+# test suite. The first input byte picks the target (its value modulo 18, see
 # Sources/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
 # blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
 # handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
 # (SOCKS5, greeting sniffing, addr_recv, v1 framer); 10 DriverKit reply matching; 11 driver
-# JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags.
+# JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags; 14 the RPC proxy's
+# JSON scanner, request reading and authentication; 15 BOLT 1 messages against a reference;
+# 16 the BIP324 driver's PeerSession; 17 HeaderChain against a reference, and HeadersPresync.
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer options...]     (default 60 seconds)
 #   ONLY=5 scripts/fuzz.sh 120                           (one target: selector 5, own corpus)
 #
 # With ONLY=N the binary runs every input through target N (ALTNET_FUZZ_ONLY; the first byte is
 # then ignored) and the corpus is .build-fuzz/corpus-N, seeded with that target's seeds only.
+# Targets reading large inputs (14: request bodies, 16: peer streams with blocks) get
+# -max_len=1048576 under ONLY; every other run uses 65536. A -max_len given after SECONDS wins.
 #
 # Builds altnet-fuzz in release mode with -sanitize=fuzzer into .build-fuzz/ (kept apart from
 # .build/ so the normal build is untouched), seeds a corpus with a few valid inputs, runs for
@@ -31,7 +35,7 @@ export SWIFT_BACKTRACE=enable=no
 corpus=.build-fuzz/corpus${ONLY:+-$ONLY}
 mkdir -p "$corpus"
 seed() {
-    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 14 != ONLY )); then return; fi
+    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 18 != ONLY )); then return; fi
     printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"
 }
 if [[ -n "${ONLY:-}" ]]; then export ALTNET_FUZZ_ONLY="$ONLY"; fi
@@ -63,6 +67,20 @@ seed driver-line     "0b0003$(printf '%s\n%s\n' '{"jsonrpc":"2.0","method":"peer
 seed zmq-hashblock   "0c0209$(printf hashblock | xxd -p)20$(printf '42%.0s' $(seq 1 32))01000000"
 seed altnet-conf     "0d00$(printf 'datadir=/tmp/x\n[bip324]\nconnect=127.0.0.1:8333 # peer\nrpc.port=8332\n' | xxd -p | tr -d '\n')"
 seed altnet-flags    "0d01$(printf -- '--bip324.connect=127.0.0.1:8333\n--lightning\n--rpc.port\n8332' | xxd -p | tr -d '\n')"
+seed rpc-getblock    "0e00$(printf '{"jsonrpc":"1.0","id":1,"method":"getblock","params":["000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",0]}' | xxd -p | tr -d '\n')"
+seed rpc-batch       "0e00$(printf '[{"method":"getblockcount","id":1},{"method":"getblock","params":{"blockhash":"00"},"id":"x"},7]' | xxd -p | tr -d '\n')"
+seed rpc-auth        "0e01$(printf '\x10s3cr3t-cookie-xy\x05alice\x08password\x04salt\x01\x0falice:getblock \x06u:s$00\x20\x00Basic YWxpY2U6cGFzc3dvcmQ=' | xxd -p | tr -d '\n')"
+seed bolt1-init      "0f000010000000020a08012000000000000000000000000000000000000000000000000000000000000000000304deadbeef"
+seed bolt1-ping      "0f00001200040002000000"
+seed bolt1-error     "0f090000000000000000000000000000000000000000000000000000000000000000000568656c6c6f"
+seed peer-v1         "100005000080110100090000000000000000010000020008010203040506070806000100000000000000"
+seed peer-fallback   "1001000000801101000900000000000000000100000200080102030405060708"
+seed peer-v2         "1002070000801101000900000000000000000100000200080102030405060708"
+seed headers-honest  "1100ffff$(printf '00000000%.0s' $(seq 1 20))40000000$(printf '00000000%.0s' $(seq 1 12))"
+seed headers-mindiff "1101ffff$(printf '00000000%.0s' $(seq 1 5))04100500$(printf '00000000%.0s' $(seq 1 12))"
+seed headers-fork    "1102ffff$(printf '00000000%.0s' $(seq 1 6))4300000000030300000000"
 
-exec .build-fuzz/release/altnet-fuzz -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=1024 \
+max_len=65536
+case "${ONLY:-}" in 14|16) max_len=1048576 ;; esac
+exec .build-fuzz/release/altnet-fuzz -max_total_time="$seconds" -max_len="$max_len" -rss_limit_mb=1024 \
     -print_final_stats=1 "$@" "$corpus"

@@ -5,33 +5,33 @@
 /// Strings are skipped by their quotes and escapes, containers by depth (at most
 /// ``maxDepth``); scalars are taken up to the next delimiter. Only the shape is checked:
 /// bitcoind parses the body for real.
-struct JSONScanner {
+package struct JSONScanner {
     /// The members of one object that a proxy looks at; the first occurrence of a key wins,
     /// as in bitcoind's UniValue `find_value`. Ranges are of the value, quotes included.
-    struct Members: Sendable, Equatable {
-        var range: Range<Int>
-        var method: Range<Int>?
-        var params: Range<Int>?
-        var id: Range<Int>?
-        var error: Range<Int>?
+    package struct Members: Sendable, Equatable {
+        package var range: Range<Int>
+        package var method: Range<Int>?
+        package var params: Range<Int>?
+        package var id: Range<Int>?
+        package var error: Range<Int>?
         /// A key seen twice among method/params/id/error, or any key with an escape in it:
         /// where this scanner and bitcoind's parser could read different methods, so such
         /// requests are refused for users with an allowlist.
-        var ambiguousKey = false
+        package var ambiguousKey = false
     }
 
     /// A body's top level.
-    enum Shape: Sendable, Equatable {
+    package enum Shape: Sendable, Equatable {
         case object(Members)
         /// Each element, nil when it is not an object.
         case array([Members?])
     }
 
-    struct Malformed: Error, Sendable, Equatable {
-        let offset: Int
+    package struct Malformed: Error, Sendable, Equatable {
+        package let offset: Int
     }
 
-    static let maxDepth = 512
+    package static let maxDepth = 512
 
     private let bytes: UnsafeRawBufferPointer
     private var index = 0
@@ -42,7 +42,7 @@ struct JSONScanner {
     /// - Parameter bytes: the body.
     /// - Returns: its shape.
     /// - Throws: ``Malformed`` when the top level is not one object or one array, or is cut.
-    static func shape(of bytes: UnsafeRawBufferPointer) throws(Malformed) -> Shape {
+    package static func shape(of bytes: UnsafeRawBufferPointer) throws(Malformed) -> Shape {
         var scanner = JSONScanner(bytes)
         scanner.skipWhitespace()
         let shape: Shape

@@ -38,12 +38,15 @@ public struct ProxyAuthenticator: Sendable {
         self.rpcauth = rpcauth
         var lists: [String: Set<String>] = [:]
         for line in allowLines {
-            let colon = line.firstIndex(of: ":")
-            let user = String(line[..<(colon ?? line.endIndex)])
+            // Bytes, not Characters, as bitcoind (a combining mark after ':' must not hide it).
+            let bytes = Array(line.utf8)
+            let colon = bytes.firstIndex(of: UInt8(ascii: ":"))
+            let user = String(decoding: bytes[..<(colon ?? bytes.endIndex)], as: UTF8.self)
             var methods: Set<String> = []
             if let colon {
                 // bitcoind's SplitString(list, ", "): either character separates.
-                methods = Set(line[line.index(after: colon)...].split(whereSeparator: { $0 == "," || $0 == " " }).map(String.init))
+                methods = Set(bytes[(colon + 1)...].split(whereSeparator: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: " ") })
+                    .map { String(decoding: $0, as: UTF8.self) })
             }
             if let existing = lists[user] {
                 lists[user] = existing.intersection(methods)
@@ -64,9 +67,12 @@ public struct ProxyAuthenticator: Sendable {
         let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
         guard let decoded = Data(base64Encoded: encoded) else { return .wrong }
         let userPass = String(decoding: decoded, as: UTF8.self)
-        guard let colon = userPass.firstIndex(of: ":") else { return .wrong }
-        let user = String(userPass[..<colon])
-        let password = String(userPass[userPass.index(after: colon)...])
+        // The first ':' byte, as bitcoind's find(':'): not a Character, since a ':' followed by
+        // a combining mark is one Character (found by the fuzzer).
+        let bytes = Array(userPass.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .wrong }
+        let user = String(decoding: bytes[..<colon], as: UTF8.self)
+        let password = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
         if let userColonPassword, TimingSafe.equal(userPass, userColonPassword) { return .user(user) }
         var matched = false
         for entry in rpcauth where TimingSafe.equal(entry.user, user) {

@@ -3,17 +3,17 @@ import Foundation
 
 /// One call of a request, as far as the proxy needs it: its method and, for `getblock`, the
 /// block asked for. Ranges point into the request body.
-struct ProxyCall: Sendable {
+package struct ProxyCall: Sendable {
     /// The call's members; nil for a batch element that is not an object.
-    let members: JSONScanner.Members?
+    package let members: JSONScanner.Members?
     /// The method, when present and a string.
-    let method: String?
+    package let method: String?
 
-    var isGetBlock: Bool { method == "getblock" }
+    package var isGetBlock: Bool { method == "getblock" }
 }
 
 /// A request body, read just enough to route, authorize and count it.
-enum ProxyRequest: Sendable {
+package enum ProxyRequest: Sendable {
     case single(ProxyCall)
     case batch([ProxyCall])
     /// Not one JSON object or array: forwarded, bitcoind answers its own parse error.
@@ -22,7 +22,7 @@ enum ProxyRequest: Sendable {
     /// Reads a request body.
     /// - Parameter body: the body bytes.
     /// - Returns: its calls.
-    static func read(_ body: UnsafeRawBufferPointer) -> ProxyRequest {
+    package static func read(_ body: UnsafeRawBufferPointer) -> ProxyRequest {
         guard let shape = try? JSONScanner.shape(of: body) else { return .unparsed }
         switch shape {
         case .object(let members):
@@ -36,7 +36,7 @@ enum ProxyRequest: Sendable {
 
     /// Whether a call may be a `getblock` to hold (those go through the task path). A body
     /// that is not JSON has none: bitcoind answers its parse error.
-    var mayHoldGetBlock: Bool {
+    package var mayHoldGetBlock: Bool {
         switch self {
         case .single(let call): call.isGetBlock
         case .batch(let calls): calls.contains(where: \.isGetBlock)
@@ -44,7 +44,7 @@ enum ProxyRequest: Sendable {
         }
     }
 
-    var calls: [ProxyCall] {
+    package var calls: [ProxyCall] {
         switch self {
         case .single(let call): [call]
         case .batch(let calls): calls
@@ -53,7 +53,7 @@ enum ProxyRequest: Sendable {
     }
 
     /// A JSON string value (quotes included in `range`), unescaped; nil when not a string.
-    static func string(_ range: Range<Int>?, in body: UnsafeRawBufferPointer) -> String? {
+    package static func string(_ range: Range<Int>?, in body: UnsafeRawBufferPointer) -> String? {
         guard let range, range.count >= 2, body[range.lowerBound] == UInt8(ascii: "\"") else { return nil }
         let inner = UnsafeRawBufferPointer(rebasing: body[(range.lowerBound + 1)..<(range.upperBound - 1)])
         if !inner.contains(UInt8(ascii: "\\")) {
@@ -66,7 +66,7 @@ enum ProxyRequest: Sendable {
     /// `blockhash`, as bitcoind reads it.
     /// - Returns: the hash, or nil when absent or not a 64-digit hex string (bitcoind answers
     ///   its own error for those).
-    static func blockHash(of call: ProxyCall, in body: UnsafeRawBufferPointer) -> BlockHash? {
+    package static func blockHash(of call: ProxyCall, in body: UnsafeRawBufferPointer) -> BlockHash? {
         guard call.isGetBlock, let range = call.members?.params, range.count >= 2 else { return nil }
         let params = try? JSONSerialization.jsonObject(with: Data(body[range]), options: [.fragmentsAllowed])
         let value: Any?
@@ -81,12 +81,12 @@ enum ProxyRequest: Sendable {
 }
 
 /// A JSON-RPC error object in a reply.
-struct RPCErrorObject: Decodable, Sendable, Equatable {
-    let code: Int
-    let message: String
+package struct RPCErrorObject: Decodable, Sendable, Equatable {
+    package let code: Int
+    package let message: String
 
     /// The error of a reply object (nil when `error` is absent, null or not an error object).
-    static func of(_ members: JSONScanner.Members?, in body: UnsafeRawBufferPointer) -> RPCErrorObject? {
+    package static func of(_ members: JSONScanner.Members?, in body: UnsafeRawBufferPointer) -> RPCErrorObject? {
         guard let range = members?.error, range.count > 4 else { return nil }  // "null" is 4 bytes
         return try? JSONDecoder().decode(RPCErrorObject.self, from: Data(body[range]))
     }

@@ -14,17 +14,20 @@ public struct RPCAuthEntry: Sendable, Equatable {
     /// - Parameter line: `USER:SALT$HASH`.
     /// - Throws: ``RPCProxyConfigError`` naming what is wrong (never echoing the hash).
     public init(line: String) throws(RPCProxyConfigError) {
-        let fields = line.split(separator: ":", omittingEmptySubsequences: false)
+        // Split on bytes, as bitcoind does: split on Characters, a ':' followed by a combining
+        // mark is one Character and would not separate anything (found by the fuzzer).
+        let fields = line.utf8.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false)
         guard fields.count == 2 else {
             throw RPCProxyConfigError("rpcauth must be USER:SALT$HASH with one ':' (got \(fields.count - 1))")
         }
-        let saltHash = fields[1].split(separator: "$", omittingEmptySubsequences: false)
+        let user = String(decoding: fields[0], as: UTF8.self)
+        let saltHash = fields[1].split(separator: UInt8(ascii: "$"), omittingEmptySubsequences: false)
         guard saltHash.count == 2 else {
-            throw RPCProxyConfigError("rpcauth for user \(fields[0]) must have SALT$HASH with one '$'")
+            throw RPCProxyConfigError("rpcauth for user \(user) must have SALT$HASH with one '$'")
         }
-        user = String(fields[0])
-        salt = String(saltHash[0])
-        hash = String(saltHash[1])
+        self.user = user
+        salt = String(decoding: saltHash[0], as: UTF8.self)
+        hash = String(decoding: saltHash[1], as: UTF8.self)
     }
 
     /// An entry for `password` (what share/rpcauth/rpcauth.py prints), for tooling and tests.

@@ -17,6 +17,10 @@ import BitcoinPrimitives
 /// - 9: proxy front end: SOCKS5Server, ProxyGreeting, VersionAddrRecv, ProxyTranslator (v1, v2).
 /// - 10: DriverKit reply matching. 11: driver JSON-RPC lines as the Altstack reads them.
 /// - 12: bitcoind ZMQ multipart notifications. 13: the altnet.conf parser.
+/// - 14: the RPC proxy's JSON scanner, request reading and Basic/rpcauth authentication.
+/// - 15: BOLT 1 messages (init and its TLV stream, ping/pong, error/warning) against a reference.
+/// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
+/// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
@@ -25,13 +29,16 @@ enum FuzzTargets {
         .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter,
     ]
 
+    /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
+    static let count: UInt8 = 18
+
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
         // ALTNET_FUZZ_ONLY=N (scripts/fuzz.sh ONLY=N) pins the target; the first byte is then ignored.
         let selector = onlySelector ?? first
         let body = input.dropFirst()
         var input = FuzzInput(body)
-        switch selector % 14 {
+        switch selector % count {
         case 0: stream(Array(body))
         case 1:
             guard let c = body.first else { return }
@@ -49,7 +56,11 @@ enum FuzzTargets {
         case 10: ReplyMatcherFuzz.run(&input)
         case 11: DriverLineFuzz.run(&input)
         case 12: ZMQFuzz.run(&input)
-        default: ConfigFuzz.run(&input)
+        case 13: ConfigFuzz.run(&input)
+        case 14: RPCProxyFuzz.run(&input)
+        case 15: BOLT1Fuzz.run(&input)
+        case 16: PeerSessionFuzz.run(&input)
+        default: HeaderChainFuzz.run(&input)
         }
     }
 
@@ -100,6 +111,7 @@ enum FuzzTargets {
 
     static func check(_ ok: Bool, _ message: @autoclosure () -> String) {
         // The fuzzer's oracle: a broken property must end the run so libFuzzer saves the input.
-        precondition(ok, message())
+        // fatalError, not precondition: its message is printed in release builds too.
+        if !ok { fatalError(message()) }
     }
 }

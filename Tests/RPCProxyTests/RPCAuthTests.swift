@@ -70,6 +70,23 @@ import Testing
         #expect(auth.authenticate(RawHTTP.basic("nocolon")) == .wrong)
     }
 
+    /// Found by scripts/fuzz.sh (target 14): a ':' or '$' followed by a combining mark is one
+    /// Character with it, so splitting on Characters missed the separator bitcoind splits on.
+    @Test func separatorsBeforeCombiningMarksStillSeparate() throws {
+        let combining = "\u{0487}"  // COMBINING CYRILLIC POKRYTIE, as in the fuzzer's input
+        let entry = RPCAuthEntry(user: "-", password: "pw", salt: combining + "salt")
+        let parsed = try RPCAuthEntry(line: entry.line)
+        #expect(parsed == entry)
+        let dollar = try RPCAuthEntry(line: "u:s$" + combining + "h")
+        #expect(dollar.salt == "s" && dollar.hash == combining + "h")
+
+        let user = RPCAuthEntry(user: "ln", password: combining + "secret", salt: "aa")
+        let auth = ProxyAuthenticator(userColonPassword: nil, rpcauth: [user],
+                                      allowLines: ["ln:" + combining + "x,getblock"])
+        #expect(auth.authenticate(RawHTTP.basic("ln:" + combining + "secret")) == .user("ln"))
+        #expect(auth.permits("ln", "getblock") && auth.permits("ln", combining + "x"))
+    }
+
     @Test func allowlistsFollowRpcwhitelist() {
         let auth = ProxyAuthenticator(
             userColonPassword: nil, rpcauth: [],
