@@ -27,8 +27,6 @@ public actor EmergencyBroadcaster {
         public var expired: [String] = []
         /// Transactions that had been in the mempool and are no longer (they go back to pending).
         public var dropped: [String] = []
-        /// Transactions whose step failed (a storage error); the round went on with the others.
-        public var failed: [String] = []
 
         public init() {}
     }
@@ -96,13 +94,7 @@ public actor EmergencyBroadcaster {
             try store.prune(finishedBefore: now.addingTimeInterval(-EmergencyStore.seconds(EmergencyLimits.keepFinished)))
             for txid in round.expired { logger.warning("emergency transaction expired unseen", metadata: ["txid": "\(txid)"]) }
             for tx in try store.active() {
-                // One transaction's storage error must not stop the others' re-broadcast.
-                do throws(EmergencyError) {
-                    try await step(tx, now: now, into: &round)
-                } catch {
-                    round.failed.append(tx.txid)
-                    logger.error("emergency transaction not processed this round", metadata: ["txid": "\(tx.txid)", "error": "\(error)"])
-                }
+                try await step(tx, now: now, into: &round)
             }
         } catch {
             logger.error("emergency queue round failed", metadata: ["error": "\(error)"])
