@@ -19,7 +19,7 @@ enum PeerListener {
         logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
-        let open = InboundCount(limit: limits.maxInbound)
+        let open = ConnectionSlots(limit: limits.maxInbound)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -32,7 +32,7 @@ enum PeerListener {
                     } ?? "inbound"
                     guard open.take() else {
                         logger.warning("refused inbound connection from \(id): \(limits.maxInbound) inbound connections already open (maxinbound)")
-                        throw InboundCount.Full()
+                        throw ConnectionSlots.Full()
                     }
                     channel.closeFuture.whenComplete { _ in open.release() }
                     let transport = try BIP324Transport(role: .responder, networkMagic: networkMagic)
@@ -47,26 +47,4 @@ enum PeerListener {
             .bind(host: target.host, port: target.port)
             .get()
     }
-}
-
-/// Inbound connections open now, bounded by `maxinbound`.
-final class InboundCount: @unchecked Sendable {
-    // @unchecked: `open` is guarded by `lock`.
-    struct Full: Error {}
-    private let lock = NSLock()
-    private let limit: Int
-    private var open = 0
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot. - Returns: false when `limit` connections are open.
-    func take() -> Bool {
-        lock.withLock {
-            guard open < limit else { return false }
-            open += 1
-            return true
-        }
-    }
-
-    func release() { lock.withLock { open -= 1 } }
 }

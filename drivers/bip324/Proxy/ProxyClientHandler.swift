@@ -29,9 +29,12 @@ struct ProxySettings: Sendable {
     static let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
 }
 
-/// Client connections open now, bounded (`--max-connections`).
+/// Connections open now, bounded: the proxy's clients (`--max-connections`) and the driver's
+/// inbound peers (`maxinbound`).
 final class ConnectionSlots: @unchecked Sendable {
     // @unchecked: `open` is guarded by `lock`.
+    /// Thrown to refuse a connection when every slot is taken.
+    struct Full: Error {}
     let limit: Int
     private let lock = NSLock()
     private var open = 0
