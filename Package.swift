@@ -1,9 +1,19 @@
 // swift-tools-version:6.1
 //
 // altnet: an alternative-transport stack beside an unmodified bitcoind.
-// Layers (keep the graph acyclic): pure cores (BitcoinPrimitives, HeaderChain, Secp256k1,
-// ElligatorSwift, BIP324, BOLT8, DriverProtocol, Watchdog) -> I/O edges (BitcoindRPC,
-// BitcoindZMQ, Altstack, DriverKit) -> thin executables (Sources/<program>, drivers/<driver>).
+// Folders follow the layers (docs/architecture.md has the picture and the import rule); a
+// target may import only from its own layer or the ones above it in this list:
+//   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ
+//   Sources/Core        pure, sans-I/O: BitcoinPrimitives, HeaderChain, Secp256k1, ElligatorSwift,
+//                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, AltnetConfig, Watchdog
+//   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
+//                       Altstack, EmergencyQueue, AltnetControl
+//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, DriverRPCCore, RPCProxyCore
+//   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
+//   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
+//   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
+//                       altnet-bench, altnet-fuzz
+//   drivers/<x>         thin driver executables: altnet-driver-bip324, -lightning, -rpc
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -48,63 +58,63 @@ let package = Package(
     targets: [
         // MARK: C system libraries (Debian packages)
         .systemLibrary(
-            name: "CSecp256k1", path: "Sources/CSecp256k1",
+            name: "CSecp256k1", path: "Sources/C/CSecp256k1",
             pkgConfig: "libsecp256k1", providers: [.apt(["libsecp256k1-dev"])]),
         // No pkgConfig: libzmq's .pc pulls krb5 flags SwiftPM refuses (see TOOLCHAIN.md).
         .systemLibrary(
-            name: "CZeroMQ", path: "Sources/CZeroMQ",
+            name: "CZeroMQ", path: "Sources/C/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
 
         // MARK: Pure protocol cores
-        .target(name: "BitcoinPrimitives", dependencies: [crypto], swiftSettings: strict),
-        .target(name: "HeaderChain", dependencies: ["BitcoinPrimitives"], swiftSettings: strict),
-        .target(name: "Secp256k1", dependencies: ["CSecp256k1", crypto], swiftSettings: strict),
-        .target(name: "ElligatorSwift", dependencies: ["Secp256k1", crypto], swiftSettings: strict),
+        .target(name: "BitcoinPrimitives", dependencies: [crypto], path: "Sources/Core/BitcoinPrimitives", swiftSettings: strict),
+        .target(name: "HeaderChain", dependencies: ["BitcoinPrimitives"], path: "Sources/Core/HeaderChain", swiftSettings: strict),
+        .target(name: "Secp256k1", dependencies: ["CSecp256k1", crypto], path: "Sources/Core/Secp256k1", swiftSettings: strict),
+        .target(name: "ElligatorSwift", dependencies: ["Secp256k1", crypto], path: "Sources/Core/ElligatorSwift", swiftSettings: strict),
         .target(
             name: "BIP324",
             dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", crypto, cryptoExtras],
-            swiftSettings: strict),
-        .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], swiftSettings: strict),
-        .target(name: "DriverProtocol", dependencies: [], swiftSettings: strict),
-        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], swiftSettings: strict),
-        .target(name: "AltnetConfig", dependencies: [], swiftSettings: strict),
-        .target(name: "LightningAltnetMessages", dependencies: [], swiftSettings: strict),
+            path: "Sources/Core/BIP324", swiftSettings: strict),
+        .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], path: "Sources/Core/BOLT8", swiftSettings: strict),
+        .target(name: "DriverProtocol", dependencies: [], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
+        .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], path: "Sources/Core/Watchdog", swiftSettings: strict),
+        .target(name: "AltnetConfig", dependencies: [], path: "Sources/Core/AltnetConfig", swiftSettings: strict),
+        .target(name: "LightningAltnetMessages", dependencies: [], path: "Sources/Core/LightningAltnetMessages", swiftSettings: strict),
 
         // MARK: I/O edges
         .target(
             name: "BitcoindRPC",
             dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
-            swiftSettings: strict),
-        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], swiftSettings: strict),
-        .target(name: "DriverKit", dependencies: ["DriverProtocol", "BitcoinPrimitives", logging], swiftSettings: strict),
+            path: "Sources/Edges/BitcoindRPC", swiftSettings: strict),
+        .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], path: "Sources/Edges/BitcoindZMQ", swiftSettings: strict),
+        .target(name: "DriverKit", dependencies: ["DriverProtocol", "BitcoinPrimitives", logging], path: "Sources/Edges/DriverKit", swiftSettings: strict),
         // Durable emergency-transaction queue (SQLite through GRDB) and its re-broadcaster.
-        .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], swiftSettings: strict),
+        .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
             dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
-            swiftSettings: strict),
+            path: "Sources/Edges/Altstack", swiftSettings: strict),
 
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
         .target(
             name: "AltLogic",
             dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "BitcoindZMQ", "Watchdog", logging, metrics],
-            swiftSettings: strict),
+            path: "Sources/Daemon/AltLogic", swiftSettings: strict),
         // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
         .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
-                swiftSettings: strict),
+                path: "Sources/Edges/AltnetControl", swiftSettings: strict),
         .target(
             name: "AltnetDaemon",
             dependencies: [
                 "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
                 "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", "EmergencyQueue", logging, metrics, prometheus, lifecycle,
             ],
-            swiftSettings: strict),
+            path: "Sources/Daemon/AltnetDaemon", swiftSettings: strict),
 
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
             dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
-            swiftSettings: strict),
+            path: "Sources/Doubles/Simnode", swiftSettings: strict),
 
         // MARK: Executables (thin)
         .executableTarget(
@@ -114,7 +124,7 @@ let package = Package(
                 "DriverProtocol", "Altstack", crypto, cryptoExtras, argumentParser,
                 "RPCProxyCore", "BitcoindRPC", "Simnode", nioCore, "AltLogic", "Watchdog", logging,
             ],
-            swiftSettings: strict),
+            path: "Sources/Programs/altnet-bench", swiftSettings: strict),
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
         .executableTarget(
             name: "altnet-fuzz",
@@ -122,27 +132,27 @@ let package = Package(
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain",
             ],
-            swiftSettings: strict),
+            path: "Sources/Programs/altnet-fuzz", swiftSettings: strict),
         .executableTarget(
             name: "altnet-harness",
             dependencies: [
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
                 "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", "BOLT8", "Secp256k1", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
-            swiftSettings: strict),
+            path: "Sources/Programs/altnet-harness", swiftSettings: strict),
 
-        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], swiftSettings: strict),
-        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], swiftSettings: strict),
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
+        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], path: "Sources/Programs/altnet-cli", swiftSettings: strict),
         .executableTarget(
             name: "sendemergencytx",
             dependencies: ["AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
-            swiftSettings: strict),
+            path: "Sources/Programs/sendemergencytx", swiftSettings: strict),
 
         // MARK: Drivers
         // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer.
         .target(
             name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
-            swiftSettings: strict),
+            path: "Sources/DriverCores/DriverRPCCore", swiftSettings: strict),
         // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
         .target(
             name: "RPCProxyCore",
@@ -150,7 +160,7 @@ let package = Package(
                 "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
-            swiftSettings: strict),
+            path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
@@ -163,7 +173,7 @@ let package = Package(
             ],
             path: "drivers/lightning", swiftSettings: strict),
         // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
-        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], swiftSettings: strict),
+        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
             dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],

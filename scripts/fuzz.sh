@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every decoder that reads peer, driver or user input with libFuzzer. Not part of the
 # test suite. The first input byte picks the target (its value modulo 18, see
-# Sources/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
+# Sources/Programs/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
 # blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
 # handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
 # (SOCKS5, greeting sniffing, addr_recv, v1 framer); 10 DriverKit reply matching; 11 driver
@@ -39,7 +39,7 @@ seed() {
     printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"
 }
 if [[ -n "${ONLY:-}" ]]; then export ALTNET_FUZZ_ONLY="$ONLY"; fi
-# Selector byte, then input (see Sources/altnet-fuzz/FuzzTargets.swift).
+# Selector byte, then input (see Sources/Programs/altnet-fuzz/FuzzTargets.swift).
 seed verack-stream   "00f9beb4d976657261636b000000000000000000005df6e0e2"
 seed ping-payload    "01022a00000000000000"
 seed headers-payload "0105010100000000000000000000000000000000000000000000000000000000000000000000003ba3edfd7a7b12b27ac72c3e67768f617fc81bc3888a51323a9fb8aa4b1e5e4a29ab5f49ffff001d1dac2b7c00"

@@ -1,6 +1,6 @@
 import BitcoindRPC
 
-/// simnode's test controls (`sim*` RPCs, Sources/Simnode/SimnodeNode+Control.swift) as typed
+/// simnode's test controls (`sim*` RPCs, Sources/Doubles/Simnode/SimnodeNode+Control.swift) as typed
 /// calls, for tests that run simnode in-process or as ``SimnodeChild``.
 extension BitcoindRPCClient {
     /// The getblockfrompeer calls simnode accepted (`simfetchlog`).

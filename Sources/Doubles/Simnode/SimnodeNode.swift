@@ -39,7 +39,7 @@ public actor SimnodeNode {
     let store: BlockStore?
     let clock: @Sendable () -> Int64
     let startTime: Int64
-    /// Real P2P connections and the block source (Sources/Simnode/P2P).
+    /// Real P2P connections and the block source (Sources/Doubles/Simnode/P2P).
     var p2p = SimnodeP2PState()
     /// Called (once) when the `stop` RPC arrives.
     var onStop: (@Sendable () -> Void)?
