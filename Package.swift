@@ -5,7 +5,8 @@
 // target may import only from its own layer or the ones above it in this list:
 //   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ
 //   Sources/Core        pure, sans-I/O: BitcoinPrimitives, HeaderChain, Secp256k1, ElligatorSwift,
-//                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, AltnetConfig, Watchdog
+//                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, JSONSchema, AltnetConfig,
+//                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, EmergencyQueue, AltnetControl
 //   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, DriverRPCCore, RPCProxyCore
@@ -76,6 +77,8 @@ let package = Package(
             path: "Sources/Core/BIP324", swiftSettings: strict),
         .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], path: "Sources/Core/BOLT8", swiftSettings: strict),
         .target(name: "DriverProtocol", dependencies: [], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
+        // JSON Schema (2020-12 subset) validation over DriverProtocol's JSONValue, for check-driver.
+        .target(name: "JSONSchema", dependencies: ["DriverProtocol"], path: "Sources/Core/JSONSchema", swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], path: "Sources/Core/Watchdog", swiftSettings: strict),
         .target(name: "AltnetConfig", dependencies: [], path: "Sources/Core/AltnetConfig", swiftSettings: strict),
         .target(name: "LightningAltnetMessages", dependencies: [], path: "Sources/Core/LightningAltnetMessages", swiftSettings: strict),
@@ -91,7 +94,7 @@ let package = Package(
         .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
-            dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
+            dependencies: ["DriverProtocol", "JSONSchema", logging, metrics, prometheus, lifecycle, subprocess],
             path: "Sources/Edges/Altstack", swiftSettings: strict),
 
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
@@ -198,6 +201,8 @@ let package = Package(
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "DriverProtocol", "TestSupport"],
+                    exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "LightningAltnetMessagesTests",
                     dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),

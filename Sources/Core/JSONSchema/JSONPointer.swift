@@ -1,0 +1,44 @@
+import Foundation
+
+/// JSON Pointer (RFC 6901) as it appears in a URI fragment (`#/$defs/a%25b~1c`) and as the
+/// instance path of a violation (`/params/peer/start_height`).
+public enum JSONPointer {
+    /// The reference tokens of a pointer taken from a URI fragment: percent-decoded, then
+    /// `~1` -> `/` and `~0` -> `~`.
+    /// - Returns: the tokens, or nil when the fragment is not a pointer (it does not start with
+    ///   `/` and is not empty) or its percent-encoding is broken.
+    static func tokens(fragment: String) -> [String]? {
+        guard let decoded = percentDecoded(fragment) else { return nil }
+        if decoded.isEmpty { return [] }
+        guard decoded.hasPrefix("/") else { return nil }
+        return decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { token in
+            token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+        }
+    }
+
+    /// Renders tokens as a pointer: `""` for the root, otherwise `/a/b` with `~` and `/` escaped.
+    public static func render(_ tokens: [String]) -> String {
+        tokens.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined()
+    }
+
+    private static func percentDecoded(_ text: String) -> String? {
+        guard text.contains("%") else { return text }
+        var bytes: [UInt8] = []
+        var utf8 = text.utf8.makeIterator()
+        while let byte = utf8.next() {
+            guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
+            guard let high = utf8.next().flatMap(hexValue), let low = utf8.next().flatMap(hexValue) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return String(validating: bytes, as: UTF8.self)
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+        default: nil
+        }
+    }
+}

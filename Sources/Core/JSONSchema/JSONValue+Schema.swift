@@ -1,0 +1,76 @@
+import DriverProtocol
+
+/// JSON Schema's view of a `JSONValue`: its type names, numeric value and equality.
+extension JSONValue {
+    /// The JSON Schema type name: `null`, `boolean`, `integer` (also a number with no
+    /// fractional part, as the 2020-12 draft says), `number`, `string`, `array`, `object`.
+    var schemaTypeName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "boolean"
+        case .int: "integer"
+        case .double(let value): value.isFinite && value == value.rounded() ? "integer" : "number"
+        case .string: "string"
+        case .array: "array"
+        case .object: "object"
+        }
+    }
+
+    /// The numeric value, if this is a number.
+    var schemaNumber: Double? {
+        switch self {
+        case .int(let value): Double(value)
+        case .double(let value): value
+        default: nil
+        }
+    }
+
+    /// A form in which equal JSON values are equal Swift values: a fractional-free double within
+    /// Int64's range becomes an integer (`1.0 == 1`, `-0.0 == 0`); used by `enum`, `const` and
+    /// `uniqueItems` (hashing makes `uniqueItems` linear, not quadratic, in the array's length).
+    var schemaCanonical: JSONValue {
+        switch self {
+        case .double(let value):
+            if value == value.rounded(), value >= -9.223372036854775808e18, value < 9.223372036854775808e18 {
+                return .int(Int64(value))
+            }
+            return self
+        case .array(let items): return .array(items.map(\.schemaCanonical))
+        case .object(let members): return .object(members.mapValues(\.schemaCanonical))
+        default: return self
+        }
+    }
+
+    /// JSON equality as the draft defines it (numbers by value, objects regardless of order).
+    func schemaEquals(_ other: JSONValue) -> Bool { schemaCanonical == other.schemaCanonical }
+
+    /// Compact JSON for messages, cut to `limit` characters.
+    func schemaText(limit: Int = 60) -> String {
+        let full = schemaRendered(budget: limit + 1)
+        return full.count > limit ? String(full.prefix(limit)) + "..." : full
+    }
+
+    private func schemaRendered(budget: Int) -> String {
+        switch self {
+        case .null: return "null"
+        case .bool(let value): return value ? "true" : "false"
+        case .int(let value): return String(value)
+        case .double(let value): return String(value)
+        case .string(let value): return "\"" + value.prefix(budget) + "\""
+        case .array(let items):
+            var out = "["
+            for (index, item) in items.enumerated() {
+                if out.count > budget { break }
+                out += (index == 0 ? "" : ",") + item.schemaRendered(budget: budget - out.count)
+            }
+            return out + "]"
+        case .object(let members):
+            var out = "{"
+            for (index, key) in members.keys.sorted().enumerated() {
+                if out.count > budget { break }
+                out += (index == 0 ? "" : ",") + "\"\(key)\":" + (members[key] ?? .null).schemaRendered(budget: budget - out.count)
+            }
+            return out + "}"
+        }
+    }
+}
