@@ -8,6 +8,9 @@ usage: driver_broken.py --fault bad-manifest|noise|silent|crash-on-init|ignore-p
   crash-on-init  exits with status 3 when it receives init
   ignore-peer    sendmessage ignores `peer`: a made-up peer id is answered from its one peer
   wrong-peer     sendmessage answers from "mem1", a peer it never listed, whatever was asked
+  deep-type      its peerconnected notification carries "start_height": null, a wrong type two
+                 objects deep that Codable decoding (an Int? reads null as absent) accepts and
+                 the JSON Schema (integer) does not
 """
 import os, sys
 
@@ -32,12 +35,21 @@ def broken(method, params):
     return result
 
 example.handle = broken
+if fault == "deep-type":
+    plain_send = example.send
+
+    def send_deep_type(obj):
+        if obj.get("method") == "peerconnected":
+            obj = dict(obj, params={"peer": dict(obj["params"]["peer"], start_height=None)})
+        plain_send(obj)
+
+    example.send = send_deep_type
 if fault == "noise":
     print("starting up...", flush=True)
 if fault == "silent":
     for _ in sys.stdin.buffer:
         pass
     sys.exit(0)
-if fault not in ("bad-manifest", "noise", "crash-on-init", "ignore-peer", "wrong-peer"):
+if fault not in ("bad-manifest", "noise", "crash-on-init", "ignore-peer", "wrong-peer", "deep-type"):
     sys.exit(f"unknown --fault {fault!r}")
 example.main()

@@ -8,6 +8,7 @@
 #   PREFIX/share/man/man1/      one page per program, generated from its argument parser
 #                               (scripts/manpages.py over --experimental-dump-help)
 #   PREFIX/share/doc/altnet/    altnet.conf.sample, altnetd.md, the Grafana dashboard
+#   PREFIX/share/altnet/schemas/ the driver protocol's JSON Schemas (altnet-harness check-driver)
 #   PREFIX/lib/systemd/system/  altnetd.service and altnet-rpc-proxy.service, ExecStart in PREFIX/bin
 #   SYSCONFDIR/altnet/          altnet.conf.sample (default SYSCONFDIR: PREFIX/etc, /etc for /usr)
 #
@@ -64,7 +65,7 @@ done
 
 root="$destdir$prefix"
 install -d -m 0755 "$root/bin" "$root/share/man/man1" "$root/share/doc/altnet" "$root/lib/systemd/system" \
-  "$destdir$sysconfdir/altnet"
+  "$root/share/altnet/schemas" "$destdir$sysconfdir/altnet"
 for p in "${programs[@]}"; do
   install "${strip_flag[@]}" -m 0755 "$from/$p" "$root/bin/$p"
 done
@@ -73,6 +74,7 @@ python3 scripts/manpages.py "$root/bin" "$root/share/man/man1" "${programs[@]}" 
 
 install -m 0644 docs/altnet.conf.sample docs/altnetd.md "$root/share/doc/altnet/"
 install -m 0644 docs/grafana/altnet-dashboard.json "$root/share/doc/altnet/"
+install -m 0644 docs/schemas/*.json "$root/share/altnet/schemas/"
 install -m 0644 docs/altnet.conf.sample "$destdir$sysconfdir/altnet/altnet.conf.sample"
 for unit in docs/systemd/*.service; do
   sed -e "s|/usr/local/bin/|$prefix/bin/|g" -e "s|/etc/altnet/|$sysconfdir/altnet/|g" "$unit" \

@@ -17,7 +17,7 @@ import Testing
             input.append(Data(trimmed))
             input.append(Data("}\n".utf8))
         }
-        let output = try run(try Fixtures.python(), [Fixtures.packageFile("integration/driver_schema_check.py")], input: input)
+        let output = try Self.run(try Fixtures.python(), [Fixtures.packageFile("integration/driver_schema_check.py")], input: input)
         let lines = output.split(separator: 0x0A)
         try #require(lines.count == items.count, "validator answered \(lines.count) of \(items.count): \(String(decoding: output, as: UTF8.self))")
         return try lines.map { line in
@@ -31,7 +31,9 @@ import Testing
         let errors: [String]
     }
 
-    private func run(_ executable: String, _ arguments: [String], input: Data) throws -> Data {
+    /// Runs a program with `input` on its stdin until it exits.
+    /// - Returns: its stdout.
+    static func run(_ executable: String, _ arguments: [String], input: Data) throws -> Data {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
@@ -108,8 +110,8 @@ import Testing
         #expect(Set(messages.map(\.0)) == Set(files))
     }
 
-    @Test func schemasRejectBrokenMessages() throws {
-        let broken: [(String, String)] = [
+    /// Messages each schema must reject.
+    static let broken: [(String, String)] = [
             ("getmanifest.response", #"{"jsonrpc":"2.0","id":1,"result":{"name":"x","version":"1","protocol_version":1,"options":[]}}"#),
             ("sendmessage.request", #"{"jsonrpc":"2.0","id":1,"method":"sendmessage","params":{"message":{"command":"tx","payload":"abc"},"expect":[],"timeout_ms":1}}"#),
             ("sendmessage.request", #"{"jsonrpc":"2.0","id":1,"method":"sendmessage","params":{"message":{"command":"GETDATA","payload":""},"expect":[],"timeout_ms":1}}"#),
@@ -118,7 +120,12 @@ import Testing
             ("listpeers.response", #"{"jsonrpc":"2.0","id":1,"result":{"peers":[{"id":"p","direction":"outbound","start_height":"117"}]}}"#),
             ("ping.response", #"{"jsonrpc":"2.0","id":1,"result":{"extra":1}}"#),
             ("init.request", #"{"jsonrpc":"2.0","id":1,"method":"init","params":{"network":"mainnet","chain":{},"options":{},"data_dir":"/x"}}"#),
+            ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p","direction":"inbound","start_height":null}}}"#),
+            ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p","direction":"inbound","services":"9"}}}"#),
         ]
+
+    @Test func schemasRejectBrokenMessages() throws {
+        let broken = Self.broken
         let results = try validate(broken.map { ($0.0, Array($0.1.utf8)) })
         for ((schema, line), errors) in zip(broken, results) {
             #expect(!errors.isEmpty, "\(schema) accepted \(line)")
@@ -139,7 +146,7 @@ import Testing
         for (index, (method, params)) in script.enumerated() {
             input.append(Data("{\"jsonrpc\":\"2.0\",\"id\":\(index + 1),\"method\":\"\(method)\",\"params\":\(params)}\n".utf8))
         }
-        let output = try run(try Fixtures.python(), [Fixtures.packageFile("drivers/example-python/driver.py")], input: input)
+        let output = try Self.run(try Fixtures.python(), [Fixtures.packageFile("drivers/example-python/driver.py")], input: input)
         var items: [(String, [UInt8])] = []
         for line in output.split(separator: 0x0A) {
             let frame = try RPCCodec.parse(Array(line))
@@ -155,5 +162,19 @@ import Testing
         for ((schema, line), errors) in zip(items, results) {
             #expect(errors.isEmpty, "\(schema): \(errors) in \(String(decoding: line, as: UTF8.self))")
         }
+    }
+
+    /// check-driver's validator (Sources/Core/JSONSchema) and Python's `jsonschema` give the same
+    /// verdict on every message above, valid and broken.
+    @Test func swiftValidatorAgreesWithPythonJsonschema() throws {
+        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: Fixtures.packageFile("docs/schemas")))
+        let items = try Self.swiftMessages() + Self.broken.map { ($0.0, Array($0.1.utf8)) }
+        let python = try validate(items)
+        for ((schema, line), pythonErrors) in zip(items, python) {
+            let ours = try #require(schemas.violations(of: line, as: schema), "no schema \(schema)")
+            #expect(ours.isEmpty == pythonErrors.isEmpty,
+                    "\(schema): ours \(ours), jsonschema \(pythonErrors) in \(String(decoding: line, as: UTF8.self))")
+        }
+        #expect(schemas.messageNames == Set(items.map(\.0)))
     }
 }

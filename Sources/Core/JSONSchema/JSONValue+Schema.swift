@@ -25,24 +25,8 @@ extension JSONValue {
         }
     }
 
-    /// A form in which equal JSON values are equal Swift values: a fractional-free double within
-    /// Int64's range becomes an integer (`1.0 == 1`, `-0.0 == 0`); used by `enum`, `const` and
-    /// `uniqueItems` (hashing makes `uniqueItems` linear, not quadratic, in the array's length).
-    var schemaCanonical: JSONValue {
-        switch self {
-        case .double(let value):
-            if value == value.rounded(), value >= -9.223372036854775808e18, value < 9.223372036854775808e18 {
-                return .int(Int64(value))
-            }
-            return self
-        case .array(let items): return .array(items.map(\.schemaCanonical))
-        case .object(let members): return .object(members.mapValues(\.schemaCanonical))
-        default: return self
-        }
-    }
-
-    /// JSON equality as the draft defines it (numbers by value, objects regardless of order).
-    func schemaEquals(_ other: JSONValue) -> Bool { schemaCanonical == other.schemaCanonical }
+    /// JSON equality as the draft defines it (``SchemaEqualityKey``).
+    func schemaEquals(_ other: JSONValue) -> Bool { SchemaEqualityKey(self) == SchemaEqualityKey(other) }
 
     /// Compact JSON for messages, cut to `limit` characters.
     func schemaText(limit: Int = 60) -> String {

@@ -37,7 +37,7 @@ extension SchemaEvaluation {
         let text = instance.schemaText()
         if let divisor = m["multipleOf"], let d = divisor.schemaNumber, d > 0 {
             let ok: Bool
-            if case .int(let a) = instance, case .int(let b) = divisor.schemaCanonical {
+            if case .int(let a) = SchemaEqualityKey(instance), case .int(let b) = SchemaEqualityKey(divisor) {
                 ok = a % b == 0
             } else {
                 let quotient = (instance.schemaNumber ?? 0) / d
@@ -60,14 +60,14 @@ extension SchemaEvaluation {
     /// -1, 0 or 1 as `a` is below, equal to or above `b`; nil unless both are numbers. Two
     /// integers compare exactly; otherwise as doubles.
     static func compare(_ a: JSONValue, _ b: JSONValue) -> Int? {
-        if case .int(let x) = a.schemaCanonical, case .int(let y) = b.schemaCanonical { return x < y ? -1 : x == y ? 0 : 1 }
+        if case .int(let x) = SchemaEqualityKey(a), case .int(let y) = SchemaEqualityKey(b) { return x < y ? -1 : x == y ? 0 : 1 }
         guard let x = a.schemaNumber, let y = b.schemaNumber else { return nil }
         return x < y ? -1 : x == y ? 0 : 1
     }
 
     /// A non-negative integer keyword value (`2` or `2.0`).
     static func count(_ value: JSONValue?) -> Int? {
-        guard case .int(let n)? = value?.schemaCanonical, n >= 0 else { return nil }
+        guard let value, case .int(let n) = SchemaEqualityKey(value), n >= 0 else { return nil }
         return Int(clamping: n)
     }
 
@@ -98,8 +98,8 @@ extension SchemaEvaluation {
             record(frame, "maxItems", "\(items.count) items, more than \(maxItems)", into: &out)
         }
         if case .bool(true)? = m["uniqueItems"] {
-            var seen: Set<JSONValue> = []
-            for (index, item) in items.enumerated() where !seen.insert(item.schemaCanonical).inserted {
+            var seen: Set<SchemaEqualityKey> = []
+            for (index, item) in items.enumerated() where !seen.insert(SchemaEqualityKey(item)).inserted {
                 record(frame, "uniqueItems", "item \(index) repeats an earlier item", into: &out)
                 break
             }

@@ -13,6 +13,10 @@ final class ConformanceSession: @unchecked Sendable {
     private var ended = false
     private var nextID: Int64 = 1000
     private var sentMethods: [RPCID: String] = [:]
+    /// Every protocol line the suite sent, with its message name (`ping.request`,
+    /// `signer.ecdh.response`, ...), for the schema check; the deliberately broken lines of
+    /// malformed-line and oversized-line are not protocol lines and are not kept.
+    private var sentLines: [(name: String, line: [UInt8])] = []
     private var handler: CoreRequestHandler = noCoreRequests
 
     init(pipe: DriverPipe) { self.pipe = pipe }
@@ -45,18 +49,20 @@ final class ConformanceSession: @unchecked Sendable {
 
     private func serve(_ frame: RPCFrame, id: RPCID, method: String) {
         let handler = lock.withLock { self.handler }
-        let pipe = self.pipe
         Task {
             let line: [UInt8]
+            var name = "\(method).response"
             do {
                 let result = try await handler(DriverRequest(driver: "check-driver", method: method, frame: frame))
                 line = try RPCCodec.result(id: id, result)
             } catch let error as DriverProtocolError {
                 line = RPCCodec.error(id: id, error)
+                name = "error.response"
             } catch {
                 line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"))
+                name = "error.response"
             }
-            pipe.send(line)
+            self.send(line, as: name)
         }
     }
 
@@ -89,7 +95,7 @@ final class ConformanceSession: @unchecked Sendable {
         let id = freshID()
         guard let line = try? RPCCodec.request(id: id, method: method, params: params) else { return nil }
         lock.withLock { sentMethods[id] = method }
-        pipe.send(line)
+        send(line, as: "\(method).request")
         return await answer(to: id, timeout: timeout)
     }
 
@@ -116,6 +122,18 @@ final class ConformanceSession: @unchecked Sendable {
 
     /// Records a request sent without waiting (concurrency check).
     func sent(_ id: RPCID, method: String) { lock.withLock { sentMethods[id] = method } }
+
+    /// Sends a protocol line and keeps it for the schema check.
+    /// - Parameters:
+    ///   - line: the encoded line.
+    ///   - name: its message name, e.g. `ping.request`.
+    func send(_ line: [UInt8], as name: String) {
+        lock.withLock { sentLines.append((name, line)) }
+        pipe.send(line)
+    }
+
+    /// The protocol lines sent so far, in order.
+    var allSentLines: [(name: String, line: [UInt8])] { lock.withLock { sentLines } }
 
     var frameCount: Int { lock.withLock { frames.count } }
 

@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSONSchema
 import Logging
 
 /// The conformance suite every driver must pass, whatever its language (`altnet-harness
@@ -16,6 +17,9 @@ public enum DriverConformance {
         public var concurrentRequests = 32
         /// Size of the oversized line (just over the protocol limit).
         public var oversizedBytes = DriverProtocolLimits.maxLineBytes + 1024
+        /// The JSON Schemas every message is checked against (docs/schemas); nil: found with
+        /// ``DriverSchemas/locateDirectory()``.
+        public var schemaDirectory: URL?
 
         public init() {}
     }
@@ -149,7 +153,7 @@ public enum DriverConformance {
         }
 
         // unknown-method
-        if let frame = await session.request("altnet.nosuchmethod", EmptyObject(), timeout: timeout) {
+        if let frame = await session.request(unknownMethodName, EmptyObject(), timeout: timeout) {
             if case .error(_, let error) = frame.kind {
                 record(.unknownMethod, error.code == DriverProtocolError.Kind.methodNotFound.code,
                        "answered with code \(error.code) (expected -32601)")
@@ -173,7 +177,7 @@ public enum DriverConformance {
             let id = session.freshID()
             let method = index % 2 == 0 ? Methods.ping : Methods.listPeers
             session.sent(id, method: method)
-            if let line = try? RPCCodec.request(id: id, method: method, params: EmptyObject()) { session.pipe.send(line) }
+            if let line = try? RPCCodec.request(id: id, method: method, params: EmptyObject()) { session.send(line, as: "\(method).request") }
             ids.append(id)
         }
         var answered = 0
@@ -221,9 +225,17 @@ public enum DriverConformance {
                exited ? "exited \(took) after shutdown\(shutdownAnswer == nil ? ", without answering" : "")"
                       : "still running \(options.shutdownTimeout) after shutdown")
 
-        // schema-valid and stdout-clean, over everything the driver wrote
-        let problems = schemaProblems(session, capabilities: capabilities)
-        record(.schemaValid, problems.isEmpty, problems.isEmpty ? "\(session.allFrames.count) messages valid" : problems.prefix(3).joined(separator: "; "))
+        // schema-valid and stdout-clean, over everything the driver wrote (and the suite sent)
+        switch loadSchemas(options) {
+        case .success(let schemas):
+            let problems = schemaProblems(session, capabilities: capabilities, schemas: schemas)
+            let count = session.allFrames.count + session.allSentLines.count
+            record(.schemaValid, problems.isEmpty, problems.isEmpty
+                ? "\(session.allFrames.count) received and \(session.allSentLines.count) sent messages valid against docs/schemas"
+                : "\(problems.count) problem(s) in \(count) messages: " + problems.prefix(3).joined(separator: "; "))
+        case .failure(let error):
+            record(.schemaValid, false, "could not load the JSON Schemas: \(error)")
+        }
         let noise = session.noiseLines
         let oversized = session.oversizedLines
         let clean = noise.isEmpty && oversized.isEmpty
@@ -250,43 +262,78 @@ public enum DriverConformance {
         }
     }
 
-    private static func schemaProblems(_ session: ConformanceSession, capabilities: TransportCapabilities?) -> [String] {
+    private static func loadSchemas(_ options: Options) -> Result<DriverSchemas, SchemaError> {
+        guard let directory = options.schemaDirectory ?? DriverSchemas.locateDirectory() else {
+            return .failure(SchemaError("docs/schemas not found (set ALTNET_SCHEMAS or pass --schemas)"))
+        }
+        do {
+            return .success(try DriverSchemas(directory: directory))
+        } catch let error as SchemaError {
+            return .failure(error)
+        } catch {
+            return .failure(SchemaError("\(directory.path): \(error)"))
+        }
+    }
+
+    /// Problems kept per run (a driver flooding bad lines costs no more than this).
+    static let maxProblems = 100
+
+    /// Notifications a driver may send.
+    static let driverNotifications: Set<String> = [Methods.peerConnected, Methods.peerDisconnected, Methods.messageReceived]
+    /// Requests a driver may send to the core.
+    static let driverRequests: Set<String> = [Methods.signerECDH]
+
+    /// Every line the driver wrote and every line the suite sent, each against the JSON Schema
+    /// of its message (docs/schemas); then what a schema cannot say (a `messagereceived`
+    /// outside the declared capabilities).
+    /// - Returns: one line per problem, each naming the message and the instance path.
+    static func schemaProblems(_ session: ConformanceSession, capabilities: TransportCapabilities?, schemas: DriverSchemas) -> [String] {
         var problems: [String] = []
-        for frame in session.allFrames {
-            do throws(DriverProtocolError) {
-                switch frame.kind {
-                case .result(let id):
-                    switch session.method(of: id) {
-                    case Methods.getManifest?: _ = try frame.result(as: Manifest.self)
-                    case Methods.listPeers?: _ = try frame.result(as: ListPeersResult.self)
-                    case Methods.sendMessage?: _ = try frame.result(as: SendMessageResult.self)
-                    case Methods.initialize?, Methods.ping?, Methods.shutdown?: _ = try frame.result(as: EmptyObject.self)
-                    case nil: problems.append("answer to id \(id), which was never sent")
-                    default: break
-                    }
-                case .error:
-                    break
-                case .notification(let method):
-                    switch method {
-                    case Methods.peerConnected: _ = try frame.params(as: PeerConnected.self)
-                    case Methods.peerDisconnected: _ = try frame.params(as: PeerDisconnected.self)
-                    case Methods.messageReceived:
-                        let message = try frame.params(as: MessageReceived.self).message
-                        try message.validate()
-                        if let capabilities, !capabilities.permits(command: message.command) {
-                            problems.append("delivered \(message.command), outside its declared capabilities")
-                        }
-                    default: problems.append("unknown notification \(method)")
-                    }
-                case .request(_, let method):
-                    if method != Methods.signerECDH { problems.append("unknown driver request \(method)") }
-                }
-            } catch {
-                problems.append(error.message)
+        func check(_ line: [UInt8], as name: String, _ direction: String) {
+            guard problems.count < maxProblems else { return }
+            guard let violations = schemas.violations(of: line, as: name) else {
+                problems.append("\(direction) \(name): no schema for this message")
+                return
             }
+            for violation in violations.prefix(3) { problems.append("\(direction) \(name): \(violation)") }
+        }
+        for frame in session.allFrames {
+            switch frame.kind {
+            case .result(let id):
+                guard let method = session.method(of: id) else {
+                    problems.append("answer to id \(id), which was never sent")
+                    continue
+                }
+                if method == unknownMethodName { continue }  // its own check (unknown-method) fails
+                check(frame.bytes, as: "\(method).response", "received")
+            case .error:
+                check(frame.bytes, as: "error.response", "received")
+            case .notification(let method):
+                guard driverNotifications.contains(method) else {
+                    problems.append("unknown notification \(method)")
+                    continue
+                }
+                check(frame.bytes, as: "\(method).notification", "received")
+                if method == Methods.messageReceived, let capabilities,
+                   let message = try? frame.params(as: MessageReceived.self).message, !capabilities.permits(command: message.command) {
+                    problems.append("delivered \(message.command), outside its declared capabilities")
+                }
+            case .request(_, let method):
+                guard driverRequests.contains(method) else {
+                    problems.append("unknown driver request \(method)")
+                    continue
+                }
+                check(frame.bytes, as: "\(method).request", "received")
+            }
+        }
+        for (name, line) in session.allSentLines where name != "\(unknownMethodName).request" {
+            check(line, as: name, "sent")
         }
         return problems
     }
+
+    /// The method the unknown-method check calls (no schema: it is not part of the protocol).
+    static let unknownMethodName = "altnet.nosuchmethod"
 
     /// The count a `headers` payload starts with (a CompactSize), for the report.
     static func headerCount(hexPayload: String) -> Int? {

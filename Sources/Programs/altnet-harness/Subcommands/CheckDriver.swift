@@ -12,7 +12,10 @@ struct CheckDriver: AsyncParsableCommand {
             Exits 0 only when every check passes. The driver's stderr is shown with --verbose. \
             A Lightning driver (manifest options node_id, listen and connect) gets a peer for \
             headers-exchange: the harness runs a second instance of the same driver that serves \
-            regtest headers, and holds both throwaway node keys, answering signer.ecdh.
+            regtest headers, and holds both throwaway node keys, answering signer.ecdh. \
+            schema-valid checks every line the driver wrote and every line the suite sent \
+            against the JSON Schema of its message (docs/schemas; --schemas or $ALTNET_SCHEMAS \
+            to point elsewhere) and names the path of each violation.
             """)
 
     @Flag(help: "Print the report as JSON.")
@@ -23,6 +26,9 @@ struct CheckDriver: AsyncParsableCommand {
 
     @Flag(help: "Run no peer instance for a Lightning driver (headers-exchange then fails).")
     var noPeer = false
+
+    @Option(help: ArgumentHelp("The driver protocol's JSON Schemas (default: docs/schemas of the checkout, or share/altnet/schemas of the installation).", valueName: "dir"))
+    var schemas: String?
 
     @Argument(help: "The driver executable.")
     var executable: String
@@ -38,7 +44,9 @@ struct CheckDriver: AsyncParsableCommand {
         var peerLogger = logger
         peerLogger[metadataKey: "peer"] = "second instance"
         let fixture = noPeer ? nil : Self.peers(launch, logger: peerLogger)
-        let report = await DriverConformance.run(launch, logger: logger, fixture: fixture)
+        var options = DriverConformance.Options()
+        options.schemaDirectory = schemas.map { URL(fileURLWithPath: $0) }
+        let report = await DriverConformance.run(launch, logger: logger, options: options, fixture: fixture)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
