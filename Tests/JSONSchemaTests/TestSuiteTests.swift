@@ -49,8 +49,17 @@ import Testing
         }
     }
 
-    @Test func theSuiteHasTheExpectedFiles() throws {
-        #expect(try Self.files().count == 40)
+    /// 40 files, 271 groups, 1,017 cases: 1,012 run, 5 in the skipped groups.
+    @Test func theSuiteHasTheExpectedFilesAndCases() throws {
+        let files = try Self.files()
+        #expect(files.count == 40)
+        var groups = 0, cases = 0
+        for file in files {
+            let decoded = try JSONDecoder().decode([Group].self, from: Data(contentsOf: Self.directory.appendingPathComponent(file)))
+            groups += decoded.count
+            cases += decoded.reduce(0) { $0 + $1.tests.count }
+        }
+        #expect(groups == 271 && cases == 1017)
     }
 
     @Test(arguments: try files())
