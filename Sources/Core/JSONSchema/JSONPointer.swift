@@ -1,5 +1,3 @@
-import Foundation
-
 /// JSON Pointer (RFC 6901) as it appears in a URI fragment (`#/$defs/a%25b~1c`) and as the
 /// instance path of a violation (`/params/peer/start_height`).
 public enum JSONPointer {
@@ -12,13 +10,13 @@ public enum JSONPointer {
         if decoded.isEmpty { return [] }
         guard decoded.hasPrefix("/") else { return nil }
         return decoded.dropFirst().split(separator: "/", omittingEmptySubsequences: false).map { token in
-            token.replacingOccurrences(of: "~1", with: "/").replacingOccurrences(of: "~0", with: "~")
+            replacing(replacing(String(token), "~1", "/"), "~0", "~")
         }
     }
 
     /// Renders tokens as a pointer: `""` for the root, otherwise `/a/b` with `~` and `/` escaped.
     public static func render(_ tokens: [String]) -> String {
-        tokens.map { "/" + $0.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1") }.joined()
+        tokens.map { "/" + replacing(replacing($0, "~", "~0"), "/", "~1") }.joined()
     }
 
     private static func percentDecoded(_ text: String) -> String? {
@@ -40,5 +38,10 @@ public enum JSONPointer {
         case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
         default: nil
         }
+    }
+
+    private static func replacing(_ text: String, _ target: String, _ replacement: String) -> String {
+        guard text.contains(target) else { return text }
+        return text.split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 }

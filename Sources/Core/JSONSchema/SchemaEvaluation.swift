@@ -1,11 +1,8 @@
 import DriverProtocol
-import Foundation
 
-/// One validation run: walks a schema over an instance, keyword by keyword. Holds what one run
-/// may cache (compiled patterns); not shared between runs.
+/// One validation run: walks a schema over an instance, keyword by keyword.
 final class SchemaEvaluation {
     let registry: SchemaRegistry
-    private var patterns: [String: NSRegularExpression?] = [:]
 
     init(registry: SchemaRegistry) { self.registry = registry }
 
@@ -71,17 +68,10 @@ final class SchemaEvaluation {
         SchemaViolation(instancePath: JSONPointer.render(path), keyword: keyword, message: message)
     }
 
-    /// Whether `text` matches the ECMA-262-style `pattern` (unanchored, as the draft says).
-    /// - Returns: nil when the pattern does not compile.
+    /// Whether `text` matches `pattern` (unanchored, as the draft says), with the pattern the
+    /// registry compiled when the schema was added.
+    /// - Returns: nil when the registry has no such pattern (never for a loaded schema).
     func matches(_ text: String, pattern: String) -> Bool? {
-        let regex: NSRegularExpression?
-        if let cached = patterns[pattern] {
-            regex = cached
-        } else {
-            regex = try? NSRegularExpression(pattern: pattern)
-            patterns[pattern] = regex
-        }
-        guard let regex else { return nil }
-        return regex.firstMatch(in: text, range: NSRange(location: 0, length: text.utf16.count)) != nil
+        registry.patterns[pattern]?.matches(text)
     }
 }

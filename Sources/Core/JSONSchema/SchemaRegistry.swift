@@ -15,6 +15,8 @@ public struct SchemaRegistry: Sendable {
     private(set) var resources: [String: Located] = [:]
     /// Anchors by `resource-uri#name`.
     private(set) var anchors: [String: Located] = [:]
+    /// Every `pattern` and `patternProperties` name of the schemas, compiled.
+    private(set) var patterns: [String: SchemaPattern] = [:]
 
     public init() {}
 
@@ -25,7 +27,8 @@ public struct SchemaRegistry: Sendable {
     ///     (for example `file:///.../common.json`); a placeholder when nil.
     /// - Returns: the document's base URI (its `$id` resolved against `uri`), to validate against.
     /// - Throws: ``SchemaError`` when the schema uses a keyword outside the supported subset
-    ///   (``SchemaKeywords/unsupported``) or is neither an object nor a boolean.
+    ///   (``SchemaKeywords/unsupported``), has a pattern ``SchemaPattern`` cannot compile, or is
+    ///   neither an object nor a boolean.
     @discardableResult
     public mutating func add(_ document: JSONValue, uri: String? = nil) throws(SchemaError) -> String {
         switch document {
@@ -37,8 +40,10 @@ public struct SchemaRegistry: Sendable {
             throw SchemaError("schema uses unsupported keywords: \(unsupported.sorted().joined(separator: ", "))")
         }
         let retrieval = SchemaURI.splitFragment(uri ?? "urn:altnet:schema:\(resources.count)").resource
-        resources[retrieval] = Located(schema: document, outerBase: retrieval)
-        index(document, outerBase: retrieval, depth: 0)
+        var copy = self
+        try copy.index(document, outerBase: retrieval, depth: 0)
+        copy.resources[retrieval] = Located(schema: document, outerBase: retrieval)
+        self = copy
         return Self.base(of: document, outerBase: retrieval)
     }
 
@@ -48,8 +53,12 @@ public struct SchemaRegistry: Sendable {
         return SchemaURI.splitFragment(SchemaURI.resolve(id, against: outerBase)).resource
     }
 
-    private mutating func index(_ schema: JSONValue, outerBase: String, depth: Int) {
+    private mutating func index(_ schema: JSONValue, outerBase: String, depth: Int) throws(SchemaError) {
         guard depth < SchemaLimits.maxDepth, case .object(let members) = schema else { return }
+        var sources: [String] = []
+        if case .string(let pattern)? = members["pattern"] { sources.append(pattern) }
+        if case .object(let named)? = members["patternProperties"] { sources.append(contentsOf: named.keys) }
+        for source in sources where patterns[source] == nil { patterns[source] = try SchemaPattern(source) }
         let inner = Self.base(of: schema, outerBase: outerBase)
         if members["$id"] != nil { resources[inner] = Located(schema: schema, outerBase: outerBase) }
         if case .string(let anchor)? = members["$anchor"] {
@@ -57,11 +66,11 @@ public struct SchemaRegistry: Sendable {
         }
         for (keyword, value) in members {
             if SchemaKeywords.single.contains(keyword) {
-                index(value, outerBase: inner, depth: depth + 1)
+                try index(value, outerBase: inner, depth: depth + 1)
             } else if SchemaKeywords.map.contains(keyword), case .object(let entries) = value {
-                for entry in entries.values { index(entry, outerBase: inner, depth: depth + 1) }
+                for entry in entries.values { try index(entry, outerBase: inner, depth: depth + 1) }
             } else if SchemaKeywords.array.contains(keyword), case .array(let entries) = value {
-                for entry in entries { index(entry, outerBase: inner, depth: depth + 1) }
+                for entry in entries { try index(entry, outerBase: inner, depth: depth + 1) }
             }
         }
     }
