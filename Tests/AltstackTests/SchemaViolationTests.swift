@@ -34,10 +34,11 @@ import TestSupport
         #expect(violations.map(\.description) == ["/params/peer/start_height: expected integer, got null (type)"])
     }
 
-    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() throws {
+    /// Runs `altnet-harness` from the package root; returns its exit status and stdout.
+    private func harness(_ arguments: [String]) throws -> (Int32, String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("altnet-harness"))
-        process.arguments = ["check-driver", "integration/driver_broken.py", "--fault", "deep-type"]
+        process.arguments = arguments
         process.currentDirectoryURL = SharedData.packageRoot
         let stdout = Pipe()
         process.standardOutput = stdout
@@ -45,10 +46,24 @@ import TestSupport
         try process.run()
         let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
-        #expect(process.terminationStatus == 1, "\(output)")
+        return (process.terminationStatus, output)
+    }
+
+    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() throws {
+        let (status, output) = try harness(["check-driver", "integration/driver_broken.py", "--fault", "deep-type"])
+        #expect(status == 1, "\(output)")
         let failing = output.split(separator: "\n").filter { $0.hasPrefix("  FAIL") }
         #expect(failing.count == 1, "\(output)")
         #expect(failing.first?.contains("FAIL  schema-valid: 1 problem(s) in ") == true, "\(output)")
         #expect(failing.first?.contains(Self.expected) == true, "\(output)")
+    }
+
+    @Test func schemasFromAnotherDirectoryOrNone() throws {
+        let (status, output) = try harness(["check-driver", "--schemas", "docs/schemas", "drivers/example-python/driver.py"])
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("messages valid against docs/schemas"), "\(output)")
+        let (missing, report) = try harness(["check-driver", "--schemas", "/nonexistent/schemas", "drivers/example-python/driver.py"])
+        #expect(missing == 1)
+        #expect(report.contains("FAIL  schema-valid: could not load the JSON Schemas"), "\(report)")
     }
 }
