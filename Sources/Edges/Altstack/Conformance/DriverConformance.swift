@@ -232,7 +232,8 @@ public enum DriverConformance {
             let count = session.allFrames.count + session.allSentLines.count
             record(.schemaValid, problems.isEmpty, problems.isEmpty
                 ? "\(session.allFrames.count) received and \(session.allSentLines.count) sent messages valid against docs/schemas"
-                : "\(problems.count) problem(s) in \(count) messages: " + problems.prefix(3).joined(separator: "; "))
+                : "\(problems.count)\(problems.count >= maxProblems ? "+" : "") problem(s) in \(count) messages: "
+                    + problems.prefix(3).joined(separator: "; "))
         case .failure(let error):
             record(.schemaValid, false, "could not load the JSON Schemas: \(error)")
         }
@@ -297,7 +298,7 @@ public enum DriverConformance {
             }
             for violation in violations.prefix(3) { problems.append("\(direction) \(name): \(violation)") }
         }
-        for frame in session.allFrames {
+        for frame in session.allFrames where problems.count < maxProblems {
             switch frame.kind {
             case .result(let id):
                 guard let method = session.method(of: id) else {
