@@ -122,6 +122,8 @@ import Testing
             ("init.request", #"{"jsonrpc":"2.0","id":1,"method":"init","params":{"network":"mainnet","chain":{},"options":{},"data_dir":"/x"}}"#),
             ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p","direction":"inbound","start_height":null}}}"#),
             ("peerconnected.notification", #"{"jsonrpc":"2.0","method":"peerconnected","params":{"peer":{"id":"p","direction":"inbound","services":"9"}}}"#),
+            ("ping.request", #"{"jsonrpc":"2.0","id":1e300,"method":"ping","params":{}}"#),
+            ("sendmessage.request", #"{"jsonrpc":"2.0","id":1,"method":"sendmessage","params":{"message":{"command":"ping","payload":""},"expect":[],"timeout_ms":9007199254740992}}"#),
         ]
 
     @Test func schemasRejectBrokenMessages() throws {
