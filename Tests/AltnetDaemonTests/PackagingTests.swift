@@ -52,6 +52,10 @@ import Glibc
         #expect(unit.contains("ExecStart=\(prefix)/bin/altnetd --datadir /var/lib/altnet --conf \(prefix)/etc/altnet/altnet.conf"), "\(unit)")
         #expect(FileManager.default.fileExists(atPath: prefix + "/etc/altnet/altnet.conf.sample"))
         #expect(FileManager.default.fileExists(atPath: prefix + "/share/doc/altnet/altnet-dashboard.json"))
+        // check-driver's schemas, where the installed altnet-harness looks for them.
+        let schemas = try FileManager.default.contentsOfDirectory(atPath: prefix + "/share/altnet/schemas")
+        let shipped = try FileManager.default.contentsOfDirectory(atPath: SharedData.packageRoot.appendingPathComponent("docs/schemas").path)
+        #expect(Set(schemas) == Set(shipped.filter { $0.hasSuffix(".json") }) && schemas.contains("common.json"))
     }
 
     /// Root only (CI runs as root): the .deb installs with dpkg -i, its files are where Debian
