@@ -227,11 +227,11 @@ public enum DriverConformance {
 
         // schema-valid and stdout-clean, over everything the driver wrote (and the suite sent)
         switch loadSchemas(options) {
-        case .success(let schemas):
+        case .success(let (schemas, directory)):
             let problems = schemaProblems(session, capabilities: capabilities, schemas: schemas)
             let count = session.allFrames.count + session.allSentLines.count
             record(.schemaValid, problems.isEmpty, problems.isEmpty
-                ? "\(session.allFrames.count) received and \(session.allSentLines.count) sent messages valid against docs/schemas"
+                ? "\(session.allFrames.count) received and \(session.allSentLines.count) sent messages valid against \(directory.path)"
                 : "\(problems.count)\(problems.count >= maxProblems ? "+" : "") problem(s) in \(count) messages: "
                     + problems.prefix(3).joined(separator: "; "))
         case .failure(let error):
@@ -263,12 +263,12 @@ public enum DriverConformance {
         }
     }
 
-    private static func loadSchemas(_ options: Options) -> Result<DriverSchemas, SchemaError> {
+    private static func loadSchemas(_ options: Options) -> Result<(DriverSchemas, URL), SchemaError> {
         guard let directory = options.schemaDirectory ?? DriverSchemas.locateDirectory() else {
             return .failure(SchemaError("docs/schemas not found (set ALTNET_SCHEMAS or pass --schemas)"))
         }
         do {
-            return .success(try DriverSchemas(directory: directory))
+            return .success((try DriverSchemas(directory: directory), directory.standardizedFileURL))
         } catch let error as SchemaError {
             return .failure(error)
         } catch {

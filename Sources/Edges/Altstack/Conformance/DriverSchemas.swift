@@ -60,7 +60,7 @@ public struct DriverSchemas: Sendable {
     /// Where docs/schemas is: `$ALTNET_SCHEMAS`, else `docs/schemas` in the working directory or
     /// a parent of it, else beside the running executable (`share/altnet/schemas` of an
     /// installation, or the checkout a `.build/<config>/` executable was built in).
-    /// - Returns: the first directory found, or nil.
+    /// - Returns: the first directory found (named in messages by its path), or nil.
     public static func locateDirectory() -> URL? {
         let manager = FileManager.default
         func exists(_ url: URL) -> Bool {
