@@ -1,3 +1,5 @@
+import DriverProtocol
+
 /// JSON Pointer (RFC 6901) as it appears in a URI fragment (`#/$defs/a%25b~1c`) and as the
 /// instance path of a violation (`/params/peer/start_height`).
 public enum JSONPointer {
@@ -25,19 +27,11 @@ public enum JSONPointer {
         var utf8 = text.utf8.makeIterator()
         while let byte = utf8.next() {
             guard byte == UInt8(ascii: "%") else { bytes.append(byte); continue }
-            guard let high = utf8.next().flatMap(hexValue), let low = utf8.next().flatMap(hexValue) else { return nil }
-            bytes.append(high << 4 | low)
+            guard let high = utf8.next(), let low = utf8.next(),
+                  let decoded = try? Hex.decode(String(decoding: [high, low], as: UTF8.self)) else { return nil }
+            bytes.append(contentsOf: decoded)
         }
         return String(validating: bytes, as: UTF8.self)
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     private static func replacing(_ text: String, _ target: String, _ replacement: String) -> String {
