@@ -46,4 +46,25 @@ import Testing
         clock.advance(.seconds(2))
         #expect(budget.byteCredit(driver: "d", peer: "p") == nil)
     }
+
+    @Test func aPeerOverItsRateWaitsInABoundedQueueThenIsRefused() {
+        let clock = Clock()
+        let budget = ServingBudget(limits: ServingLimits(peerRequestsPerSecond: 5, driverRequestsPerSecond: 1_000, maxWaitingPerPeer: 2),
+                                   now: { clock.now })
+        for _ in 0..<10 { #expect(budget.decide(driver: "d", peer: "p") == .admitted) }
+        // Bucket empty: two may wait, about 1/5 s for the next token; the third is refused.
+        #expect(budget.decide(driver: "d", peer: "p") == .wait(.milliseconds(200)))
+        #expect(budget.decide(driver: "d", peer: "p") == .wait(.milliseconds(200)))
+        #expect(budget.decide(driver: "d", peer: "p") == .refused(.peerRequests))
+        // Another peer is not in this peer's queue.
+        #expect(budget.decide(driver: "d", peer: "q") == .admitted)
+        // After the wait, a waiter gets its token and frees its place.
+        clock.advance(.milliseconds(200))
+        budget.finishedWaiting(driver: "d", peer: "p")
+        #expect(budget.decide(driver: "d", peer: "p") == .admitted)
+        #expect(budget.stats.waited == 2)
+        #expect(budget.stats.refused[.peerRequests] == 1)
+        // The non-waiting form refuses at once.
+        #expect(budget.admitRequest(driver: "d", peer: "p") == .peerRequests)
+    }
 }

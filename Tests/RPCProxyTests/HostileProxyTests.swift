@@ -18,10 +18,11 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let ln = RPCAuthEntry(user: "lightning", password: "pw", salt: "5a17")
+        try ln.line.write(toFile: dir.path + "/rpcauth", atomically: true, encoding: .utf8)
         let proxy = try SpawnedProcess(try BuiltProduct.path("altnet-driver-rpc"), [
             "proxy", "--network", "regtest", "--rpcconnect", "127.0.0.1:\(node.rpcPort)",
             "--rpccookiefile", node.cookiePath, "--datadir", dir.path, "--listen", "127.0.0.1:0",
-            "--rpcauth", ln.line, "--stats-interval", "0",
+            "--rpcauthfile", dir.path + "/rpcauth", "--stats-interval", "0",
         ] + extra, stderrPath: dir.path + "/proxy.log")
         defer { proxy.kill() }
         do {

@@ -51,7 +51,7 @@ public struct Serving: Sendable {
     /// Admits a message against the budget, waits for a serving slot, and answers it in a task of
     /// its own: returns once the answer has started (or at once when refused).
     public func submit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
-        guard admit(driver: driver, peer: peer, message: message) else { return }
+        guard await admit(driver: driver, peer: peer, message: message) else { return }
         await gate.acquire()
         let serving = self
         Task {
@@ -60,9 +60,17 @@ public struct Serving: Sendable {
         }
     }
 
-    /// Takes a request token; a refusal is counted and logged at debug level.
-    private func admit(driver: String, peer: String, message: DriverProtocol.P2PMessage) -> Bool {
-        guard let refusal = budget.admitRequest(driver: driver, peer: peer) else { return true }
+    /// Takes a request token, waiting in the peer's bounded queue while its bucket refills; a
+    /// refusal (queue full, or the task cancelled while waiting) is counted and logged at debug level.
+    private func admit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async -> Bool {
+        var decision = budget.decide(driver: driver, peer: peer)
+        while case .wait(let delay) = decision {
+            let slept: Void? = try? await Task.sleep(for: delay)
+            budget.finishedWaiting(driver: driver, peer: peer)
+            if slept == nil { return false }
+            decision = budget.decide(driver: driver, peer: peer)
+        }
+        guard case .refused(let refusal) = decision else { return true }
         AltLogicMetrics.refused(refusal, driver: driver)
         logger.debug("request refused by the serving budget", metadata: [
             "driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))",
@@ -78,7 +86,7 @@ public struct Serving: Sendable {
     ///   - peer: the peer's driver-scoped id.
     ///   - message: what it sent.
     public func handle(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
-        guard admit(driver: driver, peer: peer, message: message) else { return }
+        guard await admit(driver: driver, peer: peer, message: message) else { return }
         await gate.acquire()
         await answer(driver: driver, peer: peer, message: message)
         gate.release()

@@ -18,10 +18,22 @@ public struct ServingLimits: Sendable, Hashable {
     public var headerCacheEntries: Int
     /// Peers whose buckets are remembered; beyond, the least recently seen is forgotten.
     public var maxTrackedPeers: Int
+    /// Requests of one peer that may wait for its bucket to refill (`peerqueue`): beyond them a
+    /// request is refused. An honest peer pipelining `getdata` (AltLogic keeps 16 blocks in
+    /// flight, as Core's MAX_BLOCKS_IN_TRANSIT_PER_PEER) is slowed to the rate, not refused;
+    /// a peer looping requests fills its queue and the rest are refused before costing anything.
+    public var maxWaitingPerPeer: Int
+    /// Requests waiting across all peers (bounds the waiting tasks whatever the number of peers).
+    public var maxWaiting: Int
 
-    public init(peerRequestsPerSecond: Double = 20, peerBytesPerSecond: Double = 16_000_000,
-                driverRequestsPerSecond: Double = 100, driverBytesPerSecond: Double = 64_000_000,
-                maxConcurrent: Int = 4, headerCacheEntries: Int = 100_000, maxTrackedPeers: Int = 4_096) {
+    /// Defaults: 200 requests/s per peer (burst 400), 1,000/s per driver; bytes 16 MB/s per peer,
+    /// 64 MB/s per driver; 64 requests may wait per peer, 1,024 in all.
+    public init(peerRequestsPerSecond: Double = 200, peerBytesPerSecond: Double = 16_000_000,
+                driverRequestsPerSecond: Double = 1_000, driverBytesPerSecond: Double = 64_000_000,
+                maxConcurrent: Int = 4, headerCacheEntries: Int = 100_000, maxTrackedPeers: Int = 4_096,
+                maxWaitingPerPeer: Int = 64, maxWaiting: Int = 1_024) {
+        self.maxWaitingPerPeer = maxWaitingPerPeer
+        self.maxWaiting = maxWaiting
         self.peerRequestsPerSecond = peerRequestsPerSecond
         self.peerBytesPerSecond = peerBytesPerSecond
         self.driverRequestsPerSecond = driverRequestsPerSecond
@@ -71,10 +83,20 @@ public enum ServingRefusal: String, Sendable, Hashable {
     case driverBytes = "driver-bytes"
 }
 
+/// What the budget decided for one request.
+enum ServingDecision: Sendable, Hashable {
+    case admitted
+    /// No token yet: wait this long, then call ``ServingBudget/finishedWaiting(driver:peer:)`` and ask again.
+    case wait(Duration)
+    case refused(ServingRefusal)
+}
+
 /// What the serving budget has decided so far.
 public struct ServingStats: Sendable, Hashable {
     /// Requests admitted.
     public var admitted = 0
+    /// Times a request waited for its peer's (or driver's) bucket to refill before an answer.
+    public var waited = 0
     /// Requests refused and blocks withheld, by reason.
     public var refused: [ServingRefusal: Int] = [:]
 
@@ -89,6 +111,8 @@ final class ServingBudget: @unchecked Sendable {
         var requests: TokenBucket
         var bytes: TokenBucket
         var lastUsed: UInt64
+        /// Requests of this peer waiting for a token.
+        var waiting = 0
     }
 
     let limits: ServingLimits
@@ -96,6 +120,7 @@ final class ServingBudget: @unchecked Sendable {
     private var peers: [String: Buckets] = [:]
     private var drivers: [String: Buckets] = [:]
     private var tick: UInt64 = 0
+    private var waitingTotal = 0
     private var counts = ServingStats()
     private let now: @Sendable () -> ContinuousClock.Instant
 
@@ -104,32 +129,57 @@ final class ServingBudget: @unchecked Sendable {
         self.now = now
     }
 
-    /// Takes one request token from the peer's and the driver's buckets.
-    /// - Returns: nil when admitted, else why not (nothing is taken then).
+    /// Takes one request token from the peer's and the driver's buckets, never waiting.
+    /// - Returns: nil when admitted, else why not (nothing is taken then; counted).
     func admitRequest(driver: String, peer: String) -> ServingRefusal? {
-        let refusal: ServingRefusal? = lock.withLock {
+        switch decide(driver: driver, peer: peer, mayWait: false) {
+        case .admitted: nil
+        case .refused(let reason): reason
+        case .wait: nil  // not reached: mayWait is false
+        }
+    }
+
+    /// Takes one request token, or a place in the peer's waiting queue while its bucket refills.
+    /// - Returns: `.admitted`; `.wait(d)` (a waiting place is taken: give it back with
+    ///   ``finishedWaiting(driver:peer:)``); or `.refused` when the queue is full (counted).
+    func decide(driver: String, peer: String, mayWait: Bool = true) -> ServingDecision {
+        lock.withLock {
             let t = now()
             tick += 1
-            var p = peerBuckets(key(driver, peer), t)
+            let k = key(driver, peer)
+            var p = peerBuckets(k, t)
             var d = driverBuckets(driver, t)
             defer {
-                peers[key(driver, peer)] = p
+                peers[k] = p
                 drivers[driver] = d
             }
-            guard p.requests.allows(1) else {
-                counts.refused[.peerRequests, default: 0] += 1
-                return .peerRequests
+            let reason: ServingRefusal? = !p.requests.allows(1) ? .peerRequests : !d.requests.allows(1) ? .driverRequests : nil
+            guard let reason else {
+                p.requests.spend(1)
+                d.requests.spend(1)
+                counts.admitted += 1
+                return .admitted
             }
-            guard d.requests.allows(1) else {
-                counts.refused[.driverRequests, default: 0] += 1
-                return .driverRequests
+            if mayWait, p.waiting < limits.maxWaitingPerPeer, waitingTotal < limits.maxWaiting {
+                p.waiting += 1
+                waitingTotal += 1
+                counts.waited += 1
+                let bucket = reason == .peerRequests ? p.requests : d.requests
+                let seconds = min(10, max(0.001, (1 - bucket.tokens) / max(bucket.rate, 0.001)))
+                return .wait(.milliseconds(Int((seconds * 1000).rounded(.up))))
             }
-            p.requests.spend(1)
-            d.requests.spend(1)
-            counts.admitted += 1
-            return nil
+            counts.refused[reason, default: 0] += 1
+            return .refused(reason)
         }
-        return refusal
+    }
+
+    /// Gives back the waiting place a `.wait` decision took.
+    func finishedWaiting(driver: String, peer: String) {
+        lock.withLock {
+            waitingTotal = max(0, waitingTotal - 1)
+            let k = key(driver, peer)
+            if let w = peers[k]?.waiting { peers[k]?.waiting = max(0, w - 1) }
+        }
     }
 
     /// Whether the peer and the driver still have byte credit (checked before each block).
@@ -167,7 +217,8 @@ final class ServingBudget: @unchecked Sendable {
             b.lastUsed = tick
             return b
         }
-        if peers.count >= limits.maxTrackedPeers, let oldest = peers.min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
+        if peers.count >= limits.maxTrackedPeers,
+           let oldest = peers.filter({ $0.value.waiting == 0 }).min(by: { $0.value.lastUsed < $1.value.lastUsed })?.key {
             peers.removeValue(forKey: oldest)
         }
         return Buckets(

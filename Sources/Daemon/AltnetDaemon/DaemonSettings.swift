@@ -19,7 +19,7 @@ public struct DaemonSettings: Sendable, Equatable {
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
         "control": ["metrics", "loglevel", "emergencyretryseconds"],
         "serving": ["peerrequestspersecond", "peerbytespersecond", "driverrequestspersecond", "driverbytespersecond",
-                    "maxconcurrent", "headercache"],
+                    "maxconcurrent", "headercache", "peerqueue"],
     ]
 
     public var network: Network
@@ -185,13 +185,15 @@ public struct DaemonSettings: Sendable, Equatable {
             throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))
         }
 
+        let servingDefaults = ServingLimits()
         serving = ServingLimits(
-            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: 20, min: 0.01),
-            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: 16_000_000, min: 1),
-            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: 100, min: 0.01),
-            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: 64_000_000, min: 1),
-            maxConcurrent: Int(try number("maxconcurrent", "serving", default: 4, min: 1)),
-            headerCacheEntries: Int(try number("headercache", "serving", default: 100_000, min: 0)))
+            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: servingDefaults.peerRequestsPerSecond, min: 0.01),
+            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: servingDefaults.peerBytesPerSecond, min: 1),
+            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: servingDefaults.driverRequestsPerSecond, min: 0.01),
+            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: servingDefaults.driverBytesPerSecond, min: 1),
+            maxConcurrent: Int(try number("maxconcurrent", "serving", default: Double(servingDefaults.maxConcurrent), min: 1)),
+            headerCacheEntries: Int(try number("headercache", "serving", default: Double(servingDefaults.headerCacheEntries), min: 0)),
+            maxWaitingPerPeer: Int(try number("peerqueue", "serving", default: Double(servingDefaults.maxWaitingPerPeer), min: 0)))
 
         drivers = Self.driverSections.filter(config.hasSection).map { name in
             var keys: [(key: String, values: [String])] = []
