@@ -5,7 +5,7 @@ import Metrics
 ///
 /// ```
 ///  driver stdout ──pipe──► stdout queue (stdoutBytes; full: stop reading, the pipe pushes back)
-///      ──► session (replies resolve calls; unsolicited block/headers/notfound dropped, counted)
+///      ──► session (replies resolve calls; unsolicited block/notfound dropped, counted)
 ///      ──► message queue in Altstack.events (messages, messageBytes; full: dropped, counted)
 /// ```
 /// The message queue drops rather than waits: replies to the core's calls share the pipe, and a
@@ -36,7 +36,7 @@ public struct DriverTrafficSnapshot: Sendable, Hashable, Codable {
     public var queuedMessageBytes = 0
     /// Messages handed to the consumer.
     public var delivered = 0
-    /// `block`, `headers`, `notfound` no request asked for (replies come back as call results).
+    /// `block` and `notfound` no request asked for (replies come back as call results).
     public var droppedUnsolicited = 0
     /// Messages dropped because the message queue was full.
     public var droppedQueueFull = 0
@@ -48,8 +48,10 @@ public struct DriverTrafficSnapshot: Sendable, Hashable, Codable {
 /// `altnet_driver_messages_dropped_total{driver,reason}` counter.
 final class DriverTraffic: Sendable {
     /// Commands that only ever answer a request: the answer is the call's result, so one that
-    /// arrives as a notification was asked for by nobody.
-    static let replyOnlyCommands: Set<String> = ["block", "headers", "notfound"]
+    /// arrives as a notification was asked for by nobody. (`headers` is not among them: a peer
+    /// announces a new block with an unasked one-header `headers` (BIP 130), which the core may
+    /// use; it goes through the bounded message queue like any message.)
+    static let replyOnlyCommands: Set<String> = ["block", "notfound"]
 
     let driver: String
     let limits: DriverQueueLimits
