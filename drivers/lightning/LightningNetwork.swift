@@ -1,5 +1,6 @@
 import BOLT8
 import Foundation
+import DriverKit
 import DriverProtocol
 import Logging
 import NIOCore

@@ -5,8 +5,8 @@ import Foundation
 
 /// Maps the enabled driver sections of ``DaemonSettings`` onto Altstack ``DriverConfig`` values.
 public enum DriverConfigs {
-    /// Keys that are lists even when given once (a driver's peers).
-    static let listKeys: Set<String> = ["connect"]
+    /// Keys that are lists even when given once (a driver's peers, the Esplora driver's base URLs).
+    static let listKeys: Set<String> = ["connect", "url"]
 
     /// One config per enabled driver section, in start order.
     /// - Parameters:

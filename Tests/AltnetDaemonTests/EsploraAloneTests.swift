@@ -1,0 +1,56 @@
+import BitcoindRPC
+import Foundation
+import TestSupport
+import Testing
+
+/// altnetd with the Esplora driver alone, its one source an Esplora-API server
+/// (integration/esplora_server.py) in front of Bob's simnode: the rescue, headers and blocks,
+/// and sendemergencytx over HTTP.
+@Suite(.serialized) struct EsploraAloneTests {
+    /// Alice (cut off: her simnode has no peers) asks for headers; they and the blocks come over
+    /// the Esplora API from Bob's simnode, her simnode ends at Bob's tip. Then an emergency
+    /// transaction from Alice is posted (`POST /tx`) and reaches Bob's mempool.
+    @Test func rescueAndEmergencyTxOverEsplora() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let (bobRPC, aliceRPC) = (bobSim.rpc, aliceSim.rpc)
+        let mined: [String] = try await bobRPC.call("simgenerate", [25])
+        let bobTip = try #require(mined.last)
+
+        let server = try JSONLinesChild.python(
+            "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath])
+        defer { server.kill() }
+        let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
+        let url = "http://127.0.0.1:\(try #require(listening["port"] as? Int))"
+
+        let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim, drivers: ["--esplora.url=\(url)"])
+        defer { alice.child.kill() }
+        let linked = await DriverAlone.hasPeer(alice.dir, "esplora")
+        try #require(linked, "Alice's Esplora driver lists no source: \(alice.child.stderr.suffix(3000))")
+        let drivers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listdrivers").out) ?? []
+        #expect(drivers.map { $0["name"] as? String } == ["esplora"], "only the Esplora driver may run")
+
+        let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(rescue.status == 0, "\(rescue.err)")
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip over Esplora: \(rescue.out) \(alice.child.stderr.suffix(3000))")
+        let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        #expect(metrics.contains("altnet_headers_fetched_total{driver=\"esplora\"}"), "no headers counted for esplora")
+        #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"esplora\"}"), "no blocks counted for esplora")
+
+        // The emergency transaction: Alice -> Esplora POST /tx -> Bob's simnode mempool.
+        let sent = try await runToEnd(try BuiltProduct.path("sendemergencytx"), ["--datadir", alice.dir, DaemonEndToEndTests.sampleTx])
+        #expect(sent.status == 0, "\(sent.err)")
+        let report = try DaemonEndToEndTests.json(sent.out)
+        let txid = try #require(report["txid"] as? String)
+        let transports = report["transports"] as? [[String: Any]] ?? []
+        #expect(transports.contains { $0["transport"] as? String == "esplora" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        let reached = await eventually(timeout: .seconds(20)) { await DriverAlone.inMempool(bobRPC, txid) }
+        #expect(reached, "the transaction did not reach Bob's mempool over Esplora")
+        #expect(server.events("tx").contains { $0["txid"] as? String == txid }, "POST /tx was not the way it went")
+    }
+}
