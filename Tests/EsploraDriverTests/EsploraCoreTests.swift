@@ -6,7 +6,7 @@ import Testing
 /// The driver's logic against canned answers (no network): options, the header walk, the
 /// source comparison, retries and bounds.
 @Suite struct EsploraCoreTests {
-    static let deadline = { ContinuousClock.now + .seconds(30) }
+    static func deadline() -> ContinuousClock.Instant { ContinuousClock.now + .seconds(30) }
 
     static func source(_ fake: FakeEsplora, retries: Int = 2, url: String = "http://a.example") -> EsploraSource {
         EsploraSource(baseURL: url, transport: fake, timeout: .seconds(5), retries: retries,
@@ -75,7 +75,8 @@ import Testing
         var ledger = SourceLedger(capacity: 3)
         #expect(ledger.record(source: "x", height: 10, hash: a) == nil)
         #expect(ledger.record(source: "y", height: 10, hash: a) == nil)
-        let d = try #require(ledger.record(source: "z", height: 10, hash: b))
+        let disagreement = ledger.record(source: "z", height: 10, hash: b)
+        let d = try #require(disagreement)
         #expect(d.height == 10 && d.source == "z" && d.hash == b && d.others == ["x": a, "y": a])
         for h in 11...13 { _ = ledger.record(source: "x", height: h, hash: a) }
         #expect(ledger.count == 3)

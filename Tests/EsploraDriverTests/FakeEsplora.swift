@@ -65,6 +65,8 @@ final class FakeEsplora: EsploraTransport, @unchecked Sendable {
 
 /// The shared mainnet headers and the chain work at their first height.
 enum MainnetHeaders {
+    struct NoRow: Error { let height: Int }
+
     static func load() throws -> [BlockHeader] {
         let bytes = [UInt8](try SharedData.data("data/mainnet/headers-822528-830592.bin"))
         return try stride(from: 0, to: bytes.count, by: 80).map { try BlockHeader(bytes: bytes[$0..<($0 + 80)]) }
@@ -74,6 +76,6 @@ enum MainnetHeaders {
         for row in try SharedData.rows("data/mainnet/chainwork.tsv", separator: "\t") where Int(row[0]) == height {
             return try UInt256(bigEndianHex: row[1])
         }
-        throw SharedData.Missing(path: "chainwork.tsv has no row for \(height)")
+        throw NoRow(height: height)
     }
 }

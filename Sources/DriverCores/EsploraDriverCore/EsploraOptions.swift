@@ -18,6 +18,11 @@ public struct EsploraOptions: Sendable, Equatable {
     public struct SOCKSProxy: Sendable, Equatable, CustomStringConvertible {
         public var host: String
         public var port: Int
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+
         public var description: String { host.contains(":") ? "socks5://[\(host)]:\(port)" : "socks5://\(host):\(port)" }
     }
 
