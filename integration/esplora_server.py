@@ -98,6 +98,7 @@ class SimnodeBackend:
         self.url = url
         self.cookie = cookie
         self.lie_height = lie_height
+        self.fake = None  # (height, real hash, fake hash, fake header hex) once made
 
     def call(self, method, params):
         auth = base64.b64encode(open(self.cookie, "rb").read().strip()).decode()
@@ -116,21 +117,45 @@ class SimnodeBackend:
             raise Rejected(f"sendrawtransaction RPC error: {json.dumps(err)}")
         return answer["result"]
 
+    def lie(self):
+        """The fake at --lie-height, made once the node has that block: the real header with its nonce changed."""
+        if self.lie_height is None or self.fake is not None or self.call("getblockcount", []) < self.lie_height:
+            return self.fake
+        real = self.call("getblockhash", [self.lie_height])
+        header = bytearray(bytes.fromhex(self.call("getblockheader", [real, False])))
+        header[76] ^= 0xFF
+        self.fake = (self.lie_height, real, display(sha256d(bytes(header))), bytes(header).hex())
+        return self.fake
+
     def tip_height(self):
         return self.call("getblockcount", [])
 
     def hash_at(self, height):
+        fake = self.lie()
+        if fake and height == fake[0]:
+            return fake[2]
         return self.call("getblockhash", [height])
 
     def header(self, h):
+        fake = self.lie()
+        if fake and h == fake[2]:
+            return fake[3]
         return self.call("getblockheader", [h, False])
 
     def status(self, h):
+        fake = self.lie()
+        if fake and h == fake[2]:
+            return {"in_best_chain": True, "height": fake[0], "next_best": None}
+        if fake and h == fake[1]:
+            return {"in_best_chain": False}
         info = self.call("getblockheader", [h, True])
         best = info.get("confirmations", -1) >= 0
         return {"in_best_chain": best, "height": info["height"], "next_best": info.get("nextblockhash") if best else None}
 
     def raw(self, h):
+        fake = self.lie()
+        if fake and h == fake[2]:
+            raise NotFound("Block not found")
         return bytes.fromhex(self.call("getblock", [h, 0]))
 
     def post_tx(self, hexbody):

@@ -53,4 +53,47 @@ import Testing
         #expect(reached, "the transaction did not reach Bob's mempool over Esplora")
         #expect(server.events("tx").contains { $0["txid"] as? String == txid }, "POST /tx was not the way it went")
     }
+
+    /// Two sources in front of Bob's simnode, one lying at height 15 (a different header there):
+    /// the core's fan-out asks both through the one driver, the driver logs the disagreement
+    /// (copied into altnetd's log), and Alice still ends at Bob's tip, the real block at 15.
+    @Test func lyingSourceIsReportedAndTheValidChainWins() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let (bobRPC, aliceRPC) = (bobSim.rpc, aliceSim.rpc)
+        let mined: [String] = try await bobRPC.call("simgenerate", [25])
+        let bobTip = try #require(mined.last)
+
+        var urls: [String] = []
+        var servers: [JSONLinesChild] = []
+        defer { servers.forEach { $0.kill() } }
+        for lie in [[], ["--lie-height", "15"]] {
+            let server = try JSONLinesChild.python(
+                "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath] + lie)
+            servers.append(server)
+            let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
+            urls.append("http://127.0.0.1:\(try #require(listening["port"] as? Int))")
+        }
+        let (honest, liar) = (urls[0], urls[1])
+
+        let alice = try await DriverAlone.startAltnetd(
+            dir: root.path + "/alice", simnode: aliceSim, drivers: ["--esplora.url=\(honest),\(liar)"])
+        defer { alice.child.kill() }
+        let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(rescue.status == 0, "\(rescue.err)")
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip: \(rescue.out) \(alice.child.stderr.suffix(3000))")
+        let atFifteen = try await aliceRPC.getBlockHash(height: 15)
+        #expect(atFifteen.displayHex == mined[13], "Alice's block 15 is the real one")
+        let reported = await eventually(timeout: .seconds(20)) {
+            alice.child.stderr.contains("sources disagree at height 15")
+        }
+        #expect(reported, "no disagreement in altnetd's log: \(alice.child.stderr.suffix(3000))")
+        let line = alice.child.stderr.split(separator: "\n").first { $0.contains("sources disagree at height 15") } ?? ""
+        #expect(line.contains(liar) && line.contains(honest), "\(line)")
+    }
 }
