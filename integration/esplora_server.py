@@ -210,7 +210,7 @@ def make_handler(backend, hostile):
                     time.sleep(60)
             except (BrokenPipeError, ConnectionResetError):
                 pass
-            emit({"event": "hostile-done", "mode": hostile, "written": written})
+            emit({"event": "hostile-done", "mode": hostile, "path": self.path, "written": written})
             self.close_connection = True
 
         def do_GET(self):

@@ -1,3 +1,6 @@
+import Altstack
+import BitcoinPrimitives
+import DriverProtocol
 import Foundation
 import Testing
 import TestSupport
@@ -44,5 +47,34 @@ import TestSupport
         #expect(output.contains("PASS  peer-addressing: 1 listed peer(s) answered getheaders by id"), "\(output)")
         #expect(output.contains("PASS  unknown-peer"), "\(output)")
         #expect(output.contains("all ") && output.contains("checks passed"), "\(output)")
+    }
+
+    /// A source on another chain (a regtest server given to a mainnet driver) is dropped at
+    /// start: `peerdisconnected`, gone from listpeers, and a request naming it gets -32004.
+    @Test func aSourceOnAnotherChainIsNotUsed() async throws {
+        let (node, regtest, regtestURL) = try await Self.simnodeServer(blocks: 3)
+        defer {
+            regtest.kill()
+            node.kill()
+        }
+        let (mainnet, mainnetURL) = try await EsploraFixture.mainnetServer()
+        defer { mainnet.kill() }
+        try await EsploraFixture.withDriver(try EsploraFixture.config(urls: [mainnetURL, regtestURL])) { supervisor, log in
+            var dropped = false
+            let deadline = ContinuousClock.now + .seconds(20)
+            while !dropped, ContinuousClock.now < deadline {
+                let peers = try await supervisor.call(Methods.listPeers, EmptyObject()).result(as: ListPeersResult.self).peers
+                dropped = peers.map(\.id) == [mainnetURL]
+                if !dropped { try await Task.sleep(for: .milliseconds(50)) }
+            }
+            #expect(dropped, "\(log.all.suffix(10))")
+            #expect(log.all.contains { $0.contains("serves another chain") && $0.contains(regtestURL) })
+            do throws(DriverProtocolError) {
+                _ = try await EsploraFixture.getHeaders(supervisor, peer: regtestURL, locator: [BlockHash(Hash256(words: (1, 1, 1, 1)))])
+                Issue.record("a request to the dropped source was carried")
+            } catch {
+                #expect(error.kind == .peerUnavailable, "\(error)")
+            }
+        }
     }
 }

@@ -119,4 +119,14 @@ import Testing
             try await Self.source(fake).header(fake.hashes[2], deadline: Self.deadline())
         }
     }
+
+    @Test func whichChainASourceServes() async throws {
+        let fake = try FakeEsplora.mainnet(count: 5)
+        let genesis = BlockHash(Hash256(words: (9, 9, 9, 9)))
+        #expect(await Self.source(fake).serves(genesis: genesis, deadline: Self.deadline()) == nil, "no block 0: no verdict")
+        fake.queue([.success(EsploraResponse(status: 200, body: Array(genesis.displayHex.utf8)))])
+        #expect(await Self.source(fake).serves(genesis: genesis, deadline: Self.deadline()) == true)
+        fake.queue([.success(EsploraResponse(status: 200, body: Array(fake.hashes[0].displayHex.utf8)))])
+        #expect(await Self.source(fake).serves(genesis: genesis, deadline: Self.deadline()) == false)
+    }
 }

@@ -52,10 +52,36 @@ public struct EsploraDriver: Driver {
         await state.set(sources: sources, transport: transport, book: SourceBook(ids: options.urls))
         let via = options.proxy.map { " via \($0)" } ?? ""
         context.logger.info("esplora: \(sources.count) source(s) on \(params.network)\(via): \(options.urls.map { LogText.escaped($0, limit: 120) }.joined(separator: ", "))")
+        if let genesis = try? BlockHash(displayHex: params.chain.genesisHash) {
+            let state = self.state
+            await state.setCheck(Task { await Self.checkChains(sources, genesis: genesis, state: state, context: context) })
+        }
+    }
+
+    /// Asks every source for its genesis block once; a source on another chain (a mainnet URL
+    /// given to a testnet node) is dropped: `peerdisconnected`, and no request goes to it.
+    static func checkChains(_ sources: [EsploraSource], genesis: BlockHash, state: EsploraDriverState, context: DriverContext) async {
+        await withTaskGroup(of: Void.self) { group in
+            for source in sources {
+                group.addTask {
+                    let id = LogText.escaped(source.baseURL, limit: 120)
+                    switch await source.serves(genesis: genesis, deadline: .now + source.timeout) {
+                    case false?:
+                        await state.exclude(source.baseURL)
+                        context.logger.error("esplora: \(id) serves another chain (its block 0 is not \(genesis)): not used")
+                        try? context.peerDisconnected(source.baseURL, reason: "serves another chain")
+                    case nil:
+                        context.logger.info("esplora: \(id) did not say which chain it serves (no block 0): used, its answers validated as any")
+                    case true?:
+                        break
+                    }
+                }
+            }
+        }
     }
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {
-        ListPeersResult(peers: await state.sources.map { Self.peerInfo($0.baseURL) })
+        ListPeersResult(peers: ((try? await state.ready().0) ?? []).map { Self.peerInfo($0.baseURL) })
     }
 
     /// A source as a peer: its base URL is its id, its host (and port) its address.
@@ -173,6 +199,7 @@ public struct EsploraDriver: Driver {
     /// `broadcasttx`: `POST /tx` to every source at once; accepted when one took it.
     public func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let (sources, book) = try await state.ready()
+        guard !sources.isEmpty else { throw PeerChoice.unavailable(requested: nil) }
         let tx = try DriverProtocol.Hex.decode(params.tx, field: "tx")
         let deadline = ContinuousClock.now + (sources.first?.timeout ?? .seconds(20))
         let outcomes = await withTaskGroup(of: (String, String?).self) { group in
@@ -216,9 +243,12 @@ public struct EsploraDriver: Driver {
 
 /// The driver's state after `init`.
 actor EsploraDriverState {
-    private(set) var sources: [EsploraSource] = []
+    private var sources: [EsploraSource] = []
     private var transport: (any EsploraTransport)?
     private var book: SourceBook?
+    /// Sources found serving another chain.
+    private var excluded: Set<String> = []
+    private var check: Task<Void, Never>?
 
     func set(sources: [EsploraSource], transport: any EsploraTransport, book: SourceBook) {
         self.sources = sources
@@ -226,12 +256,19 @@ actor EsploraDriverState {
         self.book = book
     }
 
+    func setCheck(_ task: Task<Void, Never>) { check = task }
+
+    func exclude(_ id: String) { excluded.insert(id) }
+
+    /// The usable sources (not excluded) and the book.
     func ready() throws(DriverProtocolError) -> ([EsploraSource], SourceBook) {
         guard let book, !sources.isEmpty else { throw DriverProtocolError(.notInitialized, "init first") }
-        return (sources, book)
+        return (sources.filter { !excluded.contains($0.baseURL) }, book)
     }
 
     func close() async {
+        check?.cancel()
+        check = nil
         await transport?.shutdown()
         transport = nil
         sources = []

@@ -43,6 +43,17 @@ public struct EsploraSource: Sendable {
         try Self.hash(try await getText("/block-height/\(height)", limit: EsploraLimits.hashBody, deadline: deadline))
     }
 
+    /// Whether the source serves the chain with this genesis block (`GET /block-height/0`).
+    /// - Returns: true or false when it answered; nil when it could not say (unreachable, or a
+    ///   server that keeps only recent blocks answers 404).
+    public func serves(genesis: BlockHash, deadline: ContinuousClock.Instant) async -> Bool? {
+        do throws(EsploraSourceError) {
+            return try await blockHash(atHeight: 0, deadline: deadline) == genesis
+        } catch {
+            return nil
+        }
+    }
+
     /// `GET /block/:hash/header`, checked to hash to `hash`.
     public func header(_ hash: BlockHash, deadline: ContinuousClock.Instant) async throws(EsploraSourceError) -> BlockHeader {
         let text = try await getText("/block/\(hash.displayHex)/header", limit: EsploraLimits.headerBody, deadline: deadline)
@@ -73,7 +84,7 @@ public struct EsploraSource: Sendable {
               let inBest = object["in_best_chain"] as? Bool
         else { throw .malformed("status of \(hash) is not {\"in_best_chain\": ...}") }
         let height = (object["height"] as? NSNumber).map(\.intValue)
-        if inBest, height == nil || height! < 0 { throw .malformed("status of \(hash): in the best chain without a height") }
+        guard !inBest || (height ?? -1) >= 0 else { throw .malformed("status of \(hash): in the best chain without a height") }
         return BlockStatus(inBestChain: inBest, height: height)
     }
 
