@@ -41,6 +41,9 @@ final class FakeEsplora: EsploraTransport, @unchecked Sendable {
     func shutdown() async {}
 
     private func route(_ request: EsploraRequest) -> EsploraResponse {
+        if request.method == .post {
+            return EsploraResponse(status: 400, body: Array("sendrawtransaction RPC error: no transactions here".utf8))
+        }
         let path = request.url.split(separator: "/", omittingEmptySubsequences: true).dropFirst(2)  // "http:", host
         let parts = Array(path.map(String.init))
         func text(_ s: String) -> EsploraResponse { EsploraResponse(status: 200, body: Array(s.utf8)) }

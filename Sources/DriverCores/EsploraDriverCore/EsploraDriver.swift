@@ -201,12 +201,24 @@ public struct EsploraDriver: Driver {
         let (sources, book) = try await state.ready()
         guard !sources.isEmpty else { throw PeerChoice.unavailable(requested: nil) }
         let tx = try DriverProtocol.Hex.decode(params.tx, field: "tx")
-        let deadline = ContinuousClock.now + (sources.first?.timeout ?? .seconds(20))
-        let outcomes = await withTaskGroup(of: (String, String?).self) { group in
+        let outcomes = await Self.post(tx, to: sources)
+        for (id, failure) in outcomes {
+            await book.count(source: id, failure: failure)
+            if let failure { context.logger.info("esplora: \(LogText.escaped(id, limit: 120)) refused the transaction: \(failure)") }
+        }
+        let accepted = outcomes.filter { $0.failure == nil }.count
+        let reason = accepted == 0 ? outcomes.compactMap(\.failure).first.map { String($0.prefix(500)) } : nil
+        return BroadcastTxResult(accepted: accepted > 0, peers: accepted, reason: reason)
+    }
+
+    /// `POST /tx` to every source at once, each within its own timeout.
+    /// - Returns: per source, nil when it took the transaction, else why not.
+    static func post(_ tx: [UInt8], to sources: [EsploraSource]) async -> [(id: String, failure: String?)] {
+        await withTaskGroup(of: (String, String?).self) { group in
             for source in sources {
                 group.addTask {
                     do throws(EsploraSourceError) {
-                        switch try await source.postTransaction(tx, deadline: deadline) {
+                        switch try await source.postTransaction(tx, deadline: .now + source.timeout) {
                         case .success: return (source.baseURL, nil)
                         case .failure(let refusal): return (source.baseURL, refusal.description)
                         }
@@ -215,17 +227,10 @@ public struct EsploraDriver: Driver {
                     }
                 }
             }
-            var all: [(String, String?)] = []
+            var all: [(id: String, failure: String?)] = []
             for await outcome in group { all.append(outcome) }
-            return all
+            return all.sorted { $0.id < $1.id }
         }
-        for (id, failure) in outcomes {
-            await book.count(source: id, failure: failure)
-            if let failure { context.logger.info("esplora: \(LogText.escaped(id, limit: 120)) refused the transaction: \(failure)") }
-        }
-        let accepted = outcomes.filter { $0.1 == nil }.count
-        let reason = accepted == 0 ? outcomes.compactMap(\.1).sorted().first.map { String($0.prefix(500)) } : nil
-        return BroadcastTxResult(accepted: accepted > 0, peers: accepted, reason: reason)
     }
 
     public func handle(_ frame: RPCFrame, id: RPCID, context: DriverContext) async throws -> [UInt8] {
