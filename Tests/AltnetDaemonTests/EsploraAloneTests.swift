@@ -96,4 +96,32 @@ import Testing
         let line = alice.child.stderr.split(separator: "\n").first { $0.contains("sources disagree at height 15") } ?? ""
         #expect(line.contains(liar) && line.contains(honest), "\(line)")
     }
+
+    /// Without `fetchheaders` and with the stale-tip and periodic checks far off: Bob's simnode
+    /// mines, the Esplora server's tip height rises, the driver announces it as the source's
+    /// `start_height`, and altnetd cross-checks on that hint and brings Alice to Bob's tip.
+    @Test func aHigherSourceTipStartsACrossCheck() async throws {
+        let root = try ShortTempDir()
+        defer { root.cleanup() }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let server = try JSONLinesChild.python(
+            "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath])
+        defer { server.kill() }
+        let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
+        let url = "http://127.0.0.1:\(try #require(listening["port"] as? Int))"
+        let alice = try await DriverAlone.startAltnetd(
+            dir: root.path + "/alice", simnode: aliceSim, drivers: ["--esplora.url=\(url)", "--esplora.poll=1"],
+            extra: ["--watchdog.staletipseconds=3600", "--watchdog.crosscheckseconds=3600"])
+        defer { alice.child.kill() }
+        #expect(await DriverAlone.hasPeer(alice.dir, "esplora"))
+
+        let mined: [String] = try await bobSim.rpc.call("simgenerate", [5])
+        let bobTip = try #require(mined.last)
+        let caughtUp = await eventually(timeout: .seconds(60)) {
+            (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip: \(alice.child.stderr.suffix(3000))")
+        #expect(alice.child.stderr.contains("a peer announced a height above bitcoind's tip"), "\(alice.child.stderr.suffix(3000))")
+    }
 }

@@ -52,9 +52,34 @@ public struct EsploraDriver: Driver {
         await state.set(sources: sources, transport: transport, book: SourceBook(ids: options.urls))
         let via = options.proxy.map { " via \($0)" } ?? ""
         context.logger.info("esplora: \(sources.count) source(s) on \(params.network)\(via): \(options.urls.map { LogText.escaped($0, limit: 120) }.joined(separator: ", "))")
-        if let genesis = try? BlockHash(displayHex: params.chain.genesisHash) {
-            let state = self.state
-            await state.setCheck(Task { await Self.checkChains(sources, genesis: genesis, state: state, context: context) })
+        let state = self.state, genesis = try? BlockHash(displayHex: params.chain.genesisHash)
+        await state.setCheck(Task {
+            if let genesis { await Self.checkChains(sources, genesis: genesis, state: state, context: context) }
+            await Self.watchTips(state: state, every: options.poll, context: context)
+        })
+    }
+
+    /// Reads each source's tip height, now and then every `interval`, and announces a higher one
+    /// as the source's `start_height` (a `peerconnected` carrying it): the core cross-checks
+    /// when a peer announces a height above bitcoind's tip, so a source that sees a block first
+    /// starts a check, as Eclair's watchdog uses these servers. A claim, proven only by headers.
+    static func watchTips(state: EsploraDriverState, every interval: Duration?, context: DriverContext) async {
+        while !Task.isCancelled {
+            let sources = (try? await state.ready().0) ?? []
+            await withTaskGroup(of: Void.self) { group in
+                for source in sources {
+                    group.addTask {
+                        guard let height = try? await source.tipHeight(deadline: .now + source.timeout),
+                              await state.announce(source.baseURL, height: height)
+                        else { return }
+                        var peer = peerInfo(source.baseURL)
+                        peer.startHeight = height
+                        try? context.peerConnected(peer)
+                    }
+                }
+            }
+            guard let interval else { return }
+            try? await Task.sleep(for: interval)
         }
     }
 
@@ -81,7 +106,14 @@ public struct EsploraDriver: Driver {
     }
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {
-        ListPeersResult(peers: ((try? await state.ready().0) ?? []).map { Self.peerInfo($0.baseURL) })
+        let sources = (try? await state.ready().0) ?? []
+        var peers: [DriverProtocol.PeerInfo] = []
+        for source in sources {
+            var peer = Self.peerInfo(source.baseURL)
+            peer.startHeight = await state.announced(source.baseURL)
+            peers.append(peer)
+        }
+        return ListPeersResult(peers: peers)
     }
 
     /// A source as a peer: its base URL is its id, its host (and port) its address.
@@ -264,6 +296,19 @@ actor EsploraDriverState {
     func setCheck(_ task: Task<Void, Never>) { check = task }
 
     func exclude(_ id: String) { excluded.insert(id) }
+
+    /// The highest tip height each source reported.
+    private var heights: [String: Int] = [:]
+
+    /// Records a source's tip height.
+    /// - Returns: true when it is higher than any it reported before (worth announcing).
+    func announce(_ id: String, height: Int) -> Bool {
+        guard !excluded.contains(id), height > heights[id] ?? -1 else { return false }
+        heights[id] = height
+        return true
+    }
+
+    func announced(_ id: String) -> Int? { heights[id] }
 
     /// The usable sources (not excluded) and the book.
     func ready() throws(DriverProtocolError) -> ([EsploraSource], SourceBook) {

@@ -13,6 +13,8 @@ public struct EsploraOptions: Sendable, Equatable {
     public var retries: Int
     /// The network the URLs serve; init fails when altnetd runs another.
     public var network: String
+    /// How often each source's tip height is read (nil: never after the first reading).
+    public var poll: Duration?
 
     /// A SOCKS5 proxy address.
     public struct SOCKSProxy: Sendable, Equatable, CustomStringConvertible {
@@ -41,6 +43,9 @@ public struct EsploraOptions: Sendable, Equatable {
                    description: "seconds one HTTP request may take, body included", defaultValue: .int(20)),
         OptionSpec(name: "retries", type: .int,
                    description: "times a failed GET is retried, with backoff, within the request's deadline", defaultValue: .int(2)),
+        OptionSpec(name: "poll", type: .int,
+                   description: "seconds between readings of each source's tip height, announced as its start_height (0: only at init)",
+                   defaultValue: .int(30)),
         OptionSpec(name: "network", type: .string,
                    description: "the network the URLs serve (main, testnet3, testnet4, signet, regtest); default: altnetd's"),
     ]
@@ -77,6 +82,8 @@ public struct EsploraOptions: Sendable, Equatable {
         }
         timeout = .seconds(try Self.integer(options["timeout"], name: "timeout", default: 20, range: 1...600))
         retries = Int(try Self.integer(options["retries"], name: "retries", default: 2, range: 0...10))
+        let pollSeconds = try Self.integer(options["poll"], name: "poll", default: 30, range: 0...86_400)
+        poll = pollSeconds == 0 ? nil : .seconds(pollSeconds)
         switch options["network"] {
         case nil, .null?: network = initNetwork
         case .string(let n)?: network = n
