@@ -21,6 +21,8 @@ import Testing
         #expect(options.urls == ["https://mempool.space/api", "https://blockstream.info/api", "http://127.0.0.1:3000"])
         #expect(options.proxy == EsploraOptions.SOCKSProxy(host: "127.0.0.1", port: 9050))
         #expect(options.timeout == .seconds(7))
+        #expect(options.poll == .seconds(30) && options.retries == 2 && options.network == "main")
+        #expect(try EsploraOptions(["url": .string("http://x"), "poll": .int(0)], network: "main").poll == nil)
         #expect(try EsploraOptions(["url": .string("http://x"), "proxy": .string("socks5://[::1]:9050")], network: "main").proxy?.host == "::1")
     }
 
