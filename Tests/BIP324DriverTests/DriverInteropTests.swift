@@ -155,7 +155,10 @@ extension DriverInteropTests {
             let version = try await peer.waitFor(event: "version")
             #expect(version["user_agent"] as? String == "/altnet:0.1/")
             let connected = try #require(await events.waitFor { $0.connectedPeer != nil })
-            guard case .peerConnected(_, let info) = connected else { return }
+            guard case .peerConnected(_, let info) = connected else {
+                Issue.record("not a peerConnected event: \(connected)")
+                return
+            }
             #expect(info.direction == .inbound)
             let answer = try await altstack.sendMessage(Self.getHeaders, peer: info.id, timeout: .seconds(20))
             let reply = try #require(answer.value.replies.first)

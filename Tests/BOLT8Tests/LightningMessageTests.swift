@@ -43,7 +43,12 @@ struct LightningMessageTests {
         let bytes = try message.encoded()
         #expect(Array(bytes[0..<2]) == [0, 16])
         #expect(try LightningMessage.decode(bytes) == message)
-        guard case .initMessage(let m) = message else { return }
+        guard case .initMessage(let m) = try LightningMessage.decode(bytes) else {
+            Issue.record("init did not decode as init")
+            return
+        }
+        #expect(m.networks == [Self.regtest, Self.mainnet])
+        #expect(m.remoteAddress == [1, 127, 0, 0, 1, 0x26, 0x07])
         #expect(m.hasFeature(0) && m.hasFeature(7) && m.hasFeature(17))
         #expect(!m.hasFeature(1) && !m.hasFeature(9) && !m.hasFeature(100))
     }
@@ -74,7 +79,10 @@ struct LightningMessageTests {
             _ = try decode("0010" + "0000" + "0004" + "08")
         }
         // No TLVs at all is fine (networks absent).
-        guard case .initMessage(let bare) = try decode("0010" + "0000" + "0000") else { return }
+        guard case .initMessage(let bare) = try decode("0010" + "0000" + "0000") else {
+            Issue.record("bare init did not decode as init")
+            return
+        }
         #expect(bare.networks == nil)
     }
 
@@ -86,8 +94,10 @@ struct LightningMessageTests {
             #expect(try LightningMessage.decode(bytes) == message)
             #expect(try LightningMessage.decode(bytes + [0xde, 0xad]) == message)
         }
-        guard case .error(let decoded) = try LightningMessage.decode(try LightningMessage.error(e).encoded())
-        else { return }
+        guard case .error(let decoded) = try LightningMessage.decode(try LightningMessage.error(e).encoded()) else {
+            Issue.record("error did not decode as error")
+            return
+        }
         #expect(decoded.text == "something broke")
         #expect(throws: LightningMessageError.self) { _ = try decode("0011" + String(repeating: "00", count: 31)) }
         #expect(throws: LightningMessageError.self) {
