@@ -67,7 +67,7 @@ enum Fixtures {
     }
 
     /// A `getheaders` from regtest genesis (the one check-driver sends).
-    static let getHeaders = P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
+    static let getHeaders = DriverP2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 }
 
 /// Polls `condition` until true or the deadline.

@@ -20,7 +20,7 @@ import TestSupport
     }
 
     static func headers(_ list: some Collection<BlockHeader>) -> [UInt8] {
-        BitcoinPrimitives.P2PMessage.headers(Array(list)).encodePayload()
+        P2PMessage.headers(Array(list)).encodePayload()
     }
 
     static func inventory(_ items: [Inventory]) -> [UInt8] {

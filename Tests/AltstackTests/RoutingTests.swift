@@ -29,7 +29,7 @@ import Testing
 
             // Nobody declares blocks except slowfail, which fails: allFailed, with its error.
             do throws(AltstackError) {
-                _ = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+                _ = try await altstack.sendMessage(DriverP2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
                 Issue.record("getdata should fail")
             } catch {
                 #expect(error.kind == .allFailed)
@@ -48,7 +48,7 @@ import Testing
         try await Fixtures.withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady(count: 2))
             #expect(altstack.snapshot().first { $0.name == "blocksnoreceive" }?.capabilities?.receive == false)
-            let answer = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+            let answer = try await altstack.sendMessage(DriverP2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
             #expect(answer.driver == "blocksnoreceive")
             #expect(answer.value.replies.map(\.command) == ["block"])
         }
@@ -58,7 +58,7 @@ import Testing
         try await Fixtures.withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
             #expect(await altstack.waitUntilReady())
             do throws(AltstackError) {
-                _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: P2PMessage(command: "tx", payload: "00")),
+                _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: DriverP2PMessage(command: "tx", payload: "00")),
                                                as: SendMessageResult.self, requirement: .push(.transactions))
                 Issue.record("should fail")
             } catch {

@@ -114,7 +114,7 @@ extension DriverFixture {
     /// The display hashes of the headers in a `headers` reply (at most 2,000, each with its
     /// zero transaction count).
     /// - Throws: when the payload is not a headers message.
-    static func headerHashes(_ reply: DriverProtocol.P2PMessage) throws -> [String] {
+    static func headerHashes(_ reply: DriverP2PMessage) throws -> [String] {
         var reader = ByteReader(try [UInt8](hex: reply.payload))
         let count = try reader.readCount("headers", limit: 2000, minElementSize: 81)
         return try (0..<count).map { _ in

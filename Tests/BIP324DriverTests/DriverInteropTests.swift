@@ -12,7 +12,7 @@ import TestSupport
 /// (verystable) as the remote v2 node, all on 127.0.0.1.
 @Suite(.serialized) struct DriverInteropTests {
     /// getheaders from regtest genesis, as the conformance suite sends it.
-    static let getHeaders = DriverProtocol.P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
+    static let getHeaders = DriverP2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 
     @Test func handshakeVersionAndTwoThousandHeaders() async throws {
         let peer = try await PythonPeer(mode: "serve")
@@ -68,12 +68,12 @@ import TestSupport
     }
 
     /// getdata for one witness block (MSG_WITNESS_BLOCK = MSG_BLOCK | MSG_WITNESS_FLAG).
-    static func getWitnessBlock(_ hash: BlockHash) -> DriverProtocol.P2PMessage {
+    static func getWitnessBlock(_ hash: BlockHash) -> DriverP2PMessage {
         var w = ByteWriter()
         w.writeCompactSize(1)
         w.writeLE(UInt32(0x4000_0002))
         w.writeBytes(hash.internalBytes)
-        return DriverProtocol.P2PMessage(command: "getdata", payload: w.bytes.hex)
+        return DriverP2PMessage(command: "getdata", payload: w.bytes.hex)
     }
 
     @Test func blockWithWitnessDataFetchedAndVerified() async throws {

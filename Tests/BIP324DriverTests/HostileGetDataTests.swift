@@ -67,7 +67,7 @@ import TestSupport
 
             // The core keeps writing to it (40 x 400 kB): past the cap the driver drops it.
             let driver = try #require(altstack.supervisor(named: "bip324"))
-            let message = P2PMessage(command: "tx", payload: tx.hex)
+            let message = DriverP2PMessage(command: "tx", payload: tx.hex)
             for _ in 0..<40 {
                 do throws(DriverProtocolError) {
                     _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: badID, message: message), timeout: .seconds(10))

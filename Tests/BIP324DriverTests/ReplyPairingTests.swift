@@ -29,7 +29,7 @@ import TestSupport
                 requests.append(Task { try await altstack.sendMessage(message, peer: id, timeout: .seconds(20)) })
                 try await peer.waitFor { $0["event"] as? String == "held" && $0["count"] as? Int == index + 1 }
             }
-            var replies: [DriverProtocol.P2PMessage] = []
+            var replies: [DriverP2PMessage] = []
             for request in requests {
                 replies.append(try #require(try await request.value.value.replies.first))
             }

@@ -12,7 +12,7 @@ import Testing
     struct PeerReport: Decodable {
         struct Item: Decodable { let type: Int; let hash: String }
         struct Block: Decodable { let hash: String; let valid: Bool }
-        struct PeerInfo: Decodable {
+        struct BitcoindPeerInfo: Decodable {
             let transport_protocol_type: String
             let session_id: String
             let inbound: Bool
@@ -34,7 +34,7 @@ import Testing
         let wtxids: [String]
         let notfound: [Item]
         let mempool: [String]
-        let peerinfo: [PeerInfo]
+        let peerinfo: [BitcoindPeerInfo]
         let mined: [String]
         let announced: [String]
     }
@@ -230,7 +230,7 @@ import Testing
         #expect(await a.node.tip.height == 30)
 
         // Both ends see one v2 connection with the same session id.
-        func peers(_ node: SimnodeNode) async throws -> [JSONValue] {
+        func peers(_ node: SimnodeNode) async throws -> [UniValue] {
             guard case .array(let all) = try await node.call("getpeerinfo", params: .array([])) else { return [] }
             return all.filter { $0["subver"] == .string("/simnode:0.1.0/") }
         }

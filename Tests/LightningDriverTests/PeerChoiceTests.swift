@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Secp256k1
@@ -43,7 +44,7 @@ import TestSupport
                 for await event in altstack.events {
                     guard case .messageReceived(let driver, let peer, let message) = event, driver != "hub",
                           message.command == "getheaders" else { continue }
-                    let reply = SendMessageParams(peer: peer, message: P2PMessage(command: "headers", payload: "00"))
+                    let reply = SendMessageParams(peer: peer, message: DriverP2PMessage(command: "headers", payload: "00"))
                     _ = try? await altstack.supervisor(named: driver)?.call(Methods.sendMessage, reply)
                 }
             }
@@ -54,7 +55,7 @@ import TestSupport
             }
             try #require(linked, "the hub did not reach its three peers: \(altstack.snapshot())")
             let hub = try #require(altstack.supervisor(named: "hub"))
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            let getheaders = DriverP2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
             func ask(_ peer: String?) async throws(DriverProtocolError) -> SendMessageResult {
                 let params = SendMessageParams(peer: peer, message: getheaders, expect: ["headers"], timeoutMs: 10_000)
                 return try await hub.call(Methods.sendMessage, params).result(as: SendMessageResult.self)

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -51,7 +52,7 @@ struct PlainPeerTests {
             #expect(altstack.snapshot().first?.peers.first?.altnet == false, "peerconnected says altnet: false")
 
             // No altnet message goes to it: named, anyone, broadcast.
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            let getheaders = DriverP2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
             do throws(DriverProtocolError) {
                 _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: pyID, message: getheaders))
                 Issue.record("sendmessage to a plain Lightning peer was accepted")

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import Crypto
 import DriverProtocol
 import Foundation
@@ -59,7 +60,7 @@ struct PylnDriverInteropTests {
             let events = Task {
                 for await event in altstack.events {
                     guard case .messageReceived(_, let from, let message) = event, message.command == "getheaders" else { continue }
-                    let reply = SendMessageParams(peer: from, message: P2PMessage(command: "headers", payload: Hex.encode(headers)))
+                    let reply = SendMessageParams(peer: from, message: DriverP2PMessage(command: "headers", payload: Hex.encode(headers)))
                     _ = try? await altstack.supervisor(named: "ln")?.call(Methods.sendMessage, reply)
                 }
             }

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -82,7 +83,7 @@ struct ReconnectTests {
                 try #require(back, "the link did not come back: \(logA.all.suffix(10))")
                 FileHandle.standardError.write(Data("reconnect: link back \(ContinuousClock.now - restarted) after lnb's restart began\n".utf8))
                 for i in 0..<10 {
-                    let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
+                    let tx = DriverP2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
                     _ = try await stackA.supervisor(named: "lna")!.call(Methods.sendMessage, SendMessageParams(peer: idB, message: tx))
                 }
                 let flowed = await eventually(timeout: .seconds(10)) { received.count(driver: "lnb") >= 10 }

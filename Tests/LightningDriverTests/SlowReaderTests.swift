@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -42,7 +43,7 @@ struct SlowReaderTests {
             // Warm up the paths a block takes (JSON line, hex, fragments) before the baseline.
             var block = [UInt8](repeating: 0, count: 1_000_000)
             for i in block.indices { block[i] = UInt8(truncatingIfNeeded: i &* 13 &+ i >> 9) }
-            let message = P2PMessage(command: "block", payload: Hex.encode(block))
+            let message = DriverP2PMessage(command: "block", payload: Hex.encode(block))
             _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: pyID, message: message), timeout: .seconds(20))
             let baseline = try ResidentMemory.kib(pid: pid) * 1024
 

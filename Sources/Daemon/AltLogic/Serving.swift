@@ -35,15 +35,15 @@ public struct Serving: Sendable {
     ///   - driver: the driver's registry name.
     ///   - peer: the peer's driver-scoped id.
     ///   - message: what it sent.
-    public func handle(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+    public func handle(driver: String, peer: String, message: DriverP2PMessage) async {
         AltLogicMetrics.served(command: message.command, driver: driver)
         guard let command = try? P2PCommand(message.command), let payload = try? [UInt8](hex: message.payload) else {
             logger.debug("unreadable message from a peer", metadata: ["driver": "\(driver)", "peer": "\(peer)", "command": "\(message.command.prefix(12))"])
             return
         }
-        let decoded: BitcoinPrimitives.P2PMessage
+        let decoded: P2PMessage
         do {
-            decoded = try BitcoinPrimitives.P2PMessage.decode(command: command, payload: payload)
+            decoded = try P2PMessage.decode(command: command, payload: payload)
         } catch {
             logger.info("malformed \(message.command) from a peer", metadata: ["driver": "\(driver)", "peer": "\(peer)", "error": "\(error)"])
             return
@@ -131,7 +131,7 @@ public struct Serving: Sendable {
         }
     }
 
-    private func send(_ message: DriverProtocol.P2PMessage, driver: String, peer: String) async {
+    private func send(_ message: DriverP2PMessage, driver: String, peer: String) async {
         guard let supervisor = altstack.supervisor(named: driver) else { return }
         do throws(DriverProtocolError) {
             _ = try await supervisor.call(Methods.sendMessage, SendMessageParams(peer: peer, message: message, expect: []))

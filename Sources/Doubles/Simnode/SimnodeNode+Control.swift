@@ -18,7 +18,7 @@ import BitcoinPrimitives
 /// | `simsetibd` | enabled | true: initial block download, whatever the tip's time, until `simsetibd false` (getblockchaininfo's `initialblockdownload` true; getheaders, tx and inv of transactions ignored and no block announced, as Core in IBD); false: out of it for good (Core's latch); {"initialblockdownload"} |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
-    func control(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func control(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
         switch method {
         case "stop":
             _ = try RPCParams(method: method, names: ["wait"], raw: raw)
@@ -128,7 +128,7 @@ extension SimnodeNode {
     }
 
     /// Builds a competing branch (see the table above).
-    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> JSONValue {
+    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> UniValue {
         guard depth >= 0, depth <= chain.height else {
             throw RPCFailure(RPCFailure.invalidParameter, "depth must be between 0 and the height \(chain.height)")
         }

@@ -72,7 +72,7 @@ struct ProxyCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "altnet.bip324.proxy")
         let magic = try Self.magic(network)
-        let proxyMetrics = ProxyMetrics()
+        let proxyMetrics = BIP324ProxyMetrics()
         var settings = ProxySettings(
             magic: magic, v1Fallback: v1Fallback, connectTimeout: .milliseconds(Int64(connectTimeoutMs)), logger: logger,
             metrics: proxyMetrics)

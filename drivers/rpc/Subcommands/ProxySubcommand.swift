@@ -1,6 +1,6 @@
 import ArgumentParser
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Logging
 import RPCProxyCore

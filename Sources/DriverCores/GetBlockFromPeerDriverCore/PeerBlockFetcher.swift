@@ -10,7 +10,7 @@ import Logging
 /// tip (``BlockFetchError/prunedAboveTip(_:height:tipHeight:)``), else ask one eligible peer at a time (see
 /// ``PeerSelector``), polling `getblock` with backoff; a peer that errors or does not deliver
 /// within ``Configuration/peerTimeout`` is left for the next, until the deadline.
-public actor BlockFetcher {
+public actor PeerBlockFetcher {
     public struct Configuration: Sendable {
         /// How long one peer gets to deliver before the next is asked.
         public var peerTimeout: Duration = .seconds(5)
