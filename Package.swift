@@ -191,7 +191,7 @@ let package = Package(
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", logging], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),

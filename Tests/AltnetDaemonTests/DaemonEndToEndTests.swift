@@ -36,7 +36,7 @@ import Glibc
                                     lightningPort: try lightningListen ?? FreePort.loopback()) + extra
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
-        let up = await eventually {
+        let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }
         if !up { child.kill() }
@@ -55,7 +55,7 @@ import Glibc
     /// Starts, answers getinfo with the simnode tip and the Lightning node id, refuses a second
     /// daemon and a wrong cookie, serves metrics, and exits cleanly on SIGTERM.
     @Test func daemonLifecycle() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -89,7 +89,7 @@ import Glibc
 
         // The Lightning driver runs and is listed.
         var driverPID: Int32?
-        let ready = await eventually {
+        let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             guard let list = try? await Self.cli(dir, "listdrivers"),
                   let drivers = try? JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]],
                   let lightning = drivers.first(where: { $0["name"] as? String == "lightning" }) else { return false }
@@ -163,7 +163,7 @@ import Glibc
     /// sendemergencytx: a malformed argument is refused before altnetd is asked; a real
     /// transaction reaches bitcoind's (simnode's) mempool, with one result per transport.
     @Test func sendEmergencyTx() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -197,7 +197,7 @@ import Glibc
 
     /// A looser node key is refused at start, like ssh refuses a private key.
     @Test func looseNodeKeyRefused() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -217,7 +217,7 @@ import Glibc
 
     /// Waits until listdrivers shows `name` ready.
     static func driverReady(_ dir: String, _ name: String) async -> Bool {
-        await eventually {
+        await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             guard let list = try? await cli(dir, "listdrivers"),
                   let drivers = try? JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] else { return false }
             return drivers.contains { $0["name"] as? String == name && $0["state"] as? String == "ready" }

@@ -2,6 +2,7 @@ import Altstack
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 /// A driver's stderr lines land in the core's logger, tagged with the driver's name.
 @Suite struct StderrCaptureTests {

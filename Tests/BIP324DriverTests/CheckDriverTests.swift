@@ -7,7 +7,7 @@ import TestSupport
     /// With a verystable v2 node to talk to (passed as `--connect`), every check passes,
     /// headers-exchange included.
     @Test func harnessCheckDriverPasses() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let port = peer.port
         let driver = try DriverFixture.executable()

@@ -63,18 +63,11 @@ enum DriverFixture {
     static func withDriver<R>(_ config: DriverConfig, _ body: (Altstack, Events) async throws -> R) async throws -> R {
         let events = Events()
         let logger = Logger(label: "bip324-driver-tests") { _ in Collector(events: events) }
-        let altstack = Altstack(drivers: [config], logger: logger)
-        let runner = Task { try await altstack.run() }
-        let drain = Task { for await event in altstack.events { events.append(event) } }
-        defer {
-            altstack.stop()
-            runner.cancel()
-            drain.cancel()
+        return try await withAltstack([config], logger: logger) { altstack in
+            let drain = Task { for await event in altstack.events { events.append(event) } }
+            defer { drain.cancel() }
+            return try await body(altstack, events)
         }
-        let result = try await body(altstack, events)
-        altstack.stop()
-        _ = try? await runner.value
-        return result
     }
 }
 

@@ -15,7 +15,7 @@ import TestSupport
     static let getHeaders = DriverP2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 
     @Test func handshakeVersionAndTwoThousandHeaders() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let config = try DriverFixture.config(ports: [peer.port], extra: ["pingintervalms": .int(300)])
         try await DriverFixture.withDriver(config) { altstack, events in
@@ -77,7 +77,7 @@ import TestSupport
     }
 
     @Test func blockWithWitnessDataFetchedAndVerified() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let hash = try BlockHash(displayHex: try #require(peer.blockHash))
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
@@ -112,7 +112,7 @@ extension DriverInteropTests {
     }
 
     @Test func txAnnouncedByWtxidThenRequestedAndServed() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
             #expect(await altstack.waitUntilReady())
@@ -149,7 +149,7 @@ extension DriverInteropTests {
         let config = try DriverFixture.config(ports: [], extra: ["listen": .string("127.0.0.1:\(port)")])
         try await DriverFixture.withDriver(config) { altstack, events in
             #expect(await altstack.waitUntilReady())
-            let peer = try await PythonPeer(mode: "initiator", ["\(port)"])
+            let peer = try await BIP324DriverPeer(mode: "initiator", ["\(port)"])
             defer { peer.kill() }
             try await peer.waitFor(event: "handshake")
             let version = try await peer.waitFor(event: "version")

@@ -35,9 +35,9 @@ import TestSupport
     static let boundKiB = 24 * 1024
 
     @Test func hostileGetDataFloodFromAPeerThatNeverReads() async throws {
-        let bad = try await PythonPeer(mode: "getdataflood")
+        let bad = try await BIP324DriverPeer(mode: "getdataflood")
         defer { bad.kill() }
-        let good = try await PythonPeer(mode: "serve")
+        let good = try await BIP324DriverPeer(mode: "serve")
         defer { good.kill() }
         let cap = 4_100_000
         let config = try DriverFixture.config(ports: [bad.port, good.port], extra: ["outboundqueuebytes": .int(Int64(cap))])
@@ -118,7 +118,7 @@ import TestSupport
             #expect(heldClosed == 4, "\(heldClosed) of 4 silent connections closed at the handshake deadline")
             #expect(await events.waitForLog(["4 inbound connections already open (maxinbound)"], timeout: .seconds(5)) != nil)
             // The slots are free: an honest v2 peer dials in and is reported.
-            let honest = try await PythonPeer(mode: "initiator", ["\(port)"])
+            let honest = try await BIP324DriverPeer(mode: "initiator", ["\(port)"])
             defer { honest.kill() }
             #expect(await events.waitFor(timeout: .seconds(15)) { $0.connectedPeer != nil } != nil)
             let after = try ResidentMemory.kib(pid: pid)

@@ -3,6 +3,7 @@ import EmergencyQueue
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 @Suite struct BroadcasterTests {
     /// Warnings and errors only: the broadcaster's info lines would drown the test output.
@@ -13,7 +14,9 @@ import Testing
     }()
 
     @Test func submitStoresThenBroadcastsOnceAndRecords() async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
@@ -64,7 +67,9 @@ import Testing
     }
 
     @Test func refusedInputIsNeitherStoredNorBroadcast() async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let fake = FakeTransports()
@@ -75,7 +80,9 @@ import Testing
     }
 
     @Test func aNewBroadcasterOnTheSameFileResumesPending() async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/q.sqlite"
         let clock = TestClock()
@@ -90,7 +97,9 @@ import Testing
     }
 
     @Test func expiredTransactionsAreNotSent() async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
@@ -108,7 +117,9 @@ import Testing
     }
 
     @Test func runKeepsSendingUntilSeenAndStopsOnCancel() async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let tx = Fixtures.transaction(seed: 33)
@@ -119,24 +130,13 @@ import Testing
             logger: logger)
         let task = Task { await b.run() }
         defer { task.cancel() }
-        try await waitUntil { fake.broadcastCount >= 3 }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { fake.broadcastCount >= 3 })
         fake.set(tx.txid, .block)
-        try await waitUntil { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock })
         task.cancel()
         await task.value
         let sent = fake.broadcastCount
         try await Task.sleep(for: .milliseconds(100))
         #expect(fake.broadcastCount == sent)
     }
-}
-
-
-/// Polls a condition every 20 ms for up to `seconds` (room for a loaded 2-core machine).
-func waitUntil(seconds: Double = 20, _ condition: @Sendable () async -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TimedOut(description: "condition not met within \(seconds) s")
 }

@@ -2,10 +2,13 @@ import BitcoinPrimitives
 import EmergencyQueue
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct EmergencyStoreTests {
     @Test func roundTripSurvivesReopening() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let tx = Fixtures.witnessTransaction(seed: 1)
@@ -37,7 +40,9 @@ import Testing
     }
 
     @Test func enqueueIsIdempotentPerTxid() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
@@ -56,7 +61,9 @@ import Testing
     }
 
     @Test func statesMoveAsDocumented() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let row = try store.enqueue(raw: Fixtures.raw(seed: 3))
@@ -77,7 +84,9 @@ import Testing
     }
 
     @Test func expiryTakesOnlyWhatIsPastItsTime() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
@@ -96,7 +105,9 @@ import Testing
     }
 
     @Test func queueIsCapped() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite", maxActive: 2)
         let a = try store.enqueue(raw: Fixtures.raw(seed: 6))
@@ -152,7 +163,9 @@ import Testing
     }
 
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/emergency.sqlite"
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
@@ -169,7 +182,9 @@ import Testing
     }
 
     @Test func countsPerStateAndTheSubmitReply() throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let a = try store.enqueue(raw: Fixtures.raw(seed: 10))

@@ -11,7 +11,9 @@ import Testing
 @Suite(.serialized) struct SimnodeAlreadyInChainTests {
     @Test(arguments: ["26", "28"])
     func aConfirmedTransactionSentAgainIsAcceptedAsAlreadyInABlock(coreVersion: String) async throws {
-        let dir = try Fixtures.tempDir()
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node", SimnodeChild.Options(extra: ["--core-version", coreVersion]))
         defer { node.kill() }

@@ -29,7 +29,7 @@ struct DriverBadPeerTests {
         var logger = Logger(label: "core") { _ in CollectingHandler(lines: collected) }
         logger.logLevel = .info
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
+        defer { holder.peer?.stop() }
 
         var options: [String: JSONValue] = ["node_id": .string(driverID), "reassembly_timeout_ms": .int(1000)]
         let port = try LightningFixtures.freePort()
@@ -44,7 +44,7 @@ struct DriverBadPeerTests {
         }
         let core = TestCore(keys: ["ln": driverKey])
         let config = try LightningFixtures.config("ln", options: options)
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             let received = Received()
             let events = Task {
                 for await event in altstack.events {
@@ -65,7 +65,7 @@ struct DriverBadPeerTests {
                 holder.peer = peer
             }
             let line = try await offPool { try peer.readLine() }
-            #expect(line.hasPrefix(outcome), "\(mode): python said \"\(line)\"; stderr: \(peer.errors())")
+            #expect(line.hasPrefix(outcome), "\(mode): python said \"\(line)\"; stderr: \(peer.stderrText())")
             if mode == "ping-flood" {
                 let pongs = Int(line.split(separator: " ").last ?? "") ?? -1
                 #expect((1...20).contains(pongs), "1,000 pings got \(pongs) pongs")

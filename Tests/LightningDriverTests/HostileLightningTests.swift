@@ -29,7 +29,7 @@ struct HostileLightningTests {
         let log = LogLines()
         var logger = Logger(label: "core") { _ in CollectingHandler(lines: log) }
         logger.logLevel = .info
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
             let driver = try #require(altstack.supervisor(named: "ln"))
             let info = try await driver.call("lightning.getinfo", EmptyObject()).result(as: ReconnectTests.GetInfo.self)
@@ -46,9 +46,9 @@ struct HostileLightningTests {
         let honest = try PythonPeer(script: "lightning_plain_peer.py", arguments: [
             "--privkey", Hex.encode(key.rawRepresentation), "--node-id", driverID, "--port", "\(port)", "--seconds", "3",
         ])
-        defer { honest.kill() }
+        defer { honest.stop() }
         let ready = try await offPool { try honest.readLine() }
-        #expect(ready.hasPrefix("READY "), "the honest peer did not link: \"\(ready)\"; stderr: \(honest.errors())")
+        #expect(ready.hasPrefix("READY "), "the honest peer did not link: \"\(ready)\"; stderr: \(honest.stderrText())")
         let listed = await eventually(timeout: .seconds(5)) { altstack.snapshot().first?.peers.contains { $0.id == id } == true }
         #expect(listed, "the honest peer is not listed")
     }
@@ -61,10 +61,10 @@ struct HostileLightningTests {
                 "no-init-swarm", "--privkey", Hex.encode(PrivateKey().rawRepresentation), "--node-id", driverID,
                 "--port", "\(port)", "--count", "40", "--seconds", "15",
             ])
-            defer { swarm.kill() }
+            defer { swarm.stop() }
             let opened = try await offPool { try swarm.readLine() }
             let counts = opened.split(separator: " ")
-            try #require(counts.count == 4 && counts[0] == "OPENED", "swarm said \"\(opened)\"; stderr: \(swarm.errors())")
+            try #require(counts.count == 4 && counts[0] == "OPENED", "swarm said \"\(opened)\"; stderr: \(swarm.stderrText())")
             let (held, refused) = (Int(counts[1]) ?? -1, Int(counts[3]) ?? -1)
             let during = try ResidentMemory.kib(pid: pid)
             #expect(held + refused == 40)
@@ -97,9 +97,9 @@ struct HostileLightningTests {
                 "no-pong", "--privkey", Hex.encode(PrivateKey().rawRepresentation), "--node-id", driverID,
                 "--port", "\(port)", "--seconds", "10",
             ])
-            defer { mute.kill() }
+            defer { mute.stop() }
             let outcome = try await offPool { try mute.readLine() }
-            #expect(outcome == "CLOSED", "mute peer said \"\(outcome)\"; stderr: \(mute.errors())")
+            #expect(outcome == "CLOSED", "mute peer said \"\(outcome)\"; stderr: \(mute.stderrText())")
             #expect(await eventually(timeout: .seconds(5)) { log.contains("ping not answered within 2000 ms") }, "\(log.all.suffix(5))")
             // An honest peer answers its pings (1 a second for 3 s) and stays.
             try await honestPeerLinks(port: port, driverID: driverID, altstack: altstack)

@@ -38,7 +38,7 @@ import TestSupport
         configs.append(try LightningFixtures.config("hub", options: ["node_id": .string(id("hub")), "connect": .array(targets)]))
         let spokes = Dictionary(uniqueKeysWithValues: ["s1", "s2", "s3"].map { (id($0), $0) })
 
-        try await LightningFixtures.withAltstack(configs, coreHandler: TestCore(keys: keys).handle) { altstack in
+        try await withAltstack(configs, coreHandler: TestCore(keys: keys).handle) { altstack in
             // Each spoke answers a getheaders with an empty headers message.
             let answering = Task {
                 for await event in altstack.events {

@@ -25,7 +25,7 @@ struct ReconnectTests {
         var loggerA = Logger(label: "core-a") { _ in CollectingHandler(lines: logA) }
         loggerA.logLevel = .info
 
-        try await LightningFixtures.withAltstack([configA], coreHandler: core.handle, logger: loggerA) { stackA in
+        try await withAltstack([configA], coreHandler: core.handle, logger: loggerA) { stackA in
             let disconnects = LogLines()
             let eventsA = Task {
                 for await event in stackA.events {
@@ -36,7 +36,7 @@ struct ReconnectTests {
             #expect(await stackA.waitUntilReady(count: 1, timeout: .seconds(20)))
 
             // First life of B: the link comes up; B reports its node id and bound address.
-            let (pidB, linesBeforeKill) = try await LightningFixtures.withAltstack([configB], coreHandler: core.handle) { stackB in
+            let (pidB, linesBeforeKill) = try await withAltstack([configB], coreHandler: core.handle) { stackB in
                 #expect(await stackB.waitUntilReady(count: 1, timeout: .seconds(20)))
                 let up = await eventually(timeout: .seconds(20)) { stackA.snapshot().first?.peers.map(\.id) == [idB] }
                 try #require(up, "lna did not connect to lnb: \(logA.all.suffix(10))")
@@ -66,7 +66,7 @@ struct ReconnectTests {
             // Second life of B, same port and key: the link comes back and carries messages.
             let received = Received()
             let restarted = ContinuousClock.now
-            try await LightningFixtures.withAltstack([configB], coreHandler: core.handle) { stackB in
+            try await withAltstack([configB], coreHandler: core.handle) { stackB in
                 let eventsB = Task {
                     for await event in stackB.events {
                         if case .messageReceived(let driver, let peer, let message) = event {

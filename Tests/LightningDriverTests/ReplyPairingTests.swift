@@ -39,7 +39,7 @@ struct LightningReplyPairingTests {
         let blocks = try Self.blocks()
         #expect(blocks[0].hash != blocks[1].hash)
 
-        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle) { altstack in
+        try await withAltstack([configA, configB], coreHandler: core.handle) { altstack in
             let received = Received()
             let events = Task {
                 for await event in altstack.events {

@@ -25,8 +25,8 @@ struct SlowReaderTests {
             "node_id": .string(driverID), "listen": .string("127.0.0.1:\(port)"), "outbound_queue_bytes": .int(Int64(cap)),
         ])
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle) { altstack in
+        defer { holder.peer?.stop() }
+        try await withAltstack([config], coreHandler: core.handle) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
             let peer = try PythonPeer(script: "lightning_bad_peer.py", arguments: [
                 "no-read", "--privkey", Hex.encode(pyKey.rawRepresentation), "--node-id", driverID, "--port", "\(port)",
@@ -34,7 +34,7 @@ struct SlowReaderTests {
             ])
             holder.peer = peer
             let ready = try await offPool { try peer.readLine() }
-            try #require(ready == "READY", "python said \"\(ready)\"; stderr: \(peer.errors())")
+            try #require(ready == "READY", "python said \"\(ready)\"; stderr: \(peer.stderrText())")
             let linked = await eventually(timeout: .seconds(10)) { altstack.snapshot().first?.peers.map(\.id) == [pyID] }
             try #require(linked)
             let pid = try #require(altstack.snapshot().first?.pid)

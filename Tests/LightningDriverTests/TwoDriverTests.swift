@@ -22,7 +22,7 @@ struct TwoDriverTests {
         let logLines = LogLines()
         var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
         logger.logLevel = .info
-        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
             // The core's side: answer lna's incoming getheaders with the real headers, record the rest.
             let received = Received()
             let events = Task {

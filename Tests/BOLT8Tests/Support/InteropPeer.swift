@@ -1,3 +1,4 @@
+import TestSupport
 import BitcoinPrimitives
 import Crypto
 import Secp256k1
@@ -102,4 +103,10 @@ struct InteropPeer {
             }
         }
     }
+}
+
+/// What went wrong talking to a peer in the BOLT 8 interop and handshake tests.
+struct PeerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
