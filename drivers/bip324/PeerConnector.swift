@@ -12,7 +12,7 @@ import NIOPosix
 /// sending a single byte (what a v1-only node does with our key) is retried at once in plaintext
 /// v1, and stays v1 from then on; the log says so.
 struct PeerConnector: Sendable {
-    let target: PeerTarget
+    let target: HostPort
     let networkMagic: [UInt8]
     let group: any EventLoopGroup
     let registry: PeerRegistry

@@ -112,9 +112,9 @@ struct ProxyCommand: AsyncParsableCommand {
         }
     }
 
-    static func target(_ text: String, flag: String) throws -> PeerTarget {
-        do throws(PeerViolation) { return try PeerTarget(parsing: text) } catch {
-            throw ValidationError("\(flag) \(text): " + error.description.replacingOccurrences(of: "connect=\(text): ", with: ""))
+    static func target(_ text: String, flag: String) throws -> HostPort {
+        do throws(HostPortError) { return try HostPort(parsing: text) } catch {
+            throw ValidationError("\(flag) \(error)")
         }
     }
 

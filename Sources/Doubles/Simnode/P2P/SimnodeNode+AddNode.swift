@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 /// `addnode` (src/rpc/net.cpp): "add" remembers the node and connects, "onetry" connects once,
 /// "remove" forgets it (the connection stays, as in bitcoind).
 extension SimnodeNode {
@@ -11,7 +12,7 @@ extension SimnodeNode {
         guard ["add", "remove", "onetry"].contains(command) else {
             throw RPCFailure(RPCFailure.miscError, "addnode \"node\" \"command\" ( v2transport )\n\ncommand must be add, remove or onetry")
         }
-        let target = P2PConnector.split(node)
+        let target = try? HostPort(parsing: node)
         if command != "remove", target == nil {
             throw RPCFailure(RPCFailure.invalidParameter, "node must be HOST:PORT, got \(node)")
         }
