@@ -140,11 +140,10 @@ public actor PeerBlockFetcher {
             return nil
         }
         let peerDeadline = min(deadline, ContinuousClock.now + configuration.peerTimeout)
-        var interval = configuration.firstPollInterval
+        var polls = Backoff(base: configuration.firstPollInterval, cap: configuration.maxPollInterval)
         while ContinuousClock.now < peerDeadline {
-            try await Task.sleep(for: min(interval, peerDeadline - ContinuousClock.now))
+            try await Task.sleep(for: min(polls.next(), peerDeadline - ContinuousClock.now))
             if let bytes = try await availableBlock(hash) { return bytes }
-            interval = min(interval * 2, configuration.maxPollInterval)
         }
         lastFailure = "peer \(peer) did not deliver within \(configuration.peerTimeout)"
         logger.notice("peer \(peer) did not deliver \(hash.displayHex); trying the next")
