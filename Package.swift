@@ -207,7 +207,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "DriverRPCTests",
+        .testTarget(name: "GetBlockFromPeerDriverTests",
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "RPCProxyTests",
