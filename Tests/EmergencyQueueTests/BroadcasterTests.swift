@@ -17,7 +17,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let fake = FakeTransports()
@@ -70,7 +69,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let fake = FakeTransports()
         let b = EmergencyBroadcaster(store: store, transports: fake, retryInterval: .seconds(1), logger: logger)
@@ -83,7 +81,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/q.sqlite"
         let clock = TestClock()
         // As if the daemon died between the commit and the first broadcast.
@@ -100,7 +97,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let fake = FakeTransports(accept: false)
@@ -120,7 +116,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let tx = Fixtures.transaction(seed: 33)
         try store.enqueue(raw: tx.serialized())

@@ -11,7 +11,6 @@ import Testing
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/emergency.sqlite"
         let txs = (20..<25).map { Fixtures.witnessTransaction(seed: UInt8($0)) }
         for tx in txs {

@@ -9,7 +9,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let tx = Fixtures.witnessTransaction(seed: 1)
         let raw = tx.serialized()
@@ -43,7 +42,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let first = try store.enqueue(raw: Fixtures.raw(seed: 2), ttl: .seconds(60))
@@ -64,7 +62,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let row = try store.enqueue(raw: Fixtures.raw(seed: 3))
         try store.markConfirmed(txid: row.txid, inBlock: false)
@@ -87,7 +84,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let short = try store.enqueue(raw: Fixtures.raw(seed: 4), ttl: .seconds(60))
@@ -108,7 +104,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite", maxActive: 2)
         let a = try store.enqueue(raw: Fixtures.raw(seed: 6))
         try store.enqueue(raw: Fixtures.raw(seed: 7))
@@ -166,7 +161,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/emergency.sqlite"
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         do {
@@ -185,7 +179,6 @@ import TestSupport
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let a = try store.enqueue(raw: Fixtures.raw(seed: 10))
         try store.enqueue(raw: Fixtures.raw(seed: 11))

@@ -14,7 +14,6 @@ import Testing
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node", SimnodeChild.Options(extra: ["--core-version", coreVersion]))
         defer { node.kill() }
         var logger = Logger(label: "emergency-already-in-chain")

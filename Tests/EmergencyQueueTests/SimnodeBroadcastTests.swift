@@ -33,7 +33,6 @@ import Testing
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let tx = try await spendOfCoinbase(node.rpc)
@@ -61,7 +60,6 @@ import Testing
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let tx = try await spendOfCoinbase(node.rpc)
@@ -86,7 +84,6 @@ import Testing
         let temp = try TempDir(prefix: "emergency")
         defer { temp.cleanup() }
         let dir = temp.path
-        defer { try? FileManager.default.removeItem(atPath: dir) }
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let transports = BitcoindEmergencyTransports(rpc: node.rpc, drivers: { _ in
