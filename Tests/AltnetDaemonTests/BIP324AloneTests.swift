@@ -36,7 +36,7 @@ import Testing
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip over BIP324: \(rescue.out) \(alice.child.stderr.suffix(3000))")
-        let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
         #expect(metrics.contains("altnet_headers_fetched_total{driver=\"bip324\"}"), "no headers counted for bip324")
         #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"bip324\"}"), "no blocks counted for bip324")
 

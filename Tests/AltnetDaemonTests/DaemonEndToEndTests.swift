@@ -142,7 +142,7 @@ import Glibc
         #expect(unknown.status == 1 && unknown.err.contains("Method not found"))
 
         // Prometheus metrics on the configured port.
-        let metrics = try await Self.httpGet(port: node.metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: node.metricsPort, path: "/metrics")
         for name in ["altnet_anomalies_open", "altnet_driver_ready", "altnet_driver_starts", "altnet_peers"] {
             #expect(metrics.contains(name), "\(name) missing from /metrics")
         }
@@ -227,31 +227,4 @@ import Glibc
     /// A minimal well-formed transaction (one input, one OP_TRUE output).
     static let sampleTx = "02000000" + "01" + String(repeating: "ab", count: 32) + "00000000" + "00" + "fdffffff"
         + "01" + "e803000000000000" + "01" + "51" + "00000000"
-
-    /// A plain HTTP GET on loopback (blocking, off the pool).
-    static func httpGet(port: Int, path: String) async throws -> String {
-        try await offPool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw SpawnedProcess.Failure(description: "socket failed") }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw SpawnedProcess.Failure(description: "connect to metrics port \(port) failed") }
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
-            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            var reply = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { break }
-                reply += buffer[..<n]
-            }
-            return String(decoding: reply, as: UTF8.self)
-        }
-    }
 }

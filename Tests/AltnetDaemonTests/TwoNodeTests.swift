@@ -70,7 +70,7 @@ import Glibc
         let outcome = report["outcome"] as? String
         if outcome == "no-better-chain" && before != mined.last {
             // An automatic rescue finished between the two calls: it must have caught up.
-            let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+            let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
             let rescued = metrics.split(separator: "\n").contains {
                 $0.hasPrefix("altnet_rescues_total") && $0.contains("outcome=\"caught-up\"")
             }
@@ -98,12 +98,12 @@ import Glibc
         }
         #expect(reached, "the transaction did not reach Bob's mempool: \(bob.child.stderr.suffix(2000))")
         // The work shows in each node's metrics.
-        let aliceMetrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        let aliceMetrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
         for name in ["altnet_headers_fetched_total", "altnet_blocks_fetched_total", "altnet_rescues_total",
                      "altnet_emergency_txs_total", "altnet_peers{driver=\"lightning\"} 1"] {
             #expect(aliceMetrics.contains(name), "\(name) missing from Alice's /metrics")
         }
-        let bobMetrics = try await DaemonEndToEndTests.httpGet(port: bob.metricsPort, path: "/metrics")
+        let bobMetrics = try await httpGet(port: bob.metricsPort, path: "/metrics")
         #expect(bobMetrics.contains("altnet_serving_requests_total"), "Bob's /metrics has no serving counter")
     }
 
