@@ -4,28 +4,6 @@ import Foundation
 import TestSupport
 import Testing
 
-/// Runs a process to completion off the cooperative pool.
-/// - Returns: exit status, stdout and stderr.
-func runProcess(_ arguments: [String]) async throws -> (status: Int32, out: Data, err: Data) {
-    try await offPool {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        try process.run()
-        let errReader = DispatchQueue(label: "stderr")
-        nonisolated(unsafe) var errData = Data()
-        let group = DispatchGroup()
-        errReader.async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        group.wait()
-        process.waitUntilExit()
-        return (process.terminationStatus, outData, errData)
-    }
-}
-
 /// BitcoindRPC against `altnet-harness simnode` as a real subprocess (TestSupport's ``SimnodeChild``).
 @Suite(.serialized) struct SimnodeSubprocessTests {
     @Test func typedCallsAgainstTheRealSubprocess() async throws {

@@ -61,8 +61,9 @@ import Testing
 
         let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_v2_peer.py").path
         let cookie = dir.path + "/regtest/.cookie"
-        let (status, output, errData) = try await runProcess(
+        let (status, outputText, errText) = try await runToEnd("/usr/bin/env",
             ["python3", script, String(port), String(server.rpcPort), cookie] + peerArguments)
+        let output = Data(outputText.utf8), errData = Data(errText.utf8)
         let stdout = String(decoding: output, as: UTF8.self)
         try #require(status == 0, "simnode_v2_peer.py failed: \(stdout) \(String(decoding: errData, as: UTF8.self))")
         return (try JSONDecoder().decode(PeerReport.self, from: output), hashes, server)

@@ -169,18 +169,7 @@ import Glibc
     @Test func passesCheckDriver() async throws {
         let harness = try Self.executable("altnet-harness")
         let driver = try Self.executable("altnet-driver-rpc")
-        let (status, text) = try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", driver]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let (status, text, _) = try await runToEnd(harness, ["check-driver", driver])
         #expect(status == 0, "\(text)")
         #expect(text.contains("checks passed"), "\(text)")
     }

@@ -8,17 +8,8 @@ import Testing
     /// Runs the script with `arguments`; returns its exit status and its standard output.
     static func check(_ arguments: [String]) async throws -> (status: Int32, output: String) {
         let script = SharedData.packageRoot.appendingPathComponent("scripts/check-type-names.sh").path
-        return try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/bash")
-            process.arguments = [script] + arguments
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            try process.run()
-            let output = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: output, as: UTF8.self))
-        }
+        let (status, output, _) = try await runToEnd("/bin/bash", [script] + arguments)
+        return (status, output)
     }
 
     @Test("no type name is declared by two modules under Sources/ and drivers/")
