@@ -31,21 +31,16 @@ enum DriverFixture {
         // @unchecked: `seen` guarded by `lock`.
         private let lock = NSLock()
         private var seen: [DriverEvent] = []
-        private var logLines: [String] = []
+        /// What the core logged (the driver's stderr included).
+        let log = LogRecorder()
         func append(_ event: DriverEvent) { lock.withLock { seen.append(event) } }
-        func log(_ line: String) { lock.withLock { logLines.append(line) } }
         var all: [DriverEvent] { lock.withLock { seen } }
         /// The driver's stderr lines, as the core logged them.
-        var logs: [String] { lock.withLock { logLines } }
+        var logs: [String] { log.all }
 
         /// Waits until a log line contains every one of `parts`.
         func waitForLog(_ parts: [String], timeout: Duration = .seconds(30)) async -> String? {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if let hit = logs.first(where: { line in parts.allSatisfy { line.contains($0) } }) { return hit }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return nil
+            await log.waitFor(parts, timeout: timeout)
         }
 
         /// Waits until `predicate` holds for some event.
@@ -62,7 +57,7 @@ enum DriverFixture {
     /// Runs `body` with a running Altstack holding the driver; stops it afterwards.
     static func withDriver<R>(_ config: DriverConfig, _ body: (Altstack, Events) async throws -> R) async throws -> R {
         let events = Events()
-        let logger = Logger(label: "bip324-driver-tests") { _ in Collector(events: events) }
+        let logger = events.log.logger(label: "bip324-driver-tests")
         return try await withAltstack([config], logger: logger) { altstack in
             let drain = Task { for await event in altstack.events { events.append(event) } }
             defer { drain.cancel() }
@@ -87,20 +82,6 @@ extension DriverEvent {
         if case .peerDisconnected(_, let peer, let reason) = self { return (peer, reason) }
         return nil
     }
-}
-
-/// Hands every log line to ``DriverFixture/Events``.
-struct Collector: LogHandler {
-    let events: DriverFixture.Events
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) { events.log("\(event.message)") }
 }
 
 extension DriverFixture {

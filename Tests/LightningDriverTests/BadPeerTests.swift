@@ -25,8 +25,8 @@ struct DriverBadPeerTests {
         let driverID = Hex.encode(driverKey.publicKey.serialized(compressed: true))
         let pyKey = PrivateKey()
         let pyID = Hex.encode(pyKey.publicKey.serialized(compressed: true))
-        let collected = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: collected) }
+        let collected = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(collected) }
         logger.logLevel = .info
         let holder = PeerHolder()
         defer { holder.peer?.stop() }
@@ -74,31 +74,5 @@ struct DriverBadPeerTests {
             #expect(seen, "\(mode): no log line with \"\(logged)\"; got \(collected.all.suffix(8))")
             #expect(received.count(driver: "ln") == 0, "nothing from a bad peer reaches the core")
         }
-    }
-}
-
-/// Log lines the core received.
-final class LogLines: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-    func contains(_ text: String) -> Bool { lock.withLock { lines.contains { $0.contains(text) } } }
-}
-
-/// A swift-log handler that keeps every message.
-struct CollectingHandler: LogHandler {
-    let lines: LogLines
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lines.add("\(event.message)")
     }
 }

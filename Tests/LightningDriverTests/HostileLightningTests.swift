@@ -19,15 +19,15 @@ struct HostileLightningTests {
     /// The driver (listening, with short deadlines) and what a test needs of it.
     private func withDriver(
         _ options: [String: JSONValue],
-        _ body: (_ port: Int, _ driverID: String, _ pid: Int32, _ log: LogLines, _ altstack: Altstack) async throws -> Void
+        _ body: (_ port: Int, _ driverID: String, _ pid: Int32, _ log: LogRecorder, _ altstack: Altstack) async throws -> Void
     ) async throws {
         let driverKey = PrivateKey()
         let driverID = Hex.encode(driverKey.publicKey.serialized(compressed: true))
         let core = TestCore(keys: ["ln": driverKey])
         let config = try LightningFixtures.config(
             "ln", options: options.merging(["node_id": .string(driverID), "listen": .string("127.0.0.1:0")]) { given, _ in given })
-        let log = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: log) }
+        let log = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(log) }
         logger.logLevel = .info
         try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))

@@ -22,8 +22,8 @@ struct PlainPeerTests {
         let core = TestCore(keys: ["ln": driverKey])
         // Port 0: the OS picks it, and lightning.getinfo tells which.
         let config = try LightningFixtures.config("ln", options: ["node_id": .string(driverID), "listen": .string("127.0.0.1:0")])
-        let logLines = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
+        let logLines = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(logLines) }
         logger.logLevel = .info
         let holder = PeerHolder()
         defer { holder.peer?.stop() }

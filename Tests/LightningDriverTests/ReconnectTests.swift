@@ -21,12 +21,12 @@ struct ReconnectTests {
     func reconnect() async throws {
         let pair = try LinkedDrivers(listener: "lnb", extraA: ["reconnect_max_ms": .int(1000)])
         let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
-        let logA = LogLines()
-        var loggerA = Logger(label: "core-a") { _ in CollectingHandler(lines: logA) }
+        let logA = LogRecorder()
+        var loggerA = Logger(label: "core-a") { _ in RecordingLogHandler(logA) }
         loggerA.logLevel = .info
 
         try await withAltstack([configA], coreHandler: core.handle, logger: loggerA) { stackA in
-            let disconnects = LogLines()
+            let disconnects = LogRecorder()
             let eventsA = Task {
                 for await event in stackA.events {
                     if case .peerDisconnected(_, let peer, let reason) = event { disconnects.add("\(peer): \(reason ?? "")") }

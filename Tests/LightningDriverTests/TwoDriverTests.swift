@@ -19,8 +19,8 @@ struct TwoDriverTests {
         let headers = try LightningFixtures.headersPayload(count: 2000)
         #expect(headers.count == 3 + 2000 * 81)
 
-        let logLines = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
+        let logLines = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(logLines) }
         logger.logLevel = .info
         try await withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
             // The core's side: answer lna's incoming getheaders with the real headers, record the rest.
