@@ -19,3 +19,14 @@ public func eventually(
     }
     return await condition()
 }
+
+/// Polls `lines` until one contains every one of `parts` (a log line a test waits for).
+/// - Returns: that line, or nil when `timeout` passes first.
+public func firstLine(containing parts: [String], timeout: Duration, _ lines: () -> [String]) async -> String? {
+    var hit: String?
+    await eventually(timeout: timeout, every: .milliseconds(20)) {
+        hit = lines().first { line in parts.allSatisfy { line.contains($0) } }
+        return hit != nil
+    }
+    return hit
+}

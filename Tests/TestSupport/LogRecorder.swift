@@ -28,12 +28,7 @@ public final class LogRecorder: @unchecked Sendable {
     /// Waits for a message that contains every one of `parts`.
     /// - Returns: the message, or nil on timeout.
     public func waitFor(_ parts: [String], timeout: Duration = .seconds(30)) async -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let hit = all.first(where: { line in parts.allSatisfy { line.contains($0) } }) { return hit }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
+        await firstLine(containing: parts, timeout: timeout) { all }
     }
 
     /// A logger whose messages land here.
