@@ -1,3 +1,4 @@
+import AltLogic
 import AltnetConfig
 import BitcoinPrimitives
 import Foundation
@@ -13,9 +14,12 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
-        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds", "datadir", "conf"],
+        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "rpcpasswordfile", "zmqpub", "rpctimeoutseconds",
+                     "datadir", "conf"],
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
         "control": ["metrics", "loglevel", "emergencyretryseconds"],
+        "serving": ["peerrequestspersecond", "peerbytespersecond", "driverrequestspersecond", "driverbytespersecond",
+                    "maxconcurrent", "headercache", "peerqueue"],
     ]
 
     public var network: Network
@@ -49,6 +53,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var emergencyRetrySeconds: Double
     /// Each enabled driver section with its keys (every value, in order), in start order.
     public var drivers: [DriverSection]
+    /// `[serving]`: what answering other nodes' peers may cost (docs/altnetd.md).
+    public var serving = ServingLimits()
 
     public static func == (a: Self, b: Self) -> Bool {
         a.network == b.network && a.rpcHost == b.rpcHost && a.rpcPort == b.rpcPort && a.rpcCookieFile == b.rpcCookieFile
@@ -58,6 +64,7 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
             && a.emergencyRetrySeconds == b.emergencyRetrySeconds && a.quorum == b.quorum
             && a.peersPerDriver == b.peersPerDriver && a.minimumChainWork == b.minimumChainWork && a.maxForkDepth == b.maxForkDepth
+            && a.serving == b.serving
     }
 
     /// A host and port (BitcoinPrimitives' one parser and type).
@@ -118,7 +125,7 @@ public struct DaemonSettings: Sendable, Equatable {
         rpcHost = rpc.host
         rpcPort = rpc.port
         rpcUser = config.value("rpcuser", in: "bitcoind")
-        rpcPassword = config.value("rpcpassword", in: "bitcoind")
+        rpcPassword = try Self.password(config, section: "bitcoind", line: line("rpcpasswordfile", "bitcoind"))
         if (rpcUser == nil) != (rpcPassword == nil) {
             throw ConfigError(line: max(line("rpcuser", "bitcoind"), line("rpcpassword", "bitcoind")), problem: .invalidValue(
                 key: "rpcuser/rpcpassword", value: "only one set", expected: "both or neither"))
@@ -169,6 +176,16 @@ public struct DaemonSettings: Sendable, Equatable {
             throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))
         }
 
+        let servingDefaults = ServingLimits()
+        serving = ServingLimits(
+            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: servingDefaults.peerRequestsPerSecond, min: 0.01),
+            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: servingDefaults.peerBytesPerSecond, min: 1),
+            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: servingDefaults.driverRequestsPerSecond, min: 0.01),
+            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: servingDefaults.driverBytesPerSecond, min: 1),
+            maxConcurrent: Int(try number("maxconcurrent", "serving", default: Double(servingDefaults.maxConcurrent), min: 1)),
+            headerCacheEntries: Int(try number("headercache", "serving", default: Double(servingDefaults.headerCacheEntries), min: 0)),
+            maxWaitingPerPeer: Int(try number("peerqueue", "serving", default: Double(servingDefaults.maxWaitingPerPeer), min: 0)))
+
         drivers = Self.driverSections.filter(config.hasSection).map { name in
             var keys: [(key: String, values: [String])] = []
             for entry in config.entries where entry.section == name && !keys.contains(where: { $0.key == entry.key }) {
@@ -176,6 +193,36 @@ public struct DaemonSettings: Sendable, Equatable {
             }
             return DriverSection(name: name, keys: keys)
         }
+        // [rpc] rpcpasswordfile: the driver gets the password in `init` (its stdin), never in argv.
+        if let index = drivers.firstIndex(where: { $0.name == "rpc" }), drivers[index].value("rpcpasswordfile") != nil {
+            let password = try Self.password(config, section: "rpc", line: line("rpcpasswordfile", "rpc"))
+            drivers[index].keys.removeAll { $0.key == "rpcpasswordfile" || $0.key == "rpcpassword" }
+            if let password { drivers[index].keys.append((key: "rpcpassword", values: [password])) }
+        }
+    }
+
+    /// Flags that would put a secret in every local user's `ps`, with what to use instead.
+    public static let secretFlags: [(section: String, key: String, instead: String)] = [
+        ("bitcoind", "rpcpassword", "--bitcoind.rpcpasswordfile=FILE (or rpcpassword= in altnet.conf, mode 0600)"),
+        ("rpc", "rpcpassword", "--rpc.rpcpasswordfile=FILE (or rpcpassword= under [rpc] in altnet.conf, mode 0600)"),
+        ("rpc", "rpcauth", "rpcauth= under [rpc] in altnet.conf (mode 0600)"),
+    ]
+
+    /// `rpcpassword`, or the first line of the file `rpcpasswordfile` names (as bitcoind's
+    /// `-rpccookiefile`: the secret stays out of argv); both at once is an error.
+    static func password(_ config: ConfigFile, section: String, line: Int) throws(ConfigError) -> String? {
+        let inline = config.value("rpcpassword", in: section)
+        guard let path = config.value("rpcpasswordfile", in: section) else { return inline }
+        guard inline == nil else {
+            throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "rpcpassword or rpcpasswordfile, not both"))
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let first = text.split(separator: "\n", omittingEmptySubsequences: false).first.map({ String($0).trimmingCharacters(in: .init(charactersIn: "\r")) }),
+              !first.isEmpty
+        else {
+            throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "a readable file whose first line is the password"))
+        }
+        return first
     }
 
     /// Parses `HOST:PORT`, `[IPv6]:PORT` or a bare host (with `defaultPort`); port 0 allowed (a

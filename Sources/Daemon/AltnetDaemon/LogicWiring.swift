@@ -24,7 +24,8 @@ struct LogicWiring: Sendable {
         config.maxForkDepth = settings.maxForkDepth
         let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
                                        logger: logger.with(label: "altlogic"))
-        let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"))
+        let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"),
+                              limits: settings.serving)
         hooks = LogicHooks(
             altChainTips: { try ControlRPC.json(await logic.altChainTips()) },
             fetchHeaders: { try ControlRPC.json(await logic.rescue(trigger: "fetchheaders")) },
@@ -40,7 +41,8 @@ struct LogicWiring: Sendable {
             running: { await logic.runningRescue() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
-        onMessage = { driver, peer, message in await serving.handle(driver: driver, peer: peer, message: message) }
+        // Returns once the answer has a slot (at most [serving] maxconcurrent at once) or is refused.
+        onMessage = { driver, peer, message in await serving.submit(driver: driver, peer: peer, message: message) }
     }
 }
 
