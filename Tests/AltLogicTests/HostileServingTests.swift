@@ -50,7 +50,7 @@ import TestSupport
         try #require(await rig.waitLinked())
         let attackerLink = try #require(rig.aliceStack.supervisor(named: "ln-a1"))
         let honestLink = try #require(rig.aliceStack.supervisor(named: "ln-a2"))
-        let fromGenesis = BitcoinPrimitives.P2PMessage.getheaders(.init(version: 70016, locator: [ChainParams.regtest.genesisHash]))
+        let fromGenesis = P2PMessage.getheaders(.init(version: 70016, locator: [ChainParams.regtest.genesisHash]))
         let request = DriverP2PMessage(command: "getheaders", payload: fromGenesis.encodePayload().hex)
 
         // The first answer fills the cache: one range, once.
@@ -122,7 +122,7 @@ import TestSupport
         }
         let result = try frame.result(as: SendMessageResult.self)
         guard let reply = result.replies.first(where: { $0.command == "headers" }),
-              case .headers(let headers) = try BitcoinPrimitives.P2PMessage.decode(command: .headers, payload: try [UInt8](hex: reply.payload))
+              case .headers(let headers) = try P2PMessage.decode(command: .headers, payload: try [UInt8](hex: reply.payload))
         else { return nil }
         return headers
     }
