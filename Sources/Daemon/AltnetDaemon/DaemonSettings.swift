@@ -10,7 +10,7 @@ import Foundation
 /// `init` options, and the driver checks them.
 public struct DaemonSettings: Sendable, Equatable {
     /// The driver sections altnetd knows, in start order; each runs `altnet-driver-<name>`.
-    public static let driverSections = ["bip324", "lightning", "rpc"]
+    public static let driverSections = ["bip324", "lightning", "rpc", "esplora"]
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
