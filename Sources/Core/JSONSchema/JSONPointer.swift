@@ -1,4 +1,4 @@
-import DriverProtocol
+import BitcoinPrimitives
 
 /// JSON Pointer (RFC 6901) as it appears in a URI fragment (`#/$defs/a%25b~1c`) and as the
 /// instance path of a violation (`/params/peer/start_height`).

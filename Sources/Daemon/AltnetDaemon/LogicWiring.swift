@@ -12,7 +12,7 @@ import Watchdog
 struct LogicWiring: Sendable {
     let hooks: LogicHooks
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
-    let onMessage: @Sendable (String, String, DriverProtocol.P2PMessage) async -> Void
+    let onMessage: @Sendable (String, String, DriverP2PMessage) async -> Void
 
     init(altstack: Altstack, bitcoind: BitcoindRPCClient, settings: DaemonSettings, board: AnomalyBoard,
          anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, logger: Logger) {
