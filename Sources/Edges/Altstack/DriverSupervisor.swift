@@ -12,9 +12,9 @@ public final class DriverSupervisor: Service, Sendable {
     private let coreHandler: CoreRequestHandler
     private let onEvent: @Sendable (DriverEvent) -> Void
     private let random: @Sendable () -> Double
-    private let stop = StopSignal()
+    private let stop = WaitSignal(.latching)
     /// Ends a backoff or a park early (``restart()``, or a stop).
-    private let wake = WakeSignal()
+    private let wake = WaitSignal(.resetting)
     private let restartRequested = LockedValue(false)
     private let status: LockedValue<Status>
     /// Queue depths and drops of this driver's messages.
