@@ -18,6 +18,16 @@ import Testing
         #expect(report.finding("unknown-peer")?.passed == true)
     }
 
+    /// A receive-only feed (integration/driver_feed.py): passes, and the `role` check shows it was
+    /// sent nothing it cannot answer (no sendmessage, broadcasttx or disconnectpeer).
+    @Test func receiveOnlyFeedPassesAndIsSentNoRequests() async throws {
+        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_feed.py")])
+        #expect(report.passed, "\(report.text)")
+        #expect(report.finding("role")?.detail.hasPrefix("feed (receive only): sent no requests it cannot answer") == true, "\(report.text)")
+        #expect(report.finding("headers-exchange")?.detail.contains("not applicable") == true, "\(report.text)")
+        #expect(report.finding("unknown-peer")?.detail.contains("not applicable") == true || report.finding("unknown-peer")?.passed == true)
+    }
+
     @Test func swiftTestDriverPasses() async throws {
         let report = await check(try Fixtures.testDriver(), ["--kinds", "headers,transactions"])
         #expect(report.passed, "\(report.text)")

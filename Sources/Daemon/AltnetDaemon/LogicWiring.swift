@@ -14,16 +14,20 @@ struct LogicWiring: Sendable {
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
     let onMessage: @Sendable (String, String, DriverProtocol.P2PMessage) async -> Void
 
+    /// - Parameter feedTick: yields when a broadcast feed pushed something new, so the
+    ///   cross-check reads it now rather than at its next period.
     init(altstack: Altstack, bitcoind: BitcoindRPCClient, settings: DaemonSettings, board: AnomalyBoard,
-         anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, logger: Logger) {
+         anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, feedTick: AsyncStream<Void>.Continuation,
+         logger: Logger) {
         var config = AltLogicConfig()
         config.crossCheckInterval = .milliseconds(Int64(settings.crossCheckSeconds * 1000))
         config.quorum = settings.quorum
         config.peersPerDriver = settings.peersPerDriver
         config.minimumChainWork = settings.minimumChainWork
         config.maxForkDepth = settings.maxForkDepth
+        let feeds = FeedInbox()
         let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
-                                       logger: logger.with(label: "altlogic"))
+                                       feeds: feeds, logger: logger.with(label: "altlogic"))
         let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"))
         hooks = LogicHooks(
             altChainTips: { try ControlRPC.json(await logic.altChainTips()) },
@@ -40,7 +44,11 @@ struct LogicWiring: Sendable {
             running: { await logic.runningRescue() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
-        onMessage = { driver, peer, message in await serving.handle(driver: driver, peer: peer, message: message) }
+        let intake = FeedIntake(altstack: altstack, inbox: feeds, tick: feedTick)
+        onMessage = { driver, peer, message in
+            if intake.take(driver: driver, peer: peer, message: message) { return }
+            await serving.handle(driver: driver, peer: peer, message: message)
+        }
     }
 }
 
