@@ -15,6 +15,9 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
 import driver as example  # noqa: E402
 
 PEER = {"id": "sat0", "direction": "inbound"}
+# --kinds headers,blocks,transactions: the kinds it declares (default headers);
+# --push-tx: also push a `tx` at init (a feed pushing what is not its answer: check-driver's `role` fails)
+KINDS = sys.argv[sys.argv.index("--kinds") + 1].split(",") if "--kinds" in sys.argv else ["headers"]
 STATE = {"file": None, "stamp": None, "methods": None}
 LOCK = threading.Lock()  # one writer at a time on stdout
 
@@ -56,7 +59,7 @@ def handle(method, params):
         manifest = original_handle(method, params)
         manifest.update(name="feed-python", version="0.1.0", options=[
             {"name": "headers_file", "type": "string", "description": "headers to push (hex, one per line)"}])
-        manifest["capabilities"].update(send=False, receive=True, message_kinds=["headers"], latency="high", privacy="high")
+        manifest["capabilities"].update(send=False, receive=True, message_kinds=KINDS, latency="high", privacy="high")
         return manifest
     if method == "init":
         STATE["methods"] = os.path.join(params["data_dir"], "methods.log") if params.get("data_dir") else None
@@ -66,6 +69,9 @@ def handle(method, params):
                 f.write("init\n")
         path = (params.get("options") or {}).get("headers_file")
         send({"jsonrpc": "2.0", "method": "peerconnected", "params": {"peer": PEER}})
+        if "--push-tx" in sys.argv:  # a fault for check-driver's `role` check: a feed pushing a tx
+            send({"jsonrpc": "2.0", "method": "messagereceived",
+                  "params": {"peer": PEER["id"], "message": {"command": "tx", "payload": "0200000000"}}})
         if isinstance(path, str):
             STATE["file"] = path
             threading.Thread(target=pusher, daemon=True).start()

@@ -96,6 +96,29 @@ import Testing
         }
     }
 
+    /// Capability combinations: a send-only driver carries emergency transactions; a receive-only
+    /// feed declaring the same kinds is never given one (nor any request it cannot answer).
+    @Test func sendOnlyCarriesTransactionsAndFeedsAreNeverAsked() async throws {
+        let feedDir = NSTemporaryDirectory() + "altstack-feed-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: feedDir) }
+        var feed = try Fixtures.testDriverConfig("feed")
+        feed.executable = try Fixtures.python()
+        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions"]
+        feed.dataDir = feedDir
+        let configs = [try Fixtures.testDriverConfig("tx", ["--kinds", "transactions", "--no-receive"]), feed]
+        try await Fixtures.withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            #expect(altstack.snapshot().map { $0.capabilities?.role } == [.sendOnly, .feed])
+            let txs = await altstack.broadcastTx("0200000000")
+            #expect(txs.map(\.driver) == ["tx"])
+            #expect(txs.allSatisfy { (try? $0.result.get().accepted) == true })
+            let asked = try? await altstack.sendMessage(.init(command: "getheaders", payload: "00"), timeout: .seconds(2))
+            #expect(asked == nil, "a getheaders found a driver: only a feed carries headers here")
+        }
+        let methods = try String(contentsOfFile: feedDir + "/methods.log", encoding: .utf8)
+        #expect(methods.contains("init") && !methods.contains("broadcasttx") && !methods.contains("sendmessage"), "\(methods)")
+    }
+
     @Test func broadcastReturnsOneResultPerEligibleDriver() async throws {
         let configs = [
             try Fixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),
