@@ -225,6 +225,8 @@ import Glibc
             let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
             #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"rpc\"}"))
             #expect(metrics.contains("altnet_feed_messages_total{driver=\"sat\",outcome=\"kept\"}"), "\(metrics)")
+            let page = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/")
+            #expect(page.contains("sat <span class=\"muted\">(feed)</span>"), "the status page does not say sat is a feed")
             // The feed was sent init and listpeers (its log starts at init), never a request it cannot answer.
             let methods = Set(try String(contentsOfFile: dir + "/sat/methods.log", encoding: .utf8).split(separator: "\n").map(String.init))
             #expect(methods.isSuperset(of: ["init", "listpeers"]), "\(methods)")
