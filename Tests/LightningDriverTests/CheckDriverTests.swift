@@ -16,7 +16,7 @@ import TestSupport
         let findings: [Finding]
     }
 
-    @Test("all 14 checks pass, headers-exchange and peer addressing over a BOLT 8 link to a second instance")
+    @Test("all 15 checks pass (role among them), headers-exchange and peer addressing over a BOLT 8 link to a second instance")
     func conformance() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
@@ -33,7 +33,8 @@ import TestSupport
             return data
         }
         let report = try JSONDecoder().decode(JSONReport.self, from: output)
-        #expect(report.findings.count == 14)
+        #expect(report.findings.count == 15)
+        #expect(report.findings.contains { $0.check == "role" && $0.detail.hasPrefix("two-way") })
         for finding in report.findings {
             #expect(finding.passed, "\(finding.check): \(finding.detail)")
         }
