@@ -63,4 +63,28 @@ import Testing
         #expect(inbox.counts()["sat"] == nil)
         #expect(bitcoind.tipHash == c.alice.last!.hash)
     }
+
+    @Test("a feed that declares blocks and pushed them serves them: the rescue needs no other block source")
+    func feedPushedBlocksAreUsed() async throws {
+        let c = try FanoutRuleTests.Chains()
+        let bitcoind = FakeBitcoind(chain: c.alice.map(\.header))
+        // The only other driver withholds (no headers beyond Alice's, no blocks).
+        let base = FakeRouter([RegtestChains.peer("bip324", "1", address: "127.0.0.1:8333", behaviour: .withhold, chain: c.alice)])
+        let inbox = FeedInbox(makeWindow: { FeedWindow(maxBlocks: 8) })
+        let router = FeedRouter(base: base, inbox: inbox, feeds: { [("sat", [.headers, .blocks])] })
+        #expect(router.blockDrivers() == ["bip324"])
+        inbox.put(driver: "sat", peer: "sat0", message: .init(command: "headers", payload: BitcoinPrimitives.P2PMessage.headers(c.bob.dropFirst().map(\.header)).encodePayload().hex))
+        for block in c.bob.suffix(7) { inbox.put(driver: "sat", peer: "sat0", message: .init(command: "block", payload: block.serialized.hex)) }
+        #expect(router.blockDrivers() == ["bip324", "sat"])
+        let logic = AltLogicValidation(backend: bitcoind, router: router, chain: .regtest, config: FanoutRuleTests.config(quorum: 1),
+                                       seed: 1, logger: FanoutRuleTests.logger)
+        let report = await logic.crossCheck()
+        #expect(report.outcome == .caughtUp, "\(report)")
+        #expect(report.blocksSubmitted == 7)
+        #expect(bitcoind.tipHash == c.bob.last!.hash)
+        // A block it never pushed is not asked of it: the answer is local, and says so.
+        await #expect(throws: DriverProtocolError.self) {
+            try await router.getBlock(c.alice[3].hash, driver: "sat", peer: nil, timeout: .seconds(1))
+        }
+    }
 }
