@@ -162,6 +162,15 @@ import Glibc
                 #expect(metrics.contains("altnet_driver_ready{driver=\"\(name)\"} 1"), "no ready gauge for \(name)")
                 #expect(metrics.contains("altnet_peers{driver=\"\(name)\"} 1"), "no peer gauge for \(name)")
             }
+
+            // The keys are kept: a restarted altnetd gives each instance the same node id again.
+            node.child.kill()
+            #expect(await eventually { !isAlive(node.child.pid) })
+            unlink(dir + "/altnetd.sock")
+            let again = try await DriverAlone.startAltnetd(dir: dir, simnode: simnode, drivers: [])
+            defer { again.child.kill() }
+            let restarted = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(dir, "getinfo").out)
+            #expect(restarted["nodeids"] as? [String: String] == ["ln1": ln1ID, "ln2": ln2ID])
         }
     }
 
