@@ -201,6 +201,7 @@ import Glibc
             #expect(await DaemonEndToEndTests.driverReady(dir, "rpc"), "rpc not ready: \(alice.child.stderr.suffix(2000))")
             let sat = try #require(try await Self.driver(dir, "sat"))
             #expect(sat["role"] as? String == "feed")
+            #expect(sat["feed_headers"] as? Int == 0)
 
             // Bob moves ahead; the feed broadcasts his chain.
             let mined: [String] = try await bobSim.rpc.call("simgenerate", [12])
@@ -234,6 +235,7 @@ import Glibc
             let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
             #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"rpc\"}"))
             #expect(metrics.contains("altnet_feed_messages_total{driver=\"sat\",outcome=\"kept\"}"), "\(metrics)")
+            #expect(try await Self.driver(dir, "sat")?["feed_headers"] as? Int == 13, "Bob's 13 headers are in the feed's window")
             let page = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/")
             #expect(page.contains("sat <span class=\"muted\">(feed)</span>"), "the status page does not say sat is a feed")
             // The feed was sent init and listpeers (its log starts at init), never a request it cannot answer.

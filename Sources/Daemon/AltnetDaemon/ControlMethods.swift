@@ -152,8 +152,10 @@ struct ControlMethods: Sendable {
         var dataDir: String
         /// Its node id, for a driver the core keeps a node key for.
         var nodeid: String?
+        /// For a feed: the headers its window holds now (what the next cross-check reads).
+        var feedHeaders: Int?
 
-        init(_ s: DriverSnapshot, config: DriverConfig?, nodeID: String?) {
+        init(_ s: DriverSnapshot, config: DriverConfig?, nodeID: String?, feedHeaders: Int?) {
             name = s.name
             state = s.state.rawValue
             pid = s.pid
@@ -166,11 +168,15 @@ struct ControlMethods: Sendable {
             command = config.map { [$0.executable] + $0.arguments } ?? []
             dataDir = config?.dataDir ?? ""
             nodeid = nodeID
+            self.feedHeaders = s.capabilities?.isFeed == true ? (feedHeaders ?? 0) : nil
         }
     }
 
     func drivers() -> [DriverView] {
-        altstack.snapshot().map { DriverView($0, config: altstack.supervisor(named: $0.name)?.config, nodeID: nodeIDs[$0.name]) }
+        let feeds = logic.feedHeaders()
+        return altstack.snapshot().map {
+            DriverView($0, config: altstack.supervisor(named: $0.name)?.config, nodeID: nodeIDs[$0.name], feedHeaders: feeds[$0.name])
+        }
     }
 
     struct PeerView: Codable, Sendable {
@@ -265,4 +271,6 @@ struct LogicHooks: Sendable {
     var pauseReason: @Sendable () async -> String? = { nil }
     /// The rescue under way, nil when none is.
     var running: @Sendable () async -> RunningRescue? = { nil }
+    /// Headers each broadcast feed's window holds, by driver.
+    var feedHeaders: @Sendable () -> [String: Int] = { [:] }
 }

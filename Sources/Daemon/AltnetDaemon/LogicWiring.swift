@@ -41,7 +41,8 @@ struct LogicWiring: Sendable {
                 return outcomes
             },
             pauseReason: { await logic.pauseReason() },
-            running: { await logic.runningRescue() })
+            running: { await logic.runningRescue() },
+            feedHeaders: { feeds.counts() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
         let intake = FeedIntake(altstack: altstack, inbox: feeds, tick: feedTick)
