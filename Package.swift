@@ -157,7 +157,7 @@ let package = Package(
         .target(
             name: "RPCProxyCore",
             dependencies: [
-                "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                "DriverRPCCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),

@@ -281,7 +281,9 @@ def main():
     if len(sys.argv) == 3 and sys.argv[1] == "initiator":
         BLOCK = witness_block()
         BLOCKS[BLOCK.sha256] = BLOCK
-        sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=30)
+        # BIP324_PEER_HOST, for the initiator, is the source address (another 127.x: a second host).
+        source = os.environ.get("BIP324_PEER_HOST", "127.0.0.1")
+        sock = socket.create_connection(("127.0.0.1", int(sys.argv[2])), timeout=30, source_address=(source, 0))
         emit(event="connected")
         with sock:
             try:

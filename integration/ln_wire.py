@@ -12,7 +12,7 @@ import socket
 import struct
 import sys
 
-from pyln.proto.wire import LightningServerSocket, PrivateKey, PublicKey, connect
+from pyln.proto.wire import LightningConnection, LightningServerSocket, PrivateKey, PublicKey, connect
 
 # Genesis block hashes in internal byte order, as BOLT 1's networks TLV (init type 1) carries them.
 REGTEST_CHAIN = bytes.fromhex("0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")[::-1]
@@ -87,11 +87,12 @@ def networks_include(tlvs, chain):
     return networks is not None and chain in [networks[k:k + 32] for k in range(0, len(networks), 32)]
 
 
-def open_link(role, privkey_hex, node_id_hex=None, port=None, timeout=None):
+def open_link(role, privkey_hex, node_id_hex=None, port=None, timeout=None, bind=None):
     """A BOLT 8 link on 127.0.0.1. As responder: listens on a port the OS picks, prints
     "PORT <n>", accepts one connection. As initiator: connects to `port`, expecting `node_id_hex`.
     TCP_NODELAY is set: pyln writes the length and the body with two send() calls, and Nagle plus
-    the receiver's delayed ACK would cost about 40 ms a message."""
+    the receiver's delayed ACK would cost about 40 ms a message. `bind`: the initiator's source
+    address (another 127.x address, so the driver sees a second peer address)."""
     key = PrivateKey(bytes.fromhex(privkey_hex))
     if role == "responder":
         server = LightningServerSocket(key)
@@ -100,6 +101,10 @@ def open_link(role, privkey_hex, node_id_hex=None, port=None, timeout=None):
         server.settimeout(60)
         print("PORT %d" % server.getsockname()[1], flush=True)
         conn, _ = server.accept()
+    elif bind is not None:
+        sock = socket.create_connection(("127.0.0.1", port), source_address=(bind, 0))
+        conn = LightningConnection(sock, PublicKey(bytes.fromhex(node_id_hex)), key, is_initiator=True)
+        conn.shake()
     else:
         conn = connect(key, PublicKey(bytes.fromhex(node_id_hex)), "127.0.0.1", port)
     if timeout is not None:

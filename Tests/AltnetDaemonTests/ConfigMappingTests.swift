@@ -1,7 +1,7 @@
 import AltnetConfig
 import AltnetControl
 import AltnetDaemon
-import Altstack
+@testable import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
@@ -77,7 +77,29 @@ import Testing
         let s = try settings("network=regtest\n[bip324]\nconnect=1.2.3.4:8333\nhandshaketimeoutms=5000\n")
         let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b").first)
         #expect(config.options["connect"] == .array([.string("1.2.3.4:8333")]))
-        #expect(config.options["handshaketimeoutms"] == .int(5000))
+        // The text as written; the manifest's type makes it a number (DriverOptionTypes).
+        #expect(config.options["handshaketimeoutms"] == .string("5000"))
+        let typed = DriverOptionTypes.apply(config.options, specs: [OptionSpec(name: "handshaketimeoutms", type: .int, description: "")])
+        #expect(typed["handshaketimeoutms"] == .int(5000))
+    }
+
+    /// Issue 15: option values keep their config types; a numeric-looking password stays a string.
+    @Test func numericLookingPasswordStaysAString() throws {
+        let s = try settings("network=regtest\n[rpc]\nrpcuser=alice\nrpcpassword=0123456\npeer_timeout_ms=5000\n")
+        let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b").first)
+        // As the RPC driver's manifest declares them (Sources/DriverRPCCore/RPCDriverOptions.swift).
+        let specs = [
+            OptionSpec(name: "rpcuser", type: .string, description: ""),
+            OptionSpec(name: "rpcpassword", type: .string, description: ""),
+            OptionSpec(name: "peer_timeout_ms", type: .int, description: ""),
+        ]
+        let typed = DriverOptionTypes.apply(config.options, specs: specs)
+        #expect(typed["rpcpassword"] == .string("0123456"))
+        #expect(typed["rpcuser"] == .string("alice"))
+        #expect(typed["peer_timeout_ms"] == .int(5000))
+        // A bool option takes true/false/1/0; an int that does not parse stays text for the driver to refuse.
+        #expect(DriverOptionTypes.typed(.string("1"), as: .bool) == .bool(true))
+        #expect(DriverOptionTypes.typed(.string("12x"), as: .int) == .string("12x"))
     }
 
     @Test func flagsOverrideTheFile() throws {

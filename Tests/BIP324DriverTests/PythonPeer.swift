@@ -12,7 +12,7 @@ final class PythonPeer: Sendable {
     let blockHashes: [String]
 
     /// Starts the peer in `mode` (listening on `host`) and waits for its port (listening modes)
-    /// or its connection (`initiator PORT`).
+    /// or its connection (`initiator PORT`, connecting from `host`).
     /// - Throws: ``JSONLinesChild/Failure`` when python3 or verystable is missing or the peer
     ///   does not start.
     init(mode: String, _ extra: [String] = [], host: String = "127.0.0.1") async throws {

@@ -16,7 +16,7 @@ import TestSupport
         defer { proxy.kill() }
         try await Task.sleep(for: .milliseconds(200))
         let before = try ResidentMemory.kib(pid: proxy.pid)
-        let (extraClosed, heldClosedEarly, heldClosed, during) = try await offPool { () -> (Int, Int, Int, Int) in
+        let (extraClosed, heldClosedEarly, heldClosed, during, honestReply) = try await offPool { () -> (Int, Int, Int, Int, [UInt8]) in
             let held = try HeldConnections(count: 16, port: port)
             defer { held.close() }
             usleep(300_000)
@@ -24,13 +24,21 @@ import TestSupport
             defer { extra.close() }
             let extraClosed = extra.closedCount(within: 1.5)
             let during = (try? ResidentMemory.kib(pid: proxy.pid)) ?? 0
+            // During the attack, a client from another address is admitted (the oldest silent
+            // connection from 127.0.0.1 is evicted for it) and its SOCKS5 greeting answered.
+            let honest = try HeldConnections(count: 1, port: port, from: "127.0.0.2")
+            defer { honest.close() }
+            honest.send(0, [0x05, 0x01, 0x00])
+            let honestReply = honest.read(0, timeout: 0.5).bytes
             let heldClosedEarly = held.closedCount(within: 0.1)
             let heldClosed = held.closedCount(within: 8)
-            return (extraClosed, heldClosedEarly, heldClosed, during)
+            return (extraClosed, heldClosedEarly, heldClosed, during, honestReply)
         }
         #expect(extraClosed == 8, "\(extraClosed) of 8 connections past --max-connections 16 closed at accept")
-        #expect(heldClosedEarly == 0, "silent clients closed before the greeting deadline")
-        #expect(heldClosed == 16, "\(heldClosed) of 16 silent clients closed at the 3 s greeting deadline")
+        #expect(honestReply.prefix(2) == [0x05, 0x00], "the honest client's SOCKS5 greeting was not answered during the attack: \(honestReply)")
+        #expect(heldClosedEarly == 1, "silent clients closed before the greeting deadline other than the one evicted")
+        #expect(heldClosed == 16, "\(heldClosed) of 16 silent clients closed at the 3 s greeting deadline (one of them evicted)")
+        #expect(await proxy.waitForLog(["closed the oldest from 127.0.0.1 without a greeting, for 127.0.0.2"]) != nil)
         #expect(await proxy.waitForLog(["16 client connections already open (--max-connections)"]) != nil)
         #expect(await proxy.waitForLog(["no complete greeting within 3000 ms"]) != nil)
         // The slots are free again: an honest v1 client is carried to a v2 node through SOCKS5.

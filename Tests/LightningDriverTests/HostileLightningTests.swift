@@ -39,12 +39,13 @@ struct HostileLightningTests {
     }
 
     /// An honest plain Lightning peer links and is listed.
-    private func honestPeerLinks(port: Int, driverID: String, altstack: Altstack) async throws {
+    /// - Parameter bind: its source address (another 127.x address than the attacker's), if any.
+    private func honestPeerLinks(port: Int, driverID: String, altstack: Altstack, bind: String? = nil) async throws {
         let key = PrivateKey()
         let id = Hex.encode(key.publicKey.serialized(compressed: true))
         let honest = try PythonPeer(script: "lightning_plain_peer.py", arguments: [
             "--privkey", Hex.encode(key.rawRepresentation), "--node-id", driverID, "--port", "\(port)", "--seconds", "3",
-        ])
+        ] + (bind.map { ["--bind", $0] } ?? []))
         defer { honest.kill() }
         let ready = try await offPool { try honest.readLine() }
         #expect(ready.hasPrefix("READY "), "the honest peer did not link: \"\(ready)\"; stderr: \(honest.errors())")
@@ -52,9 +53,9 @@ struct HostileLightningTests {
         #expect(listed, "the honest peer is not listed")
     }
 
-    @Test("40 throwaway node ids that never send init: at most max_inbound held, all closed at the init deadline")
+    @Test("40 throwaway node ids that never send init: at most max_inbound held, an honest peer from another address links during the attack, all closed at the init deadline")
     func hostileThrowawayNodeIDsNeverSendingInit() async throws {
-        try await withDriver(["init_timeout_ms": .int(2000), "max_inbound": .int(8)]) { port, driverID, pid, log, altstack in
+        try await withDriver(["init_timeout_ms": .int(5000), "max_inbound": .int(8)]) { port, driverID, pid, log, altstack in
             let before = try ResidentMemory.kib(pid: pid)
             let swarm = try PythonPeer(script: "lightning_bad_peer.py", arguments: [
                 "no-init-swarm", "--privkey", Hex.encode(PrivateKey().rawRepresentation), "--node-id", driverID,
@@ -70,14 +71,20 @@ struct HostileLightningTests {
             #expect(held >= 8, "the driver held \(held) of 40")
             #expect(refused > 0, "no connection refused at max_inbound 8")
             #expect(await eventually(timeout: .seconds(5)) { log.contains("already open (max_inbound)") })
-            // Every held link is closed at the deadline (2 s, checked every 250 ms).
+            // During the attack (every slot held, the deadline not reached), an honest peer from
+            // another address takes the slot of the oldest link that never sent init, and links.
+            let attackBegan = ContinuousClock.now
+            try await honestPeerLinks(port: port, driverID: driverID, altstack: altstack, bind: "127.0.0.2")
+            #expect(ContinuousClock.now - attackBegan < .seconds(5), "the honest peer linked only after the init deadline")
+            #expect(log.contains("closed the oldest connection from 127.0.0.1 that had not sent init, for one from 127.0.0.2"), "\(log.all.suffix(5))")
+            // Every held link is closed at the deadline (5 s, checked every 250 ms) or was evicted.
             let closed = try await offPool { try swarm.readLine() }
             let parts = closed.split(separator: " ")
             try #require(parts.count == 4 && parts[0] == "CLOSED", "swarm said \"\(closed)\"")
             #expect(Int(parts[1]) == held, "\(closed): the driver kept links that never sent init")
             #expect((Double(parts[3]) ?? 99) < 8, "\(closed)")
             // The log line comes through the driver's stderr, after the socket closed.
-            #expect(await eventually(timeout: .seconds(5)) { log.contains("no init within 2000 ms of the BOLT 8 handshake") }, "\(log.all.suffix(5))")
+            #expect(await eventually(timeout: .seconds(5)) { log.contains("no init within 5000 ms of the BOLT 8 handshake") }, "\(log.all.suffix(5))")
             // The slots are free again: an honest peer links.
             try await honestPeerLinks(port: port, driverID: driverID, altstack: altstack)
             let after = try ResidentMemory.kib(pid: pid)

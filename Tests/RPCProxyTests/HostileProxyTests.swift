@@ -18,10 +18,11 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let ln = RPCAuthEntry(user: "lightning", password: "pw", salt: "5a17")
+        try ln.line.write(toFile: dir.path + "/rpcauth", atomically: true, encoding: .utf8)
         let proxy = try SpawnedProcess(try BuiltProduct.path("altnet-driver-rpc"), [
             "proxy", "--network", "regtest", "--rpcconnect", "127.0.0.1:\(node.rpcPort)",
             "--rpccookiefile", node.cookiePath, "--datadir", dir.path, "--listen", "127.0.0.1:0",
-            "--rpcauth", ln.line, "--stats-interval", "0",
+            "--rpcauthfile", dir.path + "/rpcauth", "--stats-interval", "0",
         ] + extra, stderrPath: dir.path + "/proxy.log")
         defer { proxy.kill() }
         do {
@@ -79,7 +80,9 @@ import Testing
     @Test func hostileIdleConnectionsPastTheCap() async throws {
         try await withProxy(["--max-connections", "16", "--idle-timeout", "3"]) { proxy, port, auth, _ in
             let before = try ResidentMemory.kib(pid: proxy.pid)
-            let (extraClosed, heldClosedEarly, heldClosed, during) = try await offPool { () -> (Int, Int, Int, Int) in
+            let request = #"{"jsonrpc":"1.0","id":"honest","method":"getblockcount","params":[]}"#
+            let http = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: \(auth)\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(request.utf8.count)\r\n\r\n\(request)"
+            let (extraClosed, heldClosedEarly, heldClosed, during, honestReply) = try await offPool { () -> (Int, Int, Int, Int, String) in
                 let held = try HeldConnections(count: 16, port: port)
                 defer { held.close() }
                 usleep(300_000)
@@ -88,14 +91,22 @@ import Testing
                 // Past the cap: closed at accept, long before the idle timeout.
                 let extraClosed = extra.closedCount(within: 1.5)
                 let during = (try? ResidentMemory.kib(pid: proxy.pid)) ?? 0
+                // During the attack, a client from another address is admitted (the oldest
+                // unauthenticated connection from 127.0.0.1 is evicted for it) and answered.
+                let honest = try HeldConnections(count: 1, port: port, from: "127.0.0.2")
+                defer { honest.close() }
+                honest.send(0, Array(http.utf8))
+                let honestReply = String(decoding: honest.read(0, timeout: 2).bytes, as: UTF8.self)
                 let heldClosedEarly = held.closedCount(within: 0.1)
                 // Idle: closed after 3 s.
                 let heldClosed = held.closedCount(within: 8)
-                return (extraClosed, heldClosedEarly, heldClosed, during)
+                return (extraClosed, heldClosedEarly, heldClosed, during, honestReply)
             }
             #expect(extraClosed == 8, "\(extraClosed) of 8 connections past --max-connections 16 closed at accept")
-            #expect(heldClosedEarly == 0, "held connections closed before the idle timeout")
-            #expect(heldClosed == 16, "\(heldClosed) of 16 idle connections closed after --idle-timeout 3")
+            #expect(honestReply.hasPrefix("HTTP/1.1 200"), "the honest client was not answered during the attack: \(honestReply.prefix(200))")
+            #expect(heldClosedEarly == 1, "held connections closed before the idle timeout other than the one evicted")
+            #expect(heldClosed == 16, "\(heldClosed) of 16 idle connections closed after --idle-timeout 3 (one of them evicted)")
+            #expect(proxy.stderr.contains("closed the oldest from 127.0.0.1 that had not authenticated, for one from 127.0.0.2"))
             #expect(proxy.stderr.contains("16 open (--max-connections)"))
             // The slots are free again.
             try await Self.honestCall(port: port, auth: auth)

@@ -10,12 +10,14 @@ import Testing
         let dir = try TempDir()
         defer { dir.cleanup() }
         let ln = RPCAuthEntry(user: "lightning", password: "pw", salt: "5a17")
+        let authFile = dir.path + "/rpcauth"
+        try "# proxy users\n\(ln.line)\n".write(toFile: authFile, atomically: true, encoding: .utf8)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("altnet-driver-rpc"))
         process.arguments = [
             "proxy", "--network", "regtest", "--rpcconnect", "127.0.0.1:\(node.rpcPort)",
             "--rpccookiefile", node.cookiePath, "--datadir", dir.path, "--listen", "127.0.0.1:0",
-            "--rpcauth", ln.line, "--allow", "lightning:getblock,getblockhash", "--fetch-deadline", "10",
+            "--rpcauthfile", authFile, "--allow", "lightning:getblock,getblockhash", "--fetch-deadline", "10",
         ]
         let out = Pipe()
         process.standardOutput = out
@@ -35,6 +37,9 @@ import Testing
         }
         do {
             let ready = try JSONDecoder().decode(Ready.self, from: line)
+            // ps shows the file's name, not the salted hash in it.
+            let cmdline = String(decoding: try Data(contentsOf: URL(fileURLWithPath: "/proc/\(process.processIdentifier)/cmdline")), as: UTF8.self)
+            #expect(cmdline.contains("--rpcauthfile") && !cmdline.contains(ln.line.split(separator: ":").last.map(String.init) ?? ln.line))
             #expect(ready.cookie == dir.path + "/.cookie")
             #expect(FileManager.default.fileExists(atPath: ready.cookie))
             let hash = try await node.rpc.getBlockHash(height: 8).displayHex
@@ -63,5 +68,24 @@ import Testing
             throw error
         }
         await node.stop()
+    }
+
+    @Test func secretsGivenOnTheCommandLineAreRefusedWithWhatToUse() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let ln = RPCAuthEntry(user: "lightning", password: "pw", salt: "5a17")
+        let base = ["proxy", "--network", "regtest", "--datadir", dir.path, "--listen", "127.0.0.1:0"]
+        let exe = try BuiltProduct.path("altnet-driver-rpc")
+        let auth = try await runToEnd(exe, base + ["--rpcauth", ln.line])
+        #expect(auth.status != 0)
+        #expect(auth.err.contains("--rpcauthfile FILE"), "\(auth.err)")
+        let password = try await runToEnd(exe, base + ["--rpcuser", "u", "--rpcpassword", "secret"])
+        #expect(password.status != 0)
+        #expect(password.err.contains("--rpcpasswordfile FILE"), "\(password.err)")
+        let bad = dir.path + "/bad"
+        try "lightning-without-hash\n".write(toFile: bad, atomically: true, encoding: .utf8)
+        let malformed = try await runToEnd(exe, base + ["--rpcauthfile", bad])
+        #expect(malformed.status != 0)
+        #expect(malformed.err.contains("line 1"), "\(malformed.err)")
     }
 }

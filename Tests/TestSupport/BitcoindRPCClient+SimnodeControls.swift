@@ -3,6 +3,11 @@ import BitcoindRPC
 /// simnode's test controls (`sim*` RPCs, Sources/Doubles/Simnode/SimnodeNode+Control.swift) as typed
 /// calls, for tests that run simnode in-process or as ``SimnodeChild``.
 extension BitcoindRPCClient {
+    /// RPC calls simnode has executed so far, its own controls not counted (`simrpccount`).
+    public func simRPCCount() async throws -> Int {
+        try await call("simrpccount")
+    }
+
     /// The getblockfrompeer calls simnode accepted (`simfetchlog`).
     /// - Returns: the peer ids asked, in order.
     public func simFetchLog() async throws -> [Int] {

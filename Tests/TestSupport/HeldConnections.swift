@@ -15,11 +15,24 @@ public final class HeldConnections: @unchecked Sendable {
     }
 
     /// Opens `count` connections to 127.0.0.1:`port`.
-    /// - Throws: ``Failure`` when a connect fails.
-    public init(count: Int, port: Int) throws {
+    /// - Parameter from: the source address (another 127.x address looks like a second host).
+    /// - Throws: ``Failure`` when a bind or connect fails.
+    public init(count: Int, port: Int, from: String = "127.0.0.1") throws {
         for _ in 0..<count {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             guard fd >= 0 else { throw Failure(description: "socket() failed: errno \(errno)") }
+            if from != "127.0.0.1" {
+                var source = sockaddr_in()
+                source.sin_family = sa_family_t(AF_INET)
+                source.sin_addr.s_addr = inet_addr(from)
+                let bound = withUnsafePointer(to: &source) {
+                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+                guard bound == 0 else {
+                    Glibc.close(fd)
+                    throw Failure(description: "bind to \(from) failed: errno \(errno)")
+                }
+            }
             var address = sockaddr_in()
             address.sin_family = sa_family_t(AF_INET)
             address.sin_port = in_port_t(UInt16(port).bigEndian)

@@ -52,13 +52,17 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var pingTask: RepeatedTask?
     private var pingSentAt: NIODeadline?
     private var budget: OutboundBudget
+    /// Called once the peer's handshake is done (an inbound slot is then proven).
+    private let onReady: @Sendable () -> Void
 
     init(
         id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), report: ConnectionReport? = nil
+        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), report: ConnectionReport? = nil,
+        onReady: @escaping @Sendable () -> Void = {}
     ) {
         self.budget = OutboundBudget(limit: limits.outboundQueueBytes)
         self.report = report
+        self.onReady = onReady
         self.id = id
         self.address = address
         self.direction = direction
@@ -122,6 +126,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.debug("peer \(id) (\(address)): v2 handshake done, session \(sessionID.prefix(8).map { String($0, radix: 16) }.joined())")
         case .ready(let userAgent, let startHeight):
             handshakeTimer?.cancel()
+            onReady()
             let wire = session.isV1 ? "PLAINTEXT v1 (v1fallback)" : "encrypted (BIP324 v2)"
             logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(LogText.escaped(userAgent, limit: 120)), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)

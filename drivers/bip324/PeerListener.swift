@@ -1,6 +1,7 @@
 import BIP324
 import BIP324DriverCore
 import BitcoinPrimitives
+import DriverKit
 import Foundation
 import Logging
 import NIOCore
@@ -19,7 +20,7 @@ enum PeerListener {
         logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
-        let open = ConnectionSlots(limit: limits.maxInbound)
+        let open = InboundSlots(limit: limits.maxInbound)
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -30,21 +31,31 @@ enum PeerListener {
                         let ip = address.ipAddress ?? "?"
                         return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
                     } ?? "inbound"
-                    guard open.take() else {
+                    let ticket: InboundSlots.Ticket
+                    switch open.admit(address: remote?.ipAddress ?? "?", evict: { channel.close(promise: nil) }) {
+                    case .admitted(let t):
+                        ticket = t
+                    case .admittedByEvicting(let t, let evicted):
+                        ticket = t
+                        logger.warning("maxinbound (\(limits.maxInbound)) reached: closed the oldest connection from \(evicted) without a finished handshake, for \(id)")
+                    case .full:
                         logger.warning("refused inbound connection from \(id): \(limits.maxInbound) inbound connections already open (maxinbound)")
-                        throw ConnectionSlots.Full()
+                        throw InboundSlotsFull()
                     }
-                    channel.closeFuture.whenComplete { _ in open.release() }
+                    channel.closeFuture.whenComplete { _ in open.release(ticket) }
                     let transport = try BIP324Transport(role: .responder, networkMagic: networkMagic)
                     let session = PeerSession(
                         transport: transport, nonce: UInt64.random(in: 1...UInt64.max),
                         unixTime: Int64(Date().timeIntervalSince1970), acceptingV1With: v1Magic)
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .inbound, session: session, registry: registry,
-                        logger: logger, timeouts: timeouts, limits: limits))
+                        logger: logger, timeouts: timeouts, limits: limits, onReady: { open.proven(ticket) }))
                 }
             }
             .bind(host: target.host, port: target.port)
             .get()
     }
 }
+
+/// Thrown from the child initializer to close a connection refused at accept.
+struct InboundSlotsFull: Error {}

@@ -48,8 +48,9 @@ struct Connection: Sendable {
     ///   - role: initiator (we dialled a node id) or responder.
     ///   - direction: as reported to the core.
     /// - Returns: why it ended, for the log.
+    ///   - onInit: called once the peer's `init` has arrived (its inbound slot is then proven).
     func run(_ channel: NIOAsyncChannel<ByteBuffer, ByteBuffer>, role: Handshake.Role,
-             direction: PeerInfo.Direction) async -> String {
+             direction: PeerInfo.Direction, onInit: @escaping @Sendable () -> Void = {}) async -> String {
         let address = channel.channel.remoteAddress.flatMap { remote in
             remote.ipAddress.map { "\($0):\(remote.port ?? 0)" }
         }
@@ -63,7 +64,7 @@ struct Connection: Sendable {
                 var reader = inbound.makeAsyncIterator()
                 let transport = try await handshake(role, reader: &reader, outbound: outbound)
                 deadline.cancel()
-                try await session(transport, reader: &reader, outbound: outbound, address: address, direction: direction) {
+                try await session(transport, reader: &reader, outbound: outbound, address: address, direction: direction, onInit: onInit) {
                     raw.close(promise: nil)
                 }
             }
@@ -94,7 +95,7 @@ struct Connection: Sendable {
     private func session(
         _ transport: BOLT8Transport, reader: inout NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
         outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>, address: String?, direction: PeerInfo.Direction,
-        closeChannel: @escaping @Sendable () -> Void
+        onInit: @escaping @Sendable () -> Void, closeChannel: @escaping @Sendable () -> Void
     ) async throws {
         let peerID = Hex.encode(transport.remoteStatic.serialized(compressed: true))
         let logger = {
@@ -108,7 +109,7 @@ struct Connection: Sendable {
         let ours = InitMessage(features: AltnetFeature.setting(AltnetFeature.optionalBit, in: []), networks: [chainHash])
         _ = link.sendRaw(try BOLT8.LightningMessage.initMessage(ours).encoded())
         let reassembly = Reassembly(limits: limits)
-        var state = ReadState()
+        var state = ReadState(onInit: onInit)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 let sender = transport.sender
@@ -183,6 +184,7 @@ struct Connection: Sendable {
 
     /// The reader's state.
     struct ReadState {
+        let onInit: @Sendable () -> Void
         var initReceived = false
         var registered = false
         var pongWindow = ContinuousClock.now
@@ -209,6 +211,7 @@ struct Connection: Sendable {
             if !altnet { link.markPlain() }
             state.initReceived = true
             link.markInitReceived()
+            state.onInit()
             guard peers.add(link) else { throw LinkError.alreadyConnected }
             state.registered = true
             if altnet {

@@ -1,5 +1,6 @@
 import BOLT8
 import Foundation
+import DriverKit
 import DriverProtocol
 import Logging
 import NIOCore
@@ -44,16 +45,25 @@ struct LightningNetwork: Sendable {
                 try await server.executeThenClose { inbound in
                     await withDiscardingTaskGroup { group in
                         do {
-                            let slots = Slots(limit: maxInbound)
+                            let slots = InboundSlots(limit: maxInbound)
                             for try await child in inbound {
-                                guard slots.take() else {
-                                    logger.warning("refused an inbound connection: \(maxInbound) already open (max_inbound)")
-                                    try? await child.channel.close()
+                                let raw = child.channel
+                                let from = raw.remoteAddress?.ipAddress ?? "?"
+                                let ticket: InboundSlots.Ticket
+                                switch slots.admit(address: from, evict: { raw.close(promise: nil) }) {
+                                case .admitted(let t):
+                                    ticket = t
+                                case .admittedByEvicting(let t, let evicted):
+                                    ticket = t
+                                    logger.warning("max_inbound (\(maxInbound)) reached: closed the oldest connection from \(evicted) that had not sent init, for one from \(from)")
+                                case .full:
+                                    logger.warning("refused an inbound connection from \(from): \(maxInbound) already open (max_inbound)")
+                                    try? await raw.close()
                                     continue
                                 }
                                 group.addTask {
-                                    defer { slots.release() }
-                                    let reason = await connection.run(child, role: .responder, direction: .inbound)
+                                    defer { slots.release(ticket) }
+                                    let reason = await connection.run(child, role: .responder, direction: .inbound) { slots.proven(ticket) }
                                     logger.info("inbound link ended: \(reason)")
                                 }
                             }
@@ -97,27 +107,6 @@ struct LightningNetwork: Sendable {
             try? await Task.sleep(for: delay)
         }
     }
-}
-
-/// A counter of connections in use, bounded.
-final class Slots: @unchecked Sendable {
-    // @unchecked: `used` is guarded by `lock`.
-    private let lock = NSLock()
-    private let limit: Int
-    private var used = 0
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot. - Returns: false when all are in use.
-    func take() -> Bool {
-        lock.withLock {
-            guard used < limit else { return false }
-            used += 1
-            return true
-        }
-    }
-
-    func release() { lock.withLock { used -= 1 } }
 }
 
 extension Duration {

@@ -9,11 +9,22 @@ import Logging
 /// 2,000 headers, stop hash honoured), `getdata` for blocks (`block`, or `notfound`), and a
 /// `tx` handed to bitcoind with `sendrawtransaction`.
 ///
-/// The daemon forwards each ``DriverEvent/messageReceived(driver:peer:message:)`` to ``handle(driver:peer:message:)``.
+/// Costs are bounded (issue 15, ``ServingLimits``): each request takes a token from its peer's
+/// and its driver's request buckets (refused, counted in `altnet_serving_refused_total`, when
+/// empty); blocks are sent while the peer and driver byte buckets have credit; at most
+/// `maxConcurrent` requests are answered at once across all peers; `getheaders` answers come from
+/// a header cache that bitcoind's tip invalidates.
+///
+/// The daemon forwards each ``DriverEvent/messageReceived(driver:peer:message:)`` to
+/// ``submit(driver:peer:message:)`` (returns once a slot is taken; answers concurrently);
+/// ``handle(driver:peer:message:)`` answers and returns when done.
 public struct Serving: Sendable {
     let altstack: Altstack
     let bitcoind: BitcoindRPCClient
     let logger: Logger
+    let budget: ServingBudget
+    let gate: ServingGate
+    let cache: ServingHeaderCache
 
     /// Blocks served per `getdata` (the rest are answered `notfound`).
     public static let maxBlocksPerGetData = 16
@@ -23,10 +34,49 @@ public struct Serving: Sendable {
     ///   - bitcoind: the local bitcoind.
     ///   - chain: the network's rules.
     ///   - logger: where refused transactions and unreadable requests are logged.
-    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, logger: Logger) {
+    ///   - limits: the serving budget.
+    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, logger: Logger,
+                limits: ServingLimits = ServingLimits()) {
         self.altstack = altstack
         self.bitcoind = bitcoind
         self.logger = logger
+        self.budget = ServingBudget(limits: limits)
+        self.gate = ServingGate(width: limits.maxConcurrent)
+        self.cache = ServingHeaderCache(bitcoind: bitcoind, maxEntries: limits.headerCacheEntries)
+    }
+
+    /// Requests admitted and refused by the budget so far (the metrics count the same).
+    public var stats: ServingStats { budget.stats }
+
+    /// Admits a message against the budget, waits for a serving slot, and answers it in a task of
+    /// its own: returns once the answer has started (or at once when refused).
+    public func submit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+        guard await admit(driver: driver, peer: peer, message: message) else { return }
+        await gate.acquire()
+        let serving = self
+        Task {
+            await serving.answer(driver: driver, peer: peer, message: message)
+            serving.gate.release()
+        }
+    }
+
+    /// Takes a request token, waiting in the peer's bounded queue while its bucket refills; a
+    /// refusal (queue full, or the task cancelled while waiting) is counted and logged at debug level.
+    private func admit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async -> Bool {
+        var decision = budget.decide(driver: driver, peer: peer)
+        while case .wait(let delay) = decision {
+            let slept: Void? = try? await Task.sleep(for: delay)
+            budget.finishedWaiting(driver: driver, peer: peer)
+            if slept == nil { return false }
+            decision = budget.decide(driver: driver, peer: peer)
+        }
+        guard case .refused(let refusal) = decision else { return true }
+        AltLogicMetrics.refused(refusal, driver: driver)
+        logger.debug("request refused by the serving budget", metadata: [
+            "driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))",
+            "reason": "\(refusal.rawValue)",
+        ])
+        return false
     }
 
     /// Answers a message a peer sent through a driver. Never throws: malformed requests and
@@ -36,16 +86,23 @@ public struct Serving: Sendable {
     ///   - peer: the peer's driver-scoped id.
     ///   - message: what it sent.
     public func handle(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+        guard await admit(driver: driver, peer: peer, message: message) else { return }
+        await gate.acquire()
+        await answer(driver: driver, peer: peer, message: message)
+        gate.release()
+    }
+
+    private func answer(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
         AltLogicMetrics.served(command: message.command, driver: driver)
         guard let command = try? P2PCommand(message.command), let payload = try? [UInt8](hex: message.payload) else {
-            logger.debug("unreadable message from a peer", metadata: ["driver": "\(driver)", "peer": "\(peer)", "command": "\(message.command.prefix(12))"])
+            logger.debug("unreadable message from a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))"])
             return
         }
         let decoded: BitcoinPrimitives.P2PMessage
         do {
             decoded = try BitcoinPrimitives.P2PMessage.decode(command: command, payload: payload)
         } catch {
-            logger.info("malformed \(message.command) from a peer", metadata: ["driver": "\(driver)", "peer": "\(peer)", "error": "\(error)"])
+            logger.info("malformed \(message.command) from a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "error": "\(error)"])
             return
         }
         do {
@@ -64,35 +121,19 @@ public struct Serving: Sendable {
             case .tx(let tx):
                 await relay(tx, bytes: payload, driver: driver, peer: peer)
             default:
-                logger.debug("not served", metadata: ["driver": "\(driver)", "command": "\(message.command)"])
+                logger.debug("not served", metadata: ["driver": "\(driver)", "command": "\(LogText.escaped(message.command, limit: 12))"])
             }
         } catch {
             logger.warning("could not answer a peer from bitcoind", metadata: [
-                "driver": "\(driver)", "peer": "\(peer)", "command": "\(message.command)", "error": "\(error)",
+                "driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))", "error": "\(error)",
             ])
         }
     }
 
-    /// The headers a `getheaders` asks for: after the first locator hash on bitcoind's active
-    /// chain (genesis when none is), up to 2,000, ending at the stop hash if it comes first.
+    /// The headers a `getheaders` asks for, through the header cache.
     /// - Throws: RPC failures.
     func headers(for request: GetHeadersMessage) async throws -> [BlockHeader] {
-        let locator = Array(request.locator.prefix(P2PLimits.maxLocatorHashes))
-        var forkHeight = 0
-        for status in try await bitcoind.headerStatus(locator) {
-            if let status, status.onActiveChain {
-                forkHeight = status.height
-                break
-            }
-        }
-        let tipHeight = try await bitcoind.getBlockchainInfo().blocks
-        guard forkHeight < tipHeight else { return [] }
-        let heights = Array((forkHeight + 1)...min(forkHeight + P2PLimits.maxHeaders, tipHeight))
-        var hashes = try await bitcoind.activeHashes(atHeights: heights)
-        if request.hashStop != .zero, let stop = hashes.firstIndex(of: request.hashStop) {
-            hashes.removeSubrange((stop + 1)...)
-        }
-        return try await bitcoind.headers(hashes)
+        try await cache.headers(for: request)
     }
 
     /// Sends each block asked for (witness or not: bitcoind's serialization carries witnesses),
@@ -105,8 +146,14 @@ public struct Serving: Sendable {
                 missing.append(item)
                 continue
             }
+            if let refusal = budget.byteCredit(driver: driver, peer: peer) {
+                AltLogicMetrics.refused(refusal, driver: driver)
+                missing.append(item)
+                continue
+            }
             do {
                 let bytes = try await bitcoind.getBlockBytes(BlockHash(item.hash))
+                budget.spend(bytes: bytes.count, driver: driver, peer: peer)
                 served += 1
                 await send(.init(command: "block", payload: bytes.hex), driver: driver, peer: peer)
             } catch {
@@ -126,7 +173,7 @@ public struct Serving: Sendable {
             logger.info("relayed a transaction from a peer to bitcoind", metadata: ["txid": "\(txid)", "driver": "\(driver)"])
         } catch {
             logger.warning("bitcoind refused a transaction from a peer", metadata: [
-                "txid": "\(tx.txid)", "driver": "\(driver)", "peer": "\(peer)", "reason": "\(error)",
+                "txid": "\(tx.txid)", "driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "reason": "\(error)",
             ])
         }
     }
@@ -137,7 +184,7 @@ public struct Serving: Sendable {
         do throws(DriverProtocolError) {
             _ = try await supervisor.call(Methods.sendMessage, SendMessageParams(peer: peer, message: message, expect: []))
         } catch {
-            logger.info("could not answer a peer", metadata: ["driver": "\(driver)", "peer": "\(peer)", "error": "\(error)"])
+            logger.info("could not answer a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "error": "\(error)"])
         }
     }
 }

@@ -27,7 +27,7 @@ struct ControlMethods: Sendable {
     let stop: @Sendable () -> Void
 
     static let names = ["getinfo", "listdrivers", "listpeers", "listanomalies", "listrescues", "getaltchaintips",
-                        "fetchheaders", "sendemergencytx", "doctor", "stop", "help"]
+                        "fetchheaders", "sendemergencytx", "doctor", "restartdriver", "stop", "help"]
 
     /// Answers one call.
     func dispatch(_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject> {
@@ -44,6 +44,7 @@ struct ControlMethods: Sendable {
             case "fetchheaders":
                 return .success(try await logic.fetchHeaders())
             case "sendemergencytx": return try await sendEmergencyTx(params)
+            case "restartdriver": return try restartDriver(params)
             case "doctor":
                 let inputs = await Doctor.collect(settings: settings, bitcoind: bitcoind, drivers: altstack.snapshot(),
                                                   zmq: zmq, dataDir: dataDir)
@@ -221,6 +222,25 @@ struct ControlMethods: Sendable {
                         end: a.end.map(format.string(from:)), open: a.isOpen, outcome: outcomes[a.id])
         }
         return Anomalies(open: await board.openAnomalies.map(view), closed: await board.closed.suffix(100).map(view))
+    }
+
+    // MARK: restartdriver
+
+    /// Restarts a driver now (a parked one included): `name`, the state it was in.
+    func restartDriver(_ params: JSONValue) throws -> Result<JSONValue, ControlRPC.ErrorObject> {
+        guard let name = params.parameter("name", position: 0)?.stringValue else {
+            return .failure(.init(code: ControlRPC.Code.invalidParameter, message: "restartdriver needs a driver name"))
+        }
+        guard let supervisor = altstack.supervisor(named: name) else {
+            let known = altstack.snapshot().map(\.name).joined(separator: ", ")
+            return .failure(.init(code: ControlRPC.Code.invalidParameter,
+                                  message: "no driver \(LogText.escaped(name, limit: 40)) (running: \(known.isEmpty ? "none" : known))"))
+        }
+        struct Restarted: Codable, Sendable {
+            var name: String
+            var previousState: String
+        }
+        return .success(try ControlRPC.json(Restarted(name: name, previousState: supervisor.restart().rawValue)))
     }
 
     // MARK: sendemergencytx

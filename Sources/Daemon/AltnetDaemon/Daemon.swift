@@ -73,6 +73,13 @@ public enum Daemon {
         } catch {
             throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
         }
+        for entry in flags.entries {
+            // A [driver.NAME] instance's secrets are refused as flags as its built-in section's are.
+            let section = DriverName.of(section: entry.section) != nil ? "rpc" : entry.section
+            if let secret = DaemonSettings.secretFlags.first(where: { $0.section == section && $0.key == entry.key }) {
+                throw DaemonError(.config, "--\(entry.section).\(entry.key) would show the secret to every local user (ps): use \(secret.instead)")
+            }
+        }
         var discovery: BitcoindDiscovery?
         if !haveFile {
             let found = try discover(flags: flags)
@@ -196,6 +203,8 @@ public enum Daemon {
                     if request.method == .GET, request.uri == "/" || request.uri.hasPrefix("/?") {
                         return await methods.statusResponse()
                     }
+                    // Queue depths are read at scrape time: the event pump may be the one that is stuck.
+                    metrics.record(drivers: altstack.snapshot())
                     return metrics.respond(request)
                 }
             } catch {

@@ -30,6 +30,12 @@ public final class DaemonMetrics: Sendable {
             Metrics.Gauge(label: "altnet_driver_ready", dimensions: [("driver", driver.name)]).record(driver.state == .ready ? 1 : 0)
             Metrics.Gauge(label: "altnet_driver_starts", dimensions: [("driver", driver.name)]).record(driver.starts)
             Metrics.Gauge(label: "altnet_peers", dimensions: [("driver", driver.name)]).record(driver.peers.count)
+            let t = driver.traffic
+            Metrics.Gauge(label: "altnet_driver_queue_messages", dimensions: [("driver", driver.name)]).record(t.queuedMessages)
+            Metrics.Gauge(label: "altnet_driver_queue_bytes", dimensions: [("driver", driver.name), ("queue", "messages")])
+                .record(t.queuedMessageBytes)
+            Metrics.Gauge(label: "altnet_driver_queue_bytes", dimensions: [("driver", driver.name), ("queue", "stdout")])
+                .record(t.stdoutBytes)
         }
     }
 

@@ -23,13 +23,14 @@ struct EventPump: Service {
             case .messageReceived(let driver, let peer, let message):
                 await onMessage(driver, peer, message)
             case .stateChanged(let driver, let state, let reason):
-                logger.info("driver \(driver): \(state.rawValue)\(reason.map { " (\($0))" } ?? "")")
+                logger.info("driver \(driver): \(state.rawValue)\(reason.map { " (\(LogText.escaped($0, limit: 300)))" } ?? "")")
                 metrics.record(drivers: altstack.snapshot())
             case .peerConnected(let driver, let peer):
-                logger.info("driver \(driver): peer \(peer.id) connected")
+                // Peer ids and reasons can carry peer-chosen text: escaped (LogText).
+                logger.info("driver \(driver): peer \(LogText.escaped(peer.id, limit: 120)) connected")
                 metrics.record(drivers: altstack.snapshot())
             case .peerDisconnected(let driver, let peer, let reason):
-                logger.info("driver \(driver): peer \(peer) gone\(reason.map { " (\($0))" } ?? "")")
+                logger.info("driver \(driver): peer \(LogText.escaped(peer, limit: 120)) gone\(reason.map { " (\(LogText.escaped($0, limit: 200)))" } ?? "")")
                 metrics.record(drivers: altstack.snapshot())
             }
         }

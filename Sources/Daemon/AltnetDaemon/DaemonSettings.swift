@@ -1,3 +1,4 @@
+import AltLogic
 import AltnetConfig
 import BitcoinPrimitives
 import Foundation
@@ -13,9 +14,12 @@ public struct DaemonSettings: Sendable, Equatable {
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
-        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "zmqpub", "rpctimeoutseconds", "datadir", "conf"],
+        "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "rpcpasswordfile", "zmqpub", "rpctimeoutseconds",
+                     "datadir", "conf"],
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
         "control": ["metrics", "loglevel", "emergencyretryseconds"],
+        "serving": ["peerrequestspersecond", "peerbytespersecond", "driverrequestspersecond", "driverbytespersecond",
+                    "maxconcurrent", "headercache", "peerqueue"],
     ]
 
     public var network: Network
@@ -49,6 +53,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var emergencyRetrySeconds: Double
     /// Each enabled driver section with its keys (every value, in order), in start order.
     public var drivers: [DriverSection]
+    /// `[serving]`: what answering other nodes' peers may cost (docs/altnetd.md).
+    public var serving = ServingLimits()
 
     public static func == (a: Self, b: Self) -> Bool {
         a.network == b.network && a.rpcHost == b.rpcHost && a.rpcPort == b.rpcPort && a.rpcCookieFile == b.rpcCookieFile
@@ -58,6 +64,7 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
             && a.emergencyRetrySeconds == b.emergencyRetrySeconds && a.quorum == b.quorum
             && a.peersPerDriver == b.peersPerDriver && a.minimumChainWork == b.minimumChainWork && a.maxForkDepth == b.maxForkDepth
+            && a.serving == b.serving
     }
 
     /// A host and port.
@@ -158,7 +165,7 @@ public struct DaemonSettings: Sendable, Equatable {
         rpcHost = rpc.host
         rpcPort = rpc.port
         rpcUser = config.value("rpcuser", in: "bitcoind")
-        rpcPassword = config.value("rpcpassword", in: "bitcoind")
+        rpcPassword = try Self.password(config, section: "bitcoind", line: line("rpcpasswordfile", "bitcoind"))
         if (rpcUser == nil) != (rpcPassword == nil) {
             throw ConfigError(line: max(line("rpcuser", "bitcoind"), line("rpcpassword", "bitcoind")), problem: .invalidValue(
                 key: "rpcuser/rpcpassword", value: "only one set", expected: "both or neither"))
@@ -209,7 +216,24 @@ public struct DaemonSettings: Sendable, Equatable {
             throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))
         }
 
+        let servingDefaults = ServingLimits()
+        serving = ServingLimits(
+            peerRequestsPerSecond: try number("peerrequestspersecond", "serving", default: servingDefaults.peerRequestsPerSecond, min: 0.01),
+            peerBytesPerSecond: try number("peerbytespersecond", "serving", default: servingDefaults.peerBytesPerSecond, min: 1),
+            driverRequestsPerSecond: try number("driverrequestspersecond", "serving", default: servingDefaults.driverRequestsPerSecond, min: 0.01),
+            driverBytesPerSecond: try number("driverbytespersecond", "serving", default: servingDefaults.driverBytesPerSecond, min: 1),
+            maxConcurrent: Int(try number("maxconcurrent", "serving", default: Double(servingDefaults.maxConcurrent), min: 1)),
+            headerCacheEntries: Int(try number("headercache", "serving", default: Double(servingDefaults.headerCacheEntries), min: 0)),
+            maxWaitingPerPeer: Int(try number("peerqueue", "serving", default: Double(servingDefaults.maxWaitingPerPeer), min: 0)))
+
         drivers = try Self.driverSections(config)
+        // rpcpasswordfile: an RPC driver instance gets the password in `init` (its stdin), never in argv.
+        for index in drivers.indices where drivers[index].kind == "rpc" && drivers[index].value("rpcpasswordfile") != nil {
+            let section = drivers[index].command == nil ? drivers[index].name : DriverName.sectionPrefix + drivers[index].name
+            let password = try Self.password(config, section: section, line: line("rpcpasswordfile", section))
+            drivers[index].keys.removeAll { $0.key == "rpcpasswordfile" || $0.key == "rpcpassword" }
+            if let password { drivers[index].keys.append((key: "rpcpassword", values: [password])) }
+        }
     }
 
     /// The driver instances: the built-in sections present (bip324, lightning, rpc), then each
@@ -256,6 +280,30 @@ public struct DaemonSettings: Sendable, Equatable {
             drivers.append(DriverSection(name: name, command: words, keys: keys(of: section), nodeKey: nodeKey))
         }
         return drivers
+    }
+
+    /// Flags that would put a secret in every local user's `ps`, with what to use instead.
+    public static let secretFlags: [(section: String, key: String, instead: String)] = [
+        ("bitcoind", "rpcpassword", "--bitcoind.rpcpasswordfile=FILE (or rpcpassword= in altnet.conf, mode 0600)"),
+        ("rpc", "rpcpassword", "--rpc.rpcpasswordfile=FILE (or rpcpassword= under [rpc] in altnet.conf, mode 0600)"),
+        ("rpc", "rpcauth", "rpcauth= under [rpc] in altnet.conf (mode 0600)"),
+    ]
+
+    /// `rpcpassword`, or the first line of the file `rpcpasswordfile` names (as bitcoind's
+    /// `-rpccookiefile`: the secret stays out of argv); both at once is an error.
+    static func password(_ config: ConfigFile, section: String, line: Int) throws(ConfigError) -> String? {
+        let inline = config.value("rpcpassword", in: section)
+        guard let path = config.value("rpcpasswordfile", in: section) else { return inline }
+        guard inline == nil else {
+            throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "rpcpassword or rpcpasswordfile, not both"))
+        }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
+              let first = text.split(separator: "\n", omittingEmptySubsequences: false).first.map({ String($0).trimmingCharacters(in: .init(charactersIn: "\r")) }),
+              !first.isEmpty
+        else {
+            throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "a readable file whose first line is the password"))
+        }
+        return first
     }
 
     /// Parses `HOST:PORT`, `[IPv6]:PORT` or a bare host (with `defaultPort`).

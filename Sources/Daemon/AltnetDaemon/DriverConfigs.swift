@@ -64,13 +64,11 @@ public enum DriverConfigs {
         return directories.map { $0 + "/" + word }.first(where: isExecutable) ?? word
     }
 
-    /// A configuration value as JSON: integers and `true`/`false` typed, everything else a string.
-    static func optionValue(_ text: String) -> JSONValue {
-        if let int = Int64(text) { return .int(int) }
-        if text == "true" { return .bool(true) }
-        if text == "false" { return .bool(false) }
-        return .string(text)
-    }
+    /// A configuration value as JSON: the text as it was written. The supervisor gives it the
+    /// type the driver's manifest declares for the option (``DriverOptionTypes``), so a
+    /// numeric-looking password stays a string and `port=8333` becomes a number only where the
+    /// option is a number.
+    static func optionValue(_ text: String) -> JSONValue { .string(text) }
 
     /// The driver protocol's chain description for a network.
     public static func chainInfo(_ params: ChainParams) -> ChainInfo {

@@ -28,7 +28,8 @@ struct LogicWiring: Sendable {
         let feeds = FeedInbox()
         let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
                                        feeds: feeds, logger: logger.with(label: "altlogic"))
-        let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"))
+        let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"),
+                              limits: settings.serving)
         hooks = LogicHooks(
             altChainTips: { try ControlRPC.json(await logic.altChainTips()) },
             fetchHeaders: { try ControlRPC.json(await logic.rescue(trigger: "fetchheaders")) },
@@ -45,10 +46,12 @@ struct LogicWiring: Sendable {
             feedHeaders: { feeds.counts() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
+        // A feed's pushes go to its window; the rest returns once the answer has a slot (at most
+        // [serving] maxconcurrent at once) or is refused.
         let intake = FeedIntake(altstack: altstack, inbox: feeds, tick: feedTick)
         onMessage = { driver, peer, message in
             if intake.take(driver: driver, peer: peer, message: message) { return }
-            await serving.handle(driver: driver, peer: peer, message: message)
+            await serving.submit(driver: driver, peer: peer, message: message)
         }
     }
 }

@@ -16,6 +16,7 @@ import BitcoinPrimitives
 /// | `simsetblocksource` | url, cookiefile | blocks a delivering pretend peer is asked for (getblockfrompeer) that simnode has only the header of, and no withheld copy, are fetched from that node's RPC (`getblock HASH 0`) after the usual delay, checked as submitblock and stored as received from the peer; no url clears it; {"url","cookiefile"} or null |
 /// | `simsetwarmup` | enabled, message | every non-sim method fails with -28 and the message |
 /// | `simsetibd` | enabled | true: initial block download, whatever the tip's time, until `simsetibd false` (getblockchaininfo's `initialblockdownload` true; getheaders, tx and inv of transactions ignored and no block announced, as Core in IBD); false: out of it for good (Core's latch); {"initialblockdownload"} |
+/// | `simrpccount` | | RPC calls executed so far, `sim*` controls and `stop` not counted (each batch item counts): a number |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
     func control(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
@@ -29,6 +30,9 @@ extension SimnodeNode {
                 f?()
             }
             return .string("Simnode stopping")
+        case "simrpccount":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return .int(Int64(rpcCalls))
         case "simgenerate":
             let p = try RPCParams(method: method, names: ["nblocks"], raw: raw)
             return .array(try mine(try p.int(0), to: Self.defaultScript).map { .string($0.displayHex) })

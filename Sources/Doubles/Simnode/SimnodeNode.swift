@@ -43,6 +43,8 @@ public actor SimnodeNode {
     var p2p = SimnodeP2PState()
     /// Called (once) when the `stop` RPC arrives.
     var onStop: (@Sendable () -> Void)?
+    /// Non-`sim*` RPC calls executed so far (each item of a batch counts), for `simrpccount`.
+    var rpcCalls = 0
 
     /// The script automatic mining and `simgenerate` pay to: OP_TRUE (anyone can spend).
     static let defaultScript: [UInt8] = [0x51]
@@ -102,6 +104,7 @@ public actor SimnodeNode {
         if method.hasPrefix("sim") || method == "stop" {
             return try control(method, params)
         }
+        rpcCalls += 1
         if let warmupMessage { throw RPCFailure(RPCFailure.inWarmup, warmupMessage) }
         switch method {
         case "getblockchaininfo", "getbestblockhash", "getblockcount", "getblockhash", "getblockheader",

@@ -27,10 +27,13 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var unauthenticated = false
     /// Requests read and not yet answered (a held `getblock` may take 45 s: not idle).
     private var owed = 0
+    /// Called on the connection's first authenticated request head (its slot is then proven).
+    private var onAuthenticated: (() -> Void)?
 
-    init(proxy: RPCProxy, upstream: UpstreamPools? = nil) {
+    init(proxy: RPCProxy, upstream: UpstreamPools? = nil, onAuthenticated: (() -> Void)? = nil) {
         self.proxy = proxy
         self.upstream = upstream
+        self.onAuthenticated = onAuthenticated
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -41,6 +44,10 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             tooLarge = false
             if case .user = proxy.authenticator.authenticate(h.headers.first(name: "Authorization")) {
                 unauthenticated = false
+                if let proven = onAuthenticated {
+                    onAuthenticated = nil
+                    proven()
+                }
             } else {
                 unauthenticated = true
             }

@@ -1,4 +1,5 @@
 import BitcoindRPC
+import DriverKit
 import DriverRPCCore
 import Logging
 import NIOConcurrencyHelpers
@@ -89,7 +90,7 @@ public final class RunningRPCProxy: Sendable {
         configuration.fetchesPerUser = max(1, options.fetchesPerUser)
         let proxy = RPCProxy(
             rpc: rpc, fetcher: fetcher, authenticator: authenticator, configuration: configuration, logger: logger)
-        let open = NIOLockedValueBox(0)
+        let open = InboundSlots(limit: options.maxConnections)
         let (maxConnections, idle) = (options.maxConnections, TimeAmount.nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000 + options.idleTimeout.components.attoseconds / 1_000_000_000))
         let upstream = UpstreamPools(
             group: MultiThreadedEventLoopGroup.singleton, host: options.bitcoindHost, port: options.bitcoindPort,
@@ -104,20 +105,25 @@ public final class RunningRPCProxy: Sendable {
                 .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
                 .childChannelInitializer { child in
                     child.eventLoop.makeCompletedFuture {
-                        let admitted = open.withLockedValue { count -> Bool in
-                            guard count < maxConnections else { return false }
-                            count += 1
-                            return true
-                        }
-                        guard admitted else {
+                        let from = child.remoteAddress?.ipAddress ?? "?"
+                        let ticket: InboundSlots.Ticket
+                        switch open.admit(address: from, evict: { child.close(promise: nil) }) {
+                        case .admitted(let t):
+                            ticket = t
+                        case .admittedByEvicting(let t, let evicted):
+                            ticket = t
+                            proxy.metrics.connectionRefused()
+                            logger.warning("\(maxConnections) client connections open (--max-connections): closed the oldest from \(evicted) that had not authenticated, for one from \(from)")
+                        case .full:
                             proxy.metrics.connectionRefused()
                             logger.warning("refused a client connection from \(child.remoteAddress?.description ?? "?"): \(maxConnections) open (--max-connections)")
                             throw ChannelError.ioOnClosedChannel
                         }
-                        child.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                        child.closeFuture.whenComplete { _ in open.release(ticket) }
                         try child.pipeline.syncOperations.addHandler(IdleStateHandler(readTimeout: idle))
                         try child.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(proxy: proxy, upstream: options.eventLoopForwarding ? upstream : nil))
+                        try child.pipeline.syncOperations.addHandler(ProxyHTTPHandler(
+                            proxy: proxy, upstream: options.eventLoopForwarding ? upstream : nil, onAuthenticated: { open.proven(ticket) }))
                     }
                 }
                 .bind(host: options.listenHost, port: options.listenPort).get()

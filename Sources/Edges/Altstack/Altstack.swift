@@ -10,8 +10,9 @@ import ServiceLifecycle
 public final class Altstack: Service, Sendable {
     /// One supervisor per configured driver, in configuration order.
     public let supervisors: [DriverSupervisor]
-    /// Driver events (state changes, peers, received messages). One consumer; unbounded.
-    public let events: AsyncStream<DriverEvent>
+    /// Driver events (state changes, peers, received messages). One consumer. Received messages
+    /// are bounded per driver (``DriverQueueLimits``): beyond the bound they are dropped and counted.
+    public let events: DriverEvents
     let logger: Logger
     private let eventSink: AsyncStream<DriverEvent>.Continuation
 
@@ -21,13 +22,14 @@ public final class Altstack: Service, Sendable {
     ///   - coreHandler: answers driver-to-core requests (e.g. `signer.ecdh`).
     public init(drivers: [DriverConfig], logger: Logger = Logger(label: "altnet.altstack"), coreHandler: @escaping CoreRequestHandler = noCoreRequests) {
         let (events, sink) = AsyncStream<DriverEvent>.makeStream()
-        self.events = events
         self.eventSink = sink
         self.logger = logger
         var seen = Set<String>()
-        self.supervisors = drivers.filter { seen.insert($0.name).inserted }.map { config in
+        let supervisors = drivers.filter { seen.insert($0.name).inserted }.map { config in
             DriverSupervisor(config: config, logger: logger, coreHandler: coreHandler) { event in sink.yield(event) }
         }
+        self.supervisors = supervisors
+        self.events = DriverEvents(stream: events, traffic: Dictionary(uniqueKeysWithValues: supervisors.map { ($0.config.name, $0.traffic) }))
     }
 
     /// Runs every supervisor until graceful shutdown.

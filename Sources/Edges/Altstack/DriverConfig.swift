@@ -20,11 +20,14 @@ public struct DriverConfig: Sendable {
     public var priority: Int
     public var timeouts: Timeouts
     public var restart: RestartPolicy
+    /// How much of this driver's output the core holds before it pushes back or drops.
+    public var queue: DriverQueueLimits
 
     public init(
         name: String, executable: String, arguments: [String] = [], environment: [String: String] = [:],
         network: String = "regtest", chain: ChainInfo = .regtest, options: [String: JSONValue] = [:],
-        dataDir: String, priority: Int = 0, timeouts: Timeouts = Timeouts(), restart: RestartPolicy = RestartPolicy()
+        dataDir: String, priority: Int = 0, timeouts: Timeouts = Timeouts(), restart: RestartPolicy = RestartPolicy(),
+        queue: DriverQueueLimits = DriverQueueLimits()
     ) {
         self.name = name
         self.executable = executable
@@ -37,6 +40,7 @@ public struct DriverConfig: Sendable {
         self.priority = priority
         self.timeouts = timeouts
         self.restart = restart
+        self.queue = queue
     }
 
     /// Deadlines for one driver.

@@ -6,7 +6,8 @@ import DriverProtocol
 ///   starting ──handshake ok──► ready ──dies / hangs / breaches──► backoff ──delay──► starting
 ///      │                                                            │
 ///      └──dies early────────────────────────────────────────────────┘
-///   backoff ──too many early failures──► parked        any ──stop──► stopped
+///   backoff ──too many early failures──► parked ──parkedRetry or restart()──► starting
+///   any ──restart()──► starting (at once)                any ──stop──► stopped
 /// ```
 public enum DriverState: String, Sendable, Hashable, Codable {
     case starting
@@ -60,7 +61,37 @@ public struct DriverSnapshot: Sendable, Hashable, Codable {
     /// Times the process was started.
     public var starts: Int
     public var priority: Int
+    /// Queue depths and drops (``DriverQueueLimits``).
+    public var traffic: DriverTrafficSnapshot
 
     /// The declared capabilities, when known.
     public var capabilities: TransportCapabilities? { manifest?.capabilities }
+
+    enum CodingKeys: String, CodingKey {
+        case name, state, lastError, pid, manifest, peers, starts, priority, traffic
+    }
+
+    public init(name: String, state: DriverState, lastError: String? = nil, pid: Int32? = nil, manifest: Manifest? = nil,
+                peers: [PeerInfo] = [], starts: Int = 0, priority: Int = 0, traffic: DriverTrafficSnapshot = DriverTrafficSnapshot()) {
+        self.name = name
+        self.state = state
+        self.lastError = lastError
+        self.pid = pid
+        self.manifest = manifest
+        self.peers = peers
+        self.starts = starts
+        self.priority = priority
+        self.traffic = traffic
+    }
+
+    /// Snapshots written before `traffic` existed (or without it) decode with zero counts.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            name: try c.decode(String.self, forKey: .name), state: try c.decode(DriverState.self, forKey: .state),
+            lastError: try c.decodeIfPresent(String.self, forKey: .lastError), pid: try c.decodeIfPresent(Int32.self, forKey: .pid),
+            manifest: try c.decodeIfPresent(Manifest.self, forKey: .manifest), peers: try c.decode([PeerInfo].self, forKey: .peers),
+            starts: try c.decode(Int.self, forKey: .starts), priority: try c.decode(Int.self, forKey: .priority),
+            traffic: try c.decodeIfPresent(DriverTrafficSnapshot.self, forKey: .traffic) ?? DriverTrafficSnapshot())
+    }
 }

@@ -67,6 +67,12 @@ public final class DriverPipe: Sendable {
 
     /// SIGKILL.
     public func kill() { killer() }
+
+    /// Stdout lines read but not yet handled, and their bytes (bounded: see ``DriverProcess/run(_:name:logger:maxLineBytes:queueBytes:body:)``).
+    public var queued: (lines: Int, bytes: Int) {
+        let depth = incoming.depth
+        return (depth.count, depth.cost)
+    }
 }
 
 /// Starts driver processes with swift-subprocess.
@@ -78,12 +84,14 @@ public enum DriverProcess {
     ///   - name: the driver's name, for its stderr lines in `logger`.
     ///   - logger: receives each stderr line at info level with metadata `driver`.
     ///   - maxLineBytes: the stdout framing limit.
+    ///   - queueBytes: stdout bytes read ahead of the session; beyond them the core stops reading
+    ///     the pipe until the session catches up, and the full pipe blocks the driver's writes.
     ///   - body: talks to the process.
     /// - Returns: the body's result and how the process ended.
     /// - Throws: a launch error, or what `body` throws.
     public static func run<R: Sendable>(
         _ launch: DriverLaunch, name: String, logger: Logger, maxLineBytes: Int = DriverProtocolLimits.maxLineBytes,
-        body: (DriverPipe) async throws -> R
+        queueBytes: Int = DriverProtocolLimits.maxLineBytes, body: (DriverPipe) async throws -> R
     ) async throws -> (R, TerminationStatus) {
         ignoreSIGPIPE
         let configuration = Configuration(
@@ -92,7 +100,10 @@ public enum DriverProcess {
             environment: .custom(launch.minimalEnvironment))
         let outcome = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) {
             execution in
-            let incoming = Mailbox<LineFramer.Event>()
+            let incoming = Mailbox<LineFramer.Event>(maxCost: queueBytes) { event in
+                if case .line(let bytes) = event { return max(bytes.count, 1) }
+                return 1
+            }
             let outgoing = Mailbox<[UInt8]>()
             let pipe = DriverPipe(pid: execution.processIdentifier.value, incoming: incoming, outgoing: outgoing) {
                 try? execution.send(signal: .kill)
@@ -103,7 +114,8 @@ public enum DriverProcess {
                     do {
                         for try await buffer in execution.standardOutput {
                             let events = buffer.withUnsafeBytes { framer.append($0) }
-                            for event in events { incoming.push(event) }
+                            // Backpressure: wait while the session is behind (the pipe fills, the driver blocks).
+                            for event in events { _ = await incoming.push(waiting: event) }
                         }
                     } catch {}
                     if let last = framer.finish() { incoming.push(last) }

@@ -80,7 +80,7 @@ final class DriverSession: Sendable {
                 do {
                     frame = try RPCCodec.parse(bytes)
                 } catch {
-                    return .breach("unreadable line on stdout (\(error.message)): \(String(decoding: bytes.prefix(80), as: UTF8.self))")
+                    return .breach("unreadable line on stdout (\(LogText.escaped(error.message, limit: 200))): \(LogText.escaped(String(decoding: bytes.prefix(80), as: UTF8.self), limit: 80))")
                 }
                 if let breach = dispatch(frame) { return .breach(breach) }
             }

@@ -13,7 +13,12 @@ public final class DriverSupervisor: Service, Sendable {
     private let onEvent: @Sendable (DriverEvent) -> Void
     private let random: @Sendable () -> Double
     private let stop = StopSignal()
+    /// Ends a backoff or a park early (``restart()``, or a stop).
+    private let wake = WakeSignal()
+    private let restartRequested = LockedValue(false)
     private let status: LockedValue<Status>
+    /// Queue depths and drops of this driver's messages.
+    let traffic: DriverTraffic
 
     struct Status: Sendable {
         var state: DriverState = .starting
@@ -43,15 +48,17 @@ public final class DriverSupervisor: Service, Sendable {
         self.onEvent = onEvent
         self.random = random
         self.status = LockedValue(Status())
+        self.traffic = DriverTraffic(driver: config.name, limits: config.queue)
     }
 
     /// The registry's view of this driver.
     public var snapshot: DriverSnapshot {
         let s = status.value
+        if let queued = s.session?.pipe.queued { traffic.stdout(lines: queued.lines, bytes: queued.bytes) }
         return DriverSnapshot(
             name: config.name, state: s.state, lastError: s.lastError, pid: s.session?.pipe.pid,
             manifest: s.manifest, peers: s.peers.values.sorted { $0.id < $1.id }, starts: s.starts,
-            priority: config.priority)
+            priority: config.priority, traffic: traffic.snapshot)
     }
 
     /// Calls a method on the running driver.
@@ -67,7 +74,24 @@ public final class DriverSupervisor: Service, Sendable {
     }
 
     /// Asks the supervisor to stop its driver and return from `run()`.
-    public func requestStop() { stop.fire() }
+    public func requestStop() {
+        stop.fire()
+        wake.fire()
+    }
+
+    /// Restarts the driver now (`altnet-cli restartdriver NAME`): a running one is killed and
+    /// started again at once, a parked or backing-off one is started without waiting; either
+    /// begins with a clean failure count.
+    /// - Returns: the state it was in.
+    @discardableResult
+    public func restart() -> DriverState {
+        restartRequested.value = true
+        let s = status.value
+        logger.notice("restart requested while \(s.state.rawValue)")
+        s.session?.pipe.kill()
+        wake.fire()
+        return s.state
+    }
 
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -85,7 +109,8 @@ public final class DriverSupervisor: Service, Sendable {
             let end: SessionEnd
             do {
                 let launch = DriverLaunch(executable: config.executable, arguments: config.arguments, environment: config.environment)
-                (end, _) = try await DriverProcess.run(launch, name: config.name, logger: logger) { pipe in
+                (end, _) = try await DriverProcess.run(launch, name: config.name, logger: logger,
+                                                       queueBytes: config.queue.stdoutBytes) { pipe in
                     status.update { $0.starts += 1 }
                     return await session(pipe, readyAt: readyAt)
                 }
@@ -97,6 +122,12 @@ public final class DriverSupervisor: Service, Sendable {
                 $0.peers = [:]
             }
             if stop.isFired || Task.isCancelled { break }
+            if restartRequested.update({ r in defer { r = false }; return r }) {
+                wake.reset()
+                earlyFailures = 0
+                logger.notice("restarting as requested (was: \(end.reason))")
+                continue
+            }
             let stable = readyAt.value.map { ContinuousClock.now - $0 >= config.restart.stableUptime } ?? false
             earlyFailures = stable ? 1 : earlyFailures + 1
             var decision = config.restart.decide(earlyFailures: earlyFailures, random: random())
@@ -108,14 +139,18 @@ public final class DriverSupervisor: Service, Sendable {
                 } else {
                     "parked after \(earlyFailures) failures in a row; last: \(end.reason)"
                 }
-                logger.error("\(reason)")
+                logger.error("\(reason); next try in \(config.restart.parkedRetry)")
                 setState(.parked, reason: reason)
-                _ = await stop.wait(upTo: .seconds(86_400 * 365))
-                break
+                _ = await wake.wait(upTo: config.restart.parkedRetry)
+                if stop.isFired || Task.isCancelled { break }
+                // One more try; failing early again parks it again at once (unless asked to restart).
+                earlyFailures = restartRequested.update { r in defer { r = false }; return r } ? 0 : max(0, config.restart.parkAfter - 1)
+                continue
             case .restart(let delay):
                 logger.warning("driver \(end.reason); restarting in \(delay)")
                 setState(.backoff, reason: end.reason)
-                _ = await stop.wait(upTo: delay)
+                _ = await wake.wait(upTo: delay)
+                if restartRequested.update({ r in defer { r = false }; return r }) { earlyFailures = 0 }
                 continue
             }
             break
@@ -158,7 +193,9 @@ public final class DriverSupervisor: Service, Sendable {
             try manifest.validate(offered: offered)
             session.capabilities = manifest.capabilities
             status.update { $0.manifest = manifest }
-            let params = InitParams(network: config.network, chain: config.chain, options: config.options, dataDir: config.dataDir)
+            // Configuration text takes the types the manifest declares (a numeric rpcpassword stays a string).
+            let options = DriverOptionTypes.apply(config.options, specs: manifest.options)
+            let params = InitParams(network: config.network, chain: config.chain, options: options, dataDir: config.dataDir)
             _ = try await session.call(Methods.initialize, params, timeout: timeouts.handshake)
             if let peers = try? await session.call(Methods.listPeers, EmptyObject(), timeout: timeouts.handshake).result(as: ListPeersResult.self) {
                 status.update { s in for peer in peers.peers.prefix(DriverProtocolLimits.maxPeers) { s.peers[peer.id] = peer } }
@@ -192,6 +229,9 @@ public final class DriverSupervisor: Service, Sendable {
 
     private func record(_ event: DriverEvent) {
         switch event {
+        case .messageReceived(_, _, let message):
+            // Unsolicited replies and a full queue end here, counted (DriverQueueLimits).
+            guard traffic.admit(message, from: status.value.manifest?.capabilities) else { return }
         case .peerConnected(_, let peer):
             status.update { s in
                 if s.peers.count < DriverProtocolLimits.maxPeers { s.peers[peer.id] = peer }

@@ -4,7 +4,9 @@
 /// been ready for `stableUptime`. Early failures in a row grow the delay exponentially
 /// (`baseDelay * 2^(n-1)`, capped at `maxDelay`, with +/- `jitter` spread so that many drivers
 /// do not restart in lockstep); `parkAfter` of them park the driver: it is reported, not
-/// restarted. A driver that stayed up for `stableUptime` starts again from a clean slate.
+/// restarted until `parkedRetry` has passed (or `altnet-cli restartdriver NAME`); a retried
+/// driver that fails early again is parked again at once. A driver that stayed up for
+/// `stableUptime` starts again from a clean slate.
 public struct RestartPolicy: Sendable, Hashable {
     public var baseDelay: Duration
     public var maxDelay: Duration
@@ -13,16 +15,20 @@ public struct RestartPolicy: Sendable, Hashable {
     public var stableUptime: Duration
     /// Early failures in a row that park the driver.
     public var parkAfter: Int
+    /// How long a parked driver waits before one more try (a fixed build or a freed port may
+    /// let it start now).
+    public var parkedRetry: Duration
 
     public init(
         baseDelay: Duration = .milliseconds(100), maxDelay: Duration = .seconds(60), jitter: Double = 0.2,
-        stableUptime: Duration = .seconds(10), parkAfter: Int = 8
+        stableUptime: Duration = .seconds(10), parkAfter: Int = 8, parkedRetry: Duration = .seconds(600)
     ) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay
         self.jitter = jitter
         self.stableUptime = stableUptime
         self.parkAfter = parkAfter
+        self.parkedRetry = parkedRetry
     }
 
     /// What to do after a failure.

@@ -27,6 +27,8 @@ public actor EmergencyBroadcaster {
         public var expired: [String] = []
         /// Transactions that had been in the mempool and are no longer (they go back to pending).
         public var dropped: [String] = []
+        /// Transactions whose step failed (a storage error); the round went on with the others.
+        public var failed: [String] = []
 
         public init() {}
     }
@@ -94,7 +96,13 @@ public actor EmergencyBroadcaster {
             try store.prune(finishedBefore: now.addingTimeInterval(-EmergencyStore.seconds(EmergencyLimits.keepFinished)))
             for txid in round.expired { logger.warning("emergency transaction expired unseen", metadata: ["txid": "\(txid)"]) }
             for tx in try store.active() {
-                try await step(tx, now: now, into: &round)
+                // One transaction's storage error must not stop the others' re-broadcast.
+                do throws(EmergencyError) {
+                    try await step(tx, now: now, into: &round)
+                } catch {
+                    round.failed.append(tx.txid)
+                    logger.error("emergency transaction not processed this round", metadata: ["txid": "\(tx.txid)", "error": "\(error)"])
+                }
             }
         } catch {
             logger.error("emergency queue round failed", metadata: ["error": "\(error)"])

@@ -14,7 +14,11 @@ import Glibc
 /// `--fail-sendmessage` (answer every sendmessage with an error), `--slow-ms N` (delay
 /// sendmessage), `--echo` (reply to sendmessage with the message itself), `--breach` (deliver a
 /// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks),
-/// `--no-receive` (declare `receive: false`, as the RPC driver does).
+/// `--no-receive` (declare `receive: false`, as the RPC driver does), `--flood CMD:BYTES:COUNT`
+/// (after init, deliver COUNT messages `CMD` of BYTES payload bytes from peer p1 as fast as the
+/// pipe takes them, from its own thread; COUNT 0 means until killed: a hostile peer's stream).
+/// The same through `init` options (when altnetd runs it under a driver's name from
+/// `--driverdir`): `flood` (CMD:BYTES:COUNT), `flood_after_ms`, `peer_id` (the id of its one peer, percent-decoded).
 struct TestDriver: Driver {
     var name = "test"
     var kinds: Set<MessageKind> = [.headers]
@@ -27,6 +31,7 @@ struct TestDriver: Driver {
     var breach = false
     var receive = true
     var protocolVersions = ProtocolVersion.supported
+    var flood: (command: String, bytes: Int, count: Int)?
 
     init(arguments: [String]) {
         var rest = arguments[...]
@@ -42,6 +47,9 @@ struct TestDriver: Driver {
             case "--echo": echo = true
             case "--breach": breach = true
             case "--no-receive": receive = false
+            case "--flood":
+                let parts = (rest.popFirst() ?? "").split(separator: ":").map(String.init)
+                if parts.count == 3, let bytes = Int(parts[1]), let count = Int(parts[2]) { flood = (parts[0], bytes, count) }
             case "--protocol-versions":
                 protocolVersions = (rest.popFirst() ?? "").split(separator: ",").compactMap { Int($0) }
             default: FileHandle.standardError.write(Data("unknown option \(flag)\n".utf8))
@@ -62,13 +70,41 @@ struct TestDriver: Driver {
             context.logger.error("crashing on init as asked")
             exit(3)
         }
-        try context.peerConnected(PeerInfo(id: "p1", address: "127.0.0.1:1", direction: .outbound))
+        var peerID = "p1"
+        // Percent-decoded, so a test can give it the newlines and escapes a hostile peer would.
+        if case .string(let id)? = params.options["peer_id"] { peerID = id.removingPercentEncoding ?? id }
+        try context.peerConnected(PeerInfo(id: peerID, address: "127.0.0.1:1", direction: .outbound))
+        var flood = self.flood
+        if case .string(let text)? = params.options["flood"] {
+            let parts = text.split(separator: ":").map(String.init)
+            if parts.count == 3, let bytes = Int(parts[1]), let count = Int(parts[2]) { flood = (parts[0], bytes, count) }
+        }
+        var floodAfterMs = 0
+        switch params.options["flood_after_ms"] {
+        case .int(let ms)?: floodAfterMs = Int(ms)
+        case .string(let text)?: floodAfterMs = Int(text) ?? 0
+        default: break
+        }
         if let hangAfterMs {
             Task {
                 try? await Task.sleep(for: .milliseconds(hangAfterMs))
                 context.logger.error("hanging as asked")
                 kill(getpid(), SIGSTOP)
             }
+        }
+        if let flood {
+            let delayMs = floodAfterMs
+            let message = P2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            let thread = Thread {
+                if delayMs > 0 { usleep(UInt32(delayMs) * 1000) }
+                var sent = 0
+                while flood.count == 0 || sent < flood.count {
+                    guard (try? context.messageReceived(from: "p1", message)) != nil else { break }
+                    sent += 1
+                }
+                context.logger.info("flood ended after \(sent) messages")
+            }
+            thread.start()
         }
         if breach {
             Task {

@@ -1,6 +1,7 @@
 import BIP324
 import BIP324DriverCore
 import BitcoinPrimitives
+import DriverKit
 import Foundation
 import Logging
 import NIOCore
@@ -19,7 +20,7 @@ struct ProxySettings: Sendable {
     /// From accept to a routed greeting (`--greeting-timeout-ms`).
     var greetingTimeout: TimeAmount = .seconds(10)
     /// Client connections open at once (`--max-connections`).
-    var connections = ConnectionSlots(limit: 128)
+    var connections = InboundSlots(limit: 128)
     /// What SOCKS5 clients of the shared port must present (required beyond loopback).
     var credentials: SOCKS5Credentials?
 
@@ -27,30 +28,6 @@ struct ProxySettings: Sendable {
     static let receiveAllocator = AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 16 << 10, maximum: 1 << 20)
     /// Stop reading one side while more than 4 MiB wait for the other; resume under 1 MiB.
     static let waterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 1 << 20, high: 4 << 20)
-}
-
-/// Connections open now, bounded: the proxy's clients (`--max-connections`) and the driver's
-/// inbound peers (`maxinbound`).
-final class ConnectionSlots: @unchecked Sendable {
-    // @unchecked: `open` is guarded by `lock`.
-    /// Thrown to refuse a connection when every slot is taken.
-    struct Full: Error {}
-    let limit: Int
-    private let lock = NSLock()
-    private var open = 0
-
-    init(limit: Int) { self.limit = limit }
-
-    /// Takes a slot. - Returns: false when `limit` connections are open.
-    func take() -> Bool {
-        lock.withLock {
-            guard open < limit else { return false }
-            open += 1
-            return true
-        }
-    }
-
-    func release() { lock.withLock { open -= 1 } }
 }
 
 /// One client connection, from its first byte to its close: the thin NIO adapter around
@@ -73,7 +50,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
     private var fellBack = false
     private var countedConnection: Bool?
     private var closed = false
-    private var holdsSlot = false
+    private var slot: InboundSlots.Ticket?
     private var greetingTimer: Scheduled<Void>?
     /// Outgoing buffers, one per side, reused: once NIO has written one out it is ours alone
     /// again and `clear()` keeps its storage (no fresh megabyte, no page faults per message).
@@ -95,12 +72,21 @@ final class ProxyClientHandler: ChannelInboundHandler {
         if let address = context.channel.remoteAddress, let ip = address.ipAddress {
             client = ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
         }
-        guard settings.connections.take() else {
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        let evict: @Sendable () -> Void = {
+            loop.execute { bound.value.close("--max-connections reached: evicted for a client from another address before its greeting", stage: "evicted") }
+        }
+        switch settings.connections.admit(address: context.channel.remoteAddress?.ipAddress ?? "?", evict: evict) {
+        case .admitted(let ticket):
+            slot = ticket
+        case .admittedByEvicting(let ticket, let evicted):
+            slot = ticket
+            settings.logger.warning("proxy: \(settings.connections.limit) client connections open (--max-connections): closed the oldest from \(evicted) without a greeting, for \(client)")
+        case .full:
             close("\(settings.connections.limit) client connections already open (--max-connections)", stage: "accept")
             return
         }
-        holdsSlot = true
-        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let timeout = settings.greetingTimeout
         greetingTimer = context.eventLoop.scheduleTask(in: timeout) {
             guard bound.value.greeting != nil else { return }
@@ -140,9 +126,9 @@ final class ProxyClientHandler: ChannelInboundHandler {
         remote?.close(promise: nil)
         self.context = nil
         greetingTimer?.cancel()
-        if holdsSlot {
-            holdsSlot = false
-            settings.connections.release()
+        if let slot {
+            self.slot = nil
+            settings.connections.release(slot)
         }
         finishCounting()
         context.fireChannelInactive()
@@ -167,6 +153,7 @@ final class ProxyClientHandler: ChannelInboundHandler {
         case .route(let destination, let method, let reply, let clientBytes):
             self.greeting = nil
             greetingTimer?.cancel()
+            if let slot { settings.connections.proven(slot) }
             writeToClient(reply)
             route = (destination, method)
             pending = clientBytes

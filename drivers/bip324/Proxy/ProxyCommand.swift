@@ -1,6 +1,7 @@
 import ArgumentParser
 import BIP324DriverCore
 import BitcoinPrimitives
+import DriverKit
 import Logging
 import NIOCore
 import NIOPosix
@@ -77,7 +78,7 @@ struct ProxyCommand: AsyncParsableCommand {
             magic: magic, v1Fallback: v1Fallback, connectTimeout: .milliseconds(Int64(connectTimeoutMs)), logger: logger,
             metrics: proxyMetrics)
         settings.greetingTimeout = .milliseconds(Int64(greetingTimeoutMs))
-        settings.connections = ConnectionSlots(limit: maxConnections)
+        settings.connections = InboundSlots(limit: maxConnections)
         if let socks5AuthFile {
             do throws(PeerViolation) { settings.credentials = try SOCKS5Credentials(file: socks5AuthFile) } catch {
                 throw ValidationError("--socks5-auth-file: \(error.description)")

@@ -22,10 +22,14 @@ struct ProxySubcommand: AsyncParsableCommand {
     @Option(help: "bitcoind's cookie file (default ~/.bitcoin[/NETWORK]/.cookie), unless --rpcuser is given.")
     var rpccookiefile: String?
 
-    @Option(help: "bitcoind's -rpcuser (with --rpcpassword).")
+    @Option(help: "bitcoind's -rpcuser (with --rpcpasswordfile).")
     var rpcuser: String?
 
-    @Option(help: "bitcoind's -rpcpassword (with --rpcuser).")
+    @Option(help: "A file (mode 0600) whose first line is bitcoind's -rpcpassword (with --rpcuser).")
+    var rpcpasswordfile: String?
+
+    /// Refused: a password on the command line is in every local user's `ps`.
+    @Option(help: .hidden)
     var rpcpassword: String?
 
     @Option(help: "The proxy's data directory: its .cookie (__cookie__:SECRET, mode 0600) is written here.")
@@ -34,7 +38,11 @@ struct ProxySubcommand: AsyncParsableCommand {
     @Option(help: "Where the proxy listens, HOST:PORT (port 0: any free port, printed on stdout).")
     var listen = "127.0.0.1:8331"
 
-    @Option(help: "A proxy user in bitcoind's -rpcauth format USER:SALT$HASH (share/rpcauth/rpcauth.py); repeatable.")
+    @Option(help: "A file of proxy users, one per line in bitcoind's -rpcauth format USER:SALT$HASH (share/rpcauth/rpcauth.py); blank lines and # comments skipped; repeatable.")
+    var rpcauthfile: [String] = []
+
+    /// Refused: the salted hash on the command line is in every local user's `ps`.
+    @Option(help: .hidden)
     var rpcauth: [String] = []
 
     @Option(help: "USER:method,method: the only methods USER may call (bitcoind's -rpcwhitelist); repeatable. Once any is given, users without one may call nothing.")
@@ -65,11 +73,17 @@ struct ProxySubcommand: AsyncParsableCommand {
     var statsInterval: Double = 300
 
     func validate() throws {
-        guard (rpcuser == nil) == (rpcpassword == nil) else {
-            throw ValidationError("--rpcuser and --rpcpassword go together")
+        if rpcpassword != nil {
+            throw ValidationError("--rpcpassword would show bitcoind's password in every local user's ps: write it to a file (mode 0600) and give --rpcpasswordfile FILE, or use --rpccookiefile")
+        }
+        if !rpcauth.isEmpty {
+            throw ValidationError("--rpcauth would show the user's salted hash in every local user's ps: put the USER:SALT$HASH lines in a file (mode 0600) and give --rpcauthfile FILE")
+        }
+        guard (rpcuser == nil) == (rpcpasswordfile == nil) else {
+            throw ValidationError("--rpcuser and --rpcpasswordfile go together")
         }
         guard rpcuser == nil || rpccookiefile == nil else {
-            throw ValidationError("give --rpccookiefile or --rpcuser/--rpcpassword, not both")
+            throw ValidationError("give --rpccookiefile or --rpcuser/--rpcpasswordfile, not both")
         }
         guard ["main", "testnet3", "testnet4", "signet", "regtest"].contains(network) else {
             throw ValidationError("--network must be main, testnet3, testnet4, signet or regtest")
@@ -83,9 +97,8 @@ struct ProxySubcommand: AsyncParsableCommand {
         _ = try Self.hostPort(listen, option: "--listen")
         if let metrics { _ = try Self.hostPort(metrics, option: "--metrics") }
         if let rpcconnect { _ = try Self.hostPort(rpcconnect, option: "--rpcconnect", defaultPort: 1) }
-        for line in rpcauth {
-            do { _ = try RPCAuthEntry(line: line) } catch { throw ValidationError("--rpcauth: \(error)") }
-        }
+        for path in rpcauthfile { _ = try ProxySecretFile.rpcauthLines(path) }
+        if let rpcpasswordfile { _ = try ProxySecretFile.firstLine(rpcpasswordfile, option: "--rpcpasswordfile") }
     }
 
     /// HOST:PORT (IPv6 in brackets), or HOST alone when a default port is given.
@@ -119,8 +132,8 @@ struct ProxySubcommand: AsyncParsableCommand {
         let (bitcoindHost, bitcoindPort) = try rpcconnect.map { try Self.hostPort($0, option: "--rpcconnect", defaultPort: RPCDriverOptions.defaultPort(network: network)) }
             ?? ("127.0.0.1", RPCDriverOptions.defaultPort(network: network))
         let credentials: RPCCredentials
-        if let rpcuser, let rpcpassword {
-            credentials = .userPassword(user: rpcuser, password: rpcpassword)
+        if let rpcuser, let rpcpasswordfile {
+            credentials = .userPassword(user: rpcuser, password: try ProxySecretFile.firstLine(rpcpasswordfile, option: "--rpcpasswordfile"))
         } else {
             let sub = network == "main" ? "" : network + "/"
             credentials = .cookieFile(rpccookiefile ?? NSHomeDirectory() + "/.bitcoin/" + sub + ".cookie")
@@ -133,7 +146,7 @@ struct ProxySubcommand: AsyncParsableCommand {
             options.metricsHost = host
             options.metricsPort = port
         }
-        options.rpcauth = rpcauth
+        options.rpcauth = try rpcauthfile.flatMap { try ProxySecretFile.rpcauthLines($0) }
         options.allow = allow
         options.fetchDeadline = .milliseconds(Int(fetchDeadline * 1000))
         options.peerTimeout = .milliseconds(Int(peerTimeout * 1000))
