@@ -16,6 +16,7 @@ import driver as example  # noqa: E402
 
 PEER = {"id": "sat0", "direction": "inbound"}
 # --kinds headers,blocks,transactions: the kinds it declares (default headers);
+# --push-block: push a block (81 zero bytes) at init, for the core's queue tests;
 # --push-tx: also push a `tx` at init (a feed pushing what is not its answer: check-driver's `role` fails)
 KINDS = sys.argv[sys.argv.index("--kinds") + 1].split(",") if "--kinds" in sys.argv else ["headers"]
 STATE = {"file": None, "stamp": None, "methods": None}
@@ -69,6 +70,9 @@ def handle(method, params):
                 f.write("init\n")
         path = (params.get("options") or {}).get("headers_file")
         send({"jsonrpc": "2.0", "method": "peerconnected", "params": {"peer": PEER}})
+        if "--push-block" in sys.argv:  # a pushed block (81 zero bytes: the core's queue does not parse it)
+            send({"jsonrpc": "2.0", "method": "messagereceived",
+                  "params": {"peer": PEER["id"], "message": {"command": "block", "payload": "00" * 81}}})
         if "--push-tx" in sys.argv:  # a fault for check-driver's `role` check: a feed pushing a tx
             send({"jsonrpc": "2.0", "method": "messagereceived",
                   "params": {"peer": PEER["id"], "message": {"command": "tx", "payload": "0200000000"}}})

@@ -119,6 +119,24 @@ import Testing
         #expect(methods.contains("init") && !methods.contains("broadcasttx") && !methods.contains("sendmessage"), "\(methods)")
     }
 
+    /// A `block` that arrives unasked is dropped from a two-way driver (its replies come back as
+    /// call results) but admitted from a feed, whose pushes are its answers.
+    @Test func unsolicitedBlocksAreAdmittedOnlyFromFeeds() async throws {
+        var feed = try Fixtures.testDriverConfig("feed")
+        feed.executable = try Fixtures.python()
+        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,blocks", "--push-block"]
+        let twoWay = try Fixtures.testDriverConfig("two", ["--kinds", "headers,blocks", "--flood", "block:100:1"])
+        try await Fixtures.withAltstack([twoWay, feed]) { altstack in
+            let fromFeed = await firstEvent(altstack, timeout: .seconds(10)) { event in
+                if case .messageReceived("feed", _, let message) = event { return message.command == "block" }
+                return false
+            }
+            #expect(fromFeed, "the feed's pushed block never reached the events")
+            #expect(await eventually { altstack.supervisor(named: "two")?.snapshot.traffic.droppedUnsolicited == 1 })
+            #expect(altstack.supervisor(named: "feed")?.snapshot.traffic.droppedUnsolicited == 0)
+        }
+    }
+
     @Test func broadcastReturnsOneResultPerEligibleDriver() async throws {
         let configs = [
             try Fixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),
