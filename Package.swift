@@ -8,12 +8,13 @@
 //                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, AltnetConfig, Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, EmergencyQueue, AltnetControl
-//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, DriverRPCCore, RPCProxyCore
+//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, DriverRPCCore, RPCProxyCore,
+//                       EsploraDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
 //   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
 //                       altnet-bench, altnet-fuzz
-//   drivers/<x>         thin driver executables: altnet-driver-bip324, -lightning, -rpc
+//   drivers/<x>         thin driver executables: altnet-driver-bip324, -lightning, -rpc, -esplora
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -33,6 +34,7 @@ let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let nioHTTP1: Target.Dependency = .product(name: "NIOHTTP1", package: "swift-nio")
 let grdb: Target.Dependency = .product(name: "GRDB", package: "GRDB.swift")
+let httpClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
 
 let package = Package(
     name: "altnet",
@@ -54,6 +56,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // MARK: C system libraries (Debian packages)
@@ -178,6 +181,16 @@ let package = Package(
             name: "altnet-driver-bip324",
             dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
+        // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
+        // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
+        // the sources, behind EsploraTransport; the executable plugs async-http-client into it.
+        .target(
+            name: "EsploraDriverCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives", logging],
+            path: "Sources/DriverCores/EsploraDriverCore", swiftSettings: strict),
+        .executableTarget(
+            name: "altnet-driver-esplora",
+            dependencies: ["EsploraDriverCore", "DriverKit", "DriverProtocol", httpClient, nioCore, nioPosix, argumentParser, logging],
+            path: "drivers/esplora", swiftSettings: strict),
 
         // MARK: Test fixtures
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
@@ -217,6 +230,9 @@ let package = Package(
                     dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "EsploraDriverTests",
+                    dependencies: ["EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "DemoTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "AltnetDaemonTests",

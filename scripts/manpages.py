@@ -18,7 +18,7 @@ import sys
 
 PROGRAMS = [
     "altnetd", "altnet-cli", "sendemergencytx", "altnet-harness",
-    "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc",
+    "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc", "altnet-driver-esplora",
 ]
 SEE_ALSO = "docs/altnetd.md, docs/driver-protocol.md and README.md in the altnet source tree"
 

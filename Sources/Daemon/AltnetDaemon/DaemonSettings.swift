@@ -10,7 +10,7 @@ import Foundation
 /// `init` options, and the driver checks them.
 public struct DaemonSettings: Sendable, Equatable {
     /// The driver sections altnetd knows, in start order; each runs `altnet-driver-<name>`.
-    public static let driverSections = ["bip324", "lightning", "rpc"]
+    public static let driverSections = ["bip324", "lightning", "rpc", "esplora"]
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],
@@ -236,7 +236,7 @@ public struct DaemonSettings: Sendable, Equatable {
         }
     }
 
-    /// The driver instances: the built-in sections present (bip324, lightning, rpc), then each
+    /// The driver instances: the built-in sections present (bip324, lightning, rpc, esplora), then each
     /// `[driver.NAME]` in file order.
     /// - Throws: ``ConfigError`` for a bad or repeated name, or a missing or unsplittable `command=`.
     static func driverSections(_ config: ConfigFile) throws(ConfigError) -> [DriverSection] {
