@@ -8,8 +8,8 @@
 //                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, AltnetConfig, Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, EmergencyQueue, AltnetControl
-//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, DriverRPCCore, RPCProxyCore,
-//                       EsploraDriverCore
+//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, GetBlockFromPeerDriverCore,
+//                       RPCProxyCore, EsploraDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
 //   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
@@ -78,7 +78,7 @@ let package = Package(
             dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", crypto, cryptoExtras],
             path: "Sources/Core/BIP324", swiftSettings: strict),
         .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], path: "Sources/Core/BOLT8", swiftSettings: strict),
-        .target(name: "DriverProtocol", dependencies: [], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
+        .target(name: "DriverProtocol", dependencies: ["BitcoinPrimitives"], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], path: "Sources/Core/Watchdog", swiftSettings: strict),
         .target(name: "AltnetConfig", dependencies: [], path: "Sources/Core/AltnetConfig", swiftSettings: strict),
         .target(name: "LightningAltnetMessages", dependencies: [], path: "Sources/Core/LightningAltnetMessages", swiftSettings: strict),
@@ -94,7 +94,7 @@ let package = Package(
         .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
-            dependencies: ["DriverProtocol", logging, metrics, prometheus, lifecycle, subprocess],
+            dependencies: ["DriverProtocol", "BitcoinPrimitives", logging, metrics, prometheus, lifecycle, subprocess],
             path: "Sources/Edges/Altstack", swiftSettings: strict),
 
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
@@ -133,7 +133,7 @@ let package = Package(
             name: "altnet-fuzz",
             dependencies: [
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
-                "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain",
+                "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
             ],
             path: "Sources/Programs/altnet-fuzz", swiftSettings: strict),
         .executableTarget(
@@ -152,26 +152,26 @@ let package = Package(
             path: "Sources/Programs/sendemergencytx", swiftSettings: strict),
 
         // MARK: Drivers
-        // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer.
+        // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer (the driver's core).
         .target(
-            name: "DriverRPCCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
-            path: "Sources/DriverCores/DriverRPCCore", swiftSettings: strict),
+            name: "GetBlockFromPeerDriverCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
+            path: "Sources/DriverCores/GetBlockFromPeerDriverCore", swiftSettings: strict),
         // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
         .target(
             name: "RPCProxyCore",
             dependencies: [
-                "DriverRPCCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),
         .executableTarget(
-            name: "altnet-driver-rpc", dependencies: ["DriverRPCCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
+            name: "altnet-driver-rpc", dependencies: ["GetBlockFromPeerDriverCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
             name: "altnet-driver-lightning",
             dependencies: [
-                "DriverKit", "DriverProtocol", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+                "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
@@ -196,7 +196,7 @@ let package = Package(
         // A DriverKit driver with fault switches (crash on init, hang, slow, echo), for the
         // supervision, routing and bench runs of Altstack. Not a product.
         .executableTarget(
-            name: "altnet-driver-test", dependencies: ["DriverKit", "DriverProtocol"],
+            name: "altnet-driver-test", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives"],
             path: "Tests/Drivers/TestDriver", swiftSettings: strict),
         // Enqueues one emergency tx, reports it, then waits to be SIGKILLed (durability test). Not a product.
         .executableTarget(
@@ -204,7 +204,7 @@ let package = Package(
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
         // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode"], path: "Tests/TestSupport",
+        .target(name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", logging], path: "Tests/TestSupport",
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
@@ -220,11 +220,11 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "DriverRPCTests",
-                    dependencies: ["DriverRPCCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
+        .testTarget(name: "GetBlockFromPeerDriverTests",
+                    dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "RPCProxyTests",
-                    dependencies: ["RPCProxyCore", "DriverRPCCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
+                    dependencies: ["RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
@@ -248,6 +248,8 @@ let package = Package(
                     dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
                                    "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
+        // The house rules that no compiler checks: scripts/check-type-names.sh (one name, one module).
+        .testTarget(name: "RepositoryTests", dependencies: ["TestSupport"], swiftSettings: strict),
         .testTarget(name: "EmergencyQueueTests",
                     dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
                     swiftSettings: strict),

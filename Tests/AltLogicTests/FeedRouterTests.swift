@@ -30,7 +30,7 @@ import Testing
         #expect(quiet.sources.first { $0.driver == "sat" }?.answer == .noAnswer, "\(quiet)")
         #expect(!quiet.betterChainSeen)
 
-        let pushed = DriverProtocol.P2PMessage(command: "headers", payload: BitcoinPrimitives.P2PMessage.headers(c.bob.dropFirst().map(\.header)).encodePayload().hex)
+        let pushed = DriverP2PMessage(command: "headers", payload: P2PMessage.headers(c.bob.dropFirst().map(\.header)).encodePayload().hex)
         #expect(inbox.put(driver: "sat", peer: "sat0", message: pushed))
         let report = await logic.crossCheck()
         #expect(report.betterChainSeen && report.outcome == .caughtUp, "\(report)")
@@ -53,7 +53,7 @@ import Testing
         headers[headers.count - 3].time = 1
         // Still linked by hash (the broken header's successors build on its new hash), but its time is before median-time-past.
         for i in (headers.count - 2)..<headers.count { headers[i].previousBlockHash = headers[i - 1].hash }
-        inbox.put(driver: "sat", peer: "sat0", message: .init(command: "headers", payload: BitcoinPrimitives.P2PMessage.headers(headers).encodePayload().hex))
+        inbox.put(driver: "sat", peer: "sat0", message: .init(command: "headers", payload: P2PMessage.headers(headers).encodePayload().hex))
         #expect(inbox.counts()["sat"] == headers.count)
         let logic = AltLogicValidation(backend: bitcoind, router: router, chain: .regtest, config: FanoutRuleTests.config(quorum: 1),
                                        seed: 1, logger: FanoutRuleTests.logger)
@@ -73,7 +73,7 @@ import Testing
         let inbox = FeedInbox(makeWindow: { FeedWindow(maxBlocks: 8) })
         let router = FeedRouter(base: base, inbox: inbox, feeds: { [("sat", [.headers, .blocks])] })
         #expect(router.blockDrivers() == ["bip324"])
-        inbox.put(driver: "sat", peer: "sat0", message: .init(command: "headers", payload: BitcoinPrimitives.P2PMessage.headers(c.bob.dropFirst().map(\.header)).encodePayload().hex))
+        inbox.put(driver: "sat", peer: "sat0", message: .init(command: "headers", payload: P2PMessage.headers(c.bob.dropFirst().map(\.header)).encodePayload().hex))
         for block in c.bob.suffix(7) { inbox.put(driver: "sat", peer: "sat0", message: .init(command: "block", payload: block.serialized.hex)) }
         #expect(router.blockDrivers() == ["bip324", "sat"])
         let logic = AltLogicValidation(backend: bitcoind, router: router, chain: .regtest, config: FanoutRuleTests.config(quorum: 1),

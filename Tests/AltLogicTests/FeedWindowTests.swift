@@ -6,9 +6,9 @@ import Testing
 /// What a broadcast feed pushed, kept bounded and read back as `getheaders` answers
 /// (no processes: regtest blocks from Simnode's miner).
 @Suite struct FeedWindowTests {
-    static func headersMessage(_ headers: [BlockHeader]) -> DriverProtocol.P2PMessage {
-        let payload = BitcoinPrimitives.P2PMessage.headers(headers).encodePayload()
-        return DriverProtocol.P2PMessage(command: "headers", payload: payload.hex)
+    static func headersMessage(_ headers: [BlockHeader]) -> DriverP2PMessage {
+        let payload = P2PMessage.headers(headers).encodePayload()
+        return DriverP2PMessage(command: "headers", payload: payload.hex)
     }
 
     @Test func extendsReorgsAndAnswersLikeAPeer() throws {

@@ -1,5 +1,6 @@
 import AltLogic
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Secp256k1

@@ -50,8 +50,8 @@ import TestSupport
         try #require(await rig.waitLinked())
         let attackerLink = try #require(rig.aliceStack.supervisor(named: "ln-a1"))
         let honestLink = try #require(rig.aliceStack.supervisor(named: "ln-a2"))
-        let fromGenesis = BitcoinPrimitives.P2PMessage.getheaders(.init(version: 70016, locator: [ChainParams.regtest.genesisHash]))
-        let request = DriverProtocol.P2PMessage(command: "getheaders", payload: fromGenesis.encodePayload().hex)
+        let fromGenesis = P2PMessage.getheaders(.init(version: 70016, locator: [ChainParams.regtest.genesisHash]))
+        let request = DriverP2PMessage(command: "getheaders", payload: fromGenesis.encodePayload().hex)
 
         // The first answer fills the cache: one range, once.
         let coldBefore = try await rig.bob.rpc.simRPCCount()
@@ -111,7 +111,7 @@ import TestSupport
     }
 
     /// One getheaders through a link, awaiting the headers reply; nil (recorded) on failure.
-    static func ask(_ link: DriverSupervisor, _ request: DriverProtocol.P2PMessage) async throws -> [BlockHeader]? {
+    static func ask(_ link: DriverSupervisor, _ request: DriverP2PMessage) async throws -> [BlockHeader]? {
         let frame: RPCFrame
         do throws(DriverProtocolError) {
             frame = try await link.call(Methods.sendMessage, SendMessageParams(peer: nil, message: request, expect: ["headers"]),
@@ -122,7 +122,7 @@ import TestSupport
         }
         let result = try frame.result(as: SendMessageResult.self)
         guard let reply = result.replies.first(where: { $0.command == "headers" }),
-              case .headers(let headers) = try BitcoinPrimitives.P2PMessage.decode(command: .headers, payload: try [UInt8](hex: reply.payload))
+              case .headers(let headers) = try P2PMessage.decode(command: .headers, payload: try [UInt8](hex: reply.payload))
         else { return nil }
         return headers
     }

@@ -1,6 +1,7 @@
 import AltLogic
 import Altstack
 import BitcoindRPC
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging

@@ -8,11 +8,11 @@ import TestSupport
 
 /// Serving answers what Alice's driver sends Bob's, from Bob's simnode.
 @Suite(.serialized) struct ServingTests {
-    func ask(_ rig: TwoNodeRig, _ message: BitcoinPrimitives.P2PMessage) async throws -> BitcoinPrimitives.P2PMessage {
+    func ask(_ rig: TwoNodeRig, _ message: P2PMessage) async throws -> P2PMessage {
         let answer = try await rig.aliceStack.sendMessage(
-            DriverProtocol.P2PMessage(command: message.command.name, payload: message.encodePayload().hex), timeout: .seconds(20))
+            DriverP2PMessage(command: message.command.name, payload: message.encodePayload().hex), timeout: .seconds(20))
         let reply = try #require(answer.value.replies.first)
-        return try BitcoinPrimitives.P2PMessage.decode(command: try P2PCommand(reply.command), payload: try [UInt8](hex: reply.payload))
+        return try P2PMessage.decode(command: try P2PCommand(reply.command), payload: try [UInt8](hex: reply.payload))
     }
 
     @Test("getheaders: locator resolved on the active chain, 2,000 at most, stop hash honoured; getdata: block or notfound")
@@ -73,7 +73,7 @@ import TestSupport
             version: 2, inputs: [TxIn(previousOutput: .null, scriptSig: [1, 1], sequence: 0xffff_ffff)],
             outputs: [TxOut(value: 1, scriptPubKey: [0x51])], lockTime: 0)
         for tx in [coinbase, spend] {
-            let message = DriverProtocol.P2PMessage(command: "tx", payload: tx.serialized().hex)
+            let message = DriverP2PMessage(command: "tx", payload: tx.serialized().hex)
             _ = try await rig.aliceStack.supervisor(named: "ln-a1")?.call(Methods.sendMessage, SendMessageParams(message: message))
         }
         var mempool: [Hash256] = []

@@ -1,4 +1,5 @@
 import AltLogic
+import BitcoinPrimitives
 import Testing
 import TestSupport
 

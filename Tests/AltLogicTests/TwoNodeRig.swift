@@ -49,7 +49,7 @@ final class TwoNodeRig: @unchecked Sendable {
     private var tasks: [Task<Void, Never>] = []
 
     /// Answers one message on Bob's side; the default is ``Serving``.
-    typealias Responder = @Sendable (Altstack, String, String, DriverProtocol.P2PMessage) async -> Void
+    typealias Responder = @Sendable (Altstack, String, String, DriverP2PMessage) async -> Void
 
     /// - Parameters:
     ///   - links: Lightning driver pairs (Alice's `ln-a<i>` dials Bob's `ln-b<i>`).

@@ -10,7 +10,7 @@ import Testing
     /// Bob's simnode, her simnode ends at Bob's tip. Then an emergency transaction from Alice
     /// reaches Bob's mempool, the per-transport JSON naming bip324 as accepting.
     @Test func rescueAndEmergencyTxOverBIP324() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -32,11 +32,11 @@ import Testing
         // way Alice must end at Bob's tip with the headers counted as fetched over bip324).
         let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
         #expect(rescue.status == 0, "\(rescue.err)")
-        let caughtUp = await eventually(timeout: .seconds(45)) {
+        let caughtUp = await eventually(timeout: .seconds(45), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip over BIP324: \(rescue.out) \(alice.child.stderr.suffix(3000))")
-        let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
         #expect(metrics.contains("altnet_headers_fetched_total{driver=\"bip324\"}"), "no headers counted for bip324")
         #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"bip324\"}"), "no blocks counted for bip324")
 
@@ -48,7 +48,7 @@ import Testing
         let transports = report["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "bip324" && $0["accepted"] as? Bool == true }, "\(sent.out)")
         #expect(report["state"] as? String != nil && report["wtxid"] as? String != nil, "\(sent.out)")
-        let reached = await eventually(timeout: .seconds(20)) { await DriverAlone.inMempool(bobRPC, txid) }
+        let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobRPC, txid) }
         #expect(reached, "the transaction did not reach Bob's mempool over BIP324")
     }
 }

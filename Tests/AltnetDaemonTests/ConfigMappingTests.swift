@@ -87,7 +87,7 @@ import Testing
     @Test func numericLookingPasswordStaysAString() throws {
         let s = try settings("network=regtest\n[rpc]\nrpcuser=alice\nrpcpassword=0123456\npeer_timeout_ms=5000\n")
         let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b").first)
-        // As the RPC driver's manifest declares them (Sources/DriverRPCCore/RPCDriverOptions.swift).
+        // As the RPC driver's manifest declares them (Sources/GetBlockFromPeerDriverCore/RPCDriverOptions.swift).
         let specs = [
             OptionSpec(name: "rpcuser", type: .string, description: ""),
             OptionSpec(name: "rpcpassword", type: .string, description: ""),
@@ -176,11 +176,11 @@ import Testing
         // A minimal valid legacy transaction: version 1, one input, one output, locktime 0.
         let tx = "01000000" + "01" + String(repeating: "11", count: 32) + "00000000" + "00" + "ffffffff"
             + "01" + "0000000000000000" + "01" + "51" + "00000000"
-        let parsed = try EmergencyTx.parse(hex: tx + "\n")
+        let parsed = try SendEmergencyTx.parse(hex: tx + "\n")
         #expect(parsed.bytes.count == tx.count / 2)
-        #expect(throws: EmergencyTx.Malformed.self) { try EmergencyTx.parse(hex: "zz") }
-        #expect(throws: EmergencyTx.Malformed.self) { try EmergencyTx.parse(hex: "") }
-        #expect(throws: EmergencyTx.Malformed.self) { try EmergencyTx.parse(hex: tx + "00") }
-        #expect(throws: EmergencyTx.Malformed.self) { try EmergencyTx.parse(hex: String(repeating: "00", count: 80)) }
+        #expect(throws: SendEmergencyTx.Malformed.self) { try SendEmergencyTx.parse(hex: "zz") }
+        #expect(throws: SendEmergencyTx.Malformed.self) { try SendEmergencyTx.parse(hex: "") }
+        #expect(throws: SendEmergencyTx.Malformed.self) { try SendEmergencyTx.parse(hex: tx + "00") }
+        #expect(throws: SendEmergencyTx.Malformed.self) { try SendEmergencyTx.parse(hex: String(repeating: "00", count: 80)) }
     }
 }

@@ -36,7 +36,7 @@ import Glibc
                                     lightningPort: try lightningListen ?? FreePort.loopback()) + extra
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
-        let up = await eventually {
+        let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }
         if !up { child.kill() }
@@ -55,7 +55,7 @@ import Glibc
     /// Starts, answers getinfo with the simnode tip and the Lightning node id, refuses a second
     /// daemon and a wrong cookie, serves metrics, and exits cleanly on SIGTERM.
     @Test func daemonLifecycle() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -89,7 +89,7 @@ import Glibc
 
         // The Lightning driver runs and is listed.
         var driverPID: Int32?
-        let ready = await eventually {
+        let ready = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             guard let list = try? await Self.cli(dir, "listdrivers"),
                   let drivers = try? JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]],
                   let lightning = drivers.first(where: { $0["name"] as? String == "lightning" }) else { return false }
@@ -142,7 +142,7 @@ import Glibc
         #expect(unknown.status == 1 && unknown.err.contains("Method not found"))
 
         // Prometheus metrics on the configured port.
-        let metrics = try await Self.httpGet(port: node.metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: node.metricsPort, path: "/metrics")
         for name in ["altnet_anomalies_open", "altnet_driver_ready", "altnet_driver_starts", "altnet_peers"] {
             #expect(metrics.contains(name), "\(name) missing from /metrics")
         }
@@ -163,7 +163,7 @@ import Glibc
     /// sendemergencytx: a malformed argument is refused before altnetd is asked; a real
     /// transaction reaches bitcoind's (simnode's) mempool, with one result per transport.
     @Test func sendEmergencyTx() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -197,7 +197,7 @@ import Glibc
 
     /// A looser node key is refused at start, like ssh refuses a private key.
     @Test func looseNodeKeyRefused() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -217,7 +217,7 @@ import Glibc
 
     /// Waits until listdrivers shows `name` ready.
     static func driverReady(_ dir: String, _ name: String) async -> Bool {
-        await eventually {
+        await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             guard let list = try? await cli(dir, "listdrivers"),
                   let drivers = try? JSONSerialization.jsonObject(with: Data(list.out.utf8)) as? [[String: Any]] else { return false }
             return drivers.contains { $0["name"] as? String == name && $0["state"] as? String == "ready" }
@@ -227,31 +227,4 @@ import Glibc
     /// A minimal well-formed transaction (one input, one OP_TRUE output).
     static let sampleTx = "02000000" + "01" + String(repeating: "ab", count: 32) + "00000000" + "00" + "fdffffff"
         + "01" + "e803000000000000" + "01" + "51" + "00000000"
-
-    /// A plain HTTP GET on loopback (blocking, off the pool).
-    static func httpGet(port: Int, path: String) async throws -> String {
-        try await offPool {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            guard fd >= 0 else { throw SpawnedProcess.Failure(description: "socket failed") }
-            defer { close(fd) }
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
-            let connected = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            guard connected == 0 else { throw SpawnedProcess.Failure(description: "connect to metrics port \(port) failed") }
-            let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
-            _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, 0) }
-            var reply = [UInt8]()
-            var buffer = [UInt8](repeating: 0, count: 65_536)
-            while true {
-                let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-                if n <= 0 { break }
-                reply += buffer[..<n]
-            }
-            return String(decoding: reply, as: UTF8.self)
-        }
-    }
 }

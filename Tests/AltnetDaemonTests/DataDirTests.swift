@@ -2,11 +2,12 @@ import AltnetDaemon
 import Foundation
 import Secp256k1
 import Testing
+import TestSupport
 
 /// The node key file and the data-directory lock, in process.
 @Suite struct DataDirTests {
     @Test func nodeKeyCreatedOwnerOnlyAndStable() throws {
-        let dir = try ShortTempDir()
+        let dir = try TempDir.short()
         defer { dir.cleanup() }
         let path = dir.path + "/node_key"
         let first = try NodeKeyFile.loadOrCreate(at: path)
@@ -17,7 +18,7 @@ import Testing
     }
 
     @Test func looserModesRefused() throws {
-        let dir = try ShortTempDir()
+        let dir = try TempDir.short()
         defer { dir.cleanup() }
         let path = dir.path + "/node_key"
         _ = try NodeKeyFile.loadOrCreate(at: path)
@@ -30,7 +31,7 @@ import Testing
     }
 
     @Test func wrongSizeRefused() throws {
-        let dir = try ShortTempDir()
+        let dir = try TempDir.short()
         defer { dir.cleanup() }
         let path = dir.path + "/node_key"
         _ = FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 31), attributes: [.posixPermissions: 0o600])
@@ -38,7 +39,7 @@ import Testing
     }
 
     @Test func secondLockRefused() throws {
-        let dir = try ShortTempDir()
+        let dir = try TempDir.short()
         defer { dir.cleanup() }
         var first: DataDirLock? = try DataDirLock(dataDir: dir.path)
         do {

@@ -50,7 +50,7 @@ enum DriverAlone {
             + ["--control.emergencyretryseconds=1"] + drivers + extra
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
-        let up = await eventually {
+        let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }
         if !up { child.kill() }
@@ -65,7 +65,7 @@ enum DriverAlone {
 
     /// Waits until `driver` has at least one peer on the node in `dir`.
     static func hasPeer(_ dir: String, _ driver: String, timeout: Duration = .seconds(30)) async -> Bool {
-        await eventually(timeout: timeout) {
+        await eventually(timeout: timeout, every: .milliseconds(100)) {
             guard let peers = try? await DaemonEndToEndTests.cli(dir, "listpeers"), let list = array(peers.out) else { return false }
             return list.contains { $0["driver"] as? String == driver }
         }

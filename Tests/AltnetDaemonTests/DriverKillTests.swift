@@ -15,7 +15,7 @@ import Glibc
     /// with SIGKILL.
     @Test(arguments: ["bip324", "lightning", "rpc"])
     func killDriverDuringRescue(victim: String) async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -65,7 +65,7 @@ import Glibc
         let at = try #require(killedAt, "Alice's tip never moved: \(alice.child.stderr.suffix(3000))")
         #expect(at < 1_990, "\(victim) was killed only after the rescue had (nearly) finished, at height \(at)")
         _ = try? await rescue.value
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip after \(victim) was killed at height \(at): \(alice.child.stderr.suffix(3000))")

@@ -15,7 +15,7 @@ import Glibc
     /// killed with SIGKILL, Bob's node comes up, altnetd restarts on the same data directory, and
     /// the transaction reaches Bob's mempool.
     @Test func killNineAfterSendThenRestartDelivers() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let aliceSim = try await SimnodeChild.start(datadir: root.path + "/asim")
         defer { aliceSim.kill() }
@@ -56,7 +56,7 @@ import Glibc
         let info = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(second.dir, "getinfo").out)
         let counts = info["emergency"] as? [String: Any]
         #expect(counts?["pending"] as? Int == 1, "the restarted daemon does not hold the transaction: \(counts ?? [:])")
-        let reached = await eventually(timeout: .seconds(45)) { await DriverAlone.inMempool(bobRPC, txid) }
+        let reached = await eventually(timeout: .seconds(45), every: .milliseconds(100)) { await DriverAlone.inMempool(bobRPC, txid) }
         #expect(reached, "the queued transaction did not reach Bob's mempool after the restart: \(second.child.stderr.suffix(3000))")
         #expect(second.child.stderr.contains("emergency queue resumed"))
     }

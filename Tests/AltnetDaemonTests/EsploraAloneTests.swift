@@ -11,7 +11,7 @@ import Testing
     /// the Esplora API from Bob's simnode, her simnode ends at Bob's tip. Then an emergency
     /// transaction from Alice is posted (`POST /tx`) and reaches Bob's mempool.
     @Test func rescueAndEmergencyTxOverEsplora() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -34,11 +34,11 @@ import Testing
 
         let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
         #expect(rescue.status == 0, "\(rescue.err)")
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip over Esplora: \(rescue.out) \(alice.child.stderr.suffix(3000))")
-        let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
         #expect(metrics.contains("altnet_headers_fetched_total{driver=\"esplora\"}"), "no headers counted for esplora")
         #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"esplora\"}"), "no blocks counted for esplora")
 
@@ -49,7 +49,7 @@ import Testing
         let txid = try #require(report["txid"] as? String)
         let transports = report["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "esplora" && $0["accepted"] as? Bool == true }, "\(sent.out)")
-        let reached = await eventually(timeout: .seconds(20)) { await DriverAlone.inMempool(bobRPC, txid) }
+        let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobRPC, txid) }
         #expect(reached, "the transaction did not reach Bob's mempool over Esplora")
         #expect(server.events("tx").contains { $0["txid"] as? String == txid }, "POST /tx was not the way it went")
     }
@@ -58,7 +58,7 @@ import Testing
     /// the core's fan-out asks both through the one driver, the driver logs the disagreement
     /// (copied into altnetd's log), and Alice still ends at Bob's tip, the real block at 15.
     @Test func lyingSourceIsReportedAndTheValidChainWins() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -83,13 +83,13 @@ import Testing
         defer { alice.child.kill() }
         let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
         #expect(rescue.status == 0, "\(rescue.err)")
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip: \(rescue.out) \(alice.child.stderr.suffix(3000))")
         let atFifteen = try await aliceRPC.getBlockHash(height: 15)
         #expect(atFifteen.displayHex == mined[13], "Alice's block 15 is the real one")
-        let reported = await eventually(timeout: .seconds(20)) {
+        let reported = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             alice.child.stderr.contains("sources disagree at height 15")
         }
         #expect(reported, "no disagreement in altnetd's log: \(alice.child.stderr.suffix(3000))")
@@ -101,7 +101,7 @@ import Testing
     /// mines, the Esplora server's tip height rises, the driver announces it as the source's
     /// `start_height`, and altnetd cross-checks on that hint and brings Alice to Bob's tip.
     @Test func aHigherSourceTipStartsACrossCheck() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -118,7 +118,7 @@ import Testing
 
         let mined: [String] = try await bobSim.rpc.call("simgenerate", [5])
         let bobTip = try #require(mined.last)
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip: \(alice.child.stderr.suffix(3000))")

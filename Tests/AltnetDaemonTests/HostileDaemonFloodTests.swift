@@ -17,7 +17,7 @@ import Glibc
     static let boundKiB = 192 * 1024
 
     @Test func hostileBlockFloodThroughAltnetd() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -59,7 +59,7 @@ import Glibc
         let rescueStart = ContinuousClock.now
         let rescue = try await DaemonEndToEndTests.cli(dir, "fetchheaders")
         let rescueTook = ContinuousClock.now - rescueStart
-        let metrics = try await DaemonEndToEndTests.httpGet(port: metricsPort, path: "/metrics")
+        let metrics = try await httpGet(port: metricsPort, path: "/metrics")
         let droppedLine = metrics.split(separator: "\n").first {
             $0.hasPrefix("altnet_driver_messages_dropped_total") && $0.contains("bip324") && $0.contains("unsolicited")
         }

@@ -8,7 +8,7 @@ import Testing
 /// IBD, the same request rescues it.
 @Suite(.serialized) struct InitialBlockDownloadTests {
     @Test func noRescueDuringIBDAndGetinfoSaysWhy() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -39,7 +39,7 @@ import Testing
         let again = try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders").out)
         // caught-up, or (an automatic rescue was quicker) one source with nothing better: inconclusive.
         #expect(["caught-up", "inconclusive"].contains(again["outcome"] as? String ?? ""), "\(again)")
-        let caughtUp = await eventually(timeout: .seconds(30)) {
+        let caughtUp = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
             (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp)

@@ -65,7 +65,7 @@ import Glibc
     /// validated and submitted, and the blocks come over `[rpc]`.
     @Test func pythonDriverFromADriverSectionTakesPartInARescue() async throws {
         try await Self.leavingNoProcess {
-            let root = try ShortTempDir()
+            let root = try TempDir.short()
             defer { root.cleanup() }
             let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
             defer { bobSim.kill(); aliceSim.kill() }
@@ -102,7 +102,7 @@ import Glibc
             let better = reports.flatMap { ($0["sources"] as? [[String: Any]]) ?? [] }
                 .filter { $0["driver"] as? String == "example" && $0["answer"] as? String == "better" }
             #expect(!better.isEmpty, "no rescue counted the example driver as a source of the better chain: \(reports)")
-            let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+            let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
             #expect(metrics.contains("altnet_headers_fetched_total{driver=\"example\"}"), "no headers counted for example")
             #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"rpc\"}"), "no blocks counted for rpc")
             let missing = Set(mined).subtracting(try await Self.fetchedWithGetBlockFromPeer(aliceSim))
@@ -115,7 +115,7 @@ import Glibc
     /// the right one, and each shows under its own name in listdrivers, getinfo and the metrics.
     @Test func twoLightningInstancesWithTheirOwnKeys() async throws {
         try await Self.leavingNoProcess {
-            let root = try ShortTempDir()
+            let root = try TempDir.short()
             defer { root.cleanup() }
             let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
             defer { simnode.kill() }
@@ -157,7 +157,7 @@ import Glibc
             let peers = DriverAlone.array(try await DaemonEndToEndTests.cli(dir, "listpeers").out) ?? []
             #expect(peers.contains { $0["driver"] as? String == "ln1" && $0["id"] as? String == ln2ID }, "\(peers)")
             #expect(peers.contains { $0["driver"] as? String == "ln2" && $0["id"] as? String == ln1ID }, "\(peers)")
-            let metrics = try await DaemonEndToEndTests.httpGet(port: node.metricsPort, path: "/metrics")
+            let metrics = try await httpGet(port: node.metricsPort, path: "/metrics")
             for name in ["ln1", "ln2"] {
                 #expect(metrics.contains("altnet_driver_ready{driver=\"\(name)\"} 1"), "no ready gauge for \(name)")
                 #expect(metrics.contains("altnet_peers{driver=\"\(name)\"} 1"), "no peer gauge for \(name)")
@@ -179,7 +179,7 @@ import Glibc
     /// never sent a request it cannot answer.
     @Test func receiveOnlyFeedRaisesBetterChain() async throws {
         try await Self.leavingNoProcess {
-            let root = try ShortTempDir()
+            let root = try TempDir.short()
             defer { root.cleanup() }
             let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
             defer { bobSim.kill(); aliceSim.kill() }
@@ -232,11 +232,11 @@ import Glibc
             // The blocks came from another driver: every one through rpc's getblockfrompeer.
             let missing = Set(mined).subtracting(try await Self.fetchedWithGetBlockFromPeer(aliceSim))
             #expect(missing.isEmpty, "blocks not fetched over rpc: \(missing.count) of \(mined.count)")
-            let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+            let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
             #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"rpc\"}"))
             #expect(metrics.contains("altnet_feed_messages_total{driver=\"sat\",outcome=\"kept\"}"), "\(metrics)")
             #expect(try await Self.driver(dir, "sat")?["feed_headers"] as? Int == 13, "Bob's 13 headers are in the feed's window")
-            let page = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/")
+            let page = try await httpGet(port: alice.metricsPort, path: "/")
             #expect(page.contains("sat <span class=\"muted\">(feed)</span>"), "the status page does not say sat is a feed")
             // The feed was sent init and listpeers (its log starts at init), never a request it cannot answer.
             let methods = Set(try String(contentsOfFile: dir + "/sat/methods.log", encoding: .utf8).split(separator: "\n").map(String.init))

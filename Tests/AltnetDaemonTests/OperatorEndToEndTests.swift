@@ -12,7 +12,7 @@ import Glibc
     static func start(dir: String, _ args: [String]) async throws -> SpawnedProcess {
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try SpawnedProcess(exe, ["--datadir", dir] + args, stderrPath: dir + ".altnetd.stderr") }
-        let up = await eventually {
+        let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
         }
         if !up { child.kill() }
@@ -28,7 +28,7 @@ import Glibc
     /// bitcoin.conf with regtest, the RPC port and ZMQ: altnetd finds all of it, logs one line
     /// naming each choice, and talks to that bitcoind. Without ZMQ it asks for the exact lines.
     @Test func zeroConfigStartFromBitcoinConf() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -59,7 +59,7 @@ import Glibc
         // ZMQ from bitcoin.conf delivers: doctor's zmq line is OK once a block is published.
         _ = try await simnode.rpc.call("simgenerate", [1]) as [String]
         var doctor = ""
-        let zmqOK = await eventually(timeout: .seconds(10)) {
+        let zmqOK = await eventually(timeout: .seconds(10), every: .milliseconds(100)) {
             doctor = (try? await DaemonEndToEndTests.cli(dir, "doctor"))?.out ?? ""
             return doctor.contains("OK   zmq:")
         }
@@ -81,7 +81,7 @@ import Glibc
     /// A healthy setup: bitcoind (simnode, v26, v2transport, not pruned) with ZMQ delivering and
     /// the BIP324 driver connected to it: every line OK, exit 0.
     @Test func doctorHealthy() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim", .init(p2pPort: 0))
         defer { simnode.kill() }
@@ -93,7 +93,7 @@ import Glibc
         #expect(await DriverAlone.hasPeer(node.dir, "bip324"), "\(node.child.stderr.suffix(2000))")
         _ = try await simnode.rpc.call("simgenerate", [1]) as [String]
         var last: (status: Int32, out: String, err: String)?
-        let healthy = await eventually(timeout: .seconds(15)) {
+        let healthy = await eventually(timeout: .seconds(15), every: .milliseconds(100)) {
             last = try? await DaemonEndToEndTests.cli(node.dir, "doctor")
             return last?.status == 0 && last?.out.contains("WARN") == false
         }
@@ -109,7 +109,7 @@ import Glibc
     /// ZMQ missing, a driver parked, then bitcoind down: each is a FAIL line that says what to
     /// do, and doctor exits 1. With altnetd stopped, doctor says so and exits 1.
     @Test func doctorFailures() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim", .init(zmq: false))
         defer { simnode.kill() }
@@ -129,7 +129,7 @@ import Glibc
         defer { child.kill() }
 
         var report = (status: Int32(0), out: "", err: "")
-        let parked = await eventually(timeout: .seconds(60)) {
+        let parked = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             report = (try? await DaemonEndToEndTests.cli(dir, "doctor")) ?? report
             return report.out.contains("FAIL driver bip324: parked")
         }
@@ -159,7 +159,7 @@ import Glibc
     /// `fetchheaders --wait`: JSON lines of progress when stdout is not a terminal, ending at
     /// the blocks caught up, then the report; a progress bar on a terminal (through script(1)).
     @Test func fetchHeadersWaitShowsProgress() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }

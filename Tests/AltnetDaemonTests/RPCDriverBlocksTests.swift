@@ -13,7 +13,7 @@ import Testing
     /// `[rpc]` (blocks, no headers). A rescue ends with Alice at Bob's tip, every block having
     /// come through getblockfrompeer (simfetchlog).
     @Test func blocksForKnownHeadersThroughGetBlockFromPeer() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -36,7 +36,7 @@ import Testing
         #expect(await DaemonEndToEndTests.driverReady(alice.dir, "rpc"), "rpc driver not ready: \(alice.child.stderr.suffix(2000))")
         let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
         #expect(rescue.status == 0, "\(rescue.err)")
-        let caughtUp = await eventually(timeout: .seconds(45)) {
+        let caughtUp = await eventually(timeout: .seconds(45), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == bobTip
         }
         #expect(caughtUp, "Alice did not reach Bob's tip through the RPC driver: \(rescue.out) \(alice.child.stderr.suffix(3000))")

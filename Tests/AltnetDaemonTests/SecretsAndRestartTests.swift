@@ -18,7 +18,7 @@ import Testing
     }
 
     @Test func passwordFromAFileNeverInAnyCommandLineAndRestartDriver() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let simnode = try await SimnodeChild.start(datadir: root.path + "/sim")
         defer { simnode.kill() }
@@ -63,7 +63,7 @@ import Testing
         let restarted = try await DaemonEndToEndTests.cli(dir, "restartdriver", "rpc")
         #expect(restarted.status == 0, "\(restarted.err)")
         #expect(try DaemonEndToEndTests.json(restarted.out)["previous_state"] as? String == "ready")
-        let back = await eventually {
+        let back = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             guard let rpc = try? await Self.drivers(dir).first(where: { $0["name"] as? String == "rpc" }) else { return false }
             return rpc["state"] as? String == "ready" && (rpc["pid"] as? Int).map { $0 != driverPid } == true
         }

@@ -25,7 +25,7 @@ import Glibc
     @Test func statusPageInChromiumAfterARescue() async throws {
         let browser = await Self.chromium()
         let chromium = try #require(browser.path, "\(browser.reason)")
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -40,18 +40,18 @@ import Glibc
         defer { alice.child.kill() }
         let linked = await DriverAlone.hasPeer(alice.dir, "bip324")
         try #require(linked, "Alice's BIP324 driver never reached Bob: \(alice.child.stderr.suffix(3000))")
-        var caughtUp = await eventually(timeout: .seconds(20)) {
+        var caughtUp = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
         }
         if !caughtUp {
             // The automatic rescue ran before the driver had its peer: ask for one now.
             _ = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
-            caughtUp = await eventually(timeout: .seconds(40)) {
+            caughtUp = await eventually(timeout: .seconds(40), every: .milliseconds(100)) {
                 (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
             }
         }
         try #require(caughtUp, "Alice was not rescued: \(alice.child.stderr.suffix(3000))")
-        let reported = await eventually(timeout: .seconds(20)) {
+        let reported = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             (try? await DaemonEndToEndTests.cli(alice.dir, "listrescues"))?.out.contains("caught-up") == true
         }
         #expect(reported)
@@ -77,7 +77,7 @@ import Glibc
     @Test func statusPageInChromiumDuringARescue() async throws {
         let browser = await Self.chromium()
         let chromium = try #require(browser.path, "\(browser.reason)")
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path, bobP2P: 0)
         defer { bobSim.kill(); aliceSim.kill() }
@@ -90,12 +90,12 @@ import Glibc
             drivers: ["--bip324.connect=127.0.0.1:\(bobP2P)", "--bip324.connect=127.0.0.1:\(carolP2P)"],
             extra: ["--watchdog.staletipseconds=2"])
         defer { alice.child.kill() }
-        let bothLinked = await eventually(timeout: .seconds(30)) {
+        let bothLinked = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
             let peers = (try? await DaemonEndToEndTests.cli(alice.dir, "listpeers")).flatMap { DriverAlone.array($0.out) } ?? []
             return peers.filter { $0["driver"] as? String == "bip324" }.count == 2
         }
         try #require(bothLinked, "Alice's BIP324 driver did not reach both peers: \(alice.child.stderr.suffix(3000))")
-        let running = await eventually(timeout: .seconds(40)) {
+        let running = await eventually(timeout: .seconds(40), every: .milliseconds(100)) {
             let info = (try? await DaemonEndToEndTests.cli(alice.dir, "getinfo")).flatMap { try? DaemonEndToEndTests.json($0.out) }
             return info?["rescue_running"] != nil
         }

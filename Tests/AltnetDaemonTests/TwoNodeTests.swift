@@ -47,13 +47,13 @@ import Glibc
     /// fetchheaders on Alice catches her simnode up to Bob's tip over Lightning; an emergency
     /// transaction sent on Alice reaches Bob's mempool through the Lightning driver.
     @Test func rescueAndEmergencyTxOverLightning() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let pair = try await Self.startLinkedPair(root: root.path, bobBlocks: 12)
         defer { pair.kill() }
         let (bob, alice, bobRPC, aliceRPC, mined) = (pair.bob, pair.alice, pair.bobSim.rpc, pair.aliceSim.rpc, pair.mined)
 
-        let linked = await eventually(timeout: .seconds(30)) {
+        let linked = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
             guard let peers = try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"),
                   let list = try? JSONSerialization.jsonObject(with: Data(peers.out.utf8)) as? [[String: Any]] else { return false }
             return list.contains { $0["driver"] as? String == "lightning" }
@@ -70,7 +70,7 @@ import Glibc
         let outcome = report["outcome"] as? String
         if outcome == "no-better-chain" && before != mined.last {
             // An automatic rescue finished between the two calls: it must have caught up.
-            let metrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+            let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
             let rescued = metrics.split(separator: "\n").contains {
                 $0.hasPrefix("altnet_rescues_total") && $0.contains("outcome=\"caught-up\"")
             }
@@ -81,7 +81,7 @@ import Glibc
         let tips = try await DaemonEndToEndTests.cli(alice.dir, "getaltchaintips")
         let bobTip = try #require(mined.last)
         #expect(tips.status == 0 && tips.out.contains(bobTip), "\(tips.out)")
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
         }
         #expect(caughtUp, "Alice did not reach Bob's tip: \(rescue.out)")
@@ -93,17 +93,17 @@ import Glibc
         let txid = try #require(sentReport["txid"] as? String)
         let transports = sentReport["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "lightning" && $0["accepted"] as? Bool == true }, "\(sent.out)")
-        let reached = await eventually(timeout: .seconds(20)) {
+        let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             (try? await bobRPC.getRawMempool().map(\.displayHex).contains(txid)) == true
         }
         #expect(reached, "the transaction did not reach Bob's mempool: \(bob.child.stderr.suffix(2000))")
         // The work shows in each node's metrics.
-        let aliceMetrics = try await DaemonEndToEndTests.httpGet(port: alice.metricsPort, path: "/metrics")
+        let aliceMetrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
         for name in ["altnet_headers_fetched_total", "altnet_blocks_fetched_total", "altnet_rescues_total",
                      "altnet_emergency_txs_total", "altnet_peers{driver=\"lightning\"} 1"] {
             #expect(aliceMetrics.contains(name), "\(name) missing from Alice's /metrics")
         }
-        let bobMetrics = try await DaemonEndToEndTests.httpGet(port: bob.metricsPort, path: "/metrics")
+        let bobMetrics = try await httpGet(port: bob.metricsPort, path: "/metrics")
         #expect(bobMetrics.contains("altnet_serving_requests_total"), "Bob's /metrics has no serving counter")
     }
 
@@ -111,12 +111,12 @@ import Glibc
     /// anomaly, or its cross-check, every second here) sees Bob's chain with more work over
     /// Lightning and catches her simnode up on its own.
     @Test func crossCheckCatchesUpUnasked() async throws {
-        let root = try ShortTempDir()
+        let root = try TempDir.short()
         defer { root.cleanup() }
         let pair = try await Self.startLinkedPair(root: root.path, bobBlocks: 7, aliceExtra: ["--watchdog.crosscheckseconds=1"])
         defer { pair.kill() }
         let (alice, aliceRPC, mined) = (pair.alice, pair.aliceSim.rpc, pair.mined)
-        let caughtUp = await eventually(timeout: .seconds(60)) {
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
             (try? await aliceRPC.getBestBlockHash().displayHex) == mined.last
         }
         #expect(caughtUp, "Alice's cross-check did not catch up: \(alice.child.stderr.suffix(3000))")

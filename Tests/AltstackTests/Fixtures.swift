@@ -43,39 +43,8 @@ enum Fixtures {
     }
 
     /// A quiet logger (raise the level to see driver stderr while debugging).
-    static var logger: Logger {
-        var logger = Logger(label: "altstack-tests")
-        logger.logLevel = .critical
-        return logger
-    }
-
-    /// Runs `body` with a running Altstack, stopping it afterwards.
-    static func withAltstack<R>(
-        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler = noCoreRequests,
-        _ body: (Altstack) async throws -> R
-    ) async throws -> R {
-        let altstack = Altstack(drivers: configs, logger: logger, coreHandler: coreHandler)
-        let runner = Task { try await altstack.run() }
-        defer {
-            altstack.stop()
-            runner.cancel()
-        }
-        let result = try await body(altstack)
-        altstack.stop()
-        _ = try? await runner.value
-        return result
-    }
+    static var logger: Logger { quietLogger("altstack-tests") }
 
     /// A `getheaders` from regtest genesis (the one check-driver sends).
-    static let getHeaders = P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
-}
-
-/// Polls `condition` until true or the deadline.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(5))
-    }
-    return condition()
+    static let getHeaders = DriverP2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 }

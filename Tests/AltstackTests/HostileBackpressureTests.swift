@@ -20,7 +20,7 @@ import TestSupport
             try Fixtures.testDriverConfig("chatter", ["--kinds", "headers", "--flood", "getheaders:200000:0"], priority: 2),
             try Fixtures.testDriverConfig("honest", ["--kinds", "headers"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady(timeout: .seconds(20)))
             let before = try ResidentMemory.kib()
             let peak = LockedValue(before)

@@ -2,6 +2,7 @@ import Altstack
 import DriverProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// Issue 15, supervision: a parked driver is tried again on a slow schedule, and `restart()`
 /// (`altnet-cli restartdriver NAME`) restarts a running or parked one at once.
@@ -9,7 +10,7 @@ import Testing
     @Test func parkedDriverIsRetriedOnItsSlowSchedule() async throws {
         let restart = RestartPolicy(baseDelay: .milliseconds(50), stableUptime: .seconds(10), parkAfter: 2, parkedRetry: .milliseconds(700))
         let config = try Fixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: restart)
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let crasher = try #require(altstack.supervisor(named: "crasher"))
             #expect(await eventually(timeout: .seconds(10)) { crasher.snapshot.state == .parked })
             let startsWhenParked = crasher.snapshot.starts
@@ -29,7 +30,7 @@ import Testing
             try Fixtures.testDriverConfig("steady", ["--kinds", "headers"]),
             try Fixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: longPark),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             let steady = try #require(altstack.supervisor(named: "steady"))
             let crasher = try #require(altstack.supervisor(named: "crasher"))
             #expect(await eventually(timeout: .seconds(10)) { steady.snapshot.state == .ready && crasher.snapshot.state == .parked })

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 import Testing
 
@@ -50,7 +51,7 @@ import Testing
     }
 
     @Test func typedParamsAndResultsRoundTrip() throws {
-        let params = SendMessageParams(peer: "p1", message: P2PMessage(command: "getheaders", payload: "00ff"), expect: ["headers"], timeoutMs: 1500)
+        let params = SendMessageParams(peer: "p1", message: DriverP2PMessage(command: "getheaders", payload: "00ff"), expect: ["headers"], timeoutMs: 1500)
         var line = try RPCCodec.request(id: .number(3), method: Methods.sendMessage, params: params)
         #expect(line.last == 0x0A)
         line.removeLast()
@@ -58,7 +59,7 @@ import Testing
         #expect(frame.kind == .request(id: .number(3), method: "sendmessage"))
         #expect(try frame.params(as: SendMessageParams.self) == params)
 
-        let result = SendMessageResult(peer: "p1", replies: [P2PMessage(command: "headers", payload: "00")])
+        let result = SendMessageResult(peer: "p1", replies: [DriverP2PMessage(command: "headers", payload: "00")])
         var answer = try RPCCodec.result(id: .number(3), result)
         answer.removeLast()
         #expect(try RPCCodec.parse(answer).result(as: SendMessageResult.self) == result)
@@ -91,11 +92,11 @@ import Testing
     }
 
     @Test func p2pMessageValidation() {
-        #expect(throws: DriverProtocolError.self) { try P2PMessage(command: "GetHeaders", payload: "00").validate() }
-        #expect(throws: DriverProtocolError.self) { try P2PMessage(command: "thirteenchars", payload: "00").validate() }
-        #expect(throws: DriverProtocolError.self) { try P2PMessage(command: "tx", payload: "0").validate() }
-        #expect(throws: DriverProtocolError.self) { try P2PMessage(command: "tx", payload: "zz").validate() }
-        #expect(throws: Never.self) { try P2PMessage(command: "getheaders", payload: "00AbfF").validate() }
+        #expect(throws: DriverProtocolError.self) { try DriverP2PMessage(command: "GetHeaders", payload: "00").validate() }
+        #expect(throws: DriverProtocolError.self) { try DriverP2PMessage(command: "thirteenchars", payload: "00").validate() }
+        #expect(throws: DriverProtocolError.self) { try DriverP2PMessage(command: "tx", payload: "0").validate() }
+        #expect(throws: DriverProtocolError.self) { try DriverP2PMessage(command: "tx", payload: "zz").validate() }
+        #expect(throws: Never.self) { try DriverP2PMessage(command: "getheaders", payload: "00AbfF").validate() }
         #expect(Hex.encode((try? Hex.decode("00abFF")) ?? []) == "00abff")
     }
 

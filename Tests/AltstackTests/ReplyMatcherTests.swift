@@ -20,7 +20,7 @@ import TestSupport
     }
 
     static func headers(_ list: some Collection<BlockHeader>) -> [UInt8] {
-        BitcoinPrimitives.P2PMessage.headers(Array(list)).encodePayload()
+        P2PMessage.headers(Array(list)).encodePayload()
     }
 
     static func inventory(_ items: [Inventory]) -> [UInt8] {
@@ -197,7 +197,7 @@ import TestSupport
     /// Random bytes under every command, as request and as reply: no trap, and a getdata for a
     /// hash none of them can carry is never answered by a block, tx or notfound.
     @Test func randomPayloadsNeverTrap() {
-        var rng = SplitMix(seed: 0xA17)
+        var rng = SplitMix64(seed: 0xA17)
         let commands = ["getdata", "getheaders", "ping", "block", "tx", "notfound", "headers", "pong", "inv"]
         let target = Self.getdata([Inventory(type: .witnessBlock, hash: Hash256.sha256d(of: Array("unreachable".utf8)))])
         var answered = 0
@@ -211,18 +211,5 @@ import TestSupport
             #expect(!target.isAnswered(by: reply))
         }
         #expect(answered > 0)
-    }
-}
-
-/// A small deterministic generator (SplitMix64) for the random-bytes test.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -2,6 +2,7 @@ import Altstack
 import DriverProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// Anycast and broadcast through real driver subprocesses.
 @Suite(.serialized) struct RoutingTests {
@@ -12,7 +13,7 @@ import Testing
             try Fixtures.testDriverConfig("slowfail", ["--kinds", "headers,blocks", "--fail-sendmessage", "--slow-ms", "50"], priority: 2),
             try Fixtures.testDriverConfig("good", ["--kinds", "headers"], priority: 3),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             #expect(altstack.eligible(.exchange(.headers)).map(\.1.name) == ["broken", "slowfail", "good"])
 
@@ -29,7 +30,7 @@ import Testing
 
             // Nobody declares blocks except slowfail, which fails: allFailed, with its error.
             do throws(AltstackError) {
-                _ = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+                _ = try await altstack.sendMessage(DriverP2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
                 Issue.record("getdata should fail")
             } catch {
                 #expect(error.kind == .allFailed)
@@ -45,20 +46,20 @@ import Testing
             try Fixtures.testDriverConfig("headers", ["--kinds", "headers"], priority: 0),
             try Fixtures.testDriverConfig("blocksnoreceive", ["--kinds", "blocks", "--no-receive"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady(count: 2))
             #expect(altstack.snapshot().first { $0.name == "blocksnoreceive" }?.capabilities?.receive == false)
-            let answer = try await altstack.sendMessage(P2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
+            let answer = try await altstack.sendMessage(DriverP2PMessage(command: "getdata", payload: "00"), timeout: .seconds(5))
             #expect(answer.driver == "blocksnoreceive")
             #expect(answer.value.replies.map(\.command) == ["block"])
         }
     }
 
     @Test func anycastWithoutEligibleDriverSaysSo() async throws {
-        try await Fixtures.withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
+        try await withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
             #expect(await altstack.waitUntilReady())
             do throws(AltstackError) {
-                _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: P2PMessage(command: "tx", payload: "00")),
+                _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: DriverP2PMessage(command: "tx", payload: "00")),
                                                as: SendMessageResult.self, requirement: .push(.transactions))
                 Issue.record("should fail")
             } catch {
@@ -72,7 +73,7 @@ import Testing
             try Fixtures.testDriverConfig("slow", ["--kinds", "headers", "--slow-ms", "3000"], priority: 0),
             try Fixtures.testDriverConfig("fast", ["--kinds", "headers"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             let start = ContinuousClock.now
             let answer = try await altstack.sendMessage(Fixtures.getHeaders, n: 2, timeout: .seconds(10))
@@ -87,7 +88,7 @@ import Testing
                                           timeouts: .init(request: .milliseconds(300), heartbeatInterval: .seconds(1))),
             try Fixtures.testDriverConfig("fine", ["--kinds", "headers"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
             #expect(answer.driver == "fine")
@@ -106,7 +107,7 @@ import Testing
         feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions"]
         feed.dataDir = feedDir
         let configs = [try Fixtures.testDriverConfig("tx", ["--kinds", "transactions", "--no-receive"]), feed]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             #expect(altstack.snapshot().map { $0.capabilities?.role } == [.sendOnly, .feed])
             let txs = await altstack.broadcastTx("0200000000")
@@ -126,7 +127,7 @@ import Testing
         feed.executable = try Fixtures.python()
         feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,blocks", "--push-block"]
         let twoWay = try Fixtures.testDriverConfig("two", ["--kinds", "headers,blocks", "--flood", "block:100:1"])
-        try await Fixtures.withAltstack([twoWay, feed]) { altstack in
+        try await withAltstack([twoWay, feed]) { altstack in
             let fromFeed = await firstEvent(altstack, timeout: .seconds(10)) { event in
                 if case .messageReceived("feed", _, let message) = event { return message.command == "block" }
                 return false
@@ -143,7 +144,7 @@ import Testing
             try Fixtures.testDriverConfig("b", ["--kinds", "headers"]),
             try Fixtures.testDriverConfig("c", ["--kinds", "transactions"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             let txs = await altstack.broadcastTx("0200000000")
             #expect(txs.map(\.driver) == ["a", "c"])
@@ -172,7 +173,7 @@ import Testing
             let point = try request.params(as: ECDHParams.self).point
             return ECDHResult(secret: String(point.reversed()))
         }
-        try await Fixtures.withAltstack([try Fixtures.testDriverConfig("r", ["--kinds", "headers"])], coreHandler: handler) { altstack in
+        try await withAltstack([try Fixtures.testDriverConfig("r", ["--kinds", "headers"])], coreHandler: handler) { altstack in
             #expect(await altstack.waitUntilReady())
             let sawPeer = await firstEvent(altstack, timeout: .seconds(5)) { event in
                 if case .peerConnected(let driver, let peer) = event { return driver == "r" && peer.id == "p1" }
@@ -193,7 +194,7 @@ import Testing
 
     @Test func capabilityBreachGetsTheDriverRestarted() async throws {
         let config = try Fixtures.testDriverConfig("liar", ["--kinds", "headers", "--breach"])
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "liar"))
             #expect(await eventually { supervisor.snapshot.starts >= 2 })
             #expect(supervisor.snapshot.lastError?.contains("breach") == true, "\(supervisor.snapshot.lastError ?? "")")

@@ -58,7 +58,7 @@ import Testing
     static func swiftMessages() throws -> [(String, [UInt8])] {
         let id = RPCID.number(1)
         let peer = PeerInfo(id: "p1", address: "127.0.0.1:8333", direction: .outbound)
-        let message = P2PMessage(command: "getheaders", payload: "0011aa")
+        let message = DriverP2PMessage(command: "getheaders", payload: "0011aa")
         let manifest = Manifest(
             name: "bip324", version: "0.1.0", protocolVersion: 1, capabilities: capabilities,
             options: [OptionSpec(name: "connect", type: .strings, description: "peers", defaultValue: .array([]))])
@@ -74,7 +74,7 @@ import Testing
             ("shutdown.response", try RPCCodec.result(id: id, EmptyObject())),
             ("sendmessage.request", try RPCCodec.request(id: id, method: Methods.sendMessage, params: SendMessageParams(message: message, expect: ["headers"]))),
             ("sendmessage.request", try RPCCodec.request(id: id, method: Methods.sendMessage, params: SendMessageParams(peer: "p1", message: message))),
-            ("sendmessage.response", try RPCCodec.result(id: id, SendMessageResult(peer: "p1", replies: [P2PMessage(command: "headers", payload: "00")]))),
+            ("sendmessage.response", try RPCCodec.result(id: id, SendMessageResult(peer: "p1", replies: [DriverP2PMessage(command: "headers", payload: "00")]))),
             ("listpeers.request", try RPCCodec.request(id: id, method: Methods.listPeers, params: EmptyObject())),
             ("listpeers.response", try RPCCodec.result(id: id, ListPeersResult(peers: [
                 peer, PeerInfo(id: "x", direction: .inbound),

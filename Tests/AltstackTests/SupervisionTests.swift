@@ -6,6 +6,7 @@ import Testing
 
 #if canImport(Glibc)
 import Glibc
+import TestSupport
 #endif
 
 /// Supervision with real subprocesses: kill -9 in a loop under load, a crasher that gets
@@ -37,7 +38,7 @@ import Glibc
             try Fixtures.testDriverConfig("victim", ["--kinds", "headers"], priority: 0),
             try Fixtures.testDriverConfig("backup", ["--kinds", "headers"], priority: 1),
         ]
-        try await Fixtures.withAltstack(configs) { altstack in
+        try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             let victim = try #require(altstack.supervisor(named: "victim"))
             let tally = Tally()
@@ -100,7 +101,7 @@ import Glibc
         let config = try Fixtures.testDriverConfig(
             "crasher", ["--kinds", "headers", "--crash-on-init"],
             restart: RestartPolicy(baseDelay: .milliseconds(20), maxDelay: .milliseconds(200), stableUptime: .seconds(5), parkAfter: 5))
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "crasher"))
             #expect(await eventually(timeout: .seconds(20)) { supervisor.snapshot.state == .parked })
             let snapshot = supervisor.snapshot
@@ -122,7 +123,7 @@ import Glibc
         let config = try Fixtures.testDriverConfig(
             "sleepy", ["--kinds", "headers", "--hang-after-ms", "300"],
             timeouts: .init(request: .seconds(5), heartbeatInterval: .milliseconds(200), heartbeatTimeout: .milliseconds(500), shutdownGrace: .seconds(1)))
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "sleepy"))
             #expect(await eventually { supervisor.snapshot.state == .ready })
             let firstPid = try #require(supervisor.snapshot.pid)
@@ -146,7 +147,7 @@ import Glibc
 
     @Test func driverWithoutACommonProtocolVersionIsParkedAtOnce() async throws {
         let config = try Fixtures.testDriverConfig("future", ["--kinds", "headers", "--protocol-versions", "2,3"])
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "future"))
             #expect(await eventually { supervisor.snapshot.state == .parked })
             #expect(supervisor.snapshot.starts == 1)
@@ -161,7 +162,7 @@ import Glibc
             arguments: [Fixtures.packageFile("integration/driver_broken.py"), "--fault", "noise"],
             dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-test-noisy").path,
             restart: RestartPolicy(baseDelay: .milliseconds(20), stableUptime: .seconds(5), parkAfter: 3))
-        try await Fixtures.withAltstack([config]) { altstack in
+        try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "noisy"))
             #expect(await eventually(timeout: .seconds(20)) { supervisor.snapshot.state == .parked })
             #expect(supervisor.snapshot.starts == 3)

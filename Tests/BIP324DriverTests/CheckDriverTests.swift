@@ -7,23 +7,12 @@ import TestSupport
     /// With a verystable v2 node to talk to (passed as `--connect`), every check passes,
     /// headers-exchange included.
     @Test func harnessCheckDriverPasses() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let port = peer.port
         let driver = try DriverFixture.executable()
         let harness = try BuiltProduct.path("altnet-harness")
-        let (status, output) = try await offPool { () -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", driver, "--connect", "127.0.0.1:\(port)"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let (status, output, _) = try await runToEnd(harness, ["check-driver", driver, "--connect", "127.0.0.1:\(port)"])
         #expect(status == 0, "check-driver failed:\n\(output)")
         #expect(output.contains("PASS  headers-exchange"), "\(output)")
         #expect(output.contains("PASS  peer-addressing: 1 listed peer(s) answered getheaders by id"), "\(output)")

@@ -10,10 +10,10 @@ import TestSupport
 @Suite(.serialized) struct DriverBadPeerTests {
     /// Runs `mode` as the bad peer beside a good verystable peer; checks the driver dropped the bad
     /// one with a log line containing `reason` and still exchanges headers with the good one.
-    private func check(mode: String, reason: String, options: [String: JSONValue] = [:], _ provoke: @escaping @Sendable (Altstack, DriverFixture.Events, PythonPeer) async throws -> Void = { _, _, _ in }) async throws {
-        let bad = try await PythonPeer(mode: mode)
+    private func check(mode: String, reason: String, options: [String: JSONValue] = [:], _ provoke: @escaping @Sendable (Altstack, DriverFixture.Events, BIP324DriverPeer) async throws -> Void = { _, _, _ in }) async throws {
+        let bad = try await BIP324DriverPeer(mode: mode)
         defer { bad.kill() }
-        let good = try await PythonPeer(mode: "serve")
+        let good = try await BIP324DriverPeer(mode: "serve")
         defer { good.kill() }
         let config = try DriverFixture.config(ports: [bad.port, good.port], extra: options.merging(["handshaketimeoutms": .int(1500)]) { given, _ in given })
         try await DriverFixture.withDriver(config) { altstack, events in

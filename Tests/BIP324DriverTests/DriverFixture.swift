@@ -31,21 +31,16 @@ enum DriverFixture {
         // @unchecked: `seen` guarded by `lock`.
         private let lock = NSLock()
         private var seen: [DriverEvent] = []
-        private var logLines: [String] = []
+        /// What the core logged (the driver's stderr included).
+        let log = LogRecorder()
         func append(_ event: DriverEvent) { lock.withLock { seen.append(event) } }
-        func log(_ line: String) { lock.withLock { logLines.append(line) } }
         var all: [DriverEvent] { lock.withLock { seen } }
         /// The driver's stderr lines, as the core logged them.
-        var logs: [String] { lock.withLock { logLines } }
+        var logs: [String] { log.all }
 
         /// Waits until a log line contains every one of `parts`.
         func waitForLog(_ parts: [String], timeout: Duration = .seconds(30)) async -> String? {
-            let deadline = ContinuousClock.now + timeout
-            while ContinuousClock.now < deadline {
-                if let hit = logs.first(where: { line in parts.allSatisfy { line.contains($0) } }) { return hit }
-                try? await Task.sleep(for: .milliseconds(20))
-            }
-            return nil
+            await log.waitFor(parts, timeout: timeout)
         }
 
         /// Waits until `predicate` holds for some event.
@@ -62,19 +57,12 @@ enum DriverFixture {
     /// Runs `body` with a running Altstack holding the driver; stops it afterwards.
     static func withDriver<R>(_ config: DriverConfig, _ body: (Altstack, Events) async throws -> R) async throws -> R {
         let events = Events()
-        let logger = Logger(label: "bip324-driver-tests") { _ in Collector(events: events) }
-        let altstack = Altstack(drivers: [config], logger: logger)
-        let runner = Task { try await altstack.run() }
-        let drain = Task { for await event in altstack.events { events.append(event) } }
-        defer {
-            altstack.stop()
-            runner.cancel()
-            drain.cancel()
+        let logger = events.log.logger(label: "bip324-driver-tests")
+        return try await withAltstack([config], logger: logger) { altstack in
+            let drain = Task { for await event in altstack.events { events.append(event) } }
+            defer { drain.cancel() }
+            return try await body(altstack, events)
         }
-        let result = try await body(altstack, events)
-        altstack.stop()
-        _ = try? await runner.value
-        return result
     }
 }
 
@@ -96,25 +84,11 @@ extension DriverEvent {
     }
 }
 
-/// Hands every log line to ``DriverFixture/Events``.
-struct Collector: LogHandler {
-    let events: DriverFixture.Events
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) { events.log("\(event.message)") }
-}
-
 extension DriverFixture {
     /// The display hashes of the headers in a `headers` reply (at most 2,000, each with its
     /// zero transaction count).
     /// - Throws: when the payload is not a headers message.
-    static func headerHashes(_ reply: DriverProtocol.P2PMessage) throws -> [String] {
+    static func headerHashes(_ reply: DriverP2PMessage) throws -> [String] {
         var reader = ByteReader(try [UInt8](hex: reply.payload))
         let count = try reader.readCount("headers", limit: 2000, minElementSize: 81)
         return try (0..<count).map { _ in

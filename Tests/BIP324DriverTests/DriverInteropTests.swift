@@ -12,10 +12,10 @@ import TestSupport
 /// (verystable) as the remote v2 node, all on 127.0.0.1.
 @Suite(.serialized) struct DriverInteropTests {
     /// getheaders from regtest genesis, as the conformance suite sends it.
-    static let getHeaders = DriverProtocol.P2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
+    static let getHeaders = DriverP2PMessage(command: "getheaders", payload: DriverConformance.regtestGetHeadersPayload)
 
     @Test func handshakeVersionAndTwoThousandHeaders() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let config = try DriverFixture.config(ports: [peer.port], extra: ["pingintervalms": .int(300)])
         try await DriverFixture.withDriver(config) { altstack, events in
@@ -68,16 +68,16 @@ import TestSupport
     }
 
     /// getdata for one witness block (MSG_WITNESS_BLOCK = MSG_BLOCK | MSG_WITNESS_FLAG).
-    static func getWitnessBlock(_ hash: BlockHash) -> DriverProtocol.P2PMessage {
+    static func getWitnessBlock(_ hash: BlockHash) -> DriverP2PMessage {
         var w = ByteWriter()
         w.writeCompactSize(1)
         w.writeLE(UInt32(0x4000_0002))
         w.writeBytes(hash.internalBytes)
-        return DriverProtocol.P2PMessage(command: "getdata", payload: w.bytes.hex)
+        return DriverP2PMessage(command: "getdata", payload: w.bytes.hex)
     }
 
     @Test func blockWithWitnessDataFetchedAndVerified() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         let hash = try BlockHash(displayHex: try #require(peer.blockHash))
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
@@ -112,7 +112,7 @@ extension DriverInteropTests {
     }
 
     @Test func txAnnouncedByWtxidThenRequestedAndServed() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
             #expect(await altstack.waitUntilReady())
@@ -149,13 +149,16 @@ extension DriverInteropTests {
         let config = try DriverFixture.config(ports: [], extra: ["listen": .string("127.0.0.1:\(port)")])
         try await DriverFixture.withDriver(config) { altstack, events in
             #expect(await altstack.waitUntilReady())
-            let peer = try await PythonPeer(mode: "initiator", ["\(port)"])
+            let peer = try await BIP324DriverPeer(mode: "initiator", ["\(port)"])
             defer { peer.kill() }
             try await peer.waitFor(event: "handshake")
             let version = try await peer.waitFor(event: "version")
             #expect(version["user_agent"] as? String == "/altnet:0.1/")
             let connected = try #require(await events.waitFor { $0.connectedPeer != nil })
-            guard case .peerConnected(_, let info) = connected else { return }
+            guard case .peerConnected(_, let info) = connected else {
+                Issue.record("not a peerConnected event: \(connected)")
+                return
+            }
             #expect(info.direction == .inbound)
             let answer = try await altstack.sendMessage(Self.getHeaders, peer: info.id, timeout: .seconds(20))
             let reply = try #require(answer.value.replies.first)

@@ -35,9 +35,9 @@ import TestSupport
     static let boundKiB = 24 * 1024
 
     @Test func hostileGetDataFloodFromAPeerThatNeverReads() async throws {
-        let bad = try await PythonPeer(mode: "getdataflood")
+        let bad = try await BIP324DriverPeer(mode: "getdataflood")
         defer { bad.kill() }
-        let good = try await PythonPeer(mode: "serve")
+        let good = try await BIP324DriverPeer(mode: "serve")
         defer { good.kill() }
         let cap = 4_100_000
         let config = try DriverFixture.config(ports: [bad.port, good.port], extra: ["outboundqueuebytes": .int(Int64(cap))])
@@ -67,7 +67,7 @@ import TestSupport
 
             // The core keeps writing to it (40 x 400 kB): past the cap the driver drops it.
             let driver = try #require(altstack.supervisor(named: "bip324"))
-            let message = P2PMessage(command: "tx", payload: tx.hex)
+            let message = DriverP2PMessage(command: "tx", payload: tx.hex)
             for _ in 0..<40 {
                 do throws(DriverProtocolError) {
                     _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: badID, message: message), timeout: .seconds(10))
@@ -115,7 +115,7 @@ import TestSupport
             #expect(await events.waitForLog(["4 inbound connections already open (maxinbound)"], timeout: .seconds(5)) != nil)
             // During the attack, an honest v2 peer from 127.0.0.2 dials in, takes the slot of the
             // oldest silent connection and finishes its handshake before the 3 s deadline.
-            let honest = try await PythonPeer(mode: "initiator", ["\(port)"], host: "127.0.0.2")
+            let honest = try await BIP324DriverPeer(mode: "initiator", ["\(port)"], host: "127.0.0.2")
             defer { honest.kill() }
             #expect(await events.waitFor(timeout: .seconds(15)) { $0.connectedPeer?.hasPrefix("127.0.0.2:") == true } != nil)
             #expect(ContinuousClock.now - attackBegan < .seconds(3), "the honest peer got in only after the handshake deadline")

@@ -129,15 +129,15 @@ import Testing
     }
 
     @Test func peerTargets() throws {
-        #expect(try PeerTarget(parsing: "203.0.113.5:8333") == PeerTarget(parsing: "203.0.113.5:8333"))
-        let v4 = try PeerTarget(parsing: "203.0.113.5:8333")
+        #expect(try HostPort(parsing: "203.0.113.5:8333") == HostPort(parsing: "203.0.113.5:8333"))
+        let v4 = try HostPort(parsing: "203.0.113.5:8333")
         #expect(v4.host == "203.0.113.5" && v4.port == 8333)
-        let v6 = try PeerTarget(parsing: "[2001:db8::1]:18444")
+        let v6 = try HostPort(parsing: "[2001:db8::1]:18444")
         #expect(v6.host == "2001:db8::1" && v6.port == 18444 && v6.description == "[2001:db8::1]:18444")
-        let name = try PeerTarget(parsing: "node.example:8333")
+        let name = try HostPort(parsing: "node.example:8333")
         #expect(name.host == "node.example")
         for bad in ["8333", "host:", "host:0", "host:65536", "2001:db8::1:8333", "[::1]8333", ":8333"] {
-            #expect(throws: PeerViolation.self, "\(bad)") { try PeerTarget(parsing: bad) }
+            #expect(throws: HostPortError.self, "\(bad)") { try HostPort(parsing: bad) }
         }
     }
 

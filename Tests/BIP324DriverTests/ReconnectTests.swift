@@ -7,7 +7,7 @@ import TestSupport
 /// Connection management: hostnames, IPv6, and reconnecting after the peer goes away.
 @Suite(.serialized) struct ReconnectTests {
     @Test func connectsByHostname() async throws {
-        let peer = try await PythonPeer(mode: "serve")
+        let peer = try await BIP324DriverPeer(mode: "serve")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port], host: "localhost")) { altstack, events in
             #expect(await altstack.waitUntilReady())
@@ -18,7 +18,7 @@ import TestSupport
     }
 
     @Test func connectsOverIPv6Loopback() async throws {
-        let peer = try await PythonPeer(mode: "serve", host: "::1")
+        let peer = try await BIP324DriverPeer(mode: "serve", host: "::1")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port], host: "[::1]")) { altstack, events in
             #expect(await altstack.waitUntilReady())
@@ -29,7 +29,7 @@ import TestSupport
     }
 
     @Test func reconnectsAfterThePeerCloses() async throws {
-        let peer = try await PythonPeer(mode: "flaky")
+        let peer = try await BIP324DriverPeer(mode: "flaky")
         defer { peer.kill() }
         let id = "127.0.0.1:\(peer.port)"
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in

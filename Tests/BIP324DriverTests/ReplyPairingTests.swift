@@ -13,7 +13,7 @@ import TestSupport
     typealias Request = Task<AnycastAnswer<SendMessageResult>, any Error>
 
     @Test func getdataAnswersInReverseOrderReachTheirOwnRequests() async throws {
-        let peer = try await PythonPeer(mode: "reverse")
+        let peer = try await BIP324DriverPeer(mode: "reverse")
         defer { peer.kill() }
         let blocks = try peer.blockHashes.map { try BlockHash(displayHex: $0) }
         try #require(blocks.count == 2, "the peer serves two blocks: \(peer.blockHashes)")
@@ -29,7 +29,7 @@ import TestSupport
                 requests.append(Task { try await altstack.sendMessage(message, peer: id, timeout: .seconds(20)) })
                 try await peer.waitFor { $0["event"] as? String == "held" && $0["count"] as? Int == index + 1 }
             }
-            var replies: [DriverProtocol.P2PMessage] = []
+            var replies: [DriverP2PMessage] = []
             for request in requests {
                 replies.append(try #require(try await request.value.value.replies.first))
             }
@@ -47,7 +47,7 @@ import TestSupport
     }
 
     @Test func headersAnnouncementIsNotTakenForTheGetheadersAnswer() async throws {
-        let peer = try await PythonPeer(mode: "reverse")
+        let peer = try await BIP324DriverPeer(mode: "reverse")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
             #expect(await altstack.waitUntilReady())

@@ -7,7 +7,7 @@ import TestSupport
 /// `--v1-fallback` against a v1-only listener (an old node that drops anything but a v1 version).
 @Suite(.serialized) struct V1FallbackTests {
     @Test func v2OnlyByDefault() async throws {
-        let peer = try await PythonPeer(mode: "v1only")
+        let peer = try await BIP324DriverPeer(mode: "v1only")
         defer { peer.kill() }
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port])) { altstack, events in
             #expect(await altstack.waitUntilReady())
@@ -20,7 +20,7 @@ import TestSupport
     }
 
     @Test func fallsBackToV1AndSaysSo() async throws {
-        let peer = try await PythonPeer(mode: "v1only")
+        let peer = try await BIP324DriverPeer(mode: "v1only")
         defer { peer.kill() }
         let id = "127.0.0.1:\(peer.port)"
         try await DriverFixture.withDriver(try DriverFixture.config(ports: [peer.port], arguments: ["--v1-fallback"])) { altstack, events in

@@ -97,7 +97,7 @@ import TestSupport
         try await remote.waitFor(event: "v1_getheaders")
         #expect(await proxy.waitForLog(["falling back to v1"]) != nil)
         #expect(await proxy.waitForLog(["PLAINTEXT v1 (--v1-fallback)"]) != nil)
-        let page = try await RawSocket.httpGet(port: metricsPort, path: "/metrics")
+        let page = try await httpGet(port: metricsPort, path: "/metrics")
         #expect(page.contains("altnet_proxy_v1_fallbacks_total 1"))
         #expect(page.contains(#"altnet_proxy_connections_total{transport="v1"} 1"#))
         #expect(page.contains(#"altnet_proxy_connections_total{transport="v2"} 0"#))
@@ -128,7 +128,7 @@ import TestSupport
             ["--proxy", "127.0.0.1:\(port)", "--via", "socks5", "--dest", "127.0.0.1:\(remotePort)", "--block", block ?? ""])
         defer { client.kill() }
         try await ProxyFixture.expectIntact(client: client, remote: remote, block: block)
-        let page = try await RawSocket.httpGet(port: metricsPort, path: "/metrics")
+        let page = try await httpGet(port: metricsPort, path: "/metrics")
         #expect(page.hasPrefix("HTTP/1.1 200"))
         #expect(page.contains(#"altnet_proxy_connections_total{transport="v2"} 1"#))
         #expect(page.contains(#"altnet_proxy_routes_total{method="socks5"} 1"#))
@@ -137,7 +137,7 @@ import TestSupport
         #expect(page.contains(#"altnet_proxy_messages_total{command="block",direction="remote_to_client"} 1"#))
         #expect(page.contains(#"altnet_proxy_message_bytes_total{command="headers",direction="remote_to_client"} 162003"#))
         #expect(page.contains(#"altnet_proxy_wire_bytes_total{side="remote",direction="in"}"#))
-        let missing = try await RawSocket.httpGet(port: metricsPort, path: "/other")
+        let missing = try await httpGet(port: metricsPort, path: "/other")
         #expect(missing.hasPrefix("HTTP/1.1 404"))
     }
 }

@@ -57,7 +57,7 @@ import TestSupport
         // The proxy keeps serving: a SOCKS5 client right after still gets its method reply.
         let after = try await RawSocket.exchange(port: port, send: [5, 1, 0], expect: 2)
         #expect(after.bytes == [5, 0])
-        let page = try await RawSocket.httpGet(port: metricsPort, path: "/metrics")
+        let page = try await httpGet(port: metricsPort, path: "/metrics")
         #expect(page.contains(#"altnet_proxy_refused_total{stage="greeting"} 2"#))
     }
 

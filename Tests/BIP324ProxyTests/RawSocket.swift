@@ -53,13 +53,6 @@ enum RawSocket {
         }
     }
 
-    /// `GET path` over HTTP/1.1; the body as text.
-    static func httpGet(port: Int, path: String) async throws -> String {
-        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        let answer = try await exchange(port: port, send: Array(request.utf8))
-        return String(decoding: answer.bytes, as: UTF8.self)
-    }
-
     /// Waits until something accepts on `host:port`.
     static func waitUntilListening(host: String = "127.0.0.1", port: Int, timeout: Duration = .seconds(30)) async throws {
         let deadline = ContinuousClock.now + timeout

@@ -16,30 +16,27 @@ struct InteropTests {
     @Test("verystable initiator -> our responder")
     func pythonInitiates() throws {
         let (listener, port) = try LoopbackSocket.listen()
-        defer { listener.close() }
-        let peer = try PythonPeer(arguments: ["initiator", String(port)])
+        let peer = try PythonPeer(script: "bip324_peer.py", arguments: ["initiator", String(port)])
         defer { peer.stop() }
         let socket: LoopbackSocket
         do {
             socket = try listener.accept(while: { peer.process.isRunning })
         } catch {
             // The peer gave up before connecting: its own report says why (verystable missing...).
-            _ = try peer.finish()
+            _ = try peer.finishJSON()
             throw error
         }
-        defer { socket.close() }
         var transport = try BIP324Transport(role: .responder, networkMagic: Fixture.regtestMagic)
         try Self.converse(socket: socket, transport: &transport, peer: peer)
     }
 
     @Test("our initiator -> verystable responder")
     func weInitiate() throws {
-        let peer = try PythonPeer(arguments: ["responder"])
+        let peer = try PythonPeer(script: "bip324_peer.py", arguments: ["responder"])
         defer { peer.stop() }
-        let first = try peer.readLine()
+        let first = try peer.readJSON()
         let port = try #require((first["port"] as? NSNumber)?.uint16Value, "no port from the Python peer: \(first)")
         let socket = try LoopbackSocket.connect(port: port)
-        defer { socket.close() }
         var transport = try BIP324Transport(role: .initiator, networkMagic: Fixture.regtestMagic)
         try Self.converse(socket: socket, transport: &transport, peer: peer)
     }
@@ -65,7 +62,7 @@ struct InteropTests {
             if transport.hasBytesToSend { try socket.send(transport.takeBytesToSend()) }
             let bytes = try socket.receive()
             if bytes.isEmpty {
-                let summary = try? peer.finish()
+                let summary = try? peer.finishJSON()
                 Issue.record("the Python peer closed the connection early: \(summary.map { "\($0)" } ?? "no output")")
                 return
             }
@@ -95,7 +92,7 @@ struct InteropTests {
         }
         if transport.hasBytesToSend { try socket.send(transport.takeBytesToSend()) }
 
-        let summary = try peer.finish()
+        let summary = try peer.finishJSON()
         #expect(summary["ok"] as? Bool == true, "Python peer failed: \(summary)")
         #expect(sessionID != nil && sessionID == transport.sessionID)
         #expect(summary["session_id"] as? String == transport.sessionID?.hex, "session ids differ")
@@ -111,62 +108,5 @@ struct InteropTests {
         let sent = summary["sent_headers"] as? [String: Any] ?? [:]
         #expect(theirHeaders?.count == 2000)
         #expect(theirHeaders?.last?.hash.displayHex == sent["last_hash"] as? String)
-    }
-}
-
-/// integration/bip324_peer.py as a child process; stdout carries JSON lines.
-final class PythonPeer: @unchecked Sendable {
-    // Used from one test thread only; @unchecked because Process and Pipe are not Sendable.
-    let process = Process()
-    let stdout = Pipe()
-    let stderr = Pipe()
-    private var pending = Data()
-
-    init(arguments: [String]) throws {
-        let script = SharedData.packageRoot.appendingPathComponent("integration/bip324_peer.py")
-        guard FileManager.default.fileExists(atPath: script.path) else {
-            throw PeerFailure(description: "missing \(script.path)")
-        }
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script.path] + arguments
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-    }
-
-    struct PeerFailure: Error, CustomStringConvertible { let description: String }
-
-    /// The next JSON line on the peer's stdout.
-    func readLine() throws -> [String: Any] {
-        while !pending.contains(UInt8(ascii: "\n")) {
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty {
-                let err = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-                throw PeerFailure(description: "Python peer ended without output (is verystable installed? pip install verystable). stderr: \(err)")
-            }
-            pending.append(chunk)
-        }
-        let newline = pending.firstIndex(of: UInt8(ascii: "\n")) ?? pending.endIndex
-        let line = pending[pending.startIndex..<newline]
-        pending = Data(pending[(newline + 1)...])
-        let object = try JSONSerialization.jsonObject(with: line)
-        guard let dict = object as? [String: Any] else { throw PeerFailure(description: "not a JSON object: \(line)") }
-        if dict["ok"] as? Bool == false { throw PeerFailure(description: "Python peer failed: \(dict["error"] ?? "?")") }
-        return dict
-    }
-
-    /// The final summary line, then waits for the exit.
-    func finish() throws -> [String: Any] {
-        let summary = try readLine()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 {
-            throw PeerFailure(description: "Python peer exited with \(process.terminationStatus)")
-        }
-        return summary
-    }
-
-    func stop() {
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
     }
 }

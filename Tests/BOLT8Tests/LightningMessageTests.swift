@@ -7,8 +7,8 @@ struct LightningMessageTests {
     static let regtest = Array(((try? [UInt8](hex: "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206")) ?? []).reversed())
     static let mainnet = Array(((try? [UInt8](hex: "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f")) ?? []).reversed())
 
-    func decode(_ hex: String, understood: Set<UInt16> = []) throws -> LightningMessage {
-        try LightningMessage.decode(try [UInt8](hex: hex), understoodCustomTypes: understood)
+    func decode(_ hex: String, understood: Set<UInt16> = []) throws -> BOLT1Message {
+        try BOLT1Message.decode(try [UInt8](hex: hex), understoodCustomTypes: understood)
     }
 
     @Test("BigSize encodes minimally and rejects non-minimal forms (BOLT 1 Appendix A values)")
@@ -37,13 +37,18 @@ struct LightningMessageTests {
 
     @Test("init round-trips features and the networks TLV")
     func initRoundTrip() throws {
-        let message = LightningMessage.initMessage(InitMessage(
+        let message = BOLT1Message.initMessage(InitMessage(
             globalFeatures: [0x01], features: [0x02, 0x00, 0x80], networks: [Self.regtest, Self.mainnet],
             remoteAddress: [1, 127, 0, 0, 1, 0x26, 0x07]))
         let bytes = try message.encoded()
         #expect(Array(bytes[0..<2]) == [0, 16])
-        #expect(try LightningMessage.decode(bytes) == message)
-        guard case .initMessage(let m) = message else { return }
+        #expect(try BOLT1Message.decode(bytes) == message)
+        guard case .initMessage(let m) = try BOLT1Message.decode(bytes) else {
+            Issue.record("init did not decode as init")
+            return
+        }
+        #expect(m.networks == [Self.regtest, Self.mainnet])
+        #expect(m.remoteAddress == [1, 127, 0, 0, 1, 0x26, 0x07])
         #expect(m.hasFeature(0) && m.hasFeature(7) && m.hasFeature(17))
         #expect(!m.hasFeature(1) && !m.hasFeature(9) && !m.hasFeature(100))
     }
@@ -74,20 +79,25 @@ struct LightningMessageTests {
             _ = try decode("0010" + "0000" + "0004" + "08")
         }
         // No TLVs at all is fine (networks absent).
-        guard case .initMessage(let bare) = try decode("0010" + "0000" + "0000") else { return }
+        guard case .initMessage(let bare) = try decode("0010" + "0000" + "0000") else {
+            Issue.record("bare init did not decode as init")
+            return
+        }
         #expect(bare.networks == nil)
     }
 
     @Test("error and warning: channel id and data; extra bytes ignored")
     func errorAndWarning() throws {
         let e = ErrorMessage(data: Array("something broke".utf8))
-        for message in [LightningMessage.error(e), .warning(e)] {
+        for message in [BOLT1Message.error(e), .warning(e)] {
             let bytes = try message.encoded()
-            #expect(try LightningMessage.decode(bytes) == message)
-            #expect(try LightningMessage.decode(bytes + [0xde, 0xad]) == message)
+            #expect(try BOLT1Message.decode(bytes) == message)
+            #expect(try BOLT1Message.decode(bytes + [0xde, 0xad]) == message)
         }
-        guard case .error(let decoded) = try LightningMessage.decode(try LightningMessage.error(e).encoded())
-        else { return }
+        guard case .error(let decoded) = try BOLT1Message.decode(try BOLT1Message.error(e).encoded()) else {
+            Issue.record("error did not decode as error")
+            return
+        }
         #expect(decoded.text == "something broke")
         #expect(throws: LightningMessageError.self) { _ = try decode("0011" + String(repeating: "00", count: 31)) }
         #expect(throws: LightningMessageError.self) {
@@ -100,13 +110,13 @@ struct LightningMessageTests {
         #expect(Ping(numPongBytes: 0).response == Pong(length: 0))
         #expect(Ping(numPongBytes: 65531).response?.ignored.count == 65531)
         for n: UInt16 in [65532, 65533, 65535] { #expect(Ping(numPongBytes: n).response == nil) }
-        let ping = LightningMessage.ping(Ping(numPongBytes: 10, ignoredLength: 5))
+        let ping = BOLT1Message.ping(Ping(numPongBytes: 10, ignoredLength: 5))
         let bytes = try ping.encoded()
         #expect(bytes.hex == "0012" + "000a" + "0005" + "0000000000")
-        #expect(try LightningMessage.decode(bytes) == ping)
-        let pong = LightningMessage.pong(Pong(length: 3))
+        #expect(try BOLT1Message.decode(bytes) == ping)
+        let pong = BOLT1Message.pong(Pong(length: 3))
         #expect(try pong.encoded().hex == "0013" + "0003" + "000000")
-        #expect(try LightningMessage.decode(try pong.encoded()) == pong)
+        #expect(try BOLT1Message.decode(try pong.encoded()) == pong)
         #expect(throws: LightningMessageError.self) { _ = try decode("0012000a0005" + "00") }
         #expect(throws: LightningMessageError.self) { _ = try decode("0013") }
     }
@@ -122,10 +132,10 @@ struct LightningMessageTests {
         #expect(MessageType.disposition(of: 16, understoodCustomTypes: []) == .known)
         #expect(MessageType.disposition(of: 32770, understoodCustomTypes: []) == .failConnection)
         #expect(throws: LightningMessageError.missingType) { _ = try decode("00") }
-        let custom = LightningMessage.custom(type: 32771, payload: [9, 9])
+        let custom = BOLT1Message.custom(type: 32771, payload: [9, 9])
         #expect(try custom.encoded() == [0x80, 0x03, 9, 9])
         #expect(throws: LightningMessageError.messageTooLarge(65_537)) {
-            _ = try LightningMessage.custom(type: 32771, payload: [UInt8](repeating: 0, count: 65_535)).encoded()
+            _ = try BOLT1Message.custom(type: 32771, payload: [UInt8](repeating: 0, count: 65_535)).encoded()
         }
     }
 }

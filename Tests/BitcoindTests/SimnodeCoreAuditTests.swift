@@ -14,7 +14,7 @@ import Testing
 
     init() throws { node = try SimnodeNode(publisher: nil, clock: { Self.now }) }
 
-    func call(_ method: String, _ params: [JSONValue] = []) async throws(RPCFailure) -> JSONValue {
+    func call(_ method: String, _ params: [UniValue] = []) async throws(RPCFailure) -> UniValue {
         try await node.call(method, params: .array(params))
     }
 
@@ -26,7 +26,7 @@ import Testing
         return h
     }
 
-    func submitHeader(_ h: BlockHeader) async throws(RPCFailure) -> JSONValue {
+    func submitHeader(_ h: BlockHeader) async throws(RPCFailure) -> UniValue {
         try await call("submitheader", [.string(h.serialized.hex)])
     }
 
@@ -123,7 +123,7 @@ import Testing
             version: 2,
             inputs: [TxIn(previousOutput: OutPoint(txid: Txid(Hash256.sha256d(of: [7])), index: 0), scriptSig: [], sequence: 0xffff_fffd)],
             outputs: [TxOut(value: 49_000, scriptPubKey: [0x51])], lockTime: 0)
-        let hex = JSONValue.array([.string(tx.serialized().hex)])
+        let hex = UniValue.array([.string(tx.serialized().hex)])
         #expect(try await node.call("sendrawtransaction", params: hex) == .string(tx.txid.hash.displayHex))
         // Again while in the mempool: the txid, no error.
         #expect(try await node.call("sendrawtransaction", params: hex) == .string(tx.txid.hash.displayHex))

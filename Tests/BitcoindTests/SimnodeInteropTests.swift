@@ -14,7 +14,8 @@ import Testing
             let (server, dir) = (node.server, node.dir)
 
             let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_rpc_peer.py").path
-            let (status, output, errData) = try await runProcess(["python3", script, String(server.rpcPort), dir.path + "/regtest/.cookie"])
+            let (status, outputText, errText) = try await runToEnd("/usr/bin/env", ["python3", script, String(server.rpcPort), dir.path + "/regtest/.cookie"])
+            let output = Data(outputText.utf8), errData = Data(errText.utf8)
             let stderr = String(decoding: errData, as: UTF8.self)
             try #require(status == 0, "simnode_rpc_peer.py failed (verystable installed?): \(stderr)")
 

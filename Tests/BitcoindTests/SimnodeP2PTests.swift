@@ -16,7 +16,8 @@ import Testing
             let expected = hashes.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
 
             let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_p2p_peer.py").path
-            let (status, output, errData) = try await runProcess(["python3", script, String(port)])
+            let (status, outputText, errText) = try await runToEnd("/usr/bin/env", ["python3", script, String(port)])
+            let output = Data(outputText.utf8), errData = Data(errText.utf8)
             let stderr = String(decoding: errData, as: UTF8.self)
             try #require(status == 0, "simnode_p2p_peer.py failed (verystable installed?): \(stderr)")
 

@@ -12,7 +12,7 @@ import Testing
     struct PeerReport: Decodable {
         struct Item: Decodable { let type: Int; let hash: String }
         struct Block: Decodable { let hash: String; let valid: Bool }
-        struct PeerInfo: Decodable {
+        struct BitcoindPeerInfo: Decodable {
             let transport_protocol_type: String
             let session_id: String
             let inbound: Bool
@@ -34,7 +34,7 @@ import Testing
         let wtxids: [String]
         let notfound: [Item]
         let mempool: [String]
-        let peerinfo: [PeerInfo]
+        let peerinfo: [BitcoindPeerInfo]
         let mined: [String]
         let announced: [String]
     }
@@ -61,8 +61,9 @@ import Testing
 
         let script = SharedData.packageRoot.appendingPathComponent("integration/simnode_v2_peer.py").path
         let cookie = dir.path + "/regtest/.cookie"
-        let (status, output, errData) = try await runProcess(
+        let (status, outputText, errText) = try await runToEnd("/usr/bin/env",
             ["python3", script, String(port), String(server.rpcPort), cookie] + peerArguments)
+        let output = Data(outputText.utf8), errData = Data(errText.utf8)
         let stdout = String(decoding: output, as: UTF8.self)
         try #require(status == 0, "simnode_v2_peer.py failed: \(stdout) \(String(decoding: errData, as: UTF8.self))")
         return (try JSONDecoder().decode(PeerReport.self, from: output), hashes, server)
@@ -230,7 +231,7 @@ import Testing
         #expect(await a.node.tip.height == 30)
 
         // Both ends see one v2 connection with the same session id.
-        func peers(_ node: SimnodeNode) async throws -> [JSONValue] {
+        func peers(_ node: SimnodeNode) async throws -> [UniValue] {
             guard case .array(let all) = try await node.call("getpeerinfo", params: .array([])) else { return [] }
             return all.filter { $0["subver"] == .string("/simnode:0.1.0/") }
         }

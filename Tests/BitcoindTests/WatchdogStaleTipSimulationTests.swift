@@ -4,18 +4,8 @@ import TestSupport
 import Testing
 import Watchdog
 
-/// SplitMix64 (Steele, Lea, Flood 2014): a small seeded generator so simulations are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
-    }
-
+/// Seeded block arrivals, so simulations are repeatable.
+extension SplitMix64 {
     /// An exponential variate with the given mean (inverse transform of a uniform in (0, 1]).
     mutating func exponential(mean: Double) -> Double {
         let u = Double(next() >> 11 + 1) / Double(1 << 53)

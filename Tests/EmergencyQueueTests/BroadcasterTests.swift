@@ -3,6 +3,7 @@ import EmergencyQueue
 import Foundation
 import Logging
 import Testing
+import TestSupport
 
 @Suite struct BroadcasterTests {
     /// Warnings and errors only: the broadcaster's info lines would drown the test output.
@@ -13,8 +14,9 @@ import Testing
     }()
 
     @Test func submitStoresThenBroadcastsOnceAndRecords() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let fake = FakeTransports()
@@ -64,8 +66,9 @@ import Testing
     }
 
     @Test func refusedInputIsNeitherStoredNorBroadcast() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let fake = FakeTransports()
         let b = EmergencyBroadcaster(store: store, transports: fake, retryInterval: .seconds(1), logger: logger)
@@ -75,8 +78,9 @@ import Testing
     }
 
     @Test func aNewBroadcasterOnTheSameFileResumesPending() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let path = dir + "/q.sqlite"
         let clock = TestClock()
         // As if the daemon died between the commit and the first broadcast.
@@ -90,8 +94,9 @@ import Testing
     }
 
     @Test func expiredTransactionsAreNotSent() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let fake = FakeTransports(accept: false)
@@ -108,8 +113,9 @@ import Testing
     }
 
     @Test func runKeepsSendingUntilSeenAndStopsOnCancel() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let tx = Fixtures.transaction(seed: 33)
         try store.enqueue(raw: tx.serialized())
@@ -119,24 +125,13 @@ import Testing
             logger: logger)
         let task = Task { await b.run() }
         defer { task.cancel() }
-        try await waitUntil { fake.broadcastCount >= 3 }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { fake.broadcastCount >= 3 })
         fake.set(tx.txid, .block)
-        try await waitUntil { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock })
         task.cancel()
         await task.value
         let sent = fake.broadcastCount
         try await Task.sleep(for: .milliseconds(100))
         #expect(fake.broadcastCount == sent)
     }
-}
-
-
-/// Polls a condition every 20 ms for up to `seconds` (room for a loaded 2-core machine).
-func waitUntil(seconds: Double = 20, _ condition: @Sendable () async -> Bool) async throws {
-    let deadline = Date().addingTimeInterval(seconds)
-    while Date() < deadline {
-        if await condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    throw TimedOut(description: "condition not met within \(seconds) s")
 }

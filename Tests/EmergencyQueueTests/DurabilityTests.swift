@@ -8,8 +8,9 @@ import Testing
 @Suite struct DurabilityTests {
     @Test func rowSurvivesSIGKILLRightAfterEnqueueReturns() async throws {
         let child = try BuiltProduct.path("altnet-emergency-child")
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let path = dir + "/emergency.sqlite"
         let txs = (20..<25).map { Fixtures.witnessTransaction(seed: UInt8($0)) }
         for tx in txs {

@@ -2,11 +2,13 @@ import BitcoinPrimitives
 import EmergencyQueue
 import Foundation
 import Testing
+import TestSupport
 
 @Suite struct EmergencyStoreTests {
     @Test func roundTripSurvivesReopening() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let tx = Fixtures.witnessTransaction(seed: 1)
         let raw = tx.serialized()
@@ -37,8 +39,9 @@ import Testing
     }
 
     @Test func enqueueIsIdempotentPerTxid() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let first = try store.enqueue(raw: Fixtures.raw(seed: 2), ttl: .seconds(60))
@@ -56,8 +59,9 @@ import Testing
     }
 
     @Test func statesMoveAsDocumented() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let row = try store.enqueue(raw: Fixtures.raw(seed: 3))
         try store.markConfirmed(txid: row.txid, inBlock: false)
@@ -77,8 +81,9 @@ import Testing
     }
 
     @Test func expiryTakesOnlyWhatIsPastItsTime() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let short = try store.enqueue(raw: Fixtures.raw(seed: 4), ttl: .seconds(60))
@@ -96,8 +101,9 @@ import Testing
     }
 
     @Test func queueIsCapped() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let store = try EmergencyStore(path: dir + "/q.sqlite", maxActive: 2)
         let a = try store.enqueue(raw: Fixtures.raw(seed: 6))
         try store.enqueue(raw: Fixtures.raw(seed: 7))
@@ -152,8 +158,9 @@ import Testing
     }
 
     @Test func aFileThatIsNotADatabaseIsAClearError() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let path = dir + "/emergency.sqlite"
         try Data(repeating: 0x41, count: 4096).write(to: URL(fileURLWithPath: path))
         do {
@@ -169,8 +176,9 @@ import Testing
     }
 
     @Test func countsPerStateAndTheSubmitReply() throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let store = try EmergencyStore(path: dir + "/q.sqlite")
         let a = try store.enqueue(raw: Fixtures.raw(seed: 10))
         try store.enqueue(raw: Fixtures.raw(seed: 11))

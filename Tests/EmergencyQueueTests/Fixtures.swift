@@ -29,13 +29,6 @@ enum Fixtures {
     }
 
     static func raw(seed: UInt8) -> [UInt8] { transaction(seed: seed).serialized() }
-
-    /// A fresh directory under the system's temporary directory.
-    static func tempDir() throws -> String {
-        let path = NSTemporaryDirectory() + "emergency-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-        return path
-    }
 }
 
 /// A clock the test moves by hand.

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import Synchronization
 import Testing
+import TestSupport
 
 /// Issue 15: one transaction's storage error does not stop the re-broadcast round.
 @Suite struct RoundIsolationTests {
@@ -34,8 +35,9 @@ import Testing
     }
 
     @Test func oneStorageErrorDoesNotStopTheRound() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let clock = TestClock()
         let store = try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function)
         let transports = SabotagingTransports(other: try EmergencyStore(path: dir + "/q.sqlite", clock: clock.function))

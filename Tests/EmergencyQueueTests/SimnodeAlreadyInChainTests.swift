@@ -11,8 +11,9 @@ import Testing
 @Suite(.serialized) struct SimnodeAlreadyInChainTests {
     @Test(arguments: ["26", "28"])
     func aConfirmedTransactionSentAgainIsAcceptedAsAlreadyInABlock(coreVersion: String) async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let node = try await SimnodeChild.start(datadir: dir + "/node", SimnodeChild.Options(extra: ["--core-version", coreVersion]))
         defer { node.kill() }
         var logger = Logger(label: "emergency-already-in-chain")

@@ -30,8 +30,9 @@ import Testing
     }
 
     @Test func submitReachesTheMempoolThenABlock() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let tx = try await spendOfCoinbase(node.rpc)
@@ -56,8 +57,9 @@ import Testing
     }
 
     @Test func aRestartedBroadcasterSendsWhatWasQueued() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let tx = try await spendOfCoinbase(node.rpc)
@@ -71,16 +73,17 @@ import Testing
             retryInterval: .milliseconds(100), logger: logger)
         let task = Task { await b.run() }
         defer { task.cancel() }
-        try await waitUntil { (try? await node.rpc.getRawMempool().contains(tx.txid.hash)) == true }
-        try await waitUntil { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedMempool }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { (try? await node.rpc.getRawMempool().contains(tx.txid.hash)) == true })
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedMempool })
         _ = try await node.rpc.call("simgenerate", [1], as: [String].self)
-        try await waitUntil { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock }
+        try #require(await eventually(timeout: .seconds(20), every: .milliseconds(20)) { (try? store.get(txid: tx.txid.displayHex)?.state) == .confirmedBlock })
         #expect(try store.get(txid: tx.txid.displayHex)?.attempts == 1)
     }
 
     @Test func bitcoindsRefusalIsReportedAndAConfirmedTxIsRecognised() async throws {
-        let dir = try Fixtures.tempDir()
-        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let temp = try TempDir(prefix: "emergency")
+        defer { temp.cleanup() }
+        let dir = temp.path
         let node = try await SimnodeChild.start(datadir: dir + "/node")
         defer { node.kill() }
         let transports = BitcoindEmergencyTransports(rpc: node.rpc, drivers: { _ in

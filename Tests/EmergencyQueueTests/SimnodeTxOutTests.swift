@@ -5,7 +5,7 @@ import Testing
 
 /// simnode's gettxout in-process, against bitcoind v26's shapes.
 @Suite struct SimnodeTxOutTests {
-    func call(_ node: SimnodeNode, _ method: String, _ params: [JSONValue]) async throws(RPCFailure) -> JSONValue {
+    func call(_ node: SimnodeNode, _ method: String, _ params: [UniValue]) async throws(RPCFailure) -> UniValue {
         try await node.call(method, params: .array(params))
     }
 

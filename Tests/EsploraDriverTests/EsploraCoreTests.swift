@@ -116,7 +116,7 @@ import Testing
         let fake = try FakeEsplora.mainnet(count: 5)
         var other = fake.headers[2]
         other.nonce ^= 1
-        fake.queue([.success(EsploraResponse(status: 200, body: Array(BitcoinPrimitives.Hex.encode(other.serialized).utf8)))])
+        fake.queue([.success(EsploraResponse(status: 200, body: Array(Hex.encode(other.serialized).utf8)))])
         await #expect(throws: EsploraSourceError.self) {
             try await Self.source(fake).header(fake.hashes[2], deadline: Self.deadline())
         }

@@ -18,7 +18,7 @@ import Testing
         let source = EsploraCoreTests.source(fake)
         let block = Inventory(type: .witnessBlock, hash: fake.hashes[1].hash)
         let missing = try await driver.getData(Self.inventory([block]), source: source, deadline: EsploraCoreTests.deadline())
-        #expect(missing.command == "notfound" && missing.payload == BitcoinPrimitives.Hex.encode(Self.inventory([block])))
+        #expect(missing.command == "notfound" && missing.payload == Hex.encode(Self.inventory([block])))
         #expect(fake.requests.last?.hasSuffix("/block/\(fake.hashes[1].displayHex)/raw") == true)
 
         let txs = [Inventory(type: .witnessTx, hash: Hash256(words: (5, 5, 5, 5)))]

@@ -41,42 +41,16 @@ enum EsploraFixture {
             timeouts: DriverConfig.Timeouts(heartbeatInterval: .seconds(2), heartbeatTimeout: .seconds(6), shutdownGrace: .seconds(3)))
     }
 
-    /// The driver's stderr lines as the core logged them.
-    final class Log: @unchecked Sendable {
-        // @unchecked: `lines` guarded by `lock`.
-        private let lock = NSLock()
-        private var lines: [String] = []
-        func append(_ line: String) { lock.withLock { lines.append(line) } }
-        var all: [String] { lock.withLock { lines } }
-    }
-
-    struct Collector: LogHandler {
-        let log: Log
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
+    /// Runs `body` with the driver up under an Altstack, and what the core logged (the driver's
+    /// stderr); stops it afterwards.
+    static func withDriver<R>(_ config: DriverConfig, _ body: (DriverSupervisor, LogRecorder) async throws -> R) async throws -> R {
+        let log = LogRecorder()
+        return try await withAltstack([config], logger: log.logger(label: "esplora-tests")) { altstack in
+            let drain = Task { for await _ in altstack.events {} }
+            defer { drain.cancel() }
+            #expect(await altstack.waitUntilReady(timeout: .seconds(20)), "the driver did not come up: \(log.all.suffix(20))")
+            return try await body(try #require(altstack.supervisor(named: config.name)), log)
         }
-        func log(event: LogEvent) { log.append("\(event.message)") }
-    }
-
-    /// Runs `body` with the driver up under an Altstack; stops it afterwards.
-    static func withDriver<R>(_ config: DriverConfig, _ body: (DriverSupervisor, Log) async throws -> R) async throws -> R {
-        let log = Log()
-        let altstack = Altstack(drivers: [config], logger: Logger(label: "esplora-tests") { _ in Collector(log: log) })
-        let runner = Task { try await altstack.run() }
-        let drain = Task { for await _ in altstack.events {} }
-        defer {
-            altstack.stop()
-            runner.cancel()
-            drain.cancel()
-        }
-        #expect(await altstack.waitUntilReady(timeout: .seconds(20)), "the driver did not come up: \(log.all.suffix(20))")
-        let result = try await body(try #require(altstack.supervisor(named: config.name)), log)
-        altstack.stop()
-        _ = try? await runner.value
-        return result
     }
 
     /// A `getheaders` sent to one source.
@@ -85,7 +59,7 @@ enum EsploraFixture {
     ) async throws(DriverProtocolError) -> [BlockHeader] {
         let payload = P2PMessage.getheaders(GetHeadersMessage(version: 70016, locator: locator)).encodePayload()
         let params = SendMessageParams(
-            peer: peer, message: DriverProtocol.P2PMessage(command: "getheaders", payload: BitcoinPrimitives.Hex.encode(payload)),
+            peer: peer, message: DriverP2PMessage(command: "getheaders", payload: Hex.encode(payload)),
             expect: ["headers"], timeoutMs: timeoutMs)
         let result = try await supervisor.call(Methods.sendMessage, params, timeout: .milliseconds(timeoutMs + 5000))
             .result(as: SendMessageResult.self)

@@ -13,7 +13,7 @@ import TestSupport
         var w = ByteWriter()
         Inventory.encodeList([Inventory(type: .witnessBlock, hash: Hash256(words: (7, 7, 7, 7)))], to: &w)
         let params = SendMessageParams(
-            peer: peer, message: DriverProtocol.P2PMessage(command: "getdata", payload: BitcoinPrimitives.Hex.encode(w.bytes)),
+            peer: peer, message: DriverP2PMessage(command: "getdata", payload: Hex.encode(w.bytes)),
             expect: ["block", "notfound"], timeoutMs: timeoutMs)
         let started = ContinuousClock.now
         do throws(DriverProtocolError) {

@@ -5,7 +5,7 @@ import Testing
 /// The open-addressing index against a Dictionary, with removals that exercise back-shifting.
 @Suite struct NodeIndexTests {
     @Test func matchesADictionaryUnderInsertAndRemove() {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         var nodes: [HeaderChain.Node] = []
         for i in 0..<3000 {
             // Low-entropy hashes with shared low words make long probe runs.
@@ -30,18 +30,5 @@ import Testing
             #expect(index.find(node.hash, in: nodes) == reference[node.hash], "node \(i)")
         }
         #expect(index.find(BlockHash(Hash256(words: (1, 2, 3, 4))), in: nodes) == nil)
-    }
-}
-
-/// A small deterministic generator for tests.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9e37_79b9_7f4a_7c15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
-        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
-        return z ^ (z >> 31)
     }
 }

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -24,11 +25,11 @@ struct DriverBadPeerTests {
         let driverID = Hex.encode(driverKey.publicKey.serialized(compressed: true))
         let pyKey = PrivateKey()
         let pyID = Hex.encode(pyKey.publicKey.serialized(compressed: true))
-        let collected = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: collected) }
+        let collected = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(collected) }
         logger.logLevel = .info
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
+        defer { holder.peer?.stop() }
 
         var options: [String: JSONValue] = ["node_id": .string(driverID), "reassembly_timeout_ms": .int(1000)]
         let port = try LightningFixtures.freePort()
@@ -43,7 +44,7 @@ struct DriverBadPeerTests {
         }
         let core = TestCore(keys: ["ln": driverKey])
         let config = try LightningFixtures.config("ln", options: options)
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             let received = Received()
             let events = Task {
                 for await event in altstack.events {
@@ -64,7 +65,7 @@ struct DriverBadPeerTests {
                 holder.peer = peer
             }
             let line = try await offPool { try peer.readLine() }
-            #expect(line.hasPrefix(outcome), "\(mode): python said \"\(line)\"; stderr: \(peer.errors())")
+            #expect(line.hasPrefix(outcome), "\(mode): python said \"\(line)\"; stderr: \(peer.stderrText())")
             if mode == "ping-flood" {
                 let pongs = Int(line.split(separator: " ").last ?? "") ?? -1
                 #expect((1...20).contains(pongs), "1,000 pings got \(pongs) pongs")
@@ -73,31 +74,5 @@ struct DriverBadPeerTests {
             #expect(seen, "\(mode): no log line with \"\(logged)\"; got \(collected.all.suffix(8))")
             #expect(received.count(driver: "ln") == 0, "nothing from a bad peer reaches the core")
         }
-    }
-}
-
-/// Log lines the core received.
-final class LogLines: @unchecked Sendable {
-    // @unchecked: guarded by `lock`.
-    private let lock = NSLock()
-    private var lines: [String] = []
-    func add(_ line: String) { lock.withLock { lines.append(line) } }
-    var all: [String] { lock.withLock { lines } }
-    func contains(_ text: String) -> Bool { lock.withLock { lines.contains { $0.contains(text) } } }
-}
-
-/// A swift-log handler that keeps every message.
-struct CollectingHandler: LogHandler {
-    let lines: LogLines
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        lines.add("\(event.message)")
     }
 }

@@ -20,19 +20,8 @@ import TestSupport
     func conformance() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
-        let output = try await offPool { () throws -> Data in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", "--json", driver]
-            let stdout = Pipe()
-            process.standardOutput = stdout
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = stdout.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return data
-        }
-        let report = try JSONDecoder().decode(JSONReport.self, from: output)
+        let output = try await runToEnd(harness, ["check-driver", "--json", driver]).out
+        let report = try JSONDecoder().decode(JSONReport.self, from: Data(output.utf8))
         #expect(report.findings.count == 15)
         #expect(report.findings.contains { $0.check == "role" && $0.detail.hasPrefix("two-way") })
         for finding in report.findings {
@@ -53,19 +42,8 @@ import TestSupport
     func withoutPeer() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
-        let (status, output) = try await offPool { () throws -> (Int32, Data) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", "--json", "--no-peer", driver]
-            let stdout = Pipe()
-            process.standardOutput = stdout
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = stdout.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, data)
-        }
-        let report = try JSONDecoder().decode(JSONReport.self, from: output)
+        let (status, output, _) = try await runToEnd(harness, ["check-driver", "--json", "--no-peer", driver])
+        let report = try JSONDecoder().decode(JSONReport.self, from: Data(output.utf8))
         #expect(status == 1)
         #expect(report.findings.filter { !$0.passed }.map(\.check) == ["headers-exchange"])
     }

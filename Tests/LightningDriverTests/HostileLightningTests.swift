@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -18,17 +19,17 @@ struct HostileLightningTests {
     /// The driver (listening, with short deadlines) and what a test needs of it.
     private func withDriver(
         _ options: [String: JSONValue],
-        _ body: (_ port: Int, _ driverID: String, _ pid: Int32, _ log: LogLines, _ altstack: Altstack) async throws -> Void
+        _ body: (_ port: Int, _ driverID: String, _ pid: Int32, _ log: LogRecorder, _ altstack: Altstack) async throws -> Void
     ) async throws {
         let driverKey = PrivateKey()
         let driverID = Hex.encode(driverKey.publicKey.serialized(compressed: true))
         let core = TestCore(keys: ["ln": driverKey])
         let config = try LightningFixtures.config(
             "ln", options: options.merging(["node_id": .string(driverID), "listen": .string("127.0.0.1:0")]) { given, _ in given })
-        let log = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: log) }
+        let log = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(log) }
         logger.logLevel = .info
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
             let driver = try #require(altstack.supervisor(named: "ln"))
             let info = try await driver.call("lightning.getinfo", EmptyObject()).result(as: ReconnectTests.GetInfo.self)
@@ -46,9 +47,9 @@ struct HostileLightningTests {
         let honest = try PythonPeer(script: "lightning_plain_peer.py", arguments: [
             "--privkey", Hex.encode(key.rawRepresentation), "--node-id", driverID, "--port", "\(port)", "--seconds", "3",
         ] + (bind.map { ["--bind", $0] } ?? []))
-        defer { honest.kill() }
+        defer { honest.stop() }
         let ready = try await offPool { try honest.readLine() }
-        #expect(ready.hasPrefix("READY "), "the honest peer did not link: \"\(ready)\"; stderr: \(honest.errors())")
+        #expect(ready.hasPrefix("READY "), "the honest peer did not link: \"\(ready)\"; stderr: \(honest.stderrText())")
         let listed = await eventually(timeout: .seconds(5)) { altstack.snapshot().first?.peers.contains { $0.id == id } == true }
         #expect(listed, "the honest peer is not listed")
     }
@@ -61,10 +62,10 @@ struct HostileLightningTests {
                 "no-init-swarm", "--privkey", Hex.encode(PrivateKey().rawRepresentation), "--node-id", driverID,
                 "--port", "\(port)", "--count", "40", "--seconds", "15",
             ])
-            defer { swarm.kill() }
+            defer { swarm.stop() }
             let opened = try await offPool { try swarm.readLine() }
             let counts = opened.split(separator: " ")
-            try #require(counts.count == 4 && counts[0] == "OPENED", "swarm said \"\(opened)\"; stderr: \(swarm.errors())")
+            try #require(counts.count == 4 && counts[0] == "OPENED", "swarm said \"\(opened)\"; stderr: \(swarm.stderrText())")
             let (held, refused) = (Int(counts[1]) ?? -1, Int(counts[3]) ?? -1)
             let during = try ResidentMemory.kib(pid: pid)
             #expect(held + refused == 40)
@@ -103,9 +104,9 @@ struct HostileLightningTests {
                 "no-pong", "--privkey", Hex.encode(PrivateKey().rawRepresentation), "--node-id", driverID,
                 "--port", "\(port)", "--seconds", "10",
             ])
-            defer { mute.kill() }
+            defer { mute.stop() }
             let outcome = try await offPool { try mute.readLine() }
-            #expect(outcome == "CLOSED", "mute peer said \"\(outcome)\"; stderr: \(mute.errors())")
+            #expect(outcome == "CLOSED", "mute peer said \"\(outcome)\"; stderr: \(mute.stderrText())")
             #expect(await eventually(timeout: .seconds(5)) { log.contains("ping not answered within 2000 ms") }, "\(log.all.suffix(5))")
             // An honest peer answers its pings (1 a second for 3 s) and stays.
             try await honestPeerLinks(port: port, driverID: driverID, altstack: altstack)

@@ -55,36 +55,5 @@ enum LightningFixtures {
     }
 
     /// A quiet logger.
-    static var logger: Logger {
-        var logger = Logger(label: "lightning-driver-tests")
-        logger.logLevel = .critical
-        return logger
-    }
-
-    /// Runs `body` with a running Altstack, stopping it afterwards.
-    static func withAltstack<R>(
-        _ configs: [DriverConfig], coreHandler: @escaping CoreRequestHandler, logger: Logger? = nil,
-        _ body: (Altstack) async throws -> R
-    ) async throws -> R {
-        let altstack = Altstack(drivers: configs, logger: logger ?? Self.logger, coreHandler: coreHandler)
-        let runner = Task { try await altstack.run() }
-        defer {
-            altstack.stop()
-            runner.cancel()
-        }
-        let result = try await body(altstack)
-        altstack.stop()
-        _ = try? await runner.value
-        return result
-    }
-}
-
-/// Polls `condition` until true or the deadline.
-func eventually(timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return condition()
+    static var logger: Logger { quietLogger("lightning-driver-tests") }
 }

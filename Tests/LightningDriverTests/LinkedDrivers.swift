@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Secp256k1
 
@@ -24,8 +25,8 @@ struct LinkedDrivers {
     init(listener: String = "lna", extraA: [String: JSONValue] = [:]) throws {
         keyA = PrivateKey()
         keyB = PrivateKey()
-        idA = DriverProtocol.Hex.encode(keyA.publicKey.serialized(compressed: true))
-        idB = DriverProtocol.Hex.encode(keyB.publicKey.serialized(compressed: true))
+        idA = Hex.encode(keyA.publicKey.serialized(compressed: true))
+        idB = Hex.encode(keyB.publicKey.serialized(compressed: true))
         core = TestCore(keys: ["lna": keyA, "lnb": keyB])
         port = try LightningFixtures.freePort()
         var optionsA: [String: JSONValue] = ["node_id": .string(idA)]

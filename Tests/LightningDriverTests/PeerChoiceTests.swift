@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Secp256k1
@@ -37,13 +38,13 @@ import TestSupport
         configs.append(try LightningFixtures.config("hub", options: ["node_id": .string(id("hub")), "connect": .array(targets)]))
         let spokes = Dictionary(uniqueKeysWithValues: ["s1", "s2", "s3"].map { (id($0), $0) })
 
-        try await LightningFixtures.withAltstack(configs, coreHandler: TestCore(keys: keys).handle) { altstack in
+        try await withAltstack(configs, coreHandler: TestCore(keys: keys).handle) { altstack in
             // Each spoke answers a getheaders with an empty headers message.
             let answering = Task {
                 for await event in altstack.events {
                     guard case .messageReceived(let driver, let peer, let message) = event, driver != "hub",
                           message.command == "getheaders" else { continue }
-                    let reply = SendMessageParams(peer: peer, message: P2PMessage(command: "headers", payload: "00"))
+                    let reply = SendMessageParams(peer: peer, message: DriverP2PMessage(command: "headers", payload: "00"))
                     _ = try? await altstack.supervisor(named: driver)?.call(Methods.sendMessage, reply)
                 }
             }
@@ -54,7 +55,7 @@ import TestSupport
             }
             try #require(linked, "the hub did not reach its three peers: \(altstack.snapshot())")
             let hub = try #require(altstack.supervisor(named: "hub"))
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            let getheaders = DriverP2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
             func ask(_ peer: String?) async throws(DriverProtocolError) -> SendMessageResult {
                 let params = SendMessageParams(peer: peer, message: getheaders, expect: ["headers"], timeoutMs: 10_000)
                 return try await hub.call(Methods.sendMessage, params).result(as: SendMessageResult.self)

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -21,12 +22,12 @@ struct PlainPeerTests {
         let core = TestCore(keys: ["ln": driverKey])
         // Port 0: the OS picks it, and lightning.getinfo tells which.
         let config = try LightningFixtures.config("ln", options: ["node_id": .string(driverID), "listen": .string("127.0.0.1:0")])
-        let logLines = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
+        let logLines = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(logLines) }
         logger.logLevel = .info
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
+        defer { holder.peer?.stop() }
+        try await withAltstack([config], coreHandler: core.handle, logger: logger) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
             let driver = try #require(altstack.supervisor(named: "ln"))
             let info = try await driver.call("lightning.getinfo", EmptyObject()).result(as: ReconnectTests.GetInfo.self)
@@ -40,7 +41,7 @@ struct PlainPeerTests {
             ])
             holder.peer = peer
             let ready = try await offPool { try peer.readLine() }
-            try #require(ready.hasPrefix("READY "), "python said \"\(ready)\"; stderr: \(peer.errors())")
+            try #require(ready.hasPrefix("READY "), "python said \"\(ready)\"; stderr: \(peer.stderrText())")
 
             // Listed, without the altnet capability.
             let listed = await eventually(timeout: .seconds(5)) { altstack.snapshot().first?.peers.map(\.id) == [pyID] }
@@ -51,7 +52,7 @@ struct PlainPeerTests {
             #expect(altstack.snapshot().first?.peers.first?.altnet == false, "peerconnected says altnet: false")
 
             // No altnet message goes to it: named, anyone, broadcast.
-            let getheaders = P2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
+            let getheaders = DriverP2PMessage(command: "getheaders", payload: LightningFixtures.getHeadersPayload)
             do throws(DriverProtocolError) {
                 _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: pyID, message: getheaders))
                 Issue.record("sendmessage to a plain Lightning peer was accepted")
@@ -73,7 +74,7 @@ struct PlainPeerTests {
             // The peer saw its pings answered and no altnet message, and the link stayed up.
             let line = try await offPool { try peer.readLine() }
             let parts = line.split(separator: " ")
-            try #require(parts.count == 3 && parts[0] == "OPEN", "python said \"\(line)\"; stderr: \(peer.errors())")
+            try #require(parts.count == 3 && parts[0] == "OPEN", "python said \"\(line)\"; stderr: \(peer.stderrText())")
             #expect(parts[1] == "0", "altnet messages reached a plain peer")
             #expect((Int(parts[2]) ?? 0) >= 3, "pongs: \(parts[2])")
             #expect(logLines.contains("plain Lightning peer connected"))

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import Crypto
 import DriverProtocol
 import Foundation
@@ -42,12 +43,12 @@ struct PylnDriverInteropTests {
 
         let pythonArguments = python(driverKey, driverID, pyKey.rawRepresentation)
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
+        defer { holder.peer?.stop() }
         let options: [String: JSONValue]
         if let driverOptions {
             options = driverOptions(driverID)
         } else {
-            let peer = try PythonPeer(arguments: pythonArguments)
+            let peer = try PythonPeer(script: "lightning_altnet_peer.py", arguments: pythonArguments)
             holder.peer = peer
             let first = try await offPool { try peer.readLine() }
             let port = try #require(first.hasPrefix("PORT ") ? Int(first.dropFirst(5)) : nil, "python said \(first)")
@@ -55,11 +56,11 @@ struct PylnDriverInteropTests {
         }
         let core = TestCore(keys: ["ln": driverKey])
         let config = try LightningFixtures.config("ln", options: options)
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle) { altstack in
+        try await withAltstack([config], coreHandler: core.handle) { altstack in
             let events = Task {
                 for await event in altstack.events {
                     guard case .messageReceived(_, let from, let message) = event, message.command == "getheaders" else { continue }
-                    let reply = SendMessageParams(peer: from, message: P2PMessage(command: "headers", payload: Hex.encode(headers)))
+                    let reply = SendMessageParams(peer: from, message: DriverP2PMessage(command: "headers", payload: Hex.encode(headers)))
                     _ = try? await altstack.supervisor(named: "ln")?.call(Methods.sendMessage, reply)
                 }
             }
@@ -69,14 +70,14 @@ struct PylnDriverInteropTests {
                 peer = started
             } else {
                 #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
-                peer = try PythonPeer(arguments: pythonArguments)
+                peer = try PythonPeer(script: "lightning_altnet_peer.py", arguments: pythonArguments)
                 holder.peer = peer
             }
             let line = try await offPool { try peer.readLine() }
-            let status = try await offPool { peer.wait() }
-            #expect(status == 0, "pyln peer failed: \(peer.errors())")
+            let status = try await offPool { try peer.finish().status }
+            #expect(status == 0, "pyln peer failed: \(peer.stderrText())")
             let parts = line.split(separator: " ")
-            try #require(parts.count == 3 && parts[0] == "OK", "pyln peer said \"\(line)\"; stderr: \(peer.errors())")
+            try #require(parts.count == 3 && parts[0] == "OK", "pyln peer said \"\(line)\"; stderr: \(peer.stderrText())")
             #expect(parts[1] == "3", "2,000 headers travel as 3 fragments")
             #expect(String(parts[2]) == expectedDigest, "pyln reassembled the headers byte for byte")
             #expect(core.ecdhCount >= 1)
@@ -88,51 +89,4 @@ struct PylnDriverInteropTests {
 final class PeerHolder: @unchecked Sendable {
     // @unchecked: set and read by one test task.
     var peer: PythonPeer?
-}
-
-/// integration/lightning_altnet_peer.py as a child process (killed with SIGKILL).
-final class PythonPeer: @unchecked Sendable {
-    // @unchecked: the process and pipes are used from one test at a time.
-    private let process = Process()
-    private let stdout = Pipe()
-    private let stderr = Pipe()
-    private var buffer: [UInt8] = []
-
-    init(script name: String = "lightning_altnet_peer.py", arguments: [String]) throws {
-        let script = SharedData.packageRoot.appendingPathComponent("integration/\(name)").path
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", script] + arguments
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-    }
-
-    /// The next stdout line (blocking: call through `offPool`).
-    func readLine() throws -> String {
-        while true {
-            if let newline = buffer.firstIndex(of: 0x0a) {
-                let line = String(decoding: buffer[..<newline], as: UTF8.self)
-                buffer.removeSubrange(...newline)
-                return line
-            }
-            let chunk = stdout.fileHandleForReading.availableData
-            if chunk.isEmpty { return String(decoding: buffer, as: UTF8.self) }
-            buffer.append(contentsOf: chunk)
-        }
-    }
-
-    /// Waits for exit (blocking: call through `offPool`).
-    func wait() -> Int32 {
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
-    /// What the script wrote to stderr (after it exited).
-    func errors() -> String {
-        String(decoding: stderr.fileHandleForReading.availableData, as: UTF8.self)
-    }
-
-    func kill() {
-        if process.isRunning { Foundation.kill(process.processIdentifier, SIGKILL) }
-    }
 }

@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -20,12 +21,12 @@ struct ReconnectTests {
     func reconnect() async throws {
         let pair = try LinkedDrivers(listener: "lnb", extraA: ["reconnect_max_ms": .int(1000)])
         let (core, idA, idB, configA, configB) = (pair.core, pair.idA, pair.idB, pair.configA, pair.configB)
-        let logA = LogLines()
-        var loggerA = Logger(label: "core-a") { _ in CollectingHandler(lines: logA) }
+        let logA = LogRecorder()
+        var loggerA = Logger(label: "core-a") { _ in RecordingLogHandler(logA) }
         loggerA.logLevel = .info
 
-        try await LightningFixtures.withAltstack([configA], coreHandler: core.handle, logger: loggerA) { stackA in
-            let disconnects = LogLines()
+        try await withAltstack([configA], coreHandler: core.handle, logger: loggerA) { stackA in
+            let disconnects = LogRecorder()
             let eventsA = Task {
                 for await event in stackA.events {
                     if case .peerDisconnected(_, let peer, let reason) = event { disconnects.add("\(peer): \(reason ?? "")") }
@@ -35,7 +36,7 @@ struct ReconnectTests {
             #expect(await stackA.waitUntilReady(count: 1, timeout: .seconds(20)))
 
             // First life of B: the link comes up; B reports its node id and bound address.
-            let (pidB, linesBeforeKill) = try await LightningFixtures.withAltstack([configB], coreHandler: core.handle) { stackB in
+            let (pidB, linesBeforeKill) = try await withAltstack([configB], coreHandler: core.handle) { stackB in
                 #expect(await stackB.waitUntilReady(count: 1, timeout: .seconds(20)))
                 let up = await eventually(timeout: .seconds(20)) { stackA.snapshot().first?.peers.map(\.id) == [idB] }
                 try #require(up, "lna did not connect to lnb: \(logA.all.suffix(10))")
@@ -65,7 +66,7 @@ struct ReconnectTests {
             // Second life of B, same port and key: the link comes back and carries messages.
             let received = Received()
             let restarted = ContinuousClock.now
-            try await LightningFixtures.withAltstack([configB], coreHandler: core.handle) { stackB in
+            try await withAltstack([configB], coreHandler: core.handle) { stackB in
                 let eventsB = Task {
                     for await event in stackB.events {
                         if case .messageReceived(let driver, let peer, let message) = event {
@@ -82,7 +83,7 @@ struct ReconnectTests {
                 try #require(back, "the link did not come back: \(logA.all.suffix(10))")
                 FileHandle.standardError.write(Data("reconnect: link back \(ContinuousClock.now - restarted) after lnb's restart began\n".utf8))
                 for i in 0..<10 {
-                    let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
+                    let tx = DriverP2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
                     _ = try await stackA.supervisor(named: "lna")!.call(Methods.sendMessage, SendMessageParams(peer: idB, message: tx))
                 }
                 let flowed = await eventually(timeout: .seconds(10)) { received.count(driver: "lnb") >= 10 }

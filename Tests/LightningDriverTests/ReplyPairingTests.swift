@@ -26,10 +26,10 @@ struct LightningReplyPairingTests {
         }
     }
 
-    static func getdata(_ hash: BlockHash) -> DriverProtocol.P2PMessage {
+    static func getdata(_ hash: BlockHash) -> DriverP2PMessage {
         var w = ByteWriter()
         Inventory.encodeList([Inventory(type: .witnessBlock, hash: hash.hash)], to: &w)
-        return DriverProtocol.P2PMessage(command: "getdata", payload: w.bytes.hex)
+        return DriverP2PMessage(command: "getdata", payload: w.bytes.hex)
     }
 
     @Test("two getdata in flight, answered in the opposite order: each gets its own block")
@@ -39,7 +39,7 @@ struct LightningReplyPairingTests {
         let blocks = try Self.blocks()
         #expect(blocks[0].hash != blocks[1].hash)
 
-        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle) { altstack in
+        try await withAltstack([configA, configB], coreHandler: core.handle) { altstack in
             let received = Received()
             let events = Task {
                 for await event in altstack.events {
@@ -69,7 +69,7 @@ struct LightningReplyPairingTests {
 
             // lna's core answers B, then A.
             for block in blocks.reversed() {
-                let reply = DriverProtocol.P2PMessage(command: "block", payload: block.serialized().hex)
+                let reply = DriverP2PMessage(command: "block", payload: block.serialized().hex)
                 _ = try await lna.call(Methods.sendMessage, SendMessageParams(peer: idB, message: reply), timeout: .seconds(20))
             }
             for (request, block) in zip(requests, blocks) {

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Testing

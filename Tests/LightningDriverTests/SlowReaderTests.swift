@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -24,8 +25,8 @@ struct SlowReaderTests {
             "node_id": .string(driverID), "listen": .string("127.0.0.1:\(port)"), "outbound_queue_bytes": .int(Int64(cap)),
         ])
         let holder = PeerHolder()
-        defer { holder.peer?.kill() }
-        try await LightningFixtures.withAltstack([config], coreHandler: core.handle) { altstack in
+        defer { holder.peer?.stop() }
+        try await withAltstack([config], coreHandler: core.handle) { altstack in
             #expect(await altstack.waitUntilReady(count: 1, timeout: .seconds(20)))
             let peer = try PythonPeer(script: "lightning_bad_peer.py", arguments: [
                 "no-read", "--privkey", Hex.encode(pyKey.rawRepresentation), "--node-id", driverID, "--port", "\(port)",
@@ -33,7 +34,7 @@ struct SlowReaderTests {
             ])
             holder.peer = peer
             let ready = try await offPool { try peer.readLine() }
-            try #require(ready == "READY", "python said \"\(ready)\"; stderr: \(peer.errors())")
+            try #require(ready == "READY", "python said \"\(ready)\"; stderr: \(peer.stderrText())")
             let linked = await eventually(timeout: .seconds(10)) { altstack.snapshot().first?.peers.map(\.id) == [pyID] }
             try #require(linked)
             let pid = try #require(altstack.snapshot().first?.pid)
@@ -42,7 +43,7 @@ struct SlowReaderTests {
             // Warm up the paths a block takes (JSON line, hex, fragments) before the baseline.
             var block = [UInt8](repeating: 0, count: 1_000_000)
             for i in block.indices { block[i] = UInt8(truncatingIfNeeded: i &* 13 &+ i >> 9) }
-            let message = P2PMessage(command: "block", payload: Hex.encode(block))
+            let message = DriverP2PMessage(command: "block", payload: Hex.encode(block))
             _ = try await driver.call(Methods.sendMessage, SendMessageParams(peer: pyID, message: message), timeout: .seconds(20))
             let baseline = try ResidentMemory.kib(pid: pid) * 1024
 

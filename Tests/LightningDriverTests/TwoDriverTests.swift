@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -18,17 +19,17 @@ struct TwoDriverTests {
         let headers = try LightningFixtures.headersPayload(count: 2000)
         #expect(headers.count == 3 + 2000 * 81)
 
-        let logLines = LogLines()
-        var logger = Logger(label: "core") { _ in CollectingHandler(lines: logLines) }
+        let logLines = LogRecorder()
+        var logger = Logger(label: "core") { _ in RecordingLogHandler(logLines) }
         logger.logLevel = .info
-        try await LightningFixtures.withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
+        try await withAltstack([configA, configB], coreHandler: core.handle, logger: logger) { altstack in
             // The core's side: answer lna's incoming getheaders with the real headers, record the rest.
             let received = Received()
             let events = Task {
                 for await event in altstack.events {
                     guard case .messageReceived(let driver, let peer, let message) = event else { continue }
                     if driver == "lna" && message.command == "getheaders" {
-                        let reply = SendMessageParams(peer: peer, message: P2PMessage(command: "headers", payload: Hex.encode(headers)))
+                        let reply = SendMessageParams(peer: peer, message: DriverP2PMessage(command: "headers", payload: Hex.encode(headers)))
                         _ = try? await altstack.supervisor(named: "lna")?.call(Methods.sendMessage, reply)
                     } else {
                         received.append(driver: driver, peer: peer, message: message)
@@ -73,7 +74,7 @@ struct TwoDriverTests {
             // would: the driver hands lnb's request only headers that follow its locator.
             let firstParent = headers[(3 + 4)..<(3 + 36)]  // after the count and the first header's version
             let locator: [UInt8] = [0x80, 0x11, 0x01, 0x00, 0x01] + firstParent + [UInt8](repeating: 0, count: 32)  // version 70016
-            let getheaders = P2PMessage(command: "getheaders", payload: Hex.encode(locator))
+            let getheaders = DriverP2PMessage(command: "getheaders", payload: Hex.encode(locator))
             let answer = try await altstack.supervisor(named: "lnb")!.call(
                 Methods.sendMessage,
                 SendMessageParams(peer: idA, message: getheaders, expect: ["headers"], timeoutMs: 15_000),
@@ -88,12 +89,12 @@ struct TwoDriverTests {
             // from lnb to lna cross BOLT 8 key rotation (every 1,000 nonces, 500 messages) twice.
             var block = [UInt8](repeating: 0, count: 1_000_000)
             for i in block.indices { block[i] = UInt8(truncatingIfNeeded: i &* 31 &+ i >> 8) }
-            let blockMessage = P2PMessage(command: "block", payload: Hex.encode(block))
+            let blockMessage = DriverP2PMessage(command: "block", payload: Hex.encode(block))
             _ = try await altstack.supervisor(named: "lnb")!.call(
                 Methods.sendMessage, SendMessageParams(peer: idA, message: blockMessage), timeout: .seconds(20))
             let txCount = 1_100
             for i in 0..<txCount {
-                let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
+                let tx = DriverP2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(i)))
                 _ = try await altstack.supervisor(named: "lnb")!.call(Methods.sendMessage, SendMessageParams(message: tx))
             }
             let all = await eventually(timeout: .seconds(30)) { received.count(driver: "lna") >= txCount }
@@ -109,7 +110,7 @@ struct TwoDriverTests {
 
             // And 1,100 the other way, so both directions rotate their keys.
             for i in 0..<txCount {
-                let tx = P2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(txCount + i)))
+                let tx = DriverP2PMessage(command: "tx", payload: Hex.encode(LightningFixtures.fakeTx(txCount + i)))
                 _ = try await altstack.supervisor(named: "lna")!.call(Methods.sendMessage, SendMessageParams(peer: idB, message: tx))
             }
             let back = await eventually(timeout: .seconds(30)) { received.count(driver: "lnb") >= txCount }
@@ -152,12 +153,12 @@ final class Received: @unchecked Sendable {
     struct Item: Sendable {
         let driver: String
         let peer: String
-        let message: P2PMessage
+        let message: DriverP2PMessage
     }
     private let lock = NSLock()
     private var items: [Item] = []
 
-    func append(driver: String, peer: String, message: P2PMessage) {
+    func append(driver: String, peer: String, message: DriverP2PMessage) {
         lock.withLock { items.append(Item(driver: driver, peer: peer, message: message)) }
     }
 

@@ -1,3 +1,4 @@
+import BitcoindRPC
 import Foundation
 import Testing
 
@@ -61,10 +62,10 @@ import Testing
     }
 
     @Test func replyErrors() {
-        func error(_ text: String) -> RPCErrorObject? {
+        func error(_ text: String) -> BitcoindErrorObject? {
             Array(text.utf8).withUnsafeBytes { body in
                 guard case .object(let m)? = try? JSONScanner.shape(of: body) else { return nil }
-                return RPCErrorObject.of(m, in: body)
+                return BitcoindErrorObject.of(m, in: body)
             }
         }
         #expect(error(#"{"result":null,"error":{"code":-1,"message":"Block not available (pruned data)"},"id":1}"#)?.meansBlockDataMissing == true)

@@ -9,17 +9,8 @@ import Testing
     /// Runs Python's hmac the way share/rpcauth/rpcauth.py does.
     static func pythonHMAC(salt: String, password: String) async throws -> String {
         let script = "import hmac,sys; print(hmac.new(sys.argv[1].encode('utf-8'), sys.argv[2].encode('utf-8'), 'SHA256').hexdigest())"
-        return try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["python3", "-c", script, salt, password]
-            let out = Pipe()
-            process.standardOutput = out
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        return try await runToEnd("/usr/bin/env", ["python3", "-c", script, salt, password]).out
+            .trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     @Test(arguments: [

@@ -91,12 +91,7 @@ public final class JSONLinesChild: @unchecked Sendable {
     /// - Returns: the line, or nil on timeout.
     @discardableResult
     public func waitForLog(_ fragments: [String], timeout: Duration = .seconds(20)) async -> String? {
-        let deadline = ContinuousClock.now + timeout
-        while ContinuousClock.now < deadline {
-            if let line = log.first(where: { line in fragments.allSatisfy { line.contains($0) } }) { return line }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return nil
+        await firstLine(containing: fragments, timeout: timeout) { log }
     }
 
     /// Shortens long hex payloads for failure messages.

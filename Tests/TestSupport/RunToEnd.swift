@@ -1,6 +1,14 @@
 import Foundation
 
-/// Runs a command to completion (off the pool) and returns status, stdout, stderr.
+/// Runs a program to completion off the cooperative pool: the tests' one way to run a command
+/// and look at what it printed (`altnet-cli`, `altnet-harness check-driver`, a Python script).
+/// stdout and stderr are read at once, so neither pipe can fill and stall the child.
+/// - Parameters:
+///   - executable: the program's path (`/usr/bin/env` to search PATH).
+///   - arguments: its arguments.
+///   - stdin: text written to its standard input, which is then closed (nil: closed at once).
+/// - Returns: the exit status, stdout and stderr.
+/// - Throws: what starting the process throws.
 public func runToEnd(_ executable: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, out: String, err: String) {
     try await offPool {
         let process = Process()
@@ -11,10 +19,12 @@ public func runToEnd(_ executable: String, _ arguments: [String], stdin: String?
         process.standardError = err
         process.standardInput = input
         try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try? input.fileHandleForWriting.close()
-        nonisolated(unsafe) var errData = Data()
         let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) {
+            if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+            try? input.fileHandleForWriting.close()
+        }
+        nonisolated(unsafe) var errData = Data()
         DispatchQueue.global().async(group: group) { errData = err.fileHandleForReading.readDataToEndOfFile() }
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         group.wait()

@@ -1,7 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
-import TestSupport
 
 /// Mining and block copying on TestSupport's simnode subprocess, for the two-node tests.
 extension SimnodeChild {

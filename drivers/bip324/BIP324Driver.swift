@@ -78,9 +78,9 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         var listener: (any Channel)?
         if let listen = options["listen"] {
             guard let text = listen.stringValue else { throw DriverProtocolError(.invalidParams, "listen must be a string HOST:PORT") }
-            let target: PeerTarget
-            do throws(PeerViolation) { target = try PeerTarget(parsing: text) } catch {
-                throw DriverProtocolError(.invalidParams, error.description.replacingOccurrences(of: "connect=", with: "listen="))
+            let target: HostPort
+            do throws(HostPortError) { target = try HostPort(parsing: text) } catch {
+                throw DriverProtocolError(.invalidParams, "listen \(error)")
             }
             do {
                 listener = try await PeerListener.start(
@@ -99,7 +99,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         }
     }
 
-    private static func targets(_ value: JSONValue?) throws(DriverProtocolError) -> [PeerTarget] {
+    private static func targets(_ value: JSONValue?) throws(DriverProtocolError) -> [HostPort] {
         let texts: [String]
         switch value {
         case nil, .null: texts = []
@@ -111,10 +111,10 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
         default: throw DriverProtocolError(.invalidParams, "connect must be a string or an array of strings")
         }
-        do throws(PeerViolation) {
-            return try texts.map { (text: String) throws(PeerViolation) -> PeerTarget in try PeerTarget(parsing: text) }
+        do throws(HostPortError) {
+            return try texts.map { (text: String) throws(HostPortError) -> HostPort in try HostPort(parsing: text) }
         } catch {
-            throw DriverProtocolError(.invalidParams, error.description)
+            throw DriverProtocolError(.invalidParams, "connect \(error)")
         }
     }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BIP324DriverCore
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 
@@ -55,10 +56,10 @@ struct DriverMode: AsyncParsableCommand {
 
     func validate() throws {
         for value in connect {
-            do throws(PeerViolation) { _ = try PeerTarget(parsing: value) } catch { throw ValidationError(error.description) }
+            do throws(HostPortError) { _ = try HostPort(parsing: value) } catch { throw ValidationError("--connect \(error)") }
         }
         if let listen {
-            do throws(PeerViolation) { _ = try PeerTarget(parsing: listen) } catch { throw ValidationError(error.description) }
+            do throws(HostPortError) { _ = try HostPort(parsing: listen) } catch { throw ValidationError("--listen \(error)") }
         }
         if let handshakeTimeoutMs, handshakeTimeoutMs <= 0 { throw ValidationError("--handshake-timeout-ms must be positive") }
         if let pingIntervalMs, pingIntervalMs <= 0 { throw ValidationError("--ping-interval-ms must be positive") }

@@ -12,7 +12,7 @@ import NIOPosix
 /// sending a single byte (what a v1-only node does with our key) is retried at once in plaintext
 /// v1, and stays v1 from then on; the log says so.
 struct PeerConnector: Sendable {
-    let target: PeerTarget
+    let target: HostPort
     let networkMagic: [UInt8]
     let group: any EventLoopGroup
     let registry: PeerRegistry
@@ -23,7 +23,7 @@ struct PeerConnector: Sendable {
 
     /// Runs until the task is cancelled.
     func run() async {
-        var backoff = Duration.seconds(1)
+        var backoff = Backoff(base: .seconds(1), cap: .seconds(60), jitter: 0.2)
         var useV1 = false
         while !Task.isCancelled {
             let started = ContinuousClock.now
@@ -43,10 +43,10 @@ struct PeerConnector: Sendable {
                 logger.warning("peer \(target): closed the v2 handshake without a byte: not a v2 peer; falling back to v1 (plaintext) as v1fallback allows")
                 continue
             }
-            if ContinuousClock.now - started > .seconds(60) { backoff = .seconds(1) }
-            logger.info("peer \(target): reconnecting in \(backoff)")
-            do { try await Task.sleep(for: backoff) } catch { return }
-            backoff = min(backoff * 2, .seconds(60))
+            if ContinuousClock.now - started > .seconds(60) { backoff.reset() }
+            let delay = backoff.next()
+            logger.info("peer \(target): reconnecting in \(delay)")
+            do { try await Task.sleep(for: delay) } catch { return }
         }
     }
 

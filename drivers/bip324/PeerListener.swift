@@ -16,7 +16,7 @@ enum PeerListener {
     /// - Returns: the listening channel (close it to stop).
     /// - Throws: when the address cannot be bound.
     static func start(
-        on target: PeerTarget, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
+        on target: HostPort, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
         logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil

@@ -24,7 +24,7 @@ final class PeerRegistry: @unchecked Sendable {
         let peer: String
         /// Which of the peer's messages answer this request (``ExpectedReply``).
         let expected: ExpectedReply
-        let continuation: CheckedContinuation<DriverProtocol.P2PMessage?, Never>
+        let continuation: CheckedContinuation<DriverP2PMessage?, Never>
     }
 
     private let lock = NSLock()
@@ -112,7 +112,7 @@ final class PeerRegistry: @unchecked Sendable {
             Inventory.encodeList(rest, to: &w)
             payload = w.bytes
         }
-        let message = DriverProtocol.P2PMessage(command: command, payload: Hex.encode(payload))
+        let message = DriverP2PMessage(command: command, payload: Hex.encode(payload))
         let waiter = takeWaiter(answeredBy: command, payload: payload, from: id)
         if let waiter {
             waiter.continuation.resume(returning: message)
@@ -195,7 +195,7 @@ final class PeerRegistry: @unchecked Sendable {
             self?.expire(waiterID)
         }
         defer { timer.cancel() }
-        let reply: DriverProtocol.P2PMessage? = await withCheckedContinuation { continuation in
+        let reply: DriverP2PMessage? = await withCheckedContinuation { continuation in
             lock.withLock {
                 waiters.append(Waiter(id: waiterID, peer: id, expected: expected, continuation: continuation))
             }

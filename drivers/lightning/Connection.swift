@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import BOLT8
 import DriverKit
 import DriverProtocol
@@ -107,7 +108,7 @@ struct Connection: Sendable {
         let link = PeerLink(id: peerID, address: address, direction: direction, queueLimit: queueLimit,
                             outgoing: continuation)
         let ours = InitMessage(features: AltnetFeature.setting(AltnetFeature.optionalBit, in: []), networks: [chainHash])
-        _ = link.sendRaw(try BOLT8.LightningMessage.initMessage(ours).encoded())
+        _ = link.sendRaw(try BOLT1Message.initMessage(ours).encoded())
         let reassembly = Reassembly(limits: limits)
         var state = ReadState(onInit: onInit)
         do {
@@ -151,7 +152,7 @@ struct Connection: Sendable {
                         }
                         if link.initReceived, link.unansweredPingSince == nil, now - lastPing >= pingInterval {
                             lastPing = now
-                            guard link.sendRaw(try BOLT8.LightningMessage.ping(Ping(numPongBytes: 4)).encoded()) else {
+                            guard link.sendRaw(try BOLT1Message.ping(Ping(numPongBytes: 4)).encoded()) else {
                                 throw LinkError.notReading(link.queuedBytes)
                             }
                             link.pingSent(at: now)
@@ -194,9 +195,9 @@ struct Connection: Sendable {
 
     private func handle(_ bytes: [UInt8], link: PeerLink, reassembly: Reassembly, state: inout ReadState,
                         logger: Logger) throws {
-        let message: BOLT8.LightningMessage
+        let message: BOLT1Message
         do {
-            message = try BOLT8.LightningMessage.decode(
+            message = try BOLT1Message.decode(
                 bytes, understoodCustomTypes: [AltnetWire.messageType, AltnetWire.fragmentType])
         } catch {
             if case .unknownEvenType(let type) = error {
@@ -241,7 +242,7 @@ struct Connection: Sendable {
             }
             if let pong = ping.response {
                 state.pongsInWindow += 1
-                guard link.sendRaw(try BOLT8.LightningMessage.pong(pong).encoded()) else {
+                guard link.sendRaw(try BOLT1Message.pong(pong).encoded()) else {
                     throw LinkError.notReading(link.queuedBytes)
                 }
             }
@@ -270,7 +271,7 @@ struct Connection: Sendable {
             guard case .complete(let altnet) = outcome else { return }
             if !link.deliver(altnet) {
                 try? context.messageReceived(
-                    from: link.id, P2PMessage(command: altnet.command, payload: Hex.encode(altnet.payload)))
+                    from: link.id, DriverP2PMessage(command: altnet.command, payload: Hex.encode(altnet.payload)))
             }
         }
     }

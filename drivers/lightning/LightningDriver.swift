@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
@@ -83,7 +84,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
             throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(link.id.prefix(16)) within \(params.timeoutMs) ms")
         }
         return SendMessageResult(
-            peer: link.id, replies: [P2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+            peer: link.id, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
     }
 
     func listPeers(context: DriverContext) async throws -> ListPeersResult {

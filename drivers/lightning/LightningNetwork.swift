@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import BOLT8
 import Foundation
 import DriverKit
@@ -82,7 +83,7 @@ struct LightningNetwork: Sendable {
     /// Keeps a link to `target` up until cancelled, reconnecting with backoff.
     func keepConnected(_ target: LightningOptions.Target) async {
         guard let remote = try? PublicKey(serialized: target.nodeID) else { return }
-        var backoff = Backoff(base: Self.baseDelay, cap: reconnectMax)
+        var backoff = Backoff(base: Self.baseDelay, cap: reconnectMax, jitter: 0.2)
         while !Task.isCancelled {
             let began = ContinuousClock.now
             do {
@@ -101,7 +102,7 @@ struct LightningNetwork: Sendable {
             }
             if ContinuousClock.now - began >= Self.stableUptime { backoff.reset() }
             guard !Task.isCancelled else { return }
-            let delay = backoff.next(jitter: Double.random(in: 0.8...1.2))
+            let delay = backoff.next()
             let capped = backoff.atCap ? ", at the cap" : ""
             logger.info("reconnecting to \(target.host):\(target.port) in \(delay.milliseconds) ms (attempt \(backoff.attempt)\(capped); at most \(backoff.cap.milliseconds) ms)")
             try? await Task.sleep(for: delay)

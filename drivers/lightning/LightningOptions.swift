@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 import Secp256k1
 
@@ -164,15 +165,13 @@ struct LightningOptions: Sendable {
         return Target(nodeID: id, host: host, port: port)
     }
 
-    /// Parses `HOST:PORT` (an IPv6 host in brackets).
+    /// Parses `HOST:PORT` (an IPv6 host in brackets; port 0 lets the OS pick a listening port).
     static func hostPort(_ text: String, option: String) throws(DriverProtocolError) -> (host: String, port: Int) {
-        guard let colon = text.lastIndex(of: ":"),
-              let port = Int(text[text.index(after: colon)...]), (0...65535).contains(port) else {
-            throw DriverProtocolError(.invalidParams, "\(option) \"\(text.prefix(100))\" is not HOST:PORT")
+        do throws(HostPortError) {
+            let parsed = try HostPort(parsing: text, ports: 0...65535)
+            return (parsed.host, parsed.port)
+        } catch {
+            throw DriverProtocolError(.invalidParams, "\(option) \(error)")
         }
-        var host = String(text[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        guard !host.isEmpty else { throw DriverProtocolError(.invalidParams, "\(option) has an empty host") }
-        return (host, port)
     }
 }

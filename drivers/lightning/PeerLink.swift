@@ -186,7 +186,7 @@ final class PeerLink: @unchecked Sendable {
     }
 
     /// A Lightning message as the transport carries it: 2-byte type, then payload.
-    static func wire(_ message: LightningAltnetMessages.LightningMessage) -> [UInt8] {
+    static func wire(_ message: LightningMessage) -> [UInt8] {
         var bytes = [UInt8(truncatingIfNeeded: message.type >> 8), UInt8(truncatingIfNeeded: message.type)]
         bytes.append(contentsOf: message.payload)
         return bytes

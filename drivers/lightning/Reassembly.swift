@@ -14,7 +14,7 @@ final class Reassembly: @unchecked Sendable {
 
     /// Feeds one received Lightning message; see ``AltnetReassembler/receive(_:now:)``.
     func receive(type: UInt16, payload: [UInt8]) throws(AltnetMessageError) -> AltnetReassembler<ContinuousClock.Instant>.Outcome {
-        let message = LightningAltnetMessages.LightningMessage(type: type, payload: payload)
+        let message = LightningMessage(type: type, payload: payload)
         let now = ContinuousClock.now
         lock.lock()
         defer { lock.unlock() }

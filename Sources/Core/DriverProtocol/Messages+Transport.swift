@@ -1,5 +1,6 @@
+import BitcoinPrimitives
 /// A Bitcoin P2P message: its command name and its payload (the bytes after the v1 header) as hex.
-public struct P2PMessage: Codable, Sendable, Hashable {
+public struct DriverP2PMessage: Codable, Sendable, Hashable {
     public var command: String
     public var payload: String
 
@@ -11,7 +12,7 @@ public struct P2PMessage: Codable, Sendable, Hashable {
     /// Checks the command's form and the payload's hex.
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
     public func validate() throws(DriverProtocolError) {
-        try P2PMessage.validate(command: command)
+        try DriverP2PMessage.validate(command: command)
         try Hex.validate(payload, field: "payload")
     }
 
@@ -31,7 +32,7 @@ public struct SendMessageParams: Codable, Sendable, Hashable {
     /// peer only, or fails with `peerUnavailable` when it is unknown or not ready. Nil lets the
     /// driver pick one of its ready peers at random (docs/driver-protocol.md, "How the core fans out").
     public var peer: String?
-    public var message: P2PMessage
+    public var message: DriverP2PMessage
     /// Reply commands that complete the exchange (e.g. `["headers"]` for `getheaders`); empty when
     /// no reply is awaited. The driver returns the message from the same peer that answers this
     /// request (its own block, tx, notfound, headers or pong: docs/driver-protocol.md).
@@ -39,7 +40,7 @@ public struct SendMessageParams: Codable, Sendable, Hashable {
     /// How long the driver waits for the reply, in milliseconds.
     public var timeoutMs: Int
 
-    public init(peer: String? = nil, message: P2PMessage, expect: [String] = [], timeoutMs: Int = 10_000) {
+    public init(peer: String? = nil, message: DriverP2PMessage, expect: [String] = [], timeoutMs: Int = 10_000) {
         self.peer = peer
         self.message = message
         self.expect = expect
@@ -66,9 +67,9 @@ public struct SendMessageResult: Codable, Sendable, Hashable {
     /// The peer the message went to.
     public var peer: String
     /// The reply (or replies) received; empty when none was expected.
-    public var replies: [P2PMessage]
+    public var replies: [DriverP2PMessage]
 
-    public init(peer: String, replies: [P2PMessage] = []) {
+    public init(peer: String, replies: [DriverP2PMessage] = []) {
         self.peer = peer
         self.replies = replies
     }
@@ -176,9 +177,9 @@ public struct PeerDisconnected: Codable, Sendable, Hashable {
 /// `sendmessage` (e.g. a peer's own `getheaders`, which the core answers with `sendmessage`).
 public struct MessageReceived: Codable, Sendable, Hashable {
     public var peer: String
-    public var message: P2PMessage
+    public var message: DriverP2PMessage
 
-    public init(peer: String, message: P2PMessage) {
+    public init(peer: String, message: DriverP2PMessage) {
         self.peer = peer
         self.message = message
     }

@@ -50,7 +50,7 @@ public struct Serving: Sendable {
 
     /// Admits a message against the budget, waits for a serving slot, and answers it in a task of
     /// its own: returns once the answer has started (or at once when refused).
-    public func submit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+    public func submit(driver: String, peer: String, message: DriverP2PMessage) async {
         guard await admit(driver: driver, peer: peer, message: message) else { return }
         await gate.acquire()
         let serving = self
@@ -62,7 +62,7 @@ public struct Serving: Sendable {
 
     /// Takes a request token, waiting in the peer's bounded queue while its bucket refills; a
     /// refusal (queue full, or the task cancelled while waiting) is counted and logged at debug level.
-    private func admit(driver: String, peer: String, message: DriverProtocol.P2PMessage) async -> Bool {
+    private func admit(driver: String, peer: String, message: DriverP2PMessage) async -> Bool {
         var decision = budget.decide(driver: driver, peer: peer)
         while case .wait(let delay) = decision {
             let slept: Void? = try? await Task.sleep(for: delay)
@@ -85,22 +85,22 @@ public struct Serving: Sendable {
     ///   - driver: the driver's registry name.
     ///   - peer: the peer's driver-scoped id.
     ///   - message: what it sent.
-    public func handle(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+    public func handle(driver: String, peer: String, message: DriverP2PMessage) async {
         guard await admit(driver: driver, peer: peer, message: message) else { return }
         await gate.acquire()
         await answer(driver: driver, peer: peer, message: message)
         gate.release()
     }
 
-    private func answer(driver: String, peer: String, message: DriverProtocol.P2PMessage) async {
+    private func answer(driver: String, peer: String, message: DriverP2PMessage) async {
         AltLogicMetrics.served(command: message.command, driver: driver)
         guard let command = try? P2PCommand(message.command), let payload = try? [UInt8](hex: message.payload) else {
             logger.debug("unreadable message from a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))"])
             return
         }
-        let decoded: BitcoinPrimitives.P2PMessage
+        let decoded: P2PMessage
         do {
-            decoded = try BitcoinPrimitives.P2PMessage.decode(command: command, payload: payload)
+            decoded = try P2PMessage.decode(command: command, payload: payload)
         } catch {
             logger.info("malformed \(message.command) from a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "error": "\(error)"])
             return
@@ -178,7 +178,7 @@ public struct Serving: Sendable {
         }
     }
 
-    private func send(_ message: DriverProtocol.P2PMessage, driver: String, peer: String) async {
+    private func send(_ message: DriverP2PMessage, driver: String, peer: String) async {
         // A driver that does not declare `send` is never sent anything (docs/driver-protocol.md).
         guard let supervisor = altstack.supervisor(named: driver), supervisor.snapshot.capabilities?.send == true else { return }
         do throws(DriverProtocolError) {

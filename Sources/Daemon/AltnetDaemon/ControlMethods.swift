@@ -251,12 +251,12 @@ struct ControlMethods: Sendable {
         }
         let parsed: (bytes: [UInt8], tx: Transaction)
         do {
-            parsed = try EmergencyTx.parse(hex: hex)
+            parsed = try SendEmergencyTx.parse(hex: hex)
         } catch {
             return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
         }
         // Stored (and fsynced) before the first broadcast; the reply comes after that broadcast.
-        let submitted: (row: EmergencyQueue.EmergencyTx, results: [TransportResult])
+        let submitted: (row: EmergencyTx, results: [TransportResult])
         do {
             submitted = try await emergency.submit(raw: parsed.bytes)
         } catch {
@@ -270,7 +270,7 @@ struct ControlMethods: Sendable {
             }
         }
         let reply = EmergencySubmitReply(tx: submitted.row, results: submitted.results)
-        return .success(try ControlRPC.json(EmergencyTx.Report(reply)))
+        return .success(try ControlRPC.json(SendEmergencyTx.Report(reply)))
     }
 }
 

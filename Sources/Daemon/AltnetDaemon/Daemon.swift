@@ -298,12 +298,12 @@ struct CoreRequests: Sendable {
         let params = try request.params(as: ECDHParams.self)
         let point: PublicKey
         do {
-            point = try PublicKey(serialized: try DriverProtocol.Hex.decode(params.point, field: "point"))
+            point = try PublicKey(serialized: try Hex.decode(params.point, field: "point"))
         } catch {
             throw DriverProtocolError(.invalidParams, "point is not a secp256k1 public key")
         }
         let secret = try ECDH.sha256Compressed(privateKey: nodeKey, publicKey: point)
-        return ECDHResult(secret: DriverProtocol.Hex.encode(secret))
+        return ECDHResult(secret: Hex.encode(secret))
     }
 }
 

@@ -14,7 +14,7 @@ struct EventPump: Service {
     let metrics: DaemonMetrics
     let logger: Logger
     /// Called for each message a peer sent through a driver.
-    let onMessage: @Sendable (_ driver: String, _ peer: String, _ message: DriverProtocol.P2PMessage) async -> Void
+    let onMessage: @Sendable (_ driver: String, _ peer: String, _ message: DriverP2PMessage) async -> Void
 
     func run() async throws {
         metrics.record(drivers: altstack.snapshot())

@@ -67,17 +67,8 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.serving == b.serving
     }
 
-    /// A host and port.
-    public struct HostPort: Sendable, Equatable, CustomStringConvertible {
-        public var host: String
-        public var port: Int
-        public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
-
-        public init(host: String, port: Int) {
-            self.host = host
-            self.port = port
-        }
-    }
+    /// A host and port (BitcoinPrimitives' one parser and type).
+    public typealias HostPort = BitcoinPrimitives.HostPort
 
     /// One driver instance: a built-in section (`[bip324]`, `[lightning]`, `[rpc]`) or a
     /// `[driver.NAME]` section.
@@ -306,25 +297,10 @@ public struct DaemonSettings: Sendable, Equatable {
         return first
     }
 
-    /// Parses `HOST:PORT`, `[IPv6]:PORT` or a bare host (with `defaultPort`).
+    /// Parses `HOST:PORT`, `[IPv6]:PORT` or a bare host (with `defaultPort`); port 0 allowed (a
+    /// listening address lets the OS pick).
     static func hostPort(_ text: String, defaultPort: Int) -> HostPort? {
-        var host = text
-        var port = defaultPort
-        if text.hasPrefix("[") {
-            guard let close = text.firstIndex(of: "]") else { return nil }
-            host = String(text[text.index(after: text.startIndex)..<close])
-            let rest = text[text.index(after: close)...]
-            if !rest.isEmpty {
-                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()) else { return nil }
-                port = p
-            }
-        } else if let colon = text.lastIndex(of: ":") {
-            guard text.firstIndex(of: ":") == colon, let p = Int(text[text.index(after: colon)...]) else { return nil }
-            host = String(text[..<colon])
-            port = p
-        }
-        guard !host.isEmpty, (0...65_535).contains(port) else { return nil }
-        return HostPort(host: host, port: port)
+        try? HostPort(parsing: text, defaultPort: defaultPort, ports: 0...65_535)
     }
 
     /// The network for a name (`mainnet`/`main`, `testnet`/`testnet3`, `testnet4`, `signet`, `regtest`).

@@ -14,7 +14,7 @@ struct FeedIntake: Sendable {
 
     /// - Returns: true when the message was a feed's and is dealt with here (a feed cannot be
     ///   answered, it does not send: nothing it delivers goes to Serving).
-    func take(driver: String, peer: String, message: DriverProtocol.P2PMessage) -> Bool {
+    func take(driver: String, peer: String, message: DriverP2PMessage) -> Bool {
         guard let capabilities = altstack.supervisor(named: driver)?.snapshot.capabilities, capabilities.isFeed else { return false }
         if inbox.put(driver: driver, peer: peer, message: message) { tick.yield() }
         return true

@@ -12,7 +12,7 @@ import Watchdog
 struct LogicWiring: Sendable {
     let hooks: LogicHooks
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
-    let onMessage: @Sendable (String, String, DriverProtocol.P2PMessage) async -> Void
+    let onMessage: @Sendable (String, String, DriverP2PMessage) async -> Void
 
     /// - Parameter feedTick: yields when a broadcast feed pushed something new, so the
     ///   cross-check reads it now rather than at its next period.

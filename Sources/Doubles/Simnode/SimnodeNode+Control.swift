@@ -19,7 +19,7 @@ import BitcoinPrimitives
 /// | `simrpccount` | | RPC calls executed so far, `sim*` controls and `stop` not counted (each batch item counts): a number |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
-    func control(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func control(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
         switch method {
         case "stop":
             _ = try RPCParams(method: method, names: ["wait"], raw: raw)
@@ -132,7 +132,7 @@ extension SimnodeNode {
     }
 
     /// Builds a competing branch (see the table above).
-    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> JSONValue {
+    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> UniValue {
         guard depth >= 0, depth <= chain.height else {
             throw RPCFailure(RPCFailure.invalidParameter, "depth must be between 0 and the height \(chain.height)")
         }

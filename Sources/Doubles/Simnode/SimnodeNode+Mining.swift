@@ -2,7 +2,7 @@ import BitcoinPrimitives
 
 /// Mining and block/header submission (src/rpc/mining.cpp).
 extension SimnodeNode {
-    func mining(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func mining(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
         switch method {
         case "generatetoaddress":
             let p = try RPCParams(method: method, names: ["nblocks", "address", "maxtries"], raw: raw)
@@ -85,7 +85,7 @@ extension SimnodeNode {
     }
 
     /// submitblock: null when accepted to the active chain, else a BIP22 result string.
-    func submitBlock(_ hex: String) throws(RPCFailure) -> JSONValue {
+    func submitBlock(_ hex: String) throws(RPCFailure) -> UniValue {
         guard let bytes = try? Hex.decode(hex) else {
             throw RPCFailure(RPCFailure.deserializationError, "Block decode failed")
         }

@@ -9,7 +9,7 @@ import BitcoinPrimitives
 /// {asm, desc, hex, address?, type}, "coinbase"}. A chain whose block data was pruned hides
 /// the outputs of those blocks (bitcoind would still have them; simnode keeps no coins).
 extension SimnodeNode {
-    func getTxOut(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func getTxOut(_ raw: UniValue) throws(RPCFailure) -> UniValue {
         let p = try RPCParams(method: "gettxout", names: ["txid", "n", "include_mempool"], raw: raw)
         let txid = try p.hash(0, name: "txid")
         let n = try p.int(1)

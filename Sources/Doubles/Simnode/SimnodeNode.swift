@@ -100,7 +100,7 @@ public actor SimnodeNode {
     ///   - params: "params" of the request: array, object (named) or null.
     /// - Returns: the result value.
     /// - Throws: ``RPCFailure`` with bitcoind's code and message.
-    public func call(_ method: String, params: JSONValue) throws(RPCFailure) -> JSONValue {
+    public func call(_ method: String, params: UniValue) throws(RPCFailure) -> UniValue {
         if method.hasPrefix("sim") || method == "stop" {
             return try control(method, params)
         }

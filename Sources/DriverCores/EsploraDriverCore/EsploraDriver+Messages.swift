@@ -10,7 +10,7 @@ extension EsploraDriver {
     func carry(
         _ command: String, _ payload: [UInt8], source: EsploraSource, book: SourceBook, deadline: ContinuousClock.Instant,
         context: DriverContext
-    ) async throws -> DriverProtocol.P2PMessage? {
+    ) async throws -> DriverP2PMessage? {
         switch command {
         case "getheaders":
             return try await headers(payload, source: source, book: book, deadline: deadline, context: context)
@@ -27,7 +27,7 @@ extension EsploraDriver {
     /// A `getheaders` answered from one source; what it said is compared with the other sources.
     func headers(
         _ payload: [UInt8], source: EsploraSource, book: SourceBook, deadline: ContinuousClock.Instant, context: DriverContext
-    ) async throws -> DriverProtocol.P2PMessage {
+    ) async throws -> DriverP2PMessage {
         let request: GetHeadersMessage
         do {
             request = try GetHeadersMessage(payload: payload[...])
@@ -42,12 +42,12 @@ extension EsploraDriver {
         for d in await book.record(source: source.baseURL, hashes: hashes) {
             context.logger.warning("esplora: sources disagree \(LogText.escaped(d.description, limit: 2000))")
         }
-        return DriverProtocol.P2PMessage(command: "headers", payload: DriverProtocol.Hex.encode(BitcoinPrimitives.P2PMessage.headers(walk.headers).encodePayload()))
+        return DriverP2PMessage(command: "headers", payload: Hex.encode(P2PMessage.headers(walk.headers).encodePayload()))
     }
 
     /// A `getdata` for one block (`/block/:hash/raw`); transaction entries and blocks the source
     /// does not have are answered `notfound`.
-    func getData(_ payload: [UInt8], source: EsploraSource, deadline: ContinuousClock.Instant) async throws -> DriverProtocol.P2PMessage {
+    func getData(_ payload: [UInt8], source: EsploraSource, deadline: ContinuousClock.Instant) async throws -> DriverP2PMessage {
         let items: [Inventory]
         do {
             items = try Inventory.decodeList(payload[...])
@@ -61,7 +61,7 @@ extension EsploraDriver {
         let notFound = {
             var w = ByteWriter()
             Inventory.encodeList(items, to: &w)
-            return DriverProtocol.P2PMessage(command: "notfound", payload: DriverProtocol.Hex.encode(w.bytes))
+            return DriverP2PMessage(command: "notfound", payload: Hex.encode(w.bytes))
         }
         guard let item = blocks.first else { return notFound() }
         let hash = BlockHash(item.hash)
@@ -85,7 +85,7 @@ extension EsploraDriver {
         }
         guard block.hash == hash else { throw EsploraSourceError.malformed("asked for block \(hash), got \(block.hash)") }
         let wire = item.type.isWitness ? bytes : block.serialized(includingWitness: false)
-        return DriverProtocol.P2PMessage(command: "block", payload: DriverProtocol.Hex.encode(wire))
+        return DriverP2PMessage(command: "block", payload: Hex.encode(wire))
     }
 
     /// `POST /tx` to every source at once, each within its own timeout.

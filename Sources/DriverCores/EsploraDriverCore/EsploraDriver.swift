@@ -61,7 +61,7 @@ public struct EsploraDriver: Driver {
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {
         let sources = (try? await state.ready().0) ?? []
-        var peers: [DriverProtocol.PeerInfo] = []
+        var peers: [PeerInfo] = []
         for source in sources {
             var peer = Self.peerInfo(source.baseURL)
             peer.startHeight = await state.announced(source.baseURL)
@@ -71,10 +71,10 @@ public struct EsploraDriver: Driver {
     }
 
     /// A source as a peer: its base URL is its id, its host (and port) its address.
-    static func peerInfo(_ url: String) -> DriverProtocol.PeerInfo {
+    static func peerInfo(_ url: String) -> PeerInfo {
         let parts = URLComponents(string: url)
         let address = parts?.host.map { host in parts?.port.map { "\(host):\($0)" } ?? host }
-        return DriverProtocol.PeerInfo(id: url, address: address, direction: .outbound)
+        return PeerInfo(id: url, address: address, direction: .outbound)
     }
 
     public func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
@@ -82,9 +82,9 @@ public struct EsploraDriver: Driver {
         guard let id = PeerChoice.pick(requested: params.peer, ready: sources.map(\.baseURL)),
               let source = sources.first(where: { $0.baseURL == id })
         else { throw PeerChoice.unavailable(requested: params.peer) }
-        let payload = try DriverProtocol.Hex.decode(params.message.payload, field: "payload")
+        let payload = try Hex.decode(params.message.payload, field: "payload")
         let deadline = ContinuousClock.now + .milliseconds(max(params.timeoutMs, 1))
-        let reply: DriverProtocol.P2PMessage?
+        let reply: DriverP2PMessage?
         do {
             reply = try await carry(params.message.command, payload, source: source, book: book, deadline: deadline, context: context)
         } catch {
@@ -102,7 +102,7 @@ public struct EsploraDriver: Driver {
     public func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let (sources, book) = try await state.ready()
         guard !sources.isEmpty else { throw PeerChoice.unavailable(requested: nil) }
-        let tx = try DriverProtocol.Hex.decode(params.tx, field: "tx")
+        let tx = try Hex.decode(params.tx, field: "tx")
         let outcomes = await Self.post(tx, to: sources)
         for (id, failure) in outcomes {
             await book.count(source: id, failure: failure)

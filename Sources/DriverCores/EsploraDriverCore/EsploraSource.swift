@@ -97,7 +97,7 @@ public struct EsploraSource: Sendable {
     /// - Returns: the txid the source answered, or the source's reason for refusing.
     public func postTransaction(_ tx: [UInt8], deadline: ContinuousClock.Instant) async throws(EsploraSourceError) -> Result<String, EsploraSourceError> {
         let request = EsploraRequest(
-            method: .post, url: baseURL + "/tx", body: Array(BitcoinPrimitives.Hex.encode(tx).utf8),
+            method: .post, url: baseURL + "/tx", body: Array(Hex.encode(tx).utf8),
             maxBodyBytes: EsploraLimits.errorBody, timeout: min(timeout, max(deadline - .now, .milliseconds(1))))
         let response: EsploraResponse
         switch await exchange(request) {
@@ -118,7 +118,7 @@ public struct EsploraSource: Sendable {
 
     /// A GET, retried on transient failures while `deadline` and `retries` allow.
     func get(_ path: String, limit: Int, deadline: ContinuousClock.Instant) async throws(EsploraSourceError) -> [UInt8] {
-        var backoff = Backoff(base: backoffBase, cap: backoffCap)
+        var backoff = Backoff(base: backoffBase, cap: backoffCap, jitter: 0.2)
         var attempt = 0
         while true {
             let left = deadline - .now
@@ -135,7 +135,7 @@ public struct EsploraSource: Sendable {
                 guard error.isTransient else { throw failure }
             }
             attempt += 1
-            let pause = backoff.next(jitter: Double.random(in: 0.8...1.2))
+            let pause = backoff.next()
             guard attempt <= retries, !Task.isCancelled, ContinuousClock.now + pause < deadline else { throw failure }
             try? await Task.sleep(for: pause)
         }

@@ -179,13 +179,13 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
 }
 
 /// Serves the Prometheus text format on GET (any path), for `--metrics HOST:PORT`.
-final class MetricsHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
+final class RPCProxyMetricsHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private let metrics: ProxyMetrics
+    private let metrics: RPCProxyMetrics
 
-    init(metrics: ProxyMetrics) { self.metrics = metrics }
+    init(metrics: RPCProxyMetrics) { self.metrics = metrics }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         guard case .head(let head) = unwrapInboundIn(data) else { return }

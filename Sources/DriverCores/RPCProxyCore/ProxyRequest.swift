@@ -1,3 +1,4 @@
+import BitcoindRPC
 import BitcoinPrimitives
 import Foundation
 
@@ -80,15 +81,12 @@ package enum ProxyRequest: Sendable {
     }
 }
 
-/// A JSON-RPC error object in a reply.
-package struct RPCErrorObject: Decodable, Sendable, Equatable {
-    package let code: Int
-    package let message: String
-
+/// Reading bitcoind's error out of a reply the proxy forwards.
+extension BitcoindErrorObject {
     /// The error of a reply object (nil when `error` is absent, null or not an error object).
-    package static func of(_ members: JSONScanner.Members?, in body: UnsafeRawBufferPointer) -> RPCErrorObject? {
+    package static func of(_ members: JSONScanner.Members?, in body: UnsafeRawBufferPointer) -> BitcoindErrorObject? {
         guard let range = members?.error, range.count > 4 else { return nil }  // "null" is 4 bytes
-        return try? JSONDecoder().decode(RPCErrorObject.self, from: Data(body[range]))
+        return try? JSONDecoder().decode(BitcoindErrorObject.self, from: Data(body[range]))
     }
 
     /// Whether bitcoind lacks this block's data, so one of its peers may supply it:

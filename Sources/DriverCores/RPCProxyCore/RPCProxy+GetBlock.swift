@@ -1,6 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import NIOCore
 
 /// Holding `getblock` calls while their blocks are fetched, single and in batches.
@@ -11,7 +11,7 @@ extension RPCProxy {
         guard reply.body.readableBytes <= configuration.inspectLimit else { return reply }
         let hash: BlockHash? = reply.body.withUnsafeReadableBytes { replyBytes in
             guard case .object(let members)? = try? JSONScanner.shape(of: replyBytes),
-                RPCErrorObject.of(members, in: replyBytes)?.meansBlockDataMissing == true
+                BitcoindErrorObject.of(members, in: replyBytes)?.meansBlockDataMissing == true
             else { return nil }
             return request.body.withUnsafeReadableBytes { ProxyRequest.blockHash(of: call, in: $0) }
         }
@@ -34,7 +34,7 @@ extension RPCProxy {
         reply.body.withUnsafeReadableBytes { replyBytes in
             request.body.withUnsafeReadableBytes { requestBytes in
                 for (i, call) in calls.enumerated() where call.isGetBlock {
-                    guard RPCErrorObject.of(items[i], in: replyBytes)?.meansBlockDataMissing == true,
+                    guard BitcoindErrorObject.of(items[i], in: replyBytes)?.meansBlockDataMissing == true,
                         let hash = ProxyRequest.blockHash(of: call, in: requestBytes)
                     else { continue }
                     retry.append((i, hash))

@@ -1,6 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Logging
 import NIOConcurrencyHelpers
@@ -10,8 +10,8 @@ import NIOCore
 ///
 /// Every authorized call, single or batch, goes to bitcoind unchanged over a pool of keep-alive
 /// connections and bitcoind's reply comes back unchanged. A `getblock` that bitcoind answers
-/// with "block data missing" (see ``RPCErrorObject/meansBlockDataMissing``) is held: the block
-/// is fetched from one of bitcoind's peers (``BlockFetcher``: `getblockfrompeer`, concurrent
+/// with "block data missing" (see ``BitcoindErrorObject/meansBlockDataMissing``) is held: the block
+/// is fetched from one of bitcoind's peers (``PeerBlockFetcher``: `getblockfrompeer`, concurrent
 /// callers share one fetch) until it arrives or ``Configuration/fetchDeadline`` passes, then
 /// the original call is sent again and bitcoind's answer, block or error, is returned.
 public final class RPCProxy: Sendable {
@@ -62,9 +62,9 @@ public final class RPCProxy: Sendable {
 
     public let configuration: Configuration
     let rpc: BitcoindRPCClient
-    let fetcher: BlockFetcher
+    let fetcher: PeerBlockFetcher
     let authenticator: ProxyAuthenticator
-    public let metrics: ProxyMetrics
+    public let metrics: RPCProxyMetrics
     let logger: Logger
     /// Fetches under way, by block: concurrent held calls share one.
     let inFlight = NIOLockedValueBox([BlockHash: Task<Void, Never>]())
@@ -80,8 +80,8 @@ public final class RPCProxy: Sendable {
     ///   - metrics: counters.
     ///   - logger: where refusals and fetches are logged.
     public init(
-        rpc: BitcoindRPCClient, fetcher: BlockFetcher, authenticator: ProxyAuthenticator,
-        configuration: Configuration = .init(), metrics: ProxyMetrics = ProxyMetrics(),
+        rpc: BitcoindRPCClient, fetcher: PeerBlockFetcher, authenticator: ProxyAuthenticator,
+        configuration: Configuration = .init(), metrics: RPCProxyMetrics = RPCProxyMetrics(),
         logger: Logger = Logger(label: "rpc-proxy")
     ) {
         self.rpc = rpc

@@ -1,6 +1,6 @@
 import BitcoindRPC
 import DriverKit
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -82,7 +82,7 @@ public final class RunningRPCProxy: Sendable {
         rpcConfig.requestTimeout = .seconds(120)
         rpcConfig.maxResponseBytes = 256 << 20
         let rpc = BitcoindRPCClient(rpcConfig, logger: logger)
-        let fetcher = BlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: logger)
+        let fetcher = PeerBlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: logger)
         let cookie = try ProxyCookie.write(in: options.datadir)
         let authenticator = ProxyAuthenticator(
             userColonPassword: cookie.userColonPassword, rpcauth: entries, allowLines: options.allow)
@@ -135,7 +135,7 @@ public final class RunningRPCProxy: Sendable {
                         .childChannelInitializer { child in
                             child.eventLoop.makeCompletedFuture {
                                 try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                                try child.pipeline.syncOperations.addHandler(MetricsHTTPHandler(metrics: proxy.metrics))
+                                try child.pipeline.syncOperations.addHandler(RPCProxyMetricsHandler(metrics: proxy.metrics))
                             }
                         }
                         .bind(host: host, port: port).get()

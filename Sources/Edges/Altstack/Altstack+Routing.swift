@@ -126,7 +126,7 @@ extension Altstack {
     /// - Returns: the winning answer.
     /// - Throws: ``AltstackError``.
     public func sendMessage(
-        _ message: P2PMessage, peer: String? = nil, n: Int = 1, timeout: Duration = .seconds(30)
+        _ message: DriverP2PMessage, peer: String? = nil, n: Int = 1, timeout: Duration = .seconds(30)
     ) async throws(AltstackError) -> AnycastAnswer<SendMessageResult> {
         let expect = SendMessageParams.expectedReplies(to: message.command)
         let kind = MessageKind.of(command: message.command) ?? .headers

@@ -22,7 +22,7 @@ public enum DriverEvent: Sendable, Hashable {
     case stateChanged(driver: String, state: DriverState, reason: String?)
     case peerConnected(driver: String, peer: PeerInfo)
     case peerDisconnected(driver: String, peer: String, reason: String?)
-    case messageReceived(driver: String, peer: String, message: P2PMessage)
+    case messageReceived(driver: String, peer: String, message: DriverP2PMessage)
 }
 
 /// A driver-to-core request (e.g. `signer.ecdh`), as the core's handler sees it.

@@ -66,7 +66,7 @@ final class DriverTraffic: Sendable {
 
     /// Decides whether a received message goes into the events stream, and counts it.
     /// - Returns: true when it is queued; false when it is dropped (counted).
-    func admit(_ message: P2PMessage, from capabilities: TransportCapabilities?) -> Bool {
+    func admit(_ message: DriverP2PMessage, from capabilities: TransportCapabilities?) -> Bool {
         // A broadcast feed's pushed blocks are its answers (docs/driver-protocol.md, "Capability
         // combinations"): they go through the bounded queue like any message.
         if Self.replyOnlyCommands.contains(message.command), capabilities?.isFeed != true {
@@ -89,7 +89,7 @@ final class DriverTraffic: Sendable {
     }
 
     /// The consumer took a queued message.
-    func consumed(_ message: P2PMessage) {
+    func consumed(_ message: DriverP2PMessage) {
         let bytes = message.payload.utf8.count
         counts.update { c in
             c.queuedMessages = max(0, c.queuedMessages - 1)

@@ -1,11 +1,13 @@
+import BitcoinPrimitives
+
 /// When to restart a driver that died, and when to give up on it. Pure; randomness injected.
 ///
 /// A failure is *early* when the driver died before completing the handshake or before it had
 /// been ready for `stableUptime`. Early failures in a row grow the delay exponentially
-/// (`baseDelay * 2^(n-1)`, capped at `maxDelay`, with +/- `jitter` spread so that many drivers
-/// do not restart in lockstep); `parkAfter` of them park the driver: it is reported, not
-/// restarted until `parkedRetry` has passed (or `altnet-cli restartdriver NAME`); a retried
-/// driver that fails early again is parked again at once. A driver that stayed up for
+/// (BitcoinPrimitives' ``Backoff``: `baseDelay * 2^(n-1)`, +/- `jitter` so that many drivers do
+/// not restart in lockstep, at most `maxDelay`); `parkAfter` of them park the driver: it is
+/// reported, not restarted until `parkedRetry` has passed (or `altnet-cli restartdriver NAME`); a
+/// retried driver that fails early again is parked again at once. A driver that stayed up for
 /// `stableUptime` starts again from a clean slate.
 public struct RestartPolicy: Sendable, Hashable {
     public var baseDelay: Duration
@@ -43,10 +45,6 @@ public struct RestartPolicy: Sendable, Hashable {
     /// - Returns: restart after a delay, or park.
     public func decide(earlyFailures: Int, random: Double) -> Decision {
         if earlyFailures >= parkAfter { return .park }
-        let exponent = min(max(earlyFailures - 1, 0), 30)
-        let base = baseDelay * (1 << exponent)
-        let capped = base > maxDelay ? maxDelay : base
-        let spread = 1 + jitter * (2 * random - 1)
-        return .restart(after: capped * max(spread, 0))
+        return .restart(after: Backoff(base: baseDelay, cap: maxDelay, jitter: jitter).delay(attempt: earlyFailures, random: random))
     }
 }

@@ -44,7 +44,7 @@ extension BitcoindRPCClient {
         try await call("getchaintips")
     }
 
-    public func getPeerInfo() async throws(BitcoindRPCError) -> [PeerInfo] {
+    public func getPeerInfo() async throws(BitcoindRPCError) -> [BitcoindPeerInfo] {
         try await call("getpeerinfo")
     }
 

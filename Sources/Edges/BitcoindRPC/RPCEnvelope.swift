@@ -4,20 +4,15 @@ import NIOCore
 /// A JSON-RPC reply as bitcoind sends it: {"result":...,"error":...,"id":...} (1.0 style, HTTP
 /// 200 or an error status) or the 2.0 form with one of result or error. Decoded tolerantly.
 struct RPCEnvelope<T: Decodable & Sendable>: Decodable {
-    struct ErrorObject: Decodable {
-        let code: Int
-        let message: String
-    }
-
     let result: T?
-    let error: ErrorObject?
+    let error: BitcoindErrorObject?
     let id: Int?
 
     enum CodingKeys: String, CodingKey { case result, error, id }
 
     init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        error = try c.decodeIfPresent(ErrorObject.self, forKey: .error)
+        error = try c.decodeIfPresent(BitcoindErrorObject.self, forKey: .error)
         // With an error the result is null or absent; do not let a strange result hide the error.
         result = error == nil && c.contains(.result) ? try c.decode(T.self, forKey: .result) : nil
         id = try? c.decodeIfPresent(Int.self, forKey: .id)
@@ -75,7 +70,7 @@ struct RPCEnvelope<T: Decodable & Sendable>: Decodable {
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             id = try? c.decodeIfPresent(Int.self, forKey: .id)
-            if let e = try? c.decodeIfPresent(ErrorObject.self, forKey: .error) {
+            if let e = try? c.decodeIfPresent(BitcoindErrorObject.self, forKey: .error) {
                 result = .failure(BitcoindRPCError(.rpc(code: e.code, message: e.message)))
             } else {
                 do {

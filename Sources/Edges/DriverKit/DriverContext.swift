@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 import Logging
 
@@ -36,7 +37,7 @@ public final class DriverContext: Sendable {
     }
 
     /// Hands the core a message a peer sent (one that is not a reply to a `sendmessage`).
-    public func messageReceived(from peer: String, _ message: P2PMessage) throws(DriverProtocolError) {
+    public func messageReceived(from peer: String, _ message: DriverP2PMessage) throws(DriverProtocolError) {
         try notify(Methods.messageReceived, MessageReceived(peer: peer, message: message))
     }
 

@@ -148,7 +148,7 @@ public struct ReceivedReply: Sendable {
             guard let items = try? Inventory.decodeList(payload[...]) else { return .malformed }
             return .notfound(Set(items.map(\.hash)))
         case "headers":
-            guard let message = try? BitcoinPrimitives.P2PMessage.decode(command: .headers, payload: payload),
+            guard let message = try? P2PMessage.decode(command: .headers, payload: payload),
                   case .headers(let headers) = message
             else { return .malformed }
             return .headers(first: headers.first)

@@ -146,10 +146,7 @@ public actor EmergencyBroadcaster {
     /// Whether the backoff since the last broadcast has elapsed.
     func isDue(_ tx: EmergencyTx, now: Date) -> Bool {
         guard let last = tx.lastAttemptAt, tx.attempts > 0 else { return true }
-        let base = EmergencyStore.seconds(retryInterval)
-        let cap = EmergencyStore.seconds(maxRetryInterval)
-        let exponent = min(tx.attempts - 1, 30)
-        let wait = min(base * Double(1 << exponent), cap)
+        let wait = EmergencyStore.seconds(Backoff(base: retryInterval, cap: maxRetryInterval).delay(attempt: tx.attempts))
         // A little slack so a tick that lands a hair early does not skip a whole interval.
         return now.timeIntervalSince(last) >= wait * 0.95
     }

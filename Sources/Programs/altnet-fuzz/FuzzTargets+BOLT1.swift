@@ -5,7 +5,7 @@ import BOLT8
 ///
 /// Besides "no trap": a reference reader written here from BOLT 1's text (BigSize minimal
 /// encodings, TLV types strictly increasing, lengths within the stream, "it's ok to be odd")
-/// must accept exactly what ``LightningMessage/decode(_:understoodCustomTypes:)`` accepts, and
+/// must accept exactly what ``BOLT1Message/decode(_:understoodCustomTypes:)`` accepts, and
 /// re-encoding must give the input back, byte for byte, except where BOLT 1 lets a reader drop
 /// bytes: the tail after a message's fields (reserved for extensions) and unknown odd TLV records
 /// in `init`. Those are the only differences allowed, and the reference says which they are.
@@ -25,7 +25,7 @@ enum BOLT1Fuzz {
     }
 
     static func check(_ bytes: [UInt8]) {
-        let decoded = Result { () throws(LightningMessageError) in try LightningMessage.decode(bytes, understoodCustomTypes: custom) }
+        let decoded = Result { () throws(LightningMessageError) in try BOLT1Message.decode(bytes, understoodCustomTypes: custom) }
         let expected = Reference.decode(bytes, custom: custom)
         switch (decoded, expected) {
         case (.failure(let error), nil):
@@ -47,11 +47,11 @@ enum BOLT1Fuzz {
                 return
             }
             FuzzTargets.check(encoded == canonical, "BOLT 1 \(message.type) re-encodes to other bytes than its canonical form")
-            let again = try? LightningMessage.decode(encoded, understoodCustomTypes: custom)
+            let again = try? BOLT1Message.decode(encoded, understoodCustomTypes: custom)
             FuzzTargets.check(again == message, "BOLT 1 \(message.type) does not survive encode/decode")
             if case .ping(let ping) = message, let pong = ping.response {
                 FuzzTargets.check(ping.numPongBytes < Ping.pongLimit && pong.ignored.count == Int(ping.numPongBytes), "pong length differs from num_pong_bytes")
-                FuzzTargets.check((try? LightningMessage.pong(pong).encoded()) != nil, "the pong answering a ping does not encode")
+                FuzzTargets.check((try? BOLT1Message.pong(pong).encoded()) != nil, "the pong answering a ping does not encode")
             }
             if case .initMessage(let m) = message {
                 for bit in [-1, 0, 1, 7, 8, 255, 65535 * 8, Int.max / 2] { _ = m.hasFeature(bit) }

@@ -97,7 +97,7 @@ enum DriverLineFuzz {
         }
     }
 
-    /// Every params type either side decodes; `P2PMessage.validate` as the Altstack calls it.
+    /// Every params type either side decodes; `DriverP2PMessage.validate` as the Altstack calls it.
     static func decodeParams(_ frame: RPCFrame) {
         if let p = try? frame.params(as: MessageReceived.self) { _ = try? p.message.validate() }
         if let p = try? frame.params(as: SendMessageParams.self) { _ = try? p.message.validate() }

@@ -1,3 +1,4 @@
+import BitcoindRPC
 import Foundation
 import RPCProxyCore
 
@@ -52,7 +53,7 @@ enum RPCProxyFuzz {
                 if let hash = ProxyRequest.blockHash(of: call, in: raw) {
                     FuzzTargets.check(call.isGetBlock, "a block hash read from a call that is not getblock: \(hash)")
                 }
-                _ = RPCErrorObject.of(call.members, in: raw)
+                _ = BitcoindErrorObject.of(call.members, in: raw)
             }
             differential(bytes, shape: shape, request: request)
         }

@@ -33,7 +33,7 @@ struct SendEmergencyTxCommand: ParsableCommand {
         }
         let parsed: (bytes: [UInt8], tx: Transaction)
         do {
-            parsed = try EmergencyTx.parse(hex: text)
+            parsed = try SendEmergencyTx.parse(hex: text)
         } catch {
             FileHandle.standardError.write(Data("sendemergencytx: \(error.description)\n".utf8))
             throw ExitCode(2)

@@ -105,9 +105,9 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
             return nil
         }
         guard let (id, bytes) = found else {
-            return SendMessageResult(peer: peer ?? "?", replies: [DriverProtocol.P2PMessage(command: "notfound", payload: "00")])
+            return SendMessageResult(peer: peer ?? "?", replies: [DriverP2PMessage(command: "notfound", payload: "00")])
         }
-        return SendMessageResult(peer: id, replies: [DriverProtocol.P2PMessage(command: "block", payload: Hex.encode(bytes))])
+        return SendMessageResult(peer: id, replies: [DriverP2PMessage(command: "block", payload: Hex.encode(bytes))])
     }
 
     func disconnect(driver: String, peer: String, reason: String) async throws(DriverProtocolError) {

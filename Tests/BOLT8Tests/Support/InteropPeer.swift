@@ -1,3 +1,4 @@
+import TestSupport
 import BitcoinPrimitives
 import Crypto
 import Secp256k1
@@ -52,7 +53,7 @@ struct InteropPeer {
     static func serve(_ socket: LoopbackSocket, transport start: BOLT8Transport) throws -> Stats {
         var transport = start
         var stats = Stats(remoteStatic: transport.remoteStatic)
-        func send(_ message: LightningMessage) throws {
+        func send(_ message: BOLT1Message) throws {
             try socket.send(try transport.encrypt(try message.encoded()))
             stats.messagesSent += 1
         }
@@ -67,7 +68,7 @@ struct InteropPeer {
             while let bytes = try transport.nextMessage() {
                 stats.messagesReceived += 1
                 stats.largestReceived = max(stats.largestReceived, bytes.count)
-                let message = try LightningMessage.decode(bytes, understoodCustomTypes: [request, done])
+                let message = try BOLT1Message.decode(bytes, understoodCustomTypes: [request, done])
                 if !stats.sawInit {
                     guard case .initMessage(let initMessage) = message else {
                         throw PeerFailure("first message was type \(message.type), not init")
@@ -102,4 +103,10 @@ struct InteropPeer {
             }
         }
     }
+}
+
+/// What went wrong talking to a peer in the BOLT 8 interop and handshake tests.
+struct PeerFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

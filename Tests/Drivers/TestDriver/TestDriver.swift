@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
@@ -94,7 +95,7 @@ struct TestDriver: Driver {
         }
         if let flood {
             let delayMs = floodAfterMs
-            let message = P2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            let message = DriverP2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
             let thread = Thread {
                 if delayMs > 0 { usleep(UInt32(delayMs) * 1000) }
                 var sent = 0
@@ -109,7 +110,7 @@ struct TestDriver: Driver {
         if breach {
             Task {
                 try? await Task.sleep(for: .milliseconds(50))
-                try? context.messageReceived(from: "p1", P2PMessage(command: "block", payload: "00"))
+                try? context.messageReceived(from: "p1", DriverP2PMessage(command: "block", payload: "00"))
             }
         }
     }
@@ -120,7 +121,7 @@ struct TestDriver: Driver {
         if let peer = params.peer, peer != "p1" { throw DriverProtocolError(.peerUnavailable, "\(name): no peer \(peer.prefix(80))") }
         if echo { return SendMessageResult(peer: "p1", replies: [params.message]) }
         // A headers reply with zero headers: compact size 0.
-        let replies = params.expect.first.map { [P2PMessage(command: $0, payload: "00")] } ?? []
+        let replies = params.expect.first.map { [DriverP2PMessage(command: $0, payload: "00")] } ?? []
         return SendMessageResult(peer: "p1", replies: replies)
     }
 

@@ -13,7 +13,7 @@ enum MetricsEndpoint {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
                 channel.pipeline.configureHTTPServerPipeline().flatMapThrowing {
-                    try channel.pipeline.syncOperations.addHandler(MetricsHTTPHandler(registry: registry))
+                    try channel.pipeline.syncOperations.addHandler(BIP324ProxyMetricsHandler(registry: registry))
                 }
             }
             .bind(host: host, port: port)
@@ -22,7 +22,7 @@ enum MetricsEndpoint {
 }
 
 /// Answers each request with the registry's current text, or 404.
-final class MetricsHTTPHandler: ChannelInboundHandler {
+final class BIP324ProxyMetricsHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 

@@ -16,7 +16,7 @@ struct ProxySettings: Sendable {
     let v1Fallback: Bool
     let connectTimeout: TimeAmount
     let logger: Logger
-    let metrics: ProxyMetrics
+    let metrics: BIP324ProxyMetrics
     /// From accept to a routed greeting (`--greeting-timeout-ms`).
     var greetingTimeout: TimeAmount = .seconds(10)
     /// Client connections open at once (`--max-connections`).

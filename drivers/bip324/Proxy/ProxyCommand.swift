@@ -73,7 +73,7 @@ struct ProxyCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = Logger(label: "altnet.bip324.proxy")
         let magic = try Self.magic(network)
-        let proxyMetrics = ProxyMetrics()
+        let proxyMetrics = BIP324ProxyMetrics()
         var settings = ProxySettings(
             magic: magic, v1Fallback: v1Fallback, connectTimeout: .milliseconds(Int64(connectTimeoutMs)), logger: logger,
             metrics: proxyMetrics)
@@ -113,9 +113,9 @@ struct ProxyCommand: AsyncParsableCommand {
         }
     }
 
-    static func target(_ text: String, flag: String) throws -> PeerTarget {
-        do throws(PeerViolation) { return try PeerTarget(parsing: text) } catch {
-            throw ValidationError("\(flag) \(text): " + error.description.replacingOccurrences(of: "connect=\(text): ", with: ""))
+    static func target(_ text: String, flag: String) throws -> HostPort {
+        do throws(HostPortError) { return try HostPort(parsing: text) } catch {
+            throw ValidationError("\(flag) \(error)")
         }
     }
 

@@ -1,4 +1,5 @@
 import BIP324DriverCore
+import BitcoinPrimitives
 import Logging
 import NIOCore
 import NIOPosix
@@ -8,11 +9,11 @@ import NIOPosix
 struct ProxyServer {
     /// A `--map LOCAL=REMOTE` entry.
     struct Mapping: Sendable {
-        let local: PeerTarget
+        let local: HostPort
         let remote: ProxyDestination
     }
 
-    let listen: PeerTarget?
+    let listen: HostPort?
     let mappings: [Mapping]
     let settings: ProxySettings
 
@@ -37,7 +38,7 @@ struct ProxyServer {
         return channels
     }
 
-    private func bind(_ target: PeerTarget, mapped: ProxyDestination?, group: any EventLoopGroup) async throws -> any Channel {
+    private func bind(_ target: HostPort, mapped: ProxyDestination?, group: any EventLoopGroup) async throws -> any Channel {
         let settings = self.settings
         return try await ServerBootstrap(group: group)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -56,7 +57,7 @@ struct ProxyServer {
 
 extension ProxyDestination {
     /// A `--map` remote (`HOST:PORT`): IP literals and names are passed to the resolver as is.
-    init(_ target: PeerTarget) {
+    init(_ target: HostPort) {
         self.init(host: .domain(target.host), port: target.port)
     }
 }

@@ -1,6 +1,6 @@
 import ArgumentParser
 import DriverKit
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 
 /// The driver mode (default): altnetd starts it and speaks the driver protocol
 /// (docs/driver-protocol.md) on its standard input and output; bitcoind's address and

@@ -1,6 +1,7 @@
 import ArgumentParser
+import BitcoinPrimitives
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Logging
 import RPCProxyCore
@@ -101,22 +102,15 @@ struct ProxySubcommand: AsyncParsableCommand {
         if let rpcpasswordfile { _ = try ProxySecretFile.firstLine(rpcpasswordfile, option: "--rpcpasswordfile") }
     }
 
-    /// HOST:PORT (IPv6 in brackets), or HOST alone when a default port is given.
+    /// HOST:PORT (IPv6 in brackets), or HOST alone when a default port is given; port 0 allowed
+    /// (a listening address lets the OS pick).
     static func hostPort(_ text: String, option: String, defaultPort: Int? = nil) throws -> (String, Int) {
-        var host = Substring(text)
-        var port: Int? = defaultPort
-        if text.hasPrefix("["), let close = text.firstIndex(of: "]") {
-            host = text[text.index(after: text.startIndex)..<close]
-            let rest = text[text.index(after: close)...]
-            if rest.hasPrefix(":") { port = Int(rest.dropFirst()) } else if !rest.isEmpty { port = nil }
-        } else if let colon = text.lastIndex(of: ":") {
-            host = text[..<colon]
-            port = Int(text[text.index(after: colon)...])
+        do throws(HostPortError) {
+            let parsed = try HostPort(parsing: text, defaultPort: defaultPort, ports: 0...65535)
+            return (parsed.host, parsed.port)
+        } catch {
+            throw ValidationError("\(option) must be HOST:PORT: \(error)")
         }
-        guard !host.isEmpty, let port, (0...65535).contains(port) else {
-            throw ValidationError("\(option) must be HOST:PORT, got \"\(text)\"")
-        }
-        return (String(host), port)
     }
 
     func run() async throws {

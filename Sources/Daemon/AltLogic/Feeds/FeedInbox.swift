@@ -25,7 +25,7 @@ public final class FeedInbox: @unchecked Sendable {
     /// Takes a message a feed driver pushed (counted in `altnet_feed_messages_total`).
     /// - Returns: true when the feed's window changed (a reason to cross-check now).
     @discardableResult
-    public func put(driver: String, peer: String, message: DriverProtocol.P2PMessage) -> Bool {
+    public func put(driver: String, peer: String, message: DriverP2PMessage) -> Bool {
         lock.withLock {
             guard windows[driver] != nil || windows.count < Self.maxFeeds else {
                 dropped += 1

@@ -45,10 +45,10 @@ public struct FeedWindow: Sendable {
 
     /// Takes one pushed message: `headers` or `block`; anything else is refused.
     /// - Returns: true when the window changed (new headers or a new block).
-    public mutating func take(_ message: DriverProtocol.P2PMessage, peer: String) -> Bool {
+    public mutating func take(_ message: DriverP2PMessage, peer: String) -> Bool {
         guard let command = try? P2PCommand(message.command), command == .headers || command == .block,
               let bytes = try? [UInt8](hex: message.payload),
-              let decoded = try? BitcoinPrimitives.P2PMessage.decode(command: command, payload: bytes)
+              let decoded = try? P2PMessage.decode(command: command, payload: bytes)
         else {
             refused += 1
             return false

@@ -29,7 +29,7 @@ extension Altstack: HeaderRouter {
         }
         var writer = ByteWriter()
         GetHeadersMessage(version: Self.getHeadersVersion, locator: locator).write(to: &writer)
-        let message = DriverProtocol.P2PMessage(command: "getheaders", payload: writer.bytes.hex)
+        let message = DriverP2PMessage(command: "getheaders", payload: writer.bytes.hex)
         let params = SendMessageParams(peer: source.peer, message: message, expect: ["headers"], timeoutMs: Self.milliseconds(timeout))
         let result = try await supervisor.call(Methods.sendMessage, params, timeout: timeout + .seconds(1))
             .result(as: SendMessageResult.self)
@@ -51,7 +51,7 @@ extension Altstack: HeaderRouter {
         }
         var writer = ByteWriter()
         Inventory.encodeList([Inventory(type: .witnessBlock, hash: hash.hash)], to: &writer)
-        let message = DriverProtocol.P2PMessage(command: "getdata", payload: writer.bytes.hex)
+        let message = DriverP2PMessage(command: "getdata", payload: writer.bytes.hex)
         let params = SendMessageParams(peer: peer, message: message, expect: ["block", "notfound"], timeoutMs: Self.milliseconds(timeout))
         return try await supervisor.call(Methods.sendMessage, params, timeout: timeout + .seconds(1)).result(as: SendMessageResult.self)
     }
@@ -67,7 +67,7 @@ extension Altstack: HeaderRouter {
     static func headers(in result: SendMessageResult) -> [BlockHeader]? {
         guard let reply = result.replies.first(where: { $0.command == "headers" }),
               let bytes = try? [UInt8](hex: reply.payload),
-              case .headers(let headers)? = try? BitcoinPrimitives.P2PMessage.decode(command: .headers, payload: bytes)
+              case .headers(let headers)? = try? P2PMessage.decode(command: .headers, payload: bytes)
         else { return nil }
         return headers
     }

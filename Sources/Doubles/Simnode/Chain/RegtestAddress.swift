@@ -13,7 +13,8 @@ public enum RegtestAddress {
 
     private static let charset = Array("qpzry9x8gf2tvdw0s3jn54khce6mua7l")
 
-    private static func polymod(_ values: [UInt8]) -> UInt32 {
+    /// BIP173's checksum polymod (bech32 and bech32m differ only in the constant it is XORed with).
+    static func polymod(_ values: [UInt8]) -> UInt32 {
         let gen: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
         var chk: UInt32 = 1
         for v in values {

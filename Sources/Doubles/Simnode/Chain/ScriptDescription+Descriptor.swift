@@ -66,17 +66,6 @@ extension ScriptDescription {
 
     // MARK: Addresses (BIP173/BIP350 bech32(m), base58check)
 
-    private static func bech32Polymod(_ values: [UInt8]) -> UInt32 {
-        let gen: [UInt32] = [0x3b6a_57b2, 0x2650_8e6d, 0x1ea1_19fa, 0x3d42_33dd, 0x2a14_62b3]
-        var chk: UInt32 = 1
-        for v in values {
-            let top = chk >> 25
-            chk = (chk & 0x1ff_ffff) << 5 ^ UInt32(v)
-            for i in 0..<5 where (top >> UInt32(i)) & 1 == 1 { chk ^= gen[i] }
-        }
-        return chk
-    }
-
     static func segwitAddress(version: Int, program: [UInt8]) -> String {
         let hrp = Array("bcrt".utf8)
         var data: [UInt8] = [UInt8(version)]
@@ -92,7 +81,7 @@ extension ScriptDescription {
         if bits > 0 { data.append(UInt8((acc << UInt32(5 - bits)) & 31)) }
         let constant: UInt32 = version == 0 ? 1 : 0x2bc8_30a3
         let expanded = hrp.map { $0 >> 5 } + [0] + hrp.map { $0 & 31 } + data + [0, 0, 0, 0, 0, 0]
-        let mod = bech32Polymod(expanded) ^ constant
+        let mod = RegtestAddress.polymod(expanded) ^ constant
         let check = (0..<6).map { UInt8((mod >> UInt32(5 * (5 - $0))) & 31) }
         return "bcrt1" + String((data + check).map { checksumCharset[Int($0)] })
     }

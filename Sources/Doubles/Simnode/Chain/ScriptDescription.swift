@@ -7,9 +7,9 @@ import BitcoinPrimitives
 /// Simplifications, fine for a double: public keys are not checked to be on the curve (Core's
 /// `IsFullyValid`), and multisig is recognised with OP_1..OP_16 counts only.
 enum ScriptDescription {
-    static func json(_ script: [UInt8]) -> JSONValue {
+    static func json(_ script: [UInt8]) -> UniValue {
         let (type, info) = solve(script)
-        var members: [(String, JSONValue)] = [
+        var members: [(String, UniValue)] = [
             ("asm", .string(asm(script))),
             ("desc", .string(withChecksum(descriptor(script, type: type, info: info)))),
             ("hex", .string(script.hex)),

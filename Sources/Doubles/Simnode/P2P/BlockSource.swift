@@ -38,7 +38,7 @@ struct BlockSource: Sendable {
 extension SimnodeNode {
     /// `simsetblocksource URL COOKIEFILE` sets the source; with no URL (or "") it clears it.
     /// - Returns: {"url","cookiefile"} of the source, or null when cleared.
-    func setBlockSource(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func setBlockSource(_ raw: UniValue) throws(RPCFailure) -> UniValue {
         let p = try RPCParams(method: "simsetblocksource", names: ["url", "cookiefile"], raw: raw)
         let old = p2p.blockSource
         defer { if let old, p2p.blockSource?.client !== old.client { Task { await old.client.close() } } }

@@ -36,14 +36,4 @@ enum P2PConnector {
                 logger.warning("P2P connect to \(host):\(port) failed: \(error)")
             }
     }
-
-    /// Splits "HOST:PORT", "[IPv6]:PORT"; nil when malformed.
-    static func split(_ address: String) -> (host: String, port: Int)? {
-        guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]),
-            (1...65535).contains(port)
-        else { return nil }
-        var host = String(address[..<colon])
-        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
-        return host.isEmpty ? nil : (host, port)
-    }
 }

@@ -40,7 +40,7 @@ struct P2PPeer: Sendable {
     }
 
     /// The getpeerinfo entry, in the shape of the pretend peers' (bitcoind v26's fields).
-    func json(now: Int64, height: Int) -> JSONValue {
+    func json(now: Int64, height: Int) -> UniValue {
         guard var view = try? FakePeer(json: .object([]), id: id, height: height, now: conntime) else { return .null }
         view.addr = addr
         view.connectionType = inbound ? "inbound" : "manual"

@@ -1,17 +1,18 @@
+import BitcoinPrimitives
 /// `addnode` (src/rpc/net.cpp): "add" remembers the node and connects, "onetry" connects once,
 /// "remove" forgets it (the connection stays, as in bitcoind).
 extension SimnodeNode {
     /// Sets how outbound connections are made (the server's NIO side).
     func setConnector(_ connect: @escaping @Sendable (String, Int) -> Void) { p2p.connector = connect }
 
-    func addNode(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
+    func addNode(_ raw: UniValue) throws(RPCFailure) -> UniValue {
         let p = try RPCParams(method: "addnode", names: ["node", "command", "v2transport"], raw: raw)
         let node = try p.string(0)
         let command = try p.string(1)
         guard ["add", "remove", "onetry"].contains(command) else {
             throw RPCFailure(RPCFailure.miscError, "addnode \"node\" \"command\" ( v2transport )\n\ncommand must be add, remove or onetry")
         }
-        let target = P2PConnector.split(node)
+        let target = try? HostPort(parsing: node)
         if command != "remove", target == nil {
             throw RPCFailure(RPCFailure.invalidParameter, "node must be HOST:PORT, got \(node)")
         }

@@ -63,7 +63,7 @@ extension SimnodeNode {
     }
 
     /// The getpeerinfo entries of real connections, by id.
-    func p2pPeerJSON() -> [JSONValue] {
+    func p2pPeerJSON() -> [UniValue] {
         let now = clock()
         return p2p.peers.keys.sorted().compactMap { p2p.peers[$0]?.json(now: now, height: chain.height) }
     }

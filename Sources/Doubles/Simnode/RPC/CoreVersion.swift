@@ -26,7 +26,7 @@ public enum CoreVersion: Int, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// An empty "warnings" field in this version's shape.
-    var noWarnings: JSONValue { warningsAreArray ? .array([]) : .string("") }
+    var noWarnings: UniValue { warningsAreArray ? .array([]) : .string("") }
 
     public var description: String { "v\(rawValue)" }
 }

@@ -36,9 +36,9 @@ public enum JSONRPCEndpoint {
     ///   - execute: runs one method: (method, params) to a result or an ``RPCFailure``.
     /// - Returns: the HTTP status and body.
     public static func handle(
-        body: Data, version: CoreVersion, execute: (String, JSONValue) async -> Result<JSONValue, RPCFailure>
+        body: Data, version: CoreVersion, execute: (String, UniValue) async -> Result<UniValue, RPCFailure>
     ) async -> Reply {
-        guard let request = try? JSONValue.parse(body) else {
+        guard let request = try? UniValue.parse(body) else {
             return legacyError(RPCFailure(RPCFailure.parseError, "Parse error"), id: .null)
         }
         switch request {
@@ -54,7 +54,7 @@ public enum JSONRPCEndpoint {
             }
             return Reply(status: 200, body: body)
         case .array(let items):
-            var replies: [JSONValue] = []
+            var replies: [UniValue] = []
             var carried = Carried()
             for item in items {
                 let outcome = await one(item, version: version, carried: carried, execute: execute)
@@ -62,7 +62,7 @@ public enum JSONRPCEndpoint {
                 if !outcome.notification { replies.append(outcome.reply) }
             }
             if version.speaksJSONRPC2, replies.isEmpty, !items.isEmpty { return Reply(status: 204, body: nil) }
-            return Reply(status: 200, body: JSONValue.array(replies).serialized + "\n")
+            return Reply(status: 200, body: UniValue.array(replies).serialized + "\n")
         default:
             return legacyError(RPCFailure(RPCFailure.parseError, "Top-level object parse error"), id: .null)
         }
@@ -76,20 +76,20 @@ public enum JSONRPCEndpoint {
         }
     }
 
-    static func legacyError(_ failure: RPCFailure, id: JSONValue) -> Reply {
-        let body = JSONValue.object([("result", .null), ("error", failure.json), ("id", id)])
+    static func legacyError(_ failure: RPCFailure, id: UniValue) -> Reply {
+        let body = UniValue.object([("result", .null), ("error", failure.json), ("id", id)])
         return Reply(status: httpStatus(failure.code), body: body.serialized + "\n")
     }
 
     /// The id (nil: absent) and version of the request read last, as Core's JSONRPCRequest
     /// keeps them between batch items.
     struct Carried {
-        var id: JSONValue? = .null
+        var id: UniValue? = .null
         var isV2 = false
     }
 
     struct Outcome {
-        let reply: JSONValue
+        let reply: UniValue
         let isV2: Bool
         /// A 2.0 request without id: executed, never answered.
         let notification: Bool
@@ -101,16 +101,16 @@ public enum JSONRPCEndpoint {
 
     /// Reads and runs one request object (JSONRPCRequest::parse, then the method).
     static func one(
-        _ request: JSONValue, version: CoreVersion, carried: Carried,
-        execute: (String, JSONValue) async -> Result<JSONValue, RPCFailure>
+        _ request: UniValue, version: CoreVersion, carried: Carried,
+        execute: (String, UniValue) async -> Result<UniValue, RPCFailure>
     ) async -> Outcome {
         var id = carried.id
         var isV2 = carried.isV2
-        func reply(_ result: Result<JSONValue, RPCFailure>, duringParse: Bool) -> Outcome {
+        func reply(_ result: Result<UniValue, RPCFailure>, duringParse: Bool) -> Outcome {
             // v26/v27 always print "id" (null when absent); v28 leaves an absent id out.
-            let idMember: [(String, JSONValue)] =
+            let idMember: [(String, UniValue)] =
                 version.speaksJSONRPC2 ? (id.map { [("id", $0)] } ?? []) : [("id", id ?? .null)]
-            var members: [(String, JSONValue)] = isV2 ? [("jsonrpc", .string("2.0"))] : []
+            var members: [(String, UniValue)] = isV2 ? [("jsonrpc", .string("2.0"))] : []
             let failure: RPCFailure?
             switch result {
             case .success(let value):
@@ -122,7 +122,7 @@ public enum JSONRPCEndpoint {
                 members.append(("error", f.json))
                 failure = f
             }
-            let body = JSONValue.object(members + idMember)
+            let body = UniValue.object(members + idMember)
             return Outcome(
                 reply: body, isV2: isV2, notification: isV2 && id == nil, failure: failure, duringParse: duringParse,
                 carried: Carried(id: id, isV2: isV2))

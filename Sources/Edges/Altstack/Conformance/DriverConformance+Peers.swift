@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 
 /// The checks of peer addressing, which the core's fan-out relies on (docs/driver-protocol.md,
@@ -39,7 +40,7 @@ extension DriverConformance {
             record(.peerAddressing, true, "the driver listed no peer carrying altnet messages: nothing to address")
             return
         }
-        let message = P2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
+        let message = DriverP2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
         var answered: [String] = []
         for peer in addressable.prefix(maxPeersAddressed) {
             let params = SendMessageParams(peer: peer.id, message: message, expect: ["headers"], timeoutMs: 5000)
@@ -100,18 +101,18 @@ extension DriverConformance {
     }
 
     /// A request within the declared message kinds, and what answers it.
-    static func probe(for capabilities: TransportCapabilities) -> (message: P2PMessage, expect: [String])? {
+    static func probe(for capabilities: TransportCapabilities) -> (message: DriverP2PMessage, expect: [String])? {
         let kinds = capabilities.messageKinds
         if kinds.contains(.headers) {
-            return (P2PMessage(command: "getheaders", payload: regtestGetHeadersPayload), ["headers"])
+            return (DriverP2PMessage(command: "getheaders", payload: regtestGetHeadersPayload), ["headers"])
         }
         if kinds.contains(.blocks) {
             // MSG_WITNESS_BLOCK (0x40000002, protocol.h) for regtest's genesis block.
-            return (P2PMessage(command: "getdata", payload: "01" + "02000040" + regtestGenesisWireHex), ["block", "notfound"])
+            return (DriverP2PMessage(command: "getdata", payload: "01" + "02000040" + regtestGenesisWireHex), ["block", "notfound"])
         }
         if kinds.contains(.transactions) {
             // MSG_WTX (5, BIP339) for an all-zero wtxid, which no transaction has.
-            return (P2PMessage(command: "getdata", payload: "01" + "05000000" + String(repeating: "0", count: 64)), ["tx", "notfound"])
+            return (DriverP2PMessage(command: "getdata", payload: "01" + "05000000" + String(repeating: "0", count: 64)), ["tx", "notfound"])
         }
         return nil
     }

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 
 extension DriverConformance {
@@ -18,7 +19,7 @@ extension DriverConformance {
             record(.role, false, "not run: no manifest")
             return
         }
-        let delivered = session.allFrames.compactMap { frame -> P2PMessage? in
+        let delivered = session.allFrames.compactMap { frame -> DriverP2PMessage? in
             guard case .notification(Methods.messageReceived) = frame.kind else { return nil }
             return try? frame.params(as: MessageReceived.self).message
         }
@@ -48,7 +49,7 @@ extension DriverConformance {
 
     /// Whether a pushed `headers` or `block` payload is one: a CompactSize count of 81-byte
     /// entries, or at least an 80-byte header and a transaction count.
-    static func decodes(_ message: P2PMessage) -> Bool {
+    static func decodes(_ message: DriverP2PMessage) -> Bool {
         guard let bytes = try? Hex.decode(message.payload) else { return false }
         if message.command == "block" { return bytes.count > 80 }
         guard let count = headerCount(hexPayload: message.payload) else { return false }

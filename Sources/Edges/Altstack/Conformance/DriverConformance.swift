@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 import Logging
@@ -184,7 +185,7 @@ public enum DriverConformance {
         if let capabilities, CapabilityRequirement.exchange(.headers).isSatisfied(by: capabilities) {
             var linked: String?
             if let peerTimeout = fixture?.peerTimeout { linked = await session.connectedPeer(timeout: peerTimeout) }
-            let message = P2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
+            let message = DriverP2PMessage(command: "getheaders", payload: regtestGetHeadersPayload)
             let params = SendMessageParams(peer: linked, message: message, expect: ["headers"], timeoutMs: 5000)
             if fixture?.peerTimeout != nil && linked == nil {
                 record(.headersExchange, false, "the driver reported no peer within \(fixture?.peerTimeout ?? .zero) (peer: \(fixture?.summary ?? "none"))")

@@ -1,5 +1,6 @@
 import Altstack
 import ArgumentParser
+import BitcoinPrimitives
 import DriverProtocol
 import Foundation
 
@@ -73,7 +74,7 @@ struct AltstackBench: ParsableCommand {
         }
 
         // Round trips: a small sendmessage echoed, one in flight at a time, then 64 in flight.
-        let small = SendMessageParams(message: P2PMessage(command: "getheaders", payload: "00"), expect: ["getheaders"])
+        let small = SendMessageParams(message: DriverP2PMessage(command: "getheaders", payload: "00"), expect: ["getheaders"])
         for _ in 0..<200 { _ = try await supervisor.call(Methods.sendMessage, small) }
         var start = BenchOutput.now()
         for _ in 0..<roundTrips { _ = try await supervisor.call(Methods.sendMessage, small) }
@@ -94,7 +95,7 @@ struct AltstackBench: ParsableCommand {
         BenchOutput.emit("altstack.roundtrip.pipelined64.per_s", Double(roundTrips) / (Double(BenchOutput.now() - start) / 1e9), "req/s")
 
         // The 2,000-header message, echoed.
-        let big = SendMessageParams(message: P2PMessage(command: "headers", payload: payload), expect: ["headers"])
+        let big = SendMessageParams(message: DriverP2PMessage(command: "headers", payload: payload), expect: ["headers"])
         var samples: [Double] = []
         for run in 0..<(headersRuns + 10) {
             let t0 = BenchOutput.now()

@@ -1,5 +1,6 @@
 import AltLogic
 import ArgumentParser
+import BitcoinPrimitives
 
 /// `altnet-bench eclipse`: a Monte Carlo model of a node whose drivers' peers are partly the
 /// attacker's, printing the probability that a rescue is decided by the attacker's peers alone

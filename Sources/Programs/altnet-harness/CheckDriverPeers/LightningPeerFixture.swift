@@ -1,4 +1,5 @@
 import Altstack
+import BitcoinPrimitives
 import BOLT8
 import DriverProtocol
 import Foundation
@@ -47,7 +48,7 @@ enum LightningPeerFixture {
         let server = Task {
             for await event in altstack.events {
                 guard case .messageReceived(_, let from, let message) = event, message.command == "getheaders" else { continue }
-                let reply = SendMessageParams(peer: from, message: P2PMessage(command: "headers", payload: headers))
+                let reply = SendMessageParams(peer: from, message: DriverP2PMessage(command: "headers", payload: headers))
                 _ = try? await altstack.supervisor(named: "peer")?.call(Methods.sendMessage, reply)
             }
         }

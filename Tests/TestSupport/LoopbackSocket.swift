@@ -4,19 +4,21 @@ import Glibc
 import Darwin
 #endif
 
-/// A minimal blocking TCP socket on 127.0.0.1 for interop tests (the BOLT8 module stays pure;
-/// this is the thin I/O edge). Every wait is bounded by `timeoutMilliseconds`.
+/// A minimal blocking TCP socket on 127.0.0.1 for the interop tests (the protocol cores stay pure;
+/// this is their thin I/O edge in tests). Every wait is bounded by `timeoutMilliseconds`; the
+/// socket closes when the last reference goes. Blocking: use it from `offPool` or a test that
+/// runs no other work.
 /// `@unchecked Sendable`: the descriptor is immutable and each test uses a socket from one thread
 /// at a time (handed to its worker thread, never shared concurrently).
-final class LoopbackSocket: @unchecked Sendable {
-    struct Failure: Error, CustomStringConvertible {
-        let description: String
+public final class LoopbackSocket: @unchecked Sendable {
+    public struct Failure: Error, CustomStringConvertible {
+        public let description: String
         init(_ what: String) { description = "\(what): errno \(errno) (\(String(cString: strerror(errno))))" }
         init(message: String) { description = message }
     }
 
     let fd: Int32
-    let timeoutMilliseconds: Int32 = 60_000
+    public let timeoutMilliseconds: Int32 = 60_000
 
     private init(fd: Int32) { self.fd = fd }
     deinit { close(fd) }
@@ -43,7 +45,7 @@ final class LoopbackSocket: @unchecked Sendable {
 
     /// Listens on 127.0.0.1 on a port the OS picks.
     /// - Returns: the listening socket and its port.
-    static func listen() throws -> (LoopbackSocket, UInt16) {
+    public static func listen() throws -> (LoopbackSocket, UInt16) {
         let s = LoopbackSocket(fd: try makeSocket())
         var addr = address(port: 0)
         let bound = withUnsafePointer(to: &addr) {
@@ -66,8 +68,16 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 
     /// Accepts one connection within the timeout.
-    func accept() throws -> LoopbackSocket {
-        try wait(for: Int16(POLLIN))
+    /// - Parameter keepWaiting: checked every 100 ms; false gives up at once (for example when
+    ///   the peer that was to connect has exited).
+    public func accept(while keepWaiting: () -> Bool = { true }) throws -> LoopbackSocket {
+        var waited: Int32 = 0
+        while true {
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 100) > 0 { break }
+            waited += 100
+            guard keepWaiting(), waited < timeoutMilliseconds else { throw Failure(message: "no connection to accept") }
+        }
         #if canImport(Glibc)
         let client = Glibc.accept(fd, nil, nil)
         #else
@@ -78,7 +88,7 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 
     /// Connects to 127.0.0.1:`port`.
-    static func connect(port: UInt16) throws -> LoopbackSocket {
+    public static func connect(port: UInt16) throws -> LoopbackSocket {
         let s = LoopbackSocket(fd: try makeSocket())
         var addr = address(port: port)
         let ok = withUnsafePointer(to: &addr) {
@@ -95,7 +105,7 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 
     /// Writes every byte.
-    func send(_ bytes: [UInt8]) throws {
+    public func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let n = bytes[offset...].withUnsafeBytes { raw in
@@ -111,7 +121,7 @@ final class LoopbackSocket: @unchecked Sendable {
     }
 
     /// Reads what is available (at most `max` bytes); an empty result means the peer closed.
-    func receive(max: Int = 65_536) throws -> [UInt8] {
+    public func receive(max: Int = 65_536) throws -> [UInt8] {
         try wait(for: Int16(POLLIN))
         var buffer = [UInt8](repeating: 0, count: max)
         let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, max, 0) }

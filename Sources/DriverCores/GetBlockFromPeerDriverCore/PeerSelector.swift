@@ -25,7 +25,7 @@ public struct PeerSelector: Sendable {
     ///   - blockHeight: the block's height, when bitcoind knows its header on the active chain.
     ///   - tipHeight: bitcoind's tip height.
     /// - Returns: whether the peer is eligible.
-    public static func isEligible(_ peer: PeerInfo, blockHeight: Int?, tipHeight: Int) -> Bool {
+    public static func isEligible(_ peer: BitcoindPeerInfo, blockHeight: Int?, tipHeight: Int) -> Bool {
         if peer.inbound == true { return false }
         if let type = peer.connectionType, !outboundTypes.contains(type) { return false }
         if let version = peer.version, version <= 0 { return false }
@@ -45,7 +45,7 @@ public struct PeerSelector: Sendable {
     ///   - tipHeight: the tip's height.
     ///   - tried: peers already asked for this block.
     /// - Returns: a peer id, or nil when no eligible peer is left.
-    public mutating func next(from peers: [PeerInfo], blockHeight: Int?, tipHeight: Int, tried: Set<Int>) -> Int? {
+    public mutating func next(from peers: [BitcoindPeerInfo], blockHeight: Int?, tipHeight: Int, tried: Set<Int>) -> Int? {
         let ids = peers
             .filter { Self.isEligible($0, blockHeight: blockHeight, tipHeight: tipHeight) }
             .map(\.id)

@@ -34,7 +34,7 @@ public enum MessageType {
 }
 
 /// A decoded BOLT 1 message (the payload of one BOLT 8 transport message).
-public enum LightningMessage: Equatable, Sendable {
+public enum BOLT1Message: Equatable, Sendable {
     case initMessage(InitMessage)
     case error(ErrorMessage)
     case warning(ErrorMessage)
@@ -69,7 +69,7 @@ public enum LightningMessage: Equatable, Sendable {
     ///   unknown even type.
     public static func decode(
         _ bytes: [UInt8], understoodCustomTypes: Set<UInt16> = []
-    ) throws(LightningMessageError) -> LightningMessage {
+    ) throws(LightningMessageError) -> BOLT1Message {
         guard bytes.count >= 2 else { throw .missingType }
         let type = UInt16(bytes[0]) << 8 | UInt16(bytes[1])
         var reader = ByteReader(bytes[2...])

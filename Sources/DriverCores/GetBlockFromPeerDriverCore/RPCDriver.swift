@@ -28,7 +28,7 @@ public struct RPCDriver: Driver {
         var config = BitcoindRPCClient.Configuration(host: options.host, port: options.port, credentials: options.credentials)
         config.maxConnections = 8
         let rpc = BitcoindRPCClient(config, logger: context.logger)
-        let fetcher = BlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: context.logger)
+        let fetcher = PeerBlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: context.logger)
         await state.set(rpc: rpc, fetcher: fetcher, address: "\(options.host):\(options.port)")
         context.logger.info("bitcoind RPC at \(options.host):\(options.port) on \(params.network)")
     }
@@ -38,7 +38,7 @@ public struct RPCDriver: Driver {
         if let peer = params.peer, peer != Self.peerID {
             throw DriverProtocolError(.peerUnavailable, "no peer \"\(peer)\": this driver has only \"\(Self.peerID)\"")
         }
-        let payload = try DriverProtocol.Hex.decode(params.message.payload, field: "payload")
+        let payload = try Hex.decode(params.message.payload, field: "payload")
         switch params.message.command {
         case "getdata":
             let reply = try await getData(payload, timeoutMs: params.timeoutMs, fetcher: fetcher)
@@ -53,19 +53,19 @@ public struct RPCDriver: Driver {
 
     /// Answers a getdata: a single block entry is fetched; transaction entries get `notfound`
     /// (bitcoind's peers cannot be asked for a transaction by RPC).
-    func getData(_ payload: [UInt8], timeoutMs: Int, fetcher: BlockFetcher) async throws -> DriverProtocol.P2PMessage {
+    func getData(_ payload: [UInt8], timeoutMs: Int, fetcher: PeerBlockFetcher) async throws -> DriverP2PMessage {
         let items: [Inventory]
         do {
-            items = try Inventory.parseList(payload)
+            items = try Inventory.decodeList(payload[...])
         } catch {
             throw DriverProtocolError(.invalidParams, "getdata payload: \(error)")
         }
-        let blocks = items.filter(\.isBlock)
+        let blocks = items.filter { $0.type.base == .block }
         guard blocks.count <= 1, blocks.count == items.count || blocks.isEmpty else {
             throw DriverProtocolError(.invalidParams, "altnet-driver-rpc answers a getdata for one block, or for transactions only")
         }
         guard let item = blocks.first else {
-            return DriverProtocol.P2PMessage(command: "notfound", payload: DriverProtocol.Hex.encode(Inventory.serializeList(items)))
+            return DriverP2PMessage(command: "notfound", payload: Hex.encode(P2PMessage.notfound(items).encodePayload()))
         }
         let deadline = ContinuousClock.now + .milliseconds(max(timeoutMs, 0))
         let hash = BlockHash(item.hash)
@@ -77,24 +77,24 @@ public struct RPCDriver: Driver {
         } catch {
             throw DriverProtocolError(.peerUnavailable, error.description)
         }
-        if !item.wantsWitness {
+        if !item.type.isWitness {
             do {
                 bytes = try Block(bytes: bytes).serialized(includingWitness: false)
             } catch {
                 throw DriverProtocolError(.internalError, "bitcoind returned an unparsable block \(hash.displayHex): \(error)")
             }
         }
-        return DriverProtocol.P2PMessage(command: "block", payload: DriverProtocol.Hex.encode(bytes))
+        return DriverP2PMessage(command: "block", payload: Hex.encode(bytes))
     }
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {
         guard let address = await state.address else { return ListPeersResult(peers: []) }
-        return ListPeersResult(peers: [DriverProtocol.PeerInfo(id: Self.peerID, address: address, direction: .outbound)])
+        return ListPeersResult(peers: [PeerInfo(id: Self.peerID, address: address, direction: .outbound)])
     }
 
     public func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let (rpc, _) = try await state.ready()
-        let tx = try DriverProtocol.Hex.decode(params.tx, field: "tx")
+        let tx = try Hex.decode(params.tx, field: "tx")
         return try await broadcast(tx, rpc: rpc)
     }
 
@@ -127,16 +127,16 @@ public struct RPCDriver: Driver {
 /// The driver's state after `init`.
 actor RPCDriverState {
     private var rpc: BitcoindRPCClient?
-    private var fetcher: BlockFetcher?
+    private var fetcher: PeerBlockFetcher?
     private(set) var address: String?
 
-    func set(rpc: BitcoindRPCClient, fetcher: BlockFetcher, address: String) {
+    func set(rpc: BitcoindRPCClient, fetcher: PeerBlockFetcher, address: String) {
         self.rpc = rpc
         self.fetcher = fetcher
         self.address = address
     }
 
-    func ready() throws(DriverProtocolError) -> (BitcoindRPCClient, BlockFetcher) {
+    func ready() throws(DriverProtocolError) -> (BitcoindRPCClient, PeerBlockFetcher) {
         guard let rpc, let fetcher else { throw DriverProtocolError(.notInitialized, "init first") }
         return (rpc, fetcher)
     }

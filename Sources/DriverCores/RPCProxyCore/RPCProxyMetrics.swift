@@ -6,7 +6,7 @@ import Prometheus
 /// Prometheus names: `altnet_rpcproxy_requests_total{method}`, `..._blocks_fetched_total`,
 /// `..._fetch_failures_total`, `..._fetch_duration_seconds` (histogram),
 /// `..._auth_failures_total{reason}`, `..._bitcoind_failures_total`.
-public final class ProxyMetrics: Sendable {
+public final class RPCProxyMetrics: Sendable {
     /// A snapshot for logs and tests.
     public struct Snapshot: Sendable, Equatable {
         public var requests = 0

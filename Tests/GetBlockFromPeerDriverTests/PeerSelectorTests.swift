@@ -1,16 +1,16 @@
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Testing
 
 /// Peer choice for getblockfrompeer, from getpeerinfo entries as bitcoind v26 writes them.
 @Suite struct PeerSelectorTests {
     static func peer(_ id: Int, type: String = "outbound-full-relay", services: [String] = ["NETWORK", "WITNESS"],
-                     version: Int = 70016, inbound: Bool = false) throws -> PeerInfo {
+                     version: Int = 70016, inbound: Bool = false) throws -> BitcoindPeerInfo {
         let json: [String: Any] = [
             "id": id, "connection_type": type, "servicesnames": services, "version": version, "inbound": inbound,
         ]
-        return try JSONDecoder().decode(PeerInfo.self, from: JSONSerialization.data(withJSONObject: json))
+        return try JSONDecoder().decode(BitcoindPeerInfo.self, from: JSONSerialization.data(withJSONObject: json))
     }
 
     @Test func eligibility() throws {

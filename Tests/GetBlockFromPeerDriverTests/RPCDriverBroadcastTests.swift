@@ -2,7 +2,7 @@ import BitcoinPrimitives
 import BitcoindRPC
 import Testing
 
-@testable import DriverRPCCore
+@testable import GetBlockFromPeerDriverCore
 
 /// The RPC driver's `broadcasttx` against bitcoind's answers (simnode as bitcoind v26).
 @Suite(.serialized) struct RPCDriverBroadcastTests {

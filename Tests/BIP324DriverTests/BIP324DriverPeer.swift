@@ -3,7 +3,7 @@ import TestSupport
 
 /// integration/bip324_driver_peer.py (verystable's BIP324 code) as a child process: a remote v2
 /// node on 127.0.0.1, reporting what it sees as JSON event lines.
-final class PythonPeer: Sendable {
+final class BIP324DriverPeer: Sendable {
     private let child: JSONLinesChild
     let port: Int
     /// The hash of the witness block the peer serves (serve and badblock modes).

@@ -10,7 +10,7 @@ import Logging
 /// tip (``BlockFetchError/prunedAboveTip(_:height:tipHeight:)``), else ask one eligible peer at a time (see
 /// ``PeerSelector``), polling `getblock` with backoff; a peer that errors or does not deliver
 /// within ``Configuration/peerTimeout`` is left for the next, until the deadline.
-public actor BlockFetcher {
+public actor PeerBlockFetcher {
     public struct Configuration: Sendable {
         /// How long one peer gets to deliver before the next is asked.
         public var peerTimeout: Duration = .seconds(5)
@@ -140,11 +140,10 @@ public actor BlockFetcher {
             return nil
         }
         let peerDeadline = min(deadline, ContinuousClock.now + configuration.peerTimeout)
-        var interval = configuration.firstPollInterval
+        var polls = Backoff(base: configuration.firstPollInterval, cap: configuration.maxPollInterval)
         while ContinuousClock.now < peerDeadline {
-            try await Task.sleep(for: min(interval, peerDeadline - ContinuousClock.now))
+            try await Task.sleep(for: min(polls.next(), peerDeadline - ContinuousClock.now))
             if let bytes = try await availableBlock(hash) { return bytes }
-            interval = min(interval * 2, configuration.maxPollInterval)
         }
         lastFailure = "peer \(peer) did not deliver within \(configuration.peerTimeout)"
         logger.notice("peer \(peer) did not deliver \(hash.displayHex); trying the next")

@@ -1,6 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Simnode
 import TestSupport
@@ -40,7 +40,7 @@ struct PrunedSimnode {
     }
 }
 
-/// BlockFetcher against simnode in pruned mode: getblockfrompeer, polling, coalescing, peer
+/// PeerBlockFetcher against simnode in pruned mode: getblockfrompeer, polling, coalescing, peer
 /// rotation and deadlines.
 @Suite(.serialized) struct BlockFetcherSimnodeTests {
     static func deadline(_ seconds: Int) -> ContinuousClock.Instant { .now + .seconds(seconds) }
@@ -49,7 +49,7 @@ struct PrunedSimnode {
         try await PrunedSimnode.start().with { node in
             let hash = try await node.rpc.getBlockHash(height: 5)
             await #expect(throws: BitcoindRPCError.self) { try await node.rpc.getBlockBytes(hash) }
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
             #expect(try await node.rpc.simFetchLog().count == 1)
@@ -63,7 +63,7 @@ struct PrunedSimnode {
     @Test func fiftyConcurrentRequestsMakeOneFetch() async throws {
         try await PrunedSimnode.start().with { node in
             let hash = try await node.rpc.getBlockHash(height: 3)
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             let results = try await withThrowingTaskGroup(of: [UInt8].self) { group in
                 for _ in 0..<50 { group.addTask { try await fetcher.block(hash, deadline: Self.deadline(10)) } }
                 return try await group.reduce(into: [[UInt8]]()) { $0.append($1) }
@@ -81,7 +81,7 @@ struct PrunedSimnode {
         try await PrunedSimnode.start().with { node in
             let ids = try await node.rpc.simSetPeers([["delivers": false], [:]])
             let hash = try await node.rpc.getBlockHash(height: 7)
-            let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(400)))
+            let fetcher = PeerBlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(400)))
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
             #expect(try await node.rpc.simFetchLog() == ids)  // the staller first (lowest id), then the next
@@ -95,7 +95,7 @@ struct PrunedSimnode {
                 ["fetch_error": "Peer not fully connected"], ["fetch_error": "Pre-SegWit peer"], [:],
             ])
             let hash = try await node.rpc.getBlockHash(height: 8)
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             let bytes = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try Block(bytes: bytes).hash == hash)
             #expect(try await node.rpc.simFetchLog() == [ids[2]])  // only the third accepted
@@ -107,7 +107,7 @@ struct PrunedSimnode {
     @Test func rotationCarriesOverBetweenBlocks() async throws {
         try await PrunedSimnode.start().with { node in
             let ids = try await node.rpc.simSetPeers([[:], [:], [:]])
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             for height in 1...4 {
                 _ = try await fetcher.block(try await node.rpc.getBlockHash(height: height), deadline: Self.deadline(10))
             }
@@ -121,7 +121,7 @@ struct PrunedSimnode {
                 ["connection_type": "inbound"], ["connection_type": "feeler"], ["connection_type": "block-relay-only"],
             ])
             let hash = try await node.rpc.getBlockHash(height: 2)
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             _ = try await fetcher.block(hash, deadline: Self.deadline(10))
             #expect(try await node.rpc.simFetchLog() == [ids[2]])
         }
@@ -131,7 +131,7 @@ struct PrunedSimnode {
         try await PrunedSimnode.start().with { node in
             _ = try await node.rpc.simSetPeers([["delivers": false], ["delivers": false]])
             let hash = try await node.rpc.getBlockHash(height: 4)
-            let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(300)))
+            let fetcher = PeerBlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(300)))
             let start = ContinuousClock.now
             let error = await #expect(throws: BlockFetchError.self) {
                 try await fetcher.block(hash, deadline: .now + .milliseconds(1500))
@@ -158,7 +158,7 @@ struct PrunedSimnode {
                                      time: tip.time + 1, bits: 0x207f_ffff, nonce: 0)
             while header.hash.internalBytes[31] >= 0x7f { header.nonce += 1 }
             let hash = header.hash
-            let fetcher = BlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(200)))
+            let fetcher = PeerBlockFetcher(rpc: node.rpc, configuration: .init(peerTimeout: .milliseconds(200)))
             await #expect(throws: BlockFetchError.headerMissing(hash)) {
                 try await fetcher.block(hash, deadline: Self.deadline(2))
             }
@@ -185,7 +185,7 @@ struct PrunedSimnode {
     @Test func unknownBlockIsHeaderMissing() async throws {
         try await PrunedSimnode.start().with { node in
             let hash = BlockHash(try Hash256(internalBytes: [UInt8](repeating: 7, count: 32)))
-            let fetcher = BlockFetcher(rpc: node.rpc)
+            let fetcher = PeerBlockFetcher(rpc: node.rpc)
             await #expect(throws: BlockFetchError.headerMissing(hash)) {
                 try await fetcher.block(hash, deadline: Self.deadline(2))
             }

@@ -4,7 +4,7 @@ import Foundation
 
 /// `sendemergencytx`: the argument check shared by the command and the control method, and the
 /// reply altnetd gives once the transaction is stored and broadcast once.
-public enum EmergencyTx {
+public enum SendEmergencyTx {
     /// Why a `sendemergencytx` argument is not a transaction.
     public struct Malformed: Error, Sendable, CustomStringConvertible {
         public let description: String

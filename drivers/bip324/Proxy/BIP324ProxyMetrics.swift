@@ -16,7 +16,7 @@ import Prometheus
 ///   direction `client_to_remote` or `remote_to_client`; unusual commands are labelled "other".
 /// - `altnet_proxy_wire_bytes_total{side="client"|"remote", direction="in"|"out"}`: bytes on the
 ///   sockets, so the v2 overhead (keys, garbage, tags, decoys) shows beside the payloads.
-final class ProxyMetrics: Sendable {
+final class BIP324ProxyMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
     private let messageCounters = NSLockedCounters()
 
@@ -66,7 +66,7 @@ final class ProxyMetrics: Sendable {
     }
 }
 
-/// The (command, direction) -> counters cache behind ``ProxyMetrics/record(_:)``.
+/// The (command, direction) -> counters cache behind ``BIP324ProxyMetrics/record(_:)``.
 final class NSLockedCounters: @unchecked Sendable {
     // @unchecked: `table` is only touched under `lock`.
     private let lock = NSLock()

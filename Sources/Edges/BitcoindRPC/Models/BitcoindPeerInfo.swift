@@ -4,7 +4,7 @@ import BitcoinPrimitives
 /// except id. Fields bitcoind adds or removes elsewhere in the object never break decoding
 /// (a proxy in this space broke twice on getpeerinfo changes), nor does a field whose type
 /// changes (it reads as absent).
-public struct PeerInfo: Decodable, Sendable, Equatable {
+public struct BitcoindPeerInfo: Decodable, Sendable, Equatable {
     public let id: Int
     public let addr: String?
     /// "ipv4", "ipv6", "onion", "i2p", "cjdns", "not_publicly_routable".

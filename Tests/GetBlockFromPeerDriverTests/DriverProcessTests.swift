@@ -1,6 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
-import DriverRPCCore
+import GetBlockFromPeerDriverCore
 import Foundation
 import Testing
 import TestSupport
@@ -92,7 +92,7 @@ import Glibc
             #expect(initAnswer["result"] != nil, "\(initAnswer)")
 
             let hash = try await node.rpc.getBlockHash(height: 6)
-            let inv = Inventory.serializeList([Inventory(type: Inventory.block | Inventory.witnessFlag, hash: hash.hash)])
+            let inv = P2PMessage.getdata([Inventory(type: .witnessBlock, hash: hash.hash)]).encodePayload()
             let answer = try await driver.call(3, "sendmessage",
                 #"{"message":{"command":"getdata","payload":"\#(inv.hex)"},"expect":["block","notfound"],"timeout_ms":10000}"#)
             let sent = try #require(answer["result"] as? [String: Any], "\(answer)")
@@ -121,7 +121,7 @@ import Glibc
             let initParams = #"{"network":"regtest","chain":{"genesis_hash":"\#(genesis)","magic":"fabfb5da","default_port":18444},"options":{"rpcconnect":"127.0.0.1:\#(node.server.rpcPort)","rpccookiefile":"\#(node.cookie)"},"data_dir":"\#(node.dir.path)"}"#
             _ = try await driver.call(2, "init", initParams)
             let hash = try await node.rpc.getBlockHash(height: 1)
-            let inv = Inventory.serializeList([Inventory(type: Inventory.block | Inventory.witnessFlag, hash: hash.hash)])
+            let inv = P2PMessage.getdata([Inventory(type: .witnessBlock, hash: hash.hash)]).encodePayload()
             for id in 100..<150 {
                 try driver.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"sendmessage","params":{"message":{"command":"getdata","payload":"\#(inv.hex)"},"expect":["block"],"timeout_ms":10000}}"#)
             }
@@ -153,7 +153,7 @@ import Glibc
             let initParams = #"{"network":"regtest","chain":{"genesis_hash":"\#(genesis)","magic":"fabfb5da","default_port":18444},"options":{"rpcconnect":"127.0.0.1:\#(node.server.rpcPort)","rpccookiefile":"\#(node.cookie)","peer_timeout_ms":300},"data_dir":"\#(node.dir.path)"}"#
             _ = try await driver.call(2, "init", initParams)
             let hash = try await node.rpc.getBlockHash(height: 9)
-            let inv = Inventory.serializeList([Inventory(type: Inventory.block | Inventory.witnessFlag, hash: hash.hash)])
+            let inv = P2PMessage.getdata([Inventory(type: .witnessBlock, hash: hash.hash)]).encodePayload()
             let start = ContinuousClock.now
             let answer = try await driver.call(3, "sendmessage",
                 #"{"message":{"command":"getdata","payload":"\#(inv.hex)"},"expect":["block","notfound"],"timeout_ms":1200}"#)
@@ -169,18 +169,7 @@ import Glibc
     @Test func passesCheckDriver() async throws {
         let harness = try Self.executable("altnet-harness")
         let driver = try Self.executable("altnet-driver-rpc")
-        let (status, text) = try await offPool {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", driver]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let (status, text, _) = try await runToEnd(harness, ["check-driver", driver])
         #expect(status == 0, "\(text)")
         #expect(text.contains("checks passed"), "\(text)")
     }

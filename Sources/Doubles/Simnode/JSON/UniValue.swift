@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Objects keep their key order, so replies list fields in the order bitcoind prints them.
 /// `amount` is a satoshi count printed the way bitcoind prints BTC amounts (8 decimals).
-public enum JSONValue: Sendable, Equatable {
+public enum UniValue: Sendable, Equatable {
     case null
     case bool(Bool)
     case int(Int64)
@@ -12,10 +12,10 @@ public enum JSONValue: Sendable, Equatable {
     /// Satoshis, written as BTC with exactly eight decimals (bitcoind's `ValueFromAmount`).
     case amount(Int64)
     case string(String)
-    case array([JSONValue])
-    case object([(String, JSONValue)])
+    case array([UniValue])
+    case object([(String, UniValue)])
 
-    public static func == (a: JSONValue, b: JSONValue) -> Bool {
+    public static func == (a: UniValue, b: UniValue) -> Bool {
         switch (a, b) {
         case (.null, .null): return true
         case let (.bool(x), .bool(y)): return x == y
@@ -31,7 +31,7 @@ public enum JSONValue: Sendable, Equatable {
     }
 
     /// The member named `key` of an object, or nil.
-    public subscript(key: String) -> JSONValue? {
+    public subscript(key: String) -> UniValue? {
         guard case .object(let members) = self else { return nil }
         return members.first { $0.0 == key }?.1
     }
@@ -51,7 +51,7 @@ public enum JSONValue: Sendable, Equatable {
     public var isNull: Bool { if case .null = self { return true } else { return false } }
 }
 
-extension JSONValue: Decodable {
+extension UniValue: Decodable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null; return }
@@ -59,19 +59,19 @@ extension JSONValue: Decodable {
         if let i = try? c.decode(Int64.self) { self = .int(i); return }
         if let d = try? c.decode(Double.self) { self = .double(d); return }
         if let s = try? c.decode(String.self) { self = .string(s); return }
-        if let a = try? c.decode([JSONValue].self) { self = .array(a); return }
-        let o = try c.decode([String: JSONValue].self)
+        if let a = try? c.decode([UniValue].self) { self = .array(a); return }
+        let o = try c.decode([String: UniValue].self)
         self = .object(o.sorted { $0.key < $1.key }.map { ($0.key, $0.value) })
     }
 
     /// Parses JSON text.
     /// - Throws: `Swift.DecodingError` if the text is not JSON.
-    public static func parse(_ data: Data) throws -> JSONValue {
-        try JSONDecoder().decode(JSONValue.self, from: data)
+    public static func parse(_ data: Data) throws -> UniValue {
+        try JSONDecoder().decode(UniValue.self, from: data)
     }
 }
 
-extension JSONValue {
+extension UniValue {
     /// Compact JSON text, in the style of UniValue's `write()`.
     public var serialized: String {
         var out = ""

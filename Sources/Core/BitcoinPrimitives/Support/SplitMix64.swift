@@ -1,6 +1,7 @@
 /// A small seedable generator (Steele, Lea and Flood's SplitMix64, the seeding generator of
-/// Java's SplittableRandom and of xoshiro): the fan-out's peer choice draws from it, seeded
-/// from the system's generator in production and from a fixed seed in tests and simulations.
+/// Java's SplittableRandom and of xoshiro): AltLogic's fan-out draws its peer choice from it,
+/// seeded from the system's generator in production and from a fixed seed in tests, simulations
+/// and benches. The one seeded generator of the tree, tests included.
 public struct SplitMix64: RandomNumberGenerator, Sendable {
     private var state: UInt64
 

@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import BitcoindRPC
 import DriverProtocol
 import Foundation
@@ -59,17 +60,12 @@ public struct RPCDriverOptions: Sendable, Equatable {
         host = "127.0.0.1"
         port = Self.defaultPort(network: network)
         if let connect = try string("rpcconnect") {
-            let parts = connect.split(separator: ":", omittingEmptySubsequences: false)
-            if parts.count == 2 {
-                guard let p = Int(parts[1]), (1...65535).contains(p), !parts[0].isEmpty else {
-                    throw DriverProtocolError(.invalidParams, "option rpcconnect must be HOST or HOST:PORT, got \"\(connect)\"")
-                }
-                host = String(parts[0])
-                port = p
-            } else if parts.count == 1, !connect.isEmpty {
-                host = connect
-            } else {
-                throw DriverProtocolError(.invalidParams, "option rpcconnect must be HOST or HOST:PORT, got \"\(connect)\"")
+            do throws(HostPortError) {
+                let parsed = try HostPort(parsing: connect, defaultPort: port)
+                host = parsed.host
+                port = parsed.port
+            } catch {
+                throw DriverProtocolError(.invalidParams, "option rpcconnect must be HOST or HOST:PORT: \(error)")
             }
         }
         let user = try string("rpcuser")
