@@ -222,6 +222,9 @@ public enum DriverConformance {
                exited ? "exited \(took) after shutdown\(shutdownAnswer == nil ? ", without answering" : "")"
                       : "still running \(options.shutdownTimeout) after shutdown")
 
+        // role: what its declared directions ask of it, over the whole session
+        checkRole(session, capabilities: capabilities, record: record)
+
         // schema-valid and stdout-clean, over everything the driver wrote
         let problems = schemaProblems(session, capabilities: capabilities)
         record(.schemaValid, problems.isEmpty, problems.isEmpty ? "\(session.allFrames.count) messages valid" : problems.prefix(3).joined(separator: "; "))
