@@ -58,7 +58,7 @@ import Testing
     @Test func driverSectionsBecomeDriverConfigs() throws {
         let s = try settings(Self.sample)
         let configs = DriverConfigs.make(settings: s, dataDir: "/data", executableDirectory: "/opt/altnet/bin",
-                                         lightningNodeID: "02" + String(repeating: "ab", count: 32))
+                                         nodeIDs: ["lightning": "02" + String(repeating: "ab", count: 32)])
         #expect(configs.map(\.name) == ["bip324", "lightning", "rpc"])
         #expect(configs.map(\.executable) == ["bip324", "lightning", "rpc"].map { "/opt/altnet/bin/altnet-driver-\($0)" })
         #expect(configs.map(\.dataDir) == ["/data/bip324", "/data/lightning", "/data/rpc"])
@@ -75,7 +75,7 @@ import Testing
 
     @Test func singleConnectIsStillAList() throws {
         let s = try settings("network=regtest\n[bip324]\nconnect=1.2.3.4:8333\nhandshaketimeoutms=5000\n")
-        let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b", lightningNodeID: nil).first)
+        let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b").first)
         #expect(config.options["connect"] == .array([.string("1.2.3.4:8333")]))
         // The text as written; the manifest's type makes it a number (DriverOptionTypes).
         #expect(config.options["handshaketimeoutms"] == .string("5000"))
@@ -86,7 +86,7 @@ import Testing
     /// Issue 15: option values keep their config types; a numeric-looking password stays a string.
     @Test func numericLookingPasswordStaysAString() throws {
         let s = try settings("network=regtest\n[rpc]\nrpcuser=alice\nrpcpassword=0123456\npeer_timeout_ms=5000\n")
-        let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b", lightningNodeID: nil).first)
+        let config = try #require(DriverConfigs.make(settings: s, dataDir: "/d", executableDirectory: "/b").first)
         // As the RPC driver's manifest declares them (Sources/GetBlockFromPeerDriverCore/RPCDriverOptions.swift).
         let specs = [
             OptionSpec(name: "rpcuser", type: .string, description: ""),

@@ -18,6 +18,24 @@ import Testing
         #expect(report.finding("unknown-peer")?.passed == true)
     }
 
+    /// A receive-only feed (integration/driver_feed.py): passes, and the `role` check shows it was
+    /// sent nothing it cannot answer (no sendmessage, broadcasttx or disconnectpeer).
+    @Test func receiveOnlyFeedPassesAndIsSentNoRequests() async throws {
+        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_feed.py")])
+        #expect(report.passed, "\(report.text)")
+        #expect(report.finding("role")?.detail.hasPrefix("feed (receive only): sent no requests it cannot answer") == true, "\(report.text)")
+        #expect(report.finding("headers-exchange")?.detail.contains("not applicable") == true, "\(report.text)")
+        #expect(report.finding("unknown-peer")?.detail.contains("not applicable") == true || report.finding("unknown-peer")?.passed == true)
+    }
+
+    /// A feed that pushes a transaction (permitted by its kinds, so schema-valid passes) fails
+    /// `role`: a feed's pushes are headers and blocks, its answers.
+    @Test func feedPushingATransactionFailsRole() async throws {
+        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions", "--push-tx"])
+        #expect(report.findings.filter { !$0.passed }.map(\.check) == ["role"], "\(report.text)")
+        #expect(report.finding("role")?.detail.contains("first: tx") == true, "\(report.text)")
+    }
+
     @Test func swiftTestDriverPasses() async throws {
         let report = await check(try Fixtures.testDriver(), ["--kinds", "headers,transactions"])
         #expect(report.passed, "\(report.text)")

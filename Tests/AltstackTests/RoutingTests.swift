@@ -97,6 +97,47 @@ import TestSupport
         }
     }
 
+    /// Capability combinations: a send-only driver carries emergency transactions; a receive-only
+    /// feed declaring the same kinds is never given one (nor any request it cannot answer).
+    @Test func sendOnlyCarriesTransactionsAndFeedsAreNeverAsked() async throws {
+        let feedDir = NSTemporaryDirectory() + "altstack-feed-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: feedDir) }
+        var feed = try Fixtures.testDriverConfig("feed")
+        feed.executable = try Fixtures.python()
+        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions"]
+        feed.dataDir = feedDir
+        let configs = [try Fixtures.testDriverConfig("tx", ["--kinds", "transactions", "--no-receive"]), feed]
+        try await withAltstack(configs) { altstack in
+            #expect(await altstack.waitUntilReady())
+            #expect(altstack.snapshot().map { $0.capabilities?.role } == [.sendOnly, .feed])
+            let txs = await altstack.broadcastTx("0200000000")
+            #expect(txs.map(\.driver) == ["tx"])
+            #expect(txs.allSatisfy { (try? $0.result.get().accepted) == true })
+            let asked = try? await altstack.sendMessage(.init(command: "getheaders", payload: "00"), timeout: .seconds(2))
+            #expect(asked == nil, "a getheaders found a driver: only a feed carries headers here")
+        }
+        let methods = try String(contentsOfFile: feedDir + "/methods.log", encoding: .utf8)
+        #expect(methods.contains("init") && !methods.contains("broadcasttx") && !methods.contains("sendmessage"), "\(methods)")
+    }
+
+    /// A `block` that arrives unasked is dropped from a two-way driver (its replies come back as
+    /// call results) but admitted from a feed, whose pushes are its answers.
+    @Test func unsolicitedBlocksAreAdmittedOnlyFromFeeds() async throws {
+        var feed = try Fixtures.testDriverConfig("feed")
+        feed.executable = try Fixtures.python()
+        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,blocks", "--push-block"]
+        let twoWay = try Fixtures.testDriverConfig("two", ["--kinds", "headers,blocks", "--flood", "block:100:1"])
+        try await withAltstack([twoWay, feed]) { altstack in
+            let fromFeed = await firstEvent(altstack, timeout: .seconds(10)) { event in
+                if case .messageReceived("feed", _, let message) = event { return message.command == "block" }
+                return false
+            }
+            #expect(fromFeed, "the feed's pushed block never reached the events")
+            #expect(await eventually { altstack.supervisor(named: "two")?.snapshot.traffic.droppedUnsolicited == 1 })
+            #expect(altstack.supervisor(named: "feed")?.snapshot.traffic.droppedUnsolicited == 0)
+        }
+    }
+
     @Test func broadcastReturnsOneResultPerEligibleDriver() async throws {
         let configs = [
             try Fixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """altnet example driver: the driver protocol (docs/driver-protocol.md) in one page of Python,
 standard library only. It declares the headers capability and answers `getheaders` from a small
-in-memory regtest chain, as if one peer ("mem0") held it. Copy it to start your own driver."""
-import hashlib, json, struct, sys
+in-memory regtest chain, as if one peer ("mem0") held it, or, with the `headers_file` option, from
+the headers in that file (one 80-byte header as hex per line, heights 1, 2, ... on the network's
+genesis; re-read when it changes). Copy it to start your own driver."""
+import hashlib, json, os, struct, sys
 
 MAX_LINE = 16 * 1024 * 1024  # the protocol's line limit, newline excluded
 PEER = {"id": "mem0", "address": "memory", "direction": "outbound"}
@@ -33,6 +35,30 @@ def make_chain(length=20):
 
 CHAIN = make_chain()
 INDEX = {sha256d(h): i for i, h in enumerate(CHAIN)}
+HEADERS_FILE = None  # set by init's `headers_file` option
+MAX_FILE_HEADERS = 100_000  # what we read from the file at most (8 MB)
+
+def load_headers_file():
+    """Replaces the in-memory chain with genesis + the file's headers when the file changed."""
+    global CHAIN, INDEX, LOADED
+    try:
+        stamp = os.stat(HEADERS_FILE).st_mtime_ns
+        if stamp == LOADED:
+            return
+        with open(HEADERS_FILE) as f:
+            lines = [line.strip() for _, line in zip(range(MAX_FILE_HEADERS), f) if line.strip()]
+        headers = [bytes.fromhex(line) for line in lines]
+        if any(len(h) != 80 for h in headers):
+            raise ValueError("a line is not an 80-byte header")
+    except (OSError, ValueError) as e:
+        log(f"headers_file {HEADERS_FILE}: {e}")
+        return
+    CHAIN = CHAIN[:1] + headers
+    INDEX = {sha256d(h): i for i, h in enumerate(CHAIN)}
+    LOADED = stamp
+    log(f"{len(headers)} headers from {HEADERS_FILE}")
+
+LOADED = None
 
 def read_compact(b, off):
     first = b[off]
@@ -59,10 +85,19 @@ def handle(method, params):
     if method == "getmanifest":
         if 1 not in params.get("protocol_versions", []):
             raise RpcError(-32002, "this driver speaks protocol version 1 only")
-        return {"name": "example-python", "version": "0.1.0", "protocol_version": 1, "options": [],
+        options = [{"name": "headers_file", "type": "string",
+                    "description": "serve the headers in this file (hex, one per line, from height 1) instead of the mined ones"}]
+        return {"name": "example-python", "version": "0.2.0", "protocol_version": 1, "options": options,
                 "capabilities": {"send": True, "receive": True, "message_kinds": ["headers"], "encrypted": False,
                                  "authenticated_peer": False, "latency": "low", "bandwidth": "high", "privacy": "none"}}
     if method == "init":
+        global HEADERS_FILE
+        path = (params.get("options") or {}).get("headers_file")
+        if path is not None:
+            if not isinstance(path, str):
+                raise RpcError(-32602, "headers_file must be a string")
+            HEADERS_FILE = path
+            load_headers_file()
         log(f"init: network {params['network']}, {len(CHAIN)} headers in memory")
         send({"jsonrpc": "2.0", "method": "peerconnected", "params": {"peer": PEER}})
         return {}
@@ -76,6 +111,8 @@ def handle(method, params):
         msg = params["message"]
         if msg["command"] != "getheaders":
             raise RpcError(-32005, f"this driver carries headers only, not {msg['command']}")
+        if HEADERS_FILE:
+            load_headers_file()
         try:
             reply = answer_getheaders(bytes.fromhex(msg["payload"]))
         except (ValueError, IndexError, KeyError) as e:

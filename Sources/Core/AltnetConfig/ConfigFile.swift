@@ -99,6 +99,12 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case hashInPassword(String)
         case invalidValue(key: String, value: String, expected: String)
         case unknownKey(section: String, key: String)
+        /// A `[driver.NAME]` whose NAME breaks the naming rule (``DriverName``).
+        case badDriverName(String)
+        /// Two driver sections with one name (`[bip324]` and `[driver.bip324]`).
+        case duplicateDriver(String)
+        /// A `[driver.NAME]` without a usable `command=`.
+        case badCommand(driver: String, problem: String)
     }
 
     public let line: Int
@@ -128,6 +134,12 @@ public struct ConfigError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unknownKey(let section, let key):
             let name = section.isEmpty ? key : "[\(section)] \(key)"
             return "line \(line): unknown configuration key \(name)"
+        case .badDriverName(let name):
+            return "line \(line): [driver.\(name.prefix(80))]: \(DriverName.rule)"
+        case .duplicateDriver(let name):
+            return "line \(line): two drivers are named \(name): [\(name)] is the built-in shorthand for [driver.\(name)]; rename one"
+        case .badCommand(let driver, let problem):
+            return "line \(line): [driver.\(driver)] command=: \(problem)"
         }
     }
 }

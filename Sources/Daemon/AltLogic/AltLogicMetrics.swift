@@ -36,4 +36,10 @@ enum AltLogicMetrics {
     static func served(command: String, driver: String) {
         Counter(label: "altnet_serving_requests_total", dimensions: [("command", command), ("driver", driver)]).increment()
     }
+
+    /// Messages a broadcast feed pushed unasked, by driver and outcome (`kept`: its window
+    /// changed; `ignored`: a repeat or unreadable).
+    static func feedPush(driver: String, kept: Bool) {
+        Counter(label: "altnet_feed_messages_total", dimensions: [("driver", driver), ("outcome", kept ? "kept" : "ignored")]).increment()
+    }
 }

@@ -51,9 +51,11 @@ public actor AltLogicValidation {
         random = seed.map(SplitMix64.init(seed:)) ?? SplitMix64()
     }
 
-    /// The usual wiring: bitcoind over RPC, the Altstack's drivers.
-    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, config: AltLogicConfig = .init(), logger: Logger) {
-        self.init(backend: bitcoind, router: altstack, chain: chain, config: config, logger: logger)
+    /// The usual wiring: bitcoind over RPC, the Altstack's drivers, its broadcast feeds read from
+    /// `feeds` (``FeedRouter``).
+    public init(altstack: Altstack, bitcoind: BitcoindRPCClient, chain: ChainParams, config: AltLogicConfig = .init(),
+                feeds: FeedInbox = FeedInbox(), logger: Logger) {
+        self.init(backend: bitcoind, router: FeedRouter(altstack: altstack, inbox: feeds), chain: chain, config: config, logger: logger)
     }
 
     /// One rescue attempt now (an anomaly, or `altnet-cli fetchheaders`).

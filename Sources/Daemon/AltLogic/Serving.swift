@@ -179,7 +179,8 @@ public struct Serving: Sendable {
     }
 
     private func send(_ message: DriverP2PMessage, driver: String, peer: String) async {
-        guard let supervisor = altstack.supervisor(named: driver) else { return }
+        // A driver that does not declare `send` is never sent anything (docs/driver-protocol.md).
+        guard let supervisor = altstack.supervisor(named: driver), supervisor.snapshot.capabilities?.send == true else { return }
         do throws(DriverProtocolError) {
             _ = try await supervisor.call(Methods.sendMessage, SendMessageParams(peer: peer, message: message, expect: []))
         } catch {

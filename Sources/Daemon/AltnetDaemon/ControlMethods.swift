@@ -14,7 +14,8 @@ struct ControlMethods: Sendable {
     let altstack: Altstack
     let bitcoind: BitcoindRPCClient
     let board: AnomalyBoard
-    let lightningNodeID: String?
+    /// Each node-key driver's public key (hex) by instance name.
+    let nodeIDs: [String: String]
     let logic: LogicHooks
     /// The durable emergency queue.
     let emergency: EmergencyBroadcaster
@@ -33,7 +34,7 @@ struct ControlMethods: Sendable {
         do {
             switch method {
             case "getinfo": return .success(try ControlRPC.json(await getInfo()))
-            case "listdrivers": return .success(try ControlRPC.json(altstack.snapshot().map(DriverView.init)))
+            case "listdrivers": return .success(try ControlRPC.json(drivers()))
             case "listpeers": return .success(try ControlRPC.json(peers()))
             case "listanomalies": return .success(try ControlRPC.json(await anomalies()))
             case "listrescues":
@@ -78,6 +79,8 @@ struct ControlMethods: Sendable {
         /// Emergency transactions per queue state (`pending`, `confirmed-mempool`, ...).
         var emergency: [String: Int]
         var lightning: LightningView?
+        /// Node id per Lightning driver instance (each has its own key), by instance name.
+        var nodeids: [String: String]
         /// `ready`, or `paused: <why>` (bitcoind in initial block download or still downloading
         /// blocks: no rescue or cross-check runs until it is done).
         var rescues: String
@@ -116,17 +119,18 @@ struct ControlMethods: Sendable {
             view.error = error.description
         }
         let snapshot = altstack.snapshot()
+        // `lightning`: the `[lightning]` instance, else the first other Lightning instance.
         var lightning: LightningView?
-        if let lightningNodeID, let section = settings.drivers.first(where: { $0.name == "lightning" }) {
-            lightning = LightningView(nodeid: lightningNodeID,
-                                      listen: section.keys.first { $0.key == "listen" }?.values ?? [])
+        let signers = settings.drivers.filter { nodeIDs[$0.name] != nil }
+        if let section = signers.first(where: { $0.name == "lightning" }) ?? signers.first, let nodeID = nodeIDs[section.name] {
+            lightning = LightningView(nodeid: nodeID, listen: section.keys.first { $0.key == "listen" }?.values ?? [])
         }
         var emergencyCounts = Dictionary(uniqueKeysWithValues: EmergencyTxState.allCases.map { ($0.rawValue, 0) })
         for (state, count) in (try? emergency.store.counts()) ?? [:] { emergencyCounts[state.rawValue] = count }
         return Info(network: settings.network.rawValue, bitcoind: view,
                     drivers: Dictionary(snapshot.map { ($0.name, $0.state.rawValue) }, uniquingKeysWith: { a, _ in a }),
                     peers: snapshot.reduce(0) { $0 + $1.peers.count },
-                    openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning,
+                    openAnomalies: await board.openAnomalies.count, emergency: emergencyCounts, lightning: lightning, nodeids: nodeIDs,
                     rescues: rescues, rescueRunning: await logic.running())
     }
 
@@ -140,9 +144,19 @@ struct ControlMethods: Sendable {
         var lastError: String?
         var version: String?
         var capabilities: TransportCapabilities?
+        /// What the capabilities make of it (docs/driver-protocol.md, "Capability combinations"):
+        /// `two-way`, `feed` (receive only), `send-only`.
+        var role: String?
         var peers: Int
+        /// The executable and its arguments.
+        var command: [String]
+        var dataDir: String
+        /// Its node id, for a driver the core keeps a node key for.
+        var nodeid: String?
+        /// For a feed: the headers its window holds now (what the next cross-check reads).
+        var feedHeaders: Int?
 
-        init(_ s: DriverSnapshot) {
+        init(_ s: DriverSnapshot, config: DriverConfig?, nodeID: String?, feedHeaders: Int?) {
             name = s.name
             state = s.state.rawValue
             pid = s.pid
@@ -150,7 +164,19 @@ struct ControlMethods: Sendable {
             lastError = s.lastError
             version = s.manifest?.version
             capabilities = s.capabilities
+            role = s.capabilities.map(\.role.rawValue)
             peers = s.peers.count
+            command = config.map { [$0.executable] + $0.arguments } ?? []
+            dataDir = config?.dataDir ?? ""
+            nodeid = nodeID
+            self.feedHeaders = s.capabilities?.isFeed == true ? (feedHeaders ?? 0) : nil
+        }
+    }
+
+    func drivers() -> [DriverView] {
+        let feeds = logic.feedHeaders()
+        return altstack.snapshot().map {
+            DriverView($0, config: altstack.supervisor(named: $0.name)?.config, nodeID: nodeIDs[$0.name], feedHeaders: feeds[$0.name])
         }
     }
 
@@ -265,4 +291,6 @@ struct LogicHooks: Sendable {
     var pauseReason: @Sendable () async -> String? = { nil }
     /// The rescue under way, nil when none is.
     var running: @Sendable () async -> RunningRescue? = { nil }
+    /// Headers each broadcast feed's window holds, by driver.
+    var feedHeaders: @Sendable () -> [String: Int] = { [:] }
 }

@@ -74,7 +74,9 @@ public enum Daemon {
             throw DaemonError(.config, "command line: \(error)".replacingOccurrences(of: "line ", with: "argument "))
         }
         for entry in flags.entries {
-            if let secret = DaemonSettings.secretFlags.first(where: { $0.section == entry.section && $0.key == entry.key }) {
+            // A [driver.NAME] instance's secrets are refused as flags as its built-in section's are.
+            let section = DriverName.of(section: entry.section) != nil ? "rpc" : entry.section
+            if let secret = DaemonSettings.secretFlags.first(where: { $0.section == section && $0.key == entry.key }) {
                 throw DaemonError(.config, "--\(entry.section).\(entry.key) would show the secret to every local user (ps): use \(secret.instead)")
             }
         }
@@ -125,13 +127,14 @@ public enum Daemon {
         }
         defer { withExtendedLifetime(lock) {} }
 
-        var nodeKey: PrivateKey?
-        if settings.drivers.contains(where: { $0.name == "lightning" }) {
-            try makeDirectory(dir + "/lightning")
-            nodeKey = try NodeKeyFile.loadOrCreate(at: dir + "/lightning/node_key")
+        // One node key per instance that signs (each Lightning driver): DIR/NAME/node_key.
+        var nodeKeys: [String: PrivateKey] = [:]
+        for section in settings.drivers where section.nodeKey {
+            try makeDirectory(dir + "/" + section.name)
+            nodeKeys[section.name] = try NodeKeyFile.loadOrCreate(at: dir + "/" + section.name + "/" + NodeKeyFile.fileName)
         }
-        let nodeID = nodeKey.map { $0.publicKey.serialized(compressed: true).hex }
-        if let nodeID { logger.info("lightning node id \(nodeID)") }
+        let nodeIDs = nodeKeys.mapValues { $0.publicKey.serialized(compressed: true).hex }
+        for (name, nodeID) in nodeIDs.sorted(by: { $0.key < $1.key }) { logger.info("driver \(name): lightning node id \(nodeID)") }
 
         let metrics = DaemonMetrics()
         var rpcConfig = BitcoindRPCClient.Configuration(
@@ -142,15 +145,16 @@ public enum Daemon {
         let bitcoind = BitcoindRPCClient(rpcConfig, logger: logger.with(label: "bitcoind"))
 
         let drivers = DriverConfigs.make(settings: settings, dataDir: dir, executableDirectory: options.driverDirectory,
-                                         lightningNodeID: nodeID)
+                                         nodeIDs: nodeIDs)
         for driver in drivers {
             try makeDirectory(driver.dataDir)
             guard FileManager.default.isExecutableFile(atPath: driver.executable) else {
-                throw DaemonError(.config, "[\(driver.name)] needs \(driver.executable), which is not there or not executable")
+                let section = settings.drivers.contains { $0.name == driver.name && $0.command == nil } ? driver.name : "driver.\(driver.name)"
+                throw DaemonError(.config, "[\(section)] needs \(driver.executable), which is not there or not executable")
             }
         }
         let altstack = Altstack(drivers: drivers, logger: logger.with(label: "altstack"),
-                                coreHandler: CoreRequests(nodeKey: nodeKey).handle)
+                                coreHandler: CoreRequests(nodeKeys: nodeKeys).handle)
 
         var watchdogConfig = WatchdogConfig()
         watchdogConfig.targetSpacing = Double(settings.chain.powTargetSpacing)
@@ -172,10 +176,10 @@ public enum Daemon {
 
         let trigger = ShutdownTrigger()
         let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,
-                                anomalies: await board.subscribe(), newBlocks: newBlocks, logger: logger)
+                                anomalies: await board.subscribe(), newBlocks: newBlocks, feedTick: newBlockInput, logger: logger)
         let zmqActivity = ZMQActivity()
         let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
-                                     lightningNodeID: nodeID, logic: logic.hooks, emergency: emergency,
+                                     nodeIDs: nodeIDs, logic: logic.hooks, emergency: emergency,
                                      zmq: zmqActivity, dataDir: dir, stop: { trigger.fire() })
         let cookie = ControlCookie()
         let server = ControlServer(cookie: cookie, logger: logger.with(label: "control"), dispatch: methods.dispatch)
@@ -281,12 +285,14 @@ final class ShutdownTrigger: Sendable {
     }
 }
 
-/// Answers driver-to-core requests: `signer.ecdh` for the Lightning driver with the node key.
+/// Answers driver-to-core requests: `signer.ecdh` for each Lightning driver instance, with that
+/// instance's own node key (a driver never signs with another instance's key).
 struct CoreRequests: Sendable {
-    let nodeKey: PrivateKey?
+    /// Node keys by driver instance name.
+    let nodeKeys: [String: PrivateKey]
 
     func handle(_ request: DriverRequest) async throws -> any Encodable & Sendable {
-        guard request.method == Methods.signerECDH, request.driver == "lightning", let nodeKey else {
+        guard request.method == Methods.signerECDH, let nodeKey = nodeKeys[request.driver] else {
             throw DriverProtocolError(.methodNotFound, "the core does not serve \(request.method) for \(request.driver)")
         }
         let params = try request.params(as: ECDHParams.self)

@@ -70,14 +70,45 @@ public struct DaemonSettings: Sendable, Equatable {
     /// A host and port (BitcoinPrimitives' one parser and type).
     public typealias HostPort = BitcoinPrimitives.HostPort
 
-    /// One driver's section.
+    /// One driver instance: a built-in section (`[bip324]`, `[lightning]`, `[rpc]`) or a
+    /// `[driver.NAME]` section.
     public struct DriverSection: Sendable, Equatable {
+        /// The instance name (``DriverName``): its data directory, metrics label and log field.
         public var name: String
-        /// Keys in file order of first appearance, each with all its values.
+        /// `command=` split into words (``CommandWords``): the executable and its arguments; nil for a
+        /// built-in section, which runs `altnet-driver-<name>` from altnetd's driver directory.
+        public var command: [String]?
+        /// The driver's own keys (its `init` options) in file order of first appearance, each with
+        /// all its values; the core's keys (``coreKeys``) are not among them.
         public var keys: [(key: String, values: [String])]
+        /// The core keeps a node key for this instance (`DIR/NAME/node_key`), gives the driver its
+        /// public key as the `node_id` option and answers its `signer.ecdh`: a Lightning driver.
+        public var nodeKey: Bool
+
+        /// Keys of a `[driver.NAME]` section that are the core's, not the driver's options.
+        public static let coreKeys: Set<String> = ["command", "nodekey"]
+
+        public init(name: String, command: [String]? = nil, keys: [(key: String, values: [String])] = [], nodeKey: Bool? = nil) {
+            self.name = name
+            self.command = command
+            self.keys = keys
+            self.nodeKey = nodeKey ?? (Self.kind(name: name, command: command) == "lightning")
+        }
+
+        /// Which altnet driver this runs: `X` for a built-in `[X]` or a command whose executable is
+        /// `altnet-driver-X`; nil for any other program. Built-in defaults follow the kind (the
+        /// RPC driver's bitcoind credentials, the Lightning driver's node key).
+        public var kind: String? { Self.kind(name: name, command: command) }
+
+        static func kind(name: String, command: [String]?) -> String? {
+            guard let command else { return name }
+            let base = command[0].split(separator: "/").last.map(String.init) ?? command[0]
+            return base.hasPrefix("altnet-driver-") ? String(base.dropFirst("altnet-driver-".count)) : nil
+        }
 
         public static func == (a: Self, b: Self) -> Bool {
-            a.name == b.name && a.keys.map(\.key) == b.keys.map(\.key) && a.keys.map(\.values) == b.keys.map(\.values)
+            a.name == b.name && a.command == b.command && a.nodeKey == b.nodeKey
+                && a.keys.map(\.key) == b.keys.map(\.key) && a.keys.map(\.values) == b.keys.map(\.values)
         }
 
         /// The last value of `key`.
@@ -96,7 +127,7 @@ public struct DaemonSettings: Sendable, Equatable {
             }
         }
         let allowed = Set(Self.knownKeys.keys).union(Self.driverSections)
-        if let stray = config.entries.first(where: { !allowed.contains($0.section) }) {
+        if let stray = config.entries.first(where: { !allowed.contains($0.section) && DriverName.of(section: $0.section) == nil }) {
             throw ConfigError(line: stray.line, problem: .unknownKey(section: stray.section, key: stray.key))
         }
         func line(_ key: String, _ section: String) -> Int {
@@ -186,19 +217,60 @@ public struct DaemonSettings: Sendable, Equatable {
             headerCacheEntries: Int(try number("headercache", "serving", default: Double(servingDefaults.headerCacheEntries), min: 0)),
             maxWaitingPerPeer: Int(try number("peerqueue", "serving", default: Double(servingDefaults.maxWaitingPerPeer), min: 0)))
 
-        drivers = Self.driverSections.filter(config.hasSection).map { name in
-            var keys: [(key: String, values: [String])] = []
-            for entry in config.entries where entry.section == name && !keys.contains(where: { $0.key == entry.key }) {
-                keys.append((entry.key, config.values(entry.key, in: name)))
-            }
-            return DriverSection(name: name, keys: keys)
-        }
-        // [rpc] rpcpasswordfile: the driver gets the password in `init` (its stdin), never in argv.
-        if let index = drivers.firstIndex(where: { $0.name == "rpc" }), drivers[index].value("rpcpasswordfile") != nil {
-            let password = try Self.password(config, section: "rpc", line: line("rpcpasswordfile", "rpc"))
+        drivers = try Self.driverSections(config)
+        // rpcpasswordfile: an RPC driver instance gets the password in `init` (its stdin), never in argv.
+        for index in drivers.indices where drivers[index].kind == "rpc" && drivers[index].value("rpcpasswordfile") != nil {
+            let section = drivers[index].command == nil ? drivers[index].name : DriverName.sectionPrefix + drivers[index].name
+            let password = try Self.password(config, section: section, line: line("rpcpasswordfile", section))
             drivers[index].keys.removeAll { $0.key == "rpcpasswordfile" || $0.key == "rpcpassword" }
             if let password { drivers[index].keys.append((key: "rpcpassword", values: [password])) }
         }
+    }
+
+    /// The driver instances: the built-in sections present (bip324, lightning, rpc, esplora), then each
+    /// `[driver.NAME]` in file order.
+    /// - Throws: ``ConfigError`` for a bad or repeated name, or a missing or unsplittable `command=`.
+    static func driverSections(_ config: ConfigFile) throws(ConfigError) -> [DriverSection] {
+        func keys(of section: String) -> [(key: String, values: [String])] {
+            var keys: [(key: String, values: [String])] = []
+            for entry in config.entries where entry.section == section && !(section.hasPrefix(DriverName.sectionPrefix) && DriverSection.coreKeys.contains(entry.key))
+                && !keys.contains(where: { $0.key == entry.key }) {
+                keys.append((entry.key, config.values(entry.key, in: section)))
+            }
+            return keys
+        }
+        var drivers = driverSections.filter(config.hasSection).map { DriverSection(name: $0, keys: keys(of: $0)) }
+        for section in config.sections {
+            guard let name = DriverName.of(section: section) else { continue }
+            let line = config.entries.first { $0.section == section }?.line ?? 0
+            guard DriverName.isValid(name) else { throw ConfigError(line: line, problem: .badDriverName(name)) }
+            guard !drivers.contains(where: { $0.name == name }) else { throw ConfigError(line: line, problem: .duplicateDriver(name)) }
+            let commands = config.entries.filter { $0.section == section && $0.key == "command" }
+            guard let command = commands.first else {
+                throw ConfigError(line: line, problem: .badCommand(driver: name, problem: "missing: which executable runs this driver?"))
+            }
+            guard commands.count == 1 else {
+                throw ConfigError(line: commands[1].line, problem: .badCommand(driver: name, problem: "given \(commands.count) times"))
+            }
+            let words: [String]
+            do {
+                words = try CommandWords.split(command.value)
+            } catch {
+                throw ConfigError(line: command.line, problem: .badCommand(driver: name, problem: error.description))
+            }
+            var nodeKey: Bool?
+            if let text = config.value("nodekey", in: section) {
+                switch text {
+                case "1", "true": nodeKey = true
+                case "0", "false": nodeKey = false
+                default:
+                    let at = config.entries.last { $0.section == section && $0.key == "nodekey" }?.line ?? line
+                    throw ConfigError(line: at, problem: .invalidValue(key: "nodekey", value: text, expected: "1 or 0"))
+                }
+            }
+            drivers.append(DriverSection(name: name, command: words, keys: keys(of: section), nodeKey: nodeKey))
+        }
+        return drivers
     }
 
     /// Flags that would put a secret in every local user's `ps`, with what to use instead.

@@ -14,16 +14,20 @@ struct LogicWiring: Sendable {
     let services: [ServiceGroupConfiguration.ServiceConfiguration]
     let onMessage: @Sendable (String, String, DriverP2PMessage) async -> Void
 
+    /// - Parameter feedTick: yields when a broadcast feed pushed something new, so the
+    ///   cross-check reads it now rather than at its next period.
     init(altstack: Altstack, bitcoind: BitcoindRPCClient, settings: DaemonSettings, board: AnomalyBoard,
-         anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, logger: Logger) {
+         anomalies: AsyncStream<AnomalyChange>, newBlocks: AsyncStream<Void>, feedTick: AsyncStream<Void>.Continuation,
+         logger: Logger) {
         var config = AltLogicConfig()
         config.crossCheckInterval = .milliseconds(Int64(settings.crossCheckSeconds * 1000))
         config.quorum = settings.quorum
         config.peersPerDriver = settings.peersPerDriver
         config.minimumChainWork = settings.minimumChainWork
         config.maxForkDepth = settings.maxForkDepth
+        let feeds = FeedInbox()
         let logic = AltLogicValidation(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, config: config,
-                                       logger: logger.with(label: "altlogic"))
+                                       feeds: feeds, logger: logger.with(label: "altlogic"))
         let serving = Serving(altstack: altstack, bitcoind: bitcoind, chain: settings.chain, logger: logger.with(label: "serving"),
                               limits: settings.serving)
         hooks = LogicHooks(
@@ -38,11 +42,17 @@ struct LogicWiring: Sendable {
                 return outcomes
             },
             pauseReason: { await logic.pauseReason() },
-            running: { await logic.runningRescue() })
+            running: { await logic.runningRescue() },
+            feedHeaders: { feeds.counts() })
         services = [.init(service: LogicService(logic: logic, anomalies: anomalies, newBlocks: newBlocks, board: board),
                           serviceName: "altlogic")]
-        // Returns once the answer has a slot (at most [serving] maxconcurrent at once) or is refused.
-        onMessage = { driver, peer, message in await serving.submit(driver: driver, peer: peer, message: message) }
+        // A feed's pushes go to its window; the rest returns once the answer has a slot (at most
+        // [serving] maxconcurrent at once) or is refused.
+        let intake = FeedIntake(altstack: altstack, inbox: feeds, tick: feedTick)
+        onMessage = { driver, peer, message in
+            if intake.take(driver: driver, peer: peer, message: message) { return }
+            await serving.submit(driver: driver, peer: peer, message: message)
+        }
     }
 }
 

@@ -4,12 +4,16 @@ import Secp256k1
 import Glibc
 #endif
 
-/// The Lightning node key: `DIR/lightning/node_key`, 32 raw secret bytes, mode 0600.
+/// A Lightning driver instance's node key: `DIR/NAME/node_key` (`DIR/lightning/node_key` for
+/// `[lightning]`), 32 raw secret bytes, mode 0600. Each instance has its own.
 ///
 /// Created on first start from the system's secure random generator; refused when its mode lets
 /// anyone but the owner read or write it (as ssh refuses a private key with loose permissions).
 /// The key never leaves the core: the driver gets the node id and asks the core for ECDH.
 public enum NodeKeyFile {
+    /// The key's file name in the instance's data directory.
+    public static let fileName = "node_key"
+
     /// Loads the key, creating it if absent.
     /// - Parameter path: the key file.
     /// - Returns: the key.

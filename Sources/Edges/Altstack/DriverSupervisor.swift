@@ -231,7 +231,7 @@ public final class DriverSupervisor: Service, Sendable {
         switch event {
         case .messageReceived(_, _, let message):
             // Unsolicited replies and a full queue end here, counted (DriverQueueLimits).
-            guard traffic.admit(message) else { return }
+            guard traffic.admit(message, from: status.value.manifest?.capabilities) else { return }
         case .peerConnected(_, let peer):
             status.update { s in
                 if s.peers.count < DriverProtocolLimits.maxPeers { s.peers[peer.id] = peer }

@@ -66,8 +66,10 @@ final class DriverTraffic: Sendable {
 
     /// Decides whether a received message goes into the events stream, and counts it.
     /// - Returns: true when it is queued; false when it is dropped (counted).
-    func admit(_ message: DriverP2PMessage) -> Bool {
-        if Self.replyOnlyCommands.contains(message.command) {
+    func admit(_ message: DriverP2PMessage, from capabilities: TransportCapabilities?) -> Bool {
+        // A broadcast feed's pushed blocks are its answers (docs/driver-protocol.md, "Capability
+        // combinations"): they go through the bounded queue like any message.
+        if Self.replyOnlyCommands.contains(message.command), capabilities?.isFeed != true {
             counts.update { $0.droppedUnsolicited += 1 }
             dropped("unsolicited")
             return false

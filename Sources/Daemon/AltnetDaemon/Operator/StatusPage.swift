@@ -90,7 +90,9 @@ enum StatusPage {
                     "<b>\(esc(key))</b>: " + peers.map { esc($0.address ?? $0.id) + " (\($0.direction.rawValue))" }.joined(separator: ", ")
                 }.joined(separator: "<br>")
             let state = d.state == .ready ? "ok" : (d.state == .parked || d.state == .stopped ? "bad" : "warn")
-            html += "<tr class=\"driver\"><td>\(esc(d.name))</td><td class=\"\(state)\">\(d.state.rawValue)</td>"
+            // A feed or a send-only driver says so beside its name (docs/driver-protocol.md, "Capability combinations").
+            let role = d.capabilities.map(\.role).flatMap { $0 == .twoWay ? nil : " <span class=\"muted\">(\($0.rawValue))</span>" } ?? ""
+            html += "<tr class=\"driver\"><td>\(esc(d.name))\(role)</td><td class=\"\(state)\">\(d.state.rawValue)</td>"
                 + "<td>\(byTransport.isEmpty ? "<span class=\"muted\">none</span>" : byTransport)</td>"
                 + "<td>\(d.starts)</td><td>\(esc(d.lastError ?? ""))</td></tr>"
         }

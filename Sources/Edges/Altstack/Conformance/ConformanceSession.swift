@@ -120,6 +120,9 @@ final class ConformanceSession: @unchecked Sendable {
     /// The method of a request the suite sent.
     func method(of id: RPCID) -> String? { lock.withLock { sentMethods[id] } }
 
+    /// Every method the harness sent, once each.
+    var methodsSent: Set<String> { lock.withLock { Set(sentMethods.values) } }
+
     /// Records a request sent without waiting (concurrency check).
     func sent(_ id: RPCID, method: String) { lock.withLock { sentMethods[id] = method } }
 

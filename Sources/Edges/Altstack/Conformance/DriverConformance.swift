@@ -226,6 +226,9 @@ public enum DriverConformance {
                exited ? "exited \(took) after shutdown\(shutdownAnswer == nil ? ", without answering" : "")"
                       : "still running \(options.shutdownTimeout) after shutdown")
 
+        // role: what its declared directions ask of it, over the whole session
+        checkRole(session, capabilities: capabilities, record: record)
+
         // schema-valid and stdout-clean, over everything the driver wrote (and the suite sent)
         switch loadSchemas(options) {
         case .success(let (schemas, directory)):
