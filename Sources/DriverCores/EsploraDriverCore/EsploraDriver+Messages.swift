@@ -48,22 +48,9 @@ extension EsploraDriver {
     /// A `getdata` for one block (`/block/:hash/raw`); transaction entries and blocks the source
     /// does not have are answered `notfound`.
     func getData(_ payload: [UInt8], source: EsploraSource, deadline: ContinuousClock.Instant) async throws -> DriverP2PMessage {
-        let items: [Inventory]
-        do {
-            items = try Inventory.decodeList(payload[...])
-        } catch {
-            throw DriverProtocolError(.invalidParams, "getdata payload: \(error)")
-        }
-        let blocks = items.filter { $0.type.base == .block }
-        guard blocks.count <= 1, blocks.count == items.count || blocks.isEmpty else {
-            throw DriverProtocolError(.invalidParams, "altnet-driver-esplora answers a getdata for one block, or for transactions only")
-        }
-        let notFound = {
-            var w = ByteWriter()
-            Inventory.encodeList(items, to: &w)
-            return DriverP2PMessage(command: "notfound", payload: Hex.encode(w.bytes))
-        }
-        guard let item = blocks.first else { return notFound() }
+        let request = try OneBlockGetData(payload, driver: "altnet-driver-esplora")
+        let notFound = { request.notFound }
+        guard let item = request.block else { return notFound() }
         let hash = BlockHash(item.hash)
         let fetched: Result<[UInt8], EsploraSourceError>
         do throws(EsploraSourceError) {

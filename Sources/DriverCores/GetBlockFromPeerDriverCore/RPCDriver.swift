@@ -54,19 +54,8 @@ public struct RPCDriver: Driver {
     /// Answers a getdata: a single block entry is fetched; transaction entries get `notfound`
     /// (bitcoind's peers cannot be asked for a transaction by RPC).
     func getData(_ payload: [UInt8], timeoutMs: Int, fetcher: PeerBlockFetcher) async throws -> DriverP2PMessage {
-        let items: [Inventory]
-        do {
-            items = try Inventory.decodeList(payload[...])
-        } catch {
-            throw DriverProtocolError(.invalidParams, "getdata payload: \(error)")
-        }
-        let blocks = items.filter { $0.type.base == .block }
-        guard blocks.count <= 1, blocks.count == items.count || blocks.isEmpty else {
-            throw DriverProtocolError(.invalidParams, "altnet-driver-rpc answers a getdata for one block, or for transactions only")
-        }
-        guard let item = blocks.first else {
-            return DriverP2PMessage(command: "notfound", payload: Hex.encode(P2PMessage.notfound(items).encodePayload()))
-        }
+        let request = try OneBlockGetData(payload, driver: "altnet-driver-rpc")
+        guard let item = request.block else { return request.notFound }
         let deadline = ContinuousClock.now + .milliseconds(max(timeoutMs, 0))
         let hash = BlockHash(item.hash)
         var bytes: [UInt8]
