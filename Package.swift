@@ -8,8 +8,8 @@
 //                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, JSONSchema, AltnetConfig,
 //                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
-//                       Altstack, EmergencyQueue, AltnetControl
-//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, GetBlockFromPeerDriverCore,
+//                       Altstack, DriverConformance (check-driver), EmergencyQueue, AltnetControl
+//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
 //                       RPCProxyCore, EsploraDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
@@ -97,8 +97,13 @@ let package = Package(
         .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
-            dependencies: ["DriverProtocol", "BitcoinPrimitives", "JSONSchema", logging, metrics, prometheus, lifecycle, subprocess],
+            dependencies: ["DriverProtocol", "BitcoinPrimitives", logging, metrics, prometheus, lifecycle, subprocess],
             path: "Sources/Edges/Altstack", swiftSettings: strict),
+        // check-driver's conformance suite (altnet-harness and the tests; altnetd does not link it).
+        .target(
+            name: "DriverConformance",
+            dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "JSONSchema", logging],
+            path: "Sources/Edges/DriverConformance", swiftSettings: strict),
 
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
         .target(
@@ -135,6 +140,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-fuzz",
             dependencies: [
+                "BIP324ProxyCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
             ],
@@ -142,6 +148,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-harness",
             dependencies: [
+                "DriverConformance",
                 "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "HeaderChain",
                 "BitcoindRPC", "BitcoindZMQ", "BIP324", "Simnode", "BOLT8", "Secp256k1", nioCore, nioPosix, nioHTTP1, argumentParser, logging,
             ],
@@ -180,9 +187,11 @@ let package = Package(
             path: "drivers/lightning", swiftSettings: strict),
         // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
         .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
+        // `altnet-driver-bip324 proxy`'s sans-I/O core: SOCKS5 and v1 greetings, v1 <-> v2 translation.
+        .target(name: "BIP324ProxyCore", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324ProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
+            dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
         // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
@@ -223,7 +232,7 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "AltstackTests", dependencies: ["DriverConformance", "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "GetBlockFromPeerDriverTests",
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
@@ -232,9 +241,9 @@ let package = Package(
                     dependencies: ["RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
-                    dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
+                    dependencies: ["DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324DriverTests", dependencies: ["BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+        .testTarget(name: "BIP324DriverTests", dependencies: ["DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "EsploraDriverTests",
                     dependencies: ["EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
@@ -244,7 +253,7 @@ let package = Package(
                     dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindTests",
                     dependencies: ["BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],

@@ -1,4 +1,5 @@
 import Altstack
+import DriverConformance
 import Testing
 
 /// check-driver's suite against real subprocesses: the Python example, the Swift test driver,

@@ -1,4 +1,5 @@
 import Altstack
+import DriverConformance
 import Foundation
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import Altstack
 import BitcoinPrimitives
+import DriverConformance
 import DriverProtocol
 import Foundation
 #if canImport(Glibc)

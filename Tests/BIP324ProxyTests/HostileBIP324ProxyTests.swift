@@ -1,4 +1,5 @@
 import BIP324DriverCore
+import BIP324ProxyCore
 import Foundation
 import Testing
 import TestSupport

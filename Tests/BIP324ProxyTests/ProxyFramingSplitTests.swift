@@ -1,5 +1,6 @@
 import BIP324
 import BIP324DriverCore
+import BIP324ProxyCore
 import BitcoinPrimitives
 import Testing
 

@@ -1,3 +1,4 @@
+import BIP324ProxyCore
 import Foundation
 import Testing
 import TestSupport

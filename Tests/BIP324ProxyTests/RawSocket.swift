@@ -1,3 +1,4 @@
+import BIP324ProxyCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

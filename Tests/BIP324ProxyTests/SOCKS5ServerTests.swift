@@ -1,4 +1,5 @@
 import BIP324DriverCore
+import BIP324ProxyCore
 import Testing
 
 /// RFC 1928 (and RFC 1929's username/password) server side, bytes in, bytes out.

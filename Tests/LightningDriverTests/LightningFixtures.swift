@@ -1,4 +1,5 @@
 import Altstack
+import DriverConformance
 import DriverProtocol
 import Foundation
 import Logging

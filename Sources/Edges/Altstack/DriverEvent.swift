@@ -32,6 +32,16 @@ public struct DriverRequest: Sendable {
     public let method: String
     let frame: RPCFrame
 
+    /// - Parameters:
+    ///   - driver: who asked (check-driver names itself).
+    ///   - method: the method asked for.
+    ///   - frame: the request as it arrived.
+    public init(driver: String, method: String, frame: RPCFrame) {
+        self.driver = driver
+        self.method = method
+        self.frame = frame
+    }
+
     /// Decodes the params.
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
     public func params<P: Decodable>(as type: P.Type) throws(DriverProtocolError) -> P {

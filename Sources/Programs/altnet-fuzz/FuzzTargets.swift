@@ -1,3 +1,4 @@
+import BIP324ProxyCore
 import BitcoinPrimitives
 
 /// What the fuzzer checks on every input, beyond "does not crash, does not hang, does not

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BIP324DriverCore
+import BIP324ProxyCore
 import BitcoinPrimitives
 import DriverKit
 import Logging

@@ -1,6 +1,7 @@
 import Altstack
 import BitcoinPrimitives
 import BOLT8
+import DriverConformance
 import DriverProtocol
 import Foundation
 import Logging

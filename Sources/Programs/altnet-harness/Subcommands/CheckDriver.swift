@@ -1,5 +1,6 @@
 import Altstack
 import ArgumentParser
+import DriverConformance
 import Foundation
 import Logging
 

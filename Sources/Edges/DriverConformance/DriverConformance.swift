@@ -1,3 +1,4 @@
+import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation

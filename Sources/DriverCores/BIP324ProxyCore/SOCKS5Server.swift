@@ -1,3 +1,4 @@
+import BIP324DriverCore
 import Foundation
 
 /// Where a SOCKS5 client asked to go (RFC 1928 section 5: ATYP 1, 3 or 4).

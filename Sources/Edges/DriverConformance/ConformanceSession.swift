@@ -1,3 +1,4 @@
+import Altstack
 import DriverProtocol
 import Foundation
 

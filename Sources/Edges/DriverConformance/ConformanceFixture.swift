@@ -1,3 +1,4 @@
+import Altstack
 import DriverProtocol
 
 /// What the suite sets up around a driver that needs more than a bare core to pass
