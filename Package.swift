@@ -97,7 +97,7 @@ let package = Package(
         .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
-            dependencies: ["DriverProtocol", "BitcoinPrimitives", logging, metrics, prometheus, lifecycle, subprocess],
+            dependencies: ["DriverProtocol", "BitcoinPrimitives", "Secp256k1", logging, metrics, prometheus, lifecycle, subprocess],
             path: "Sources/Edges/Altstack", swiftSettings: strict),
         // check-driver's conformance suite (altnet-harness and the tests; altnetd does not link it).
         .target(

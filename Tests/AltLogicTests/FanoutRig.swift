@@ -101,7 +101,7 @@ final class FanoutRig: @unchecked Sendable {
                           "connect": .array(lightning.map { .string($0) })],
                 dataDir: tmp + "altlogic-fanout-ln", timeouts: timeouts, restart: restart))
         }
-        let stack = Altstack(drivers: configs, logger: logger, coreHandler: KeyCore(keys: ["ln": UncheckedBox(aliceKey)]).handler)
+        let stack = Altstack(drivers: configs, logger: logger, coreHandler: NodeKeySigner(keys: ["ln": aliceKey]).handler)
         aliceStack = stack
         stackTask = Task { try? await stack.run() }
         drainTask = Task { for await _ in stack.events {} }

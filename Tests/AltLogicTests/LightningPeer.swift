@@ -51,7 +51,7 @@ final class LightningPeer: @unchecked Sendable {
             timeouts: DriverConfig.Timeouts(
                 request: .seconds(30), heartbeatInterval: .seconds(2), heartbeatTimeout: .seconds(10), shutdownGrace: .seconds(2)),
             restart: RestartPolicy(baseDelay: .milliseconds(200), stableUptime: .milliseconds(200), parkAfter: 1000))
-        stack = Altstack(drivers: [config], logger: logger, coreHandler: KeyCore(keys: [name: UncheckedBox(key)]).handler)
+        stack = Altstack(drivers: [config], logger: logger, coreHandler: NodeKeySigner(keys: [name: key]).handler)
         let serving = Serving(altstack: stack, bitcoind: node.rpc, chain: .regtest, logger: logger)
         let stack = self.stack
         tasks.append(Task { try? await stack.run() })

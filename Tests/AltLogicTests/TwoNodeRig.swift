@@ -7,23 +7,6 @@ import Logging
 import Secp256k1
 import TestSupport
 
-/// Answers `signer.ecdh` for the Lightning drivers of one Altstack from keys held in the test
-/// (the drivers never see a private key).
-struct KeyCore: Sendable {
-    let keys: [String: UncheckedBox<PrivateKey>]
-
-    var handler: CoreRequestHandler {
-        { request in
-            guard request.method == Methods.signerECDH, let key = keys[request.driver]?.value else {
-                throw DriverProtocolError(.methodNotFound, "no \(request.method) for \(request.driver)")
-            }
-            let params = try request.params(as: ECDHParams.self)
-            let point = try PublicKey(serialized: try Hex.decode(params.point, field: "point"))
-            return ECDHResult(secret: Hex.encode(try ECDH.sha256Compressed(privateKey: key, publicKey: point)))
-        }
-    }
-}
-
 /// Received driver events, for assertions.
 final class EventLog: @unchecked Sendable {
     // @unchecked: `items` is guarded by `lock`.
@@ -72,7 +55,7 @@ final class TwoNodeRig: @unchecked Sendable {
         self.logger = logger
         let exe = try BuiltProduct.path("altnet-driver-lightning")
         var aliceConfigs: [DriverConfig] = [], bobConfigs: [DriverConfig] = []
-        var aliceKeys: [String: UncheckedBox<PrivateKey>] = [:], bobKeys: [String: UncheckedBox<PrivateKey>] = [:]
+        var aliceKeys: [String: PrivateKey] = [:], bobKeys: [String: PrivateKey] = [:]
         let tmp = NSTemporaryDirectory()
         for i in 1...links {
             let (ka, kb) = (PrivateKey(), PrivateKey())
@@ -89,11 +72,11 @@ final class TwoNodeRig: @unchecked Sendable {
                 name: "ln-b\(i)", executable: exe,
                 options: ["node_id": .string(idB), "listen": .string("127.0.0.1:\(port)")],
                 dataDir: tmp + "altlogic-ln-b\(i)", timeouts: timeouts, restart: restart))
-            aliceKeys["ln-a\(i)"] = UncheckedBox(ka)
-            bobKeys["ln-b\(i)"] = UncheckedBox(kb)
+            aliceKeys["ln-a\(i)"] = ka
+            bobKeys["ln-b\(i)"] = kb
         }
-        aliceStack = Altstack(drivers: aliceConfigs, logger: logger, coreHandler: KeyCore(keys: aliceKeys).handler)
-        bobStack = Altstack(drivers: bobConfigs, logger: logger, coreHandler: KeyCore(keys: bobKeys).handler)
+        aliceStack = Altstack(drivers: aliceConfigs, logger: logger, coreHandler: NodeKeySigner(keys: aliceKeys).handler)
+        bobStack = Altstack(drivers: bobConfigs, logger: logger, coreHandler: NodeKeySigner(keys: bobKeys).handler)
         let serving = Serving(altstack: bobStack, bitcoind: bob.rpc, chain: .regtest, logger: logger)
         let answer: Responder = responder ?? { _, driver, peer, message in
             await serving.handle(driver: driver, peer: peer, message: message)

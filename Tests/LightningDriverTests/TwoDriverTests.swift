@@ -132,17 +132,13 @@ final class TestCore: @unchecked Sendable {
 
     var ecdhCount: Int { lock.withLock { count } }
 
-    /// Answers `signer.ecdh` from the key of the asking driver.
+    /// Answers `signer.ecdh` from the key of the asking driver (altnet's one signer), counting.
     var handle: CoreRequestHandler {
-        { [self] request in
-            guard request.method == Methods.signerECDH, let key = keys[request.driver] else {
-                throw DriverProtocolError(.methodNotFound, "no \(request.method) for \(request.driver)")
-            }
-            let params = try request.params(as: ECDHParams.self)
-            let point = try PublicKey(serialized: try Hex.decode(params.point, field: "point"))
-            let secret = try ECDH.sha256Compressed(privateKey: key, publicKey: point)
+        let signer = NodeKeySigner(keys: keys)
+        return { [self] request in
+            let answer = try await signer.handle(request)
             lock.withLock { count += 1 }
-            return ECDHResult(secret: Hex.encode(secret))
+            return answer
         }
     }
 }

@@ -154,7 +154,7 @@ public enum Daemon {
             }
         }
         let altstack = Altstack(drivers: drivers, logger: logger.with(label: "altstack"),
-                                coreHandler: CoreRequests(nodeKeys: nodeKeys).handle)
+                                coreHandler: NodeKeySigner(keys: nodeKeys).handler)
 
         var watchdogConfig = WatchdogConfig()
         watchdogConfig.targetSpacing = Double(settings.chain.powTargetSpacing)
@@ -282,28 +282,6 @@ final class ShutdownTrigger: Sendable {
     func fire() {
         guard let group = group.get() else { return }
         Task { await group.triggerGracefulShutdown() }
-    }
-}
-
-/// Answers driver-to-core requests: `signer.ecdh` for each Lightning driver instance, with that
-/// instance's own node key (a driver never signs with another instance's key).
-struct CoreRequests: Sendable {
-    /// Node keys by driver instance name.
-    let nodeKeys: [String: PrivateKey]
-
-    func handle(_ request: DriverRequest) async throws -> any Encodable & Sendable {
-        guard request.method == Methods.signerECDH, let nodeKey = nodeKeys[request.driver] else {
-            throw DriverProtocolError(.methodNotFound, "the core does not serve \(request.method) for \(request.driver)")
-        }
-        let params = try request.params(as: ECDHParams.self)
-        let point: PublicKey
-        do {
-            point = try PublicKey(serialized: try Hex.decode(params.point, field: "point"))
-        } catch {
-            throw DriverProtocolError(.invalidParams, "point is not a secp256k1 public key")
-        }
-        let secret = try ECDH.sha256Compressed(privateKey: nodeKey, publicKey: point)
-        return ECDHResult(secret: Hex.encode(secret))
     }
 }
 

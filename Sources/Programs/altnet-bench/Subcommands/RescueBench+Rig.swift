@@ -78,18 +78,6 @@ struct BenchLightningPair {
     let bob: Altstack
     let tasks: [Task<Void, Never>]
 
-    static func keyHandler(_ name: String, _ key: PrivateKey) -> CoreRequestHandler {
-        let box = KeyBox(key: key)
-        return { request in
-            guard request.method == Methods.signerECDH, request.driver == name else {
-                throw DriverProtocolError(.methodNotFound, "no \(request.method) for \(request.driver)")
-            }
-            let params = try request.params(as: ECDHParams.self)
-            let point = try PublicKey(serialized: try Hex.decode(params.point, field: "point"))
-            return ECDHResult(secret: Hex.encode(try ECDH.sha256Compressed(privateKey: box.key, publicKey: point)))
-        }
-    }
-
     init(driver: String, bobRPC: BitcoindRPCClient, logger: Logger) throws {
         let (ka, kb) = (PrivateKey(), PrivateKey())
         let idB = Hex.encode(kb.publicKey.serialized(compressed: true))
@@ -102,8 +90,8 @@ struct BenchLightningPair {
         let b = DriverConfig(name: "ln-b", executable: driver,
                              options: ["node_id": .string(idB), "listen": .string("127.0.0.1:\(port)")],
                              dataDir: tmp + "altnet-bench-ln-b")
-        let alice = Altstack(drivers: [a], logger: logger, coreHandler: Self.keyHandler("ln-a", ka))
-        let bob = Altstack(drivers: [b], logger: logger, coreHandler: Self.keyHandler("ln-b", kb))
+        let alice = Altstack(drivers: [a], logger: logger, coreHandler: NodeKeySigner(keys: ["ln-a": ka]).handler)
+        let bob = Altstack(drivers: [b], logger: logger, coreHandler: NodeKeySigner(keys: ["ln-b": kb]).handler)
         let serving = Serving(altstack: bob, bitcoind: bobRPC, chain: .regtest, logger: logger)
         self.alice = alice
         self.bob = bob
@@ -136,11 +124,6 @@ struct BenchLightningPair {
         for task in tasks.prefix(2) { _ = await task.value }
         for task in tasks { task.cancel() }
     }
-}
-
-/// `PrivateKey` crosses into the handler closure; it is immutable once made.
-private struct KeyBox: @unchecked Sendable {
-    let key: PrivateKey
 }
 
 enum BenchPort {

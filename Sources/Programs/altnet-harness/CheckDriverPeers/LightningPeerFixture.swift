@@ -33,8 +33,8 @@ enum LightningPeerFixture {
     /// - Returns: `node_id` and `connect` for `init`, and a core answering `signer.ecdh`.
     /// - Throws: ``Failure`` when the peer does not start or bind.
     static func start(_ launch: DriverLaunch, logger: Logger) async throws -> ConformanceFixture {
-        let testedKey = LocalNodeKey(privateKey: PrivateKey())
-        let peerKey = LocalNodeKey(privateKey: PrivateKey())
+        let testedKey = PrivateKey()
+        let peerKey = PrivateKey()
         let peerID = Hex.encode(peerKey.publicKey.serialized(compressed: true))
         let port = try FreeLoopbackPort.pick()
         let listen = "127.0.0.1:\(port)"
@@ -43,7 +43,7 @@ enum LightningPeerFixture {
             name: "peer", executable: launch.executable, arguments: launch.arguments,
             options: ["node_id": .string(peerID), "listen": .string(listen)], dataDir: dataDir,
             restart: RestartPolicy(parkAfter: 1))
-        let altstack = Altstack(drivers: [config], logger: logger, coreHandler: ecdh(peerKey))
+        let altstack = Altstack(drivers: [config], logger: logger, coreHandler: NodeKeySigner(keys: ["peer": peerKey]).handler)
         let runner = Task { try await altstack.run() }
         let headers = Hex.encode(RegtestHeaders.payload(count: headerCount))
         let server = Task {
@@ -69,24 +69,10 @@ enum LightningPeerFixture {
                 "node_id": .string(Hex.encode(testedKey.publicKey.serialized(compressed: true))),
                 "connect": .array([.string("\(peerID)@\(listen)")]),
             ],
-            coreHandler: ecdh(testedKey), peerTimeout: .seconds(15),
+            // check-driver's session asks as driver "check-driver".
+            coreHandler: NodeKeySigner(keys: ["check-driver": testedKey]).handler, peerTimeout: .seconds(15),
             summary: "peer: a second instance on \(listen) serving \(headerCount) regtest headers; node keys held by the harness",
             tearDown: tearDown)
-    }
-
-    /// A core that answers `signer.ecdh` with `key`, as altnetd does with its node key.
-    static func ecdh(_ key: LocalNodeKey) -> CoreRequestHandler {
-        { request in
-            guard request.method == Methods.signerECDH else {
-                throw DriverProtocolError(.methodNotFound, "check-driver does not serve \(request.method)")
-            }
-            let params = try request.params(as: ECDHParams.self)
-            let bytes = try Hex.decode(params.point, field: "point")
-            guard bytes.count == 33, let point = try? PublicKey(serialized: bytes) else {
-                throw DriverProtocolError(.invalidParams, "point must be a compressed secp256k1 public key (33 bytes)")
-            }
-            return ECDHResult(secret: Hex.encode(try key.ecdhSync(point)))
-        }
     }
 
     struct Failure: Error, CustomStringConvertible {
