@@ -1,6 +1,7 @@
 import AltLogic
 import AltnetConfig
 import BitcoinPrimitives
+import BitcoindRPC
 import Foundation
 
 /// altnetd's configuration, typed and checked: `altnet.conf` with the command-line flags applied.
@@ -288,10 +289,7 @@ public struct DaemonSettings: Sendable, Equatable {
         guard inline == nil else {
             throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "rpcpassword or rpcpasswordfile, not both"))
         }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8),
-              let first = text.split(separator: "\n", omittingEmptySubsequences: false).first.map({ String($0).trimmingCharacters(in: .init(charactersIn: "\r")) }),
-              !first.isEmpty
-        else {
+        guard let first = PasswordFile.read(path) else {
             throw ConfigError(line: line, problem: .invalidValue(key: "rpcpasswordfile", value: path, expected: "a readable file whose first line is the password"))
         }
         return first

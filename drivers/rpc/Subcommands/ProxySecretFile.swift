@@ -1,4 +1,5 @@
 import ArgumentParser
+import BitcoindRPC
 import Foundation
 import RPCProxyCore
 
@@ -7,7 +8,7 @@ import RPCProxyCore
 /// its secret out of `ps`.
 enum ProxySecretFile {
     /// Largest secrets file read (a few hundred rpcauth lines).
-    static let maxBytes = 1 << 20
+    static let maxBytes = PasswordFile.maxBytes
 
     static func read(_ path: String, option: String) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -19,13 +20,11 @@ enum ProxySecretFile {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// The file's first line (a trailing `\r` dropped); it must not be empty.
+    /// The file's first line (``PasswordFile``); it must not be empty.
     static func firstLine(_ path: String, option: String) throws -> String {
-        let text = try read(path, option: option)
-        let first = text.split(separator: "\n", maxSplits: 1, omittingEmptySubsequences: false).first.map {
-            String($0).trimmingCharacters(in: CharacterSet(charactersIn: "\r"))
-        } ?? ""
-        guard !first.isEmpty else { throw ValidationError("\(option) \(path): the first line must hold the password") }
+        guard let first = PasswordFile.read(path) else {
+            throw ValidationError("\(option) \(path): cannot be read, larger than \(PasswordFile.maxBytes) bytes, or its first line is empty")
+        }
         return first
     }
 
