@@ -17,7 +17,7 @@ import TestSupport
         let input = Data((#"{"jsonrpc":"2.0","id":1,"method":"getmanifest","params":{"protocol_versions":[1]}}"# + "\n"
             + #"{"jsonrpc":"2.0","id":2,"method":"init","params":{"network":"regtest","chain":{"genesis_hash":"0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206","magic":"fabfb5da","default_port":18444},"options":{},"data_dir":"/tmp/x"}}"#
             + "\n").utf8)
-        let output = try SchemaTests.run(try Fixtures.python(), [Fixtures.packageFile("integration/driver_broken.py"), "--fault", "deep-type"], input: input)
+        let output = try SchemaTests.run(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_broken.py"), "--fault", "deep-type"], input: input)
         let line = try #require(output.split(separator: 0x0A).first { String(decoding: $0, as: UTF8.self).contains("peerconnected") })
         return Array(line)
     }
@@ -30,7 +30,7 @@ import TestSupport
         let decoded = try frame.params(as: PeerConnected.self)
         #expect(decoded.peer.id == "mem0" && decoded.peer.startHeight == nil)
         // The schema: the violation, with its path and keyword.
-        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: Fixtures.packageFile("docs/schemas")))
+        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: DriverFixtures.packageFile("docs/schemas")))
         let violations = try #require(schemas.violations(of: line, as: "peerconnected.notification"))
         #expect(violations.map(\.description) == ["/params/peer/start_height: expected integer, got null (type)"])
     }
