@@ -154,7 +154,7 @@ let package = Package(
             ],
             path: "Sources/Programs/altnet-harness", swiftSettings: strict),
 
-        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", "Altstack", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
         .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], path: "Sources/Programs/altnet-cli", swiftSettings: strict),
         .executableTarget(
             name: "sendemergencytx",
@@ -222,6 +222,8 @@ let package = Package(
         // Core
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "Secp256k1Tests", dependencies: ["Secp256k1", "BitcoinPrimitives", "TestSupport", crypto], swiftSettings: strict),
+        .testTarget(name: "ElligatorSwiftTests", dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto], swiftSettings: strict),
         .testTarget(name: "LightningAltnetMessagesTests", dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],

@@ -6,24 +6,6 @@ import TestSupport
 
 /// `altnet-harness check-driver` as users run it: exit status and `--json`.
 @Suite(.serialized) struct HarnessCommandTests {
-    private func harness() throws -> String {
-        try BuiltProduct.path("altnet-harness")
-    }
-
-    private func run(_ arguments: [String]) throws -> (status: Int32, output: Data) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try harness())
-        process.arguments = arguments
-        process.currentDirectoryURL = SharedData.packageRoot
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
     private struct JSONReport: Decodable {
         struct Finding: Decodable {
             let check: String
@@ -33,17 +15,16 @@ import TestSupport
         let findings: [Finding]
     }
 
-    @Test func exampleDriverPassesWithExitZero() throws {
-        let (status, output) = try run(["check-driver", "drivers/example-python/driver.py"])
-        let text = String(decoding: output, as: UTF8.self)
+    @Test func exampleDriverPassesWithExitZero() async throws {
+        let (status, text) = try await DriverFixtures.harness(["check-driver", "drivers/example-python/driver.py"])
         #expect(status == 0, "\(text)")
         #expect(text.contains("all \(ConformanceCheck.allCases.count) checks passed"), "\(text)")
     }
 
-    @Test func brokenDriverFailsWithExitOneAndJSONFindings() throws {
-        let (status, output) = try run(["check-driver", "--json", "integration/driver_broken.py", "--fault", "noise"])
+    @Test func brokenDriverFailsWithExitOneAndJSONFindings() async throws {
+        let (status, output) = try await DriverFixtures.harness(["check-driver", "--json", "integration/driver_broken.py", "--fault", "noise"])
         #expect(status == 1)
-        let report = try JSONDecoder().decode(JSONReport.self, from: output)
+        let report = try JSONDecoder().decode(JSONReport.self, from: Data(output.utf8))
         #expect(!report.passed)
         #expect(report.findings.filter { !$0.passed }.map(\.check) == ["stdout-clean"])
     }

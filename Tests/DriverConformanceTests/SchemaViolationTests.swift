@@ -35,23 +35,8 @@ import TestSupport
         #expect(violations.map(\.description) == ["/params/peer/start_height: expected integer, got null (type)"])
     }
 
-    /// Runs `altnet-harness` from the package root; returns its exit status and stdout.
-    private func harness(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("altnet-harness"))
-        process.arguments = arguments
-        process.currentDirectoryURL = SharedData.packageRoot
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
-    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() throws {
-        let (status, output) = try harness(["check-driver", "integration/driver_broken.py", "--fault", "deep-type"])
+    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() async throws {
+        let (status, output) = try await DriverFixtures.harness(["check-driver", "integration/driver_broken.py", "--fault", "deep-type"])
         #expect(status == 1, "\(output)")
         let failing = output.split(separator: "\n").filter { $0.hasPrefix("  FAIL") }
         #expect(failing.count == 1, "\(output)")
@@ -59,11 +44,11 @@ import TestSupport
         #expect(failing.first?.contains(Self.expected) == true, "\(output)")
     }
 
-    @Test func schemasFromAnotherDirectoryOrNone() throws {
-        let (status, output) = try harness(["check-driver", "--schemas", "docs/schemas", "drivers/example-python/driver.py"])
+    @Test func schemasFromAnotherDirectoryOrNone() async throws {
+        let (status, output) = try await DriverFixtures.harness(["check-driver", "--schemas", "docs/schemas", "drivers/example-python/driver.py"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("messages valid against \(SharedData.packageRoot.appendingPathComponent("docs/schemas").standardizedFileURL.path)"), "\(output)")
-        let (missing, report) = try harness(["check-driver", "--schemas", "/nonexistent/schemas", "drivers/example-python/driver.py"])
+        let (missing, report) = try await DriverFixtures.harness(["check-driver", "--schemas", "/nonexistent/schemas", "drivers/example-python/driver.py"])
         #expect(missing == 1)
         #expect(report.contains("FAIL  schema-valid: could not load the JSON Schemas"), "\(report)")
     }

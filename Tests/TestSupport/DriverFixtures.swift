@@ -32,6 +32,13 @@ public enum DriverFixtures {
         SharedData.packageRoot.appendingPathComponent(relative).path
     }
 
+    /// Runs `altnet-harness` (as `check-driver` users do) from the package root.
+    /// - Returns: its exit status and stdout (stderr is dropped).
+    public static func harness(_ arguments: [String]) async throws -> (status: Int32, output: String) {
+        let (status, out, _) = try await runToEnd(try BuiltProduct.path("altnet-harness"), arguments, directory: SharedData.packageRoot)
+        return (status, out)
+    }
+
     /// A config for the test driver.
     public static func testDriverConfig(
         _ name: String, _ arguments: [String] = [], priority: Int = 0,
