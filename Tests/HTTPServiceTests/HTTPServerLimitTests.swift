@@ -69,6 +69,19 @@ import Testing
         #expect(handled == 0, "the handler saw a request whose body was over the cap")
     }
 
+    @Test func malformedRequestGets400AndIsClosed() async throws {
+        try await HTTPServerTests.with(limits: Self.patient) { server in
+            let port = UInt16(server.port)
+            let (response, closed) = try await offPool {
+                let reader = RawResponseReader(try LoopbackSocket.connect(port: port))
+                try reader.socket.send("GET / HTTP/1.1\r\nHost x\r\n\r\n".bytes)
+                return (try reader.next(), try reader.closed())
+            }
+            #expect(response?.status == 400)
+            #expect(closed)
+        }
+    }
+
     @Test func bodyAtTheCapIsServed() async throws {
         try await HTTPServerTests.with(limits: Self.small) { server in
             let port = UInt16(server.port)
