@@ -42,7 +42,8 @@ struct PrimitiveCosts {
 /// hashed where the direct path hashes it) plus one ChaCha20-Poly1305 seal and one open per
 /// message and one more loopback TCP hop (the raw transfer's CPU per MB). With every process on
 /// `cores` cores, its wall time cannot fall below that CPU divided by the cores, so
-/// `ratio_vs_direct <= direct wall / (proxied CPU floor / cores)`, and never above 1.
+/// `ratio_vs_direct <= direct wall / (proxied CPU floor / cores)`, and never above 1
+/// (``CPUCeiling``, with MB as the unit).
 struct ProxyCeiling {
     /// CPU-ms per MB the proxied path needs at least.
     let floorCPU: Double
@@ -57,6 +58,7 @@ struct ProxyCeiling {
     ///   - cores: cores shared by the bench and the proxy.
     init(directWall: Double, directCPU: Double, hopCPU: Double, primitives: PrimitiveCosts, cores: Int) {
         floorCPU = directCPU + primitives.seal + primitives.open + hopCPU
-        ratio = min(1, directWall * Double(cores) / floorCPU)
+        // directWall ms per MB is a direct rate of 1000 / directWall MB/s; floorCPU ms per MB.
+        ratio = CPUCeiling.ratio(directRate: 1000 / directWall, cpuPerUnit: floorCPU / 1000, cores: cores)
     }
 }

@@ -19,7 +19,10 @@ extension RPCProxyBench {
         mutating func merge(_ round: OpenLoopRun, rounds: Int) {
             run.latencies += round.run.latencies
             run.requestsPerSecond += round.run.requestsPerSecond / Double(rounds)
-            run.cpuMicrosecondsPerRequest += round.run.cpuMicrosecondsPerRequest / Double(rounds)
+            let share = 1 / Double(rounds)
+            run.cpu.client += round.run.cpu.client * share
+            run.cpu.proxy += round.run.cpu.proxy * share
+            run.cpu.upstream += round.run.cpu.upstream * share
             sendLateness += round.sendLateness
         }
     }
@@ -31,12 +34,15 @@ extension RPCProxyBench {
     ///   - clients: concurrent connections.
     ///   - rate: calls per second, all clients together.
     ///   - seconds: how long.
+    ///   - pids: the parties whose CPU is read.
     /// - Returns: the latencies and the rate achieved.
     /// - Throws: ``BenchFailure`` when a call does not answer 200.
-    static func openLoop(_ rpc: BitcoindRPCClient, body: ByteBuffer, clients: Int, rate: Double, seconds: Double) async throws -> OpenLoopRun {
+    static func openLoop(
+        _ rpc: BitcoindRPCClient, body: ByteBuffer, clients: Int, rate: Double, seconds: Double, pids: RPCProxyBenchPIDs
+    ) async throws -> OpenLoopRun {
         let interval = UInt64(Double(clients) / rate * 1e9)
         let perClient = max(1, Int(seconds * rate / Double(clients)))
-        let cpuStarted = cpuSeconds()
+        let cpuStarted = pids.cpu()
         // A little time for every task to start before the first scheduled send.
         let start = BenchOutput.now() + 20_000_000
         let all = try await withThrowingTaskGroup(of: ([UInt64], [UInt64]).self) { group in
@@ -63,9 +69,9 @@ extension RPCProxyBench {
             return try await group.reduce(into: ([UInt64](), [UInt64]())) { $0.0 += $1.0; $0.1 += $1.1 }
         }
         let elapsed = Double(BenchOutput.now() - start) / 1e9
-        let cpu = (cpuSeconds() - cpuStarted) * 1e6 / Double(max(1, all.0.count))
+        let cpu = pids.cpu().microsecondsPerCall(since: cpuStarted, calls: all.0.count)
         return OpenLoopRun(
-            run: Run(latencies: all.0, requestsPerSecond: Double(all.0.count) / elapsed, cpuMicrosecondsPerRequest: cpu),
+            run: Run(latencies: all.0, requestsPerSecond: Double(all.0.count) / elapsed, cpu: cpu),
             sendLateness: all.1)
     }
 }

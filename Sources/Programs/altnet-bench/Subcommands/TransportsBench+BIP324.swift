@@ -6,7 +6,7 @@ import Secp256k1
 
 /// The BIP324 part of `altnet-bench transports`.
 ///
-/// Figures (JSON lines): ElligatorSwift create + x-only ECDH, with libsecp256k1's own public key
+/// Figures (recorded per run; `altnet-bench transports` prints each as `.p50`, `.min`, `.max`): ElligatorSwift create + x-only ECDH, with libsecp256k1's own public key
 /// derivation + ECDH as the floor; handshake CPU per side; packet throughput (send + receive
 /// through the transport) for 64 B, 1 KiB and 1 MiB against swift-crypto's raw ChaChaPoly
 /// seal + open of the same payloads in the same run, and their ratios. Compared runs are
@@ -15,11 +15,11 @@ import Secp256k1
 enum BIP324TransportBench {
     static let regtestMagic: [UInt8] = [0xFA, 0xBF, 0xB5, 0xDA]
 
-    static func run() throws {
-        try ellswift()
-        try handshake()
+    static func run(_ out: FigureRuns) throws {
+        try ellswift(out)
+        try handshake(out)
         for (name, size, iterations) in [("64B", 64, 10_000), ("1KiB", 1024, 5_000), ("1MiB", 1 << 20, 16)] {
-            try packets(name: name, size: size, iterations: iterations)
+            try packets(name: name, size: size, iterations: iterations, out)
         }
     }
 
@@ -37,7 +37,7 @@ enum BIP324TransportBench {
 
     static let rounds = 7
 
-    static func ellswift() throws {
+    static func ellswift(_ out: FigureRuns) throws {
         let n = 100
         var rng = SystemRandomNumberGenerator()
         let keys = (0..<n).map { _ in PrivateKey(using: &rng) }
@@ -70,16 +70,16 @@ enum BIP324TransportBench {
                 }
             })
         }
-        BenchOutput.emit("secp256k1.pubkey_plus_ecdh.us", microseconds(best(floor), n), "us")
-        BenchOutput.emit("ellswift.create_plus_xdh.us", microseconds(best(full), n), "us")
-        BenchOutput.emit("ellswift.create_plus_xdh.over_secp256k1_floor", Double(best(full)) / Double(best(floor)), "ratio")
-        BenchOutput.emit("ellswift.create.us", microseconds(best(create), n), "us")
-        BenchOutput.emit("ellswift.decode.us", microseconds(best(decode), n), "us")
-        BenchOutput.emit("ellswift.xdh.us", microseconds(best(xdh), n), "us")
+        out.record("secp256k1.pubkey_plus_ecdh.us", microseconds(best(floor), n), "us")
+        out.record("ellswift.create_plus_xdh.us", microseconds(best(full), n), "us")
+        out.record("ellswift.create_plus_xdh.over_secp256k1_floor", Double(best(full)) / Double(best(floor)), "ratio")
+        out.record("ellswift.create.us", microseconds(best(create), n), "us")
+        out.record("ellswift.decode.us", microseconds(best(decode), n), "us")
+        out.record("ellswift.xdh.us", microseconds(best(xdh), n), "us")
     }
 
     /// Full in-memory handshakes; CPU time of each side's calls, version packets included.
-    static func handshake() throws {
+    static func handshake(_ out: FigureRuns) throws {
         let n = 200
         var initiatorNanos: UInt64 = 0, responderNanos: UInt64 = 0
         for _ in 0..<n {
@@ -106,13 +106,13 @@ enum BIP324TransportBench {
                 throw BenchFailure(description: "BIP324 handshake did not complete")
             }
         }
-        BenchOutput.emit("bip324.handshake.initiator.us", microseconds(initiatorNanos, n), "us")
-        BenchOutput.emit("bip324.handshake.responder.us", microseconds(responderNanos, n), "us")
+        out.record("bip324.handshake.initiator.us", microseconds(initiatorNanos, n), "us")
+        out.record("bip324.handshake.responder.us", microseconds(responderNanos, n), "us")
     }
 
     /// One packet = send on one transport + receive on the other (encrypt + decrypt), against
     /// ChaChaPoly seal + open of the same payload with a reused key.
-    static func packets(name: String, size: Int, iterations: Int) throws {
+    static func packets(name: String, size: Int, iterations: Int, _ out: FigureRuns) throws {
         var initiator = try BIP324Transport(role: .initiator, networkMagic: regtestMagic)
         var responder = try BIP324Transport(role: .responder, networkMagic: regtestMagic)
         _ = try responder.receive(initiator.takeBytesToSend())
@@ -153,10 +153,10 @@ enum BIP324TransportBench {
         let bytes = Double(size * iterations)
         let packetRate = bytes / (Double(packetNanos) / 1e9) / 1e6
         let rawRate = bytes / (Double(rawNanos) / 1e9) / 1e6
-        BenchOutput.emit("bip324.packet.\(name).MBps", packetRate, "MB/s")
-        BenchOutput.emit("bip324.packet.\(name).us", microseconds(packetNanos, iterations), "us")
-        BenchOutput.emit("chachapoly.raw.\(name).MBps", rawRate, "MB/s")
-        BenchOutput.emit("bip324.packet.\(name).ratio", packetRate / rawRate, "ratio")
+        out.record("bip324.packet.\(name).MBps", packetRate, "MB/s")
+        out.record("bip324.packet.\(name).us", microseconds(packetNanos, iterations), "us")
+        out.record("chachapoly.raw.\(name).MBps", rawRate, "MB/s")
+        out.record("bip324.packet.\(name).ratio", packetRate / rawRate, "ratio")
     }
 
     struct BenchFailure: Error, CustomStringConvertible { let description: String }

@@ -6,7 +6,7 @@ import Secp256k1
 
 /// The BOLT 8 part of `altnet-bench transports`.
 ///
-/// Emits, as JSON lines:
+/// Records per run (`altnet-bench transports` prints each as `.p50`, `.min`, `.max`):
 /// - `bolt8.handshake.initiator.us`, `bolt8.handshake.responder.us`: CPU per side for one whole
 ///   handshake (ephemeral key generation, three acts, both ECDHs through a ``LocalNodeKey``);
 /// - for 64 B, 1 KiB and 65,535 B payloads (BOLT 8's maximum):
@@ -22,16 +22,16 @@ enum BOLT8TransportBench {
     static let sizes: [(label: String, bytes: Int)] = [("64B", 64), ("1KiB", 1024), ("65535B", 65_535)]
     static let roundSeconds = 0.2
 
-    static func run() throws {
-        try handshakes()
+    static func run(_ out: FigureRuns) throws {
+        try handshakes(out)
         for (label, size) in sizes {
-            try packets(label: label, size: size)
+            try packets(label: label, size: size, out)
         }
     }
 
     // MARK: Handshake
 
-    static func handshakes() throws {
+    static func handshakes(_ out: FigureRuns) throws {
         let initiatorKey = LocalNodeKey(privateKey: PrivateKey())
         let responderKey = LocalNodeKey(privateKey: PrivateKey())
         var initiatorNs: UInt64 = 0, responderNs: UInt64 = 0
@@ -57,8 +57,8 @@ enum BOLT8TransportBench {
             responderNs += cpuNow() - t
             guard i.isComplete, r.isComplete else { throw ValidationError("BOLT 8 handshake did not complete") }
         }
-        BenchOutput.emit("bolt8.handshake.initiator.us", Double(initiatorNs) / Double(count) / 1000, "us")
-        BenchOutput.emit("bolt8.handshake.responder.us", Double(responderNs) / Double(count) / 1000, "us")
+        out.record("bolt8.handshake.initiator.us", Double(initiatorNs) / Double(count) / 1000, "us")
+        out.record("bolt8.handshake.responder.us", Double(responderNs) / Double(count) / 1000, "us")
     }
 
     /// Answers node-key requests synchronously and returns the bytes to send.
@@ -82,7 +82,7 @@ enum BOLT8TransportBench {
 
     // MARK: Packets
 
-    static func packets(label: String, size: Int) throws {
+    static func packets(label: String, size: Int, _ out: FigureRuns) throws {
         // Encryption-only rounds use their own session: packets never delivered would put a
         // shared receiver's nonce out of step.
         var (sender, _) = try transportPair()
@@ -97,14 +97,14 @@ enum BOLT8TransportBench {
             bestDecode = max(bestDecode, try bolt8Decode(payload, sender: &decodeSender, receiver: &receiver))
         }
         let mb = Double(size) / 1_000_000
-        BenchOutput.emit("chachapoly.raw.\(label).per_s", bestRaw, "per_s")
-        BenchOutput.emit("chachapoly.raw.\(label).MBps", bestRaw * mb, "MB/s")
-        BenchOutput.emit("bolt8.packet.\(label).per_s", bestBOLT8, "per_s")
-        BenchOutput.emit("bolt8.packet.\(label).MBps", bestBOLT8 * mb, "MB/s")
-        BenchOutput.emit("bolt8.packet.\(label).ratio", bestBOLT8 / bestRaw, "ratio")
-        BenchOutput.emit("chachapoly.raw_open.\(label).MBps", bestRawOpen * mb, "MB/s")
-        BenchOutput.emit("bolt8.decode.\(label).MBps", bestDecode * mb, "MB/s")
-        BenchOutput.emit("bolt8.decode.\(label).ratio", bestDecode / bestRawOpen, "ratio")
+        out.record("chachapoly.raw.\(label).per_s", bestRaw, "per_s")
+        out.record("chachapoly.raw.\(label).MBps", bestRaw * mb, "MB/s")
+        out.record("bolt8.packet.\(label).per_s", bestBOLT8, "per_s")
+        out.record("bolt8.packet.\(label).MBps", bestBOLT8 * mb, "MB/s")
+        out.record("bolt8.packet.\(label).ratio", bestBOLT8 / bestRaw, "ratio")
+        out.record("chachapoly.raw_open.\(label).MBps", bestRawOpen * mb, "MB/s")
+        out.record("bolt8.decode.\(label).MBps", bestDecode * mb, "MB/s")
+        out.record("bolt8.decode.\(label).ratio", bestDecode / bestRawOpen, "ratio")
     }
 
     /// A connected pair from a real handshake.

@@ -1,0 +1,30 @@
+/// What the 2 (or `cores`) cores allow the proxied path of `altnet-bench rpc-proxy`, given what
+/// each party spent per request in the saturated phase.
+///
+/// Every proxied call costs CPU in three processes: the load client (the bench), the proxy and
+/// the upstream node, each read from its /proc/PID/stat over the saturated phase and divided by
+/// the calls made. All three share the machine's cores, so the proxied rate cannot exceed
+/// `cores / (client + proxy + upstream CPU per call)`; against the direct rate measured in the
+/// same run (``CPUCeiling``):
+///
+///     ceiling_ratio = min(1, cores / (client + proxy + upstream CPU per proxied call) / direct req/s)
+///
+/// `ratio_of_ceiling` = `ratio_vs_direct / ceiling_ratio`: near 1, the proxied path kept the
+/// cores busy and only less CPU per call (in the proxy above all: the client and upstream costs
+/// are the direct path's too) can raise it; well below 1, the cores idled (too little
+/// concurrency towards the upstream, waits) and the proxy could go faster on the same CPU.
+struct RPCProxyCeiling {
+    /// CPU microseconds per proxied call, all parties.
+    let cpuPerCall: Double
+    /// The best `ratio_vs_direct` possible here.
+    let ratio: Double
+
+    /// - Parameters:
+    ///   - directRate: saturated direct calls per second.
+    ///   - proxied: each party's CPU microseconds per proxied call.
+    ///   - cores: cores shared by the parties.
+    init(directRate: Double, proxied: RPCProxyBench.PartyCPU, cores: Int) {
+        cpuPerCall = proxied.total
+        ratio = CPUCeiling.ratio(directRate: directRate, cpuPerUnit: proxied.total / 1e6, cores: cores)
+    }
+}
