@@ -270,6 +270,8 @@ let package = Package(
                     dependencies: ["DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
         // Daemon
+        // The bench's pure parts (figure summaries, CPU ceilings, /proc parsing), through @testable.
+        .testTarget(name: "AltnetBenchTests", dependencies: ["altnet-bench"], swiftSettings: strict),
         .testTarget(name: "AltLogicTests",
                     dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
                                    "Watchdog", "Secp256k1", "TestSupport", logging],

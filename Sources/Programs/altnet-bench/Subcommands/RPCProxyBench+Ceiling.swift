@@ -13,18 +13,27 @@
 /// cores busy and only less CPU per call (in the proxy above all: the client and upstream costs
 /// are the direct path's too) can raise it; well below 1, the cores idled (too little
 /// concurrency towards the upstream, waits) and the proxy could go faster on the same CPU.
+///
+/// On a machine other processes load, the parties get fewer than `cores` cores and the ceiling
+/// reads high. `sameCPURatio` = direct CPU per call / proxied CPU per call is the ceiling when
+/// both paths get the same CPU, however much that is (both saturated phases kept the same
+/// `cores_used`): it needs no core count and holds under load.
 struct RPCProxyCeiling {
     /// CPU microseconds per proxied call, all parties.
     let cpuPerCall: Double
     /// The best `ratio_vs_direct` possible here.
     let ratio: Double
+    /// The best `ratio_vs_direct` when both paths get the same CPU time (0 without figures).
+    let sameCPURatio: Double
 
     /// - Parameters:
     ///   - directRate: saturated direct calls per second.
+    ///   - direct: each party's CPU microseconds per direct call.
     ///   - proxied: each party's CPU microseconds per proxied call.
     ///   - cores: cores shared by the parties.
-    init(directRate: Double, proxied: RPCProxyBench.PartyCPU, cores: Int) {
+    init(directRate: Double, direct: RPCProxyBench.PartyCPU, proxied: RPCProxyBench.PartyCPU, cores: Int) {
         cpuPerCall = proxied.total
+        sameCPURatio = proxied.total > 0 ? min(1, direct.total / proxied.total) : 0
         ratio = CPUCeiling.ratio(directRate: directRate, cpuPerUnit: proxied.total / 1e6, cores: cores)
     }
 }

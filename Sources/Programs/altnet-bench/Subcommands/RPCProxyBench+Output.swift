@@ -10,10 +10,12 @@ extension RPCProxyBench {
         BenchOutput.emit("rpcproxy.direct.requests_per_s", directLoaded.requestsPerSecond, "req/s")
         BenchOutput.emit("rpcproxy.requests_per_s", proxyLoaded.requestsPerSecond, "req/s")
         let ratio = proxyLoaded.requestsPerSecond / directLoaded.requestsPerSecond
-        let ceiling = RPCProxyCeiling(directRate: directLoaded.requestsPerSecond, proxied: proxyLoaded.cpu, cores: CPUClock.cores)
+        let ceiling = RPCProxyCeiling(
+            directRate: directLoaded.requestsPerSecond, direct: directLoaded.cpu, proxied: proxyLoaded.cpu, cores: CPUClock.cores)
         BenchOutput.emit("rpcproxy.saturated.ratio_vs_direct", ratio, "ratio")
         BenchOutput.emit("rpcproxy.saturated.ceiling_ratio", ceiling.ratio, "ratio")
         BenchOutput.emit("rpcproxy.saturated.ratio_of_ceiling", ratio / ceiling.ratio, "ratio")
+        BenchOutput.emit("rpcproxy.saturated.ceiling_ratio_same_cpu", ceiling.sameCPURatio, "ratio")
         BenchOutput.emit("rpcproxy.cores", Double(CPUClock.cores), "cores")
         BenchOutput.emit("rpcproxy.saturated.added_latency_us.p50", (proxyLoaded.percentile(0.5) - directLoaded.percentile(0.5)) / 1000, "us")
         // Each party's CPU per call over the saturated phases (/proc/PID/stat), and how many
