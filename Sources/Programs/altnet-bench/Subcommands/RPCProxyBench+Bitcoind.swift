@@ -40,8 +40,11 @@ extension RPCProxyBench {
             }
             try await Task.sleep(nanoseconds: 200_000_000)
         }
+        let exited = !child.process.isRunning
         await stopBitcoind(child, port: rpcPort, cookie: cookie)
-        throw BenchFailure(description: "bitcoind at \(path) did not answer RPC within \(Int(timeout)) s")
+        throw BenchFailure(description: exited
+            ? "bitcoind at \(path) exited with status \(child.process.terminationStatus) before answering RPC (its debug.log is in the removed data directory: run it by hand with the same options)"
+            : "bitcoind at \(path) did not answer RPC within \(Int(timeout)) s")
     }
 
     /// Asks bitcoind to `stop` and waits for it to exit (killed after 30 s): no process left.

@@ -16,8 +16,9 @@
 ///
 /// On a machine other processes load, the parties get fewer than `cores` cores and the ceiling
 /// reads high. `sameCPURatio` = direct CPU per call / proxied CPU per call is the ceiling when
-/// both paths get the same CPU, however much that is (both saturated phases kept the same
-/// `cores_used`): it needs no core count and holds under load.
+/// both paths get the same CPU, however much that is: it needs no core count and holds under
+/// load, but only where the direct path was CPU-bound (its `cores_used` near what the machine
+/// had free); a direct path that waited (a slow upstream) leaves CPU the proxied path may use.
 struct RPCProxyCeiling {
     /// CPU microseconds per proxied call, all parties.
     let cpuPerCall: Double
