@@ -11,11 +11,11 @@ extension RPCProxyBench {
         if let bitcoind {
             upstream = try await Self.startBitcoind(path: bitcoind, datadir: dir + "/bitcoind", rpcThreads: rpcThreads, rpcWorkQueue: rpcWorkQueue)
         } else {
-            upstream = try Self.startParty(["--role", "simnode", "--datadir", dir + "/simnode"])
+            upstream = try await Self.startParty(["--role", "simnode", "--datadir", dir + "/simnode"])
         }
         let proxy: (child: Child, port: Int, cookie: String)
         do {
-            proxy = try Self.startParty(
+            proxy = try await Self.startParty(
                 ["--role", "proxy", "--datadir", dir + "/proxy", "--upstream-port", "\(upstream.port)", "--upstream-cookie", upstream.cookie,
                  "--connections", "\(clients)"] + (taskPath ? ["--task-path"] : []))
         } catch {
@@ -52,7 +52,6 @@ extension RPCProxyBench {
         }
         let direct = client(port: upstream.port, cookie: upstream.cookie)
         let viaProxy = client(port: proxy.port, cookie: proxy.cookie)
-        defer { Task { await direct.close(); await viaProxy.close() } }
         // simnode mines on request; a fresh regtest bitcoind has only genesis (height 0).
         var height = 0
         if bitcoind == nil {
@@ -79,5 +78,7 @@ extension RPCProxyBench {
         let proxySeq = try await Self.unloaded(viaProxy, body: body, calls: sequential)
         emit(directLoaded: directLoaded, proxyLoaded: proxyLoaded, directFixed: directFixed, proxyFixed: proxyFixed,
              directSeq: directSeq, proxySeq: proxySeq)
+        await direct.close()
+        await viaProxy.close()
     }
 }

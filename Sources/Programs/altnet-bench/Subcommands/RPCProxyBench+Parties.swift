@@ -64,12 +64,18 @@ extension RPCProxyBench {
     /// A party started as `altnet-bench party` (``BenchPartyCommand``).
     /// - Returns: the child, its RPC port and its cookie file.
     /// - Throws: ``BenchFailure`` when it does not report ready.
-    static func startParty(_ arguments: [String]) throws -> (child: Child, port: Int, cookie: String) {
+    static func startParty(_ arguments: [String]) async throws -> (child: Child, port: Int, cookie: String) {
         let me = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         let child = try Child(me, ["party"] + arguments)
-        let fields = try child.firstLine(timeout: 60).split(separator: " ", maxSplits: 2).map(String.init)
+        let fields: [String]
+        do {
+            fields = try child.firstLine(timeout: 60).split(separator: " ", maxSplits: 2).map(String.init)
+        } catch {
+            await child.stop(grace: 0)
+            throw error
+        }
         guard fields.count == 3, fields[0] == "ready", let port = Int(fields[1]) else {
-            Task { await child.stop(grace: 0) }
+            await child.stop(grace: 0)
             throw BenchFailure(description: "party \(arguments.first ?? ""): \(fields.joined(separator: " "))")
         }
         return (child, port, fields[2])
