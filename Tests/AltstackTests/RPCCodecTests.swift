@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import Testing
 
 @Suite struct RPCCodecTests {

@@ -2,6 +2,7 @@ import Altstack
 import DriverConformance
 import DriverProtocol
 import Foundation
+import JSON
 import Testing
 
 /// The schemas are at least as strict as the Swift types: whatever passes check-driver's schema

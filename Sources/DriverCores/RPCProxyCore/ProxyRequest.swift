@@ -1,6 +1,7 @@
 import BitcoindRPC
 import BitcoinPrimitives
 import Foundation
+import JSON
 
 /// One call of a request, as far as the proxy needs it: its method and, for `getblock`, the
 /// block asked for. Ranges point into the request body.

@@ -2,6 +2,7 @@ import DriverProtocol
 import Foundation
 #if canImport(Glibc)
 import Glibc
+import JSON
 #endif
 
 /// A blocking client for altnetd's control socket (altnet-cli, sendemergencytx, tests).

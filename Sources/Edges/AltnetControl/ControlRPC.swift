@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSON
 
 /// The control protocol's JSON-RPC, as bitcoind speaks it: a request `{"jsonrpc":"1.0","id":..,
 /// "method":..,"params":[..] or {..}}`, a reply `{"result":..,"error":null|{"code","message"},"id":..}`.

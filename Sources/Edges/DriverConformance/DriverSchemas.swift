@@ -1,6 +1,7 @@
 import Altstack
 import DriverProtocol
 import Foundation
+import JSON
 import JSONSchema
 
 /// The driver protocol's JSON Schemas (docs/schemas, one file per message, `common.json` for

@@ -2,6 +2,7 @@ import AltnetControl
 import ArgumentParser
 import DriverProtocol
 import Foundation
+import JSON
 
 /// altnet-cli: one control call to altnetd, the result printed as JSON; `doctor` and
 /// `fetchheaders --wait` are the two methods it renders itself.

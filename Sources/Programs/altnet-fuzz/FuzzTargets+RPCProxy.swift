@@ -1,5 +1,6 @@
 import BitcoindRPC
 import Foundation
+import JSON
 import RPCProxyCore
 
 /// Selector 14: the RPC proxy's request reading (``JSONScanner``, ``ProxyRequest``) and its
