@@ -155,7 +155,7 @@ let package = Package(
             ],
             path: "Sources/Programs/altnet-harness", swiftSettings: strict),
 
-        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
+        .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", "Altstack", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
         .executableTarget(name: "altnet-cli", dependencies: ["JSON", "AltnetControl", "DriverProtocol", argumentParser], path: "Sources/Programs/altnet-cli", swiftSettings: strict),
         .executableTarget(
             name: "sendemergencytx",
@@ -170,7 +170,7 @@ let package = Package(
         // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
         .target(
             name: "RPCProxyCore",
-            dependencies: ["JSON", 
+            dependencies: ["JSON",
                 "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -216,25 +216,42 @@ let package = Package(
             name: "altnet-emergency-child", dependencies: ["EmergencyQueue", "BitcoinPrimitives"],
             path: "Tests/Drivers/EmergencyChild", swiftSettings: strict),
 
-        // MARK: Tests (Swift Testing)
-        .target(name: "TestSupport", dependencies: ["JSON", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", logging], path: "Tests/TestSupport",
-                swiftSettings: strict),
-        .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
+        // MARK: Tests (Swift Testing): Tests/<Module>Tests tests <Module>; the end-to-end targets say what they run
+        .target(
+            name: "TestSupport", dependencies: ["JSON", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", "DriverConformance", logging],
+            path: "Tests/TestSupport", swiftSettings: strict),
+        // Core
+        .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "Secp256k1Tests", dependencies: ["Secp256k1", "BitcoinPrimitives", "TestSupport", crypto], swiftSettings: strict),
+        .testTarget(name: "ElligatorSwiftTests", dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto], swiftSettings: strict),
+        .testTarget(name: "LightningAltnetMessagesTests", dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
-                    swiftSettings: strict),
-        .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
         .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "DriverProtocolTests", dependencies: ["JSON", "DriverProtocol", "BitcoinPrimitives"], swiftSettings: strict),
         .testTarget(name: "JSONSchemaTests", dependencies: ["JSON", "JSONSchema", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
                     exclude: ["Vectors"], swiftSettings: strict),
-        .testTarget(name: "LightningAltnetMessagesTests",
-                    dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "WatchdogTests",
+                    dependencies: ["JSON", "Watchdog", "BitcoinPrimitives", "AltLogic", "BitcoindRPC", "BitcoindZMQ", "Simnode", "TestSupport", logging, lifecycle],
                     swiftSettings: strict),
-        .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto],
+        .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
+        // Edges
+        .testTarget(name: "BitcoindRPCTests", dependencies: ["JSON", "BitcoindRPC", "BitcoinPrimitives", "Simnode", "TestSupport", nioCore, nioPosix],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324Tests", dependencies: ["BIP324", "ElligatorSwift", "Secp256k1", "TestSupport"],
+        .testTarget(name: "BitcoindZMQTests", dependencies: ["BitcoindZMQ", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "EmergencyQueueTests",
+                    dependencies: ["JSON", "EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
                     swiftSettings: strict),
-        .testTarget(name: "AltstackTests", dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "DriverKit", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "TestSupport", logging, lifecycle], swiftSettings: strict),
+        .testTarget(name: "DriverConformanceTests", dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "TestSupport"],
+                    swiftSettings: strict),
+        // DriverCores and their driver executables
+        .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+                    swiftSettings: strict),
+        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "GetBlockFromPeerDriverTests",
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
@@ -242,32 +259,27 @@ let package = Package(
         .testTarget(name: "RPCProxyTests",
                     dependencies: ["JSON", "RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
-        .testTarget(name: "LightningDriverTests",
-                    dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
-                    swiftSettings: strict),
-        .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
-                    swiftSettings: strict),
         .testTarget(name: "EsploraDriverTests",
                     dependencies: ["JSON", "EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "DemoTests", dependencies: ["TestSupport"], swiftSettings: strict),
-        .testTarget(name: "AltnetDaemonTests",
-                    dependencies: ["JSON", "AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
-                                   "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
+        .testTarget(name: "LightningDriverTests",
+                    dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
                     swiftSettings: strict),
-        .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
-                    swiftSettings: strict),
-        .testTarget(name: "BitcoindTests",
-                    dependencies: ["JSON", "BitcoindRPC", "BitcoindZMQ", "Watchdog", "Simnode", "TestSupport", "AltLogic", nioCore, nioPosix],
-                    swiftSettings: strict),
+        // Daemon
         .testTarget(name: "AltLogicTests",
                     dependencies: ["AltLogic", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC",
                                    "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
-        // The house rules that no compiler checks: scripts/check-type-names.sh (one name, one module).
-        .testTarget(name: "RepositoryTests", dependencies: ["TestSupport"], swiftSettings: strict),
-        .testTarget(name: "EmergencyQueueTests",
-                    dependencies: ["JSON", "EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
+        .testTarget(name: "AltnetDaemonTests",
+                    dependencies: ["JSON", "AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
+                                   "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
+        // Doubles
+        .testTarget(name: "SimnodeTests", dependencies: ["JSON", "Simnode", "BitcoinPrimitives", "BitcoindRPC", "CZeroMQ", "TestSupport"], swiftSettings: strict),
+        // End to end: the demo (altnet-harness demo) as a user runs it
+        .testTarget(name: "DemoTests", dependencies: ["TestSupport"], swiftSettings: strict),
+        // The house rules that no compiler checks (type names, the import rule, test targets per
+        // module) and TestSupport's own leftover-process check.
+        .testTarget(name: "RepositoryTests", dependencies: ["TestSupport"], swiftSettings: strict),
     ]
 )
