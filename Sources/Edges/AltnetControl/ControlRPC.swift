@@ -71,7 +71,7 @@ public enum ControlRPC {
     public static func json<T: Encodable>(_ value: T) throws -> JSONValue {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(value))
+        return try JSONValue.parse(try encoder.encode(value))
     }
 }
 

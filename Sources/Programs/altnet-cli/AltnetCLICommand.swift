@@ -49,7 +49,7 @@ struct AltnetCLICommand: ParsableCommand {
             break
         }
         let params = JSONValue.array(arguments.map { text in
-            (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+            (try? JSONValue.parse(text)) ?? .string(text)
         })
         do {
             let result = try client.call(method, params)
