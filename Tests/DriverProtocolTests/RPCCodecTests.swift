@@ -128,6 +128,21 @@ import Testing
         }
     }
 
+    @Test func depthLimitCountsTheMessageObject() throws {
+        // params is level 2; 63 arrays inside it reach DriverProtocolLimits.maxDepth (65).
+        func line(_ arrays: Int) -> String {
+            #"{"jsonrpc":"2.0","method":"x","params":{"a":"# + String(repeating: "[", count: arrays)
+                + String(repeating: "]", count: arrays) + "}}"
+        }
+        #expect(try parse(line(63)).kind == .notification(method: "x"))
+        #expect(throws: DriverProtocolError.self) { try parse(line(64)) }
+        do {
+            _ = try parse(line(64))
+        } catch {
+            #expect(error.kind == .parse)
+        }
+    }
+
     @Test func resultOfAnErrorFrameIsRefused() throws {
         let frame = try parse(#"{"jsonrpc":"2.0","id":1,"error":{"code":-32003,"message":"late"}}"#)
         #expect(throws: DriverProtocolError.self) { try frame.result(as: EmptyObject.self) }
