@@ -182,16 +182,16 @@ public struct JSONScanner {
 
     private mutating func skipString() throws(Malformed) {
         try expect(UInt8(ascii: "\""))
-        while index < bytes.count {
-            let b = bytes[index]
-            if b == UInt8(ascii: "\\") {
-                index += 2
-            } else {
+        while true {
+            index = JSONStringBytes.nextSpecial(bytes, from: index, controls: false)
+            guard index < bytes.count else { throw Malformed(offset: index) }
+            if bytes[index] == UInt8(ascii: "\"") {
                 index += 1
-                if b == UInt8(ascii: "\"") { return }
+                return
             }
+            index += 2  // a backslash and the byte it escapes
+            guard index <= bytes.count else { throw Malformed(offset: bytes.count) }
         }
-        throw Malformed(offset: index)
     }
 
     private mutating func skipValue(depth: Int) throws(Malformed) {

@@ -145,40 +145,32 @@ struct JSONParser {
     private mutating func string() throws(JSONParseError) -> String {
         index += 1
         let start = index
-        // Fast path: no escapes.
-        while index < bytes.count {
-            let byte = bytes[index]
-            if byte == UInt8(ascii: "\"") {
-                let text = String(validating: bytes[start..<index], as: UTF8.self)
+        var decoded: [UInt8] = []
+        var escaped = false
+        while true {
+            let special = JSONStringBytes.nextSpecial(bytes, from: index, controls: true)
+            if escaped { decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[index..<special])) }
+            index = special
+            guard index < bytes.count else { throw malformed("unterminated string") }
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                let text = escaped
+                    ? String(validating: decoded, as: UTF8.self)
+                    : String(validating: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
                 guard let text else { throw JSONParseError(.malformed, at: start, "invalid UTF-8 in a string") }
                 index += 1
                 return text
-            }
-            if byte == UInt8(ascii: "\\") { break }
-            guard byte >= 0x20 else { throw malformed("control character in a string") }
-            index += 1
-        }
-        var decoded = [UInt8](bytes[start..<index])
-        while index < bytes.count {
-            let byte = bytes[index]
-            switch byte {
-            case UInt8(ascii: "\""):
-                guard let text = String(validating: decoded, as: UTF8.self) else {
-                    throw JSONParseError(.malformed, at: start, "invalid UTF-8 in a string")
+            case UInt8(ascii: "\\"):
+                if !escaped {
+                    decoded.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
+                    escaped = true
                 }
                 index += 1
-                return text
-            case UInt8(ascii: "\\"):
-                index += 1
                 try escape(into: &decoded)
-            case 0..<0x20:
-                throw malformed("control character in a string")
             default:
-                decoded.append(byte)
-                index += 1
+                throw malformed("control character in a string")
             }
         }
-        throw malformed("unterminated string")
     }
 
     /// One escape after its backslash, appended as UTF-8.
