@@ -1,6 +1,7 @@
 import AltnetControl
 import DriverProtocol
 import Foundation
+import HTTPService
 import JSON
 
 extension ControlMethods {
