@@ -32,6 +32,9 @@ Modes:
               HOST:PORT entries of $BIP324_PEER_GOSSIP (comma-separated; IPv4 or a v3 .onion name),
               reporting {"event": "getaddr"}; addrv2 the driver sends is reported decoded
               ({"event": "addrv2", "addresses": ["HOST:PORT", ...]}).
+  addrstream  like gossip, but right after verack sends $BIP324_PEER_ADDR_MESSAGES (default 200)
+              addrv2 messages of 1,000 distinct routable IPv4 addresses each, then reports
+              {"event": "streamed", "messages": N, "entries": M}.
   addrflood   like gossip, but right after verack sends an addrv2 of 1,001 entries (one more than
               BIP155 allows), reporting {"event": "flooded"}.
   reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
@@ -134,7 +137,7 @@ def serve(conn, mode):
     version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-driver-peer/", HEADER_COUNT
     conn.send(version)
     conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
-    if mode in ("gossip", "addrflood"):
+    if mode in ("gossip", "addrflood", "addrstream"):
         conn.send(msg_sendaddrv2())  # BIP155: before verack
     conn.send(msg_verack())
     if mode == "addrflood":
@@ -142,6 +145,14 @@ def serve(conn, mode):
         flood.addrs = [gossip_address(f"44.{i // 250}.{i % 250}.1:8333") for i in range(1001)]
         conn.send(flood)
         emit(event="flooded", entries=len(flood.addrs))
+    if mode == "addrstream":
+        count = int(os.environ.get("BIP324_PEER_ADDR_MESSAGES", "200"))
+        for m in range(count):
+            batch = msg_addrv2()
+            batch.addrs = [gossip_address(f"{1 + (m * 1000 + i) % 90}.{(m * 7 + i) % 256}.{i // 256}.{1 + i % 250}:8333")
+                           for i in range(1000)]
+            conn.send(batch)
+        emit(event="streamed", messages=count, entries=count * 1000)
     # What a Bitcoin Core peer also sends right after verack: the driver must not pass these on.
     conn.send(msg_sendcmpct(announce=False, version=2))
     conn.send(msg_feefilter(1000))
@@ -326,13 +337,13 @@ def main():
                 pass
         emit(event="closed")
         return
-    modes = ("serve", "gossip", "addrflood", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    modes = ("serve", "gossip", "addrflood", "addrstream", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
     blocks = []
-    if mode in ("serve", "gossip", "addrflood", "badblock", "reverse"):
+    if mode in ("serve", "gossip", "addrflood", "addrstream", "badblock", "reverse"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
         blocks.append(BLOCK)
     if mode == "reverse":
