@@ -150,4 +150,30 @@ import TestSupport
         #expect(peer.events("accepted").count <= connects.filter { $0["host"] as? String == "127.12.0.1" }.count)
         #expect(seed.events("accepted").count == connects.filter { $0["host"] as? String == "localhost" }.count)
     }
+
+    /// An inbound peer's getaddr is answered (as Core does: at most 23% of the book, in `addr`
+    /// for a peer that did not send sendaddrv2); outbound peers' getaddr is not.
+    @Test func inboundGetaddrIsAnsweredFromTheBook() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let gossip = (50..<60).map { "127.\($0).0.1:1" }.joined(separator: ",")
+        let hub = try await BIP324DriverPeer(mode: "gossip", host: "127.41.0.1", environment: ["BIP324_PEER_GOSSIP": gossip])
+        defer { hub.kill() }
+        let port = try FreePort.loopback()
+        let options: [String: JSONValue] = [
+            "listen": .string("127.0.0.1:\(port)"), "addnode": .string("127.41.0.1:\(hub.port)"), "maxoutbound": .int(0),
+            "dnsseed": .bool(false), "testloopbackgroups": .bool(true), "datadir": .string(dir.path),
+        ]
+        try await DriverFixture.withDriver(try Self.config(options)) { altstack, _ in
+            #expect(await altstack.waitUntilReady())
+            try await hub.waitFor(event: "getaddr")  // the book now holds the hub and its 10 addresses
+            // The hub (driver's outbound peer) sent getaddr too: it gets nothing.
+            let inbound = try await BIP324DriverPeer(mode: "initiator", ["\(port)"], host: "127.42.0.1")
+            defer { inbound.kill() }
+            let answer = try await inbound.waitFor(event: "addr", timeout: .seconds(20))
+            let payload = try #require(answer["payload"] as? String)
+            #expect(payload.hasPrefix("02") && payload.count == 2 * (1 + 2 * 30))  // 23% of 11 is 2 entries
+            #expect(hub.events("addr").isEmpty && hub.events("addrv2").filter { ($0["addresses"] as? [String])?.isEmpty == false }.isEmpty)
+        }
+    }
 }
