@@ -175,3 +175,17 @@ import Testing
         #expect(Set(answer.map(\.address)).count == answer.count)
     }
 }
+
+/// Core's addr token bucket.
+@Suite struct AddressRateLimitTests {
+    @Test func startsAtOneGainsOnGetaddrAndRefillsSlowly() {
+        var limit = AddressRateLimit(now: 0)
+        #expect(limit.take(1000, now: 0) == 1)  // an unsolicited flood: one address
+        #expect(limit.take(1000, now: 0) == 0)
+        limit.sentGetaddr()
+        #expect(limit.take(1000, now: 0) == 1000)  // the answer we asked for, whole
+        #expect(limit.take(1000, now: 100) == 10)  // 0.1 per second
+        #expect(limit.take(1000, now: 1_000_000) == 1000)  // never more than the bucket
+        #expect(limit.take(5, now: 1_000_000) == 0)
+    }
+}
