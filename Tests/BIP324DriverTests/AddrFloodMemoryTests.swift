@@ -10,19 +10,10 @@ import TestSupport
 @Suite(.serialized) struct AddrFloodMemoryTests {
     /// Peak resident memory (VmHWM, kB) of this process's altnet-driver-bip324 child.
     static func driverPeakKB() -> Int? {
-        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
-        let children = tasks.flatMap { task -> [String] in
-            let text = (try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8)) ?? ""
-            return text.split(separator: " ").map(String.init)
-        }
-        for pid in children {
-            let cmdline = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? ""
-            guard cmdline.contains("altnet-driver-bip324"),
-                  let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
-                  let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { continue }
-            return Int(line.split(separator: " ").dropFirst().first ?? "")
-        }
-        return nil
+        guard let pid = DriverFixture.driverPID(),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }) else { return nil }
+        return Int(line.split(separator: " ").dropFirst().first ?? "")
     }
 
     /// The value of a metrics line starting with `series`.
