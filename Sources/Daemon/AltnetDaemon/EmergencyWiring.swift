@@ -19,11 +19,12 @@ enum EmergencyWiring {
     ///   - altstack: the drivers (`broadcasttx` to each that declares it).
     ///   - bitcoind: the local node.
     ///   - retryInterval: the loop's tick and first backoff step.
+    ///   - confirmations: the depth at which a transaction is done (`emergencyconfirmations`).
     ///   - logger: the queue's logger.
     /// - Returns: the broadcaster (not yet running).
     /// - Throws: ``DaemonError`` `.dataDir` when the file cannot be opened.
     static func make(dataDir: String, altstack: Altstack, bitcoind: BitcoindRPCClient, retryInterval: Duration,
-                     logger: Logger) throws(DaemonError) -> EmergencyBroadcaster {
+                     confirmations: Int, logger: Logger) throws(DaemonError) -> EmergencyBroadcaster {
         let store: EmergencyStore
         do {
             store = try EmergencyStore(path: dataDir + "/" + fileName)
@@ -33,7 +34,7 @@ enum EmergencyWiring {
         let transports = BitcoindEmergencyTransports(
             rpc: bitcoind, drivers: { raw in await relay(raw, through: altstack) }, logger: logger)
         return EmergencyBroadcaster(store: store, transports: CountingTransports(inner: transports),
-                                    retryInterval: retryInterval, logger: logger)
+                                    retryInterval: retryInterval, confirmations: confirmations, logger: logger)
     }
 
     /// `broadcasttx` through every driver that carries transactions, one result per driver.
@@ -56,7 +57,14 @@ struct CountingTransports: EmergencyTransports {
     let inner: any EmergencyTransports
 
     func broadcast(raw: [UInt8]) async -> [TransportResult] {
-        let results = await inner.broadcast(raw: raw)
+        count(await inner.broadcast(raw: raw))
+    }
+
+    func broadcast(package: [[UInt8]]) async -> [TransportResult] {
+        count(await inner.broadcast(package: package))
+    }
+
+    private func count(_ results: [TransportResult]) -> [TransportResult] {
         for r in results {
             Counter(label: "altnet_emergency_txs_total",
                     dimensions: [("transport", r.transport), ("outcome", r.accepted ? "accepted" : "rejected")]).increment()
