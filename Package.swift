@@ -170,7 +170,8 @@ let package = Package(
         .target(
             name: "RPCProxyCore",
             dependencies: [
-                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", "AltnetControl", "DriverProtocol",
+                crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),
