@@ -256,7 +256,7 @@ let package = Package(
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "RPCProxyTests",
-                    dependencies: ["RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
+                    dependencies: ["RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore, logging, prometheus],
                     swiftSettings: strict),
         .testTarget(name: "EsploraDriverTests",
                     dependencies: ["EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
