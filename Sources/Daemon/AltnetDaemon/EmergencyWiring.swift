@@ -37,12 +37,22 @@ enum EmergencyWiring {
                                     retryInterval: retryInterval, confirmations: confirmations, logger: logger)
     }
 
+    /// ": a, b" for the first few peer ids a driver named (ids are bounded by the schema; the
+    /// detail stays short).
+    static func names(_ ids: [String]?) -> String {
+        guard let ids, !ids.isEmpty else { return "" }
+        let shown = ids.prefix(8).map { String($0.prefix(66)) }
+        return ": " + shown.joined(separator: ", ") + (ids.count > shown.count ? ", ..." : "")
+    }
+
     /// `broadcasttx` through every driver that carries transactions, one result per driver.
     static func relay(_ raw: [UInt8], through altstack: Altstack) async -> [TransportResult] {
         await altstack.broadcastTx(raw.hex).map { outcome in
             switch outcome.result {
-            case .success(let r) where r.accepted:
-                TransportResult(transport: outcome.driver, accepted: true, detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")")
+            case .success(let r) where r.accepted && r.peers > 0:
+                // Carried off this machine: the driver handed it to r.peers peers (named when it says).
+                TransportResult(transport: outcome.driver, accepted: true,
+                                detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")" + Self.names(r.sentTo))
             case .success(let r):
                 TransportResult(transport: outcome.driver, accepted: false, detail: r.reason ?? "no peer took it (\(r.peers) peers)")
             case .failure(let e):
