@@ -4,7 +4,8 @@ import Simnode
 import Testing
 import TestSupport
 
-/// `submitpackage` and `setnetworkactive` as bitcoind answers them (issue #21).
+/// `submitpackage`, `setnetworkactive` and `getrawtransaction` (without -txindex) as bitcoind
+/// answers them (issue #21).
 @Suite struct SimnodePackageTests {
     static func tx(_ seed: UInt8, spending prev: OutPoint? = nil) -> Transaction {
         Transaction(version: 2,
@@ -69,6 +70,42 @@ import TestSupport
             #expect(on)
             let after: Info = try await node.rpc.call("getnetworkinfo")
             #expect(after.networkactive)
+        }
+    }
+
+    @Test func getRawTransactionConfirmationsAsWithoutTxindex() async throws {
+        try await InProcessSimnode.with { node in
+            struct Verbose: Decodable, Sendable {
+                let txid: String
+                let hex: String
+                let in_active_chain: Bool?
+                let blockhash: String?
+                let confirmations: Int?
+                let blocktime: Int?
+            }
+            let tx = Self.tx(7)
+            _ = try await node.rpc.sendRawTransaction(tx.serialized())
+            let hex: String = try await node.rpc.call("getrawtransaction", [.string(tx.txid.displayHex)])
+            #expect(hex == tx.serialized().hex)
+            let pooled: Verbose = try await node.rpc.call("getrawtransaction", [.string(tx.txid.displayHex), .int(1)])
+            #expect(pooled.txid == tx.txid.displayHex && pooled.confirmations == nil && pooled.blockhash == nil)
+            let mined: [String] = try await node.rpc.call("simgenerate", [3])
+            let first = try #require(mined.first)
+            // Confirmed and no -txindex: only with the block's hash, confirmations counted from the tip.
+            do {
+                let _: String = try await node.rpc.call("getrawtransaction", [.string(tx.txid.displayHex)])
+                Issue.record("found without -txindex or a block hash")
+            } catch {
+                #expect((error as? BitcoindRPCError)?.rpcCode == -5, "\(error)")
+            }
+            let inBlock: Verbose = try await node.rpc.call("getrawtransaction", [.string(tx.txid.displayHex), .bool(true), .string(first)])
+            #expect(inBlock.in_active_chain == true && inBlock.blockhash == first && inBlock.confirmations == 3 && inBlock.blocktime != nil)
+            do {
+                let _: String = try await node.rpc.call("getrawtransaction", [.string(tx.txid.displayHex), .int(0), .string(try #require(mined.last))])
+                Issue.record("found in a block that does not hold it")
+            } catch {
+                #expect((error as? BitcoindRPCError)?.rpcCode == -5, "\(error)")
+            }
         }
     }
 }

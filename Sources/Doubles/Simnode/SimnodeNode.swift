@@ -122,6 +122,8 @@ public actor SimnodeNode {
             return try submitPackage(params)
         case "setnetworkactive":
             return try setNetworkActive(params)
+        case "getrawtransaction":
+            return try getRawTransaction(params)
         case "gettxout":
             return try getTxOut(params)
         default:
