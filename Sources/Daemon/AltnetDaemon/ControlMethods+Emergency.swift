@@ -1,6 +1,6 @@
 import AltnetControl
 import BitcoinPrimitives
-import DriverProtocol
+import JSON
 import EmergencyQueue
 
 /// `sendemergencytx {"tx": hex}` (one transaction) or `{"txs": [hex, ...]}` (a package,

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// `submitpackage` (src/rpc/mempool.cpp; regtest-only in v26 and v27, simnode is regtest) and
 /// `setnetworkactive` (src/rpc/net.cpp).
@@ -13,7 +14,7 @@ extension SimnodeNode {
     /// Result as v26: {"tx-results": {wtxid: {"txid", "vsize", "fees": {"base",
     /// "effective-feerate", "effective-includes"}}}, "replaced-transactions": []}; v28 adds
     /// "package_msg": "success" first.
-    func submitPackage(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func submitPackage(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "submitpackage", names: ["package", "maxfeerate", "maxburnamount"], raw: raw)
         guard case .array(let items) = try p.required(0) else {
             throw RPCFailure.typeMismatch(p[0], expected: "array")
@@ -30,7 +31,7 @@ extension SimnodeNode {
             guard !Self.isCoinbase(tx) else { throw RPCFailure(RPCFailure.verifyRejected, "coinbase") }
             package.append(tx)
         }
-        var results: [(String, UniValue)] = []
+        var results: [(String, JSONValue)] = []
         for tx in package {
             addToMempool(tx)
             results.append((tx.wtxid.displayHex, .object([
@@ -42,7 +43,7 @@ extension SimnodeNode {
                 ])),
             ])))
         }
-        var reply: [(String, UniValue)] = [("tx-results", .object(results)), ("replaced-transactions", .array([]))]
+        var reply: [(String, JSONValue)] = [("tx-results", .object(results)), ("replaced-transactions", .array([]))]
         if coreVersion == .v28 { reply.insert(("package_msg", .string("success")), at: 0) }
         return .object(reply)
     }
@@ -50,7 +51,7 @@ extension SimnodeNode {
     /// `setnetworkactive state`: false closes every P2P connection, refuses new ones (inbound
     /// and outbound) and drops the pretend peers; true accepts connections again. Returns the
     /// new state, as bitcoind.
-    func setNetworkActive(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func setNetworkActive(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "setnetworkactive", names: ["state"], raw: raw)
         guard case .bool(let active) = try p.required(0) else {
             throw RPCFailure.typeMismatch(p[0], expected: "bool")

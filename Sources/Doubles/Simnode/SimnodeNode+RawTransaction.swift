@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// `getrawtransaction txid ( verbosity blockhash )` (src/rpc/rawtransaction.cpp, v26) for a
 /// node without -txindex, as simnode is: the mempool, or the block named by `blockhash`.
@@ -13,7 +14,7 @@ import BitcoinPrimitives
 ///   transactions."; with it: -5 "Block hash not found" or "No such transaction found in the
 ///   provided block. Use gettransaction for wallet transactions."; the genesis coinbase: -5.
 extension SimnodeNode {
-    func getRawTransaction(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func getRawTransaction(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "getrawtransaction", names: ["txid", "verbosity", "blockhash"], raw: raw)
         let txid = try p.hash(0, name: "txid")
         let verbosity: Int
@@ -44,7 +45,7 @@ extension SimnodeNode {
             found = (tx, entry)
         }
         guard verbosity > 0 else { return .string(found.tx.bytes.hex) }
-        var fields: [(String, UniValue)] = []
+        var fields: [(String, JSONValue)] = []
         if let entry = found.entry { fields.append(("in_active_chain", .bool(chain.isActive(entry)))) }
         fields += [
             ("txid", .string(found.tx.txid.displayHex)), ("hash", .string(found.tx.wtxid.displayHex)),

@@ -1,6 +1,6 @@
 import AltnetControl
-import DriverProtocol
 import Foundation
+import JSON
 import Logging
 import NIOConcurrencyHelpers
 import Prometheus
@@ -109,19 +109,19 @@ public final class EmergencyMirror: Sendable {
     ///   - params: the `params` value's JSON bytes.
     /// - Returns: the hex strings in order, or nil when the params do not hold them.
     public static func transactions(method: String, params: Data) -> [String]? {
-        guard let value = try? JSONSerialization.jsonObject(with: params, options: [.fragmentsAllowed]) else { return nil }
-        let first: Any?
+        guard let value = try? JSONValue.parse(params) else { return nil }
+        let first: JSONValue?
         switch value {
-        case let array as [Any]: first = array.first
-        case let object as [String: Any]: first = object[method == "submitpackage" ? "package" : "hexstring"]
+        case .array(let items): first = items.first
+        case .object: first = value[method == "submitpackage" ? "package" : "hexstring"]
         default: first = nil
         }
         switch method {
         case "sendrawtransaction":
-            return (first as? String).map { [$0] }
+            return first?.stringValue.map { [$0] }
         case "submitpackage":
-            guard let list = first as? [Any], !list.isEmpty else { return nil }
-            let hexes = list.compactMap { $0 as? String }
+            guard let list = first?.arrayValue, !list.isEmpty else { return nil }
+            let hexes = list.compactMap(\.stringValue)
             return hexes.count == list.count ? hexes : nil
         default:
             return nil

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
+import JSON
 
 /// `submitpackage` (src/rpc/mempool.cpp, v26+; regtest only before v28) for the local bitcoind.
 extension BitcoindEmergencyTransports {
@@ -9,7 +10,7 @@ extension BitcoindEmergencyTransports {
     /// - Returns: bitcoind's result (``TransportResult/local``): accepted when every member is in
     ///   its mempool (or already in a block).
     func submitPackage(_ package: [[UInt8]]) async -> TransportResult {
-        let params: [RPCParam] = [.array(package.map { RPCParam.hex($0) })]
+        let params: [JSONValue] = [.array(package.map { JSONValue.hex($0) })]
         do throws(BitcoindRPCError) {
             let reply = try await rpc.call("submitpackage", params, as: SubmitPackageReply.self)
             let errors = reply.txResults.values.compactMap { $0.error }
