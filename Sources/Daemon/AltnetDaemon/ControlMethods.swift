@@ -186,11 +186,20 @@ struct ControlMethods: Sendable {
         var id: String
         var address: String?
         var direction: String
+        /// The wire (v1/v2) and, from drivers with their own discovery (BIP324, issue #19), the
+        /// peer's network, network group and how its address was learned.
+        var transport: String?
+        var network: String?
+        var group: String?
+        var source: String?
     }
 
     func peers() -> [PeerView] {
         altstack.snapshot().flatMap { driver in
-            driver.peers.map { PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue) }
+            driver.peers.map {
+                PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue,
+                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source)
+            }
         }
     }
 
@@ -242,36 +251,6 @@ struct ControlMethods: Sendable {
             var previousState: String
         }
         return .success(try ControlRPC.json(Restarted(name: name, previousState: supervisor.restart().rawValue)))
-    }
-
-    // MARK: sendemergencytx
-
-    func sendEmergencyTx(_ params: JSONValue) async throws -> Result<JSONValue, ControlRPC.ErrorObject> {
-        guard let hex = params.parameter("tx", position: 0)?.stringValue else {
-            return .failure(.init(code: ControlRPC.Code.invalidParameter, message: "sendemergencytx needs {\"tx\": hex}"))
-        }
-        let parsed: (bytes: [UInt8], tx: Transaction)
-        do {
-            parsed = try SendEmergencyTx.parse(hex: hex)
-        } catch {
-            return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
-        }
-        // Stored (and fsynced) before the first broadcast; the reply comes after that broadcast.
-        let submitted: (row: EmergencyTx, results: [TransportResult])
-        do {
-            submitted = try await emergency.submit(raw: parsed.bytes)
-        } catch {
-            switch error.reason {
-            case .malformedHex, .notATransaction, .tooLarge, .coinbase:
-                return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
-            case .queueFull, .unknownTxid:
-                return .failure(.init(code: ControlRPC.Code.invalidParameter, message: error.description))
-            case .cannotOpen, .storage:
-                return .failure(.init(code: ControlRPC.Code.misc, message: error.description))
-            }
-        }
-        let reply = EmergencySubmitReply(tx: submitted.row, results: submitted.results)
-        return .success(try ControlRPC.json(SendEmergencyTx.Report(reply)))
     }
 }
 
