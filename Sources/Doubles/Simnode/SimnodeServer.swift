@@ -20,6 +20,10 @@ public final class SimnodeServer: Sendable {
         /// (127.x.y.z) puts a node in its own /16 network group, so tests can run peers that
         /// count as independent sources.
         public var p2pHost: String?
+        /// Let loopback addresses (127.0.0.0/8, ::1) into the address book. simnode only, not a
+        /// bitcoind option: Core's addrman refuses non-routable addresses, so a loopback test
+        /// network needs this to gossip (`--simaddrloopback`).
+        public var addrLoopback = false
         /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
         /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
         public var v2transport = true
@@ -112,6 +116,7 @@ public final class SimnodeServer: Sendable {
         var p2pChannel: (any Channel)?
         do {
             channel = try await bootstrap.bind(host: configuration.rpcHost, port: configuration.rpcPort).get()
+            await node.setAddrLoopback(configuration.addrLoopback)
             if let p2pPort = configuration.p2pPort {
                 let v2transport = configuration.v2transport
                 await node.setV2Transport(v2transport)

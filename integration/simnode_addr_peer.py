@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Address relay against simnode, with Bitcoin Core's functional test framework (PyPI
+`verystable`) over BIP324 v2 (v2_socket) or v1. Three modes:
+
+  simnode_addr_peer.py getaddr P2PPORT [--v1] [--sendaddrv2] [--rounds N]
+      an inbound peer: handshake (sendaddrv2 before verack when asked), then N rounds of
+      getaddr + ping, collecting every addr/addrv2 that arrives before the pong.
+  simnode_addr_peer.py listen [--v1]
+      a peer simnode connects to (addnode): prints {"event": "listening", "port": P}, answers
+      the handshake, records whether simnode sent getaddr, sends getaddr itself and collects
+      what comes back before a pong.
+  simnode_addr_peer.py send P2PPORT --count K [--messages M] [--v1]
+      an inbound peer sending M addr messages of K fresh routable IPv4 addresses each, a ping
+      after each; reports after which message simnode disconnected, if it did.
+
+Prints one JSON object per line; the last one is the summary with "ok". Exit 0 when the
+conversation completed, 1 on a protocol failure, 3 when verystable is missing. Used by
+Tests/BitcoindTests/SimnodeAddrTests.swift.
+"""
+import argparse
+import json
+import os
+import random
+import socket
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+try:
+    from verystable.core import messages as m
+    from simnode_v2_peer import Wire
+    from v2_socket import PeerClosed
+except ImportError as error:  # pragma: no cover
+    print(json.dumps({"ok": False, "error": f"verystable is not installed ({error}); run: pip install verystable"}))
+    sys.exit(3)
+
+TIMEOUT = 30
+
+
+def describe(addr):
+    return {"network": m.CAddress.ADDRV2_NET_NAME.get(addr.net, str(addr.net)), "host": addr.ip, "port": addr.port,
+            "services": addr.nServices, "time": addr.time}
+
+
+def handshake(wire, send_addrv2, outbound_side):
+    """Version exchange. outbound_side: we connected (we speak first). Returns the commands
+    simnode sent before its verack and whether a getaddr came during the handshake."""
+    version = m.msg_version()
+    version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/simnode-addr-peer/", 0
+    version.nServices = 1 | 8
+    seen = []
+    if outbound_side:
+        wire.send(version)
+        wire.expect("version", seen)
+    else:
+        wire.expect("version", seen)
+        wire.send(version)
+    wire.send(m.msg_wtxidrelay())
+    if send_addrv2:
+        wire.send(m.msg_sendaddrv2())
+    wire.expect("verack", seen)
+    wire.send(m.msg_verack())
+    return seen
+
+
+def until_pong(wire, nonce):
+    """Sends a ping and collects addr/addrv2 (and notes getaddr) until its pong."""
+    wire.send(m.msg_ping(nonce=nonce))
+    got, getaddr = [], False
+    deadline = time.time() + TIMEOUT
+    while time.time() < deadline:
+        command, msg = wire.receive()
+        if command == "pong" and msg.nonce == nonce:
+            return got, getaddr
+        if command == "ping":
+            wire.send(m.msg_pong(msg.nonce))
+        elif command in ("addr", "addrv2"):
+            got.append({"command": command, "addresses": [describe(a) for a in msg.addrs]})
+        elif command == "getaddr":
+            getaddr = True
+    raise PeerClosed(f"no pong within {TIMEOUT}s")
+
+
+def getaddr_mode(args):
+    wire = Wire(socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT), not args.v1)
+    wire.handshake()
+    handshake(wire, args.sendaddrv2, outbound_side=True)
+    answers = []
+    for i in range(args.rounds):
+        wire.send(m.msg_getaddr())
+        got, _ = until_pong(wire, 1000 + i)
+        answers.append(got)
+    return {"transport": "v1" if args.v1 else "v2", "answers": answers}
+
+
+def listen_mode(args):
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    server.settimeout(TIMEOUT)
+    print(json.dumps({"event": "listening", "port": server.getsockname()[1]}), flush=True)
+    sock, _ = server.accept()
+    sock.settimeout(TIMEOUT)
+    wire = Wire(sock, not args.v1, initiating=False)
+    wire.handshake()
+    seen = handshake(wire, True, outbound_side=False)
+    # simnode's getaddr follows its verack; the pong below comes after it.
+    first, got_getaddr = until_pong(wire, 1)
+    wire.send(m.msg_getaddr())
+    answer, _ = until_pong(wire, 2)
+    return {"before_verack": seen, "got_getaddr": got_getaddr or "getaddr" in seen, "answers": [first, answer]}
+
+
+def send_mode(args):
+    wire = Wire(socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT), not args.v1)
+    wire.handshake()
+    handshake(wire, False, outbound_side=True)
+    now = int(time.time())
+    sent, disconnected_after = 0, None
+    for i in range(args.messages):
+        addrs = []
+        for _ in range(args.count):
+            a = m.CAddress()
+            a.time, a.nServices, a.port = now, 1 | 8, 8333
+            a.ip = f"{random.randint(20, 90)}.{random.randint(0, 255)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+            addrs.append(a)
+        msg = m.msg_addr()
+        msg.addrs = addrs
+        try:
+            wire.send(msg)
+            sent += 1
+            until_pong(wire, 5000 + i)
+        except (PeerClosed, OSError, SystemExit):
+            disconnected_after = i + 1
+            break
+    return {"sent": sent, "disconnected_after": disconnected_after}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("mode", choices=["getaddr", "listen", "send"])
+    ap.add_argument("port", type=int, nargs="?")
+    ap.add_argument("--v1", action="store_true")
+    ap.add_argument("--sendaddrv2", action="store_true")
+    ap.add_argument("--rounds", type=int, default=2)
+    ap.add_argument("--count", type=int, default=10)
+    ap.add_argument("--messages", type=int, default=1)
+    args = ap.parse_args()
+    mode = {"getaddr": getaddr_mode, "listen": listen_mode, "send": send_mode}[args.mode]
+    try:
+        out = mode(args)
+    except PeerClosed as error:
+        print(json.dumps({"ok": False, "error": str(error)}), flush=True)
+        sys.exit(1)
+    print(json.dumps({"ok": True, **out}), flush=True)
+
+
+if __name__ == "__main__":
+    main()
