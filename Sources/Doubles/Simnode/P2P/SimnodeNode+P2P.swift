@@ -43,7 +43,7 @@ extension SimnodeNode {
         p2p.peers[id] = P2PPeer(
             id: id, addr: addr, addrBind: addrBind, inbound: inbound, conntime: clock(), send: send, disconnect: disconnect)
         p2p.peers[id]?.addrRelay = SimAddrRelayState(now: clock())
-        p2p.logger.debug("peer \(id) connected from \(addr)")
+        p2p.logger.info("P2P peer \(id) connected from \(addr) (\(inbound ? "inbound" : "outbound"))")
         return id
     }
 
