@@ -3,13 +3,13 @@
 // altnet: an alternative-transport stack beside an unmodified bitcoind.
 // Folders follow the layers (docs/architecture.md has the picture and the import rule); a
 // target may import only from its own layer or the ones above it in this list:
-//   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ
+//   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ, CResolv
 //   Sources/Core        pure, sans-I/O: BitcoinPrimitives, HeaderChain, Secp256k1, ElligatorSwift,
 //                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, JSONSchema, AltnetConfig,
 //                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, AltnetControl
-//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
+//   Sources/DriverCores a driver's logic, unit-testable: AddressManager, BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
 //                       RPCProxyCore, EsploraDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
@@ -68,6 +68,8 @@ let package = Package(
         .systemLibrary(
             name: "CZeroMQ", path: "Sources/C/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
+        // glibc's DNS resolver (libresolv, part of libc6-dev): the BIP324 driver's seed lookups.
+        .systemLibrary(name: "CResolv", path: "Sources/C/CResolv", providers: [.apt(["libc6-dev"])]),
 
         // MARK: Pure protocol cores
         .target(name: "BitcoinPrimitives", dependencies: [crypto], path: "Sources/Core/BitcoinPrimitives", swiftSettings: strict),
@@ -185,13 +187,18 @@ let package = Package(
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
-        // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
-        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
+        // The BIP324 driver's address manager (issue #19): Core's addrman idea, pure and sans-I/O.
+        .target(name: "AddressManager", dependencies: ["BitcoinPrimitives"], path: "Sources/DriverCores/AddressManager", swiftSettings: strict),
+        // altnet-driver-bip324's sans-I/O core (peer session, checks, discovery options), testable in-process.
+        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives", "DriverProtocol"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
         // `altnet-driver-bip324 proxy`'s sans-I/O core: SOCKS5 and v1 greetings, v1 <-> v2 translation.
         .target(name: "BIP324ProxyCore", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324ProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
+            dependencies: [
+                "BIP324ProxyCore", "BIP324DriverCore", "AddressManager", "CResolv", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives",
+                nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging,
+            ],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
         // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
@@ -220,6 +227,7 @@ let package = Package(
                 swiftSettings: strict),
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
+        .testTarget(name: "AddressManagerTests", dependencies: ["AddressManager", "BitcoinPrimitives"], swiftSettings: strict),
         .testTarget(name: "HeaderChainTests", dependencies: ["HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),

@@ -22,16 +22,17 @@ import BitcoinPrimitives
 /// - 15: BOLT 1 messages (init and its TLV stream, ping/pong, error/warning) against a reference.
 /// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
+/// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names and address text (``AddressFuzz``).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
     static let commands: [P2PCommand] = [
         .version, .verack, .ping, .pong, .getheaders, .headers, .inv, .getdata, .notfound, .block, .tx,
-        .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter,
+        .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter, .addr, .addrv2, .getaddr,
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 18
+    static let count: UInt8 = 19
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -61,7 +62,8 @@ enum FuzzTargets {
         case 14: RPCProxyFuzz.run(&input)
         case 15: BOLT1Fuzz.run(&input)
         case 16: PeerSessionFuzz.run(&input)
-        default: HeaderChainFuzz.run(&input)
+        case 17: HeaderChainFuzz.run(&input)
+        default: AddressFuzz.run(&input)
         }
     }
 
