@@ -12,6 +12,11 @@
   simnode_addr_peer.py send P2PPORT --count K [--messages M] [--v1]
       an inbound peer sending M addr messages of K fresh routable IPv4 addresses each, a ping
       after each; reports after which message simnode disconnected, if it did.
+  simnode_addr_peer.py flood --host 127.A.B.C --count 1000 --messages M
+      a hostile listener for a driver to connect to (addnode): after the handshake, M addrv2
+      messages of K fresh loopback addresses (127.100-199.x.y, so dialling them fails at once),
+      a ping every 20; prints {"event": "flooded", ...} once done and whether it was still
+      connected (pong), then stays connected until killed or the driver closes.
 
 Prints one JSON object per line; the last one is the summary with "ok". Exit 0 when the
 conversation completed, 1 on a protocol failure, 3 when verystable is missing. Used by
@@ -136,9 +141,50 @@ def send_mode(args):
     return {"sent": sent, "disconnected_after": disconnected_after}
 
 
+def flood_mode(args):
+    server = socket.socket()
+    server.bind((args.host, 0))
+    server.listen(1)
+    server.settimeout(TIMEOUT)
+    print(json.dumps({"event": "listening", "port": server.getsockname()[1]}), flush=True)
+    sock, _ = server.accept()
+    sock.settimeout(TIMEOUT)
+    wire = Wire(sock, True, initiating=False)
+    wire.handshake()
+    handshake(wire, True, outbound_side=False)
+    now = int(time.time())
+    sent, alive = 0, True
+    try:
+        for i in range(args.messages):
+            msg = m.msg_addrv2()
+            msg.addrs = []
+            for _ in range(args.count):
+                a = m.CAddress()
+                a.time, a.nServices, a.net, a.port = now, 1 | 8, m.CAddress.NET_IPV4, 18444
+                a.ip = f"127.{random.randint(100, 199)}.{random.randint(0, 255)}.{random.randint(1, 254)}"
+                msg.addrs.append(a)
+            wire.send(msg)
+            sent += 1
+            if sent % 20 == 0:
+                until_pong(wire, 9000 + i)
+        until_pong(wire, 1)
+    except (PeerClosed, OSError, SystemExit):
+        alive = False
+    print(json.dumps({"event": "flooded", "messages": sent, "entries": sent * args.count, "alive": alive}), flush=True)
+    try:  # stay connected (answering pings) until the driver closes or the test kills us
+        while alive:
+            command, msg = wire.receive()
+            if command == "ping":
+                wire.send(m.msg_pong(msg.nonce))
+    except (PeerClosed, OSError, SystemExit):
+        pass
+    return {"messages": sent}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["getaddr", "listen", "send"])
+    ap.add_argument("mode", choices=["getaddr", "listen", "send", "flood"])
+    ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("port", type=int, nargs="?")
     ap.add_argument("--v1", action="store_true")
     ap.add_argument("--sendaddrv2", action="store_true")
@@ -146,7 +192,7 @@ def main():
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--messages", type=int, default=1)
     args = ap.parse_args()
-    mode = {"getaddr": getaddr_mode, "listen": listen_mode, "send": send_mode}[args.mode]
+    mode = {"getaddr": getaddr_mode, "listen": listen_mode, "send": send_mode, "flood": flood_mode}[args.mode]
     try:
         out = mode(args)
     except PeerClosed as error:
