@@ -12,8 +12,9 @@
   simnode_addr_peer.py send P2PPORT --count K [--messages M] [--v1]
       an inbound peer sending M addr messages of K fresh routable IPv4 addresses each, a ping
       after each; reports after which message simnode disconnected, if it did.
-  simnode_addr_peer.py flood --host 127.A.B.C --count 1000 --messages M
-      a hostile listener for a driver to connect to (addnode): after the handshake, M addrv2
+  simnode_addr_peer.py flood --host 127.A.B.C --count 1000 --messages M [--go-file PATH]
+      a hostile listener for a driver to connect to (addnode): after the handshake (and once
+      PATH exists, so a test can measure the driver first; {"event": "ready"} says when), M addrv2
       messages of K fresh loopback addresses (127.100-199.x.y, so dialling them fails at once),
       a ping every 20; prints {"event": "flooded", ...} once done and whether it was still
       connected (pong), then stays connected until killed or the driver closes.
@@ -152,6 +153,10 @@ def flood_mode(args):
     wire = Wire(sock, True, initiating=False)
     wire.handshake()
     handshake(wire, True, outbound_side=False)
+    print(json.dumps({"event": "ready"}), flush=True)
+    while args.go_file and not os.path.exists(args.go_file):
+        until_pong(wire, 7)  # keep the connection alive while waiting
+        time.sleep(0.2)
     now = int(time.time())
     sent, alive = 0, True
     try:
@@ -185,6 +190,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("mode", choices=["getaddr", "listen", "send", "flood"])
     ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--go-file", default=None)
     ap.add_argument("port", type=int, nargs="?")
     ap.add_argument("--v1", action="store_true")
     ap.add_argument("--sendaddrv2", action="store_true")
