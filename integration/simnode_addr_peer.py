@@ -21,7 +21,7 @@
 
 Prints one JSON object per line; the last one is the summary with "ok". Exit 0 when the
 conversation completed, 1 on a protocol failure, 3 when verystable is missing. Used by
-Tests/BitcoindTests/SimnodeAddrTests.swift.
+Tests/SimnodeTests/SimnodeAddrTests.swift.
 """
 import argparse
 import json

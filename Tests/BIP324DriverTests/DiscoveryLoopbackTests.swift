@@ -43,6 +43,8 @@ import TestSupport
         var first = base
         first["addnode"] = .string("127.11.0.1:\(hub.port)")
         first["externalip"] = .string("127.99.0.1:18444")
+        let metricsPort = try FreePort.loopback()
+        first["metrics"] = .string("127.0.0.1:\(metricsPort)")
         try await DriverFixture.withDriver(try Self.config(first)) { altstack, events in
             #expect(await altstack.waitUntilReady())
             // BIP155 to the hub: sendaddrv2 before verack, getaddr after, our address in addrv2.
@@ -57,6 +59,13 @@ import TestSupport
             #expect(Set(gossip.compactMap(\.group)).count == 3)
             #expect(gossip.allSatisfy { $0.network == "ipv4" && $0.transport == .v2 && $0.direction == .outbound })
             #expect(listed.peers.filter { $0.source == "manual" }.map(\.address) == ["127.11.0.1:\(hub.port)"])
+            // Metrics: four outbound IPv4 peers (three picked, one addnode), all four in tried.
+            let shown = await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+                guard let text = try? await httpGet(port: metricsPort, path: "/metrics") else { return false }
+                return text.contains("bip324_connections{network=\"ipv4\",direction=\"outbound\"} 4")
+                    && text.contains("bip324_addrman_addresses{table=\"tried\"} 4") && text.contains("bip324_banned 0")
+            }
+            #expect(shown)
         }
         #expect(FileManager.default.fileExists(atPath: file.path))
 
@@ -88,16 +97,57 @@ import TestSupport
         let dir = try TempDir()
         defer { dir.cleanup() }
         let flooder = try await BIP324DriverPeer(mode: "addrflood", host: "127.21.0.1")
+        let metricsPort = try FreePort.loopback()
         defer { flooder.kill() }
         let options: [String: JSONValue] = [
             "testloopbackgroups": .bool(true), "datadir": .string(dir.path), "dnsseed": .bool(false), "bantime": .int(600),
-            "addnode": .string("127.21.0.1:\(flooder.port)"),
+            "addnode": .string("127.21.0.1:\(flooder.port)"), "metrics": .string("127.0.0.1:\(metricsPort)"),
         ]
         try await DriverFixture.withDriver(try Self.config(options)) { altstack, events in
             #expect(await altstack.waitUntilReady())
             try await flooder.waitFor(event: "flooded")
             #expect(await events.waitForLog(["banned 127.21.0.1 for 600 s", "addrv2"]) != nil)
             #expect(await events.waitForLog(["disconnected", "addrv2 of 1001", "exceeds the limit of 1000"]) != nil)
+            #expect(await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+                (try? await httpGet(port: metricsPort, path: "/metrics"))?.contains("bip324_banned 1") == true
+            })
         }
+    }
+
+    /// `proxy=`: the seed is fetched by name through SOCKS5 (a one-shot connection that sends
+    /// getaddr, no DNS query), every peer is dialled through the proxy, and a Tor v3 address
+    /// learned from addrv2 is dialled by its `.onion` name.
+    @Test func proxyCarriesSeedPeersAndOnionByName() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let proxy = try JSONLinesChild.python("socks5_proxy.py", [])
+        defer { proxy.kill() }
+        let proxyPort = try #require(try await proxy.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }["port"] as? Int)
+        let peer = try await BIP324DriverPeer(mode: "gossip", host: "127.12.0.1")
+        defer { peer.kill() }
+        let onion = "pg6mmjiyjmcrsslvykfwnntlaru7p5svn6y2ymmju6nubxndf4pscryd.onion"
+        // The "seed" answers getaddr with the peer and an onion address; `localhost` is its name.
+        let seed = try await BIP324DriverPeer(
+            mode: "gossip", host: "127.0.0.1", environment: ["BIP324_PEER_GOSSIP": "127.12.0.1:\(peer.port),\(onion):8333"])
+        defer { seed.kill() }
+        let options: [String: JSONValue] = [
+            "testloopbackgroups": .bool(true), "datadir": .string(dir.path), "maxoutbound": .int(2),
+            "proxy": .string("127.0.0.1:\(proxyPort)"), "seeds": .string("localhost"), "seedport": .int(Int64(seed.port)),
+            // A resolver that answers nothing: a clear DNS query would fail the seed step.
+            "resolver": .string("127.0.0.1:9"),
+        ]
+        try await DriverFixture.withDriver(try Self.config(options)) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            #expect(await events.waitForLog(["dns seed localhost: 2 addresses"]) != nil)
+            #expect(await events.waitForLog(["outbound 1/2 from 1 groups"]) != nil)
+            _ = try await proxy.waitFor(timeout: .seconds(30)) { $0["host"] as? String == onion }
+        }
+        let connects = proxy.events("connect")
+        #expect(connects.contains { $0["host"] as? String == "localhost" && $0["atyp"] as? String == "domain" && $0["port"] as? Int == seed.port })
+        #expect(connects.contains { $0["host"] as? String == "127.12.0.1" && $0["port"] as? Int == peer.port })
+        #expect(connects.contains { $0["host"] as? String == onion && $0["atyp"] as? String == "domain" && $0["port"] as? Int == 8333 })
+        // Nothing reached the peers but through the proxy: every accepted connection was proxied.
+        #expect(peer.events("accepted").count <= connects.filter { $0["host"] as? String == "127.12.0.1" }.count)
+        #expect(seed.events("accepted").count == connects.filter { $0["host"] as? String == "localhost" }.count)
     }
 }

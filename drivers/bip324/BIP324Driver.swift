@@ -18,6 +18,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     private var tasks: [Task<Void, Never>] = []
     private var registry: PeerRegistry?
     private var discovery: Discovery?
+    private var metricsChannel: (any Channel)?
     private var listener: (any Channel)?
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// Options from the command line; `init` options override them.
@@ -107,6 +108,26 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
             context.logger.info("bip324: listening for inbound v2 peers on \(target) (at most \(limits.maxInbound) at once)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
         }
+        if let endpoint = options["metrics"] {
+            guard let text = endpoint.stringValue, let target = try? HostPort(parsing: text, ports: 0...65535) else {
+                throw DriverProtocolError(.invalidParams, "metrics must be a string HOST:PORT")
+            }
+            let metrics = BIP324DriverMetrics()
+            do {
+                let channel = try await MetricsEndpoint.start(host: target.host, port: target.port, registry: metrics.registry, group: group)
+                lock.withLock { metricsChannel = channel }
+            } catch {
+                throw DriverProtocolError(.invalidParams, "cannot serve metrics on \(target): \(error)")
+            }
+            let book = discovery?.book
+            runs.append {
+                while !Task.isCancelled {
+                    metrics.update(book: book, peers: registry.list())
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            context.logger.info("bip324: Prometheus metrics on http://\(target)/metrics")
+        }
         if discoveryOptions.discovers {
             context.logger.info("bip324 on \(params.network): discovery on, \(discoveryOptions.maxOutbound) outbound peers from distinct groups, addnode \(discoveryOptions.addnode.map(\.description)), seeds \(discoveryOptions.seeds)")
         } else {
@@ -170,9 +191,12 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func stop(context: DriverContext) async {
-        let (running, registry, listener, discovery) = lock.withLock { (tasks, self.registry, self.listener, self.discovery) }
+        let (running, registry, listener, discovery, metricsChannel) = lock.withLock {
+            (tasks, self.registry, self.listener, self.discovery, self.metricsChannel)
+        }
         registry?.shutdown()
         try? await listener?.close()
+        try? await metricsChannel?.close()
         for task in running { task.cancel() }
         for task in running { await task.value }
         discovery?.book.flush(force: true)

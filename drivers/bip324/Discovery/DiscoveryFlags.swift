@@ -30,6 +30,8 @@ struct DiscoveryFlags: ParsableArguments {
     var banTime: Int?
     @Flag(name: .customLong("test-loopback-groups"), help: "TEST ONLY: accept 127/8 addresses, grouped by /16.")
     var testLoopbackGroups = false
+    @Option(name: .customLong("metrics"), help: "Serve Prometheus metrics on HOST:PORT (GET /metrics).")
+    var metrics: String?
     @Option(name: .customLong("datadir"), help: "Directory of addrman.dat (default: init's data directory).")
     var datadir: String?
 
@@ -50,6 +52,7 @@ struct DiscoveryFlags: ParsableArguments {
         if let banTime { o["bantime"] = .int(Int64(banTime)) }
         if testLoopbackGroups { o["testloopbackgroups"] = .bool(true) }
         if let datadir { o["datadir"] = .string(datadir) }
+        if let metrics { o["metrics"] = .string(metrics) }
         return o
     }
 }
