@@ -126,7 +126,7 @@ let package = Package(
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["BitcoinPrimitives", "AddressManager", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
             path: "Sources/Doubles/Simnode", swiftSettings: strict),
 
         // MARK: Executables (thin)

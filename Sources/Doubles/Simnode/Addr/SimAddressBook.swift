@@ -1,7 +1,9 @@
+import AddressManager
 import BitcoinPrimitives
 
 /// simnode's address book: what Core's `AddrMan` does that a peer can observe, without its
-/// buckets. Addresses are added (from `addr`/`addrv2` and `addpeeraddress`), moved to "tried"
+/// buckets. Non-routable addresses are refused with the address manager's `Routability` (Core's
+/// IsRoutable; loopback only with simnode's switch). Addresses are added (from `addr`/`addrv2` and `addpeeraddress`), moved to "tried"
 /// (`addpeeraddress ... true`), and handed out at random for `getaddr`, skipping terrible ones.
 ///
 /// Bounded: at most ``capacity`` entries; further new addresses are dropped (Core's buckets
@@ -36,7 +38,7 @@ struct SimAddressBook: Sendable {
     /// - Returns: whether it was new.
     @discardableResult
     mutating func add(_ address: PeerAddress, services: UInt64, time: Int64, penalty: Int64, now: Int64) -> Bool {
-        guard Self.isRoutable(address, allowLoopback: allowLoopback) else { return false }
+        guard Routability.isRoutable(address, loopback: allowLoopback) else { return false }
         if var known = entries[address] {
             let online = now - time < 24 * 3600
             let interval: Int64 = online ? 3600 : 24 * 3600
