@@ -7,7 +7,9 @@ import TestSupport
 
 /// Issue #19's bad input: a peer floods the driver with addrv2 (1,000 entries a message, 200
 /// messages: 200,000 addresses) while an honest simnode is connected; the driver's resident
-/// memory stays bounded (read from /proc/PID/status) and the honest peer is still served.
+/// memory stays bounded (read from /proc/PID/status), the flood fills at most its source group's
+/// share of the new table (16 buckets of 64, bip324_addrman_addresses in the driver's metrics),
+/// and the honest peer is still served.
 @Suite(.serialized) struct DiscoveryAddrFloodTests {
     /// Growth of VmRSS allowed over the flood: the address manager holds at most 20,480
     /// addresses (a few MB); anything near this means the flood is being kept.
@@ -26,7 +28,9 @@ import TestSupport
         let listening = try await flooder.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
         let flooderPort = try #require(listening["port"] as? Int)
         let honestID = "127.0.0.1:\(try #require(honest.p2pPort))"
+        let metricsPort = try FreePort.loopback()
         let options: [String: JSONValue] = [
+            "metrics": .string("127.0.0.1:\(metricsPort)"),
             "addnode": .array([.string(honestID), .string("127.40.0.1:\(flooderPort)")]),
             "dnsseed": .bool(false), "testloopbackgroups": .bool(true), "datadir": .string(dir.path), "maxoutbound": .int(2),
         ]
@@ -44,6 +48,18 @@ import TestSupport
             print("addr flood: driver VmRSS \(baseline) KiB before, \(after) KiB after, VmHWM \(peak) KiB; flooder still connected: \(flooded["alive"] ?? "?")")
             #expect(after - baseline < Self.boundKiB, "VmRSS grew \(after - baseline) KiB")
             #expect(peak - baseline < Self.boundKiB, "VmHWM \(peak) KiB against \(baseline) KiB")
+            // One source group's share of the new table: 16 buckets x 64 slots.
+            var newTable = -1
+            _ = await eventually(timeout: .seconds(10), every: .milliseconds(250)) {
+                guard let text = try? await httpGet(port: metricsPort, path: "/metrics"),
+                      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("bip324_addrman_addresses{table=\"new\"}") }),
+                      let value = line.split(separator: " ").last.flatMap({ Double($0) })
+                else { return false }
+                newTable = Int(value)
+                return true
+            }
+            print("addr flood: new table holds \(newTable) addresses after 200,000 offered")
+            #expect(newTable > 0 && newTable <= 16 * 64, "new table: \(newTable)")
             // The honest peer still answers through the driver.
             let answer = try await altstack.sendMessage(DriverInteropTests.getHeaders, peer: honestID, timeout: .seconds(30))
             let reply = try #require(answer.value.replies.first)
