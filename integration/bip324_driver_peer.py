@@ -27,13 +27,7 @@ Modes:
               getdata naming that inv 50,000 times (1.8 MB, the most a getdata may hold),
               reports {"event": "flooded"} and never reads again (its receive buffer is 4 kB),
               until killed.
-  gossip      like serve, but sends sendaddrv2 before verack (BIP155) and answers the driver's
-              getaddr with one addrv2 (built by verystable's CAddress.serialize_v2) listing the
-              HOST:PORT entries of $BIP324_PEER_GOSSIP (comma-separated; IPv4 or a v3 .onion name),
-              reporting {"event": "getaddr"}; addrv2 the driver sends is reported decoded
-              ({"event": "addrv2", "addresses": ["HOST:PORT", ...]}).
-  addrflood   like gossip, but right after verack sends an addrv2 of 1,001 entries (one more than
-              BIP155 allows), reporting {"event": "flooded"}.
+  gossip, addrstream, addrflood: like serve, with BIP155 address gossip (see addr_gossip.py).
   reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
               getdata (reporting {"event": "held"}) until three getdata have come, then sends
               them in the opposite order; and announces a header (sendheaders style) that builds
@@ -64,8 +58,9 @@ try:
         CBlockHeader, CInv, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, MSG_BLOCK, MSG_WITNESS_FLAG,
         msg_block, msg_getdata, msg_getheaders, msg_inv, msg_tx, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
         msg_version, msg_wtxidrelay, msg_getaddr, msg_sendcmpct, msg_feefilter, MSG_TX,
-        msg_addrv2, msg_sendaddrv2, CAddress,
+        msg_sendaddrv2,
     )
+    import addr_gossip
     from verystable.core.blocktools import add_witness_commitment, create_block, create_coinbase
 except ImportError as error:
     print(json.dumps({"event": "error", "error": f"verystable is not installed ({error}); run: pip install verystable"}),
@@ -134,14 +129,11 @@ def serve(conn, mode):
     version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-driver-peer/", HEADER_COUNT
     conn.send(version)
     conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
-    if mode in ("gossip", "addrflood"):
+    if mode in ("gossip", "addrflood", "addrstream"):
         conn.send(msg_sendaddrv2())  # BIP155: before verack
     conn.send(msg_verack())
-    if mode == "addrflood":
-        flood = msg_addrv2()
-        flood.addrs = [gossip_address(f"44.{i // 250}.{i % 250}.1:8333") for i in range(1001)]
-        conn.send(flood)
-        emit(event="flooded", entries=len(flood.addrs))
+    if mode in ("addrflood", "addrstream"):
+        addr_gossip.flood(conn, mode, emit)
     # What a Bitcoin Core peer also sends right after verack: the driver must not pass these on.
     conn.send(msg_sendcmpct(announce=False, version=2))
     conn.send(msg_feefilter(1000))
@@ -204,16 +196,8 @@ def serve(conn, mode):
             for message, fields in answers:
                 conn.send(message)
                 emit(event="getdata", **fields)
-        elif command == b"getaddr" and mode == "gossip":
-            answer = msg_addrv2()
-            entries = [e for e in os.environ.get("BIP324_PEER_GOSSIP", "").split(",") if e]
-            answer.addrs = [gossip_address(e) for e in entries]
-            conn.send(answer)
-            emit(event="getaddr", sent=len(answer.addrs))
-        elif command == b"addrv2":
-            m = msg_addrv2()
-            m.deserialize(stream)
-            emit(event="addrv2", addresses=[f"{a.ip}:{a.port}" for a in m.addrs])
+        elif addr_gossip.handle(conn, command, stream, mode, emit):
+            pass
         elif command == b"getheaders":
             m = msg_getheaders()
             m.deserialize(stream)
@@ -231,15 +215,6 @@ def serve(conn, mode):
                  last_hash=headers[-1].hash)
         else:
             emit(event=name, payload=payload.hex())
-
-
-def gossip_address(entry):
-    """A CAddress for HOST:PORT (IPv4 or a Tor v3 .onion name), seen a minute ago."""
-    host, port = entry.rsplit(":", 1)
-    a = CAddress()
-    a.time, a.nServices, a.port, a.ip = int(time.time()) - 60, 1 | 8 | (1 << 11), int(port), host
-    a.net = CAddress.NET_TORV3 if host.endswith(".onion") else CAddress.NET_IPV4
-    return a
 
 
 V1_MAGIC = bytes.fromhex("fabfb5da")
@@ -326,13 +301,13 @@ def main():
                 pass
         emit(event="closed")
         return
-    modes = ("serve", "gossip", "addrflood", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    modes = ("serve", "gossip", "addrflood", "addrstream", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
     blocks = []
-    if mode in ("serve", "gossip", "addrflood", "badblock", "reverse"):
+    if mode in ("serve", "gossip", "addrflood", "addrstream", "badblock", "reverse"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
         blocks.append(BLOCK)
     if mode == "reverse":

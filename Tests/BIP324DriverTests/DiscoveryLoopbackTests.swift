@@ -150,4 +150,60 @@ import TestSupport
         #expect(peer.events("accepted").count <= connects.filter { $0["host"] as? String == "127.12.0.1" }.count)
         #expect(seed.events("accepted").count == connects.filter { $0["host"] as? String == "localhost" }.count)
     }
+
+    /// An inbound peer's getaddr is answered (as Core does: at most 23% of the book, in `addr`
+    /// for a peer that did not send sendaddrv2); outbound peers' getaddr is not.
+    @Test func inboundGetaddrIsAnsweredFromTheBook() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        let gossip = (50..<60).map { "127.\($0).0.1:1" }.joined(separator: ",")
+        let hub = try await BIP324DriverPeer(mode: "gossip", host: "127.41.0.1", environment: ["BIP324_PEER_GOSSIP": gossip])
+        defer { hub.kill() }
+        let port = try FreePort.loopback()
+        let options: [String: JSONValue] = [
+            "listen": .string("127.0.0.1:\(port)"), "addnode": .string("127.41.0.1:\(hub.port)"), "maxoutbound": .int(0),
+            "dnsseed": .bool(false), "testloopbackgroups": .bool(true), "datadir": .string(dir.path),
+        ]
+        try await DriverFixture.withDriver(try Self.config(options)) { altstack, _ in
+            #expect(await altstack.waitUntilReady())
+            try await hub.waitFor(event: "getaddr")  // the book now holds the hub and its 10 addresses
+            // The hub (driver's outbound peer) sent getaddr too: it gets nothing.
+            let inbound = try await BIP324DriverPeer(mode: "initiator", ["\(port)"], host: "127.42.0.1")
+            defer { inbound.kill() }
+            let answer = try await inbound.waitFor(event: "addr", timeout: .seconds(20))
+            let payload = try #require(answer["payload"] as? String)
+            #expect(payload.hasPrefix("02") && payload.count == 2 * (1 + 2 * 30))  // 23% of 11 is 2 entries
+            #expect(hub.events("addr").isEmpty && hub.events("addrv2").filter { ($0["addresses"] as? [String])?.isEmpty == false }.isEmpty)
+        }
+    }
+
+    /// kill -9 after the book was written: the supervisor restarts the driver, which reads the
+    /// atomically written addrman.dat and dials its anchors first.
+    @Test func bookSurvivesKillNine() async throws {
+        let dir = try TempDir()
+        defer { dir.cleanup() }
+        var peers: [BIP324DriverPeer] = []
+        defer { for p in peers { p.kill() } }
+        for host in ["127.62.0.1", "127.63.0.1"] { peers.append(try await BIP324DriverPeer(mode: "gossip", host: host)) }
+        let gossiped = zip(["127.62.0.1", "127.63.0.1"], peers).map { "\($0):\($1.port)" }.joined(separator: ",")
+        let hub = try await BIP324DriverPeer(mode: "gossip", host: "127.61.0.1", environment: ["BIP324_PEER_GOSSIP": gossiped])
+        peers.append(hub)
+        let options: [String: JSONValue] = [
+            "testloopbackgroups": .bool(true), "maxoutbound": .int(2), "datadir": .string(dir.path), "dnsseed": .bool(false),
+            "addnode": .string("127.61.0.1:\(hub.port)"),
+        ]
+        let file = dir.path + "/addrman.dat"
+        try await DriverFixture.withDriver(try Self.config(options)) { altstack, events in
+            #expect(await altstack.waitUntilReady())
+            #expect(await events.waitForLog(["outbound 2/2 from 2 groups"]) != nil)
+            // Written within 10 s of the change (plus a tick).
+            #expect(await eventually(timeout: .seconds(20), every: .milliseconds(200)) { FileManager.default.fileExists(atPath: file) })
+            let pid = try #require(DriverFixture.driverPID())
+            kill(pid, SIGKILL)
+            #expect(await events.waitForLog(["anchors: trying 2 first"], timeout: .seconds(60)) != nil)
+            #expect(await eventually(timeout: .seconds(30), every: .milliseconds(200)) {
+                events.logs.filter { $0.contains("outbound 2/2 from 2 groups") }.count >= 2
+            })
+        }
+    }
 }

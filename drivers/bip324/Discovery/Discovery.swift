@@ -84,6 +84,7 @@ final class Discovery: @unchecked Sendable {
     func gossip(for address: PeerAddress?, direction: PeerInfo.Direction, origin: AddressOrigin, managed: Bool = false) -> PeerGossip {
         let group = address.map { a in book.with { $0.group(of: a) } }
         let answered = OnceFlag()
+        let rate = RateLimitBox()
         let options = self.options
         return PeerGossip(
             address: address, network: address?.network.name, group: group?.description, source: origin,
@@ -101,7 +102,10 @@ final class Discovery: @unchecked Sendable {
                         self.report()
                     }
                 }
-                if direction == .outbound { out.append(("getaddr", [])) }
+                if direction == .outbound {
+                    out.append(("getaddr", []))
+                    rate.sentGetaddr()
+                }
                 if let external = options.externalIP {
                     let entry = AddressEntry(time: UInt32(clamping: AddressBook.now), services: PeerSession.services, address: external)
                     let message: P2PMessage = sendAddrV2 ? .addrv2([entry]) : .addr([entry])
@@ -109,8 +113,13 @@ final class Discovery: @unchecked Sendable {
                 }
                 return out
             },
-            addresses: { [weak self] entries in
+            addresses: { [weak self] all in
                 guard let self else { return }
+                let entries = Array(all.prefix(rate.take(all.count)))
+                if entries.count < all.count {
+                    self.logger.debug("\(address?.description ?? "peer"): \(all.count - entries.count) of \(all.count) addresses dropped (rate limit)")
+                }
+                guard !entries.isEmpty else { return }
                 let source = group ?? .named("unknown")
                 let added = self.book.with(changes: true) { $0.add(entries, source: source, origin: .gossip, now: AddressBook.now) }
                 self.logger.debug("\(address?.description ?? "peer"): \(entries.count) addresses, \(added) new")
@@ -143,6 +152,27 @@ final class Discovery: @unchecked Sendable {
     /// Whether an inbound connection from `host` must be refused (banned).
     func isBanned(_ address: PeerAddress) -> Bool {
         book.with { $0.isBanned(address, now: AddressBook.now) }
+    }
+}
+
+/// One connection's ``AddressRateLimit`` on the monotonic clock, from any thread.
+final class RateLimitBox: @unchecked Sendable {
+    // @unchecked: `limit` is guarded by `lock`.
+    private let lock = NSLock()
+    private let start = ContinuousClock.now
+    private var limit: AddressRateLimit
+
+    init() { limit = AddressRateLimit(now: 0) }
+
+    private var seconds: Double {
+        let d = ContinuousClock.now - start
+        return Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    func sentGetaddr() { lock.withLock { limit.sentGetaddr() } }
+    func take(_ count: Int) -> Int {
+        let now = seconds
+        return lock.withLock { limit.take(count, now: now) }
     }
 }
 
