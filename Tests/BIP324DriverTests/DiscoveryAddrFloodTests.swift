@@ -38,7 +38,7 @@ import TestSupport
             #expect(await altstack.waitUntilReady())
             #expect(await events.waitFor { $0.connectedPeer == honestID } != nil)
             try await flooder.waitFor(timeout: .seconds(30)) { $0["event"] as? String == "ready" }
-            let pid = try #require(DiscoveryNetworkTests.driverPID())
+            let pid = try #require(DriverFixture.driverPID())
             let baseline = try ResidentMemory.kib(pid: pid)
             #expect(FileManager.default.createFile(atPath: go, contents: nil))
             let flooded = try await flooder.waitFor(timeout: .seconds(120)) { $0["event"] as? String == "flooded" }
@@ -52,8 +52,7 @@ import TestSupport
             var newTable = -1
             _ = await eventually(timeout: .seconds(10), every: .milliseconds(250)) {
                 guard let text = try? await httpGet(port: metricsPort, path: "/metrics"),
-                      let line = text.split(separator: "\n").first(where: { $0.hasPrefix("bip324_addrman_addresses{table=\"new\"}") }),
-                      let value = line.split(separator: " ").last.flatMap({ Double($0) })
+                      let value = AddrFloodMemoryTests.metric(text, "bip324_addrman_addresses{table=\"new\"}")
                 else { return false }
                 newTable = Int(value)
                 return true

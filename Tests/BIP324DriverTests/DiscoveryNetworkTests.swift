@@ -25,11 +25,6 @@ import TestSupport
         }
     }
 
-    /// The running driver process (a child of this test process).
-    static func driverPID() -> Int32? {
-        ChildProcesses.descendants().first { $0.command.contains("altnet-driver-bip324") }?.pid
-    }
-
     /// How many of the driver's log lines contain `text`.
     static func count(_ events: DriverFixture.Events, _ text: String) -> Int {
         events.logs.filter { $0.contains(text) }.count
@@ -70,13 +65,13 @@ import TestSupport
                 return (attributes?[.modificationDate] as? Date).map { $0 > reached } ?? false
             }
             #expect(written, "addrman.dat not rewritten after the target was reached")
-            let pid = try #require(Self.driverPID())
+            let pid = try #require(DriverFixture.driverPID())
             let reachedBefore = Self.count(events, "outbound 8/8 from 8 groups")
             #expect(kill(pid, SIGKILL) == 0)
             // The supervisor restarts it: the file is read, the anchors come first, DNS is not asked.
             #expect(await eventually(timeout: .seconds(60), every: .milliseconds(200)) { Self.count(events, "anchors: trying") >= 1 })
             #expect(await eventually(timeout: .seconds(90), every: .milliseconds(200)) { Self.count(events, "outbound 8/8 from 8 groups") > reachedBefore })
-            #expect(Self.driverPID() != pid)
+            #expect(DriverFixture.driverPID() != pid)
             #expect(Self.count(events, "unreadable") == 0)
             #expect(dns.events("query").count == queries, "DNS asked again after kill -9")
         }

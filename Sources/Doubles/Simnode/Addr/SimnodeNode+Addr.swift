@@ -59,14 +59,11 @@ extension SimnodeNode {
     /// and stored with a 2-hour time penalty unless the peer announces its own address.
     func receiveAddr(_ peer: inout P2PPeer, _ entries: [AddressEntry]) -> P2PReply {
         let now = clock()
-        peer.addrRelay.refill(now: now)
         let source = (try? HostPort(parsing: peer.addr)).flatMap { PeerAddress($0) }
         var rng = SystemRandomNumberGenerator()
-        for entry in entries.shuffled(using: &rng) {
-            guard peer.addrRelay.take() else {
-                peer.addrRelay.rateLimited += 1
-                continue
-            }
+        let allowed = peer.addrRelay.rateLimit.take(entries.count, now: Double(now))
+        peer.addrRelay.rateLimited += entries.count - allowed
+        for entry in entries.shuffled(using: &rng).prefix(allowed) {
             guard entry.services & Self.usefulAddressServices != 0 else { continue }
             var time = Int64(entry.time)
             if time <= 100_000_000 || time > now + 600 { time = now - 5 * 24 * 3600 }

@@ -129,7 +129,7 @@ extension SimnodeNode {
             // Outbound: one getaddr to fill the book; its answer may use 1,000 more tokens.
             frames.append(P2PMessage.getaddr.frame)
             peer.addrRelay.getaddrSent = true
-            peer.addrRelay.tokens += SimAddrRelayState.maxTokens
+            peer.addrRelay.rateLimit.sentGetaddr()
         }
         return P2PReply(frames: frames)
     }
