@@ -117,6 +117,19 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func theBookIsBounded() async throws {
+        let (server, dir) = try await Self.start()
+        defer { dir.cleanup() }
+        var accepted = 0
+        for i in 0..<20_010 {
+            if try await Self.addPeerAddress(server.node, "30.\(i >> 16).\((i >> 8) & 0xff).\(i & 0xff)", 8333) { accepted += 1 }
+        }
+        #expect(accepted == 20_000)
+        let info = try await server.node.call("getaddrmaninfo", params: .array([]))
+        #expect(info["all_networks"]?["total"] == .int(20_000))
+        await server.shutdown()
+    }
+
     @Test func addrIsRateLimitedAndOversizedAddrIsMisbehaviour() async throws {
         let (server, dir) = try await Self.start()
         defer { dir.cleanup() }
