@@ -145,6 +145,7 @@ let package = Package(
                 "BIP324ProxyCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
+                "AddressManager",
             ],
             path: "Sources/Programs/altnet-fuzz", swiftSettings: strict),
         .executableTarget(

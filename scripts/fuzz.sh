@@ -8,7 +8,7 @@
 # JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags; 14 the RPC proxy's
 # JSON scanner, request reading and authentication; 15 BOLT 1 messages against a reference;
 # 16 the BIP324 driver's PeerSession; 17 HeaderChain against a reference, and HeadersPresync;
-# 18 addr/addrv2 (BIP155) lists, Tor v3 names and address text.
+# 18 addr/addrv2 (BIP155) lists, Tor v3 names, address text and the addrman.dat loader.
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer options...]     (default 60 seconds)
 #   ONLY=5 scripts/fuzz.sh 120                           (one target: selector 5, own corpus)

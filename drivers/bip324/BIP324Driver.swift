@@ -198,6 +198,8 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         try? await listener?.close()
         try? await metricsChannel?.close()
         for task in running { task.cancel() }
+        // Written first: a connection attempt still in its connect timeout may outlast the grace.
+        discovery?.book.flush(force: true)
         for task in running { await task.value }
         discovery?.book.flush(force: true)
         try? await group.shutdownGracefully()

@@ -1,16 +1,19 @@
+import AddressManager
 import BitcoinPrimitives
 
 /// BIP155 addresses: `addr` and `addrv2` lists, Tor v3 names and address text, which come from
-/// peers (gossip) and operators (options).
+/// peers (gossip) and operators (options); and the BIP324 driver's `addrman.dat` loader, which
+/// reads whatever is on disk.
 enum AddressFuzz {
     /// Selector 18: a mode byte, then the input.
     static func run(_ input: inout FuzzInput) {
         let mode = input.byte()
         let bytes = input.remaining()
-        switch mode % 3 {
+        switch mode % 4 {
         case 0: list(bytes, v2: true)
         case 1: list(bytes, v2: false)
-        default: text(String(decoding: bytes.prefix(512), as: UTF8.self))
+        case 2: text(String(decoding: bytes.prefix(512), as: UTF8.self))
+        default: addressFile(bytes, sealed: mode & 0x80 != 0)
         }
     }
 
@@ -42,5 +45,16 @@ enum AddressFuzz {
         if let raw = Base32.decode(name) {
             FuzzTargets.check(Base32.decode(Base32.encode(raw)) == raw, "base32 round trip")
         }
+    }
+
+    /// The loader refuses or loads, never traps; what loads writes back to a file that loads the
+    /// same. `sealed` appends a valid checksum so the parser behind it is reached.
+    static func addressFile(_ bytes: [UInt8], sealed: Bool) {
+        var input = bytes
+        if sealed { input = Array("ALTNADDR".utf8) + [AddressManager.fileVersion] + bytes; input += Hashes.sha256d(input) }
+        guard let loaded = try? AddressManager(serialized: input) else { return }
+        FuzzTargets.check(loaded.count <= loaded.config.capacity, "\(loaded.count) addresses loaded")
+        let again = try? AddressManager(serialized: loaded.serialized())
+        FuzzTargets.check(again?.serialized() == loaded.serialized(), "addrman.dat does not survive a write and a load")
     }
 }

@@ -22,7 +22,7 @@ import BitcoinPrimitives
 /// - 15: BOLT 1 messages (init and its TLV stream, ping/pong, error/warning) against a reference.
 /// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
-/// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names and address text (``AddressFuzz``).
+/// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names, address text, addrman.dat (``AddressFuzz``).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
