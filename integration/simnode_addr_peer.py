@@ -12,6 +12,9 @@
   simnode_addr_peer.py send P2PPORT --count K [--messages M] [--v1]
       an inbound peer sending M addr messages of K fresh routable IPv4 addresses each, a ping
       after each; reports after which message simnode disconnected, if it did.
+  simnode_addr_peer.py relay P2PPORT
+      two inbound peers: A (v2, sendaddrv2) sends getaddr (so simnode relays addresses to it),
+      B (v1) sends one fresh address in addr; reports what A and B received before a pong.
   simnode_addr_peer.py flood --host 127.A.B.C --count 1000 --messages M [--go-file PATH]
       a hostile listener for a driver to connect to (addnode): after the handshake (and once
       PATH exists, so a test can measure the driver first; {"event": "ready"} says when), M addrv2
@@ -186,9 +189,27 @@ def flood_mode(args):
     return {"messages": sent}
 
 
+def relay_mode(args):
+    a = Wire(socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT), True)
+    a.handshake()
+    handshake(a, True, outbound_side=True)
+    a.send(m.msg_getaddr())
+    until_pong(a, 1)
+    b = Wire(socket.create_connection(("127.0.0.1", args.port), timeout=TIMEOUT), False)
+    handshake(b, False, outbound_side=True)
+    fresh = m.CAddress()
+    fresh.time, fresh.nServices, fresh.port, fresh.ip = int(time.time()), 1 | 8, 8333, "40.1.2.3"
+    msg = m.msg_addr()
+    msg.addrs = [fresh]
+    b.send(msg)
+    to_b, _ = until_pong(b, 2)
+    to_a, _ = until_pong(a, 3)
+    return {"to_a": to_a, "to_b": to_b}
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("mode", choices=["getaddr", "listen", "send", "flood"])
+    ap.add_argument("mode", choices=["getaddr", "listen", "send", "flood", "relay"])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--go-file", default=None)
     ap.add_argument("port", type=int, nargs="?")
@@ -198,7 +219,7 @@ def main():
     ap.add_argument("--count", type=int, default=10)
     ap.add_argument("--messages", type=int, default=1)
     args = ap.parse_args()
-    mode = {"getaddr": getaddr_mode, "listen": listen_mode, "send": send_mode, "flood": flood_mode}[args.mode]
+    mode = {"getaddr": getaddr_mode, "listen": listen_mode, "send": send_mode, "flood": flood_mode, "relay": relay_mode}[args.mode]
     try:
         out = mode(args)
     except PeerClosed as error:

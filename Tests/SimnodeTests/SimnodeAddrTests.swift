@@ -117,6 +117,19 @@ import Testing
         await server.shutdown()
     }
 
+    @Test func aFreshAddressIsRelayedToAnotherPeer() async throws {
+        let (server, dir) = try await Self.start()
+        defer { dir.cleanup() }
+        let r = try await Self.peer(["relay", String(try #require(server.p2pPort))])
+        let toA = Self.addresses(r["to_a"])
+        let toB = Self.addresses(r["to_b"])
+        #expect(toA.map(\.command) == ["addrv2"] && toA.first?.addresses == ["40.1.2.3:8333"], "\(toA)")
+        #expect(toB.count == 0, "relayed back to its sender: \(toB)")
+        let book = try await server.node.call("getnodeaddresses", params: .array([.int(0)]))
+        #expect("\(book)".contains("40.1.2.3"), "the relayed address is kept too")
+        await server.shutdown()
+    }
+
     @Test func theBookIsBounded() async throws {
         let (server, dir) = try await Self.start()
         defer { dir.cleanup() }

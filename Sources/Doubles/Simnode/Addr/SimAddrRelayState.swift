@@ -5,6 +5,9 @@ import BitcoinPrimitives
 /// (src/net_processing.cpp): sendaddrv2 seen, getaddr answered or sent, the addr token bucket,
 /// the addresses the peer is known to have, and the misbehaviour score.
 struct SimAddrRelayState: Sendable {
+    /// Address relay is on for this peer (m_addr_relay_enabled): outbound peers from the
+    /// handshake, inbound peers once they send getaddr, addr or addrv2.
+    var relayEnabled = false
     /// The peer sent `sendaddrv2` before verack: answer with `addrv2` (m_wants_addrv2).
     var wantsAddrV2 = false
     /// A `getaddr` was answered on this connection: later ones are ignored (m_getaddr_recvd).

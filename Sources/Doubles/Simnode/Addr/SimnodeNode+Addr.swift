@@ -1,11 +1,12 @@
+import AddressManager
 import BitcoinPrimitives
 
 /// Address relay as bitcoind v26's net_processing: `getaddr` answered for inbound peers only,
 /// once per connection, from a per-local-socket cache of up to 1,000 addresses and 23% of the
 /// book (addrv2 to peers that sent sendaddrv2, else addr with IPv4/IPv6 only); `addr`/`addrv2`
 /// stored through the token bucket; more than 1,000 entries is misbehaviour; our own getaddr to
-/// outbound peers after the handshake. Not done: relaying fresh addresses to other peers
-/// (Core's RelayAddress) and advertising our own address.
+/// outbound peers after the handshake; fresh addresses from small messages relayed
+/// (SimnodeNode+AddrRelay.swift). Not done: advertising our own address.
 extension SimnodeNode {
     /// Core's MAX_PCT_ADDR_TO_SEND.
     static let maxPercentAddrToSend = 23
@@ -26,6 +27,7 @@ extension SimnodeNode {
             return P2PReply()
         }
         peer.addrRelay.getaddrReceived = true
+        peer.addrRelay.relayEnabled = true
         return P2PReply(frames: addrFrames(&peer, cachedAddrResponse(for: peer)))
     }
 
@@ -59,6 +61,7 @@ extension SimnodeNode {
     /// and stored with a 2-hour time penalty unless the peer announces its own address.
     func receiveAddr(_ peer: inout P2PPeer, _ entries: [AddressEntry]) -> P2PReply {
         let now = clock()
+        peer.addrRelay.relayEnabled = true
         let source = (try? HostPort(parsing: peer.addr)).flatMap { PeerAddress($0) }
         var rng = SystemRandomNumberGenerator()
         let allowed = peer.addrRelay.rateLimit.take(entries.count, now: Double(now))
@@ -69,6 +72,11 @@ extension SimnodeNode {
             if time <= 100_000_000 || time > now + 600 { time = now - 5 * 24 * 3600 }
             peer.addrRelay.remember(entry.address)
             peer.addrRelay.processed += 1
+            if time > now - 600, !peer.addrRelay.getaddrSent, entries.count <= 10,
+                Routability.isRoutable(entry.address, loopback: p2p.book.allowLoopback)
+            {
+                relayAddress(from: peer.id, AddressEntry(time: UInt32(clamping: time), services: entry.services, address: entry.address))
+            }
             // Reachable networks of a bitcoind without -proxy/-onion: IPv4 and IPv6.
             guard entry.address.network == .ipv4 || entry.address.network == .ipv6 else { continue }
             let selfAnnounced = source.map { $0.network == entry.address.network && $0.bytes == entry.address.bytes } ?? false

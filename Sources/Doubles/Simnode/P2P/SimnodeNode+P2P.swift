@@ -130,6 +130,7 @@ extension SimnodeNode {
             frames.append(P2PMessage.getaddr.frame)
             peer.addrRelay.getaddrSent = true
             peer.addrRelay.rateLimit.sentGetaddr()
+            peer.addrRelay.relayEnabled = true
         }
         return P2PReply(frames: frames)
     }
