@@ -3,6 +3,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import HTTPService
 import NIOCore
 import NIOPosix
 
@@ -18,7 +19,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     private var tasks: [Task<Void, Never>] = []
     private var registry: PeerRegistry?
     private var discovery: Discovery?
-    private var metricsChannel: (any Channel)?
+    private var metricsServer: HTTPServer?
     private var listener: (any Channel)?
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// Options from the command line; `init` options override them.
@@ -114,8 +115,11 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
             let metrics = BIP324DriverMetrics()
             do {
-                let channel = try await MetricsEndpoint.start(host: target.host, port: target.port, registry: metrics.registry, group: group)
-                lock.withLock { metricsChannel = channel }
+                let registry = metrics.registry
+                let server = try await HTTPServer(address: .tcp(host: target.host, port: target.port), logger: context.logger) {
+                    PrometheusExposition.respond(to: $0, registry: registry)
+                }
+                lock.withLock { metricsServer = server }
             } catch {
                 throw DriverProtocolError(.invalidParams, "cannot serve metrics on \(target): \(error)")
             }
@@ -191,12 +195,12 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func stop(context: DriverContext) async {
-        let (running, registry, listener, discovery, metricsChannel) = lock.withLock {
-            (tasks, self.registry, self.listener, self.discovery, self.metricsChannel)
+        let (running, registry, listener, discovery, metricsServer) = lock.withLock {
+            (tasks, self.registry, self.listener, self.discovery, self.metricsServer)
         }
         registry?.shutdown()
         try? await listener?.close()
-        try? await metricsChannel?.close()
+        await metricsServer?.shutdown()
         for task in running { task.cancel() }
         // Written first: a connection attempt still in its connect timeout may outlast the grace.
         discovery?.book.flush(force: true)

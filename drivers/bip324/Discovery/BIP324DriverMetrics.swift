@@ -4,7 +4,7 @@ import DriverProtocol
 import Foundation
 import Prometheus
 
-/// Driver mode's Prometheus gauges (`metrics=HOST:PORT`, served by ``MetricsEndpoint``),
+/// Driver mode's Prometheus gauges (`metrics=HOST:PORT`, served by HTTPService's `HTTPServer`),
 /// refreshed every second from the address book and the peer registry (issue #19):
 ///
 /// - `bip324_addrman_addresses{table="new"|"tried"}`: addresses in the address manager.
