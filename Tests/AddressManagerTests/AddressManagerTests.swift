@@ -98,6 +98,22 @@ import Testing
         #expect(manager.counts.tried == 1 && manager.record(picked[0])?.inTried == true)
     }
 
+    @Test func failedAddressesWaitLongerEachTime() {
+        var rng = SplitMix64(seed: 2)
+        var manager = AddressManager(key: Self.key())
+        let peer = PeerAddress(ipv4: 9, 9, 9, 9, port: 8333)
+        manager.add([AddressEntry(time: UInt32(Self.now), services: 1, address: peer)], source: .named("manual"), origin: .manual, now: Self.now)
+        var t = Self.now
+        for delay: Int64 in [5, 10, 20, 40, 80, 160, 320, 600, 600] {
+            manager.attempt(peer, now: t)
+            #expect(manager.select(networks: [.ipv4], excludingGroups: [], now: t + delay - 1, rng: &rng) == nil)
+            #expect(manager.select(networks: [.ipv4], excludingGroups: [], now: t + delay, rng: &rng) == peer)
+            t += delay
+        }
+        manager.good(peer, now: t)  // a handshake: no wait at all
+        #expect(manager.select(networks: [.ipv4], excludingGroups: [], now: t, rng: &rng) == peer)
+    }
+
     @Test func bansExpire() {
         var manager = AddressManager(key: Self.key())
         let peer = PeerAddress(ipv4: 9, 9, 9, 9, port: 8333)

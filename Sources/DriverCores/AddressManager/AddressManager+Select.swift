@@ -3,7 +3,8 @@ import BitcoinPrimitives
 extension AddressManager {
     /// Picks an address to dial: new or tried table with even odds (when both hold candidates),
     /// then an address weighted by ``AddressRecord/chance(now:)``, skipping banned hosts, networks
-    /// not in `networks`, groups in `excludingGroups` (one outbound peer per group) and `excluding`.
+    /// not in `networks`, groups in `excludingGroups` (one outbound peer per group), `excluding`,
+    /// and addresses whose last failed tries were too recent (``retryDelay(attempts:)``).
     /// - Parameters:
     ///   - networks: the networks that may be dialled (`onlynet`).
     ///   - excludingGroups: groups that already have an outbound peer.
@@ -18,7 +19,8 @@ extension AddressManager {
         func candidates(_ slots: [Int: PeerAddress]) -> [AddressRecord] {
             slots.values.compactMap { address -> AddressRecord? in
                 guard networks.contains(address.network), !excluding.contains(address), !isBanned(address, now: now),
-                      !excludingGroups.contains(group(of: address)), let record = records[address] else { return nil }
+                      !excludingGroups.contains(group(of: address)), let record = records[address],
+                      record.lastTry == 0 || now - record.lastTry >= Self.retryDelay(attempts: record.attempts) else { return nil }
                 return record
             }
         }
@@ -40,6 +42,13 @@ extension AddressManager {
             point -= weight
         }
         return sorted.last?.address
+    }
+
+    /// Seconds an address waits after `attempts` tries without a handshake: none after a
+    /// success, then 5 s doubling to 10 minutes (Core skips addresses tried in the last 10
+    /// minutes; the doubling lets a peer that was briefly down come back sooner).
+    public static func retryDelay(attempts: Int) -> Int64 {
+        attempts <= 0 ? 0 : min(600, Int64(5) << Int64(min(attempts - 1, 7)))
     }
 
     /// What a `getaddr` is answered with (Core: at most 1,000 addresses and 23% of the book),

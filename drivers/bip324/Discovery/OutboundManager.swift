@@ -70,17 +70,20 @@ struct OutboundManager: Sendable {
             guard let next = manager.select(
                 networks: options.onlyNet, excludingGroups: groups, excluding: addresses, now: AddressBook.now, rng: &rng) else { return }
             let origin = manager.record(next)?.origin ?? .gossip
-            startDial(next, origin: origin, in: &group)
+            // A slot not claimed (cannot happen: selection skips claimed addresses) ends this round.
+            guard startDial(next, origin: origin, in: &group) else { return }
         }
     }
 
-    private func startDial(_ address: PeerAddress, origin: AddressOrigin, in group: inout TaskGroup<Void>) {
-        guard discovery.claim(address, origin: origin) else { return }
+    @discardableResult
+    private func startDial(_ address: PeerAddress, origin: AddressOrigin, in group: inout TaskGroup<Void>) -> Bool {
+        guard discovery.claim(address, origin: origin) else { return false }
         discovery.book.with(changes: true) { $0.attempt(address, now: AddressBook.now) }
         group.addTask {
             await self.dial(address, origin)
             self.discovery.release(address)
         }
+        return true
     }
 
     private func querySeeds() async {
