@@ -1,6 +1,7 @@
 import Altstack
 import DriverProtocol
 import Foundation
+import JSON
 import Testing
 import TestSupport
 

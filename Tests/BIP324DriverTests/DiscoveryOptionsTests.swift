@@ -1,6 +1,7 @@
 import BIP324DriverCore
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import Testing
 
 /// The discovery options of issue #19: defaults per network, `connect` turning discovery off,

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Foundation
+import JSON
 import Simnode
 import TestSupport
 import Testing

@@ -4,6 +4,7 @@ import DriverKit
 import DriverProtocol
 import Foundation
 import HTTPService
+import JSON
 import NIOCore
 import NIOPosix
 

@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 import LightningAltnetMessages
 
 /// The driver: `init` starts the listener and diallers; requests go to the connected peers.

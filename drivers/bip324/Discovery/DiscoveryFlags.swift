@@ -1,5 +1,6 @@
 import ArgumentParser
 import DriverProtocol
+import JSON
 
 /// The discovery options of issue #19 as command-line flags (each one an `init` option too,
 /// docs/driver-bip324.md); init options override them.

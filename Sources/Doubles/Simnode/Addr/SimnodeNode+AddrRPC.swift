@@ -1,9 +1,10 @@
 import BitcoinPrimitives
+import JSON
 
 /// The address manager's RPCs (src/rpc/net.cpp): `addpeeraddress` (hidden, for tests),
 /// `getnodeaddresses` and `getaddrmaninfo` (v26).
 extension SimnodeNode {
-    func addrRPC(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func addrRPC(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         switch method {
         case "addpeeraddress": return try addPeerAddress(raw)
         case "getnodeaddresses": return try getNodeAddresses(raw)
@@ -14,7 +15,7 @@ extension SimnodeNode {
     /// `addpeeraddress "address" port ( tried )`: the address (an IP literal or a Tor v3 name,
     /// never resolved) with NODE_NETWORK | NODE_WITNESS and the current time, its own source.
     /// - Returns: {"success": whether it went into the book (and, with `tried`, moved to tried)}.
-    func addPeerAddress(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func addPeerAddress(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "addpeeraddress", names: ["address", "port", "tried"], raw: raw)
         let text = try p.string(0)
         let port = try p.int(1)
@@ -33,7 +34,7 @@ extension SimnodeNode {
 
     /// `getnodeaddresses ( count "network" )`: up to `count` (default 1, 0 for all) random
     /// addresses of the book that are not terrible, optionally of one network.
-    func getNodeAddresses(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func getNodeAddresses(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "getnodeaddresses", names: ["count", "network"], raw: raw)
         let count = try p.int(0, default: 1)
         guard count >= 0 else { throw RPCFailure(RPCFailure.invalidParameter, "Address count out of range") }
@@ -61,10 +62,10 @@ extension SimnodeNode {
     }
 
     /// `getaddrmaninfo`: new, tried and total per network and over all networks.
-    func getAddrmanInfo(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func getAddrmanInfo(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         _ = try RPCParams(method: "getaddrmaninfo", names: [], raw: raw)
         let entries = Array(p2p.book.entries.values)
-        func counts(_ of: [SimAddressBook.Entry]) -> UniValue {
+        func counts(_ of: [SimAddressBook.Entry]) -> JSONValue {
             let tried = of.filter(\.tried).count
             return .object([("new", .int(Int64(of.count - tried))), ("tried", .int(Int64(tried))), ("total", .int(Int64(of.count)))])
         }

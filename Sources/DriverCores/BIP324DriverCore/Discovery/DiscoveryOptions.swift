@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 
 /// The BIP324 driver's discovery and connection options (issue #19), parsed from `init`
 /// options (command-line flags merged in). docs/driver-bip324.md documents each key.
