@@ -178,7 +178,8 @@ let package = Package(
         .target(
             name: "RPCProxyCore",
             dependencies: ["JSON",
-                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", "HTTPService", "AltnetControl",
+                crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),
@@ -202,8 +203,8 @@ let package = Package(
         .executableTarget(
             name: "altnet-driver-bip324",
             dependencies: [
-                "JSON", "BIP324ProxyCore", "BIP324DriverCore", "AddressManager", "CResolv", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives",
-                "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging,
+                "JSON", "BIP324ProxyCore", "BIP324DriverCore", "AddressManager", "CResolv", "DriverKit", "DriverProtocol", "BIP324",
+                "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging,
             ],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
@@ -272,7 +273,7 @@ let package = Package(
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "RPCProxyTests",
-                    dependencies: ["JSON", "RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
+                    dependencies: ["JSON", "RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore, logging, prometheus],
                     swiftSettings: strict),
         .testTarget(name: "EsploraDriverTests",
                     dependencies: ["JSON", "EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],

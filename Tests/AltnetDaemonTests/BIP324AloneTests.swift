@@ -52,6 +52,8 @@ import Testing
         let txid = try #require(report["txid"] as? String)
         let transports = report["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "bip324" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        // The driver names the peer it handed the transaction to (broadcasttx's sent_to).
+        #expect(transports.contains { ($0["detail"] as? String)?.hasPrefix("sent to 1 peer: ") == true }, "\(sent.out)")
         #expect(report["state"] as? String != nil && report["wtxid"] as? String != nil, "\(sent.out)")
         let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobRPC, txid) }
         #expect(reached, "the transaction did not reach Bob's mempool over BIP324")

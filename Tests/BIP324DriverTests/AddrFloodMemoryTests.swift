@@ -1,5 +1,6 @@
 import Altstack
 import DriverProtocol
+import JSON
 import Foundation
 import JSON
 import Testing

@@ -24,7 +24,7 @@ import Testing
             inputs: [TxIn(previousOutput: OutPoint(txid: Txid(Hash256.sha256d(of: [3])), index: 0), scriptSig: [], sequence: 0xffff_fffd)],
             outputs: [TxOut(value: 20_000, scriptPubKey: [0x51])], lockTime: 0)
         let first = await transports.broadcast(raw: tx.serialized())
-        #expect(first == [TransportResult(transport: "bitcoind", accepted: true, detail: tx.txid.displayHex)])
+        #expect(first == [TransportResult(transport: "bitcoind", accepted: true, detail: tx.txid.displayHex, local: true)])
         _ = try await node.rpc.call("simgenerate", [1], as: [String].self)
 
         let again = await transports.broadcast(raw: tx.serialized())

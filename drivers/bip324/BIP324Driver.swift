@@ -185,7 +185,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
         guard let registry = currentRegistry else { return BroadcastTxResult(accepted: false, peers: 0, reason: "no connected peer") }
         let peers = registry.announce(tx, bytes: bytes)
         context.logger.info("announced tx \(tx.txid) to \(peers.count) peer(s)")
-        return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil)
+        return BroadcastTxResult(accepted: !peers.isEmpty, peers: peers.count, reason: peers.isEmpty ? "no connected peer" : nil, sentTo: peers)
     }
 
     func disconnectPeer(_ params: DisconnectPeerParams, context: DriverContext) async throws {

@@ -95,17 +95,19 @@ final class LightningDriver: Driver, @unchecked Sendable {
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let tx = try AltnetMessage(command: "tx", payload: try Hex.decode(params.tx, field: "tx"))
         var sent = 0
+        var sentTo: [String] = []
         var refusals: [String] = []
         for link in peers.altnetLinks {
             do throws(OutboundQueueFull) {
                 try link.send(tx)
                 sent += 1
+                sentTo.append(link.id)
             } catch {
                 refusals.append("\(error)")
             }
         }
         let reason = sent > 0 ? nil : refusals.first ?? "no altnet peer connected"
-        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason)
+        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason, sentTo: sentTo)
     }
 
     /// What `lightning.getinfo` answers: the node id and the bound listen address.

@@ -153,11 +153,20 @@ public struct BroadcastTxResult: Codable, Sendable, Hashable {
     public var peers: Int
     /// Why it was not accepted, when it was not.
     public var reason: String?
+    /// Which peers it was sent to (ids as in `listpeers`), when the driver says (optional):
+    /// the emergency queue reports them as the transaction's way off this machine.
+    public var sentTo: [String]?
 
-    public init(accepted: Bool, peers: Int, reason: String? = nil) {
+    enum CodingKeys: String, CodingKey {
+        case accepted, peers, reason
+        case sentTo = "sent_to"
+    }
+
+    public init(accepted: Bool, peers: Int, reason: String? = nil, sentTo: [String]? = nil) {
         self.accepted = accepted
         self.peers = peers
         self.reason = reason
+        self.sentTo = sentTo
     }
 }
 

@@ -252,36 +252,6 @@ struct ControlMethods: Sendable {
         }
         return .success(try ControlRPC.json(Restarted(name: name, previousState: supervisor.restart().rawValue)))
     }
-
-    // MARK: sendemergencytx
-
-    func sendEmergencyTx(_ params: JSONValue) async throws -> Result<JSONValue, ControlRPC.ErrorObject> {
-        guard let hex = params.parameter("tx", position: 0)?.stringValue else {
-            return .failure(.init(code: ControlRPC.Code.invalidParameter, message: "sendemergencytx needs {\"tx\": hex}"))
-        }
-        let parsed: (bytes: [UInt8], tx: Transaction)
-        do {
-            parsed = try SendEmergencyTx.parse(hex: hex)
-        } catch {
-            return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
-        }
-        // Stored (and fsynced) before the first broadcast; the reply comes after that broadcast.
-        let submitted: (row: EmergencyTx, results: [TransportResult])
-        do {
-            submitted = try await emergency.submit(raw: parsed.bytes)
-        } catch {
-            switch error.reason {
-            case .malformedHex, .notATransaction, .tooLarge, .coinbase:
-                return .failure(.init(code: ControlRPC.Code.deserialization, message: error.description))
-            case .queueFull, .unknownTxid:
-                return .failure(.init(code: ControlRPC.Code.invalidParameter, message: error.description))
-            case .cannotOpen, .storage:
-                return .failure(.init(code: ControlRPC.Code.misc, message: error.description))
-            }
-        }
-        let reply = EmergencySubmitReply(tx: submitted.row, results: submitted.results)
-        return .success(try ControlRPC.json(SendEmergencyTx.Report(reply)))
-    }
 }
 
 /// What the control methods need from AltLogicValidation; empty until it is wired.

@@ -173,7 +173,8 @@ public enum Daemon {
         // the transaction is in this file.
         let emergency = try EmergencyWiring.make(
             dataDir: dir, altstack: altstack, bitcoind: bitcoind,
-            retryInterval: .milliseconds(Int64(settings.emergencyRetrySeconds * 1000)), logger: logger.with(label: "emergency"))
+            retryInterval: .milliseconds(Int64(settings.emergencyRetrySeconds * 1000)),
+            confirmations: settings.emergencyConfirmations, logger: logger.with(label: "emergency"))
 
         let trigger = ShutdownTrigger()
         let logic = LogicWiring(altstack: altstack, bitcoind: bitcoind, settings: settings, board: board,

@@ -18,7 +18,7 @@ public struct DaemonSettings: Sendable, Equatable {
         "bitcoind": ["rpcconnect", "rpccookiefile", "rpcuser", "rpcpassword", "rpcpasswordfile", "zmqpub", "rpctimeoutseconds",
                      "datadir", "conf"],
         "watchdog": ["staletipseconds", "crosscheckseconds", "pollseconds", "quorum", "peersperdriver", "minchainwork", "maxforkdepth"],
-        "control": ["metrics", "loglevel", "emergencyretryseconds"],
+        "control": ["metrics", "loglevel", "emergencyretryseconds", "emergencyconfirmations"],
         "serving": ["peerrequestspersecond", "peerbytespersecond", "driverrequestspersecond", "driverbytespersecond",
                     "maxconcurrent", "headercache", "peerqueue"],
     ]
@@ -52,6 +52,8 @@ public struct DaemonSettings: Sendable, Equatable {
     public var logLevel: String
     /// The emergency queue's tick and first re-broadcast backoff, in seconds.
     public var emergencyRetrySeconds: Double
+    /// The depth in bitcoind's chain at which an emergency transaction is done (default 1).
+    public var emergencyConfirmations: Int
     /// Each enabled driver section with its keys (every value, in order), in start order.
     public var drivers: [DriverSection]
     /// `[serving]`: what answering other nodes' peers may cost (docs/altnetd.md).
@@ -63,7 +65,8 @@ public struct DaemonSettings: Sendable, Equatable {
             && a.staleTipSeconds == b.staleTipSeconds && a.crossCheckSeconds == b.crossCheckSeconds
             && a.pollSeconds == b.pollSeconds && a.metrics == b.metrics && a.logLevel == b.logLevel
             && a.drivers == b.drivers && a.rpcTimeoutSeconds == b.rpcTimeoutSeconds
-            && a.emergencyRetrySeconds == b.emergencyRetrySeconds && a.quorum == b.quorum
+            && a.emergencyRetrySeconds == b.emergencyRetrySeconds
+            && a.emergencyConfirmations == b.emergencyConfirmations && a.quorum == b.quorum
             && a.peersPerDriver == b.peersPerDriver && a.minimumChainWork == b.minimumChainWork && a.maxForkDepth == b.maxForkDepth
             && a.serving == b.serving
     }
@@ -203,6 +206,7 @@ public struct DaemonSettings: Sendable, Equatable {
         }
         logLevel = config.value("loglevel", in: "control") ?? "info"
         emergencyRetrySeconds = try number("emergencyretryseconds", "control", default: 30, min: 0.05)
+        emergencyConfirmations = Int(try number("emergencyconfirmations", "control", default: 1, min: 1))
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(logLevel) else {
             throw ConfigError(line: line("loglevel", "control"), problem: .invalidValue(key: "loglevel", value: logLevel, expected: levels.joined(separator: ", ")))

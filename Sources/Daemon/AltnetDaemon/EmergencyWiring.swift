@@ -19,11 +19,12 @@ enum EmergencyWiring {
     ///   - altstack: the drivers (`broadcasttx` to each that declares it).
     ///   - bitcoind: the local node.
     ///   - retryInterval: the loop's tick and first backoff step.
+    ///   - confirmations: the depth at which a transaction is done (`emergencyconfirmations`).
     ///   - logger: the queue's logger.
     /// - Returns: the broadcaster (not yet running).
     /// - Throws: ``DaemonError`` `.dataDir` when the file cannot be opened.
     static func make(dataDir: String, altstack: Altstack, bitcoind: BitcoindRPCClient, retryInterval: Duration,
-                     logger: Logger) throws(DaemonError) -> EmergencyBroadcaster {
+                     confirmations: Int, logger: Logger) throws(DaemonError) -> EmergencyBroadcaster {
         let store: EmergencyStore
         do {
             store = try EmergencyStore(path: dataDir + "/" + fileName)
@@ -33,15 +34,25 @@ enum EmergencyWiring {
         let transports = BitcoindEmergencyTransports(
             rpc: bitcoind, drivers: { raw in await relay(raw, through: altstack) }, logger: logger)
         return EmergencyBroadcaster(store: store, transports: CountingTransports(inner: transports),
-                                    retryInterval: retryInterval, logger: logger)
+                                    retryInterval: retryInterval, confirmations: confirmations, logger: logger)
+    }
+
+    /// ": a, b" for the first few peer ids a driver named (ids are bounded by the schema; the
+    /// detail stays short).
+    static func names(_ ids: [String]?) -> String {
+        guard let ids, !ids.isEmpty else { return "" }
+        let shown = ids.prefix(8).map { String($0.prefix(66)) }
+        return ": " + shown.joined(separator: ", ") + (ids.count > shown.count ? ", ..." : "")
     }
 
     /// `broadcasttx` through every driver that carries transactions, one result per driver.
     static func relay(_ raw: [UInt8], through altstack: Altstack) async -> [TransportResult] {
         await altstack.broadcastTx(raw.hex).map { outcome in
             switch outcome.result {
-            case .success(let r) where r.accepted:
-                TransportResult(transport: outcome.driver, accepted: true, detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")")
+            case .success(let r) where r.accepted && r.peers > 0:
+                // Carried off this machine: the driver handed it to r.peers peers (named when it says).
+                TransportResult(transport: outcome.driver, accepted: true,
+                                detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")" + Self.names(r.sentTo))
             case .success(let r):
                 TransportResult(transport: outcome.driver, accepted: false, detail: r.reason ?? "no peer took it (\(r.peers) peers)")
             case .failure(let e):
@@ -56,7 +67,14 @@ struct CountingTransports: EmergencyTransports {
     let inner: any EmergencyTransports
 
     func broadcast(raw: [UInt8]) async -> [TransportResult] {
-        let results = await inner.broadcast(raw: raw)
+        count(await inner.broadcast(raw: raw))
+    }
+
+    func broadcast(package: [[UInt8]]) async -> [TransportResult] {
+        count(await inner.broadcast(package: package))
+    }
+
+    private func count(_ results: [TransportResult]) -> [TransportResult] {
         for r in results {
             Counter(label: "altnet_emergency_txs_total",
                     dimensions: [("transport", r.transport), ("outcome", r.accepted ? "accepted" : "rejected")]).increment()

@@ -48,16 +48,27 @@ public enum SendEmergencyTx {
 
     /// The `sendemergencytx` result: the transaction is stored in `DATADIR/emergency.sqlite`
     /// before this is sent, whatever the transports said.
+    ///
+    /// `accepted` and `transports` are the drivers only: what carried the transaction off this
+    /// machine to a peer. The local bitcoind's answer is `bitcoind`, on its own line: bitcoind
+    /// accepting proves nothing when bitcoind is the eclipsed party.
     public struct Report: Codable, Sendable, Equatable {
+        /// The transaction (a package's last member, the child).
         public var txid: String
         public var wtxid: String
         /// The queue state after the first broadcast (`pending`, `confirmed-mempool`, ...).
         public var state: String
         /// When the queue gives up re-broadcasting (ISO 8601).
         public var expiresAt: String
-        /// How many transports took it; the command exits 0 when this is at least 1.
+        /// How many drivers carried it to at least one peer; the command exits 0 when this is
+        /// at least 1.
         public var accepted: Int
+        /// The local bitcoind's answer (sendrawtransaction or submitpackage), never counted above.
+        public var bitcoind: Transport?
+        /// Each driver's answer.
         public var transports: [Transport]
+        /// For a package: every member's txid, parents first.
+        public var package: [String]?
 
         /// - Parameter reply: the queue's answer to one submission.
         public init(_ reply: EmergencySubmitReply) {
@@ -65,10 +76,12 @@ public enum SendEmergencyTx {
             wtxid = reply.wtxid
             state = reply.state.rawValue
             expiresAt = ISO8601DateFormatter().string(from: reply.expiresAt)
-            accepted = reply.results.filter(\.accepted).count
-            transports = reply.results.map {
-                Transport(transport: $0.transport, accepted: $0.accepted, detail: $0.detail, reason: $0.accepted ? nil : $0.detail)
+            accepted = reply.results.filter { !$0.local && $0.accepted }.count
+            func line(_ r: TransportResult) -> Transport {
+                Transport(transport: r.transport, accepted: r.accepted, detail: r.detail, reason: r.accepted ? nil : r.detail)
             }
+            bitcoind = reply.results.first(where: \.local).map(line)
+            transports = reply.results.filter { !$0.local }.map(line)
         }
     }
 }

@@ -25,14 +25,7 @@ extension SimnodeNode {
                 throw RPCFailure(RPCFailure.verifyAlreadyInChain, coreVersion.alreadyInChainMessage)
             }
             guard !Self.isCoinbase(tx) else { throw RPCFailure(RPCFailure.verifyRejected, "coinbase") }
-            if mempool[tx.txid] == nil {
-                mempool[tx.txid] = MempoolEntry(tx: tx, time: clock(), height: chain.height)
-                mempoolOrder.append(tx.txid)
-                publisher?.publishTransaction(tx)
-                publisher?.publishMempool(tx.txid, added: true, mempoolSequence: mempoolSequence)
-                mempoolSequence += 1
-                p2pAnnounce(tx)
-            }
+            addToMempool(tx)
             return .string(tx.txid.displayHex)
         case "getrawmempool":
             let p = try RPCParams(method: method, names: ["verbose", "mempool_sequence"], raw: raw)
@@ -59,6 +52,17 @@ extension SimnodeNode {
         default:
             throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
         }
+    }
+
+    /// Puts a transaction in the mempool (once), publishes it on ZMQ and announces it to peers.
+    func addToMempool(_ tx: SimTransaction) {
+        guard mempool[tx.txid] == nil else { return }
+        mempool[tx.txid] = MempoolEntry(tx: tx, time: clock(), height: chain.height)
+        mempoolOrder.append(tx.txid)
+        publisher?.publishTransaction(tx)
+        publisher?.publishMempool(tx.txid, added: true, mempoolSequence: mempoolSequence)
+        mempoolSequence += 1
+        p2pAnnounce(tx)
     }
 
     /// entryToJSON of v26, fees zero (no UTXO set).

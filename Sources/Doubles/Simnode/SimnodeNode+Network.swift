@@ -40,7 +40,7 @@ extension SimnodeNode {
                 ("localservicesnames", .array(["NETWORK", "WITNESS", "NETWORK_LIMITED", "P2P_V2"].map { .string($0) })),
                 ("localrelay", .bool(true)),
                 ("timeoffset", .int(0)),
-                ("networkactive", .bool(true)),
+                ("networkactive", .bool(p2p.networkActive)),
                 ("connections", .int(Int64(peers.count))),
                 ("connections_in", .int(Int64(inbound))),
                 ("connections_out", .int(Int64(peers.count - inbound))),

@@ -121,6 +121,12 @@ public actor SimnodeNode {
             return try mining(method, params)
         case "sendrawtransaction", "getrawmempool", "getmempoolentry":
             return try mempoolMethod(method, params)
+        case "submitpackage":
+            return try submitPackage(params)
+        case "setnetworkactive":
+            return try setNetworkActive(params)
+        case "getrawtransaction":
+            return try getRawTransaction(params)
         case "gettxout":
             return try getTxOut(params)
         default:

@@ -111,7 +111,8 @@ public struct EsploraDriver: Driver {
         }
         let accepted = outcomes.filter { $0.failure == nil }.count
         let reason = accepted == 0 ? outcomes.compactMap(\.failure).first.map { String($0.prefix(500)) } : nil
-        return BroadcastTxResult(accepted: accepted > 0, peers: accepted, reason: reason)
+        return BroadcastTxResult(accepted: accepted > 0, peers: accepted, reason: reason,
+                                 sentTo: outcomes.filter { $0.failure == nil }.map(\.id))
     }
 
     public func handle(_ frame: RPCFrame, id: RPCID, context: DriverContext) async throws -> [UInt8] {

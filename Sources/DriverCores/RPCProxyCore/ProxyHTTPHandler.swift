@@ -109,6 +109,8 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             case .success(let reply) where reply.status != 401:
                 let headers: [(String, String)] = reply.body.readableBytes > 0 ? [("Content-Type", "application/json")] : []
                 write(context: context, RPCProxy.Reply(status: reply.status, body: reply.body, headers: headers), keepAlive: keepAlive)
+                // After the answer is written: the mirror never delays or changes it.
+                proxy.mirrorTransactions(parsed, body: request.body)
             case .success:
                 // bitcoind restarted with a new cookie: the task path re-reads it.
                 upstream.authorizationHeader = nil

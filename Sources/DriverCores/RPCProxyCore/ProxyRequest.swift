@@ -12,6 +12,8 @@ package struct ProxyCall: Sendable {
     package let method: String?
 
     package var isGetBlock: Bool { method == "getblock" }
+    /// A call whose transactions ``EmergencyMirror`` hands to altnetd.
+    package var isMirrored: Bool { method == "sendrawtransaction" || method == "submitpackage" }
 }
 
 /// A request body, read just enough to route, authorize and count it.
@@ -42,6 +44,15 @@ package enum ProxyRequest: Sendable {
         switch self {
         case .single(let call): call.isGetBlock
         case .batch(let calls): calls.contains(where: \.isGetBlock)
+        case .unparsed: false
+        }
+    }
+
+    /// Whether a call sends transactions (``ProxyCall/isMirrored``).
+    package var mayMirror: Bool {
+        switch self {
+        case .single(let call): call.isMirrored
+        case .batch(let calls): calls.contains(where: \.isMirrored)
         case .unparsed: false
         }
     }

@@ -28,6 +28,10 @@ public final class RPCProxy: Sendable {
         /// batch of many pruned `getblock` calls starts this many, the others get bitcoind's
         /// own "block data missing" answer (issue 15).
         public var fetchesPerUser = 4
+        /// altnetd's data directory (`--altnetd-datadir`): when set, every `sendrawtransaction`
+        /// and `submitpackage` is mirrored into its emergency queue after bitcoind answered
+        /// (``EmergencyMirror``). Nil (the default): no mirroring.
+        public var altnetdDataDir: String?
 
         public init(fetchDeadline: Duration = .seconds(45)) { self.fetchDeadline = fetchDeadline }
     }
@@ -65,6 +69,8 @@ public final class RPCProxy: Sendable {
     let fetcher: PeerBlockFetcher
     let authenticator: ProxyAuthenticator
     public let metrics: RPCProxyMetrics
+    /// Mirrors transactions into altnetd's emergency queue (``Configuration/altnetdDataDir``).
+    public let mirror: EmergencyMirror?
     let logger: Logger
     /// Fetches under way, by block: concurrent held calls share one.
     let inFlight = NIOLockedValueBox([BlockHash: Task<Void, Never>]())
@@ -90,6 +96,7 @@ public final class RPCProxy: Sendable {
         self.configuration = configuration
         self.metrics = metrics
         self.logger = logger
+        mirror = configuration.altnetdDataDir.map { EmergencyMirror(dataDir: $0, registry: metrics.registry, logger: logger) }
     }
 
     /// What ``admit(_:)`` decided about a request before anything is sent to bitcoind.
@@ -170,8 +177,31 @@ public final class RPCProxy: Sendable {
         default:
             final = reply
         }
+        mirrorTransactions(parsed, body: request.body)
         return Reply(status: final.status, body: final.body,
                      headers: final.body.readableBytes > 0 ? [("Content-Type", "application/json")] : [])
+    }
+
+    /// Hands the transactions of the request's `sendrawtransaction` and `submitpackage` calls
+    /// to the mirror (queued, never awaited). Only those calls' params are read; with no
+    /// mirror, or no such call, nothing is.
+    /// - Parameters:
+    ///   - parsed: the request's calls.
+    ///   - body: the request body the calls point into.
+    func mirrorTransactions(_ parsed: ProxyRequest, body: ByteBuffer) {
+        guard let mirror, parsed.mayMirror else { return }
+        body.withUnsafeReadableBytes { bytes in
+            for call in parsed.calls where call.isMirrored {
+                let method = call.method ?? ""
+                guard let range = call.members?.params, range.upperBound <= bytes.count,
+                      let txs = EmergencyMirror.transactions(method: method, params: Data(bytes[range]))
+                else {
+                    mirror.unreadable(method)
+                    continue
+                }
+                mirror.mirror(txs)
+            }
+        }
     }
 
     /// bitcoind's allowlist checks (after parsing, before executing).

@@ -40,6 +40,9 @@ public struct RPCProxyOptions: Sendable {
     public var idleTimeout: Duration = .seconds(30)
     /// Block fetches one proxy user may have under way at once (`--fetches-per-user`).
     public var fetchesPerUser = 4
+    /// altnetd's data directory (`--altnetd-datadir`): mirror transactions into its emergency
+    /// queue; nil: off.
+    public var altnetdDataDir: String?
     /// Where to serve Prometheus metrics, if anywhere.
     public var metricsHost: String?
     public var metricsPort: Int?
@@ -90,6 +93,7 @@ public final class RunningRPCProxy: Sendable {
             userColonPassword: cookie.userColonPassword, rpcauth: entries, allowLines: options.allow)
         var configuration = RPCProxy.Configuration(fetchDeadline: options.fetchDeadline)
         configuration.fetchesPerUser = max(1, options.fetchesPerUser)
+        configuration.altnetdDataDir = options.altnetdDataDir
         let proxy = RPCProxy(
             rpc: rpc, fetcher: fetcher, authenticator: authenticator, configuration: configuration, logger: logger)
         let open = InboundSlots(limit: options.maxConnections)

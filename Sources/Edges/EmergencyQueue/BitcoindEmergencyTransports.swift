@@ -6,8 +6,12 @@ import Logging
 /// ``EmergencyTransports`` over bitcoind's RPC, plus the daemon's drivers as a closure.
 ///
 /// - Broadcast: `sendrawtransaction` with Core's default maxfeerate (0.10 BTC/kvB; a higher fee
-///   rate is refused with bitcoind's reason, so a typo in a fee cannot burn funds), then every
-///   driver that carries transactions through `drivers`.
+///   rate is refused with bitcoind's reason, so a typo in a fee cannot burn funds), and every
+///   driver that carries transactions through `drivers`. bitcoind's answer is marked
+///   ``TransportResult/local``: it never counts as the transaction leaving this machine.
+/// - Packages: `submitpackage` (parents first) where bitcoind has it; where it does not (Core
+///   before v28 outside regtest, or older), `sendrawtransaction` of each member in order. The
+///   drivers get the members one after the other, parent before child.
 /// - Detection without -txindex: `getmempoolentry` for the mempool. For blocks, `gettxout` with
 ///   include_mempool=false on the transaction's outputs: an unspent output of it in the UTXO
 ///   set with confirmations > 0 means it is in the active chain. This works on every bitcoind
@@ -24,7 +28,7 @@ public struct BitcoindEmergencyTransports: EmergencyTransports {
     /// At most this many outputs are checked with gettxout per transaction and round.
     public static let maxOutputsChecked = 16
 
-    private let rpc: BitcoindRPCClient
+    let rpc: BitcoindRPCClient
     private let drivers: DriverRelay?
     private let logger: Logger
 
@@ -45,17 +49,30 @@ public struct BitcoindEmergencyTransports: EmergencyTransports {
         return [local] + (await others)
     }
 
+    public func broadcast(package: [[UInt8]]) async -> [TransportResult] {
+        guard package.count > 1 else { return await broadcast(raw: package.first ?? []) }
+        let relay = drivers
+        async let others: [TransportResult] = {
+            guard let relay else { return [] }
+            var rounds: [[TransportResult]] = []
+            for raw in package { rounds.append(await relay(raw)) }
+            return TransportResult.merge(rounds)
+        }()
+        let local = await submitPackage(package)
+        return [local] + (await others)
+    }
+
     /// One `sendrawtransaction`, as a result.
     func sendToBitcoind(_ raw: [UInt8]) async -> TransportResult {
         do {
             let txid = try await rpc.sendRawTransaction(raw)
-            return TransportResult(transport: "bitcoind", accepted: true, detail: txid.displayHex)
+            return TransportResult(transport: "bitcoind", accepted: true, detail: txid.displayHex, local: true)
         } catch {
             // -27 (RPC_VERIFY_ALREADY_IN_CHAIN, "Transaction outputs already in utxo set"): done.
             if error.rpcCode == RPCErrorCode.verifyAlreadyInChain {
-                return TransportResult(transport: "bitcoind", accepted: true, detail: "already in a block: \(Self.message(error))")
+                return TransportResult(transport: "bitcoind", accepted: true, detail: "already in a block: \(Self.message(error))", local: true)
             }
-            return TransportResult(transport: "bitcoind", accepted: false, detail: Self.message(error))
+            return TransportResult(transport: "bitcoind", accepted: false, detail: Self.message(error), local: true)
         }
     }
 
@@ -74,11 +91,11 @@ public struct BitcoindEmergencyTransports: EmergencyTransports {
         guard n > 0 else { return .unknown }
         let params: [[JSONValue]] = (0..<n).map { [.hash(txid), .int($0), .bool(false)] }
         do {
+            var deepest = 0
             for result in try await rpc.batch("gettxout", params, as: TxOutReply.self) {
-                if case .success(let reply) = result, let confirmations = reply.confirmations, confirmations > 0 {
-                    return .block
-                }
+                if case .success(let reply) = result, let confirmations = reply.confirmations { deepest = max(deepest, confirmations) }
             }
+            if deepest > 0 { return .block(confirmations: deepest) }
         } catch {
             logger.warning("gettxout failed", metadata: ["txid": "\(txid.displayHex)", "error": "\(error)"])
         }

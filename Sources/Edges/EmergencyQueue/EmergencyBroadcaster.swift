@@ -2,20 +2,25 @@ import BitcoinPrimitives
 import Foundation
 import Logging
 
-/// Sends queued emergency transactions until bitcoind has them or they expire.
+/// Sends queued emergency transactions until bitcoind has them buried or they expire.
 ///
-/// ``submit(raw:)`` stores a transaction durably and broadcasts it once, at once. ``run()``
+/// ``submit(package:)`` stores transactions durably and broadcasts them once, at once. ``run()``
 /// resumes whatever the file holds (a restart after kill -9 included) and, every
 /// `retryInterval`, runs ``processQueue()``: expire what is past its time, ask bitcoind about
-/// each active transaction, and broadcast again those not seen whose backoff has elapsed.
-/// Backoff per transaction: retryInterval x 2^(attempts - 1), capped at maxRetryInterval, so a
-/// transaction sent at once is sent again after 1, 2, 4 ... intervals.
+/// each active transaction, and broadcast again those whose backoff has elapsed. bitcoind
+/// having a transaction in its mempool does not stop the pushing (bitcoind may be the eclipsed
+/// party and relay it nowhere): only a block `confirmations` deep in bitcoind's chain does.
+/// A package (parents and child) is checked member by member and its unfinished members are
+/// sent together, in order. Backoff per transaction or package (``Backoff``): retryInterval x
+/// 2^(attempts - 1), capped at maxRetryInterval, so a transaction sent at once is sent again
+/// after 1, 2, 4 ... intervals.
 public actor EmergencyBroadcaster {
     public nonisolated let store: EmergencyStore
     private let transports: any EmergencyTransports
     private let retryInterval: Duration
     private let maxRetryInterval: Duration
     private let ttl: Duration
+    private let confirmations: Int
     private let clock: @Sendable () -> Date
     private let logger: Logger
 
@@ -40,18 +45,21 @@ public actor EmergencyBroadcaster {
     ///     bitcoind relays on its own once the transaction is in its mempool).
     ///   - maxRetryInterval: the longest wait between two broadcasts of one transaction.
     ///   - ttl: how long a submitted transaction is kept (default 72 h).
+    ///   - confirmations: the depth in bitcoind's chain at which a transaction is done
+    ///     (`emergencyconfirmations`, default 1).
     ///   - clock: the current time (injected for tests).
     ///   - logger: progress and failures.
     public init(
         store: EmergencyStore, transports: any EmergencyTransports, retryInterval: Duration,
         maxRetryInterval: Duration = .seconds(600), ttl: Duration = EmergencyLimits.defaultTTL,
-        clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
+        confirmations: Int = EmergencyLimits.defaultConfirmations, clock: @escaping @Sendable () -> Date = { Date() }, logger: Logger
     ) {
         self.store = store
         self.transports = transports
         self.retryInterval = retryInterval
         self.maxRetryInterval = max(maxRetryInterval, retryInterval)
         self.ttl = ttl
+        self.confirmations = max(1, confirmations)
         self.clock = clock
         self.logger = logger
     }
@@ -63,11 +71,34 @@ public actor EmergencyBroadcaster {
     /// - Throws: ``EmergencyError`` when the transaction is refused or cannot be stored; nothing
     ///   is broadcast then.
     public func submit(raw: [UInt8]) async throws(EmergencyError) -> (EmergencyTx, [TransportResult]) {
-        let row = try store.enqueue(raw: raw, ttl: ttl)
-        logger.info("emergency transaction queued", metadata: ["txid": "\(row.txid)", "expires": "\(row.expiresAt)"])
-        let results = await transports.broadcast(raw: row.raw)
-        log(results, txid: row.txid)
-        let updated = try store.record(txid: row.txid, results: results)
+        let (rows, results) = try await submit(package: [raw])
+        guard let row = rows.first else { throw EmergencyError(.storage("no row stored")) }
+        return (row, results)
+    }
+
+    /// Checks and stores a package (parents first, child last; one transaction is a package of
+    /// one), committed to disk, supersedes the queued transactions it replaces (RBF), then
+    /// broadcasts it once: `submitpackage` to bitcoind, each member in order over the drivers.
+    /// - Parameter package: the serialised transactions.
+    /// - Returns: the stored rows after this round (package order), and each transport's answer.
+    /// - Throws: ``EmergencyError`` when a member is refused or they cannot be stored; nothing
+    ///   is broadcast then.
+    public func submit(package: [[UInt8]]) async throws(EmergencyError) -> ([EmergencyTx], [TransportResult]) {
+        var checked: [CheckedTransaction] = []
+        for raw in package { checked.append(try CheckedTransaction(raw: raw)) }
+        let (rows, superseded) = try store.enqueue(package: checked, ttl: ttl)
+        for txid in superseded {
+            logger.info("emergency transaction superseded by a replacement", metadata: ["txid": "\(txid)"])
+        }
+        for row in rows {
+            logger.info("emergency transaction queued", metadata: ["txid": "\(row.txid)", "expires": "\(row.expiresAt)"])
+        }
+        let results = await transports.broadcast(package: rows.map(\.raw))
+        var updated: [EmergencyTx] = []
+        for row in rows {
+            log(results, txid: row.txid)
+            updated.append(try store.record(txid: row.txid, results: results))
+        }
         return (updated, results)
     }
 
@@ -95,13 +126,13 @@ public actor EmergencyBroadcaster {
             round.expired = try store.expire(now: now)
             try store.prune(finishedBefore: now.addingTimeInterval(-EmergencyStore.seconds(EmergencyLimits.keepFinished)))
             for txid in round.expired { logger.warning("emergency transaction expired unseen", metadata: ["txid": "\(txid)"]) }
-            for tx in try store.active() {
-                // One transaction's storage error must not stop the others' re-broadcast.
+            for group in Self.groups(try store.active()) {
+                // One group's storage error must not stop the others' re-broadcast.
                 do throws(EmergencyError) {
-                    try await step(tx, now: now, into: &round)
+                    try await step(group, now: now, into: &round)
                 } catch {
-                    round.failed.append(tx.txid)
-                    logger.error("emergency transaction not processed this round", metadata: ["txid": "\(tx.txid)", "error": "\(error)"])
+                    round.failed.append(contentsOf: group.map(\.txid))
+                    logger.error("emergency transaction not processed this round", metadata: ["txid": "\(group.map(\.txid))", "error": "\(error)"])
                 }
             }
         } catch {
@@ -110,33 +141,54 @@ public actor EmergencyBroadcaster {
         return round
     }
 
-    private func step(_ tx: EmergencyTx, now: Date, into round: inout Round) async throws(EmergencyError) {
-        guard let hash = tx.txidHash, let parsed = try? Transaction(bytes: tx.raw) else {
-            // Only checked transactions are stored; a damaged row cannot be sent, so it expires.
-            logger.error("unreadable emergency transaction in the queue", metadata: ["txid": "\(tx.txid)"])
-            return
+    /// Active rows grouped by package (a lone transaction is a group of one), each group in
+    /// package order, groups in queue order.
+    static func groups(_ rows: [EmergencyTx]) -> [[EmergencyTx]] {
+        var order: [String] = []
+        var byKey: [String: [EmergencyTx]] = [:]
+        for row in rows {
+            let key = row.package ?? row.txid
+            if byKey[key] == nil { order.append(key) }
+            byKey[key, default: []].append(row)
         }
-        switch await transports.isKnown(txid: hash, outputCount: parsed.outputs.count) {
-        case .block:
-            try store.markConfirmed(txid: tx.txid, inBlock: true)
-            round.seenInBlock.append(tx.txid)
-            logger.info("emergency transaction confirmed in a block", metadata: ["txid": "\(tx.txid)"])
-        case .mempool:
-            if tx.state != .confirmedMempool {
-                try store.markConfirmed(txid: tx.txid, inBlock: false)
-                round.seenInMempool.append(tx.txid)
-                logger.info("emergency transaction in bitcoind's mempool", metadata: ["txid": "\(tx.txid)"])
+        return order.compactMap { byKey[$0]?.sorted { $0.position < $1.position } }
+    }
+
+    /// Asks bitcoind about each member, then sends the unfinished ones (in order) when due.
+    private func step(_ group: [EmergencyTx], now: Date, into round: inout Round) async throws(EmergencyError) {
+        var unfinished: [EmergencyTx] = []
+        var dropped = false
+        for tx in group {
+            guard let hash = tx.txidHash, let parsed = try? Transaction(bytes: tx.raw) else {
+                // Only checked transactions are stored; a damaged row cannot be sent, so it expires.
+                logger.error("unreadable emergency transaction in the queue", metadata: ["txid": "\(tx.txid)"])
+                continue
             }
-        case .unknown:
-            var state = tx.state
-            if state == .confirmedMempool {
-                try store.markPending(txid: tx.txid)
-                state = .pending
-                round.dropped.append(tx.txid)
-                logger.warning("emergency transaction left the mempool unconfirmed; sending again", metadata: ["txid": "\(tx.txid)"])
+            switch await transports.isKnown(txid: hash, outputCount: parsed.outputs.count) {
+            case .block(let depth) where depth >= confirmations:
+                try store.markConfirmed(txid: tx.txid, inBlock: true)
+                round.seenInBlock.append(tx.txid)
+                logger.info("emergency transaction confirmed in a block", metadata: ["txid": "\(tx.txid)", "confirmations": "\(depth)"])
+            case .block, .mempool:
+                if tx.state != .confirmedMempool {
+                    try store.markConfirmed(txid: tx.txid, inBlock: false)
+                    round.seenInMempool.append(tx.txid)
+                    logger.info("emergency transaction seen by bitcoind; still pushed through the drivers", metadata: ["txid": "\(tx.txid)"])
+                }
+                unfinished.append(tx)
+            case .unknown:
+                if tx.state == .confirmedMempool {
+                    try store.markPending(txid: tx.txid)
+                    round.dropped.append(tx.txid)
+                    dropped = true
+                    logger.warning("emergency transaction left the mempool unconfirmed; sending again", metadata: ["txid": "\(tx.txid)"])
+                }
+                unfinished.append(tx)
             }
-            guard state == .pending, isDue(tx, now: now) || round.dropped.last == tx.txid else { return }
-            let results = await transports.broadcast(raw: tx.raw)
+        }
+        guard let first = unfinished.first, dropped || isDue(first, now: now) else { return }
+        let results = await transports.broadcast(package: unfinished.map(\.raw))
+        for tx in unfinished {
             log(results, txid: tx.txid)
             try store.record(txid: tx.txid, results: results)
             round.broadcast.append(tx.txid)

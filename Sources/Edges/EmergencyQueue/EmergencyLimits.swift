@@ -19,4 +19,9 @@ public enum EmergencyLimits {
     /// Finished transactions (in a block or expired) stay listed this long after their expiry
     /// (30 days), then the broadcaster deletes them.
     public static let keepFinished: Duration = .seconds(30 * 24 * 3600)
+    /// Core's MAX_PACKAGE_COUNT (src/policy/packages.h): at most 25 transactions in a package
+    /// (`submitpackage` refuses more).
+    public static let maxPackageCount = 25
+    /// Default depth at which a transaction counts as done (altnetd's `emergencyconfirmations`).
+    public static let defaultConfirmations = 1
 }

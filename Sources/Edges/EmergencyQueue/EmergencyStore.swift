@@ -14,7 +14,7 @@ public final class EmergencyStore: Sendable {
     /// Transactions that may be active (pending or in the mempool) at once.
     public let maxActive: Int
     private let db: DatabaseQueue
-    private let clock: @Sendable () -> Date
+    let clock: @Sendable () -> Date
 
     /// Opens (creating if needed) and migrates the queue file.
     /// - Parameters:
@@ -67,6 +67,13 @@ public final class EmergencyStore: Sendable {
                 CREATE INDEX emergency_tx_state ON emergency_tx(state);
                 """)
         }
+        // Packages (CPFP: parents and child queued together, sent in order).
+        m.registerMigration("v2-emergency-package") { db in
+            try db.execute(sql: """
+                ALTER TABLE emergency_tx ADD COLUMN package TEXT;
+                ALTER TABLE emergency_tx ADD COLUMN position INTEGER NOT NULL DEFAULT 0;
+                """)
+        }
         return m
     }
 
@@ -88,40 +95,13 @@ public final class EmergencyStore: Sendable {
         return try enqueue(checked, ttl: ttl)
     }
 
-    /// Stores an already checked transaction; see ``enqueue(raw:ttl:)``.
+    /// Stores an already checked transaction; see ``enqueue(raw:ttl:)`` and
+    /// ``enqueue(package:ttl:)`` (a package of one).
     @discardableResult
     public func enqueue(_ checked: CheckedTransaction, ttl: Duration = EmergencyLimits.defaultTTL) throws(EmergencyError) -> EmergencyTx {
-        let now = clock()
-        let expires = now.addingTimeInterval(Self.seconds(ttl))
-        let txid = checked.txid.displayHex
-        let limit = maxActive
-        return try writing { db in
-            let existing = try Self.fetch(db, txid: txid)
-            if let existing, existing.state != .expired { return .found(existing) }
-            let active = try Int.fetchOne(
-                db, sql: "SELECT COUNT(*) FROM emergency_tx WHERE state IN (?, ?)",
-                arguments: [EmergencyTxState.pending.rawValue, EmergencyTxState.confirmedMempool.rawValue]) ?? 0
-            guard active < limit else { return .full(limit) }
-            if existing != nil {
-                try db.execute(
-                    sql: "UPDATE emergency_tx SET state = ?, expires_at = ? WHERE txid = ?",
-                    arguments: [EmergencyTxState.pending.rawValue, expires.timeIntervalSince1970, txid])
-                return try Self.fetch(db, txid: txid).map { .found($0) } ?? .missing(txid)
-            }
-            let row = EmergencyTx(
-                txid: txid, wtxid: checked.wtxid.displayHex, raw: checked.raw, createdAt: now, expiresAt: expires,
-                state: .pending, attempts: 0, lastAttemptAt: nil, lastResults: [])
-            try db.execute(
-                sql: """
-                    INSERT INTO emergency_tx (txid, wtxid, raw, created_at, expires_at, state, attempts, last_attempt_at, last_results)
-                    VALUES (?, ?, ?, ?, ?, ?, 0, NULL, '[]')
-                    """,
-                arguments: [
-                    row.txid, row.wtxid, Data(row.raw), now.timeIntervalSince1970, expires.timeIntervalSince1970,
-                    row.state.rawValue,
-                ])
-            return .found(row)
-        }.get()
+        let rows = try enqueue(package: [checked], ttl: ttl).rows
+        guard let row = rows.first else { throw EmergencyError(.storage("no row stored")) }
+        return row
     }
 
     /// Records one broadcast round: attempts + 1, the time, and each transport's answer.
@@ -148,14 +128,14 @@ public final class EmergencyStore: Sendable {
     /// A transaction already in a block stays there; an expired one is revived if seen.
     /// - Throws: ``EmergencyError`` `unknownTxid` or `storage`.
     public func markConfirmed(txid: String, inBlock: Bool) throws(EmergencyError) {
-        try setState(txid: txid, inBlock ? .confirmedBlock : .confirmedMempool, unless: [.confirmedBlock])
+        try setState(txid: txid, inBlock ? .confirmedBlock : .confirmedMempool, unless: [.confirmedBlock, .superseded])
     }
 
     /// Puts a transaction that left bitcoind's mempool (without reaching a block) back to
     /// pending, so it is broadcast again.
     /// - Throws: ``EmergencyError`` `unknownTxid` or `storage`.
     public func markPending(txid: String) throws(EmergencyError) {
-        try setState(txid: txid, .pending, unless: [.confirmedBlock, .expired])
+        try setState(txid: txid, .pending, unless: [.confirmedBlock, .expired, .superseded])
     }
 
     /// Marks every active transaction whose expiry is at or before `now` as expired.
@@ -183,8 +163,11 @@ public final class EmergencyStore: Sendable {
     public func prune(finishedBefore date: Date) throws(EmergencyError) -> Int {
         try writing { db in
             try db.execute(
-                sql: "DELETE FROM emergency_tx WHERE state IN (?, ?) AND expires_at < ?",
-                arguments: [EmergencyTxState.confirmedBlock.rawValue, EmergencyTxState.expired.rawValue, date.timeIntervalSince1970])
+                sql: "DELETE FROM emergency_tx WHERE state IN (?, ?, ?) AND expires_at < ?",
+                arguments: [
+                    EmergencyTxState.confirmedBlock.rawValue, EmergencyTxState.expired.rawValue,
+                    EmergencyTxState.superseded.rawValue, date.timeIntervalSince1970,
+                ])
             return .found(db.changesCount)
         }.get()
     }
@@ -197,7 +180,8 @@ public final class EmergencyStore: Sendable {
         try rows(states: [.pending])
     }
 
-    /// Transactions pending or in bitcoind's mempool (still watched), oldest first.
+    /// Transactions pending or in bitcoind's mempool (still watched), oldest first, a package's
+    /// members in their order.
     /// - Throws: ``EmergencyError`` `storage`.
     public func active() throws(EmergencyError) -> [EmergencyTx] {
         try rows(states: [.pending, .confirmedMempool])
@@ -232,7 +216,7 @@ public final class EmergencyStore: Sendable {
 
     // MARK: Internals
 
-    private func setState(txid: String, _ state: EmergencyTxState, unless: [EmergencyTxState]) throws(EmergencyError) {
+    func setState(txid: String, _ state: EmergencyTxState, unless: [EmergencyTxState]) throws(EmergencyError) {
         try writing { (db) -> Outcome<Void> in
             guard let row = try Self.fetch(db, txid: txid) else { return .missing(txid) }
             if !unless.contains(row.state) && row.state != state {
@@ -246,7 +230,7 @@ public final class EmergencyStore: Sendable {
         let marks = states.map { _ in "?" }.joined(separator: ", ")
         return try reading { db in
             try Row.fetchAll(
-                db, sql: "SELECT * FROM emergency_tx WHERE state IN (\(marks)) ORDER BY created_at, txid",
+                db, sql: "SELECT * FROM emergency_tx WHERE state IN (\(marks)) ORDER BY created_at, position, txid",
                 arguments: StatementArguments(states.map(\.rawValue))
             ).map(Self.decode)
         }
@@ -271,7 +255,7 @@ public final class EmergencyStore: Sendable {
             expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
             state: state, attempts: row["attempts"],
             lastAttemptAt: lastAttempt.map { Date(timeIntervalSince1970: $0) },
-            lastResults: results)
+            lastResults: results, package: row["package"], position: row["position"])
     }
 
     /// The outcome of a write closure: GRDB closures throw untyped errors, so domain outcomes
@@ -290,7 +274,7 @@ public final class EmergencyStore: Sendable {
         }
     }
 
-    private func writing<T>(_ body: (Database) throws -> Outcome<T>) throws(EmergencyError) -> Outcome<T> {
+    func writing<T>(_ body: (Database) throws -> Outcome<T>) throws(EmergencyError) -> Outcome<T> {
         do {
             return try db.write(body)
         } catch let e as EmergencyError {

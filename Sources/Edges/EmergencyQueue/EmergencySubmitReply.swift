@@ -8,8 +8,10 @@ import Foundation
 ///  "results": [{"transport": "bitcoind", "accepted": true, "detail": "<txid>"},
 ///              {"transport": "bip324", "accepted": true, "detail": "..."}]}
 /// ```
-/// `accepted` is true when at least one transport took the transaction: the command's exit 0.
-/// The transaction is stored either way and re-broadcast until seen or expired.
+/// `accepted` is true when at least one transport carried the transaction off this machine (a
+/// driver handed it to a peer): the command's exit 0. The local bitcoind's answer (the result
+/// marked ``TransportResult/local``) never counts: bitcoind may be the eclipsed party. The
+/// transaction is stored either way and re-broadcast until buried or expired.
 public struct EmergencySubmitReply: Sendable, Codable, Equatable {
     public var txid: String
     public var wtxid: String
@@ -26,7 +28,7 @@ public struct EmergencySubmitReply: Sendable, Codable, Equatable {
         wtxid = tx.wtxid
         state = tx.state
         expiresAt = tx.expiresAt
-        accepted = results.contains { $0.accepted }
+        accepted = results.contains { !$0.local && $0.accepted }
         self.results = results
     }
 }

@@ -7,21 +7,27 @@ import Foundation
 ///            enqueue
 ///               |
 ///               v
-///   +------> pending ----------------------------+
-///   |           |  seen in bitcoind's mempool     |  seen in a block
-///   | dropped   v                                 v
-///   +--- confirmed-mempool ------------> confirmed-block
-///               |                                 (final)
-///   pending or confirmed-mempool past expiresAt --> expired (final)
+///   +------> pending -----------------------------+
+///   |           |  seen in bitcoind's mempool      |  in a block with confirmations
+///   | dropped   v                                  v  >= emergencyconfirmations
+///   +--- confirmed-mempool -------------> confirmed-block (final)
+///          (or in a block, fewer confirmations)
+///   any active state past expiresAt --------------> expired (final)
+///   any active state, a queued transaction spends one of its inputs --> superseded (final)
 /// ```
 ///
-/// Re-broadcasting happens in `pending` only; `confirmed-mempool` is still watched, because a
-/// transaction can leave the mempool (eviction, a restart of bitcoind) and must then be sent again.
+/// Both active states are re-broadcast through the drivers on the backoff schedule: bitcoind
+/// having the transaction proves nothing when bitcoind is the eclipsed party, so the queue keeps
+/// pushing it off this machine until bitcoind reports it buried `emergencyconfirmations` deep.
+/// `confirmed-mempool` also covers a block with fewer confirmations than asked for; a
+/// transaction that leaves the mempool (eviction, a restart of bitcoind) goes back to `pending`.
 public enum EmergencyTxState: String, Sendable, Codable, CaseIterable {
     case pending
     case confirmedMempool = "confirmed-mempool"
     case confirmedBlock = "confirmed-block"
     case expired
+    /// Replaced (RBF): a later queued transaction spends one of its inputs.
+    case superseded
 
     /// States the broadcaster still works on.
     public var isActive: Bool { self == .pending || self == .confirmedMempool }
@@ -36,11 +42,26 @@ public struct TransportResult: Sendable, Codable, Equatable {
     public var accepted: Bool
     /// The txid bitcoind returned, its rejection reason, or the driver's answer.
     public var detail: String
+    /// True for the local bitcoind: its answer is reported on its own line and never counts as
+    /// the transaction leaving this machine (bitcoind may be the eclipsed party).
+    public var local: Bool
 
-    public init(transport: String, accepted: Bool, detail: String) {
+    public init(transport: String, accepted: Bool, detail: String, local: Bool = false) {
         self.transport = transport
         self.accepted = accepted
         self.detail = detail
+        self.local = local
+    }
+
+    enum CodingKeys: String, CodingKey { case transport, accepted, detail, local }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        transport = try c.decode(String.self, forKey: .transport)
+        accepted = try c.decode(Bool.self, forKey: .accepted)
+        detail = try c.decode(String.self, forKey: .detail)
+        // Rows written before the field existed: bitcoind was the only local transport.
+        local = try c.decodeIfPresent(Bool.self, forKey: .local) ?? (transport == "bitcoind")
     }
 }
 
@@ -64,11 +85,18 @@ public struct EmergencyTx: Sendable, Codable, Equatable {
     public var lastAttemptAt: Date?
     /// Per-transport answers of the latest round.
     public var lastResults: [TransportResult]
+    /// The package (CPFP) this transaction was queued with: the txid of its last member (the
+    /// child), nil for a transaction queued alone.
+    public var package: String?
+    /// Its place in the package, 0 first (parents before children).
+    public var position: Int
 
     public init(
         txid: String, wtxid: String, raw: [UInt8], createdAt: Date, expiresAt: Date, state: EmergencyTxState,
-        attempts: Int, lastAttemptAt: Date?, lastResults: [TransportResult]
+        attempts: Int, lastAttemptAt: Date?, lastResults: [TransportResult], package: String? = nil, position: Int = 0
     ) {
+        self.package = package
+        self.position = position
         self.txid = txid
         self.wtxid = wtxid
         self.raw = raw
@@ -81,7 +109,7 @@ public struct EmergencyTx: Sendable, Codable, Equatable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case txid, wtxid, hex, createdAt, expiresAt, state, attempts, lastAttemptAt, lastResults
+        case txid, wtxid, hex, createdAt, expiresAt, state, attempts, lastAttemptAt, lastResults, package, position
     }
 
     public init(from decoder: any Decoder) throws {
@@ -100,6 +128,8 @@ public struct EmergencyTx: Sendable, Codable, Equatable {
         attempts = try c.decode(Int.self, forKey: .attempts)
         lastAttemptAt = try c.decodeIfPresent(Date.self, forKey: .lastAttemptAt)
         lastResults = try c.decode([TransportResult].self, forKey: .lastResults)
+        package = try c.decodeIfPresent(String.self, forKey: .package)
+        position = try c.decodeIfPresent(Int.self, forKey: .position) ?? 0
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -113,6 +143,8 @@ public struct EmergencyTx: Sendable, Codable, Equatable {
         try c.encode(attempts, forKey: .attempts)
         try c.encodeIfPresent(lastAttemptAt, forKey: .lastAttemptAt)
         try c.encode(lastResults, forKey: .lastResults)
+        try c.encodeIfPresent(package, forKey: .package)
+        try c.encode(position, forKey: .position)
     }
 
     /// The txid as a hash (internal byte order), for RPC calls.

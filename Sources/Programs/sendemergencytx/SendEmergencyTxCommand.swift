@@ -15,8 +15,11 @@ struct SendEmergencyTxCommand: ParsableCommand {
         discussion: """
             The transaction is parsed first (a clear error for bad hex or bytes that are not a \
             transaction), then sent to altnetd (control method sendemergencytx). Prints the result \
-            per transport as JSON. Exit 0 when at least one transport accepted it, 1 otherwise, \
-            2 for a malformed transaction.
+            as JSON: the local bitcoind's answer on its own line ("bitcoind"), and one result per \
+            driver ("transports"). Exit 0 when at least one driver carried it off this machine to \
+            a peer, 1 otherwise (even when bitcoind accepted it: bitcoind may be the eclipsed \
+            party), 2 for a malformed transaction. altnetd keeps pushing it through the drivers \
+            until bitcoind has it emergencyconfirmations deep in a block, or it expires.
             """)
 
     @Option(name: .customLong("datadir"), help: "altnetd's data directory (socket and cookie).")
@@ -49,6 +52,15 @@ struct SendEmergencyTxCommand: ParsableCommand {
         }
         print(CLIOutput.render(result))
         guard case .object(let fields) = result, let accepted = fields["accepted"]?.intValue, accepted > 0 else {
+            var local = "bitcoind: no answer"
+            if case .object(let b)? = result.parameter("bitcoind", position: -1) {
+                local = "bitcoind \(b["accepted"]?.boolValue == true ? "accepted it" : "refused it"): \(b["detail"]?.stringValue ?? "")"
+            }
+            FileHandle.standardError.write(Data("""
+                sendemergencytx: no driver carried the transaction off this machine (every driver down, \
+                without peers, or refusing); \(local). altnetd keeps it queued and retries through the drivers.
+
+                """.utf8))
             throw ExitCode(1)
         }
     }

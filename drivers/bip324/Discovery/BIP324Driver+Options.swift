@@ -1,5 +1,6 @@
 import DriverKit
 import DriverProtocol
+import JSON
 
 extension BIP324Driver {
     /// The discovery options of issue #19, in the manifest (docs/driver-bip324.md has the details).

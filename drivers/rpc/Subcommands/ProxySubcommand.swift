@@ -67,6 +67,9 @@ struct ProxySubcommand: AsyncParsableCommand {
     @Option(help: "Missing blocks one proxy user may have fetched at once; in a batch, calls beyond it get bitcoind's own answer.")
     var fetchesPerUser = 4
 
+    @Option(name: .customLong("altnetd-datadir"), help: "altnetd's data directory: after bitcoind answered, hand every sendrawtransaction and submitpackage to altnetd's emergency queue through its control socket and cookie (off by default; the answer is never changed or delayed).")
+    var altnetdDatadir: String?
+
     @Option(help: "Serve Prometheus metrics on HOST:PORT.")
     var metrics: String?
 
@@ -148,6 +151,7 @@ struct ProxySubcommand: AsyncParsableCommand {
         options.maxConnections = maxConnections
         options.idleTimeout = .milliseconds(Int(idleTimeout * 1000))
         options.fetchesPerUser = fetchesPerUser
+        options.altnetdDataDir = altnetdDatadir
 
         let running: RunningRPCProxy
         do {

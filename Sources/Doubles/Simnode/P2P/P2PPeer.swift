@@ -79,4 +79,6 @@ struct SimnodeP2PState: Sendable {
     /// Makes an outbound connection (set by the server), or nil without a P2P listener.
     var connector: (@Sendable (String, Int) -> Void)?
     var logger = Logger(label: "simnode.p2p")
+    /// `setnetworkactive`: false refuses and closes every P2P connection.
+    var networkActive = true
 }

@@ -41,6 +41,11 @@ extension SimnodeNode {
     ) -> Int {
         let id = nextPeerId
         nextPeerId += 1
+        // Network off (`setnetworkactive false`): closed at once, never registered.
+        guard p2p.networkActive else {
+            disconnect()
+            return id
+        }
         p2p.peers[id] = P2PPeer(
             id: id, addr: addr, addrBind: addrBind, inbound: inbound, conntime: clock(), send: send, disconnect: disconnect)
         p2p.peers[id]?.addrRelay = SimAddrRelayState(now: clock())

@@ -125,6 +125,9 @@ final class DemoStory: @unchecked Sendable {
         let out = try await runToCompletion("\(binDir)/sendemergencytx", ["--datadir", alice.altnetDir, tx.serialized().hex])
         if let reply = try? JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any],
            let transports = reply["transports"] as? [[String: Any]] {
+            if let local = reply["bitcoind"] as? [String: Any] {
+                Narrator.say("  Alice's own bitcoind (not counted: it may be the eclipsed party): \((local["accepted"] as? Bool) == true ? "accepted" : "refused")")
+            }
             for t in transports {
                 Narrator.say("  \(t["transport"] ?? "?"): \((t["accepted"] as? Bool) == true ? "accepted" : "refused")\((t["detail"] as? String).map { " (\($0))" } ?? "")")
             }
