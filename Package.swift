@@ -131,7 +131,7 @@ let package = Package(
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["JSON", "BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["JSON", "BitcoinPrimitives", "AddressManager", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging],
             path: "Sources/Doubles/Simnode", swiftSettings: strict),
 
         // MARK: Executables (thin)

@@ -45,11 +45,12 @@ def fail(message):
 
 
 class Wire:
-    """Moves verystable messages over the socket, v2 (encrypted, v2_socket.V2Socket) or v1."""
+    """Moves verystable messages over the socket, v2 (encrypted, v2_socket.V2Socket) or v1;
+    BIP324 initiator, or responder with initiating=False (a peer simnode connects to)."""
 
-    def __init__(self, sock, v2):
+    def __init__(self, sock, v2, initiating=True):
         self.sock, self.v2, self.buffer = sock, v2, b""
-        self.conn = V2Socket(sock, initiating=True, net="regtest") if v2 else None
+        self.conn = V2Socket(sock, initiating=initiating, net="regtest") if v2 else None
         self.packets = self.conn.packets() if v2 else None
         self.session_id = None
 

@@ -1,9 +1,18 @@
 #!/usr/bin/env python3
 """A minimal SOCKS5 proxy (RFC 1928: no authentication, CONNECT only) for tests of a driver's
-proxy= option, standard library only. Prints {"event": "listening", "port": P} once it accepts
-and {"event": "connect", "host": H, "port": N, "atyp": "ipv4"|"domain"|"ipv6"} for every CONNECT,
-so a test sees that traffic went through it (and whether names were left to the proxy, as Tor
-needs for .onion addresses)."""
+proxy= option, standard library only. Prints {"event": "listening", "port": P} once it accepts,
+{"event": "accept", "n": N} for every TCP connection accepted (N counts them), and
+{"event": "connect", "host": H, "port": N, "atyp": "ipv4"|"domain"|"ipv6", "target": "IP:PORT",
+"ok": true|false} for every CONNECT, so a test sees that traffic went through it (and whether
+names were left to the proxy, as Tor needs for .onion addresses).
+
+Standing in for Tor in discovery tests:
+  --map NAME=HOST[:PORT]  (repeatable) a domain name the proxy resolves itself: a Tor v3 name to
+                          the 127.x.y.z of a simnode, a DNS seed's name to a simnode answering
+                          getaddr; without PORT the requested port is kept. Unmapped .onion names
+                          fail (host unreachable), as Tor fails for an unknown service.
+  --bind-out IP           outgoing connections leave from IP (e.g. 127.99.0.1), so a peer's
+                          getpeerinfo shows which connections came through the proxy."""
 import argparse
 import json
 import socket
@@ -43,9 +52,29 @@ def pipe(src, dst):
                 pass
 
 
+MAP = {}
+BIND_OUT = None
+accepted = 0
+accepted_lock = threading.Lock()
+
+
+def target_of(host, port):
+    """(host, port) to dial for a requested destination, or None for an unknown .onion name."""
+    mapped = MAP.get(host.lower())
+    if mapped is None:
+        return None if host.lower().endswith(".onion") else (host, port)
+    to_host, _, to_port = mapped.rpartition(":") if mapped.count(":") == 1 else (mapped, "", "")
+    return (to_host, int(to_port)) if to_port else (mapped, port)
+
+
 class Handler(socketserver.BaseRequestHandler):
     def handle(self):
+        global accepted
         client = self.request
+        with accepted_lock:
+            accepted += 1
+            n = accepted
+        emit({"event": "accept", "n": n})
         try:
             version, count = read_exact(client, 2)
             methods = read_exact(client, count)
@@ -63,16 +92,25 @@ class Handler(socketserver.BaseRequestHandler):
             else:
                 return
             (port,) = struct.unpack(">H", read_exact(client, 2))
-            emit({"event": "connect", "host": host, "port": port, "atyp": kind})
+            event = {"event": "connect", "host": host, "port": port, "atyp": kind}
             if command != 1:
+                emit({**event, "ok": False})
                 client.sendall(b"\x05\x07\x00\x01" + b"\x00" * 6)
                 return
+            target = target_of(host, port)
+            if target is None:
+                emit({**event, "ok": False})
+                client.sendall(b"\x05\x04\x00\x01" + b"\x00" * 6)  # host unreachable
+                return
             try:
-                upstream = socket.create_connection((host, port), timeout=10)
+                source = (BIND_OUT, 0) if BIND_OUT else None
+                upstream = socket.create_connection(target, timeout=10, source_address=source)
                 upstream.settimeout(None)
             except OSError:
+                emit({**event, "target": f"{target[0]}:{target[1]}", "ok": False})
                 client.sendall(b"\x05\x05\x00\x01" + b"\x00" * 6)
                 return
+            emit({**event, "target": f"{target[0]}:{target[1]}", "ok": True})
             client.sendall(b"\x05\x00\x00\x01" + b"\x00" * 6)
             for s in (client, upstream):  # relay small answers without Nagle's delay
                 s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
@@ -93,7 +131,14 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0)
+    ap.add_argument("--map", action="append", default=[], metavar="NAME=HOST[:PORT]")
+    ap.add_argument("--bind-out", default=None, metavar="IP")
     args = ap.parse_args()
+    global BIND_OUT
+    BIND_OUT = args.bind_out
+    for item in args.map:
+        name, _, to = item.partition("=")
+        MAP[name.lower()] = to
     server = Server((args.host, args.port), Handler)
     emit({"event": "listening", "port": server.server_address[1]})
     server.serve_forever()

@@ -2,7 +2,8 @@
 # Installs what altnet's build and tests need on Debian (bookworm) with the Swift toolchain:
 #   apt: libsecp256k1-dev (0.2.0), libzmq3-dev, libsqlite3-dev (GRDB), pkg-config
 #   pip: verystable (Bitcoin Core's functional-test framework, BIP324), pyln-proto (Core
-#        Lightning's BOLT 8), pyzmq (ZeroMQ publisher as bitcoind frames it), jsonschema.
+#        Lightning's BOLT 8), pyzmq (ZeroMQ publisher as bitcoind frames it), jsonschema,
+#        dnslib (the loopback DNS seed of the discovery tests, integration/dns_seed.py).
 #   --chromium: also Debian's chromium, for the status-page test that renders altnetd's page
 #        headless (scripts/test.sh passes it; the demo does not need it).
 #   --packaging: also man-db (man -l of the generated pages) and dpkg-dev (package-deb.sh).
@@ -17,8 +18,8 @@ for arg in "$@"; do
     *) echo "install-deps: unknown option $arg (--chromium, --packaging)" >&2; exit 2 ;;
   esac
 done
-pip_packages=(verystable pyln-proto pyzmq jsonschema)
-pip_modules=(verystable pyln.proto zmq jsonschema)
+pip_packages=(verystable pyln-proto pyzmq jsonschema dnslib)
+pip_modules=(verystable pyln.proto zmq jsonschema dnslib)
 
 missing=()
 for p in "${apt_packages[@]}"; do

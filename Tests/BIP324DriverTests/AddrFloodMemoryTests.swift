@@ -2,6 +2,7 @@ import Altstack
 import DriverProtocol
 import JSON
 import Foundation
+import JSON
 import Testing
 import TestSupport
 

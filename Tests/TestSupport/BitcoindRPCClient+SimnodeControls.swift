@@ -53,3 +53,26 @@ extension BitcoindRPCClient {
         try await call("simfork", [.int(depth), .int(blocks), .string(mode)])
     }
 }
+
+extension BitcoindRPCClient {
+    /// `addpeeraddress ADDRESS PORT ( tried )` (Core's test-only RPC, also simnode's).
+    /// - Returns: its "success".
+    @discardableResult
+    public func addPeerAddress(_ address: String, port: Int, tried: Bool = false) async throws -> Bool {
+        struct Answer: Decodable, Sendable { let success: Bool }
+        let answer: Answer = try await call("addpeeraddress", [.string(address), .int(port), .bool(tried)])
+        return answer.success
+    }
+
+    /// One entry of `getnodeaddresses`.
+    public struct NodeAddress: Decodable, Sendable, Hashable {
+        public let address: String
+        public let port: Int
+        public let network: String
+    }
+
+    /// Every address in the book (`getnodeaddresses 0`).
+    public func nodeAddresses() async throws -> [NodeAddress] {
+        try await call("getnodeaddresses", [.int(0)])
+    }
+}

@@ -115,6 +115,8 @@ public actor SimnodeNode {
             return try network(method, params)
         case "addnode":
             return try addNode(params)
+        case "addpeeraddress", "getnodeaddresses", "getaddrmaninfo":
+            return try addrRPC(method, params)
         case "generatetoaddress", "submitheader", "submitblock":
             return try mining(method, params)
         case "sendrawtransaction", "getrawmempool", "getmempoolentry":

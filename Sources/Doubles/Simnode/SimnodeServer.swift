@@ -21,6 +21,10 @@ public final class SimnodeServer: Sendable {
         /// (127.x.y.z) puts a node in its own /16 network group, so tests can run peers that
         /// count as independent sources.
         public var p2pHost: String?
+        /// Let loopback addresses (127.0.0.0/8, ::1) into the address book. simnode only, not a
+        /// bitcoind option: Core's addrman refuses non-routable addresses, so a loopback test
+        /// network needs this to gossip (`--simaddrloopback`).
+        public var addrLoopback = false
         /// Accept BIP324 v2 connections (v1 peers are still detected and served), as
         /// bitcoind's -v2transport=1 (its default since v26); false: v1 only.
         public var v2transport = true
@@ -109,6 +113,7 @@ public final class SimnodeServer: Sendable {
         do {
             rpc = try await HTTPServer(address: .tcp(host: configuration.rpcHost, port: configuration.rpcPort), limits: limits,
                                        logger: logger) { await endpoint.handle($0) }
+            await node.setAddrLoopback(configuration.addrLoopback)
             if let p2pPort = configuration.p2pPort {
                 let v2transport = configuration.v2transport
                 await node.setV2Transport(v2transport)

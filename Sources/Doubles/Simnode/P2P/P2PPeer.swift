@@ -27,6 +27,8 @@ struct P2PPeer: Sendable {
     var bestKnown: BlockHash?
     /// Transaction ids and wtxids the peer has announced or been sent (not re-announced).
     var knownTransactions: Set<Hash256> = []
+    /// getaddr/addr/addrv2 state (Sources/Doubles/Simnode/Addr).
+    var addrRelay = SimAddrRelayState(now: 0)
     /// Hands frames to the connection (writes them on its event loop).
     let send: @Sendable ([P2PFrame]) -> Void
     /// Closes the connection.
@@ -71,6 +73,9 @@ struct SimnodeP2PState: Sendable {
     var v2transport = true
     /// Nodes given to `addnode ... add`.
     var addedNodes: [String] = []
+    /// The address book (addpeeraddress, addr, addrv2) and the getaddr answers by local socket.
+    var book = SimAddressBook()
+    var addrCache: [String: SimAddrCacheEntry] = [:]
     /// Makes an outbound connection (set by the server), or nil without a P2P listener.
     var connector: (@Sendable (String, Int) -> Void)?
     var logger = Logger(label: "simnode.p2p")

@@ -48,7 +48,8 @@ extension SimnodeNode {
         }
         p2p.peers[id] = P2PPeer(
             id: id, addr: addr, addrBind: addrBind, inbound: inbound, conntime: clock(), send: send, disconnect: disconnect)
-        p2p.logger.debug("peer \(id) connected from \(addr)")
+        p2p.peers[id]?.addrRelay = SimAddrRelayState(now: clock())
+        p2p.logger.info("P2P peer \(id) connected from \(addr) (\(inbound ? "inbound" : "outbound"))")
         return id
     }
 
@@ -99,6 +100,7 @@ extension SimnodeNode {
             return P2PReply()
         case .sendaddrv2:
             if peer.verackReceived { return P2PReply(disconnect: "sendaddrv2 received after verack") }
+            peer.addrRelay.wantsAddrV2 = true
             return P2PReply()
         default:
             break
@@ -129,6 +131,13 @@ extension SimnodeNode {
             frames += [P2PMessage.wtxidrelay.frame, P2PMessage.sendaddrv2.frame]
         }
         frames.append(P2PMessage.verack.frame)
+        if !peer.inbound {
+            // Outbound: one getaddr to fill the book; its answer may use 1,000 more tokens.
+            frames.append(P2PMessage.getaddr.frame)
+            peer.addrRelay.getaddrSent = true
+            peer.addrRelay.rateLimit.sentGetaddr()
+            peer.addrRelay.relayEnabled = true
+        }
         return P2PReply(frames: frames)
     }
 
@@ -147,6 +156,9 @@ extension SimnodeNode {
         do {
             message = try P2PMessage(frame: frame)
         } catch {
+            if frame.command == .addr || frame.command == .addrv2, case .tooLarge(_, let count, _) = error.kind, error.offset == 0 {
+                return oversizedAddr(&peer, command: frame.command, count: count)
+            }
             p2p.logger.debug("undecodable \(frame.command) from peer \(peer.id): \(error)")
             return P2PReply()
         }
@@ -173,6 +185,10 @@ extension SimnodeNode {
             return P2PReply(frames: unknown ? [syncRequest()] : [])
         case .headers(let headers):
             return P2PReply(frames: receiveHeaders(&peer, headers))
+        case .getaddr:
+            return receiveGetAddr(&peer)
+        case .addr(let entries), .addrv2(let entries):
+            return receiveAddr(&peer, entries)
         default:
             return P2PReply()
         }

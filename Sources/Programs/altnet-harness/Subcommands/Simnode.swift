@@ -12,7 +12,8 @@ struct SimnodeCommand: AsyncParsableCommand {
             Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
             getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
             submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
-            generatetoaddress, invalidateblock, reconsiderblock, addnode, stop) with bitcoind's shapes and codes,
+            generatetoaddress, invalidateblock, reconsiderblock, addnode, addpeeraddress, getnodeaddresses,
+            getaddrmaninfo, stop) with bitcoind's shapes and codes; getaddr/addr/addrv2 over P2P,
             and these controls:
               simgenerate N                      mine N blocks (paying OP_TRUE)
               simsetmining ENABLED [INTERVAL]    interval mining on/off
@@ -41,6 +42,9 @@ struct SimnodeCommand: AsyncParsableCommand {
 
     @Option(help: "Loopback address for the P2P listener (127.0.0.0/8 or ::1; default 127.0.0.1). Another 127.x address puts the node in its own network group.")
     var p2pbind: String?
+
+    @Flag(help: "simnode only (bitcoind has no such option): let loopback addresses (127.0.0.0/8, ::1) into the address book, which Core refuses as non-routable, so a test network on 127.x.y.z addresses gossips.")
+    var simaddrloopback = false
 
     @Option(name: .customLong("v2transport"), help: "1: accept BIP324 v2 P2P connections, v1 detected and served (bitcoind's default since v26); 0: v1 only.")
     var v2transport: Int = 1
@@ -86,6 +90,7 @@ struct SimnodeCommand: AsyncParsableCommand {
         config.miningInterval = mineInterval
         config.p2pPort = p2pport
         config.p2pHost = p2pbind
+        config.addrLoopback = simaddrloopback
         config.v2transport = v2transport == 1
         config.connect = connect
         config.persist = persist
