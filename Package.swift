@@ -10,7 +10,7 @@
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, AltnetControl
 //   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
-//                       RPCProxyCore, EsploraDriverCore
+//                       RPCProxyCore, EsploraDriverCore, LightningDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
 //   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
@@ -177,11 +177,17 @@ let package = Package(
         .executableTarget(
             name: "altnet-driver-rpc", dependencies: ["GetBlockFromPeerDriverCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
+        // altnet-driver-lightning's sans-I/O core: options, the BOLT 8 carrier session, and the
+        // carrier-independent altnet session (fragments, reply pairing, capability).
+        .target(
+            name: "LightningDriverCore",
+            dependencies: ["BOLT8", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "Secp256k1"],
+            path: "Sources/DriverCores/LightningDriverCore", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
             name: "altnet-driver-lightning",
             dependencies: [
-                "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+                "LightningDriverCore", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
@@ -242,6 +248,9 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: ["DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
+                    swiftSettings: strict),
+        .testTarget(name: "LightningDriverCoreTests",
+                    dependencies: ["LightningDriverCore", "BOLT8", "LightningAltnetMessages", "DriverProtocol", "BitcoinPrimitives", "Secp256k1"],
                     swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),

@@ -3,11 +3,14 @@ import DriverKit
 import DriverProtocol
 import Foundation
 import LightningAltnetMessages
+import LightningDriverCore
 
 /// The driver: `init` starts the listener and diallers; requests go to the connected peers.
 final class LightningDriver: Driver, @unchecked Sendable {
-    // @unchecked: `tasks` and `identity` are guarded by `lock`; `peers` is itself thread-safe.
+    // @unchecked: `tasks` and `identity` are guarded by `lock`; `peers` and `hub` are themselves
+    // thread-safe.
     let peers = PeerTable()
+    let hub = AltnetHub()
     private let lock = NSLock()
     private var tasks: [Task<Void, Never>] = []
     private var identity = LightningInfo(nodeid: nil, listen: nil)
@@ -33,12 +36,12 @@ final class LightningDriver: Driver, @unchecked Sendable {
             context.logger.warning("no node_id in init options: running without Lightning links")
             return
         }
+        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
         let connection = Connection(
-            nodeKey: CoreNodeKey(publicKey: nodeID, context: context), chainHash: options.chainHash,
-            peers: peers, context: context,
-            limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout),
-            queueLimit: options.outboundQueueBytes, initTimeout: options.initTimeout, pingInterval: options.pingInterval,
-            pongTimeout: options.pongTimeout)
+            nodeKey: CoreNodeKey(publicKey: nodeID, context: context), peers: peers, hub: hub, context: context,
+            settings: BOLT8PeerSession.Settings(
+                chainHash: options.chainHash, queueLimit: options.outboundQueueBytes, initTimeout: options.initTimeout,
+                pingInterval: options.pingInterval, pongTimeout: options.pongTimeout))
         let network = LightningNetwork(
             connection: connection, logger: context.logger, reconnectMax: options.reconnectMax, maxInbound: options.maxInbound)
         var started: [Task<Void, Never>] = []
@@ -57,7 +60,8 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
-        let link = try peers.link(for: params.peer)
+        let peer = try hub.choosePeer(params.peer)
+        guard let link = peers.link(peer) else { throw PeerChoice.unavailable(requested: peer) }
         let payload = try Hex.decode(params.message.payload, field: "payload")
         let message: AltnetMessage
         do {
@@ -66,38 +70,42 @@ final class LightningDriver: Driver, @unchecked Sendable {
             throw DriverProtocolError(.invalidParams, "\(error)")
         }
         guard !params.expect.isEmpty else {
+            guard let outgoing = hub.send(message, to: peer) else { throw PeerChoice.unavailable(requested: peer) }
             do throws(OutboundQueueFull) {
-                try link.send(message)
+                try link.send(outgoing.messages)
             } catch {
                 throw DriverProtocolError(.peerUnavailable, "\(error)")
             }
-            return SendMessageResult(peer: link.id)
+            return SendMessageResult(peer: peer)
         }
         let timeout = Duration.milliseconds(max(params.timeoutMs, 1))
         let answer: AltnetMessage?
         do throws(OutboundQueueFull) {
-            answer = try await link.request(message, expect: Set(params.expect), timeout: timeout)
+            answer = try await hub.request(message, to: peer, expect: Set(params.expect), timeout: timeout) {
+                (messages) throws(OutboundQueueFull) in try link.send(messages)
+            }
         } catch {
             throw DriverProtocolError(.peerUnavailable, "\(error)")
         }
         guard let reply = answer else {
-            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(link.id.prefix(16)) within \(params.timeoutMs) ms")
+            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(peer.prefix(16)) within \(params.timeoutMs) ms")
         }
         return SendMessageResult(
-            peer: link.id, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+            peer: peer, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
     }
 
     func listPeers(context: DriverContext) async throws -> ListPeersResult {
-        ListPeersResult(peers: peers.all.map(\.info))
+        ListPeersResult(peers: peers.all.map { $0.info(altnet: hub.carriesAltnet($0.id)) })
     }
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         let tx = try AltnetMessage(command: "tx", payload: try Hex.decode(params.tx, field: "tx"))
         var sent = 0
         var refusals: [String] = []
-        for link in peers.altnetLinks {
+        for outgoing in hub.broadcast(tx) {
+            guard let link = peers.link(outgoing.peer) else { continue }
             do throws(OutboundQueueFull) {
-                try link.send(tx)
+                try link.send(outgoing.messages)
                 sent += 1
             } catch {
                 refusals.append("\(error)")
