@@ -52,7 +52,10 @@ struct RawPeer {
     }
 
     static func sent(_ events: [HandshakeEvent]) -> [UInt8] {
-        events.flatMap { if case .send(let bytes) = $0 { bytes } else { [] } }
+        events.flatMap { (event: HandshakeEvent) -> [UInt8] in
+            if case .send(let bytes) = event { return bytes }
+            return []
+        }
     }
 }
 

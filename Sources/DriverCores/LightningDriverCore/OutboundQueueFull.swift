@@ -6,6 +6,18 @@ public struct OutboundQueueFull: Error, Equatable, Sendable, CustomStringConvert
     public let size: Int
     public let limit: Int
 
+    /// - Parameters:
+    ///   - peer: the peer's id.
+    ///   - queued: bytes already queued for it.
+    ///   - size: the refused message's bytes.
+    ///   - limit: the queue's cap.
+    public init(peer: String, queued: Int, size: Int, limit: Int) {
+        self.peer = peer
+        self.queued = queued
+        self.size = size
+        self.limit = limit
+    }
+
     public var description: String {
         "outbound queue to \(peer.prefix(16)) is full: \(queued) bytes queued, \(size) more would pass the cap of \(limit) bytes (the peer reads too slowly)"
     }
