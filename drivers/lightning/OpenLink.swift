@@ -61,7 +61,7 @@ struct OpenLink {
                     // closes the socket (the reader, blocked on it, then ends the link) and names itself.
                     while !Task.isCancelled {
                         try await Task.sleep(for: Connection.tick)
-                        for dropped in hub.expire(peerID) { log(dropped, logger) }
+                        for dropped in hub.expire(peerID, now: .now) { log(dropped, logger) }
                         if case .disconnect(let missed) = link.withSession({ $0.tick(now: .now) }) {
                             link.missed(missed)
                             closeChannel()
@@ -112,7 +112,7 @@ struct OpenLink {
         case .message(let message):
             let events: [AltnetSessionEvent]
             do throws(AltnetMessageError) {
-                events = try connection.hub.receive(message, from: link.id)
+                events = try connection.hub.receive(message, from: link.id, now: .now)
             } catch {
                 throw LinkError.protocolViolation("altnet: \(error)")
             }

@@ -1,36 +1,43 @@
 import DriverProtocol
 import Foundation
 import LightningAltnetMessages
-import LightningDriverCore
 
-/// The driver's one ``AltnetSession`` under a lock, and the `sendmessage` requests waiting for
-/// their replies (the session pairs a reply with its request by id; this resumes the waiter or
-/// ends it at its timeout). Lock order: never held while a ``PeerLink``'s lock is taken.
-final class AltnetHub: @unchecked Sendable {
-    // @unchecked: `session` and `waiters` are guarded by `lock`.
+/// A driver's one ``AltnetSession`` shared by its carrier's links and its requests: the session
+/// under a lock, and the `sendmessage` requests waiting for their replies (the session pairs a
+/// reply with its request by id; this resumes the waiter, or ends it at its timeout). Every
+/// carrier uses it the same way; the clock is the injected `sleep`. Lock order: the carrier
+/// never holds its own link's lock while calling in here.
+public final class AltnetHub: @unchecked Sendable {
+    // @unchecked: `session` and `waiters` are guarded by `lock`; `sleep` is immutable.
     private typealias Waiter = CheckedContinuation<Result<AltnetMessage?, OutboundQueueFull>, Never>
     private let lock = NSLock()
     private var session = AltnetSession()
     private var waiters: [AltnetSession.RequestID: Waiter] = [:]
+    private let sleep: @Sendable (Duration) async -> Void
+
+    /// - Parameter sleep: waits out a request's timeout (returns early only when cancelled).
+    public init(sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
+        self.sleep = sleep
+    }
 
     /// Sets the reassembly limits, before any peer connects (`init`).
-    func configure(limits: AltnetReassemblyLimits) {
+    public func configure(limits: AltnetReassemblyLimits) {
         lock.withLock { session = AltnetSession(limits: limits) }
     }
 
     /// A peer's `init` arrived; see ``AltnetSession/connect(_:altnet:)``.
-    func connect(_ peer: String, altnet: Bool) { lock.withLock { session.connect(peer, altnet: altnet) } }
+    public func connect(_ peer: String, altnet: Bool) { lock.withLock { session.connect(peer, altnet: altnet) } }
 
     /// A peer's link ended: its waiting requests get no reply.
-    func disconnect(_ peer: String) {
+    public func disconnect(_ peer: String) {
         let gone: [Waiter] = lock.withLock { session.disconnect(peer).compactMap { waiters.removeValue(forKey: $0) } }
         for waiter in gone { waiter.resume(returning: .success(nil)) }
     }
 
-    func carriesAltnet(_ peer: String) -> Bool { lock.withLock { session.carriesAltnet(peer) } }
+    public func carriesAltnet(_ peer: String) -> Bool { lock.withLock { session.carriesAltnet(peer) } }
 
     /// See ``AltnetSession/choosePeer(_:using:)``.
-    func choosePeer(_ requested: String?) throws(DriverProtocolError) -> String {
+    public func choosePeer(_ requested: String?) throws(DriverProtocolError) -> String {
         let chosen: Result<String, DriverProtocolError> = lock.withLock {
             var rng = SystemRandomNumberGenerator()
             do throws(DriverProtocolError) { return .success(try session.choosePeer(requested, using: &rng)) } catch { return .failure(error) }
@@ -38,19 +45,18 @@ final class AltnetHub: @unchecked Sendable {
         return try chosen.get()
     }
 
-    func send(_ message: AltnetMessage, to peer: String) -> AltnetOutgoing? {
+    public func send(_ message: AltnetMessage, to peer: String) -> AltnetOutgoing? {
         lock.withLock { session.send(message, to: peer) }
     }
 
-    func broadcast(_ message: AltnetMessage) -> [AltnetOutgoing] {
+    public func broadcast(_ message: AltnetMessage) -> [AltnetOutgoing] {
         lock.withLock { session.broadcast(message) }
     }
 
     /// A received altnet message; replies go to their waiters here.
     /// - Returns: the other events (messages for the core, drops, ignored messages).
     /// - Throws: the reassembler's protocol violation: close the link.
-    func receive(_ message: LightningMessage, from peer: String) throws(AltnetMessageError) -> [AltnetSessionEvent] {
-        let now = ContinuousClock.now
+    public func receive(_ message: LightningMessage, from peer: String, now: ContinuousClock.Instant) throws(AltnetMessageError) -> [AltnetSessionEvent] {
         let outcome: Result<([AltnetSessionEvent], [(Waiter, AltnetMessage)]), AltnetMessageError> = lock.withLock {
             do throws(AltnetMessageError) {
                 var answered: [(Waiter, AltnetMessage)] = []
@@ -70,8 +76,7 @@ final class AltnetHub: @unchecked Sendable {
     }
 
     /// Expires one peer's partial messages; see ``AltnetSession/expire(_:now:)``.
-    func expire(_ peer: String) -> [AltnetSessionEvent] {
-        let now = ContinuousClock.now
+    public func expire(_ peer: String, now: ContinuousClock.Instant) -> [AltnetSessionEvent] {
         return lock.withLock { session.expire(peer, now: now) }
     }
 
@@ -79,11 +84,13 @@ final class AltnetHub: @unchecked Sendable {
     /// - Returns: the reply, or nil on timeout or disconnection (or when the peer does not carry
     ///   altnet any more).
     /// - Throws: ``OutboundQueueFull`` when `deliver` refuses the request's messages.
-    func request(_ message: AltnetMessage, to peer: String, expect: Set<String>, timeout: Duration,
+    public func request(_ message: AltnetMessage, to peer: String, expect: Set<String>, timeout: Duration,
                  deliver: @escaping @Sendable ([LightningMessage]) throws(OutboundQueueFull) -> Void) async throws(OutboundQueueFull) -> AltnetMessage? {
         guard let (id, outgoing) = lock.withLock({ session.request(message, to: peer, expect: expect) }) else { return nil }
+        let sleep = self.sleep
         let timer = Task { [weak self] in
-            try? await Task.sleep(for: timeout)
+            await sleep(timeout)
+            guard !Task.isCancelled else { return }
             self?.resolve(id, with: .success(nil))
         }
         defer { timer.cancel() }
