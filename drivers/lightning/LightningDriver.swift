@@ -60,38 +60,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
-        let peer = try hub.choosePeer(params.peer)
-        guard let link = peers.link(peer) else { throw PeerChoice.unavailable(requested: peer) }
-        let payload = try Hex.decode(params.message.payload, field: "payload")
-        let message: AltnetMessage
-        do {
-            message = try AltnetMessage(command: params.message.command, payload: payload)
-        } catch {
-            throw DriverProtocolError(.invalidParams, "\(error)")
-        }
-        guard !params.expect.isEmpty else {
-            guard let outgoing = hub.send(message, to: peer) else { throw PeerChoice.unavailable(requested: peer) }
-            do throws(OutboundQueueFull) {
-                try link.send(outgoing.messages)
-            } catch {
-                throw DriverProtocolError(.peerUnavailable, "\(error)")
-            }
-            return SendMessageResult(peer: peer)
-        }
-        let timeout = Duration.milliseconds(max(params.timeoutMs, 1))
-        let answer: AltnetMessage?
-        do throws(OutboundQueueFull) {
-            answer = try await hub.request(message, to: peer, expect: Set(params.expect), timeout: timeout) {
-                (messages) throws(OutboundQueueFull) in try link.send(messages)
-            }
-        } catch {
-            throw DriverProtocolError(.peerUnavailable, "\(error)")
-        }
-        guard let reply = answer else {
-            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(peer.prefix(16)) within \(params.timeoutMs) ms")
-        }
-        return SendMessageResult(
-            peer: peer, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+        try await hub.sendMessage(params, via: peers)
     }
 
     func listPeers(context: DriverContext) async throws -> ListPeersResult {
@@ -99,20 +68,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
-        let tx = try AltnetMessage(command: "tx", payload: try Hex.decode(params.tx, field: "tx"))
-        var sent = 0
-        var refusals: [String] = []
-        for outgoing in hub.broadcast(tx) {
-            guard let link = peers.link(outgoing.peer) else { continue }
-            do throws(OutboundQueueFull) {
-                try link.send(outgoing.messages)
-                sent += 1
-            } catch {
-                refusals.append("\(error)")
-            }
-        }
-        let reason = sent > 0 ? nil : refusals.first ?? "no altnet peer connected"
-        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason)
+        try hub.broadcastTx(params, via: peers)
     }
 
     /// What `lightning.getinfo` answers: the node id and the bound listen address.

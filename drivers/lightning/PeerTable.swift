@@ -1,8 +1,9 @@
 import Foundation
+import LightningDriverCore
 
 /// The connected peers' links, by node id (hex): altnet peers and plain Lightning peers alike.
-/// Which of them carry altnet is the ``AltnetHub``'s to say.
-final class PeerTable: @unchecked Sendable {
+/// Which of them carry altnet is the ``AltnetHub``'s to say; this is its carrier.
+final class PeerTable: AltnetCarrier, @unchecked Sendable {
     // @unchecked: `links` is guarded by `lock`.
     private let lock = NSLock()
     private var links: [String: PeerLink] = [:]
@@ -32,6 +33,13 @@ final class PeerTable: @unchecked Sendable {
     /// Every link, ordered by node id.
     var all: [PeerLink] {
         lock.withLock { links.keys.sorted().compactMap { links[$0] } }
+    }
+
+    /// Queues one peer's Lightning messages on its link, all or none.
+    func deliver(_ outgoing: AltnetOutgoing) throws(OutboundQueueFull) -> Bool {
+        guard let link = link(outgoing.peer) else { return false }
+        try link.send(outgoing.messages)
+        return true
     }
 
     /// Closes every link.

@@ -80,12 +80,12 @@ public final class AltnetHub: @unchecked Sendable {
         return lock.withLock { session.expire(peer, now: now) }
     }
 
-    /// Sends `message` to `peer` through `deliver` and waits for the message that answers it.
+    /// Sends `message` to `peer` through `carrier` and waits for the message that answers it.
     /// - Returns: the reply, or nil on timeout or disconnection (or when the peer does not carry
-    ///   altnet any more).
-    /// - Throws: ``OutboundQueueFull`` when `deliver` refuses the request's messages.
+    ///   altnet, or the carrier has no link to it, any more).
+    /// - Throws: ``OutboundQueueFull`` when the carrier refuses the request's messages.
     public func request(_ message: AltnetMessage, to peer: String, expect: Set<String>, timeout: Duration,
-                 deliver: @escaping @Sendable ([LightningMessage]) throws(OutboundQueueFull) -> Void) async throws(OutboundQueueFull) -> AltnetMessage? {
+                        via carrier: some AltnetCarrier) async throws(OutboundQueueFull) -> AltnetMessage? {
         guard let (id, outgoing) = lock.withLock({ session.request(message, to: peer, expect: expect) }) else { return nil }
         let sleep = self.sleep
         let timer = Task { [weak self] in
@@ -102,7 +102,7 @@ public final class AltnetHub: @unchecked Sendable {
             }
             guard registered else { return continuation.resume(returning: .success(nil)) }
             do throws(OutboundQueueFull) {
-                try deliver(outgoing.messages)
+                if try !carrier.deliver(outgoing) { resolve(id, with: .success(nil)) }
             } catch {
                 resolve(id, with: .failure(error))
             }

@@ -7,6 +7,11 @@ public struct AltnetOutgoing: Equatable, Sendable {
     public let peer: String
     /// Type and payload of each message.
     public let messages: [LightningMessage]
+
+    public init(peer: String, messages: [LightningMessage]) {
+        self.peer = peer
+        self.messages = messages
+    }
 }
 
 /// What ``AltnetSession/receive(_:from:now:)`` and ``AltnetSession/expire(now:)`` report.
