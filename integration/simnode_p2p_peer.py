@@ -8,7 +8,7 @@ Handshakes (version/verack), pings, asks getheaders from genesis, then getdata f
 header's block with and without the witness flag and for an unknown block. Prints one JSON
 object: the peer's user agent, the header hashes (display hex), whether each block passed the
 framework's own checks (proof of work and merkle root), and what came back for the unknown one.
-Used by Tests/BitcoindTests/SimnodeP2PTests.swift.
+Used by Tests/SimnodeTests/SimnodeP2PTests.swift.
 """
 import io
 import json

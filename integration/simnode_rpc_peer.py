@@ -5,7 +5,7 @@ test framework speak it), plus one legacy JSON-RPC 1.0 request over http.client.
 
   simnode_rpc_peer.py PORT COOKIEFILE
 
-Prints one JSON object with what came back. Used by Tests/BitcoindTests/SimnodeInteropTests.swift.
+Prints one JSON object with what came back. Used by Tests/SimnodeTests/SimnodeInteropTests.swift.
 """
 import base64
 import http.client

@@ -14,7 +14,7 @@ The conversation, in order:
   4. over RPC (cookie auth): getpeerinfo (our entry), then simgenerate 1 -> the new block's
      announcement (headers, since we sent sendheaders).
 Prints one JSON object with what it saw. Exit 0 when the conversation completed, 1 on a
-protocol failure, 3 when verystable is missing. Used by Tests/BitcoindTests/SimnodeV2P2PTests.swift.
+protocol failure, 3 when verystable is missing. Used by Tests/SimnodeTests/SimnodeV2P2PTests.swift.
 """
 import base64
 import io

@@ -15,12 +15,8 @@ import Watchdog
     func slowChainAttack() async throws {
         let rig = try await TwoNodeRig.start()
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        let forkPoint = try await rig.alice.tip
-        try await rig.alice.mineOwn(3)
-        try await rig.bob.mine(8)
-        try #require(await rig.waitLinked())
+        try await rig.diverge(aliceOwn: 3, bobAhead: 8)
+        let forkPoint = try await rig.bob.rpc.getBlockHash(height: 5)
         let aliceBranchTip = try await rig.alice.tip
 
         let interval = Duration.seconds(2)
@@ -80,10 +76,7 @@ import Watchdog
     func anomalyTriggersRescue() async throws {
         let rig = try await TwoNodeRig.start()
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(10)
-        try #require(await rig.waitLinked())
+        try await rig.diverge(bobAhead: 10)
         let validation = rig.validation { $0.crossCheckInterval = .seconds(3_600) }
         let loop = await ServiceLoop.start(validation)
         defer { loop.stop() }
@@ -101,10 +94,7 @@ import Watchdog
     func driverKilledDuringRescue() async throws {
         let rig = try await TwoNodeRig.start(links: 2)
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(2_000)
-        try #require(await rig.waitLinked(), "drivers did not link: \(rig.aliceStack.snapshot())")
+        try await rig.diverge(bobAhead: 2_000)
         let validation = rig.validation()
         let rescue = Task { await validation.rescue(trigger: "stale-tip") }
         // Kill the first driver once blocks are flowing (Alice's height moved, far from the end).

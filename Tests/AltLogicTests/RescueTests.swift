@@ -15,10 +15,7 @@ import Watchdog
     func rescue(missing: Int) async throws {
         let rig = try await TwoNodeRig.start()
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(missing)
-        try #require(await rig.waitLinked(), "drivers did not link: \(rig.aliceStack.snapshot())")
+        try await rig.diverge(bobAhead: missing)
         let before = try await rig.alice.height
         #expect(before == 5)
 
@@ -66,10 +63,7 @@ import Watchdog
         })
         rigBox.value = rig
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(10)
-        try #require(await rig.waitLinked())
+        try await rig.diverge(bobAhead: 10)
         let tipsBefore = try await rig.alice.rpc.getChainTips()
         let infoBefore = try await rig.alice.rpc.getBlockchainInfo()
 
@@ -99,10 +93,7 @@ import Watchdog
     func belowMinimumChainWork() async throws {
         let rig = try await TwoNodeRig.start()
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(10)
-        try #require(await rig.waitLinked())
+        try await rig.diverge(bobAhead: 10)
         let tipsBefore = try await rig.alice.rpc.getChainTips()
         // Regtest blocks carry 2 units of work each: Bob's 16 blocks (genesis included) have 32.
         let report = await rig.validation { $0.minimumChainWork = UInt256(1_000) }.rescue(trigger: "stale-tip")
@@ -119,11 +110,7 @@ import Watchdog
     func lowerWork() async throws {
         let rig = try await TwoNodeRig.start()
         defer { Task { await rig.stop() } }
-        try await rig.bob.mine(5)
-        try await rig.alice.copyBlocks(from: rig.bob)
-        try await rig.bob.mine(3)
-        try await rig.alice.mineOwn(6)
-        try #require(await rig.waitLinked())
+        try await rig.diverge(aliceOwn: 6, bobAhead: 3)
         let tipsBefore = try await rig.alice.rpc.getChainTips()
         let infoBefore = try await rig.alice.rpc.getBlockchainInfo()
 

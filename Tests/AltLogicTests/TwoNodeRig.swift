@@ -5,6 +5,7 @@ import DriverProtocol
 import Foundation
 import Logging
 import Secp256k1
+import Testing
 import TestSupport
 
 /// Received driver events, for assertions.
@@ -105,6 +106,17 @@ final class TwoNodeRig: @unchecked Sendable {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false
+    }
+
+    /// The start of every rescue test: Alice and Bob share `common` blocks, then Alice mines
+    /// `aliceOwn` of her own and Bob `bobAhead` more; returns once the drivers are linked.
+    /// - Throws: when mining fails or the drivers do not link within 30 s.
+    func diverge(common: Int = 5, aliceOwn: Int = 0, bobAhead: Int) async throws {
+        try await bob.mine(common)
+        try await alice.copyBlocks(from: bob)
+        if aliceOwn > 0 { try await alice.mineOwn(aliceOwn) }
+        try await bob.mine(bobAhead)
+        try #require(await waitLinked(), "drivers did not link: \(aliceStack.snapshot())")
     }
 
     /// Alice's AltLogicValidation.

@@ -34,6 +34,13 @@ import Glibc
         let metricsPort = try FreePort.loopback()
         let args = altnetdArguments(dir: dir, simnode: simnode, metricsPort: metricsPort,
                                     lightningPort: try lightningListen ?? FreePort.loopback()) + extra
+        return try await launch(dir: dir, args, metricsPort: metricsPort)
+    }
+
+    /// Runs altnetd with `args` (stderr beside `dir`) and waits up to 20 s for its cookie and
+    /// control socket in `dir`.
+    /// - Throws: when it cannot start or does not come up (it is killed then).
+    static func launch(dir: String, _ args: [String], metricsPort: Int) async throws -> Node {
         let exe = try BuiltProduct.path("altnetd")
         let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
         let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {

@@ -48,14 +48,7 @@ enum DriverAlone {
         let metricsPort = try FreePort.loopback()
         let args = DaemonEndToEndTests.altnetdArguments(dir: dir, simnode: simnode, metricsPort: metricsPort, lightningPort: nil)
             + ["--control.emergencyretryseconds=1"] + drivers + extra
-        let exe = try BuiltProduct.path("altnetd")
-        let child = try await offPool { try SpawnedProcess(exe, args, stderrPath: dir + ".altnetd.stderr") }
-        let up = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
-            FileManager.default.fileExists(atPath: dir + "/.cookie") && FileManager.default.fileExists(atPath: dir + "/altnetd.sock")
-        }
-        if !up { child.kill() }
-        try #require(up, "altnetd did not come up: \(child.stderr)")
-        return DaemonEndToEndTests.Node(child: child, dir: dir, metricsPort: metricsPort)
+        return try await DaemonEndToEndTests.launch(dir: dir, args, metricsPort: metricsPort)
     }
 
     /// A JSON array from altnet-cli's output, or nil.

@@ -7,6 +7,17 @@ import Testing
 /// (integration/esplora_server.py) in front of Bob's simnode: the rescue, headers and blocks,
 /// and sendemergencytx over HTTP.
 @Suite(.serialized) struct EsploraAloneTests {
+    /// integration/esplora_server.py's arguments to serve `simnode`'s chain.
+    static func serverArguments(_ simnode: SimnodeChild) -> [String] {
+        ["--simnode-rpc", "http://127.0.0.1:\(simnode.rpcPort)/", "--cookie", simnode.cookiePath]
+    }
+
+    /// The server's URL, once it says it is listening (within 20 s).
+    static func url(of server: JSONLinesChild) async throws -> String {
+        let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
+        return "http://127.0.0.1:\(try #require(listening["port"] as? Int))"
+    }
+
     /// Alice (cut off: her simnode has no peers) asks for headers; they and the blocks come over
     /// the Esplora API from Bob's simnode, her simnode ends at Bob's tip. Then an emergency
     /// transaction from Alice is posted (`POST /tx`) and reaches Bob's mempool.
@@ -19,11 +30,9 @@ import Testing
         let mined: [String] = try await bobRPC.call("simgenerate", [25])
         let bobTip = try #require(mined.last)
 
-        let server = try JSONLinesChild.python(
-            "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath])
+        let server = try JSONLinesChild.python("esplora_server.py", Self.serverArguments(bobSim))
         defer { server.kill() }
-        let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
-        let url = "http://127.0.0.1:\(try #require(listening["port"] as? Int))"
+        let url = try await Self.url(of: server)
 
         let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim, drivers: ["--esplora.url=\(url)"])
         defer { alice.child.kill() }
@@ -70,11 +79,9 @@ import Testing
         var servers: [JSONLinesChild] = []
         defer { servers.forEach { $0.kill() } }
         for lie in [[], ["--lie-height", "15"]] {
-            let server = try JSONLinesChild.python(
-                "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath] + lie)
+            let server = try JSONLinesChild.python("esplora_server.py", Self.serverArguments(bobSim) + lie)
             servers.append(server)
-            let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
-            urls.append("http://127.0.0.1:\(try #require(listening["port"] as? Int))")
+            urls.append(try await Self.url(of: server))
         }
         let (honest, liar) = (urls[0], urls[1])
 
@@ -105,11 +112,9 @@ import Testing
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
-        let server = try JSONLinesChild.python(
-            "esplora_server.py", ["--simnode-rpc", "http://127.0.0.1:\(bobSim.rpcPort)/", "--cookie", bobSim.cookiePath])
+        let server = try JSONLinesChild.python("esplora_server.py", Self.serverArguments(bobSim))
         defer { server.kill() }
-        let listening = try await server.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
-        let url = "http://127.0.0.1:\(try #require(listening["port"] as? Int))"
+        let url = try await Self.url(of: server)
         let alice = try await DriverAlone.startAltnetd(
             dir: root.path + "/alice", simnode: aliceSim, drivers: ["--esplora.url=\(url)", "--esplora.poll=1"],
             extra: ["--watchdog.staletipseconds=3600", "--watchdog.crosscheckseconds=3600"])

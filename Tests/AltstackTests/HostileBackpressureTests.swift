@@ -15,10 +15,10 @@ import TestSupport
     @Test func hostileBlockFloodStaysBoundedAndOtherDriverServed() async throws {
         let configs = [
             // Unsolicited 4 MB blocks (8 MB of hex per line), until killed.
-            try Fixtures.testDriverConfig("flooder", ["--kinds", "blocks", "--flood", "block:4000000:0"], priority: 0),
+            try DriverFixtures.testDriverConfig("flooder", ["--kinds", "blocks", "--flood", "block:4000000:0"], priority: 0),
             // getheaders-sized... but 200 kB each, faster than the (absent) consumer takes them.
-            try Fixtures.testDriverConfig("chatter", ["--kinds", "headers", "--flood", "getheaders:200000:0"], priority: 2),
-            try Fixtures.testDriverConfig("honest", ["--kinds", "headers"], priority: 1),
+            try DriverFixtures.testDriverConfig("chatter", ["--kinds", "headers", "--flood", "getheaders:200000:0"], priority: 2),
+            try DriverFixtures.testDriverConfig("honest", ["--kinds", "headers"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady(timeout: .seconds(20)))
@@ -35,7 +35,7 @@ import TestSupport
             let end = ContinuousClock.now + .seconds(6)
             while ContinuousClock.now < end {
                 let start = ContinuousClock.now
-                let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
+                let answer = try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: .seconds(10))
                 #expect(answer.driver == "honest")
                 answered.append(ContinuousClock.now - start)
                 try await Task.sleep(for: .milliseconds(250))

@@ -9,7 +9,7 @@ import TestSupport
 @Suite(.serialized) struct ParkedRetryTests {
     @Test func parkedDriverIsRetriedOnItsSlowSchedule() async throws {
         let restart = RestartPolicy(baseDelay: .milliseconds(50), stableUptime: .seconds(10), parkAfter: 2, parkedRetry: .milliseconds(700))
-        let config = try Fixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: restart)
+        let config = try DriverFixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: restart)
         try await withAltstack([config]) { altstack in
             let crasher = try #require(altstack.supervisor(named: "crasher"))
             #expect(await eventually(timeout: .seconds(10)) { crasher.snapshot.state == .parked })
@@ -27,8 +27,8 @@ import TestSupport
     @Test func restartRestartsReadyAndParkedDriversAtOnce() async throws {
         let longPark = RestartPolicy(baseDelay: .milliseconds(50), stableUptime: .seconds(10), parkAfter: 1, parkedRetry: .seconds(3600))
         let configs = [
-            try Fixtures.testDriverConfig("steady", ["--kinds", "headers"]),
-            try Fixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: longPark),
+            try DriverFixtures.testDriverConfig("steady", ["--kinds", "headers"]),
+            try DriverFixtures.testDriverConfig("crasher", ["--crash-on-init"], restart: longPark),
         ]
         try await withAltstack(configs) { altstack in
             let steady = try #require(altstack.supervisor(named: "steady"))

@@ -8,23 +8,23 @@ import TestSupport
 @Suite(.serialized) struct RoutingTests {
     @Test func anycastSkipsIneligibleDriversAndFailsOverInOrder() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("txonly", ["--kinds", "transactions"], priority: 0),
-            try Fixtures.testDriverConfig("broken", ["--kinds", "headers", "--fail-sendmessage"], priority: 1),
-            try Fixtures.testDriverConfig("slowfail", ["--kinds", "headers,blocks", "--fail-sendmessage", "--slow-ms", "50"], priority: 2),
-            try Fixtures.testDriverConfig("good", ["--kinds", "headers"], priority: 3),
+            try DriverFixtures.testDriverConfig("txonly", ["--kinds", "transactions"], priority: 0),
+            try DriverFixtures.testDriverConfig("broken", ["--kinds", "headers", "--fail-sendmessage"], priority: 1),
+            try DriverFixtures.testDriverConfig("slowfail", ["--kinds", "headers,blocks", "--fail-sendmessage", "--slow-ms", "50"], priority: 2),
+            try DriverFixtures.testDriverConfig("good", ["--kinds", "headers"], priority: 3),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             #expect(altstack.eligible(.exchange(.headers)).map(\.1.name) == ["broken", "slowfail", "good"])
 
-            let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
+            let answer = try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: .seconds(10))
             #expect(answer.driver == "good")
             #expect(answer.failures.map(\.driver) == ["broken", "slowfail"])
             #expect(answer.failures.allSatisfy { $0.error.kind == .peerUnavailable })
             #expect(answer.value.replies.map(\.command) == ["headers"])
 
             // Two at a time: the first round (broken, slowfail) fails, the second finds good.
-            let wide = try await altstack.sendMessage(Fixtures.getHeaders, n: 2, timeout: .seconds(10))
+            let wide = try await altstack.sendMessage(DriverFixtures.getHeaders, n: 2, timeout: .seconds(10))
             #expect(wide.driver == "good")
             #expect(Set(wide.failures.map(\.driver)) == ["broken", "slowfail"])
 
@@ -43,8 +43,8 @@ import TestSupport
     /// reply is the call's result, the rule AltLogic's block fetch uses too.
     @Test func sendMessageReachesSendOnlyDrivers() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("headers", ["--kinds", "headers"], priority: 0),
-            try Fixtures.testDriverConfig("blocksnoreceive", ["--kinds", "blocks", "--no-receive"], priority: 1),
+            try DriverFixtures.testDriverConfig("headers", ["--kinds", "headers"], priority: 0),
+            try DriverFixtures.testDriverConfig("blocksnoreceive", ["--kinds", "blocks", "--no-receive"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady(count: 2))
@@ -56,7 +56,7 @@ import TestSupport
     }
 
     @Test func anycastWithoutEligibleDriverSaysSo() async throws {
-        try await withAltstack([try Fixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
+        try await withAltstack([try DriverFixtures.testDriverConfig("h", ["--kinds", "headers"])]) { altstack in
             #expect(await altstack.waitUntilReady())
             do throws(AltstackError) {
                 _ = try await altstack.anycast(Methods.sendMessage, SendMessageParams(message: DriverP2PMessage(command: "tx", payload: "00")),
@@ -70,13 +70,13 @@ import TestSupport
 
     @Test func firstValidAnswerWinsAmongParallelDrivers() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("slow", ["--kinds", "headers", "--slow-ms", "3000"], priority: 0),
-            try Fixtures.testDriverConfig("fast", ["--kinds", "headers"], priority: 1),
+            try DriverFixtures.testDriverConfig("slow", ["--kinds", "headers", "--slow-ms", "3000"], priority: 0),
+            try DriverFixtures.testDriverConfig("fast", ["--kinds", "headers"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             let start = ContinuousClock.now
-            let answer = try await altstack.sendMessage(Fixtures.getHeaders, n: 2, timeout: .seconds(10))
+            let answer = try await altstack.sendMessage(DriverFixtures.getHeaders, n: 2, timeout: .seconds(10))
             #expect(answer.driver == "fast")
             #expect(ContinuousClock.now - start < .seconds(2))
         }
@@ -84,13 +84,13 @@ import TestSupport
 
     @Test func anycastFailsOverOnTimeout() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("stuck", ["--kinds", "headers", "--slow-ms", "5000"], priority: 0,
+            try DriverFixtures.testDriverConfig("stuck", ["--kinds", "headers", "--slow-ms", "5000"], priority: 0,
                                           timeouts: .init(request: .milliseconds(300), heartbeatInterval: .seconds(1))),
-            try Fixtures.testDriverConfig("fine", ["--kinds", "headers"], priority: 1),
+            try DriverFixtures.testDriverConfig("fine", ["--kinds", "headers"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
-            let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(10))
+            let answer = try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: .seconds(10))
             #expect(answer.driver == "fine")
             #expect(answer.failures.map(\.driver) == ["stuck"])
             #expect(answer.failures.first?.error.kind == .timeout)
@@ -102,11 +102,11 @@ import TestSupport
     @Test func sendOnlyCarriesTransactionsAndFeedsAreNeverAsked() async throws {
         let feedDir = NSTemporaryDirectory() + "altstack-feed-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: feedDir) }
-        var feed = try Fixtures.testDriverConfig("feed")
-        feed.executable = try Fixtures.python()
-        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions"]
+        var feed = try DriverFixtures.testDriverConfig("feed")
+        feed.executable = try DriverFixtures.python()
+        feed.arguments = [DriverFixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions"]
         feed.dataDir = feedDir
-        let configs = [try Fixtures.testDriverConfig("tx", ["--kinds", "transactions", "--no-receive"]), feed]
+        let configs = [try DriverFixtures.testDriverConfig("tx", ["--kinds", "transactions", "--no-receive"]), feed]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
             #expect(altstack.snapshot().map { $0.capabilities?.role } == [.sendOnly, .feed])
@@ -123,10 +123,10 @@ import TestSupport
     /// A `block` that arrives unasked is dropped from a two-way driver (its replies come back as
     /// call results) but admitted from a feed, whose pushes are its answers.
     @Test func unsolicitedBlocksAreAdmittedOnlyFromFeeds() async throws {
-        var feed = try Fixtures.testDriverConfig("feed")
-        feed.executable = try Fixtures.python()
-        feed.arguments = [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,blocks", "--push-block"]
-        let twoWay = try Fixtures.testDriverConfig("two", ["--kinds", "headers,blocks", "--flood", "block:100:1"])
+        var feed = try DriverFixtures.testDriverConfig("feed")
+        feed.executable = try DriverFixtures.python()
+        feed.arguments = [DriverFixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,blocks", "--push-block"]
+        let twoWay = try DriverFixtures.testDriverConfig("two", ["--kinds", "headers,blocks", "--flood", "block:100:1"])
         try await withAltstack([twoWay, feed]) { altstack in
             let fromFeed = await firstEvent(altstack, timeout: .seconds(10)) { event in
                 if case .messageReceived("feed", _, let message) = event { return message.command == "block" }
@@ -140,9 +140,9 @@ import TestSupport
 
     @Test func broadcastReturnsOneResultPerEligibleDriver() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),
-            try Fixtures.testDriverConfig("b", ["--kinds", "headers"]),
-            try Fixtures.testDriverConfig("c", ["--kinds", "transactions"], priority: 1),
+            try DriverFixtures.testDriverConfig("a", ["--kinds", "headers,transactions"]),
+            try DriverFixtures.testDriverConfig("b", ["--kinds", "headers"]),
+            try DriverFixtures.testDriverConfig("c", ["--kinds", "transactions"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
@@ -173,7 +173,7 @@ import TestSupport
             let point = try request.params(as: ECDHParams.self).point
             return ECDHResult(secret: String(point.reversed()))
         }
-        try await withAltstack([try Fixtures.testDriverConfig("r", ["--kinds", "headers"])], coreHandler: handler) { altstack in
+        try await withAltstack([try DriverFixtures.testDriverConfig("r", ["--kinds", "headers"])], coreHandler: handler) { altstack in
             #expect(await altstack.waitUntilReady())
             let sawPeer = await firstEvent(altstack, timeout: .seconds(5)) { event in
                 if case .peerConnected(let driver, let peer) = event { return driver == "r" && peer.id == "p1" }
@@ -193,7 +193,7 @@ import TestSupport
     }
 
     @Test func capabilityBreachGetsTheDriverRestarted() async throws {
-        let config = try Fixtures.testDriverConfig("liar", ["--kinds", "headers", "--breach"])
+        let config = try DriverFixtures.testDriverConfig("liar", ["--kinds", "headers", "--breach"])
         try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "liar"))
             #expect(await eventually { supervisor.snapshot.starts >= 2 })

@@ -9,7 +9,7 @@ import TestSupport
     @Test func driverStderrIsLoggedWithItsName() async throws {
         let collected = LogRecorder()
         let logger = collected.logger(label: "core")
-        let altstack = Altstack(drivers: [try Fixtures.testDriverConfig("chatty", ["--kinds", "headers"])], logger: logger)
+        let altstack = Altstack(drivers: [try DriverFixtures.testDriverConfig("chatty", ["--kinds", "headers"])], logger: logger)
         let runner = Task { try await altstack.run() }
         defer { runner.cancel() }
         #expect(await altstack.waitUntilReady())

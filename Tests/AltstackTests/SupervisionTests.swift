@@ -35,8 +35,8 @@ import TestSupport
 
     @Test func killNineFiftyTimesWhileRequestsStream() async throws {
         let configs = [
-            try Fixtures.testDriverConfig("victim", ["--kinds", "headers"], priority: 0),
-            try Fixtures.testDriverConfig("backup", ["--kinds", "headers"], priority: 1),
+            try DriverFixtures.testDriverConfig("victim", ["--kinds", "headers"], priority: 0),
+            try DriverFixtures.testDriverConfig("backup", ["--kinds", "headers"], priority: 1),
         ]
         try await withAltstack(configs) { altstack in
             #expect(await altstack.waitUntilReady())
@@ -51,7 +51,7 @@ import TestSupport
                             while !stop.isSet {
                                 let start = ContinuousClock.now
                                 do throws(AltstackError) {
-                                    let answer = try await altstack.sendMessage(Fixtures.getHeaders, timeout: requestTimeout)
+                                    let answer = try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: requestTimeout)
                                     tally.record(.success(answer.driver), took: ContinuousClock.now - start)
                                 } catch {
                                     tally.record(.failure(error), took: ContinuousClock.now - start)
@@ -98,7 +98,7 @@ import TestSupport
     }
 
     @Test func driverThatCrashesOnStartIsParked() async throws {
-        let config = try Fixtures.testDriverConfig(
+        let config = try DriverFixtures.testDriverConfig(
             "crasher", ["--kinds", "headers", "--crash-on-init"],
             restart: RestartPolicy(baseDelay: .milliseconds(20), maxDelay: .milliseconds(200), stableUptime: .seconds(5), parkAfter: 5))
         try await withAltstack([config]) { altstack in
@@ -111,7 +111,7 @@ import TestSupport
             try await Task.sleep(for: .milliseconds(500))
             #expect(supervisor.snapshot.starts == 5)
             do throws(AltstackError) {
-                _ = try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(1))
+                _ = try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: .seconds(1))
                 Issue.record("no driver is running")
             } catch {
                 #expect(error.kind == .noReadyDriver)
@@ -120,7 +120,7 @@ import TestSupport
     }
 
     @Test func hungDriverIsDetectedByHeartbeatAndReplaced() async throws {
-        let config = try Fixtures.testDriverConfig(
+        let config = try DriverFixtures.testDriverConfig(
             "sleepy", ["--kinds", "headers", "--hang-after-ms", "300"],
             timeouts: .init(request: .seconds(5), heartbeatInterval: .milliseconds(200), heartbeatTimeout: .milliseconds(500), shutdownGrace: .seconds(1)))
         try await withAltstack([config]) { altstack in
@@ -131,7 +131,7 @@ import TestSupport
             let start = ContinuousClock.now
             let outcome = await Task {
                 try await Task.sleep(for: .milliseconds(400))
-                return try await altstack.sendMessage(Fixtures.getHeaders, timeout: .seconds(5))
+                return try await altstack.sendMessage(DriverFixtures.getHeaders, timeout: .seconds(5))
             }.result
             #expect(ContinuousClock.now - start < .seconds(6))
             if case .failure(let error) = outcome { #expect(error is AltstackError) }
@@ -146,7 +146,7 @@ import TestSupport
     }
 
     @Test func driverWithoutACommonProtocolVersionIsParkedAtOnce() async throws {
-        let config = try Fixtures.testDriverConfig("future", ["--kinds", "headers", "--protocol-versions", "2,3"])
+        let config = try DriverFixtures.testDriverConfig("future", ["--kinds", "headers", "--protocol-versions", "2,3"])
         try await withAltstack([config]) { altstack in
             let supervisor = try #require(altstack.supervisor(named: "future"))
             #expect(await eventually { supervisor.snapshot.state == .parked })
@@ -158,8 +158,8 @@ import TestSupport
 
     @Test func driverWritingNoiseOnStdoutIsTreatedAsBreachingAndParked() async throws {
         let config = DriverConfig(
-            name: "noisy", executable: try Fixtures.python(),
-            arguments: [Fixtures.packageFile("integration/driver_broken.py"), "--fault", "noise"],
+            name: "noisy", executable: try DriverFixtures.python(),
+            arguments: [DriverFixtures.packageFile("integration/driver_broken.py"), "--fault", "noise"],
             dataDir: FileManager.default.temporaryDirectory.appendingPathComponent("altnet-test-noisy").path,
             restart: RestartPolicy(baseDelay: .milliseconds(20), stableUptime: .seconds(5), parkAfter: 3))
         try await withAltstack([config]) { altstack in
@@ -172,7 +172,7 @@ import TestSupport
     }
 
     @Test func gracefulStopSendsShutdownAndTheDriverExits() async throws {
-        let altstack = Altstack(drivers: [try Fixtures.testDriverConfig("polite", ["--kinds", "headers"])], logger: Fixtures.logger)
+        let altstack = Altstack(drivers: [try DriverFixtures.testDriverConfig("polite", ["--kinds", "headers"])], logger: DriverFixtures.logger)
         let runner = Task { try await altstack.run() }
         #expect(await altstack.waitUntilReady())
         let pid = try #require(altstack.snapshot().first?.pid)
@@ -186,9 +186,9 @@ import TestSupport
 
     @Test func serviceGroupGracefulShutdownStopsEveryDriver() async throws {
         let altstack = Altstack(
-            drivers: [try Fixtures.testDriverConfig("s1", ["--kinds", "headers"]), try Fixtures.testDriverConfig("s2", ["--kinds", "blocks"])],
-            logger: Fixtures.logger)
-        let group = ServiceGroup(services: [altstack], logger: Fixtures.logger)
+            drivers: [try DriverFixtures.testDriverConfig("s1", ["--kinds", "headers"]), try DriverFixtures.testDriverConfig("s2", ["--kinds", "blocks"])],
+            logger: DriverFixtures.logger)
+        let group = ServiceGroup(services: [altstack], logger: DriverFixtures.logger)
         let runner = Task { try await group.run() }
         #expect(await altstack.waitUntilReady())
         let pids = altstack.snapshot().compactMap(\.pid)

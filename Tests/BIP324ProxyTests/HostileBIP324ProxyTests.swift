@@ -17,24 +17,13 @@ import TestSupport
         defer { proxy.kill() }
         try await Task.sleep(for: .milliseconds(200))
         let before = try ResidentMemory.kib(pid: proxy.pid)
-        let (extraClosed, heldClosedEarly, heldClosed, during, honestReply) = try await offPool { () -> (Int, Int, Int, Int, [UInt8]) in
-            let held = try HeldConnections(count: 16, port: port)
-            defer { held.close() }
-            usleep(300_000)
-            let extra = try HeldConnections(count: 8, port: port)
-            defer { extra.close() }
-            let extraClosed = extra.closedCount(within: 1.5)
-            let during = (try? ResidentMemory.kib(pid: proxy.pid)) ?? 0
-            // During the attack, a client from another address is admitted (the oldest silent
-            // connection from 127.0.0.1 is evicted for it) and its SOCKS5 greeting answered.
-            let honest = try HeldConnections(count: 1, port: port, from: "127.0.0.2")
-            defer { honest.close() }
-            honest.send(0, [0x05, 0x01, 0x00])
-            let honestReply = honest.read(0, timeout: 0.5).bytes
-            let heldClosedEarly = held.closedCount(within: 0.1)
-            let heldClosed = held.closedCount(within: 8)
-            return (extraClosed, heldClosedEarly, heldClosed, during, honestReply)
+        // During the attack, a client from another address is admitted (the oldest silent
+        // connection from 127.0.0.1 is evicted for it) and its SOCKS5 greeting answered.
+        let attack = try await offPool {
+            try CapAttack.run(port: port, pid: proxy.pid, held: 16, extra: 8, honestRequest: [0x05, 0x01, 0x00], honestTimeout: 0.5)
         }
+        let (extraClosed, heldClosedEarly, heldClosed, during, honestReply) =
+            (attack.extraClosed, attack.heldClosedEarly, attack.heldClosed, attack.duringKiB, attack.honestReply)
         #expect(extraClosed == 8, "\(extraClosed) of 8 connections past --max-connections 16 closed at accept")
         #expect(honestReply.prefix(2) == [0x05, 0x00], "the honest client's SOCKS5 greeting was not answered during the attack: \(honestReply)")
         #expect(heldClosedEarly == 1, "silent clients closed before the greeting deadline other than the one evicted")

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import Secp256k1
 import Testing
+import TestSupport
 @testable import BOLT8
 
 /// BOLT 8 Appendix A, every vector, parsed from the official file at test time.

@@ -14,29 +14,11 @@ import Testing
         let path = dir + "/emergency.sqlite"
         let txs = (20..<25).map { Fixtures.witnessTransaction(seed: UInt8($0)) }
         for tx in txs {
-            let line = try await offPool { () throws -> String in
-                let process = Process()
-                process.executableURL = URL(fileURLWithPath: child)
-                process.arguments = [path, tx.serialized().hex]
-                let out = Pipe()
-                process.standardOutput = out
-                process.standardError = FileHandle.nullDevice
-                try process.run()
-                defer {
-                    if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-                    process.waitUntilExit()
-                }
-                var data = Data()
-                let deadline = Date().addingTimeInterval(30)
-                while !data.contains(UInt8(ascii: "\n")), Date() < deadline {
-                    let chunk = out.fileHandleForReading.availableData
-                    if chunk.isEmpty { break }
-                    data.append(chunk)
-                }
-                // SIGKILL at once: no atexit, no deinit, no checkpoint; only what was committed.
-                kill(process.processIdentifier, SIGKILL)
-                return String(decoding: data, as: UTF8.self)
-            }
+            let process = try SpawnedProcess(child, [path, tx.serialized().hex], stderrPath: dir + "/child.stderr")
+            defer { process.kill() }
+            let line = try await offPool { process.readLine(timeout: 30) }
+            // SIGKILL at once: no atexit, no deinit, no checkpoint; only what was committed.
+            process.kill()
             #expect(line == "enqueued \(tx.txid.displayHex)\n")
         }
         let store = try EmergencyStore(path: path)

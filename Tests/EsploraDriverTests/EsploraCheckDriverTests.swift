@@ -29,19 +29,7 @@ import TestSupport
             node.kill()
         }
         let driver = try BuiltProduct.path("altnet-driver-esplora")
-        let harness = try BuiltProduct.path("altnet-harness")
-        let (status, output) = try await offPool { () -> (Int32, String) in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: harness)
-            process.arguments = ["check-driver", driver, "--url", url, "--timeout", "5"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            let data = pipe.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-        }
+        let (status, output) = try await DriverFixtures.harness(["check-driver", driver, "--url", url, "--timeout", "5"])
         print(output)
         #expect(status == 0, "check-driver failed:\n\(output)")
         #expect(output.contains("PASS  peer-addressing: 1 listed peer(s) answered getheaders by id"), "\(output)")

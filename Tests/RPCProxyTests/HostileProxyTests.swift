@@ -82,26 +82,14 @@ import Testing
             let before = try ResidentMemory.kib(pid: proxy.pid)
             let request = #"{"jsonrpc":"1.0","id":"honest","method":"getblockcount","params":[]}"#
             let http = "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: \(auth)\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: \(request.utf8.count)\r\n\r\n\(request)"
-            let (extraClosed, heldClosedEarly, heldClosed, during, honestReply) = try await offPool { () -> (Int, Int, Int, Int, String) in
-                let held = try HeldConnections(count: 16, port: port)
-                defer { held.close() }
-                usleep(300_000)
-                let extra = try HeldConnections(count: 8, port: port)
-                defer { extra.close() }
-                // Past the cap: closed at accept, long before the idle timeout.
-                let extraClosed = extra.closedCount(within: 1.5)
-                let during = (try? ResidentMemory.kib(pid: proxy.pid)) ?? 0
-                // During the attack, a client from another address is admitted (the oldest
-                // unauthenticated connection from 127.0.0.1 is evicted for it) and answered.
-                let honest = try HeldConnections(count: 1, port: port, from: "127.0.0.2")
-                defer { honest.close() }
-                honest.send(0, Array(http.utf8))
-                let honestReply = String(decoding: honest.read(0, timeout: 2).bytes, as: UTF8.self)
-                let heldClosedEarly = held.closedCount(within: 0.1)
-                // Idle: closed after 3 s.
-                let heldClosed = held.closedCount(within: 8)
-                return (extraClosed, heldClosedEarly, heldClosed, during, honestReply)
+            // Past the cap: closed at accept, long before the idle timeout. During the attack, a
+            // client from another address is admitted (the oldest unauthenticated connection from
+            // 127.0.0.1 is evicted for it) and answered; the held ones close after 3 s idle.
+            let attack = try await offPool {
+                try CapAttack.run(port: port, pid: proxy.pid, held: 16, extra: 8, honestRequest: Array(http.utf8), honestTimeout: 2)
             }
+            let (extraClosed, heldClosedEarly, heldClosed, during) = (attack.extraClosed, attack.heldClosedEarly, attack.heldClosed, attack.duringKiB)
+            let honestReply = String(decoding: attack.honestReply, as: UTF8.self)
             #expect(extraClosed == 8, "\(extraClosed) of 8 connections past --max-connections 16 closed at accept")
             #expect(honestReply.hasPrefix("HTTP/1.1 200"), "the honest client was not answered during the attack: \(honestReply.prefix(200))")
             #expect(heldClosedEarly == 1, "held connections closed before the idle timeout other than the one evicted")

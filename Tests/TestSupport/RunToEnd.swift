@@ -7,13 +7,17 @@ import Foundation
 ///   - executable: the program's path (`/usr/bin/env` to search PATH).
 ///   - arguments: its arguments.
 ///   - stdin: text written to its standard input, which is then closed (nil: closed at once).
+///   - directory: its working directory (nil: this process's).
 /// - Returns: the exit status, stdout and stderr.
 /// - Throws: what starting the process throws.
-public func runToEnd(_ executable: String, _ arguments: [String], stdin: String? = nil) async throws -> (status: Int32, out: String, err: String) {
+public func runToEnd(
+    _ executable: String, _ arguments: [String], stdin: String? = nil, directory: URL? = nil
+) async throws -> (status: Int32, out: String, err: String) {
     try await offPool {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        if let directory { process.currentDirectoryURL = directory }
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -26,7 +26,7 @@ extension SimnodeChild {
     /// Mines `n` blocks paying another script, so they differ from blocks another node mines.
     @discardableResult
     public func mineOwn(_ n: Int) async throws -> [BlockHash] {
-        let mined: [String] = try await rpc.call("generatetoaddress", [.int(n), "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"])
+        let mined: [String] = try await rpc.call("generatetoaddress", [.int(n), .string(regtestMiningAddress)])
         return try mined.map { try BlockHash(displayHex: $0) }
     }
 

@@ -1,4 +1,5 @@
 import AltnetDaemon
+import Altstack
 import ArgumentParser
 import Foundation
 import Logging
@@ -39,11 +40,7 @@ struct AltnetdCommand: AsyncParsableCommand {
     func run() async throws {
         // A daemon started by a process that blocks SIGTERM/SIGINT (test runners, some
         // supervisors) would never see them: unblock, so graceful shutdown always works.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGTERM)
-        sigaddset(&unblock, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        TerminationSignals.unblock()
         // Writing to a driver that died must be an error, not the end of the daemon.
         signal(SIGPIPE, SIG_IGN)
 

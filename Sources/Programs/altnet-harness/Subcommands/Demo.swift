@@ -1,3 +1,4 @@
+import Altstack
 import ArgumentParser
 import Foundation
 
@@ -68,11 +69,7 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         // A parent (a test runner, say) may have blocked SIGTERM/SIGINT; children inherit the mask,
         // and the demo stops them with SIGTERM, so unblock both first.
-        var unblock = sigset_t()
-        sigemptyset(&unblock)
-        sigaddset(&unblock, SIGTERM)
-        sigaddset(&unblock, SIGINT)
-        pthread_sigmask(SIG_UNBLOCK, &unblock, nil)
+        TerminationSignals.unblock()
         let binDir = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
             .deletingLastPathComponent().path
         for program in ["altnetd", "altnet-cli"] + driverList.map({ "altnet-driver-\($0)" })

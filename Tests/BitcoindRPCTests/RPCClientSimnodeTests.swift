@@ -7,8 +7,6 @@ import Testing
 
 /// Every typed BitcoindRPC call against an in-process simnode over real HTTP on 127.0.0.1.
 @Suite struct RPCClientSimnodeTests {
-    static let address = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"
-
     func withSimnode(_ body: (SimnodeServer, BitcoindRPCClient) async throws -> Void) async throws {
         try await InProcessSimnode.with { node in try await body(node.server, node.rpc) }
     }
@@ -19,7 +17,7 @@ import Testing
             #expect(info0.chain == "regtest")
             #expect(info0.blocks == 0)
             #expect(info0.initialBlockDownload)
-            let hashes: [String] = try await rpc.call("generatetoaddress", [5, .string(Self.address)])
+            let hashes: [String] = try await rpc.call("generatetoaddress", [5, .string(regtestMiningAddress)])
             #expect(hashes.count == 5)
             let info = try await rpc.getBlockchainInfo()
             #expect(info.blocks == 5 && info.headers == 5)
@@ -150,7 +148,8 @@ import Testing
             #expect(try await rpc.submitBlock(block.serialized) == nil)
             #expect(try await rpc.submitBlock(block.serialized) == "duplicate")
             #expect(try await rpc.getBestBlockHash() == block.hash)
-            SimnodeUptimeTests.expectUptime(try await rpc.uptime(), since: started)
+            let uptime = try await rpc.uptime()
+            #expect(plausibleUptimes(since: started).contains(uptime), "uptime \(uptime)")
         }
     }
 

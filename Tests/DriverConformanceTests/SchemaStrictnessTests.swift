@@ -3,6 +3,7 @@ import DriverConformance
 import DriverProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// The schemas are at least as strict as the Swift types: whatever passes check-driver's schema
 /// check also decodes where altnetd reads it (otherwise a driver could pass check-driver and
@@ -64,7 +65,7 @@ import Testing
     }
 
     @Test func everyMutantTheSchemaAcceptsDecodes() throws {
-        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: Fixtures.packageFile("docs/schemas")))
+        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: DriverFixtures.packageFile("docs/schemas")))
         let replacements: [JSONValue] = [
             .null, .bool(true), .int(0), .int(-1), .int(70000), .int(Int64.max), .double(1.5), .double(1e300),
             .string(""), .string("x"), .string("00"), .string("headers"), .array([]), .array([.string("headers")]),

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import Secp256k1
 import Testing
+import TestSupport
 
 /// The lead's Secp256k1 wrapper: keys, serialisation, tweaks, invalid input.
 @Suite("Secp256k1 keys")

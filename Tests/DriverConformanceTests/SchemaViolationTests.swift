@@ -17,7 +17,7 @@ import TestSupport
         let input = Data((#"{"jsonrpc":"2.0","id":1,"method":"getmanifest","params":{"protocol_versions":[1]}}"# + "\n"
             + #"{"jsonrpc":"2.0","id":2,"method":"init","params":{"network":"regtest","chain":{"genesis_hash":"0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206","magic":"fabfb5da","default_port":18444},"options":{},"data_dir":"/tmp/x"}}"#
             + "\n").utf8)
-        let output = try SchemaTests.run(try Fixtures.python(), [Fixtures.packageFile("integration/driver_broken.py"), "--fault", "deep-type"], input: input)
+        let output = try SchemaTests.run(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_broken.py"), "--fault", "deep-type"], input: input)
         let line = try #require(output.split(separator: 0x0A).first { String(decoding: $0, as: UTF8.self).contains("peerconnected") })
         return Array(line)
     }
@@ -30,28 +30,13 @@ import TestSupport
         let decoded = try frame.params(as: PeerConnected.self)
         #expect(decoded.peer.id == "mem0" && decoded.peer.startHeight == nil)
         // The schema: the violation, with its path and keyword.
-        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: Fixtures.packageFile("docs/schemas")))
+        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: DriverFixtures.packageFile("docs/schemas")))
         let violations = try #require(schemas.violations(of: line, as: "peerconnected.notification"))
         #expect(violations.map(\.description) == ["/params/peer/start_height: expected integer, got null (type)"])
     }
 
-    /// Runs `altnet-harness` from the package root; returns its exit status and stdout.
-    private func harness(_ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try BuiltProduct.path("altnet-harness"))
-        process.arguments = arguments
-        process.currentDirectoryURL = SharedData.packageRoot
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
-    }
-
-    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() throws {
-        let (status, output) = try harness(["check-driver", "integration/driver_broken.py", "--fault", "deep-type"])
+    @Test func checkDriverFailsOnlySchemaValidAndNamesThePath() async throws {
+        let (status, output) = try await DriverFixtures.harness(["check-driver", "integration/driver_broken.py", "--fault", "deep-type"])
         #expect(status == 1, "\(output)")
         let failing = output.split(separator: "\n").filter { $0.hasPrefix("  FAIL") }
         #expect(failing.count == 1, "\(output)")
@@ -59,11 +44,11 @@ import TestSupport
         #expect(failing.first?.contains(Self.expected) == true, "\(output)")
     }
 
-    @Test func schemasFromAnotherDirectoryOrNone() throws {
-        let (status, output) = try harness(["check-driver", "--schemas", "docs/schemas", "drivers/example-python/driver.py"])
+    @Test func schemasFromAnotherDirectoryOrNone() async throws {
+        let (status, output) = try await DriverFixtures.harness(["check-driver", "--schemas", "docs/schemas", "drivers/example-python/driver.py"])
         #expect(status == 0, "\(output)")
         #expect(output.contains("messages valid against \(SharedData.packageRoot.appendingPathComponent("docs/schemas").standardizedFileURL.path)"), "\(output)")
-        let (missing, report) = try harness(["check-driver", "--schemas", "/nonexistent/schemas", "drivers/example-python/driver.py"])
+        let (missing, report) = try await DriverFixtures.harness(["check-driver", "--schemas", "/nonexistent/schemas", "drivers/example-python/driver.py"])
         #expect(missing == 1)
         #expect(report.contains("FAIL  schema-valid: could not load the JSON Schemas"), "\(report)")
     }

@@ -3,31 +3,32 @@ import Foundation
 import TestSupport
 
 /// One test vector from BOLT 8's Appendix A, as written in the spec: its section, its name and
-/// its `key: value` / `key=value` lines in order (comment lines dropped).
-struct BOLT8Vector: CustomStringConvertible {
-    enum Section: String { case initiator, responder, message }
+/// its `key: value` / `key=value` lines in order (comment lines dropped). BOLT8Tests and
+/// Secp256k1Tests (its ECDH and key vectors) read them.
+public struct BOLT8Vector: CustomStringConvertible, Sendable {
+    public enum Section: String, Sendable { case initiator, responder, message }
 
-    let section: Section
-    let name: String
-    var fields: [(key: String, value: String)] = []
+    public let section: Section
+    public let name: String
+    public var fields: [(key: String, value: String)] = []
 
-    var description: String { name }
+    public var description: String { name }
 
     /// The first value for `key`.
-    func value(_ key: String) -> String? { fields.first { $0.key == key }?.value }
+    public func value(_ key: String) -> String? { fields.first { $0.key == key }?.value }
 
     /// The hex value for `key` (a leading `0x` allowed).
-    func bytes(_ key: String) throws -> [UInt8] {
+    public func bytes(_ key: String) throws -> [UInt8] {
         guard let v = value(key) else { throw VectorFileError.missingField(name, key) }
         return try hexBytes(v)
     }
 }
 
-enum VectorFileError: Error, CustomStringConvertible {
+public enum VectorFileError: Error, CustomStringConvertible {
     case missingField(String, String)
     case noVectors(String)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .missingField(let name, let key): return "vector '\(name)' has no '\(key)'"
         case .noVectors(let section): return "no \(section) vectors found in bolt8-test-vectors.txt"
@@ -36,16 +37,16 @@ enum VectorFileError: Error, CustomStringConvertible {
 }
 
 /// Hex with an optional `0x` prefix.
-func hexBytes(_ s: String) throws -> [UInt8] {
+public func hexBytes(_ s: String) throws -> [UInt8] {
     let trimmed = s.trimmingCharacters(in: .whitespaces)
     return try [UInt8](hex: trimmed.hasPrefix("0x") ? String(trimmed.dropFirst(2)) : trimmed)
 }
 
-enum BOLT8Vectors {
-    static let path = "specs/bolts/bolt8-test-vectors.txt"
+public enum BOLT8Vectors {
+    public static let path = "specs/bolts/bolt8-test-vectors.txt"
 
     /// Parses every vector of the official file at test time.
-    static func load() throws -> [BOLT8Vector] {
+    public static func load() throws -> [BOLT8Vector] {
         let text = try SharedData.text(path)
         var vectors: [BOLT8Vector] = []
         var section: BOLT8Vector.Section?
@@ -69,7 +70,7 @@ enum BOLT8Vectors {
         return vectors
     }
 
-    static func load(_ section: BOLT8Vector.Section) throws -> [BOLT8Vector] {
+    public static func load(_ section: BOLT8Vector.Section) throws -> [BOLT8Vector] {
         let found = try load().filter { $0.section == section }
         guard !found.isEmpty else { throw VectorFileError.noVectors(section.rawValue) }
         return found

@@ -19,7 +19,7 @@ import Testing
         #expect(cookie.hasPrefix("__cookie__:") && cookie.count == 11 + 64)
 
         let rpc = node.rpc
-        let hashes: [String] = try await rpc.call("generatetoaddress", [3, "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080"])
+        let hashes: [String] = try await rpc.call("generatetoaddress", [3, .string(regtestMiningAddress)])
         let best = try await rpc.getBestBlockHash()
         #expect(best.displayHex == hashes[2])
         #expect(try await rpc.getBlockHash(height: 3) == best)
@@ -32,7 +32,8 @@ import Testing
         #expect(try await rpc.getPeerInfo().count == 10)
         #expect(try await rpc.getNetworkInfo().subversion == "/simnode:0.1.0/")
         #expect(try await rpc.getRawMempool().isEmpty)
-        SimnodeUptimeTests.expectUptime(try await rpc.uptime(), since: started)
+        let uptime = try await rpc.uptime()
+        #expect(plausibleUptimes(since: started).contains(uptime), "uptime \(uptime)")
 
         // A clean stop (the `stop` RPC) deletes the cookie, as bitcoind does.
         let stopping: String = try await rpc.call("stop")
@@ -113,7 +114,8 @@ import Testing
         let node = try await SimnodeChild.start(temporary: "subprocess-test")
         defer { node.kill() }
         #expect(FileManager.default.fileExists(atPath: node.cookiePath))
-        SimnodeUptimeTests.expectUptime(try await node.rpc.uptime(), since: started)
+        let uptime = try await node.rpc.uptime()
+        #expect(plausibleUptimes(since: started).contains(uptime), "uptime \(uptime)")
         #expect(await node.stop(), "simnode needed SIGKILL")
         #expect(!node.child.isRunning)
         #expect(!FileManager.default.fileExists(atPath: node.datadir))

@@ -11,7 +11,7 @@ import Testing
         try await InProcessSimnode.with({ config in config.p2pPort = 0 }) { node in
             let server = node.server
             let port = try #require(server.p2pPort)
-            let mined = try await server.node.call("generatetoaddress", params: .array([.int(12), .string(RPCClientSimnodeTests.address)]))
+            let mined = try await server.node.call("generatetoaddress", params: .array([.int(12), .string(regtestMiningAddress)]))
             guard case .array(let hashes) = mined else { Issue.record("no hashes"); return }
             let expected = hashes.compactMap { v -> String? in if case .string(let s) = v { return s } else { return nil } }
 

@@ -1,16 +1,17 @@
 import Altstack
 import DriverConformance
 import Testing
+import TestSupport
 
 /// check-driver's suite against real subprocesses: the Python example, the Swift test driver,
 /// and broken variants that must fail with the right finding.
 @Suite(.serialized) struct ConformanceTests {
     private func check(_ executable: String, _ arguments: [String]) async -> ConformanceReport {
-        await DriverConformance.run(DriverLaunch(executable: executable, arguments: arguments), logger: Fixtures.logger)
+        await DriverConformance.run(DriverLaunch(executable: executable, arguments: arguments), logger: DriverFixtures.logger)
     }
 
     @Test func pythonExampleDriverPasses() async throws {
-        let report = await check(try Fixtures.python(), [Fixtures.packageFile("drivers/example-python/driver.py")])
+        let report = await check(try DriverFixtures.python(), [DriverFixtures.packageFile("drivers/example-python/driver.py")])
         #expect(report.passed, "\(report.text)")
         #expect(report.findings.count == ConformanceCheck.allCases.count)
         #expect(report.finding("headers-exchange")?.detail.contains("mem0") == true)
@@ -22,7 +23,7 @@ import Testing
     /// A receive-only feed (integration/driver_feed.py): passes, and the `role` check shows it was
     /// sent nothing it cannot answer (no sendmessage, broadcasttx or disconnectpeer).
     @Test func receiveOnlyFeedPassesAndIsSentNoRequests() async throws {
-        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_feed.py")])
+        let report = await check(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_feed.py")])
         #expect(report.passed, "\(report.text)")
         #expect(report.finding("role")?.detail.hasPrefix("feed (receive only): sent no requests it cannot answer") == true, "\(report.text)")
         #expect(report.finding("headers-exchange")?.detail.contains("not applicable") == true, "\(report.text)")
@@ -32,13 +33,13 @@ import Testing
     /// A feed that pushes a transaction (permitted by its kinds, so schema-valid passes) fails
     /// `role`: a feed's pushes are headers and blocks, its answers.
     @Test func feedPushingATransactionFailsRole() async throws {
-        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions", "--push-tx"])
+        let report = await check(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_feed.py"), "--kinds", "headers,transactions", "--push-tx"])
         #expect(report.findings.filter { !$0.passed }.map(\.check) == ["role"], "\(report.text)")
         #expect(report.finding("role")?.detail.contains("first: tx") == true, "\(report.text)")
     }
 
     @Test func swiftTestDriverPasses() async throws {
-        let report = await check(try Fixtures.testDriver(), ["--kinds", "headers,transactions"])
+        let report = await check(try DriverFixtures.testDriver(), ["--kinds", "headers,transactions"])
         #expect(report.passed, "\(report.text)")
     }
 
@@ -51,7 +52,7 @@ import Testing
         ("wrong-peer", "peer-addressing"),
     ])
     func brokenVariantFailsWithTheRightFinding(fault: String, check failing: String) async throws {
-        let report = await check(try Fixtures.python(), [Fixtures.packageFile("integration/driver_broken.py"), "--fault", fault])
+        let report = await check(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_broken.py"), "--fault", fault])
         #expect(!report.passed)
         let finding = try #require(report.finding(failing))
         #expect(!finding.passed, "\(fault): expected \(failing) to fail\n\(report.text)")

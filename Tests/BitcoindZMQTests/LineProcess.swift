@@ -3,46 +3,7 @@ import Foundation
 import TestSupport
 import Testing
 
-// Helpers for the ZMQ and Watchdog process tests (this file holds no tests itself; its name
-// follows the ZMQ*Tests.swift ownership pattern).
-
-/// Collects values from another task; tests wait on a condition with a deadline.
-final class Collector<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `items` is only touched under `lock`.
-    private let lock = NSLock()
-    private var items: [T] = []
-
-    func append(_ item: T) {
-        lock.lock()
-        items.append(item)
-        lock.unlock()
-    }
-
-    func removeAll() {
-        lock.lock()
-        items.removeAll()
-        lock.unlock()
-    }
-
-    var snapshot: [T] {
-        lock.lock()
-        defer { lock.unlock() }
-        return items
-    }
-
-    /// Waits until `condition` holds on the collected values or `timeout` passes.
-    /// - Returns: the values at that moment.
-    @discardableResult
-    func wait(timeout: Double, until condition: ([T]) -> Bool) async -> [T] {
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            let now = snapshot
-            if condition(now) { return now }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
-        return snapshot
-    }
-}
+// Helpers for the ZMQ interop tests: a Python peer speaking lines, and a check for its modules.
 
 /// A child process speaking lines on stdin/stdout (a Python peer script). Killed by `stop()`;
 /// tests call it in `defer`.

@@ -3,6 +3,7 @@ import DriverConformance
 import DriverProtocol
 import Foundation
 import Testing
+import TestSupport
 
 /// The JSON Schemas in docs/schemas are the contract: every message the Swift types produce, and
 /// every line the Python example driver writes, must validate against them (checked by the
@@ -18,7 +19,7 @@ import Testing
             input.append(Data(trimmed))
             input.append(Data("}\n".utf8))
         }
-        let output = try Self.run(try Fixtures.python(), [Fixtures.packageFile("integration/driver_schema_check.py")], input: input)
+        let output = try Self.run(try DriverFixtures.python(), [DriverFixtures.packageFile("integration/driver_schema_check.py")], input: input)
         let lines = output.split(separator: 0x0A)
         try #require(lines.count == items.count, "validator answered \(lines.count) of \(items.count): \(String(decoding: output, as: UTF8.self))")
         return try lines.map { line in
@@ -106,7 +107,7 @@ import Testing
             #expect(errors.isEmpty, "\(schema): \(errors) in \(String(decoding: line, as: UTF8.self))")
         }
         // Every schema file is exercised.
-        let files = try FileManager.default.contentsOfDirectory(atPath: Fixtures.packageFile("docs/schemas"))
+        let files = try FileManager.default.contentsOfDirectory(atPath: DriverFixtures.packageFile("docs/schemas"))
             .filter { $0.hasSuffix(".json") && $0 != "common.json" }.map { String($0.dropLast(5)) }
         #expect(Set(messages.map(\.0)) == Set(files))
     }
@@ -149,7 +150,7 @@ import Testing
         for (index, (method, params)) in script.enumerated() {
             input.append(Data("{\"jsonrpc\":\"2.0\",\"id\":\(index + 1),\"method\":\"\(method)\",\"params\":\(params)}\n".utf8))
         }
-        let output = try Self.run(try Fixtures.python(), [Fixtures.packageFile("drivers/example-python/driver.py")], input: input)
+        let output = try Self.run(try DriverFixtures.python(), [DriverFixtures.packageFile("drivers/example-python/driver.py")], input: input)
         var items: [(String, [UInt8])] = []
         for line in output.split(separator: 0x0A) {
             let frame = try RPCCodec.parse(Array(line))
@@ -170,7 +171,7 @@ import Testing
     /// check-driver's validator (Sources/Core/JSONSchema) and Python's `jsonschema` give the same
     /// verdict on every message above, valid and broken.
     @Test func swiftValidatorAgreesWithPythonJsonschema() throws {
-        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: Fixtures.packageFile("docs/schemas")))
+        let schemas = try DriverSchemas(directory: URL(fileURLWithPath: DriverFixtures.packageFile("docs/schemas")))
         let items = try Self.swiftMessages() + Self.broken.map { ($0.0, Array($0.1.utf8)) }
         let python = try validate(items)
         for ((schema, line), pythonErrors) in zip(items, python) {

@@ -23,13 +23,4 @@ import Testing
         clock.advance(by: 3_600)
         #expect(try await node.call("uptime", params: .array([])) == .int(3_642))
     }
-
-    /// Checks an `uptime` answer from a simnode started after `started`: whole seconds, between 0
-    /// and the time elapsed since then (plus one, as both ends are truncated to whole seconds).
-    static func expectUptime(
-        _ uptime: Int, since started: Date, sourceLocation: SourceLocation = #_sourceLocation
-    ) {
-        let limit = Int(Date().timeIntervalSince(started)) + 1
-        #expect((0...limit).contains(uptime), "uptime \(uptime) outside 0...\(limit)", sourceLocation: sourceLocation)
-    }
 }

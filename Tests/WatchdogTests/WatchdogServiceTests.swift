@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import ServiceLifecycle
 import Testing
+import TestSupport
 import Watchdog
 
 /// A bitcoind stand-in for the service loop: mines on command, can fail.
