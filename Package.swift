@@ -140,7 +140,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-fuzz",
             dependencies: [
-                "BIP324ProxyCore",
+                "BIP324ProxyCore", "LightningDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
             ],

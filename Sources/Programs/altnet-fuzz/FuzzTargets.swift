@@ -22,6 +22,7 @@ import BitcoinPrimitives
 /// - 15: BOLT 1 messages (init and its TLV stream, ping/pong, error/warning) against a reference.
 /// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
+/// - 18: the Lightning driver's core: a BOLT 8 carrier session and its altnet session (hostile peer).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
@@ -31,7 +32,7 @@ enum FuzzTargets {
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 18
+    static let count: UInt8 = 19
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -61,7 +62,8 @@ enum FuzzTargets {
         case 14: RPCProxyFuzz.run(&input)
         case 15: BOLT1Fuzz.run(&input)
         case 16: PeerSessionFuzz.run(&input)
-        default: HeaderChainFuzz.run(&input)
+        case 17: HeaderChainFuzz.run(&input)
+        default: LightningSessionFuzz.run(&input)
         }
     }
 
