@@ -34,6 +34,7 @@ public final class AltnetHub: @unchecked Sendable {
         for waiter in gone { waiter.resume(returning: .success(nil)) }
     }
 
+    /// Whether `peer` is connected and advertised altnet.
     public func carriesAltnet(_ peer: String) -> Bool { lock.withLock { session.carriesAltnet(peer) } }
 
     /// See ``AltnetSession/choosePeer(_:using:)``.
@@ -45,10 +46,12 @@ public final class AltnetHub: @unchecked Sendable {
         return try chosen.get()
     }
 
+    /// See ``AltnetSession/send(_:to:)``.
     public func send(_ message: AltnetMessage, to peer: String) -> AltnetOutgoing? {
         lock.withLock { session.send(message, to: peer) }
     }
 
+    /// See ``AltnetSession/broadcast(_:)``.
     public func broadcast(_ message: AltnetMessage) -> [AltnetOutgoing] {
         lock.withLock { session.broadcast(message) }
     }
