@@ -1,3 +1,4 @@
+import DriverKit
 import DriverProtocol
 import Foundation
 import LightningAltnetMessages
@@ -56,25 +57,34 @@ public final class AltnetHub: @unchecked Sendable {
         lock.withLock { session.broadcast(message) }
     }
 
-    /// A received altnet message; replies go to their waiters here.
+    /// A received altnet message; replies go to their waiters here. A completed message's payload
+    /// is read (a whole block, for a getdata) outside the lock, and only when a request to that
+    /// peer awaits its command.
     /// - Returns: the other events (messages for the core, drops, ignored messages).
     /// - Throws: the reassembler's protocol violation: close the link.
     public func receive(_ message: LightningMessage, from peer: String, now: ContinuousClock.Instant) throws(AltnetMessageError) -> [AltnetSessionEvent] {
-        let outcome: Result<([AltnetSessionEvent], [(Waiter, AltnetMessage)]), AltnetMessageError> = lock.withLock {
+        typealias Step = (events: [AltnetSessionEvent], complete: AltnetMessage?, awaited: Bool)
+        let step: Result<Step, AltnetMessageError> = lock.withLock {
             do throws(AltnetMessageError) {
-                var answered: [(Waiter, AltnetMessage)] = []
-                let events = try session.receive(message, from: peer, now: now).filter { event in
-                    guard case .reply(let id, let reply) = event else { return true }
-                    if let waiter = waiters.removeValue(forKey: id) { answered.append((waiter, reply)) }
-                    return false
-                }
-                return .success((events, answered))
+                let (events, complete) = try session.reassemble(message, from: peer, now: now)
+                return .success((events, complete, complete.map { session.awaits($0.command, from: peer) } ?? false))
             } catch {
                 return .failure(error)
             }
         }
-        let (events, answered) = try outcome.get()
-        for (waiter, reply) in answered { waiter.resume(returning: .success(reply)) }
+        var (events, complete, awaited) = try step.get()
+        guard let complete else { return events }
+        let reply = awaited ? ReceivedReply(command: complete.command, payload: complete.payload) : nil
+        let (event, waiter): (AltnetSessionEvent, Waiter?) = lock.withLock {
+            let event = session.deliver(complete, reply: reply, from: peer)
+            guard case .reply(let id, _) = event else { return (event, nil) }
+            return (event, waiters.removeValue(forKey: id))
+        }
+        if case .reply(_, let answer) = event {
+            waiter?.resume(returning: .success(answer))
+        } else {
+            events.append(event)
+        }
         return events
     }
 

@@ -139,40 +139,6 @@ public struct AltnetSession: Sendable {
     /// Whether request `id` still waits (not answered, cancelled, or its peer gone).
     public func isPending(_ id: RequestID) -> Bool { pending.contains { $0.id == id } }
 
-    // MARK: - Receiving
-
-    /// Takes one altnet-typed Lightning message from `peer`.
-    /// - Parameters:
-    ///   - message: type and payload as the carrier delivered them.
-    ///   - peer: who sent it.
-    ///   - now: the caller's clock (reassembly deadlines).
-    /// - Returns: what it produced, in order: messages dropped by their deadline or the limits,
-    ///   then a completed message (a reply or a `messagereceived`); empty while fragments buffer.
-    /// - Throws: ``AltnetMessageError`` with action ``AltnetMessageError/Action/disconnect``: the
-    ///   peer broke the format; close its link.
-    public mutating func receive(_ message: LightningMessage, from peer: String,
-                                 now: Instant) throws(AltnetMessageError) -> [AltnetSessionEvent] {
-        guard let altnet = peers[peer]?.altnet else {
-            return [.ignored("ignored altnet message type \(message.type) from a peer that is not connected")]
-        }
-        guard altnet else {
-            return [.ignored("ignored altnet message type \(message.type) from a peer that did not advertise altnet")]
-        }
-        // Deadlines first, so a fragment arriving after its message's deadline is discarded
-        // even when the carrier's timer has not run yet.
-        var events = peers[peer]!.reassembler.expire(now: now).map { AltnetSessionEvent.dropped(peer: peer, $0) }
-        let outcome: AltnetReassembler<Instant>.Outcome
-        do throws(AltnetMessageError) {
-            outcome = try peers[peer]!.reassembler.receive(message, now: now)
-        } catch {
-            guard error.action == .dropMessage else { throw error }
-            return events + [.dropped(peer: peer, error)]
-        }
-        guard case .complete(let complete) = outcome else { return events }
-        events.append(deliver(complete, from: peer))
-        return events
-    }
-
     /// Drops every peer's partial messages past their deadline (the carrier's timer).
     /// - Returns: one event per dropped message, for the log.
     public mutating func expire(now: Instant) -> [AltnetSessionEvent] {
@@ -188,16 +154,4 @@ public struct AltnetSession: Sendable {
 
     /// Fragment bytes held for `peer`.
     public func bufferedBytes(from peer: String) -> Int { peers[peer]?.reassembler.bufferedByteCount ?? 0 }
-
-    /// A complete message: to the oldest request from `peer` it answers, else to the core. The
-    /// payload is parsed only when some request from that peer expects its command.
-    mutating func deliver(_ message: AltnetMessage, from peer: String) -> AltnetSessionEvent {
-        if pending.contains(where: { $0.peer == peer && $0.expected.commands.contains(message.command) }) {
-            let reply = ReceivedReply(command: message.command, payload: message.payload)
-            if let index = pending.firstIndex(where: { $0.peer == peer && $0.expected.isAnswered(by: reply) }) {
-                return .reply(pending.remove(at: index).id, message)
-            }
-        }
-        return .received(from: peer, DriverP2PMessage(command: message.command, payload: Hex.encode(message.payload)))
-    }
 }
