@@ -8,7 +8,8 @@
 //                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, JSONSchema, AltnetConfig,
 //                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
-//                       Altstack, DriverConformance (check-driver), EmergencyQueue, AltnetControl
+//                       Altstack, DriverConformance (check-driver), EmergencyQueue, HTTPService,
+//                       AltnetControl
 //   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
 //                       RPCProxyCore, EsploraDriverCore, LightningDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
@@ -110,21 +111,24 @@ let package = Package(
             name: "AltLogic",
             dependencies: ["BitcoinPrimitives", "HeaderChain", "DriverProtocol", "Altstack", "BitcoindRPC", "BitcoindZMQ", "Watchdog", logging, metrics],
             path: "Sources/Daemon/AltLogic", swiftSettings: strict),
+        // The one HTTP server Service (control socket, simnode, metrics), cookie file and Prometheus responder.
+        .target(name: "HTTPService", dependencies: ["DriverKit", nioCore, nioPosix, nioHTTP1, logging, lifecycle, prometheus],
+                path: "Sources/Edges/HTTPService", swiftSettings: strict),
         // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
-        .target(name: "AltnetControl", dependencies: ["DriverProtocol", nioCore, nioPosix, nioHTTP1, logging, lifecycle],
+        .target(name: "AltnetControl", dependencies: ["HTTPService", "DriverProtocol", nioHTTP1, logging],
                 path: "Sources/Edges/AltnetControl", swiftSettings: strict),
         .target(
             name: "AltnetDaemon",
             dependencies: [
                 "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
-                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", "EmergencyQueue", logging, metrics, prometheus, lifecycle,
+                "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", "EmergencyQueue", "HTTPService", logging, metrics, prometheus, lifecycle,
             ],
             path: "Sources/Daemon/AltnetDaemon", swiftSettings: strict),
 
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging],
             path: "Sources/Doubles/Simnode", swiftSettings: strict),
 
         // MARK: Executables (thin)
@@ -170,7 +174,7 @@ let package = Package(
         .target(
             name: "RPCProxyCore",
             dependencies: [
-                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", crypto, nioCore, nioPosix, nioHTTP1, logging,
+                "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
             path: "Sources/DriverCores/RPCProxyCore", swiftSettings: strict),
@@ -197,7 +201,7 @@ let package = Package(
         .target(name: "BIP324ProxyCore", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324ProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
+            dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
         // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
@@ -246,6 +250,8 @@ let package = Package(
                     swiftSettings: strict),
         .testTarget(name: "BitcoindZMQTests", dependencies: ["BitcoindZMQ", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "HTTPServiceTests", dependencies: ["HTTPService", "TestSupport", nioCore, nioHTTP1, logging, prometheus],
+                    swiftSettings: strict),
         .testTarget(name: "EmergencyQueueTests",
                     dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
                     swiftSettings: strict),
@@ -278,7 +284,7 @@ let package = Package(
                                    "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
         .testTarget(name: "AltnetDaemonTests",
-                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol",
+                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol", "HTTPService",
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         // Doubles

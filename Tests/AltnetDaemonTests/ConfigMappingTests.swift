@@ -161,17 +161,6 @@ import Testing
         }
     }
 
-    @Test func cookieComparisonAndFormat() {
-        let cookie = ControlCookie()
-        #expect(cookie.secret.count == 64)
-        #expect(cookie.fileText.hasPrefix("__cookie__:"))
-        #expect(cookie.accepts(authorization: cookie.authorization))
-        #expect(!cookie.accepts(authorization: nil))
-        #expect(!cookie.accepts(authorization: ControlCookie().authorization))
-        #expect(!cookie.accepts(authorization: String(cookie.authorization.dropLast())))
-        #expect(cookie != ControlCookie())
-    }
-
     @Test func emergencyTxParsing() throws {
         // A minimal valid legacy transaction: version 1, one input, one output, locktime 0.
         let tx = "01000000" + "01" + String(repeating: "11", count: 32) + "00000000" + "00" + "ffffffff"

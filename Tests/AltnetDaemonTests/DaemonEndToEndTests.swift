@@ -4,6 +4,7 @@ import BitcoinPrimitives
 import BitcoindRPC
 import DriverProtocol
 import Foundation
+import HTTPService
 import TestSupport
 import Testing
 #if canImport(Glibc)
@@ -116,7 +117,7 @@ import Glibc
 
         // A wrong cookie and no cookie get HTTP 401; the right one works.
         let client = ControlClient(dataDir: dir, timeoutSeconds: 10)
-        let wrong = ControlCookie()
+        let wrong = CookieFile(path: dir + "/wrong.cookie")
         for authorization in [wrong.authorization, nil, "Basic " + Data("__cookie__:".utf8).base64EncodedString()] {
             let refused = try await offPool { () -> ControlError? in
                 do throws(ControlError) {
@@ -126,7 +127,7 @@ import Glibc
             }
             #expect(refused?.kind == .unauthorized, "\(String(describing: authorization)) not refused")
         }
-        let real = try ControlCookie.read(from: dir + "/.cookie")
+        let real = try CookieFile.read(from: dir + "/.cookie")
         let answered = try await offPool { try client.call("help", .array([]), authorization: real.authorization) }
         #expect(answered.stringValue?.contains("getinfo") == true)
         // Another local user has no access to the cookie or the socket (tests run as root in CI:

@@ -104,6 +104,41 @@ public final class LoopbackSocket: @unchecked Sendable {
         return s
     }
 
+    /// Connects to the Unix socket at `path` (a control socket, an `HTTPServer` on a path).
+    public static func connect(unixPath path: String) throws -> LoopbackSocket {
+        #if canImport(Glibc)
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_UNIX, SOCK_STREAM, 0)
+        #endif
+        guard fd >= 0 else { throw Failure("socket") }
+        let s = LoopbackSocket(fd: fd)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = Array(path.utf8)
+        guard bytes.count < MemoryLayout.size(ofValue: addr.sun_path) else { throw Failure(message: "path too long: \(path)") }
+        withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+            for (i, byte) in bytes.enumerated() { raw[i] = byte }
+        }
+        let ok = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                #if canImport(Glibc)
+                Glibc.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                #else
+                Darwin.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
+                #endif
+            }
+        }
+        guard ok == 0 else { throw Failure("connect to \(path)") }
+        return s
+    }
+
+    /// Whether bytes (or the peer's close) arrive within `milliseconds`.
+    public func readable(within milliseconds: Int32) -> Bool {
+        var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        return poll(&p, 1, milliseconds) > 0
+    }
+
     /// Writes every byte.
     public func send(_ bytes: [UInt8]) throws {
         var offset = 0

@@ -6,6 +6,7 @@ import BitcoinPrimitives
 import BitcoindRPC
 import DriverProtocol
 import Foundation
+import HTTPService
 import Logging
 import Secp256k1
 import ServiceLifecycle
@@ -181,23 +182,22 @@ public enum Daemon {
         let methods = ControlMethods(settings: settings, altstack: altstack, bitcoind: bitcoind, board: board,
                                      nodeIDs: nodeIDs, logic: logic.hooks, emergency: emergency,
                                      zmq: zmqActivity, dataDir: dir, stop: { trigger.fire() })
-        let cookie = ControlCookie()
+        let cookie = CookieFile(path: dir + "/" + CookieFile.fileName)
         let server = ControlServer(cookie: cookie, logger: logger.with(label: "control"), dispatch: methods.dispatch)
         let socketPath = dir + "/" + ControlClient.socketName
-        let cookiePath = dir + "/" + ControlCookie.fileName
-        let control: HTTPEndpoint
+        let control: HTTPServer
         do {
-            control = try await HTTPEndpoint(address: .unix(path: socketPath), logger: logger) { await server.handle($0) }
+            control = try await HTTPServer(address: .unix(path: socketPath), logger: logger) { await server.handle($0) }
         } catch {
             throw DaemonError(.bind, "cannot listen on \(socketPath): \(error)")
         }
         defer { unlink(socketPath) }
-        try cookie.writeOrThrow(to: cookiePath)
-        defer { unlink(cookiePath) }
-        var metricsEndpoint: HTTPEndpoint?
+        try cookie.writeOrThrow()
+        defer { cookie.delete() }
+        var metricsEndpoint: HTTPServer?
         if let address = settings.metrics {
             do {
-                metricsEndpoint = try await HTTPEndpoint(address: .tcp(host: address.host, port: address.port), logger: logger) {
+                metricsEndpoint = try await HTTPServer(address: .tcp(host: address.host, port: address.port), logger: logger) {
                     request in
                     // `/` is the status page (docs/altnetd.md, "Status page"); the rest is Prometheus.
                     if request.method == .GET, request.uri == "/" || request.uri.hasPrefix("/?") {
@@ -208,7 +208,7 @@ public enum Daemon {
                     return metrics.respond(request)
                 }
             } catch {
-                await control.close()
+                await control.shutdown()
                 throw DaemonError(.bind, "cannot serve metrics on \(address) ([control] metrics=, empty disables): \(error)")
             }
             logger.info("metrics on http://\(metricsEndpoint?.boundAddress.description ?? "")/metrics, status page on /")
@@ -258,9 +258,9 @@ public enum Daemon {
     }
 }
 
-extension ControlCookie {
-    func writeOrThrow(to path: String) throws(DaemonError) {
-        do { try write(to: path) } catch { throw DaemonError(.dataDir, error.description) }
+extension CookieFile {
+    func writeOrThrow() throws(DaemonError) {
+        do throws(CookieFileError) { try write() } catch { throw DaemonError(.dataDir, error.description) }
     }
 }
 

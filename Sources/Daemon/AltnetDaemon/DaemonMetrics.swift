@@ -1,5 +1,5 @@
-import AltnetControl
 import Altstack
+import HTTPService
 import Logging
 import Metrics
 import Prometheus
@@ -49,9 +49,6 @@ public final class DaemonMetrics: Sendable {
 
     /// Answers `GET /metrics` in the Prometheus text format.
     func respond(_ request: HTTPRequest) -> HTTPResponse {
-        guard request.method == .GET, request.uri == "/metrics" || request.uri.hasPrefix("/metrics?") else {
-            return HTTPResponse(status: .notFound, contentType: "text/plain", body: Array("GET / (status page) or GET /metrics\n".utf8))
-        }
-        return HTTPResponse(status: .ok, contentType: "text/plain; version=0.0.4", body: registry.emitToBuffer())
+        PrometheusExposition.respond(to: request, registry: registry)
     }
 }

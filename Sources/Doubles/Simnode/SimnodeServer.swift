@@ -1,4 +1,5 @@
 import Foundation
+import HTTPService
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -53,20 +54,20 @@ public final class SimnodeServer: Sendable {
     public let zmqEndpoint: String?
     /// The bound P2P port, when listening.
     public let p2pPort: Int?
-    private let channel: any Channel
+    private let rpc: HTTPServer
     private let p2pChannel: (any Channel)?
     private let publisher: ZMQPublisher?
     private let logger: Logger
 
     private init(
-        node: SimnodeNode, channel: any Channel, p2pChannel: (any Channel)?, cookie: CookieFile?,
+        node: SimnodeNode, rpc: HTTPServer, p2pChannel: (any Channel)?, cookie: CookieFile?,
         publisher: ZMQPublisher?, logger: Logger
     ) {
         self.node = node
-        self.channel = channel
+        self.rpc = rpc
         self.p2pChannel = p2pChannel
         self.p2pPort = p2pChannel?.localAddress?.port
-        self.rpcPort = channel.localAddress?.port ?? 0
+        self.rpcPort = rpc.port
         self.cookie = cookie
         self.publisher = publisher
         self.zmqEndpoint = publisher?.endpoint
@@ -94,24 +95,20 @@ public final class SimnodeServer: Sendable {
             credentials = user + ":" + password
             cookie = nil
         } else {
-            let c = try CookieFile.write(in: configuration.datadir + "/regtest")
+            let c = CookieFile(path: configuration.datadir + "/regtest/" + CookieFile.fileName)
+            try c.write()
             credentials = c.userColonPassword
             cookie = c
         }
-        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .serverChannelOption(.backlog, value: 64)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
-                    try channel.pipeline.syncOperations.addHandler(
-                        HTTPRPCHandler(node: node, userColonPassword: credentials))
-                }
-            }
-        let channel: any Channel
+        let endpoint = SimnodeRPCHTTP(node: node, userColonPassword: credentials)
+        // bitcoind's own bounds: 8 KiB of headers, 32 MiB of body, -rpcservertimeout=30.
+        let limits = HTTPServer.Limits(maxHeaderBytes: 8192, maxBodyBytes: SimnodeRPCHTTP.maxBodyBytes,
+                                       requestTimeout: .seconds(30), maxConnections: 256)
+        let rpc: HTTPServer
         var p2pChannel: (any Channel)?
         do {
-            channel = try await bootstrap.bind(host: configuration.rpcHost, port: configuration.rpcPort).get()
+            rpc = try await HTTPServer(address: .tcp(host: configuration.rpcHost, port: configuration.rpcPort), limits: limits,
+                                       logger: logger) { await endpoint.handle($0) }
             if let p2pPort = configuration.p2pPort {
                 let v2transport = configuration.v2transport
                 await node.setV2Transport(v2transport)
@@ -125,7 +122,7 @@ public final class SimnodeServer: Sendable {
                         }
                         .bind(host: configuration.p2pHost ?? configuration.rpcHost, port: p2pPort).get()
                 } catch {
-                    try? await channel.close()
+                    await rpc.shutdown()
                     throw error
                 }
             }
@@ -135,7 +132,7 @@ public final class SimnodeServer: Sendable {
             throw error
         }
         let server = SimnodeServer(
-            node: node, channel: channel, p2pChannel: p2pChannel, cookie: cookie, publisher: publisher, logger: logger)
+            node: node, rpc: rpc, p2pChannel: p2pChannel, cookie: cookie, publisher: publisher, logger: logger)
         await node.setOnStop { [server] in
             Task { await server.shutdown() }
         }
@@ -160,14 +157,14 @@ public final class SimnodeServer: Sendable {
     public func shutdown() async {
         await node.shutdown()
         try? await p2pChannel?.close()
-        try? await channel.close()
+        await rpc.shutdown()
         publisher?.close()
         cookie?.delete()
     }
 
     /// Returns when the server has stopped (the `stop` RPC or ``shutdown()``).
     public func waitUntilStopped() async {
-        try? await channel.closeFuture.get()
+        await rpc.waitUntilClosed()
         try? await p2pChannel?.close()
         // Let shutdown finish its cleanup when the stop came through RPC.
         publisher?.close()

@@ -177,27 +177,3 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
     }
 }
-
-/// Serves the Prometheus text format on GET (any path), for `--metrics HOST:PORT`.
-final class RPCProxyMetricsHandler: ChannelInboundHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
-
-    private let metrics: RPCProxyMetrics
-
-    init(metrics: RPCProxyMetrics) { self.metrics = metrics }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        guard case .head(let head) = unwrapInboundIn(data) else { return }
-        let ok = head.method == .GET
-        let text = ok ? metrics.registry.emitToBuffer() : Array("only GET\n".utf8)
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: ok ? "text/plain; version=0.0.4" : "text/plain")
-        headers.add(name: "Content-Length", value: String(text.count))
-        headers.add(name: "Connection", value: "close")
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: ok ? .ok : .methodNotAllowed, headers: headers))), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: text)))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
-    }
-}

@@ -1,6 +1,8 @@
 import BitcoindRPC
 import DriverKit
+import Foundation
 import GetBlockFromPeerDriverCore
+import HTTPService
 import Logging
 import NIOConcurrencyHelpers
 import NIOCore
@@ -57,9 +59,9 @@ public final class RunningRPCProxy: Sendable {
     /// The bound port.
     public let port: Int
     public let metricsPort: Int?
-    public let cookie: ProxyCookie
+    public let cookie: CookieFile
     private let channel: any Channel
-    private let metricsChannel: (any Channel)?
+    private let metricsServer: HTTPServer?
     private let rpc: BitcoindRPCClient
     private let upstream: UpstreamPools
 
@@ -83,7 +85,7 @@ public final class RunningRPCProxy: Sendable {
         rpcConfig.maxResponseBytes = 256 << 20
         let rpc = BitcoindRPCClient(rpcConfig, logger: logger)
         let fetcher = PeerBlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: logger)
-        let cookie = try ProxyCookie.write(in: options.datadir)
+        let cookie = try writeCookie(in: options.datadir)
         let authenticator = ProxyAuthenticator(
             userColonPassword: cookie.userColonPassword, rpcauth: entries, allowLines: options.allow)
         var configuration = RPCProxy.Configuration(fetchDeadline: options.fetchDeadline)
@@ -91,7 +93,7 @@ public final class RunningRPCProxy: Sendable {
         let proxy = RPCProxy(
             rpc: rpc, fetcher: fetcher, authenticator: authenticator, configuration: configuration, logger: logger)
         let open = InboundSlots(limit: options.maxConnections)
-        let (maxConnections, idle) = (options.maxConnections, TimeAmount.nanoseconds(Int64(options.idleTimeout.components.seconds) * 1_000_000_000 + options.idleTimeout.components.attoseconds / 1_000_000_000))
+        let (maxConnections, idle) = (options.maxConnections, TimeAmount(options.idleTimeout))
         let upstream = UpstreamPools(
             group: MultiThreadedEventLoopGroup.singleton, host: options.bitcoindHost, port: options.bitcoindPort,
             connections: max(1, options.bitcoindConnections), replyLimit: rpcConfig.maxResponseBytes,
@@ -127,38 +129,34 @@ public final class RunningRPCProxy: Sendable {
                     }
                 }
                 .bind(host: options.listenHost, port: options.listenPort).get()
-            var metricsChannel: (any Channel)?
+            var metricsServer: HTTPServer?
             if let host = options.metricsHost, let port = options.metricsPort {
                 do {
-                    metricsChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                        .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                        .childChannelInitializer { child in
-                            child.eventLoop.makeCompletedFuture {
-                                try child.pipeline.syncOperations.configureHTTPServerPipeline()
-                                try child.pipeline.syncOperations.addHandler(RPCProxyMetricsHandler(metrics: proxy.metrics))
-                            }
-                        }
-                        .bind(host: host, port: port).get()
+                    // Prometheus text on GET at any path (docs/rpc-proxy.md).
+                    let registry = proxy.metrics.registry
+                    metricsServer = try await HTTPServer(address: .tcp(host: host, port: port), logger: logger) {
+                        PrometheusExposition.respond(to: $0, registry: registry, paths: .any)
+                    }
                 } catch {
                     try? await channel.close()
                     throw error
                 }
             }
             logger.info("rpc proxy listening on \(options.listenHost):\(channel.localAddress?.port ?? 0) for bitcoind at \(options.bitcoindHost):\(options.bitcoindPort); cookie \(cookie.path)")
-            return RunningRPCProxy(proxy: proxy, channel: channel, metricsChannel: metricsChannel, cookie: cookie, rpc: rpc, upstream: upstream)
+            return RunningRPCProxy(proxy: proxy, channel: channel, metricsServer: metricsServer, cookie: cookie, rpc: rpc, upstream: upstream)
         } catch {
             cookie.delete()
             throw RPCProxyConfigError("cannot listen on \(options.listenHost):\(options.listenPort) or the metrics address: \(error)")
         }
     }
 
-    private init(proxy: RPCProxy, channel: any Channel, metricsChannel: (any Channel)?, cookie: ProxyCookie, rpc: BitcoindRPCClient, upstream: UpstreamPools) {
+    private init(proxy: RPCProxy, channel: any Channel, metricsServer: HTTPServer?, cookie: CookieFile, rpc: BitcoindRPCClient, upstream: UpstreamPools) {
         self.upstream = upstream
         self.proxy = proxy
         self.channel = channel
-        self.metricsChannel = metricsChannel
+        self.metricsServer = metricsServer
         self.port = channel.localAddress?.port ?? 0
-        self.metricsPort = metricsChannel?.localAddress?.port
+        self.metricsPort = metricsServer?.port
         self.cookie = cookie
         self.rpc = rpc
     }
@@ -166,9 +164,22 @@ public final class RunningRPCProxy: Sendable {
     /// Stops listening, closes bitcoind connections and deletes the cookie.
     public func close() async {
         try? await channel.close()
-        try? await metricsChannel?.close()
+        await metricsServer?.shutdown()
         await upstream.close()
         await rpc.close()
         cookie.delete()
     }
+}
+
+/// Writes a fresh cookie to `DIR/.cookie`, creating the directory (mode 0700) if missing.
+private func writeCookie(in directory: String) throws(RPCProxyConfigError) -> CookieFile {
+    do {
+        try FileManager.default.createDirectory(
+            atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+    } catch {
+        throw RPCProxyConfigError("cannot create data directory \(directory): \(error)")
+    }
+    let cookie = CookieFile(path: directory + "/" + CookieFile.fileName)
+    do throws(CookieFileError) { try cookie.write() } catch { throw RPCProxyConfigError(error.description) }
+    return cookie
 }

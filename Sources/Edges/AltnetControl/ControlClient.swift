@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import HTTPService
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,7 +26,7 @@ public struct ControlClient: Sendable {
     ///   - timeoutSeconds: how long to wait for a reply.
     public init(dataDir: String, timeoutSeconds: Int = 300) {
         socketPath = dataDir + "/" + Self.socketName
-        cookiePath = dataDir + "/" + ControlCookie.fileName
+        cookiePath = dataDir + "/" + CookieFile.fileName
         self.timeoutSeconds = timeoutSeconds
     }
 
@@ -44,7 +45,12 @@ public struct ControlClient: Sendable {
             }
             throw ControlError(kind: .notRunning, message: "altnetd is not running (no socket at \(socketPath))")
         }
-        let cookie = try ControlCookie.read(from: cookiePath)
+        let cookie: CookieFile
+        do throws(CookieFileError) {
+            cookie = try CookieFile.read(from: cookiePath)
+        } catch {
+            throw ControlError(kind: .cookieUnreadable, message: error.description)
+        }
         return try call(method, params, authorization: cookie.authorization)
     }
 

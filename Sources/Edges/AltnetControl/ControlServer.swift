@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import HTTPService
 import Logging
 import NIOHTTP1
 
@@ -12,18 +13,18 @@ public struct ControlServer: Sendable {
     /// Answers one method call: the result, or a JSON-RPC error.
     public typealias Dispatch = @Sendable (_ method: String, _ params: JSONValue) async -> Result<JSONValue, ControlRPC.ErrorObject>
 
-    public let cookie: ControlCookie
+    public let cookie: CookieFile
     let dispatch: Dispatch
     let logger: Logger
 
-    public init(cookie: ControlCookie, logger: Logger, dispatch: @escaping Dispatch) {
+    public init(cookie: CookieFile, logger: Logger, dispatch: @escaping Dispatch) {
         self.cookie = cookie
         self.logger = logger
         self.dispatch = dispatch
     }
 
     /// Handles one HTTP request.
-    /// - Parameter request: from ``HTTPEndpoint``.
+    /// - Parameter request: from the control socket's `HTTPServer`.
     /// - Returns: the response.
     public func handle(_ request: HTTPRequest) async -> HTTPResponse {
         guard cookie.accepts(authorization: request.headers.first(name: "Authorization")) else {

@@ -3,6 +3,7 @@ import BIP324DriverCore
 import BIP324ProxyCore
 import BitcoinPrimitives
 import DriverKit
+import HTTPService
 import Logging
 import NIOCore
 import NIOPosix
@@ -87,16 +88,20 @@ struct ProxyCommand: AsyncParsableCommand {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let server = ProxyServer(listen: try Self.target(listen, flag: "--listen"), mappings: try mappings(), settings: settings)
-        var channels = try await server.start(group: group)
+        let channels = try await server.start(group: group)
+        var metricsServer: HTTPServer?
         if let metrics {
             let target = try Self.target(metrics, flag: "--metrics")
-            channels.append(try await MetricsEndpoint.start(
-                host: target.host, port: target.port, registry: proxyMetrics.registry, group: group))
+            let registry = proxyMetrics.registry
+            metricsServer = try await HTTPServer(address: .tcp(host: target.host, port: target.port), logger: logger) {
+                PrometheusExposition.respond(to: $0, registry: registry)
+            }
             logger.info("proxy: Prometheus metrics on http://\(target)/metrics")
         }
         if v1Fallback { logger.warning("proxy: --v1-fallback: destinations that are not v2 get PLAINTEXT v1 connections") }
         // Runs until killed: the listeners never close on their own.
         try await channels.first?.closeFuture.get()
+        await metricsServer?.shutdown()
     }
 
     /// Whether `host` is a loopback address (127.0.0.0/8, ::1) or `localhost`.

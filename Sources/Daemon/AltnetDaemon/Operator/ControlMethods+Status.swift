@@ -1,6 +1,7 @@
 import AltnetControl
 import DriverProtocol
 import Foundation
+import HTTPService
 
 extension ControlMethods {
     /// Everything the status page shows, from the same sources as getinfo, listdrivers,
