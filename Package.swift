@@ -5,7 +5,7 @@
 // target may import only from its own layer or the ones above it in this list:
 //   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ
 //   Sources/Core        pure, sans-I/O: BitcoinPrimitives, HeaderChain, Secp256k1, ElligatorSwift,
-//                       BIP324, BOLT8, LightningAltnetMessages, DriverProtocol, JSONSchema, AltnetConfig,
+//                       BIP324, BOLT8, LightningAltnetMessages, JSON, DriverProtocol, JSONSchema, AltnetConfig,
 //                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, HTTPService,
@@ -80,9 +80,10 @@ let package = Package(
             dependencies: ["ElligatorSwift", "Secp256k1", "BitcoinPrimitives", crypto, cryptoExtras],
             path: "Sources/Core/BIP324", swiftSettings: strict),
         .target(name: "BOLT8", dependencies: ["Secp256k1", "BitcoinPrimitives", crypto], path: "Sources/Core/BOLT8", swiftSettings: strict),
-        .target(name: "DriverProtocol", dependencies: ["BitcoinPrimitives"], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
-        // JSON Schema (2020-12 subset) validation over DriverProtocol's JSONValue, for check-driver.
-        .target(name: "JSONSchema", dependencies: ["DriverProtocol", "BitcoinPrimitives"], path: "Sources/Core/JSONSchema", swiftSettings: strict),
+        .target(name: "JSON", path: "Sources/Core/JSON", swiftSettings: strict),
+        .target(name: "DriverProtocol", dependencies: ["JSON", "BitcoinPrimitives"], path: "Sources/Core/DriverProtocol", swiftSettings: strict),
+        // JSON Schema (2020-12 subset) validation over JSONValue, for check-driver.
+        .target(name: "JSONSchema", dependencies: ["JSON", "BitcoinPrimitives"], path: "Sources/Core/JSONSchema", swiftSettings: strict),
         .target(name: "Watchdog", dependencies: ["BitcoinPrimitives", lifecycle], path: "Sources/Core/Watchdog", swiftSettings: strict),
         .target(name: "AltnetConfig", dependencies: [], path: "Sources/Core/AltnetConfig", swiftSettings: strict),
         .target(name: "LightningAltnetMessages", dependencies: [], path: "Sources/Core/LightningAltnetMessages", swiftSettings: strict),
@@ -90,20 +91,20 @@ let package = Package(
         // MARK: I/O edges
         .target(
             name: "BitcoindRPC",
-            dependencies: ["BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["JSON", "BitcoinPrimitives", nioCore, nioPosix, nioHTTP1, logging],
             path: "Sources/Edges/BitcoindRPC", swiftSettings: strict),
         .target(name: "BitcoindZMQ", dependencies: ["CZeroMQ", "BitcoinPrimitives", logging], path: "Sources/Edges/BitcoindZMQ", swiftSettings: strict),
         .target(name: "DriverKit", dependencies: ["DriverProtocol", "BitcoinPrimitives", logging], path: "Sources/Edges/DriverKit", swiftSettings: strict),
         // Durable emergency-transaction queue (SQLite through GRDB) and its re-broadcaster.
-        .target(name: "EmergencyQueue", dependencies: ["BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
+        .target(name: "EmergencyQueue", dependencies: ["JSON", "BitcoinPrimitives", "BitcoindRPC", grdb, logging], path: "Sources/Edges/EmergencyQueue", swiftSettings: strict),
         .target(
             name: "Altstack",
-            dependencies: ["DriverProtocol", "BitcoinPrimitives", "Secp256k1", logging, metrics, prometheus, lifecycle, subprocess],
+            dependencies: ["JSON", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", logging, metrics, prometheus, lifecycle, subprocess],
             path: "Sources/Edges/Altstack", swiftSettings: strict),
         // check-driver's conformance suite (altnet-harness and the tests; altnetd does not link it).
         .target(
             name: "DriverConformance",
-            dependencies: ["Altstack", "DriverProtocol", "BitcoinPrimitives", "JSONSchema", logging],
+            dependencies: ["JSON", "Altstack", "DriverProtocol", "BitcoinPrimitives", "JSONSchema", logging],
             path: "Sources/Edges/DriverConformance", swiftSettings: strict),
 
         // AltLogicValidation and Serving (issue 9): rescue over the drivers, answer peers from bitcoind.
@@ -115,11 +116,11 @@ let package = Package(
         .target(name: "HTTPService", dependencies: ["DriverKit", nioCore, nioPosix, nioHTTP1, logging, lifecycle, prometheus],
                 path: "Sources/Edges/HTTPService", swiftSettings: strict),
         // altnetd's control socket (server, client, cookie) and the daemon library behind altnetd.
-        .target(name: "AltnetControl", dependencies: ["HTTPService", "DriverProtocol", nioHTTP1, logging],
+        .target(name: "AltnetControl", dependencies: ["JSON", "HTTPService", "DriverProtocol", nioHTTP1, logging],
                 path: "Sources/Edges/AltnetControl", swiftSettings: strict),
         .target(
             name: "AltnetDaemon",
-            dependencies: [
+            dependencies: ["JSON",
                 "AltnetConfig", "AltnetControl", "Altstack", "BitcoinPrimitives", "BitcoindRPC", "BitcoindZMQ",
                 "DriverProtocol", "Secp256k1", "Watchdog", "AltLogic", "EmergencyQueue", "HTTPService", logging, metrics, prometheus, lifecycle,
             ],
@@ -128,7 +129,7 @@ let package = Package(
         // MARK: Test doubles (shipped: altnet-harness simnode, the regtest bitcoind double)
         .target(
             name: "Simnode",
-            dependencies: ["BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging],
+            dependencies: ["JSON", "BitcoinPrimitives", "HeaderChain", "CZeroMQ", "BIP324", "BitcoindRPC", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging],
             path: "Sources/Doubles/Simnode", swiftSettings: strict),
 
         // MARK: Executables (thin)
@@ -144,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-fuzz",
             dependencies: [
-                "BIP324ProxyCore", "LightningDriverCore",
+                "JSON", "BIP324ProxyCore", "LightningDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
             ],
@@ -159,21 +160,21 @@ let package = Package(
             path: "Sources/Programs/altnet-harness", swiftSettings: strict),
 
         .executableTarget(name: "altnetd", dependencies: ["AltnetDaemon", "Altstack", argumentParser, logging], path: "Sources/Programs/altnetd", swiftSettings: strict),
-        .executableTarget(name: "altnet-cli", dependencies: ["AltnetControl", "DriverProtocol", argumentParser], path: "Sources/Programs/altnet-cli", swiftSettings: strict),
+        .executableTarget(name: "altnet-cli", dependencies: ["JSON", "AltnetControl", "DriverProtocol", argumentParser], path: "Sources/Programs/altnet-cli", swiftSettings: strict),
         .executableTarget(
             name: "sendemergencytx",
-            dependencies: ["AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
+            dependencies: ["JSON", "AltnetDaemon", "AltnetControl", "BitcoinPrimitives", "DriverProtocol", argumentParser],
             path: "Sources/Programs/sendemergencytx", swiftSettings: strict),
 
         // MARK: Drivers
         // altnet-driver-rpc (issue 8): blocks through bitcoind's getblockfrompeer (the driver's core).
         .target(
-            name: "GetBlockFromPeerDriverCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
+            name: "GetBlockFromPeerDriverCore", dependencies: ["JSON", "DriverKit", "DriverProtocol", "BitcoindRPC", "BitcoinPrimitives", logging],
             path: "Sources/DriverCores/GetBlockFromPeerDriverCore", swiftSettings: strict),
         // altnet-driver-rpc proxy (issue 8): the pruned-block JSON-RPC proxy in front of bitcoind.
         .target(
             name: "RPCProxyCore",
-            dependencies: [
+            dependencies: ["JSON",
                 "GetBlockFromPeerDriverCore", "DriverKit", "BitcoindRPC", "BitcoinPrimitives", "HTTPService", crypto, nioCore, nioPosix, nioHTTP1, logging,
                 prometheus, .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ],
@@ -185,13 +186,13 @@ let package = Package(
         // carrier-independent altnet session (fragments, reply pairing, capability).
         .target(
             name: "LightningDriverCore",
-            dependencies: ["BOLT8", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "Secp256k1"],
+            dependencies: ["JSON", "BOLT8", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "Secp256k1"],
             path: "Sources/DriverCores/LightningDriverCore", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
             name: "altnet-driver-lightning",
             dependencies: [
-                "LightningDriverCore", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+                "JSON", "LightningDriverCore", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
@@ -201,17 +202,17 @@ let package = Package(
         .target(name: "BIP324ProxyCore", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324ProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
+            dependencies: ["JSON", "BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
         // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
         // the sources, behind EsploraTransport; the executable plugs async-http-client into it.
         .target(
-            name: "EsploraDriverCore", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives", logging],
+            name: "EsploraDriverCore", dependencies: ["JSON", "DriverKit", "DriverProtocol", "BitcoinPrimitives", logging],
             path: "Sources/DriverCores/EsploraDriverCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-esplora",
-            dependencies: ["EsploraDriverCore", "DriverKit", "DriverProtocol", httpClient, nioCore, nioPosix, argumentParser, logging],
+            dependencies: ["JSON", "EsploraDriverCore", "DriverKit", "DriverProtocol", httpClient, nioCore, nioPosix, argumentParser, logging],
             path: "drivers/esplora", swiftSettings: strict),
 
         // MARK: Test fixtures
@@ -227,7 +228,7 @@ let package = Package(
 
         // MARK: Tests (Swift Testing): Tests/<Module>Tests tests <Module>; the end-to-end targets say what they run
         .target(
-            name: "TestSupport", dependencies: ["BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", "DriverConformance", logging],
+            name: "TestSupport", dependencies: ["JSON", "BitcoinPrimitives", "HeaderChain", "BitcoindRPC", "Simnode", "Altstack", "DriverConformance", logging],
             path: "Tests/TestSupport", swiftSettings: strict),
         // Core
         .testTarget(name: "BitcoinPrimitivesTests", dependencies: ["BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
@@ -238,28 +239,29 @@ let package = Package(
         .testTarget(name: "BOLT8Tests", dependencies: ["BOLT8", "Secp256k1", "BitcoinPrimitives", "TestSupport", crypto], swiftSettings: strict),
         .testTarget(name: "LightningAltnetMessagesTests", dependencies: ["LightningAltnetMessages", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
-        .testTarget(name: "DriverProtocolTests", dependencies: ["DriverProtocol", "BitcoinPrimitives"], swiftSettings: strict),
-        .testTarget(name: "JSONSchemaTests", dependencies: ["JSONSchema", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
+        .testTarget(name: "JSONTests", dependencies: ["JSON"], swiftSettings: strict),
+        .testTarget(name: "DriverProtocolTests", dependencies: ["JSON", "DriverProtocol", "BitcoinPrimitives"], swiftSettings: strict),
+        .testTarget(name: "JSONSchemaTests", dependencies: ["JSON", "JSONSchema", "DriverProtocol", "BitcoinPrimitives", "TestSupport"],
                     exclude: ["Vectors"], swiftSettings: strict),
         .testTarget(name: "WatchdogTests",
-                    dependencies: ["Watchdog", "BitcoinPrimitives", "AltLogic", "BitcoindRPC", "BitcoindZMQ", "Simnode", "TestSupport", logging, lifecycle],
+                    dependencies: ["JSON", "Watchdog", "BitcoinPrimitives", "AltLogic", "BitcoindRPC", "BitcoindZMQ", "Simnode", "TestSupport", logging, lifecycle],
                     swiftSettings: strict),
         .testTarget(name: "AltnetConfigTests", dependencies: ["AltnetConfig"], swiftSettings: strict),
         // Edges
-        .testTarget(name: "BitcoindRPCTests", dependencies: ["BitcoindRPC", "BitcoinPrimitives", "Simnode", "TestSupport", nioCore, nioPosix],
+        .testTarget(name: "BitcoindRPCTests", dependencies: ["JSON", "BitcoindRPC", "BitcoinPrimitives", "Simnode", "TestSupport", nioCore, nioPosix],
                     swiftSettings: strict),
         .testTarget(name: "BitcoindZMQTests", dependencies: ["BitcoindZMQ", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "DriverKitTests", dependencies: ["DriverKit", "DriverProtocol", "BitcoinPrimitives", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "HTTPServiceTests", dependencies: ["HTTPService", "TestSupport", nioCore, nioHTTP1, logging, prometheus],
                     swiftSettings: strict),
         .testTarget(name: "EmergencyQueueTests",
-                    dependencies: ["EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
+                    dependencies: ["JSON", "EmergencyQueue", "BitcoinPrimitives", "BitcoindRPC", "Simnode", "TestSupport", logging],
                     swiftSettings: strict),
         .testTarget(name: "AltstackTests", dependencies: ["Altstack", "DriverProtocol", "TestSupport", logging, lifecycle], swiftSettings: strict),
-        .testTarget(name: "DriverConformanceTests", dependencies: ["DriverConformance", "Altstack", "DriverProtocol", "TestSupport"],
+        .testTarget(name: "DriverConformanceTests", dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         // DriverCores and their driver executables
-        .testTarget(name: "BIP324DriverTests", dependencies: ["DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+        .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
@@ -267,14 +269,14 @@ let package = Package(
                     dependencies: ["GetBlockFromPeerDriverCore", "BitcoindRPC", "Simnode", "BitcoinPrimitives", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "RPCProxyTests",
-                    dependencies: ["RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
+                    dependencies: ["JSON", "RPCProxyCore", "GetBlockFromPeerDriverCore", "BitcoindRPC", "BitcoinPrimitives", "TestSupport", nioCore],
                     swiftSettings: strict),
         .testTarget(name: "EsploraDriverTests",
-                    dependencies: ["EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
+                    dependencies: ["JSON", "EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
                     dependencies: [
-                        "LightningDriverCore", "BOLT8", "LightningAltnetMessages", "DriverConformance", "Altstack", "DriverProtocol",
+                        "JSON", "LightningDriverCore", "BOLT8", "LightningAltnetMessages", "DriverConformance", "Altstack", "DriverProtocol",
                         "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging,
                     ],
                     swiftSettings: strict),
@@ -284,11 +286,11 @@ let package = Package(
                                    "Watchdog", "Secp256k1", "TestSupport", logging],
                     swiftSettings: strict),
         .testTarget(name: "AltnetDaemonTests",
-                    dependencies: ["AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol", "HTTPService",
+                    dependencies: ["JSON", "AltnetDaemon", "AltnetControl", "AltnetConfig", "Altstack", "DriverProtocol", "HTTPService",
                                    "BitcoinPrimitives", "BitcoindRPC", "Secp256k1", "TestSupport"],
                     swiftSettings: strict),
         // Doubles
-        .testTarget(name: "SimnodeTests", dependencies: ["Simnode", "BitcoinPrimitives", "BitcoindRPC", "CZeroMQ", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "SimnodeTests", dependencies: ["JSON", "Simnode", "BitcoinPrimitives", "BitcoindRPC", "CZeroMQ", "TestSupport"], swiftSettings: strict),
         // End to end: the demo (altnet-harness demo) as a user runs it
         .testTarget(name: "DemoTests", dependencies: ["TestSupport"], swiftSettings: strict),
         // The house rules that no compiler checks (type names, the import rule, test targets per

@@ -5,8 +5,8 @@
 # blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
 # handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
 # (SOCKS5, greeting sniffing, addr_recv, v1 framer); 10 DriverKit reply matching; 11 driver
-# JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags; 14 the RPC proxy's
-# JSON scanner, request reading and authentication; 15 BOLT 1 messages against a reference;
+# JSON-RPC lines; 12 bitcoind ZMQ notifications; 13 altnet.conf and flags; 14 JSON (the one
+# scanner and parser), the RPC proxy's request reading and authentication; 15 BOLT 1 messages against a reference;
 # 16 the BIP324 driver's PeerSession; 17 HeaderChain against a reference, and HeadersPresync;
 # 18 the Lightning driver's core (a BOLT 8 carrier session and its altnet session).
 #

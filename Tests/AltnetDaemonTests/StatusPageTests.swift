@@ -3,6 +3,7 @@ import AltLogic
 import Altstack
 import DriverProtocol
 import Foundation
+import JSON
 import Testing
 
 /// The status page's HTML from a made-up snapshot: every section, peers grouped by transport,

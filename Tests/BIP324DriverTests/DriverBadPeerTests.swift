@@ -2,6 +2,7 @@ import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
+import JSON
 import Testing
 import TestSupport
 

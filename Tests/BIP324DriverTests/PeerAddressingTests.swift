@@ -2,6 +2,7 @@ import Altstack
 import BitcoindRPC
 import DriverProtocol
 import Foundation
+import JSON
 import Testing
 import TestSupport
 

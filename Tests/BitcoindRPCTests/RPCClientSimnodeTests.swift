@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
+import JSON
 import Simnode
 import TestSupport
 import Testing
@@ -91,7 +92,7 @@ import Testing
             #expect(dropped == 8)
             #expect(try await rpc.getPeerInfo().allSatisfy { !$0.isOutboundFullRelay })
             // Replace the peers with two v1 peers in one /16: the shape of an eclipse.
-            let eclipse: [RPCParam] = (1...2).map { i in
+            let eclipse: [JSONValue] = (1...2).map { i in
                 .object([
                     "addr": .string("203.0.113.\(i):18444"), "transport_protocol_type": "v1",
                     "connection_type": "outbound-full-relay",

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import Testing
 
 @Suite struct RPCCodecTests {
@@ -124,6 +125,21 @@ import Testing
             Issue.record("accepted \(line.prefix(60))")
         } catch {
             #expect(error.kind == .parse || error.kind == .invalidRequest)
+        }
+    }
+
+    @Test func depthLimitCountsTheMessageObject() throws {
+        // params is level 2; 63 arrays inside it reach DriverProtocolLimits.maxDepth (65).
+        func line(_ arrays: Int) -> String {
+            #"{"jsonrpc":"2.0","method":"x","params":{"a":"# + String(repeating: "[", count: arrays)
+                + String(repeating: "]", count: arrays) + "}}"
+        }
+        #expect(try parse(line(63)).kind == .notification(method: "x"))
+        #expect(throws: DriverProtocolError.self) { try parse(line(64)) }
+        do {
+            _ = try parse(line(64))
+        } catch {
+            #expect(error.kind == .parse)
         }
     }
 

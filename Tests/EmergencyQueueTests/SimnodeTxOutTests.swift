@@ -1,11 +1,12 @@
 import BitcoinPrimitives
 import Foundation
+import JSON
 import Simnode
 import Testing
 
 /// simnode's gettxout in-process, against bitcoind v26's shapes.
 @Suite struct SimnodeTxOutTests {
-    func call(_ node: SimnodeNode, _ method: String, _ params: [UniValue]) async throws(RPCFailure) -> UniValue {
+    func call(_ node: SimnodeNode, _ method: String, _ params: [JSONValue]) async throws(RPCFailure) -> JSONValue {
         try await node.call(method, params: .array(params))
     }
 
@@ -16,7 +17,7 @@ import Testing
         let hash = try await call(node, "getblockhash", [.int(1)])
         let block = try await call(node, "getblock", [hash, .int(1)])
         guard case .array(let txs)? = block["tx"], case .string(let coinbase)? = txs.first else {
-            throw TimedOut(description: "no coinbase in \(block.serialized)")
+            throw TimedOut(description: "no coinbase in \(block.text(.bitcoind))")
         }
         return (node, try Txid(displayHex: coinbase))
     }
@@ -46,8 +47,8 @@ import Testing
         // The coinbase output: 101 confirmations, 50 BTC, OP_TRUE, coinbase.
         let coin = try await call(node, "gettxout", [.string(coinbase.displayHex), .int(0)])
         let tip = try await call(node, "getbestblockhash", [])
-        #expect(coin.serialized == """
-            {"bestblock":\(tip.serialized),"confirmations":101,"value":50.00000000,"scriptPubKey":{"asm":"1","desc":"raw(51)#8lvh9jxk","hex":"51","type":"nonstandard"},"coinbase":true}
+        #expect(coin.text(.bitcoind) == """
+            {"bestblock":\(tip.text(.bitcoind)),"confirmations":101,"value":50.00000000,"scriptPubKey":{"asm":"1","desc":"raw(51)#8lvh9jxk","hex":"51","type":"nonstandard"},"coinbase":true}
             """)
         // Its witness-commitment output is OP_RETURN: never in the UTXO set.
         #expect(try await call(node, "gettxout", [.string(coinbase.displayHex), .int(1)]) == .null)

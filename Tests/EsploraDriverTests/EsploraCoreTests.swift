@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import DriverProtocol
 import EsploraDriverCore
+import JSON
 import Testing
 
 /// The driver's logic against canned answers (no network): options, the header walk, the

@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSON
 import JSONSchema
 import TestSupport
 import Testing

@@ -2,6 +2,7 @@ import Altstack
 import DriverConformance
 import DriverProtocol
 import Foundation
+import JSON
 import Logging
 import TestSupport
 

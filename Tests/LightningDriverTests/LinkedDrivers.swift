@@ -1,6 +1,7 @@
 import Altstack
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import Secp256k1
 
 /// Two Lightning drivers for one test, "lna" and "lnb", with fresh node keys, a core that holds

@@ -2,6 +2,7 @@ import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
+import JSON
 import Secp256k1
 import Testing
 import TestSupport

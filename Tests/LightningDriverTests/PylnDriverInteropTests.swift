@@ -3,6 +3,7 @@ import BitcoinPrimitives
 import Crypto
 import DriverProtocol
 import Foundation
+import JSON
 import Secp256k1
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import BitcoindRPC
 import Foundation
+import JSON
 import Testing
 
 @testable import RPCProxyCore

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 import Testing
 
 @testable import Simnode
@@ -134,8 +135,8 @@ import Testing
 
     @Test func difficultyOfRegtestBits() {
         // bitcoind prints 4.656542373906925e-10 for regtest.
-        #expect(UniValue.double(Regtest.difficulty(bits: Regtest.bits)).serialized == "4.656542373906925e-10")
-        #expect(UniValue.amount(1000).serialized == "0.00001000")
-        #expect(UniValue.amount(-150_000_000).serialized == "-1.50000000")
+        #expect(JSONValue.double(Regtest.difficulty(bits: Regtest.bits)).text(.bitcoind) == "4.656542373906925e-10")
+        #expect(JSONValue.amount(1000).text(.bitcoind) == "0.00001000")
+        #expect(JSONValue.amount(-150_000_000).text(.bitcoind) == "-1.50000000")
     }
 }

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Foundation
+import JSON
 import Testing
 
 @testable import Simnode
@@ -14,7 +15,7 @@ import Testing
 
     init() throws { node = try SimnodeNode(publisher: nil, clock: { Self.now }) }
 
-    func call(_ method: String, _ params: [UniValue] = []) async throws(RPCFailure) -> UniValue {
+    func call(_ method: String, _ params: [JSONValue] = []) async throws(RPCFailure) -> JSONValue {
         try await node.call(method, params: .array(params))
     }
 
@@ -26,7 +27,7 @@ import Testing
         return h
     }
 
-    func submitHeader(_ h: BlockHeader) async throws(RPCFailure) -> UniValue {
+    func submitHeader(_ h: BlockHeader) async throws(RPCFailure) -> JSONValue {
         try await call("submitheader", [.string(h.serialized.hex)])
     }
 
@@ -123,7 +124,7 @@ import Testing
             version: 2,
             inputs: [TxIn(previousOutput: OutPoint(txid: Txid(Hash256.sha256d(of: [7])), index: 0), scriptSig: [], sequence: 0xffff_fffd)],
             outputs: [TxOut(value: 49_000, scriptPubKey: [0x51])], lockTime: 0)
-        let hex = UniValue.array([.string(tx.serialized().hex)])
+        let hex = JSONValue.array([.string(tx.serialized().hex)])
         #expect(try await node.call("sendrawtransaction", params: hex) == .string(tx.txid.hash.displayHex))
         // Again while in the mempool: the txid, no error.
         #expect(try await node.call("sendrawtransaction", params: hex) == .string(tx.txid.hash.displayHex))

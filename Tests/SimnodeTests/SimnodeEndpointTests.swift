@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Testing
 
 @testable import Simnode
@@ -55,7 +56,7 @@ import Testing
     @Test func batchKeepsPerItemErrors() async {
         let r = await post(#"[{"method":"getblockcount","id":1},{"method":"getblockhash","params":[9],"id":2},5]"#)
         #expect(r.status == 200)
-        let parsed = try? UniValue.parse(Data((r.body ?? "").utf8))
+        let parsed = try? JSONValue.parse(Data((r.body ?? "").utf8))
         guard case .array(let items)? = parsed else {
             Issue.record("batch reply is not an array")
             return

@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Simnode
 import TestSupport
 import Testing

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
+import JSON
 import Simnode
 import TestSupport
 import Testing
@@ -231,7 +232,7 @@ import Testing
         #expect(await a.node.tip.height == 30)
 
         // Both ends see one v2 connection with the same session id.
-        func peers(_ node: SimnodeNode) async throws -> [UniValue] {
+        func peers(_ node: SimnodeNode) async throws -> [JSONValue] {
             guard case .array(let all) = try await node.call("getpeerinfo", params: .array([])) else { return [] }
             return all.filter { $0["subver"] == .string("/simnode:0.1.0/") }
         }

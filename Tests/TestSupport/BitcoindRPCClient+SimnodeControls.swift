@@ -1,4 +1,5 @@
 import BitcoindRPC
+import JSON
 
 /// simnode's test controls (`sim*` RPCs, Sources/Doubles/Simnode/SimnodeNode+Control.swift) as typed
 /// calls, for tests that run simnode in-process or as ``SimnodeChild``.
@@ -19,8 +20,8 @@ extension BitcoindRPCClient {
     /// Replaces simnode's pretend peers (`simsetpeers`).
     /// - Parameter peers: one object a peer (e.g. `["delivers": false]`; `[:]` for the defaults).
     /// - Returns: their ids from getpeerinfo, in order.
-    public func simSetPeers(_ peers: [[String: RPCParam]]) async throws -> [Int] {
-        let _: Int = try await call("simsetpeers", [.array(peers.map { .object($0) })])
+    public func simSetPeers(_ peers: [[String: JSONValue]]) async throws -> [Int] {
+        let _: Int = try await call("simsetpeers", [.array(peers.map { .object(JSONObject($0)) })])
         struct Peer: Decodable, Sendable { let id: Int }
         let info: [Peer] = try await call("getpeerinfo")
         return info.map(\.id)

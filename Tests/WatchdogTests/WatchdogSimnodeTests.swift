@@ -3,6 +3,7 @@ import BitcoinPrimitives
 import BitcoindRPC
 import BitcoindZMQ
 import Foundation
+import JSON
 import Simnode
 import TestSupport
 import Testing
@@ -47,7 +48,7 @@ import Watchdog
         { $0.dropFirst(start).contains { if case .closed(let a) = $0 { a.kind == kind } else { false } } }
     }
 
-    static func peer(_ addr: String, _ type: String = "outbound-full-relay", transport: String = "v2") -> RPCParam {
+    static func peer(_ addr: String, _ type: String = "outbound-full-relay", transport: String = "v2") -> JSONValue {
         .object(["addr": .string(addr), "network": "ipv4", "connection_type": .string(type),
                  "transport_protocol_type": .string(transport)])
     }
@@ -63,7 +64,7 @@ import Watchdog
         let rpc = BitcoindRPCClient(.init(port: rpcPort, credentials: .cookieFile(dir.path + "/regtest/.cookie")))
 
         // A healthy peer set and a moving chain before the watchdog starts.
-        let healthy: [RPCParam] = ["203.0.113.5:18444", "198.51.100.7:18444", "192.0.2.1:18444", "100.64.1.1:18444",
+        let healthy: [JSONValue] = ["203.0.113.5:18444", "198.51.100.7:18444", "192.0.2.1:18444", "100.64.1.1:18444",
                                    "11.1.1.1:18444", "12.1.1.1:18444"].map { Self.peer($0) }
             + [Self.peer("8.8.4.4:18444", "block-relay-only"), Self.peer("9.9.9.9:18444", "block-relay-only")]
         let _: Int = try await rpc.call("simsetpeers", [.array(healthy)])
@@ -127,7 +128,7 @@ import Watchdog
         #expect(dropped == 6)
         #expect(Self.opened(.fewOutboundPeers, after: mark)(await changes.wait(timeout: 5, until: Self.opened(.fewOutboundPeers, after: mark))))
         mark = changes.snapshot.count
-        let captured: [RPCParam] = (1...8).map { Self.peer("198.51.\($0).\($0):18444", transport: "v1") }
+        let captured: [JSONValue] = (1...8).map { Self.peer("198.51.\($0).\($0):18444", transport: "v1") }
         let _: Int = try await rpc.call("simsetpeers", [.array(captured)])
         let eclipse = await changes.wait(timeout: 5) { list in
             [.outboundOneNetgroup, .outboundReplaced, .noV2Outbound].allSatisfy { Self.opened($0, after: mark)(list) }

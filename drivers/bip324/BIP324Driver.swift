@@ -3,6 +3,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 import NIOCore
 import NIOPosix
 

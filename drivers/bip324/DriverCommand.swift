@@ -3,6 +3,7 @@ import BIP324DriverCore
 import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
+import JSON
 
 /// The executable. Driver mode is the default subcommand, so `altnet-driver-bip324` with no
 /// arguments (or only driver flags) is the driver started by altnetd or

@@ -2,6 +2,7 @@ import ArgumentParser
 import DriverKit
 import DriverProtocol
 import EsploraDriverCore
+import JSON
 
 /// `altnet-driver-esplora`: altnetd starts it and speaks the driver protocol
 /// (docs/driver-protocol.md) on its standard input and output; the Esplora base URLs, the proxy

@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 import LightningAltnetMessages
 import LightningDriverCore
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DriverKit
 import DriverProtocol
+import JSON
 
 /// `altnet-driver-lightning`: a Lightning peer (BOLT 8 over TCP) carrying altnet custom messages.
 ///

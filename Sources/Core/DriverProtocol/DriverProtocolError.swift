@@ -1,3 +1,5 @@
+import JSON
+
 /// An error of the driver protocol, carried on the wire as a JSON-RPC error object.
 ///
 /// The kind tells the caller what to do: ``Kind/isRetryableElsewhere`` is what anycast reads to

@@ -7,6 +7,10 @@ public enum DriverProtocolLimits {
     /// of envelope. 16 MiB leaves twice that room and still bounds memory per driver.
     public static let maxLineBytes = 16 * 1024 * 1024
 
+    /// Deepest nesting of a line: the top-level object and 64 levels within it (no message
+    /// nests beyond 10; the limit bounds the scanner's and the decoders' recursion).
+    public static let maxDepth = 65
+
     /// Longest P2P command name (the v1 header's command field is 12 bytes).
     public static let maxCommandLength = 12
 

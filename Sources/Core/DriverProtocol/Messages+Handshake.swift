@@ -1,3 +1,5 @@
+import JSON
+
 /// `getmanifest` params: the protocol versions the core speaks.
 public struct GetManifestParams: Codable, Sendable, Hashable {
     public var protocolVersions: [Int]

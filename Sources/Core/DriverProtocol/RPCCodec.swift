@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// Encodes and classifies protocol lines (JSON-RPC 2.0, one object per line). Pure.
 public enum RPCCodec {
@@ -9,12 +10,13 @@ public enum RPCCodec {
     ///   (JSON, but not a JSON-RPC 2.0 request, notification or answer); `id` is attached
     ///   as error data when it could be read, so the receiver can answer it.
     public static func parse(_ line: [UInt8]) throws(DriverProtocolError) -> RPCFrame {
-        var scanner = RPCHeadScanner(line)
-        let members: RPCHeadScanner.Members
+        let members: JSONScanner.Members
         do {
-            members = try scanner.members()
+            members = try line.withUnsafeBytes { raw in
+                Result { () throws(JSONScanner.Malformed) in try JSONScanner.object(of: raw, maxDepth: DriverProtocolLimits.maxDepth) }
+            }.get()
         } catch {
-            throw DriverProtocolError(.parse, "line is not a JSON object: \(error.reason)")
+            throw DriverProtocolError(.parse, "line is not a JSON object (stopped at byte \(error.offset))")
         }
         func invalid(_ reason: String, _ id: RPCID?) -> DriverProtocolError {
             DriverProtocolError(.invalidRequest, reason, data: id.map(idValue))
@@ -67,7 +69,7 @@ public enum RPCCodec {
         guard token.count >= 2, token.first == 0x22, token.last == 0x22 else { return nil }
         let inner = token.dropFirst().dropLast()
         if !inner.contains(0x5C) { return String(decoding: inner, as: UTF8.self) }
-        return try? JSONDecoder().decode(String.self, from: Data(token))
+        return (try? JSONValue.parse(Array(token)))?.stringValue
     }
 
     /// Encodes a request line (newline included).

@@ -1,4 +1,5 @@
-import DriverProtocol
+import Foundation
+import JSON
 
 /// JSON Schema's view of a `JSONValue`: its type names, numeric value and equality.
 extension JSONValue {
@@ -10,6 +11,7 @@ extension JSONValue {
         case .bool: "boolean"
         case .int: "integer"
         case .double(let value): value.isFinite && value == value.rounded() ? "integer" : "number"
+        case .decimal(let units, let scale): JSONValue.double(Double(units) / pow(10, Double(scale))).schemaTypeName
         case .string: "string"
         case .array: "array"
         case .object: "object"
@@ -21,6 +23,7 @@ extension JSONValue {
         switch self {
         case .int(let value): Double(value)
         case .double(let value): value
+        case .decimal: doubleValue
         default: nil
         }
     }
@@ -40,6 +43,7 @@ extension JSONValue {
         case .bool(let value): return value ? "true" : "false"
         case .int(let value): return String(value)
         case .double(let value): return String(value)
+        case .decimal: return text()
         case .string(let value): return "\"" + value.prefix(budget) + "\""
         case .array(let items):
             var out = "["

@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// A JSON value in the form JSON Schema compares values in (`enum`, `const`, `uniqueItems`):
 /// numbers by value (`1.0 == 1`, `-0.0 == 0`), strings by code points, compared as UTF-8 (Swift's `String ==`
@@ -18,6 +18,8 @@ enum SchemaEqualityKey: Hashable {
         case .null: self = .null
         case .bool(let flag): self = .bool(flag)
         case .int(let number): self = .int(number)
+        case .decimal:
+            self = SchemaEqualityKey(.double(value.doubleValue ?? 0))
         case .double(let number):
             if number == number.rounded(), number >= -9.223372036854775808e18, number < 9.223372036854775808e18 {
                 self = .int(Int64(number))

@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// The applicator keywords: each applies subschemas to the instance or to parts of it.
 extension SchemaEvaluation {
@@ -44,7 +44,7 @@ extension SchemaEvaluation {
         apply(instance, located.schema, frame, base: located.outerBase, into: &out)
     }
 
-    private func objectApplicators(_ members: [String: JSONValue], _ frame: Frame, into out: inout [SchemaViolation]) {
+    private func objectApplicators(_ members: JSONObject, _ frame: Frame, into out: inout [SchemaViolation]) {
         let m = frame.members
         let keys = members.keys.sorted()
         var evaluated: Set<String> = []

@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// The assertion keywords: each looks at the instance alone.
 extension SchemaEvaluation {
@@ -106,7 +106,7 @@ extension SchemaEvaluation {
         }
     }
 
-    private func object(_ members: [String: JSONValue], _ frame: Frame, into out: inout [SchemaViolation]) {
+    private func object(_ members: JSONObject, _ frame: Frame, into out: inout [SchemaViolation]) {
         let m = frame.members
         if let minProperties = Self.count(m["minProperties"]), members.count < minProperties {
             record(frame, "minProperties", "\(members.count) properties, fewer than \(minProperties)", into: &out)

@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// One validation run: walks a schema over an instance, keyword by keyword.
 final class SchemaEvaluation {
@@ -8,7 +8,7 @@ final class SchemaEvaluation {
 
     /// Where one schema object is being applied.
     struct Frame {
-        var members: [String: JSONValue]
+        var members: JSONObject
         /// The base URI inside this schema (its `$id` applied).
         var base: String
         /// Instance path tokens.

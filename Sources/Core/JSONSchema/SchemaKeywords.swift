@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// The JSON Schema 2020-12 keywords this validator knows, grouped by where they hold subschemas.
 ///

@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// Schema documents by URI, with every embedded resource (`$id`) and anchor (`$anchor`) indexed,
 /// so that `$ref` resolves across documents (`common.json#/$defs/hex`), to JSON Pointers and to

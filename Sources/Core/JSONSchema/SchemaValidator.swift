@@ -1,4 +1,4 @@
-import DriverProtocol
+import JSON
 
 /// Validates JSON values against schemas in a ``SchemaRegistry`` (the 2020-12 subset listed in
 /// ``SchemaKeywords``). Pure and bounded: `$ref` chains and nesting stop at

@@ -6,6 +6,7 @@ import BitcoindRPC
 import DriverProtocol
 import EmergencyQueue
 import Foundation
+import JSON
 import Watchdog
 
 /// The control socket's methods (docs/altnetd.md lists each with its result).

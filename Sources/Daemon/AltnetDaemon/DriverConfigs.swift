@@ -2,6 +2,7 @@ import Altstack
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
+import JSON
 
 /// Maps the driver instances of ``DaemonSettings`` (built-in sections and `[driver.NAME]`) onto
 /// Altstack ``DriverConfig`` values.

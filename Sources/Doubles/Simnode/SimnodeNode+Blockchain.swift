@@ -1,8 +1,9 @@
 import BitcoinPrimitives
+import JSON
 
 /// Blockchain RPCs, with the shapes of bitcoind v26's src/rpc/blockchain.cpp.
 extension SimnodeNode {
-    func blockchain(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func blockchain(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         switch method {
         case "getblockchaininfo":
             _ = try RPCParams(method: method, names: [], raw: raw)
@@ -122,7 +123,7 @@ extension SimnodeNode {
         return String(repeating: "0", count: 8 - h.count) + h
     }
 
-    func blockchainInfo() -> UniValue {
+    func blockchainInfo() -> JSONValue {
         let tip = chain.tip
         return .object([
             ("chain", .string("regtest")),
@@ -144,16 +145,16 @@ extension SimnodeNode {
     /// "pruned" (prune mode, as getblockchaininfo reports IsPruneMode), and in prune mode
     /// "pruneheight" (the lowest height with data; 0 before anything was pruned) and
     /// "automatic_pruning" (simnode prunes only on command, like -prune=1 with pruneblockchain).
-    func pruneFields() -> [(String, UniValue)] {
+    func pruneFields() -> [(String, JSONValue)] {
         guard pruneMode else { return [("pruned", .bool(false))] }
         let height = chain.pruneHeight ?? 0
         return [("pruned", .bool(true)), ("pruneheight", .int(Int64(height))), ("automatic_pruning", .bool(false))]
     }
 
     /// blockheaderToJSON: the fields and order of v26.
-    func headerFields(_ e: BlockEntry) -> [(String, UniValue)] {
+    func headerFields(_ e: BlockEntry) -> [(String, JSONValue)] {
         let confirmations = chain.isActive(e) ? chain.height - e.height + 1 : -1
-        var members: [(String, UniValue)] = [
+        var members: [(String, JSONValue)] = [
             ("hash", .string(e.hash.displayHex)),
             ("confirmations", .int(Int64(confirmations))),
             ("height", .int(Int64(e.height))),
@@ -173,11 +174,11 @@ extension SimnodeNode {
         return members
     }
 
-    func headerJSON(_ e: BlockEntry) -> UniValue { .object(headerFields(e)) }
+    func headerJSON(_ e: BlockEntry) -> JSONValue { .object(headerFields(e)) }
 
     /// getblock verbosity 1, or 2 and 3 with `transactionObjects` (simnode's transaction
     /// objects carry txid, hash, size, vsize, weight and hex only, not the decoded fields).
-    func blockJSON(_ e: BlockEntry, _ block: SimBlock, transactionObjects: Bool = false) -> UniValue {
+    func blockJSON(_ e: BlockEntry, _ block: SimBlock, transactionObjects: Bool = false) -> JSONValue {
         .object(headerFields(e) + [
             ("strippedsize", .int(Int64(block.strippedSize))),
             ("size", .int(Int64(block.size))),

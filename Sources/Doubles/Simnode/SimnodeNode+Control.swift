@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// simnode's control RPCs (not in bitcoind; all named `sim*`), plus `stop`:
 ///
@@ -19,7 +20,7 @@ import BitcoinPrimitives
 /// | `simrpccount` | | RPC calls executed so far, `sim*` controls and `stop` not counted (each batch item counts): a number |
 /// | `stop` | | "Simnode stopping", then the process exits and deletes its cookie |
 extension SimnodeNode {
-    func control(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func control(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         switch method {
         case "stop":
             _ = try RPCParams(method: method, names: ["wait"], raw: raw)
@@ -132,7 +133,7 @@ extension SimnodeNode {
     }
 
     /// Builds a competing branch (see the table above).
-    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> UniValue {
+    func fork(depth: Int, count: Int, mode: String) throws(RPCFailure) -> JSONValue {
         guard depth >= 0, depth <= chain.height else {
             throw RPCFailure(RPCFailure.invalidParameter, "depth must be between 0 and the height \(chain.height)")
         }

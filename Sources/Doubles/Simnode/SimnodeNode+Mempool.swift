@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// A transaction waiting in simnode's mempool.
 struct MempoolEntry: Sendable {
@@ -10,7 +11,7 @@ struct MempoolEntry: Sendable {
 /// Mempool RPCs (src/rpc/mempool.cpp). simnode has no UTXO set: it accepts any well-formed
 /// transaction and reports zero fees; it is a double for plumbing tests, not a policy engine.
 extension SimnodeNode {
-    func mempoolMethod(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func mempoolMethod(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         switch method {
         case "sendrawtransaction":
             let p = try RPCParams(method: method, names: ["hexstring", "maxfeerate", "maxburnamount"], raw: raw)
@@ -43,7 +44,7 @@ extension SimnodeNode {
             if verbose {
                 return .object(mempoolOrder.compactMap { id in mempool[id].map { (id.displayHex, entryJSON($0)) } })
             }
-            let ids = UniValue.array(mempoolOrder.map { .string($0.displayHex) })
+            let ids = JSONValue.array(mempoolOrder.map { .string($0.displayHex) })
             if withSequence {
                 return .object([("txids", ids), ("mempool_sequence", .int(Int64(mempoolSequence)))])
             }
@@ -61,7 +62,7 @@ extension SimnodeNode {
     }
 
     /// entryToJSON of v26, fees zero (no UTXO set).
-    func entryJSON(_ e: MempoolEntry) -> UniValue {
+    func entryJSON(_ e: MempoolEntry) -> JSONValue {
         .object([
             ("vsize", .int(Int64(e.tx.vsize))),
             ("weight", .int(Int64(e.tx.weight))),

@@ -1,8 +1,9 @@
 import BitcoinPrimitives
+import JSON
 
 /// Mining and block/header submission (src/rpc/mining.cpp).
 extension SimnodeNode {
-    func mining(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func mining(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         switch method {
         case "generatetoaddress":
             let p = try RPCParams(method: method, names: ["nblocks", "address", "maxtries"], raw: raw)
@@ -85,7 +86,7 @@ extension SimnodeNode {
     }
 
     /// submitblock: null when accepted to the active chain, else a BIP22 result string.
-    func submitBlock(_ hex: String) throws(RPCFailure) -> UniValue {
+    func submitBlock(_ hex: String) throws(RPCFailure) -> JSONValue {
         guard let bytes = try? Hex.decode(hex) else {
             throw RPCFailure(RPCFailure.deserializationError, "Block decode failed")
         }

@@ -1,6 +1,8 @@
+import JSON
+
 /// Network RPCs (src/rpc/net.cpp, src/rpc/server.cpp), over the pretend peer list.
 extension SimnodeNode {
-    func network(_ method: String, _ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func network(_ method: String, _ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         _ = try RPCParams(method: method, names: [], raw: raw)
         let now = clock()
         switch method {
@@ -21,7 +23,7 @@ extension SimnodeNode {
             })
         case "getnetworkinfo":
             let inbound = peers.filter(\.inbound).count
-            let networks: [UniValue] = ["ipv4", "ipv6", "onion", "i2p", "cjdns"].map { name in
+            let networks: [JSONValue] = ["ipv4", "ipv6", "onion", "i2p", "cjdns"].map { name in
                 .object([
                     ("name", .string(name)),
                     ("limited", .bool(name != "ipv4" && name != "ipv6")),

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// `gettxout` (src/rpc/blockchain.cpp, v26) without a UTXO set: the output is looked up in the
 /// active chain's blocks (and the mempool when include_mempool) and is unspent when no later
@@ -9,7 +10,7 @@ import BitcoinPrimitives
 /// {asm, desc, hex, address?, type}, "coinbase"}. A chain whose block data was pruned hides
 /// the outputs of those blocks (bitcoind would still have them; simnode keeps no coins).
 extension SimnodeNode {
-    func getTxOut(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func getTxOut(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "gettxout", names: ["txid", "n", "include_mempool"], raw: raw)
         let txid = try p.hash(0, name: "txid")
         let n = try p.int(1)

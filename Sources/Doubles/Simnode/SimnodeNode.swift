@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import Foundation
+import JSON
 
 /// The state of the bitcoind double: chain, mempool, pretend peers, control switches; and the
 /// RPC methods over it. One actor so RPC calls, timers and mining never race.
@@ -100,7 +101,7 @@ public actor SimnodeNode {
     ///   - params: "params" of the request: array, object (named) or null.
     /// - Returns: the result value.
     /// - Throws: ``RPCFailure`` with bitcoind's code and message.
-    public func call(_ method: String, params: UniValue) throws(RPCFailure) -> UniValue {
+    public func call(_ method: String, params: JSONValue) throws(RPCFailure) -> JSONValue {
         if method.hasPrefix("sim") || method == "stop" {
             return try control(method, params)
         }

@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 
 /// `altnet-driver-esplora`: headers, blocks and transaction broadcast through the Esplora HTTP
 /// API (mempool.space, blockstream.info, a self-hosted electrs). Each base URL is a peer: the

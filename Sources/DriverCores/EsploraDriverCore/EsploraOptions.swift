@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSON
 
 /// The driver's `init` options, as its manifest declares them (docs/driver-esplora.md).
 public struct EsploraOptions: Sendable, Equatable {

@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 
 /// One Esplora base URL and the endpoints the driver uses on it: each answer checked for shape
 /// and bounded in size, each GET retried with backoff on transient failures (a timeout, a
@@ -80,10 +81,10 @@ public struct EsploraSource: Sendable {
             guard case .status(let code, _) = error, code == 404 || code == 400 else { throw error }
             return BlockStatus(inBestChain: false, height: nil)
         }
-        guard let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any],
-              let inBest = object["in_best_chain"] as? Bool
+        guard let object = try? JSONValue.parse(body, limits: JSONLimits(maxBytes: EsploraLimits.statusBody, maxDepth: 8)),
+              let inBest = object["in_best_chain"]?.boolValue
         else { throw .malformed("status of \(hash) is not {\"in_best_chain\": ...}") }
-        let height = (object["height"] as? NSNumber).map(\.intValue)
+        let height = object["height"]?.intValue.map { Int(clamping: $0) }
         guard !inBest || (height ?? -1) >= 0 else { throw .malformed("status of \(hash): in the best chain without a height") }
         return BlockStatus(inBestChain: inBest, height: height)
     }

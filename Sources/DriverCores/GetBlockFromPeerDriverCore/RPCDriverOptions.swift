@@ -2,6 +2,7 @@ import BitcoinPrimitives
 import BitcoindRPC
 import DriverProtocol
 import Foundation
+import JSON
 
 /// The driver's `init` options, as declared in its manifest.
 public struct RPCDriverOptions: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import Secp256k1
 
 /// The driver's `init` options, parsed and checked.

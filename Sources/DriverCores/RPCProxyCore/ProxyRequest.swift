@@ -1,6 +1,7 @@
 import BitcoindRPC
 import BitcoinPrimitives
 import Foundation
+import JSON
 
 /// One call of a request, as far as the proxy needs it: its method and, for `getblock`, the
 /// block asked for. Ranges point into the request body.
@@ -60,7 +61,7 @@ package enum ProxyRequest: Sendable {
         if !inner.contains(UInt8(ascii: "\\")) {
             return String(decoding: inner, as: UTF8.self)
         }
-        return try? JSONDecoder().decode(String.self, from: Data(body[range]))
+        return (try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: body[range])))?.stringValue
     }
 
     /// The block a `getblock` call names: the first positional parameter or the named
@@ -69,14 +70,15 @@ package enum ProxyRequest: Sendable {
     ///   its own error for those).
     package static func blockHash(of call: ProxyCall, in body: UnsafeRawBufferPointer) -> BlockHash? {
         guard call.isGetBlock, let range = call.members?.params, range.count >= 2 else { return nil }
-        let params = try? JSONSerialization.jsonObject(with: Data(body[range]), options: [.fragmentsAllowed])
-        let value: Any?
+        let limits = JSONLimits(maxBytes: range.count, maxDepth: JSONScanner.maxDepth)
+        let params = try? JSONValue.parse(UnsafeRawBufferPointer(rebasing: body[range]), limits: limits)
+        let value: JSONValue?
         switch params {
-        case let array as [Any]: value = array.first
-        case let object as [String: Any]: value = object["blockhash"]
+        case .array(let items)?: value = items.first
+        case .object(let members)?: value = members["blockhash"]
         default: value = nil
         }
-        guard let hex = value as? String, hex.utf8.count == 64 else { return nil }
+        guard let hex = value?.stringValue, hex.utf8.count == 64 else { return nil }
         return try? BlockHash(displayHex: hex)
     }
 }

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import GetBlockFromPeerDriverCore
+import JSON
 import NIOCore
 
 /// Holding `getblock` calls while their blocks are fetched, single and in batches.

@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSON
 
 /// How the command-line tools print results: strings bare (as bitcoin-cli does), everything else
 /// as pretty JSON with sorted keys.

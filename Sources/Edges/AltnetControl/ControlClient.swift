@@ -3,6 +3,7 @@ import Foundation
 import HTTPService
 #if canImport(Glibc)
 import Glibc
+import JSON
 #endif
 
 /// A blocking client for altnetd's control socket (altnet-cli, sendemergencytx, tests).

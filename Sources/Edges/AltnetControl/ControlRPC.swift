@@ -1,5 +1,6 @@
 import DriverProtocol
 import Foundation
+import JSON
 
 /// The control protocol's JSON-RPC, as bitcoind speaks it: a request `{"jsonrpc":"1.0","id":..,
 /// "method":..,"params":[..] or {..}}`, a reply `{"result":..,"error":null|{"code","message"},"id":..}`.
@@ -70,7 +71,7 @@ public enum ControlRPC {
     public static func json<T: Encodable>(_ value: T) throws -> JSONValue {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
-        return try JSONDecoder().decode(JSONValue.self, from: try encoder.encode(value))
+        return try JSONValue.parse(try encoder.encode(value))
     }
 }
 

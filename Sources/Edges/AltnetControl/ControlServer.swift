@@ -1,6 +1,7 @@
 import DriverProtocol
 import Foundation
 import HTTPService
+import JSON
 import Logging
 import NIOHTTP1
 

@@ -1,4 +1,5 @@
 import DriverProtocol
+import JSON
 
 /// How to run one driver: its executable, what `init` tells it, and how it is supervised.
 public struct DriverConfig: Sendable {

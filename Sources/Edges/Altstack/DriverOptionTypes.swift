@@ -1,4 +1,5 @@
 import DriverProtocol
+import JSON
 
 /// Gives configuration text the types a driver's manifest declares for its options, so a
 /// value keeps the type its option has rather than the type its text looks like: a

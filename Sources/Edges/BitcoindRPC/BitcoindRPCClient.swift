@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -69,7 +70,7 @@ public final class BitcoindRPCClient: Sendable {
     /// - Returns: the decoded result.
     /// - Throws: ``BitcoindRPCError``.
     public func call<T: Decodable & Sendable>(
-        _ method: String, _ params: [RPCParam] = [], as type: T.Type = T.self
+        _ method: String, _ params: [JSONValue] = [], as type: T.Type = T.self
     ) async throws(BitcoindRPCError) -> T {
         let id = await pool.makeID()
         let body = RPCRequestBody.single(method: method, params: params, id: id)
@@ -82,7 +83,7 @@ public final class BitcoindRPCClient: Sendable {
     }
 
     /// Calls a method whose result is ignored (null or `{}`), checking only for errors.
-    public func callIgnoringResult(_ method: String, _ params: [RPCParam] = []) async throws(BitcoindRPCError) {
+    public func callIgnoringResult(_ method: String, _ params: [JSONValue] = []) async throws(BitcoindRPCError) {
         let _: RPCIgnored = try await call(method, params)
     }
 
@@ -93,7 +94,7 @@ public final class BitcoindRPCClient: Sendable {
     /// - Returns: one result per call, in order; an error in one call does not fail the others.
     /// - Throws: ``BitcoindRPCError`` when the batch as a whole fails (connection, HTTP, JSON).
     public func batch<T: Decodable & Sendable>(
-        _ method: String, _ paramsList: [[RPCParam]], as type: T.Type = T.self
+        _ method: String, _ paramsList: [[JSONValue]], as type: T.Type = T.self
     ) async throws(BitcoindRPCError) -> [Result<T, BitcoindRPCError>] {
         var ids: [Int] = []
         for _ in paramsList { ids.append(await pool.makeID()) }

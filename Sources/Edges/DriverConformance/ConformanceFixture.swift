@@ -1,5 +1,6 @@
 import Altstack
 import DriverProtocol
+import JSON
 
 /// What the suite sets up around a driver that needs more than a bare core to pass
 /// `headers-exchange`: options for `init`, a core that answers the driver's requests (e.g. a

@@ -1,6 +1,7 @@
 import Altstack
 import DriverProtocol
 import Foundation
+import JSON
 import JSONSchema
 
 /// The driver protocol's JSON Schemas (docs/schemas, one file per message, `common.json` for
@@ -26,7 +27,7 @@ public struct DriverSchemas: Sendable {
             let url = directory.appendingPathComponent(file)
             let document: JSONValue
             do {
-                document = try JSONDecoder().decode(JSONValue.self, from: Data(contentsOf: url))
+                document = try JSONValue.parse(Data(contentsOf: url))
             } catch {
                 throw SchemaError("\(url.path): not JSON: \(error)")
             }
@@ -51,7 +52,7 @@ public struct DriverSchemas: Sendable {
         guard let uri = uris[name] else { return nil }
         let instance: JSONValue
         do {
-            instance = try JSONDecoder().decode(JSONValue.self, from: Data(line))
+            instance = try JSONValue.parse(line, limits: JSONLimits(maxBytes: DriverProtocolLimits.maxLineBytes + 1, maxDepth: DriverProtocolLimits.maxDepth))
         } catch {
             return [SchemaViolation(instancePath: "", keyword: "json", message: "not JSON")]
         }

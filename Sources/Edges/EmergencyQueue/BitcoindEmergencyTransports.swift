@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import BitcoindRPC
+import JSON
 import Logging
 
 /// ``EmergencyTransports`` over bitcoind's RPC, plus the daemon's drivers as a closure.
@@ -71,7 +72,7 @@ public struct BitcoindEmergencyTransports: EmergencyTransports {
         }
         let n = min(max(outputCount, 0), Self.maxOutputsChecked)
         guard n > 0 else { return .unknown }
-        let params: [[RPCParam]] = (0..<n).map { [.hash(txid), .int($0), .bool(false)] }
+        let params: [[JSONValue]] = (0..<n).map { [.hash(txid), .int($0), .bool(false)] }
         do {
             for result in try await rpc.batch("gettxout", params, as: TxOutReply.self) {
                 if case .success(let reply) = result, let confirmations = reply.confirmations, confirmations > 0 {

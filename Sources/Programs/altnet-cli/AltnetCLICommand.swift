@@ -2,6 +2,7 @@ import AltnetControl
 import ArgumentParser
 import DriverProtocol
 import Foundation
+import JSON
 
 /// altnet-cli: one control call to altnetd, the result printed as JSON; `doctor` and
 /// `fetchheaders --wait` are the two methods it renders itself.
@@ -48,7 +49,7 @@ struct AltnetCLICommand: ParsableCommand {
             break
         }
         let params = JSONValue.array(arguments.map { text in
-            (try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8))) ?? .string(text)
+            (try? JSONValue.parse(text)) ?? .string(text)
         })
         do {
             let result = try client.call(method, params)

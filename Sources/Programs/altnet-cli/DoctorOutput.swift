@@ -1,6 +1,7 @@
 import AltnetControl
 import DriverProtocol
 import Foundation
+import JSON
 
 /// `altnet-cli doctor`: asks altnetd for its checks and prints one line each.
 enum DoctorOutput {

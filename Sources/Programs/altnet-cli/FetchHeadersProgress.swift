@@ -1,6 +1,7 @@
 import AltnetControl
 import DriverProtocol
 import Foundation
+import JSON
 
 /// `altnet-cli fetchheaders --wait`: runs the rescue and, while it runs, shows what bitcoind has
 /// gained so far (headers and blocks, from getinfo's `bitcoind.headers` and `tip.height`): a

@@ -1,5 +1,6 @@
 import DriverKit
 import DriverProtocol
+import JSON
 
 /// DriverKit's reply matching: a `sendmessage` request's payload comes from the Altstack's
 /// caller, the reply's from the peer.

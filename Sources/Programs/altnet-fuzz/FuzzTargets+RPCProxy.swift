@@ -1,8 +1,10 @@
 import BitcoindRPC
 import Foundation
+import JSON
 import RPCProxyCore
 
-/// Selector 14: the RPC proxy's request reading (``JSONScanner``, ``ProxyRequest``) and its
+/// Selector 14: the one JSON scanner and parser (``JSONScanner``, ``JSONValueFuzz``), the RPC
+/// proxy's request reading (``ProxyRequest``) and its
 /// authentication (``ProxyAuthenticator``, ``RPCAuthEntry``), which see every byte a client sends
 /// before bitcoind does. Large bodies are the point: run it with a larger `-max_len`.
 enum RPCProxyFuzz {
@@ -56,6 +58,7 @@ enum RPCProxyFuzz {
                 _ = BitcoindErrorObject.of(call.members, in: raw)
             }
             differential(bytes, shape: shape, request: request)
+            JSONValueFuzz.run(bytes, shape: shape)
         }
     }
 

@@ -18,7 +18,8 @@ import BitcoinPrimitives
 /// - 9: proxy front end: SOCKS5Server, ProxyGreeting, VersionAddrRecv, ProxyTranslator (v1, v2).
 /// - 10: DriverKit reply matching. 11: driver JSON-RPC lines as the Altstack reads them.
 /// - 12: bitcoind ZMQ multipart notifications. 13: the altnet.conf parser.
-/// - 14: the RPC proxy's JSON scanner, request reading and Basic/rpcauth authentication.
+/// - 14: JSON (the one scanner and parser), the RPC proxy's request reading and Basic/rpcauth
+///   authentication.
 /// - 15: BOLT 1 messages (init and its TLV stream, ping/pong, error/warning) against a reference.
 /// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.

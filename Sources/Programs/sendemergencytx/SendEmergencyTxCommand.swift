@@ -4,6 +4,7 @@ import ArgumentParser
 import BitcoinPrimitives
 import DriverProtocol
 import Foundation
+import JSON
 
 /// sendemergencytx: check a raw transaction, hand it to altnetd, print the result per transport.
 @main

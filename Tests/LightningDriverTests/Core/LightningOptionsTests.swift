@@ -1,5 +1,6 @@
 import BitcoinPrimitives
 import DriverProtocol
+import JSON
 import LightningDriverCore
 import Secp256k1
 import Testing

@@ -2,6 +2,7 @@ import AltnetControl
 import DriverProtocol
 import Foundation
 import HTTPService
+import JSON
 
 extension ControlMethods {
     /// Everything the status page shows, from the same sources as getinfo, listdrivers,

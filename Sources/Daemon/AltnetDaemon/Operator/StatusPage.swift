@@ -2,6 +2,7 @@ import AltLogic
 import Altstack
 import DriverProtocol
 import Foundation
+import JSON
 
 /// What the status page shows, gathered by ``ControlMethods/statusSnapshot()``.
 struct StatusSnapshot: Sendable {

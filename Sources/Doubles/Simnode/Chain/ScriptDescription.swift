@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// The "scriptPubKey" object bitcoind v26 prints (`ScriptToUniv` with hex and address, in
 /// src/core_write.cpp): asm, desc, hex, address (when one exists and the type is not a bare
@@ -7,9 +8,9 @@ import BitcoinPrimitives
 /// Simplifications, fine for a double: public keys are not checked to be on the curve (Core's
 /// `IsFullyValid`), and multisig is recognised with OP_1..OP_16 counts only.
 enum ScriptDescription {
-    static func json(_ script: [UInt8]) -> UniValue {
+    static func json(_ script: [UInt8]) -> JSONValue {
         let (type, info) = solve(script)
-        var members: [(String, UniValue)] = [
+        var members: [(String, JSONValue)] = [
             ("asm", .string(asm(script))),
             ("desc", .string(withChecksum(descriptor(script, type: type, info: info)))),
             ("hex", .string(script.hex)),

@@ -1,6 +1,7 @@
 import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
+import JSON
 
 /// Where a pretend peer gets a block simnode has only the header of: another node's RPC
 /// (`getblock HASH 0`), set with `simsetblocksource URL COOKIEFILE`.
@@ -38,7 +39,7 @@ struct BlockSource: Sendable {
 extension SimnodeNode {
     /// `simsetblocksource URL COOKIEFILE` sets the source; with no URL (or "") it clears it.
     /// - Returns: {"url","cookiefile"} of the source, or null when cleared.
-    func setBlockSource(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func setBlockSource(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "simsetblocksource", names: ["url", "cookiefile"], raw: raw)
         let old = p2p.blockSource
         defer { if let old, p2p.blockSource?.client !== old.client { Task { await old.client.close() } } }

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 import Logging
 
 /// One real P2P connection as the node sees it: what getpeerinfo reports and what the relay
@@ -40,7 +41,7 @@ struct P2PPeer: Sendable {
     }
 
     /// The getpeerinfo entry, in the shape of the pretend peers' (bitcoind v26's fields).
-    func json(now: Int64, height: Int) -> UniValue {
+    func json(now: Int64, height: Int) -> JSONValue {
         guard var view = try? FakePeer(json: .object([]), id: id, height: height, now: conntime) else { return .null }
         view.addr = addr
         view.connectionType = inbound ? "inbound" : "manual"

@@ -1,11 +1,12 @@
 import BitcoinPrimitives
+import JSON
 /// `addnode` (src/rpc/net.cpp): "add" remembers the node and connects, "onetry" connects once,
 /// "remove" forgets it (the connection stays, as in bitcoind).
 extension SimnodeNode {
     /// Sets how outbound connections are made (the server's NIO side).
     func setConnector(_ connect: @escaping @Sendable (String, Int) -> Void) { p2p.connector = connect }
 
-    func addNode(_ raw: UniValue) throws(RPCFailure) -> UniValue {
+    func addNode(_ raw: JSONValue) throws(RPCFailure) -> JSONValue {
         let p = try RPCParams(method: "addnode", names: ["node", "command", "v2transport"], raw: raw)
         let node = try p.string(0)
         let command = try p.string(1)

@@ -1,4 +1,5 @@
 import BitcoinPrimitives
+import JSON
 
 /// What to do after one message from a peer: frames to send back, and whether to disconnect.
 struct P2PReply: Sendable {
@@ -63,7 +64,7 @@ extension SimnodeNode {
     }
 
     /// The getpeerinfo entries of real connections, by id.
-    func p2pPeerJSON() -> [UniValue] {
+    func p2pPeerJSON() -> [JSONValue] {
         let now = clock()
         return p2p.peers.keys.sorted().compactMap { p2p.peers[$0]?.json(now: now, height: chain.height) }
     }

@@ -1,3 +1,5 @@
+import JSON
+
 /// A pretend peer listed by getpeerinfo, to exercise eclipse detectors. simnode has no real
 /// outbound connections; the list is whatever the `simsetpeers` control set (a healthy default).
 public struct FakePeer: Sendable, Equatable {
@@ -37,7 +39,7 @@ public struct FakePeer: Sendable, Equatable {
     ///   - height: the current height (default for synced_* fields).
     ///   - now: the current time (default conntime).
     /// - Throws: ``RPCFailure`` (RPC_TYPE_ERROR) when a field has the wrong type.
-    init(json: UniValue, id: Int, height: Int, now: Int64) throws(RPCFailure) {
+    init(json: JSONValue, id: Int, height: Int, now: Int64) throws(RPCFailure) {
         guard case .object = json else { throw RPCFailure.typeMismatch(json, expected: "object") }
         func str(_ k: String, _ d: String) throws(RPCFailure) -> String {
             switch json[k] {
@@ -77,7 +79,7 @@ public struct FakePeer: Sendable, Equatable {
     /// different /16 groups, half of them over BIP324 v2, as a well-connected node has.
     static func defaultSet(height: Int, now: Int64) -> [FakePeer] {
         (0..<10).compactMap { i in
-            let json = UniValue.object([
+            let json = JSONValue.object([
                 ("addr", .string("198.51.\(10 + i * 17).\(20 + i):18444")),
                 ("connection_type", .string(i < 8 ? "outbound-full-relay" : "block-relay-only")),
                 ("transport_protocol_type", .string(i % 2 == 0 ? "v2" : "v1")),
@@ -87,13 +89,13 @@ public struct FakePeer: Sendable, Equatable {
     }
 
     /// The getpeerinfo entry, with bitcoind v26's fields in its order.
-    func json(now: Int64, height: Int) -> UniValue {
+    func json(now: Int64, height: Int) -> JSONValue {
         let v2 = transportProtocolType == "v2"
         // NODE_NETWORK | NODE_WITNESS | NODE_NETWORK_LIMITED (| NODE_P2P_V2).
         let services = v2 ? "0000000000000c09" : "0000000000000409"
-        var names: [UniValue] = [.string("NETWORK"), .string("WITNESS"), .string("NETWORK_LIMITED")]
+        var names: [JSONValue] = [.string("NETWORK"), .string("WITNESS"), .string("NETWORK_LIMITED")]
         if v2 { names.append(.string("P2P_V2")) }
-        var members: [(String, UniValue)] = [
+        var members: [(String, JSONValue)] = [
             ("id", .int(Int64(id))),
             ("addr", .string(addr)),
             ("addrbind", .string(addrBind ?? "127.0.0.1:\(40000 + id)")),

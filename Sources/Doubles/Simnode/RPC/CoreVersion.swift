@@ -1,3 +1,5 @@
+import JSON
+
 /// The Bitcoin Core release simnode answers as, where releases differ in what altnet sees.
 ///
 /// | | v26, v27 | v28 |
@@ -26,7 +28,7 @@ public enum CoreVersion: Int, Sendable, CaseIterable, CustomStringConvertible {
     }
 
     /// An empty "warnings" field in this version's shape.
-    var noWarnings: UniValue { warningsAreArray ? .array([]) : .string("") }
+    var noWarnings: JSONValue { warningsAreArray ? .array([]) : .string("") }
 
     public var description: String { "v\(rawValue)" }
 }

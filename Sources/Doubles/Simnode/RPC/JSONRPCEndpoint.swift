@@ -1,4 +1,5 @@
 import Foundation
+import JSON
 
 /// bitcoind's JSON-RPC endpoint rules (src/httprpc.cpp HTTPReq_JSONRPC, src/rpc/request.cpp
 /// JSONRPCRequest::parse and JSONRPCReplyObj), without I/O: a request body in, an HTTP status
@@ -36,9 +37,9 @@ public enum JSONRPCEndpoint {
     ///   - execute: runs one method: (method, params) to a result or an ``RPCFailure``.
     /// - Returns: the HTTP status and body.
     public static func handle(
-        body: Data, version: CoreVersion, execute: (String, UniValue) async -> Result<UniValue, RPCFailure>
+        body: Data, version: CoreVersion, execute: (String, JSONValue) async -> Result<JSONValue, RPCFailure>
     ) async -> Reply {
-        guard let request = try? UniValue.parse(body) else {
+        guard let request = try? JSONValue.parse(body, limits: JSONLimits(maxBytes: body.count, maxDepth: JSONValue.bitcoindMaxDepth)) else {
             return legacyError(RPCFailure(RPCFailure.parseError, "Parse error"), id: .null)
         }
         switch request {
@@ -46,7 +47,7 @@ public enum JSONRPCEndpoint {
             let outcome = await one(request, version: version, carried: Carried(), execute: execute)
             // A notification is not answered, unless reading it failed (JSONErrorReply).
             if outcome.notification && !outcome.duringParse { return Reply(status: 204, body: nil) }
-            let body = outcome.reply.serialized + "\n"
+            let body = outcome.reply.text(.bitcoind) + "\n"
             // Errors raised while reading the request, and every error of a 1.0 request, set
             // the HTTP status (JSONErrorReply); a 2.0 request's execution errors do not.
             if let failure = outcome.failure, !outcome.isV2 || outcome.duringParse {
@@ -54,7 +55,7 @@ public enum JSONRPCEndpoint {
             }
             return Reply(status: 200, body: body)
         case .array(let items):
-            var replies: [UniValue] = []
+            var replies: [JSONValue] = []
             var carried = Carried()
             for item in items {
                 let outcome = await one(item, version: version, carried: carried, execute: execute)
@@ -62,7 +63,7 @@ public enum JSONRPCEndpoint {
                 if !outcome.notification { replies.append(outcome.reply) }
             }
             if version.speaksJSONRPC2, replies.isEmpty, !items.isEmpty { return Reply(status: 204, body: nil) }
-            return Reply(status: 200, body: UniValue.array(replies).serialized + "\n")
+            return Reply(status: 200, body: JSONValue.array(replies).text(.bitcoind) + "\n")
         default:
             return legacyError(RPCFailure(RPCFailure.parseError, "Top-level object parse error"), id: .null)
         }
@@ -76,20 +77,20 @@ public enum JSONRPCEndpoint {
         }
     }
 
-    static func legacyError(_ failure: RPCFailure, id: UniValue) -> Reply {
-        let body = UniValue.object([("result", .null), ("error", failure.json), ("id", id)])
-        return Reply(status: httpStatus(failure.code), body: body.serialized + "\n")
+    static func legacyError(_ failure: RPCFailure, id: JSONValue) -> Reply {
+        let body = JSONValue.object([("result", .null), ("error", failure.json), ("id", id)])
+        return Reply(status: httpStatus(failure.code), body: body.text(.bitcoind) + "\n")
     }
 
     /// The id (nil: absent) and version of the request read last, as Core's JSONRPCRequest
     /// keeps them between batch items.
     struct Carried {
-        var id: UniValue? = .null
+        var id: JSONValue? = .null
         var isV2 = false
     }
 
     struct Outcome {
-        let reply: UniValue
+        let reply: JSONValue
         let isV2: Bool
         /// A 2.0 request without id: executed, never answered.
         let notification: Bool
@@ -101,16 +102,16 @@ public enum JSONRPCEndpoint {
 
     /// Reads and runs one request object (JSONRPCRequest::parse, then the method).
     static func one(
-        _ request: UniValue, version: CoreVersion, carried: Carried,
-        execute: (String, UniValue) async -> Result<UniValue, RPCFailure>
+        _ request: JSONValue, version: CoreVersion, carried: Carried,
+        execute: (String, JSONValue) async -> Result<JSONValue, RPCFailure>
     ) async -> Outcome {
         var id = carried.id
         var isV2 = carried.isV2
-        func reply(_ result: Result<UniValue, RPCFailure>, duringParse: Bool) -> Outcome {
+        func reply(_ result: Result<JSONValue, RPCFailure>, duringParse: Bool) -> Outcome {
             // v26/v27 always print "id" (null when absent); v28 leaves an absent id out.
-            let idMember: [(String, UniValue)] =
+            let idMember: [(String, JSONValue)] =
                 version.speaksJSONRPC2 ? (id.map { [("id", $0)] } ?? []) : [("id", id ?? .null)]
-            var members: [(String, UniValue)] = isV2 ? [("jsonrpc", .string("2.0"))] : []
+            var members: [(String, JSONValue)] = isV2 ? [("jsonrpc", .string("2.0"))] : []
             let failure: RPCFailure?
             switch result {
             case .success(let value):
@@ -122,7 +123,7 @@ public enum JSONRPCEndpoint {
                 members.append(("error", f.json))
                 failure = f
             }
-            let body = UniValue.object(members + idMember)
+            let body = JSONValue.object(members + idMember)
             return Outcome(
                 reply: body, isV2: isV2, notification: isV2 && id == nil, failure: failure, duringParse: duringParse,
                 carried: Carried(id: id, isV2: isV2))

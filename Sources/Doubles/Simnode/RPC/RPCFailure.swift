@@ -1,3 +1,5 @@
+import JSON
+
 /// A JSON-RPC error as bitcoind reports it: a code from src/rpc/protocol.h and a message.
 public struct RPCFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public let code: Int
@@ -11,7 +13,7 @@ public struct RPCFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public var description: String { "RPC error \(code): \(message)" }
 
     /// The error object of a reply: {"code":..,"message":..}.
-    var json: UniValue { .object([("code", .int(Int64(code))), ("message", .string(message))]) }
+    var json: JSONValue { .object([("code", .int(Int64(code))), ("message", .string(message))]) }
 
     // Codes from bitcoin/bitcoin src/rpc/protocol.h (RPCErrorCode).
     public static let miscError = -1
@@ -27,7 +29,7 @@ public struct RPCFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public static let methodNotFound = -32601
     public static let parseError = -32700
 
-    static func typeMismatch(_ value: UniValue, expected: String) -> RPCFailure {
-        RPCFailure(typeError, "JSON value of type \(value.typeName) is not of expected type \(expected)")
+    static func typeMismatch(_ value: JSONValue, expected: String) -> RPCFailure {
+        RPCFailure(typeError, "JSON value of type \(value.uniValueTypeName) is not of expected type \(expected)")
     }
 }

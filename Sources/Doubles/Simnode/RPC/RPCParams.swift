@@ -1,17 +1,18 @@
 import BitcoinPrimitives
+import JSON
 
 /// A method's parameters, positional or named (bitcoin-cli -named), read as bitcoind's
 /// RPCHelpMan checks them: wrong types are RPC_TYPE_ERROR, missing required ones print usage.
 struct RPCParams {
     let method: String
-    let values: [UniValue]
+    let values: [JSONValue]
 
     /// - Parameters:
     ///   - method: the method name (for usage messages).
     ///   - names: the method's parameter names in order.
     ///   - raw: the request's "params": array, object or null.
     /// - Throws: ``RPCFailure`` for unknown named parameters or too many positional ones.
-    init(method: String, names: [String], raw: UniValue) throws(RPCFailure) {
+    init(method: String, names: [String], raw: JSONValue) throws(RPCFailure) {
         self.method = method
         switch raw {
         case .null: values = []
@@ -19,7 +20,7 @@ struct RPCParams {
             guard a.count <= names.count else { throw RPCFailure(RPCFailure.miscError, Self.usage(method, names)) }
             values = a
         case .object(let members):
-            var v = [UniValue](repeating: .null, count: names.count)
+            var v = [JSONValue](repeating: .null, count: names.count)
             for (k, value) in members {
                 guard let i = names.firstIndex(of: k) else {
                     throw RPCFailure(RPCFailure.invalidParameter, "Unknown named parameter \(k)")
@@ -41,9 +42,9 @@ struct RPCParams {
         ([method] + names.map { "\"\($0)\"" }).joined(separator: " ")
     }
 
-    subscript(i: Int) -> UniValue { i < values.count ? values[i] : .null }
+    subscript(i: Int) -> JSONValue { i < values.count ? values[i] : .null }
 
-    func required(_ i: Int) throws(RPCFailure) -> UniValue {
+    func required(_ i: Int) throws(RPCFailure) -> JSONValue {
         let v = self[i]
         if v.isNull { throw RPCFailure(RPCFailure.miscError, Self.usage(method, names)) }
         return v
