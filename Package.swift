@@ -3,14 +3,14 @@
 // altnet: an alternative-transport stack beside an unmodified bitcoind.
 // Folders follow the layers (docs/architecture.md has the picture and the import rule); a
 // target may import only from its own layer or the ones above it in this list:
-//   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ
+//   Sources/C           system libraries from Debian: CSecp256k1, CZeroMQ, CResolv
 //   Sources/Core        pure, sans-I/O: BitcoinPrimitives, HeaderChain, Secp256k1, ElligatorSwift,
 //                       BIP324, BOLT8, LightningAltnetMessages, JSON, DriverProtocol, JSONSchema, AltnetConfig,
 //                       Watchdog
 //   Sources/Edges       I/O to bitcoind and to drivers: BitcoindRPC, BitcoindZMQ, DriverKit,
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, HTTPService,
 //                       AltnetControl
-//   Sources/DriverCores a driver's logic, unit-testable: BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
+//   Sources/DriverCores a driver's logic, unit-testable: AddressManager, BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
 //                       RPCProxyCore, EsploraDriverCore, LightningDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
@@ -69,6 +69,8 @@ let package = Package(
         .systemLibrary(
             name: "CZeroMQ", path: "Sources/C/CZeroMQ",
             providers: [.apt(["libzmq3-dev"])]),
+        // glibc's DNS resolver (libresolv, part of libc6-dev): the BIP324 driver's seed lookups.
+        .systemLibrary(name: "CResolv", path: "Sources/C/CResolv", providers: [.apt(["libc6-dev"])]),
 
         // MARK: Pure protocol cores
         .target(name: "BitcoinPrimitives", dependencies: [crypto], path: "Sources/Core/BitcoinPrimitives", swiftSettings: strict),
@@ -148,6 +150,7 @@ let package = Package(
                 "JSON", "BIP324ProxyCore", "LightningDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
+                "AddressManager",
             ],
             path: "Sources/Programs/altnet-fuzz", swiftSettings: strict),
         .executableTarget(
@@ -196,13 +199,18 @@ let package = Package(
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
-        // altnet-driver-bip324's sans-I/O core (peer session, checks), testable in-process.
-        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
+        // The BIP324 driver's address manager (issue #19): Core's addrman idea, pure and sans-I/O.
+        .target(name: "AddressManager", dependencies: ["BitcoinPrimitives"], path: "Sources/DriverCores/AddressManager", swiftSettings: strict),
+        // altnet-driver-bip324's sans-I/O core (peer session, checks, discovery options), testable in-process.
+        .target(name: "BIP324DriverCore", dependencies: ["BIP324", "BitcoinPrimitives", "DriverProtocol", "JSON"], path: "Sources/DriverCores/BIP324DriverCore", swiftSettings: strict),
         // `altnet-driver-bip324 proxy`'s sans-I/O core: SOCKS5 and v1 greetings, v1 <-> v2 translation.
         .target(name: "BIP324ProxyCore", dependencies: ["BIP324DriverCore", "BIP324", "BitcoinPrimitives"], path: "Sources/DriverCores/BIP324ProxyCore", swiftSettings: strict),
         .executableTarget(
             name: "altnet-driver-bip324",
-            dependencies: ["JSON", "BIP324ProxyCore", "BIP324DriverCore", "DriverKit", "DriverProtocol", "BIP324", "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging],
+            dependencies: [
+                "JSON", "BIP324ProxyCore", "BIP324DriverCore", "AddressManager", "CResolv", "DriverKit", "DriverProtocol", "BIP324",
+                "BitcoinPrimitives", "HTTPService", nioCore, nioPosix, nioHTTP1, prometheus, argumentParser, logging,
+            ],
             path: "drivers/bip324", swiftSettings: strict),
         // altnet-driver-esplora (issue 17): headers, blocks and transactions over the Esplora HTTP
         // API (mempool.space, blockstream.info); the core decides which URLs to ask and compares
@@ -261,6 +269,7 @@ let package = Package(
         .testTarget(name: "DriverConformanceTests", dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "TestSupport"],
                     swiftSettings: strict),
         // DriverCores and their driver executables
+        .testTarget(name: "AddressManagerTests", dependencies: ["AddressManager", "BitcoinPrimitives"], swiftSettings: strict),
         .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],

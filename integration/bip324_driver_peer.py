@@ -27,6 +27,7 @@ Modes:
               getdata naming that inv 50,000 times (1.8 MB, the most a getdata may hold),
               reports {"event": "flooded"} and never reads again (its receive buffer is 4 kB),
               until killed.
+  gossip, addrstream, addrflood: like serve, with BIP155 address gossip (see addr_gossip.py).
   reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
               getdata (reporting {"event": "held"}) until three getdata have come, then sends
               them in the opposite order; and announces a header (sendheaders style) that builds
@@ -57,7 +58,9 @@ try:
         CBlockHeader, CInv, COutPoint, CTransaction, CTxIn, CTxInWitness, CTxOut, MSG_BLOCK, MSG_WITNESS_FLAG,
         msg_block, msg_getdata, msg_getheaders, msg_inv, msg_tx, msg_headers, msg_notfound, msg_ping, msg_pong, msg_verack,
         msg_version, msg_wtxidrelay, msg_getaddr, msg_sendcmpct, msg_feefilter, MSG_TX,
+        msg_sendaddrv2,
     )
+    import addr_gossip
     from verystable.core.blocktools import add_witness_commitment, create_block, create_coinbase
 except ImportError as error:
     print(json.dumps({"event": "error", "error": f"verystable is not installed ({error}); run: pip install verystable"}),
@@ -126,7 +129,11 @@ def serve(conn, mode):
     version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-driver-peer/", HEADER_COUNT
     conn.send(version)
     conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
+    if mode in ("gossip", "addrflood", "addrstream"):
+        conn.send(msg_sendaddrv2())  # BIP155: before verack
     conn.send(msg_verack())
+    if mode in ("addrflood", "addrstream"):
+        addr_gossip.flood(conn, mode, emit)
     # What a Bitcoin Core peer also sends right after verack: the driver must not pass these on.
     conn.send(msg_sendcmpct(announce=False, version=2))
     conn.send(msg_feefilter(1000))
@@ -189,6 +196,8 @@ def serve(conn, mode):
             for message, fields in answers:
                 conn.send(message)
                 emit(event="getdata", **fields)
+        elif addr_gossip.handle(conn, command, stream, mode, emit):
+            pass
         elif command == b"getheaders":
             m = msg_getheaders()
             m.deserialize(stream)
@@ -292,13 +301,13 @@ def main():
                 pass
         emit(event="closed")
         return
-    modes = ("serve", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    modes = ("serve", "gossip", "addrflood", "addrstream", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
     blocks = []
-    if mode in ("serve", "badblock", "reverse"):
+    if mode in ("serve", "gossip", "addrflood", "addrstream", "badblock", "reverse"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
         blocks.append(BLOCK)
     if mode == "reverse":

@@ -25,6 +25,11 @@ import Testing
         defer { alice.child.kill() }
         let linked = await DriverAlone.hasPeer(alice.dir, "bip324")
         try #require(linked, "Alice's BIP324 driver never reached Bob's simnode: \(alice.child.stderr.suffix(3000))")
+        // altnet-cli listpeers carries the driver's per-peer fields (issue #19: transport, and for
+        // discovered peers network, group, source).
+        let peers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listpeers").out) ?? []
+        #expect(peers.contains { $0["driver"] as? String == "bip324" && $0["transport"] as? String == "v2" && $0["direction"] as? String == "outbound" },
+                "\(peers)")
         let drivers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listdrivers").out) ?? []
         #expect(drivers.map { $0["name"] as? String } == ["bip324"], "only the BIP324 driver may run")
 

@@ -15,8 +15,9 @@ final class BIP324DriverPeer: Sendable {
     /// or its connection (`initiator PORT`, connecting from `host`).
     /// - Throws: ``JSONLinesChild/Failure`` when python3 or verystable is missing or the peer
     ///   does not start.
-    init(mode: String, _ extra: [String] = [], host: String = "127.0.0.1") async throws {
-        child = try JSONLinesChild.python("bip324_driver_peer.py", [mode] + extra, environment: ["BIP324_PEER_HOST": host], keepLog: false)
+    init(mode: String, _ extra: [String] = [], host: String = "127.0.0.1", environment: [String: String] = [:]) async throws {
+        child = try JSONLinesChild.python(
+            "bip324_driver_peer.py", [mode] + extra, environment: environment.merging(["BIP324_PEER_HOST": host]) { $1 }, keepLog: false)
         if mode == "initiator" {
             try await child.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "connected" || $0["error"] != nil }
             (port, blockHash, blockHashes) = (0, nil, [])

@@ -67,6 +67,20 @@ enum DriverFixture {
     }
 }
 
+extension DriverFixture {
+    /// The pid of this test process's altnet-driver-bip324 child (read from /proc), if one runs.
+    static func driverPID() -> Int32? {
+        let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+        let children = tasks.flatMap { task -> [String] in
+            let text = (try? String(contentsOfFile: "/proc/self/task/\(task)/children", encoding: .utf8)) ?? ""
+            return text.split(separator: " ").map(String.init)
+        }
+        return children.first { pid in
+            ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").contains("altnet-driver-bip324")
+        }.flatMap { Int32($0) }
+    }
+}
+
 extension DriverEvent {
     var connectedPeer: String? {
         if case .peerConnected(_, let peer) = self { return peer.id }

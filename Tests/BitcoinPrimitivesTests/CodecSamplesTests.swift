@@ -70,7 +70,10 @@ enum CodecSamples {
             .headers([genesis.header, genesis.header]), .headers([]),
             .inv(inv), .getdata(inv), .notfound([]), .block(genesis), .tx(try segwitTx()),
             .tx(genesis.transactions[0]), .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter(feeRate: 1000),
-            .unknown(command: try P2PCommand("addrv2"), payload: [1, 2, 3]),
+            .addr([AddressEntry(time: 1, services: 9, address: PeerAddress(ipv4: 1, 2, 3, 4, port: 8333))]),
+            .addrv2([AddressEntry(time: 2, services: 1 << 40, address: try PeerAddress(network: .torV3, bytes: Array(repeating: 7, count: 32), port: 8333))]),
+            .getaddr,
+            .unknown(command: try P2PCommand("addrv3"), payload: [1, 2, 3]),
             .unknown(command: try P2PCommand("twelve_chars"), payload: []),
         ]
     }
@@ -80,7 +83,7 @@ enum CodecSamples {
     @Test func samplesCoverEveryCommand() throws {
         let known: Set<P2PCommand> = [
             .version, .verack, .ping, .pong, .getheaders, .headers, .inv, .getdata, .notfound, .block, .tx,
-            .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter,
+            .sendheaders, .wtxidrelay, .sendaddrv2, .feefilter, .addr, .addrv2, .getaddr,
         ]
         let covered = Set(try CodecSamples.messages().map(\.command))
         #expect(known.isSubset(of: covered))

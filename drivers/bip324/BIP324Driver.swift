@@ -3,19 +3,24 @@ import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Foundation
+import HTTPService
 import JSON
 import NIOCore
 import NIOPosix
 
 /// `altnet-driver-bip324`: Bitcoin P2P over BIP324 v2 encrypted transport, outbound to the
-/// configured peers. Options (from `init`): `connect` (repeatable HOST:PORT),
-/// `listen`, `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`, `maxinbound`,
-/// `outboundqueuebytes`.
+/// configured peers or, without `connect`, to peers it discovers itself (issue #19: DNS seeds,
+/// fixed seeds, addr/addrv2 gossip into its own address manager, SOCKS5 proxies). Options (from
+/// `init`, documented in docs/driver-bip324.md): `connect` (repeatable HOST:PORT), `listen`,
+/// `handshaketimeoutms`, `pingintervalms`, `pingtimeoutms`, `maxinbound`, `outboundqueuebytes`,
+/// and ``discoveryOptionSpecs``.
 final class BIP324Driver: Driver, @unchecked Sendable {
     // @unchecked: `tasks` is guarded by `lock`; the rest is immutable.
     private let lock = NSLock()
     private var tasks: [Task<Void, Never>] = []
     private var registry: PeerRegistry?
+    private var discovery: Discovery?
+    private var metricsServer: HTTPServer?
     private var listener: (any Channel)?
     private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
     /// Options from the command line; `init` options override them.
@@ -42,7 +47,7 @@ final class BIP324Driver: Driver, @unchecked Sendable {
                 OptionSpec(name: "pingtimeoutms", type: .int, description: "how long a ping may stay unanswered", defaultValue: .int(1_200_000)),
                 OptionSpec(name: "maxinbound", type: .int, description: "inbound connections open at once (handshakes included); more are closed at accept", defaultValue: .int(32)),
                 OptionSpec(name: "outboundqueuebytes", type: .int, description: "bytes written to one peer and not yet sent; a peer past it is not reading and is disconnected (4,100,000 to 1,073,741,824)", defaultValue: .int(8_388_608)),
-            ])
+            ] + Self.discoveryOptionSpecs)
     }
 
     func start(_ params: InitParams, context: DriverContext) async throws {
@@ -71,10 +76,23 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             }
             limits.outboundQueueBytes = Int(bytes)
         }
+        let network = Network(rawValue: params.network) ?? .regtest
+        let discoveryOptions = try DiscoveryOptions(options, network: network)
         let registry = PeerRegistry(context: context)
-        let connectors = targets.map {
-            PeerConnector(target: $0, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
-                          limits: limits, v1Fallback: v1Fallback)
+        let kit = ConnectionKit(
+            networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts, limits: limits,
+            v1Fallback: v1Fallback)
+        // connect=: only these peers, no discovery (bitcoind's -connect); through `proxy` when set.
+        var runs: [@Sendable () async -> Void] = targets.map { target in
+            let connector = kit.connector(target, gossip: nil, proxy: target.host.hasSuffix(".onion") ? (discoveryOptions.onion ?? discoveryOptions.proxy) : discoveryOptions.proxy)
+            return { await connector.run() }
+        }
+        var discovery: Discovery?
+        if discoveryOptions.discovers {
+            let dataDir = options["datadir"]?.stringValue ?? params.dataDir
+            let (started, tasks) = Self.startDiscovery(discoveryOptions, network: network, dataDir: dataDir, kit: kit)
+            discovery = started
+            runs += tasks
         }
         var listener: (any Channel)?
         if let listen = options["listen"] {
@@ -86,17 +104,45 @@ final class BIP324Driver: Driver, @unchecked Sendable {
             do {
                 listener = try await PeerListener.start(
                     on: target, networkMagic: magic, group: group, registry: registry, logger: context.logger, timeouts: timeouts,
-                    limits: limits, v1Fallback: v1Fallback)
+                    limits: limits, v1Fallback: v1Fallback, discovery: discovery)
             } catch {
                 throw DriverProtocolError(.invalidParams, "cannot listen on \(target): \(error)")
             }
             context.logger.info("bip324: listening for inbound v2 peers on \(target) (at most \(limits.maxInbound) at once)\(v1Fallback ? " (v1 peers accepted in plaintext: v1fallback)" : "")")
         }
-        context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
+        if let endpoint = options["metrics"] {
+            guard let text = endpoint.stringValue, let target = try? HostPort(parsing: text, ports: 0...65535) else {
+                throw DriverProtocolError(.invalidParams, "metrics must be a string HOST:PORT")
+            }
+            let metrics = BIP324DriverMetrics()
+            do {
+                let registry = metrics.registry
+                let server = try await HTTPServer(address: .tcp(host: target.host, port: target.port), logger: context.logger) {
+                    PrometheusExposition.respond(to: $0, registry: registry)
+                }
+                lock.withLock { metricsServer = server }
+            } catch {
+                throw DriverProtocolError(.invalidParams, "cannot serve metrics on \(target): \(error)")
+            }
+            let book = discovery?.book
+            runs.append {
+                while !Task.isCancelled {
+                    metrics.update(book: book, peers: registry.list())
+                    try? await Task.sleep(for: .seconds(1))
+                }
+            }
+            context.logger.info("bip324: Prometheus metrics on http://\(target)/metrics")
+        }
+        if discoveryOptions.discovers {
+            context.logger.info("bip324 on \(params.network): discovery on, \(discoveryOptions.maxOutbound) outbound peers from distinct groups, addnode \(discoveryOptions.addnode.map(\.description)), seeds \(discoveryOptions.seeds)")
+        } else {
+            context.logger.info("bip324 on \(params.network): connecting to \(targets.map(\.description))")
+        }
         lock.withLock {
             self.registry = registry
             self.listener = listener
-            tasks = connectors.map { connector in Task { await connector.run() } }
+            self.discovery = discovery
+            tasks = runs.map { run in Task { await run() } }
         }
     }
 
@@ -150,10 +196,17 @@ final class BIP324Driver: Driver, @unchecked Sendable {
     }
 
     func stop(context: DriverContext) async {
-        let (running, registry, listener) = lock.withLock { (tasks, self.registry, self.listener) }
+        let (running, registry, listener, discovery, metricsServer) = lock.withLock {
+            (tasks, self.registry, self.listener, self.discovery, self.metricsServer)
+        }
         registry?.shutdown()
         try? await listener?.close()
+        await metricsServer?.shutdown()
         for task in running { task.cancel() }
+        // Written first: a connection attempt still in its connect timeout may outlast the grace.
+        discovery?.book.flush(force: true)
+        for task in running { await task.value }
+        discovery?.book.flush(force: true)
         try? await group.shutdownGracefully()
     }
 }

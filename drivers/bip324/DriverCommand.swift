@@ -27,7 +27,9 @@ struct DriverMode: AsyncParsableCommand {
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
             (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms, maxinbound, \
-            outboundqueuebytes. The flags below give the same \
+            outboundqueuebytes, and discovery (addnode, dnsseed, seeds, seedport, resolver, fixedseeds, \
+            maxoutbound, externalip, proxy, onion, onlynet, bantime, testloopbackgroups, datadir; \
+            docs/driver-bip324.md). The flags below give the same \
             settings on the command line; init options add to and override them.
             """)
 
@@ -52,6 +54,9 @@ struct DriverMode: AsyncParsableCommand {
     @Option(name: .customLong("outbound-queue-bytes"), help: "Bytes written to one peer and not yet sent (default 8388608); a peer past it is disconnected.")
     var outboundQueueBytes: Int?
 
+    @OptionGroup(title: "Discovery (issue #19)")
+    var discovery: DiscoveryFlags
+
     @Flag(name: .customLong("v1-fallback"), help: "Retry a peer that is not v2 in plaintext v1 (the manifest then declares encrypted=false).")
     var v1Fallback = false
 
@@ -72,7 +77,7 @@ struct DriverMode: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var defaults: [String: JSONValue] = [:]
+        var defaults = discovery.options
         if !connect.isEmpty { defaults["connect"] = .array(connect.map { .string($0) }) }
         if let listen { defaults["listen"] = .string(listen) }
         if v1Fallback { defaults["v1fallback"] = .bool(true) }

@@ -1,4 +1,5 @@
 import BIP324DriverCore
+import BitcoinPrimitives
 import DriverKit
 import DriverProtocol
 import Logging
@@ -54,12 +55,15 @@ final class PeerChannelHandler: ChannelInboundHandler {
     private var budget: OutboundBudget
     /// Called once the peer's handshake is done (an inbound slot is then proven).
     private let onReady: @Sendable () -> Void
+    /// Discovery's hooks (addresses, getaddr, bans); nil for `connect=` peers without discovery.
+    private let gossip: PeerGossip?
 
     init(
         id: String, address: String, direction: PeerInfo.Direction, session: PeerSession, registry: PeerRegistry,
         logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), report: ConnectionReport? = nil,
-        onReady: @escaping @Sendable () -> Void = {}
+        onReady: @escaping @Sendable () -> Void = {}, gossip: PeerGossip? = nil
     ) {
+        self.gossip = gossip
         self.budget = OutboundBudget(limit: limits.outboundQueueBytes)
         self.report = report
         self.onReady = onReady
@@ -77,7 +81,11 @@ final class PeerChannelHandler: ChannelInboundHandler {
         report?.markConnected()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         let loop = context.eventLoop
-        registry.added(PeerInfo(id: id, address: address, direction: direction), send: { command, payload in
+        var info = PeerInfo(id: id, address: address, direction: direction)
+        info.network = gossip?.network
+        info.group = gossip?.group
+        info.source = gossip?.source.description
+        registry.added(info, send: { command, payload in
             loop.execute { bound.value.queue(command, payload) }
         }, close: { reason in
             loop.execute { bound.value.drop("core: \(reason)") }
@@ -97,6 +105,8 @@ final class PeerChannelHandler: ChannelInboundHandler {
             for event in try session.receive(bytes) { handle(event, context: context) }
             flush()
         } catch {
+            // A v1-only peer is not misbehaving, just old; anything else it sent broke the protocol.
+            if !error.description.contains("speaks v1 only") { gossip?.misbehaved(error.description) }
             drop(error.description)
         }
     }
@@ -112,6 +122,7 @@ final class PeerChannelHandler: ChannelInboundHandler {
         pingTask?.cancel()
         let reason = closeReason ?? "connection closed by the peer"
         registry.removed(id, reason: reason)
+        gossip?.closed()
         self.context = nil
         context.fireChannelInactive()
     }
@@ -131,8 +142,27 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(LogText.escaped(userAgent, limit: 120)), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
             registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2, startHeight: startHeight)
+            for (command, payload) in gossip?.ready(session.isV1 ? .v1 : .v2, session.sendAddrV2) ?? [] { queue(command, payload) }
+        case .message(let command, let payload) where ["addr", "addrv2", "getaddr"].contains(command):
+            gossipMessage(command, payload)
         case .message(let command, let payload):
             registry.received(id, command: command, payload: payload)
+        }
+    }
+
+    /// addr/addrv2 feed the address manager; getaddr is answered (inbound peers, once).
+    private func gossipMessage(_ command: String, _ payload: [UInt8]) {
+        guard let gossip else { return }
+        switch command {
+        case "getaddr":
+            let answer = gossip.getaddr()
+            guard !answer.isEmpty else { return }
+            let message: P2PMessage = session.sendAddrV2 ? .addrv2(answer) : .addr(answer)
+            queue(message.command.name, message.encodePayload())
+        default:
+            // PeerSession.check has decoded it already (at most 1,000 entries).
+            let entries = try? (command == "addr" ? AddressEntry.decodeV1List(payload[...]) : AddressEntry.decodeV2List(payload[...]))
+            if let entries, !entries.isEmpty { gossip.addresses(entries) }
         }
     }
 

@@ -20,6 +20,34 @@ struct PeerConnector: Sendable {
     let timeouts: PeerTimeouts
     var limits = PeerLimits()
     let v1Fallback: Bool
+    /// Discovery's hooks for this peer (nil: a `connect=` peer, no discovery).
+    var gossip: PeerGossip?
+    /// The SOCKS5 proxy to go through (`proxy`, or `onion` for a .onion target).
+    var proxy: HostPort?
+
+    /// One connection (and, under `v1fallback`, its v1 retry): returns when it has ended.
+    /// Used by ``OutboundManager`` for the peers it picks.
+    func runOnce() async {
+        let report = ConnectionReport()
+        await connectAndWait(v1: false, report: report)
+        if v1Fallback, report.connected, !report.receivedBytes {
+            logger.warning("peer \(target): closed the v2 handshake without a byte: not a v2 peer; falling back to v1 (plaintext) as v1fallback allows")
+            await connectAndWait(v1: true, report: ConnectionReport())
+        }
+    }
+
+    private func connectAndWait(v1: Bool, report: ConnectionReport) async {
+        do {
+            let channel = try await connect(v1: v1, report: report)
+            try? await withTaskCancellationHandler {
+                try await channel.closeFuture.get()
+            } onCancel: {
+                channel.close(promise: nil)
+            }
+        } catch {
+            logger.warning("peer \(target): cannot connect: \(error)")
+        }
+    }
 
     /// Runs until the task is cancelled.
     func run() async {
@@ -57,18 +85,23 @@ struct PeerConnector: Sendable {
             ? PeerSession(v1Magic: try NetworkMagic(wireBytes: networkMagic), nonce: nonce, unixTime: now)
             : PeerSession(transport: try BIP324Transport(role: .initiator, networkMagic: networkMagic), nonce: nonce, unixTime: now)
         let id = target.description
-        let (registry, logger, timeouts, limits) = (self.registry, self.logger, self.timeouts, self.limits)
+        let (registry, logger, timeouts, limits, gossip, target, proxy) = (
+            self.registry, self.logger, self.timeouts, self.limits, self.gossip, self.target, self.proxy)
+        let dialled = proxy ?? target
         return try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(10))
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if proxy != nil {
+                        try channel.pipeline.syncOperations.addHandler(SOCKS5ClientHandler(target: target))
+                    }
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .outbound, session: session, registry: registry, logger: logger,
-                        timeouts: timeouts, limits: limits, report: report))
+                        timeouts: timeouts, limits: limits, report: report, gossip: gossip))
                 }
             }
-            .connect(host: target.host, port: target.port)
+            .connect(host: dialled.host, port: dialled.port)
             .get()
     }
 }

@@ -17,7 +17,8 @@ enum PeerListener {
     /// - Throws: when the address cannot be bound.
     static func start(
         on target: HostPort, networkMagic: [UInt8], group: any EventLoopGroup, registry: PeerRegistry,
-        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false
+        logger: Logger, timeouts: PeerTimeouts, limits: PeerLimits = PeerLimits(), v1Fallback: Bool = false,
+        discovery: Discovery? = nil
     ) async throws -> any Channel {
         let v1Magic = v1Fallback ? try NetworkMagic(wireBytes: networkMagic) : nil
         let open = InboundSlots(limit: limits.maxInbound)
@@ -31,6 +32,11 @@ enum PeerListener {
                         let ip = address.ipAddress ?? "?"
                         return ip.contains(":") ? "[\(ip)]:\(address.port ?? 0)" : "\(ip):\(address.port ?? 0)"
                     } ?? "inbound"
+                    let address = remote.flatMap { r in r.ipAddress.flatMap { PeerAddress(host: $0, port: UInt16(clamping: r.port ?? 0)) } }
+                    if let discovery, let address, discovery.isBanned(address) {
+                        logger.info("refused inbound connection from \(id): banned")
+                        throw InboundSlotsFull()
+                    }
                     let ticket: InboundSlots.Ticket
                     switch open.admit(address: remote?.ipAddress ?? "?", evict: { channel.close(promise: nil) }) {
                     case .admitted(let t):
@@ -49,7 +55,8 @@ enum PeerListener {
                         unixTime: Int64(Date().timeIntervalSince1970), acceptingV1With: v1Magic)
                     try channel.pipeline.syncOperations.addHandler(PeerChannelHandler(
                         id: id, address: id, direction: .inbound, session: session, registry: registry,
-                        logger: logger, timeouts: timeouts, limits: limits, onReady: { open.proven(ticket) }))
+                        logger: logger, timeouts: timeouts, limits: limits, onReady: { open.proven(ticket) },
+                        gossip: discovery?.gossip(for: address, direction: .inbound, origin: .inbound)))
                 }
             }
             .bind(host: target.host, port: target.port)

@@ -105,6 +105,12 @@ public struct PeerInfo: Codable, Sendable, Hashable {
     /// reason to look. Absent when the transport has no such field (Lightning) or the peer sent a
     /// negative one.
     public var startHeight: Int?
+    /// For drivers with their own peer discovery (BIP324, issue #19): the peer's network
+    /// (`ipv4`, `ipv6`, `onion`, `i2p`, `cjdns`), its network group, and how its address was
+    /// learned (`dns`, `fixed`, `gossip`, `manual`, `anchor`, `inbound`).
+    public var network: String?
+    public var group: String?
+    public var source: String?
 
     public init(
         id: String, address: String? = nil, direction: Direction, altnet: Bool? = nil, transport: WireTransport? = nil,
@@ -119,7 +125,7 @@ public struct PeerInfo: Codable, Sendable, Hashable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, address, direction, altnet, transport
+        case id, address, direction, altnet, transport, network, group, source
         case startHeight = "start_height"
     }
 }

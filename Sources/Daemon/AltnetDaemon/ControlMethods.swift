@@ -186,11 +186,20 @@ struct ControlMethods: Sendable {
         var id: String
         var address: String?
         var direction: String
+        /// The wire (v1/v2) and, from drivers with their own discovery (BIP324, issue #19), the
+        /// peer's network, network group and how its address was learned.
+        var transport: String?
+        var network: String?
+        var group: String?
+        var source: String?
     }
 
     func peers() -> [PeerView] {
         altstack.snapshot().flatMap { driver in
-            driver.peers.map { PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue) }
+            driver.peers.map {
+                PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue,
+                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source)
+            }
         }
     }
 

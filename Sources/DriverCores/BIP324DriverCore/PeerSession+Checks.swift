@@ -3,7 +3,8 @@ import BitcoinPrimitives
 extension PeerSession {
     /// Checks a message before it reaches the core: headers must parse, number at most 2,000 and
     /// link to each other; a block must match its header (merkle root, no mutation) and its
-    /// witness commitment; a tx must parse; inventories must parse under Core's 50,000 limit.
+    /// witness commitment; a tx must parse; inventories must parse under Core's 50,000 limit;
+    /// `addr`/`addrv2` must decode with at most 1,000 entries (BIP155; more is misbehaviour).
     /// - Throws: ``PeerViolation`` naming what is wrong.
     public static func check(_ command: String, _ payload: [UInt8]) throws(PeerViolation) {
         do {
@@ -17,6 +18,12 @@ extension PeerSession {
                 var r = ByteReader(payload)
                 _ = try Transaction(from: &r)
                 guard r.isAtEnd else { throw PeerViolation("tx has \(r.remaining) trailing bytes") }
+            case "addr":
+                _ = try AddressEntry.decodeV1List(payload[...])
+            case "addrv2":
+                _ = try AddressEntry.decodeV2List(payload[...])
+            case "getaddr":
+                guard payload.isEmpty else { throw PeerViolation("getaddr with a \(payload.count)-byte payload") }
             case "inv", "getdata", "notfound":
                 var r = ByteReader(payload)
                 let count = try r.readCount("inventory", limit: 50_000, minElementSize: 36)

@@ -19,10 +19,10 @@ public enum PeerSessionEvent: Equatable, Sendable {
 
 /// One peer's conversation, sans I/O: the BIP324 transport underneath (or plaintext v1 framing
 /// on the `--v1-fallback` path), and above it the P2P handshake (version, wtxidrelay, verack,
-/// sendheaders), keepalive (ping/pong) and the checks of ``check(_:_:)``.
+/// sendaddrv2, sendheaders), keepalive (ping/pong) and the checks of ``check(_:_:)``.
 ///
 /// ```
-///  keys ──handshakeComplete──► sent version ──their version──► sent wtxidrelay, verack
+///  keys ──handshakeComplete──► sent version ──their version──► sent wtxidrelay, sendaddrv2, verack
 ///        ──their verack──► sent sendheaders ──► ready (messages flow both ways)
 /// ```
 public struct PeerSession: Sendable {
@@ -43,6 +43,8 @@ public struct PeerSession: Sendable {
     private var gotVerack = false
     /// The peer sent wtxidrelay before verack (BIP339).
     public private(set) var wtxidRelay = false
+    /// The peer sent sendaddrv2 before verack (BIP155): it gets addresses as `addrv2`.
+    public private(set) var sendAddrV2 = false
     public private(set) var outstandingPing: UInt64?
     private let nonce: UInt64
     private let unixTime: Int64
@@ -153,7 +155,11 @@ public struct PeerSession: Sendable {
                 throw PeerViolation("malformed version: \(error)")
             }
             theirVersion = version
-            if version.version >= 70016 { try send("wtxidrelay", []) }
+            if version.version >= 70016 {
+                try send("wtxidrelay", [])
+                // BIP155: after version, before verack.
+                try send("sendaddrv2", [])
+            }
             try send("verack", [])
             return nil
         case "verack":
@@ -175,7 +181,10 @@ public struct PeerSession: Sendable {
         case "wtxidrelay":
             if !gotVerack { wtxidRelay = true }
             return nil
-        case "sendheaders", "sendaddrv2", "sendcmpct", "feefilter":
+        case "sendaddrv2":
+            if !gotVerack { sendAddrV2 = true }
+            return nil
+        case "sendheaders", "sendcmpct", "feefilter":
             return nil
         default:
             guard isReady else { throw PeerViolation("\(command) before verack") }

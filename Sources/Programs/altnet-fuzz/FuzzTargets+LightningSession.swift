@@ -12,7 +12,7 @@ enum LightningSessionFuzz {
     static let limits = AltnetReassemblyLimits(maxMessagesInFlight: 2, maxBufferedBytes: 50_000, maxBodyLength: 40_000,
                                                reassemblyTimeout: .seconds(4))
 
-    /// Selector 18: after a fixed-key handshake with a raw initiator, records from the input: an
+    /// Selector 19: after a fixed-key handshake with a raw initiator, records from the input: an
     /// `init` (features and network from the input), a ping (`num_pong_bytes` from the input), a
     /// pong, an altnet message or fragment with fields from the input, any type and payload, raw
     /// bytes nobody sealed, a clock step (tick, expire), or the writer taking part of the queue.

@@ -71,4 +71,7 @@ extension P2PCommand {
     public static let wtxidrelay = P2PCommand(known: "wtxidrelay")
     public static let sendaddrv2 = P2PCommand(known: "sendaddrv2")
     public static let feefilter = P2PCommand(known: "feefilter")
+    public static let addr = P2PCommand(known: "addr")
+    public static let addrv2 = P2PCommand(known: "addrv2")
+    public static let getaddr = P2PCommand(known: "getaddr")
 }

@@ -11,4 +11,9 @@ public enum P2PLimits {
     public static let maxInventory = 50_000
     /// Longest user agent in `version` (Core src/net.h `MAX_SUBVERSION_LENGTH = 256`).
     public static let maxUserAgentLength = 256
+    /// Most entries in `addr` / `addrv2`; more is misbehaviour (Core src/net_processing.cpp
+    /// `MAX_ADDR_TO_SEND = 1000`), and the most a node sends in answer to `getaddr`.
+    public static let maxAddresses = 1000
+    /// Longest address in `addrv2` (BIP155; Core src/netaddress.h `MAX_ADDRV2_SIZE = 512`).
+    public static let maxAddrV2AddressLength = 512
 }

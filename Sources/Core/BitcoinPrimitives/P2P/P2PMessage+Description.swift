@@ -6,7 +6,9 @@ extension P2PMessage: CustomStringConvertible {
         case .version(let v):
             return "version(\(v.version), services 0x\(String(v.services, radix: 16)), \(v.userAgentString), "
                 + "height \(v.startHeight), relay \(v.relay.map { "\($0)" } ?? "absent"))"
-        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2: return command.name
+        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr: return command.name
+        case .addr(let l): return "addr(\(l.count))"
+        case .addrv2(let l): return "addrv2(\(l.count))"
         case .ping(let nonce): return "ping(\(nonce))"
         case .pong(let nonce): return "pong(\(nonce))"
         case .getheaders(let g):

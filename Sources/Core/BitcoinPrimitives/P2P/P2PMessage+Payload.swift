@@ -45,6 +45,13 @@ extension P2PMessage {
             return .sendaddrv2
         case .feefilter:
             return .feefilter(feeRate: Int64(bitPattern: try readUInt64Exactly(payload)))
+        case .addr:
+            return .addr(try AddressEntry.decodeV1List(payload))
+        case .addrv2:
+            return .addrv2(try AddressEntry.decodeV2List(payload))
+        case .getaddr:
+            try expectEmpty(payload)
+            return .getaddr
         default:
             return .unknown(command: command, payload: Array(payload))
         }
@@ -65,7 +72,9 @@ extension P2PMessage {
         var w = ByteWriter()
         switch self {
         case .version(let v): v.write(to: &w)
-        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2: break
+        case .verack, .sendheaders, .wtxidrelay, .sendaddrv2, .getaddr: break
+        case .addr(let list): AddressEntry.encodeV1List(list, to: &w)
+        case .addrv2(let list): AddressEntry.encodeV2List(list, to: &w)
         case .ping(let nonce), .pong(let nonce): w.writeLE(nonce)
         case .getheaders(let g): g.write(to: &w)
         case .headers(let headers):

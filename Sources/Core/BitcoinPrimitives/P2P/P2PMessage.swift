@@ -21,6 +21,12 @@ public enum P2PMessage: Hashable, Sendable {
     case sendaddrv2
     /// BIP133: minimum fee rate in satoshis per 1,000 virtual bytes (Core's `CAmount`, signed).
     case feefilter(feeRate: Int64)
+    /// Addresses, v1 (IPv4/IPv6 only), at most 1,000.
+    case addr([AddressEntry])
+    /// BIP155 addresses, at most 1,000 (unknown networks already skipped).
+    case addrv2([AddressEntry])
+    /// Asks an inbound peer's address book for addresses.
+    case getaddr
     /// A command this codec does not decode, kept with its payload untouched.
     case unknown(command: P2PCommand, payload: [UInt8])
 
@@ -42,6 +48,9 @@ public enum P2PMessage: Hashable, Sendable {
         case .wtxidrelay: return .wtxidrelay
         case .sendaddrv2: return .sendaddrv2
         case .feefilter: return .feefilter
+        case .addr: return .addr
+        case .addrv2: return .addrv2
+        case .getaddr: return .getaddr
         case .unknown(let command, _): return command
         }
     }
