@@ -11,7 +11,7 @@
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, HTTPService,
 //                       AltnetControl
 //   Sources/DriverCores a driver's logic, unit-testable: AddressManager, BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
-//                       RPCProxyCore, EsploraDriverCore
+//                       RPCProxyCore, EsploraDriverCore, LightningDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
 //   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
@@ -146,8 +146,8 @@ let package = Package(
         // libFuzzer entry over the codecs; scripts/fuzz.sh builds it with -sanitize=fuzzer.
         .executableTarget(
             name: "altnet-fuzz",
-            dependencies: ["JSON",
-                "BIP324ProxyCore",
+            dependencies: [
+                "JSON", "BIP324ProxyCore", "LightningDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
                 "AddressManager",
@@ -186,11 +186,17 @@ let package = Package(
         .executableTarget(
             name: "altnet-driver-rpc", dependencies: ["GetBlockFromPeerDriverCore", "RPCProxyCore", "DriverKit", argumentParser, logging],
             path: "drivers/rpc", swiftSettings: strict),
+        // altnet-driver-lightning's sans-I/O core: options, the BOLT 8 carrier session, and the
+        // carrier-independent altnet session (fragments, reply pairing, capability).
+        .target(
+            name: "LightningDriverCore",
+            dependencies: ["JSON", "BOLT8", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "Secp256k1"],
+            path: "Sources/DriverCores/LightningDriverCore", swiftSettings: strict),
         // BOLT 8 Lightning peer carrying altnet custom messages; the node key stays with the core.
         .executableTarget(
             name: "altnet-driver-lightning",
-            dependencies: ["JSON",
-                "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
+            dependencies: [
+                "JSON", "LightningDriverCore", "DriverKit", "DriverProtocol", "BitcoinPrimitives", "BOLT8", "Secp256k1", "LightningAltnetMessages",
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
@@ -279,7 +285,10 @@ let package = Package(
                     dependencies: ["JSON", "EsploraDriverCore", "DriverKit", "Altstack", "DriverProtocol", "BitcoinPrimitives", "HeaderChain", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "LightningDriverTests",
-                    dependencies: ["JSON", "DriverConformance", "Altstack", "DriverProtocol", "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging],
+                    dependencies: [
+                        "JSON", "LightningDriverCore", "BOLT8", "LightningAltnetMessages", "DriverConformance", "Altstack", "DriverProtocol",
+                        "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging,
+                    ],
                     swiftSettings: strict),
         // Daemon
         // The bench's pure parts (figure summaries, CPU ceilings, /proc parsing), through @testable.

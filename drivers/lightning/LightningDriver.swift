@@ -4,11 +4,14 @@ import DriverProtocol
 import Foundation
 import JSON
 import LightningAltnetMessages
+import LightningDriverCore
 
 /// The driver: `init` starts the listener and diallers; requests go to the connected peers.
 final class LightningDriver: Driver, @unchecked Sendable {
-    // @unchecked: `tasks` and `identity` are guarded by `lock`; `peers` is itself thread-safe.
+    // @unchecked: `tasks` and `identity` are guarded by `lock`; `peers` and `hub` are themselves
+    // thread-safe.
     let peers = PeerTable()
+    let hub = AltnetHub()
     private let lock = NSLock()
     private var tasks: [Task<Void, Never>] = []
     private var identity = LightningInfo(nodeid: nil, listen: nil)
@@ -34,12 +37,12 @@ final class LightningDriver: Driver, @unchecked Sendable {
             context.logger.warning("no node_id in init options: running without Lightning links")
             return
         }
+        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
         let connection = Connection(
-            nodeKey: CoreNodeKey(publicKey: nodeID, context: context), chainHash: options.chainHash,
-            peers: peers, context: context,
-            limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout),
-            queueLimit: options.outboundQueueBytes, initTimeout: options.initTimeout, pingInterval: options.pingInterval,
-            pongTimeout: options.pongTimeout)
+            nodeKey: CoreNodeKey(publicKey: nodeID, context: context), peers: peers, hub: hub, context: context,
+            settings: BOLT8PeerSession.Settings(
+                chainHash: options.chainHash, queueLimit: options.outboundQueueBytes, initTimeout: options.initTimeout,
+                pingInterval: options.pingInterval, pongTimeout: options.pongTimeout))
         let network = LightningNetwork(
             connection: connection, logger: context.logger, reconnectMax: options.reconnectMax, maxInbound: options.maxInbound)
         var started: [Task<Void, Never>] = []
@@ -58,56 +61,15 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func sendMessage(_ params: SendMessageParams, context: DriverContext) async throws -> SendMessageResult {
-        let link = try peers.link(for: params.peer)
-        let payload = try Hex.decode(params.message.payload, field: "payload")
-        let message: AltnetMessage
-        do {
-            message = try AltnetMessage(command: params.message.command, payload: payload)
-        } catch {
-            throw DriverProtocolError(.invalidParams, "\(error)")
-        }
-        guard !params.expect.isEmpty else {
-            do throws(OutboundQueueFull) {
-                try link.send(message)
-            } catch {
-                throw DriverProtocolError(.peerUnavailable, "\(error)")
-            }
-            return SendMessageResult(peer: link.id)
-        }
-        let timeout = Duration.milliseconds(max(params.timeoutMs, 1))
-        let answer: AltnetMessage?
-        do throws(OutboundQueueFull) {
-            answer = try await link.request(message, expect: Set(params.expect), timeout: timeout)
-        } catch {
-            throw DriverProtocolError(.peerUnavailable, "\(error)")
-        }
-        guard let reply = answer else {
-            throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(link.id.prefix(16)) within \(params.timeoutMs) ms")
-        }
-        return SendMessageResult(
-            peer: link.id, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+        try await hub.sendMessage(params, via: peers)
     }
 
     func listPeers(context: DriverContext) async throws -> ListPeersResult {
-        ListPeersResult(peers: peers.all.map(\.info))
+        ListPeersResult(peers: peers.all.map { $0.info(altnet: hub.carriesAltnet($0.id)) })
     }
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
-        let tx = try AltnetMessage(command: "tx", payload: try Hex.decode(params.tx, field: "tx"))
-        var sent = 0
-        var sentTo: [String] = []
-        var refusals: [String] = []
-        for link in peers.altnetLinks {
-            do throws(OutboundQueueFull) {
-                try link.send(tx)
-                sent += 1
-                sentTo.append(link.id)
-            } catch {
-                refusals.append("\(error)")
-            }
-        }
-        let reason = sent > 0 ? nil : refusals.first ?? "no altnet peer connected"
-        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason, sentTo: sentTo)
+        try hub.broadcastTx(params, via: peers)
     }
 
     /// What `lightning.getinfo` answers: the node id and the bound listen address.

@@ -3,6 +3,7 @@ import BOLT8
 import Foundation
 import DriverKit
 import DriverProtocol
+import LightningDriverCore
 import Logging
 import NIOCore
 import NIOPosix
@@ -107,13 +108,5 @@ struct LightningNetwork: Sendable {
             logger.info("reconnecting to \(target.host):\(target.port) in \(delay.milliseconds) ms (attempt \(backoff.attempt)\(capped); at most \(backoff.cap.milliseconds) ms)")
             try? await Task.sleep(for: delay)
         }
-    }
-}
-
-extension Duration {
-    /// Whole milliseconds, for logs.
-    var milliseconds: Int64 {
-        let (seconds, attoseconds) = components
-        return seconds * 1000 + attoseconds / 1_000_000_000_000_000
     }
 }

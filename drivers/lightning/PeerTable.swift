@@ -1,9 +1,9 @@
-import DriverKit
-import DriverProtocol
 import Foundation
+import LightningDriverCore
 
-/// The connected peers, by node id (hex): altnet peers and plain Lightning peers alike.
-final class PeerTable: @unchecked Sendable {
+/// The connected peers' links, by node id (hex): altnet peers and plain Lightning peers alike.
+/// Which of them carry altnet is the ``AltnetHub``'s to say; this is its carrier.
+final class PeerTable: AltnetCarrier, @unchecked Sendable {
     // @unchecked: `links` is guarded by `lock`.
     private let lock = NSLock()
     private var links: [String: PeerLink] = [:]
@@ -30,29 +30,17 @@ final class PeerTable: @unchecked Sendable {
         lock.withLock { links[id] }
     }
 
-    /// The link a `sendmessage` goes to (``PeerChoice``): the named peer, and only when it carries
-    /// altnet messages; with no name, an altnet link chosen at random, not the lowest node id,
-    /// which a peer could grind its key to get.
-    /// - Throws: `peerUnavailable` naming why no link fits.
-    func link(for requested: String?) throws(DriverProtocolError) -> PeerLink {
-        let candidates = altnetLinks
-        guard let id = PeerChoice.pick(requested: requested, ready: candidates.map(\.id)),
-              let chosen = candidates.first(where: { $0.id == id }) else {
-            guard let requested else { throw DriverProtocolError(.peerUnavailable, "no altnet peer connected") }
-            throw PeerChoice.unavailable(
-                requested: String(requested.prefix(66)), known: self.link(requested) != nil,
-                why: "a plain Lightning peer (no altnet feature bit): it gets no altnet messages")
-        }
-        return chosen
-    }
-
     /// Every link, ordered by node id.
     var all: [PeerLink] {
         lock.withLock { links.keys.sorted().compactMap { links[$0] } }
     }
 
-    /// The links that carry altnet messages, ordered by node id.
-    var altnetLinks: [PeerLink] { all.filter(\.carriesAltnet) }
+    /// Queues one peer's Lightning messages on its link, all or none.
+    func deliver(_ outgoing: AltnetOutgoing) throws(OutboundQueueFull) -> Bool {
+        guard let link = link(outgoing.peer) else { return false }
+        try link.send(outgoing.messages)
+        return true
+    }
 
     /// Closes every link.
     func closeAll() {

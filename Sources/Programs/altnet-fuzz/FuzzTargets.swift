@@ -24,6 +24,7 @@ import BitcoinPrimitives
 /// - 16: the BIP324 driver's PeerSession (v1, v1 fallback, v2 under fixed keys, raw bytes).
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
 /// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names, address text, addrman.dat (``AddressFuzz``).
+/// - 19: the Lightning driver's core: a BOLT 8 carrier session and its altnet session (hostile peer).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
@@ -33,7 +34,7 @@ enum FuzzTargets {
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 19
+    static let count: UInt8 = 20
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -64,7 +65,8 @@ enum FuzzTargets {
         case 15: BOLT1Fuzz.run(&input)
         case 16: PeerSessionFuzz.run(&input)
         case 17: HeaderChainFuzz.run(&input)
-        default: AddressFuzz.run(&input)
+        case 18: AddressFuzz.run(&input)
+        default: LightningSessionFuzz.run(&input)
         }
     }
 

@@ -1,9 +1,14 @@
+import BOLT8
 import DriverProtocol
 
-/// Why a Lightning link ended; the text goes to the log and to `peerdisconnected`.
-enum LinkError: Error, CustomStringConvertible {
+/// Why a Lightning link ended (a BOLT 8 carrier session's disconnect reason); the text goes to the
+/// log and to `peerdisconnected`.
+public enum LinkError: Error, Equatable, Sendable, CustomStringConvertible {
     case closedDuringHandshake
     case badECDHAnswer(Int)
+    /// The handshake or the transport failed (a bad act, a tag that does not verify, too much
+    /// input before the handshake ended).
+    case transport(BOLT8Error)
     case firstMessageNotInit(UInt16)
     case wrongChain
     case notReading(Int)
@@ -14,10 +19,11 @@ enum LinkError: Error, CustomStringConvertible {
     case noInit(Duration)
     case pongTimeout(Duration)
 
-    var description: String {
+    public var description: String {
         switch self {
         case .closedDuringHandshake: "connection closed during the BOLT 8 handshake"
         case .badECDHAnswer(let count): "the core's ECDH answer is \(count) bytes, expected 32"
+        case .transport(let error): "\(error)"
         case .firstMessageNotInit(let type): "first message was type \(type), not init (BOLT 1)"
         case .wrongChain: "peer's init networks do not include our chain"
         case .notReading(let queued): "peer stopped reading: \(queued) bytes queued for it, over the cap"

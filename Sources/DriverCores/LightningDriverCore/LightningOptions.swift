@@ -4,45 +4,45 @@ import JSON
 import Secp256k1
 
 /// The driver's `init` options, parsed and checked.
-struct LightningOptions: Sendable {
+public struct LightningOptions: Sendable {
     /// A peer to dial: its node id and address.
-    struct Target: Sendable, Hashable {
-        let nodeID: [UInt8]
-        let host: String
-        let port: Int
+    public struct Target: Sendable, Hashable {
+        public let nodeID: [UInt8]
+        public let host: String
+        public let port: Int
     }
 
     /// The node's public key (its node id); nil when the driver runs without links.
-    let nodeID: PublicKey?
+    public let nodeID: PublicKey?
     /// Where to accept connections.
-    let listen: (host: String, port: Int)?
+    public let listen: (host: String, port: Int)?
     /// Peers to keep connected.
-    let connect: [Target]
+    public let connect: [Target]
     /// How long a fragmented message may take to arrive (docs/lightning-messages.md: 120 s).
-    let reassemblyTimeout: Duration
+    public let reassemblyTimeout: Duration
     /// The chain's genesis hash in internal byte order, as BOLT 1's `networks` TLV carries it.
-    let chainHash: [UInt8]
+    public let chainHash: [UInt8]
     /// Bytes of altnet messages one peer's outbound queue may hold (default 8 MiB: two
     /// maximum-size blocks).
-    let outboundQueueBytes: Int
+    public let outboundQueueBytes: Int
     /// The longest wait between reconnection attempts (default 60 s).
-    let reconnectMax: Duration
+    public let reconnectMax: Duration
     /// From the end of the BOLT 8 handshake to the peer's `init` (default 30 s): a peer that
     /// never sends it is closed, so throwaway node ids cannot hold inbound slots (issue 15).
-    let initTimeout: Duration
+    public let initTimeout: Duration
     /// Between our keep-alive pings (default 30 s).
-    let pingInterval: Duration
+    public let pingInterval: Duration
     /// How long our ping may stay unanswered by a pong (default 30 s).
-    let pongTimeout: Duration
+    public let pongTimeout: Duration
     /// Inbound connections open at once, handshakes included (default 64).
-    let maxInbound: Int
+    public let maxInbound: Int
 
     /// Bounds of `outbound_queue_bytes`: at least one maximum-size message (4 MB block plus
     /// fragment headers), at most 1 GiB.
-    static let outboundQueueRange = 4_100_000...1_073_741_824
+    public static let outboundQueueRange = 4_100_000...1_073_741_824
 
     /// The option specs declared in the manifest.
-    static let specs: [OptionSpec] = [
+    public static let specs: [OptionSpec] = [
         OptionSpec(name: "node_id", type: .string,
                    description: "the node's public key (33 bytes hex); the private key stays with the core"),
         OptionSpec(name: "listen", type: .string, description: "HOST:PORT to accept Lightning peers on"),
@@ -68,7 +68,7 @@ struct LightningOptions: Sendable {
 
     /// - Parameter params: the `init` params.
     /// - Throws: ``DriverProtocolError`` (`invalidParams`) naming the bad option.
-    init(_ params: InitParams) throws(DriverProtocolError) {
+    public init(_ params: InitParams) throws(DriverProtocolError) {
         let genesis = try Hex.decode(params.chain.genesisHash, field: "chain.genesis_hash")
         guard genesis.count == 32 else {
             throw DriverProtocolError(.invalidParams, "chain.genesis_hash must be 32 bytes, got \(genesis.count)")
@@ -153,7 +153,7 @@ struct LightningOptions: Sendable {
     }
 
     /// Parses `NODEID@HOST:PORT`.
-    static func target(_ text: String) throws(DriverProtocolError) -> Target {
+    public static func target(_ text: String) throws(DriverProtocolError) -> Target {
         let parts = text.split(separator: "@", maxSplits: 1).map(String.init)
         guard parts.count == 2 else {
             throw DriverProtocolError(.invalidParams, "connect \"\(text.prefix(100))\" is not NODEID@HOST:PORT")
@@ -167,7 +167,7 @@ struct LightningOptions: Sendable {
     }
 
     /// Parses `HOST:PORT` (an IPv6 host in brackets; port 0 lets the OS pick a listening port).
-    static func hostPort(_ text: String, option: String) throws(DriverProtocolError) -> (host: String, port: Int) {
+    public static func hostPort(_ text: String, option: String) throws(DriverProtocolError) -> (host: String, port: Int) {
         do throws(HostPortError) {
             let parsed = try HostPort(parsing: text, ports: 0...65535)
             return (parsed.host, parsed.port)
