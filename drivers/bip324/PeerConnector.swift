@@ -56,16 +56,7 @@ struct PeerConnector: Sendable {
         while !Task.isCancelled {
             let started = ContinuousClock.now
             let report = ConnectionReport()
-            do {
-                let channel = try await connect(v1: useV1, report: report)
-                try? await withTaskCancellationHandler {
-                    try await channel.closeFuture.get()
-                } onCancel: {
-                    channel.close(promise: nil)
-                }
-            } catch {
-                logger.warning("peer \(target): cannot connect: \(error)")
-            }
+            await connectAndWait(v1: useV1, report: report)
             if v1Fallback, !useV1, report.connected, !report.receivedBytes {
                 useV1 = true
                 logger.warning("peer \(target): closed the v2 handshake without a byte: not a v2 peer; falling back to v1 (plaintext) as v1fallback allows")

@@ -87,14 +87,7 @@ public struct JSONScanner {
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
-    }
+    private mutating func skipWhitespace() { index = JSONWhitespace.skip(bytes, from: index) }
 
     private mutating func expect(_ byte: UInt8) throws(Malformed) {
         guard peek() == byte else { throw Malformed(offset: index) }

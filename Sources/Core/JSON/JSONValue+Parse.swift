@@ -60,14 +60,7 @@ struct JSONParser {
 
     private func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
 
-    private mutating func skipWhitespace() {
-        while index < bytes.count {
-            switch bytes[index] {
-            case 0x20, 0x09, 0x0A, 0x0D: index += 1
-            default: return
-            }
-        }
-    }
+    private mutating func skipWhitespace() { index = JSONWhitespace.skip(bytes, from: index) }
 
     private mutating func expect(_ byte: UInt8, _ what: String) throws(JSONParseError) {
         guard peek() == byte else { throw malformed("expected \(what)") }
