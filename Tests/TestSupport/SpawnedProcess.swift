@@ -93,7 +93,11 @@ public final class SpawnedProcess: @unchecked Sendable {
     public func kill() {
         guard process.isRunning else { return }
         Glibc.kill(process.processIdentifier, SIGKILL)
-        process.waitUntilExit()
+        // Bounded: Foundation reaps the child on its own thread, and an unbounded
+        // waitUntilExit() from a cooperative thread hung a fresh-clone CI run (a simnode that
+        // exited at start stayed a zombie and LoopbackNetwork's failure path never returned).
+        let deadline = Date().addingTimeInterval(5)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
     }
 
     /// SIGTERM, then SIGKILL if the child is still running after `grace`.
