@@ -87,19 +87,24 @@ public final class LoopbackSocket: @unchecked Sendable {
         return LoopbackSocket(fd: client)
     }
 
+    /// `connect(2)` of `fd` to a socket address of any family (`sockaddr_in`, `sockaddr_un`).
+    private static func connectSystemCall<Address>(_ fd: Int32, to address: inout Address) -> Int32 {
+        withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                #if canImport(Glibc)
+                Glibc.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+                #else
+                Darwin.connect(fd, $0, socklen_t(MemoryLayout<Address>.size))
+                #endif
+            }
+        }
+    }
+
     /// Connects to 127.0.0.1:`port`.
     public static func connect(port: UInt16) throws -> LoopbackSocket {
         let s = LoopbackSocket(fd: try makeSocket())
         var addr = address(port: port)
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                #if canImport(Glibc)
-                Glibc.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                #else
-                Darwin.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-                #endif
-            }
-        }
+        let ok = connectSystemCall(s.fd, to: &addr)
         guard ok == 0 else { throw Failure("connect to 127.0.0.1:\(port)") }
         return s
     }
@@ -120,15 +125,7 @@ public final class LoopbackSocket: @unchecked Sendable {
         withUnsafeMutableBytes(of: &addr.sun_path) { raw in
             for (i, byte) in bytes.enumerated() { raw[i] = byte }
         }
-        let ok = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                #if canImport(Glibc)
-                Glibc.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                #else
-                Darwin.connect(s.fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size))
-                #endif
-            }
-        }
+        let ok = connectSystemCall(s.fd, to: &addr)
         guard ok == 0 else { throw Failure("connect to \(path)") }
         return s
     }
