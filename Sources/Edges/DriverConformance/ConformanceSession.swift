@@ -151,13 +151,18 @@ final class ConformanceSession: @unchecked Sendable {
     ///   - line: the encoded line.
     ///   - name: its message name, e.g. `ping.request`.
     func send(_ line: [UInt8], as name: String) {
-        // A binary frame is checked as its JSON header (payloads as `payload_bin` ranges).
+        keep(line, as: name)
+        pipe.send(line)
+    }
+
+    /// Keeps a protocol message for the schema check without sending it (the caller sends it,
+    /// e.g. in pieces); a binary frame is checked as its JSON header.
+    func keep(_ line: [UInt8], as name: String) {
         var json = line
         if line.first == BinaryFrame.marker, let parts = try? BinaryFrame.split(Array(line.dropFirst(BinaryFrame.prefixBytes))) {
             json = Array(line[(BinaryFrame.prefixBytes + parts.header.lowerBound)..<(BinaryFrame.prefixBytes + parts.header.upperBound)])
         }
         lock.withLock { sentLines.append((name, json)) }
-        pipe.send(line)
     }
 
     /// The protocol lines sent so far, in order.

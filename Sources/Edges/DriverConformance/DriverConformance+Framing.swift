@@ -37,10 +37,10 @@ extension DriverConformance {
         let id = session.freshID()
         guard let ping = try? RPCCodec.request(id: id, method: Methods.ping, params: EmptyObject(), framing: .binary) else { return }
         session.sent(id, method: Methods.ping)
+        session.keep(ping, as: "ping.request")
         let cuts = [0, 3, ping.count / 2, ping.count]
         for index in 0..<3 {
-            let piece = Array(ping[cuts[index]..<cuts[index + 1]])
-            if index == 0 { session.send(piece, as: "ping.request") } else { session.pipe.send(piece) }
+            session.pipe.send(Array(ping[cuts[index]..<cuts[index + 1]]))
             try? await Task.sleep(for: .milliseconds(50))
         }
         guard let answer = await session.answer(to: id, timeout: timeout), case .result = answer.kind, answer.framing == .binary else {
