@@ -72,8 +72,7 @@ public struct DriverFrameDecoder: Sendable {
                     state = .line
                 }
             case .line:
-                var newline = index
-                while newline < count && bytes[newline] != 0x0A { newline += 1 }
+                let newline = LineFramer.newline(in: bytes, from: index)
                 let end = newline < count ? newline + 1 : count
                 for event in lines.append(UnsafeRawBufferPointer(rebasing: bytes[index..<end])) { events.append(Self.event(event)) }
                 if newline < count { state = .boundary }

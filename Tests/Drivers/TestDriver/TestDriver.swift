@@ -98,12 +98,14 @@ struct TestDriver: Driver {
         }
         if let flood {
             let delayMs = floodAfterMs
-            let message = DriverP2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            // In the pipe's own form (hex for JSON lines, bytes for binary frames): no conversion per message.
+            let hex = DriverP2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            let raw = DriverP2PMessage(command: flood.command, payloadBytes: [UInt8](repeating: 0, count: flood.bytes))
             let thread = Thread {
                 if delayMs > 0 { usleep(UInt32(delayMs) * 1000) }
                 var sent = 0
                 while flood.count == 0 || sent < flood.count {
-                    guard (try? context.messageReceived(from: "p1", message)) != nil else { break }
+                    guard (try? context.messageReceived(from: "p1", context.framing == .binary ? raw : hex)) != nil else { break }
                     sent += 1
                 }
                 context.logger.info("flood ended after \(sent) messages")

@@ -41,8 +41,10 @@ struct AltstackBench: ParsableCommand {
         Task.detached {
             do {
                 let figures = FigureRuns()
-                for _ in 0..<runs {
-                    try await AltstackBench.measure(driver: path, roundTrips: roundTrips, headersRuns: headersRuns, into: figures)
+                for run in 0..<runs {
+                    // Alternate which framing goes first, so neither always gets the warmer (or the busier) turn.
+                    let order = run % 2 == 0 ? DriverFraming.allCases : DriverFraming.allCases.reversed()
+                    try await AltstackBench.measure(driver: path, roundTrips: roundTrips, headersRuns: headersRuns, order: order, into: figures)
                 }
                 BenchOutput.emit("altstack.runs", Double(runs), "runs")
                 figures.emit()
@@ -78,7 +80,7 @@ struct AltstackBench: ParsableCommand {
     }
 
     /// One run: both framings through the same echo driver, then the pipe echo baselines.
-    static func measure(driver: String, roundTrips: Int, headersRuns: Int, into figures: FigureRuns) async throws {
+    static func measure(driver: String, roundTrips: Int, headersRuns: Int, order: [DriverFraming], into figures: FigureRuns) async throws {
         let payload = headersPayload()
         let hex = Hex.encode(payload)
         var configs: [DriverConfig] = []
@@ -97,7 +99,7 @@ struct AltstackBench: ParsableCommand {
             throw ValidationError("the echo drivers did not become ready")
         }
         var headersMs: [DriverFraming: Double] = [:]
-        for framing in DriverFraming.allCases {
+        for framing in order {
             guard let supervisor = altstack.supervisor(named: framing.rawValue), supervisor.snapshot.framing == framing else {
                 throw ValidationError("the \(framing.rawValue) driver is not on \(framing.rawValue) framing")
             }
