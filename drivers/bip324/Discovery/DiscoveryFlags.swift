@@ -17,6 +17,8 @@ struct DiscoveryFlags: ParsableArguments {
     var resolver: String?
     @Option(name: .customLong("fixed-seeds"), help: "Use the fixed seeds when DNS gave nothing in 60 s (true/false).")
     var fixedSeeds: Bool?
+    @Option(name: .customLong("fixed-seeds-delay"), help: "Seconds before the fixed seeds are used (default 60, as Core).")
+    var fixedSeedsDelay: Int?
     @Option(name: .customLong("max-outbound"), help: "Outbound peers kept, from distinct network groups (default 8).")
     var maxOutbound: Int?
     @Option(name: .customLong("external-ip"), help: "Our address HOST:PORT, advertised to peers.")
@@ -45,6 +47,7 @@ struct DiscoveryFlags: ParsableArguments {
         if let seedPort { o["seedport"] = .int(Int64(seedPort)) }
         if let resolver { o["resolver"] = .string(resolver) }
         if let fixedSeeds { o["fixedseeds"] = .bool(fixedSeeds) }
+        if let fixedSeedsDelay { o["fixedseedsdelay"] = .int(Int64(fixedSeedsDelay)) }
         if let maxOutbound { o["maxoutbound"] = .int(Int64(maxOutbound)) }
         if let externalIP { o["externalip"] = .string(externalIP) }
         if let proxy { o["proxy"] = .string(proxy) }
