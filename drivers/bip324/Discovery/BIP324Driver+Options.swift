@@ -17,6 +17,7 @@ extension BIP324Driver {
         OptionSpec(name: "proxy", type: .string, description: "SOCKS5 proxy HOST:PORT for every outbound connection; seeds are then fetched through it by name, never by clear DNS"),
         OptionSpec(name: "onion", type: .string, description: "SOCKS5 proxy HOST:PORT for .onion destinations only (Tor)"),
         OptionSpec(name: "onlynet", type: .strings, description: "only dial these networks: ipv4, ipv6, onion; repeatable"),
+        OptionSpec(name: "addrrelayms", type: .int, description: "average milliseconds between batches of relayed addresses to one peer (Core: 30000)", defaultValue: .int(30_000)),
         OptionSpec(name: "bantime", type: .int, description: "seconds a misbehaving peer stays banned", defaultValue: .int(86_400)),
         OptionSpec(name: "testloopbackgroups", type: .bool, description: "TEST ONLY: accept 127.0.0.0/8 into the address manager, grouped by /16", defaultValue: .bool(false)),
         OptionSpec(name: "metrics", type: .string, description: "serve Prometheus metrics on HOST:PORT (GET /metrics): bip324_addrman_addresses{table}, bip324_connections{network,direction}, bip324_banned"),

@@ -29,6 +29,8 @@ struct DiscoveryFlags: ParsableArguments {
     var onion: String?
     @Option(name: .customLong("onlynet"), help: "Only dial this network (ipv4, ipv6, onion); repeatable.")
     var onlynet: [String] = []
+    @Option(name: .customLong("addr-relay-ms"), help: "Average milliseconds between relayed address batches to a peer (default 30000).")
+    var addrRelayMS: Int?
     @Option(name: .customLong("ban-time"), help: "Seconds a misbehaving peer stays banned (default 86400).")
     var banTime: Int?
     @Flag(name: .customLong("test-loopback-groups"), help: "TEST ONLY: accept 127/8 addresses, grouped by /16.")
@@ -53,6 +55,7 @@ struct DiscoveryFlags: ParsableArguments {
         if let proxy { o["proxy"] = .string(proxy) }
         if let onion { o["onion"] = .string(onion) }
         if !onlynet.isEmpty { o["onlynet"] = .array(onlynet.map { .string($0) }) }
+        if let addrRelayMS { o["addrrelayms"] = .int(Int64(addrRelayMS)) }
         if let banTime { o["bantime"] = .int(Int64(banTime)) }
         if testLoopbackGroups { o["testloopbackgroups"] = .bool(true) }
         if let datadir { o["datadir"] = .string(datadir) }

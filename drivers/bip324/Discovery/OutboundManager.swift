@@ -48,6 +48,7 @@ struct OutboundManager: Sendable {
                     logger.info("\(added)")
                 }
                 fill(&group)
+                discovery.relay.flush()
                 book.flush()
                 try? await Task.sleep(for: .milliseconds(500))
             }
