@@ -14,7 +14,8 @@ test framework (PyPI verystable: CAddress.serialize_v2, msg_addrv2):
               seconds (default 2) and sends one unsolicited addrv2 of the fresh HOST:PORT entries of
               $BIP324_PEER_PUSH (IPv4, .onion or .b32.i2p), reporting {"event": "pushed", ...}.
 
-Every mode reports the driver's addr (v1) decoded too ({"event": "addr", "addresses": [...]}).
+Every mode reports the driver's addr (v1) decoded too ({"event": "addr", "addresses": [...],
+"payload": HEX}).
 """
 import os
 import time
@@ -71,7 +72,7 @@ def handle(conn, command, stream, mode, emit):
     if command == b"addr":
         message = msg_addr()
         message.deserialize(stream)
-        emit(event="addr", addresses=[f"{a.ip}:{a.port}" for a in message.addrs])
+        emit(event="addr", addresses=[f"{a.ip}:{a.port}" for a in message.addrs], payload=stream.getvalue().hex())
         return True
     if command == b"addrv2":
         message = msg_addrv2()

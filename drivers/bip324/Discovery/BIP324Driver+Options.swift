@@ -9,7 +9,7 @@ extension BIP324Driver {
         OptionSpec(name: "dnsseed", type: .bool, description: "look up DNS seeds when the address manager has too few addresses (default true unless connect is given)"),
         OptionSpec(name: "seeds", type: .strings, description: "DNS seed host names; repeatable (default: the network's, from Bitcoin Core's chainparams)"),
         OptionSpec(name: "seedport", type: .int, description: "port given to addresses from DNS and fixed seeds (default: the network's P2P port)"),
-        OptionSpec(name: "resolver", type: .string, description: "DNS server HOST:PORT asked for seeds, over UDP (TCP on truncation); default /etc/resolv.conf's"),
+        OptionSpec(name: "resolver", type: .string, description: "DNS server IPv4:PORT or [IPv6]:PORT asked for seeds, over UDP (TCP on truncation); default /etc/resolv.conf's"),
         OptionSpec(name: "fixedseeds", type: .bool, description: "add Bitcoin Core's fixed seeds when a reachable network has no address after fixedseedsdelay", defaultValue: .bool(true)),
         OptionSpec(name: "fixedseedsdelay", type: .int, description: "seconds DNS seeds, anchors and addnode get before the fixed seeds (Core: 60)", defaultValue: .int(60)),
         OptionSpec(name: "maxoutbound", type: .int, description: "outbound peers kept, from distinct network groups (one per group); only v2 peers count unless v1fallback", defaultValue: .int(8)),

@@ -153,10 +153,9 @@ final class Discovery: @unchecked Sendable {
                 self.logger.warning("banned \(address.host) for \(options.banTime) s: \(reason.prefix(200))")
             },
             closed: { [weak self] in
-                guard let self else { return }
-                self.relay.leave(relayID)
-                guard managed, let address else { return }
-                self.release(address)
+                // The outbound slot is freed when the dial returns (OutboundManager), not here:
+                // under v1fallback the same dial retries in v1 after its v2 attempt closes.
+                self?.relay.leave(relayID)
             })
     }
 
