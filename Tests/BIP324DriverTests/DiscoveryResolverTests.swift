@@ -37,14 +37,16 @@ import TestSupport
         }
     }
 
-    @Test func resolverOnIPv6Loopback() async throws {
+    /// Over UDP, and (truncated) over TCP, both to ::1.
+    @Test(arguments: [false, true]) func resolverOnIPv6Loopback(truncated: Bool) async throws {
         try #require(Self.ipv6LoopbackUp(), "::1 is not configured on this machine's loopback")
         let before = ChildProcesses.descendants()
-        let (dns, port) = try await DiscoveryNetworkTests.dnsSeed(Self.hosts, extra: ["--host", "::1"])
+        let (dns, port) = try await DiscoveryNetworkTests.dnsSeed(Self.hosts, extra: ["--host", "::1"] + (truncated ? ["--truncate-udp"] : []))
         defer { dns.kill() }
         let line = try await Self.lookup(resolver: "[::1]:\(port)")
         #expect(line?.contains("\(Self.hosts.count) addresses") == true, "\(line ?? "no answer")")
-        #expect(dns.events("query").contains { $0["name"] as? String == DiscoveryNetworkTests.seed && $0["type"] as? String == "A" })
+        let answered = dns.events("query").filter { $0["name"] as? String == DiscoveryNetworkTests.seed && $0["type"] as? String == "A" }
+        #expect(answered.contains { $0["protocol"] as? String == (truncated ? "tcp" : "udp") }, "\(answered)")
         dns.kill()
         #expect(await ChildProcesses.leftovers(since: before).isEmpty)
     }
