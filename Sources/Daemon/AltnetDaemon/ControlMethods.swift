@@ -192,13 +192,17 @@ struct ControlMethods: Sendable {
         var network: String?
         var group: String?
         var source: String?
+        /// False for a peer linked at the transport level that carries no altnet messages (a
+        /// Lightning peer without the altnet feature bit); absent when it carries them.
+        var altnet: Bool?
     }
 
     func peers() -> [PeerView] {
         altstack.snapshot().flatMap { driver in
             driver.peers.map {
                 PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue,
-                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source)
+                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source,
+                         altnet: $0.altnet)
             }
         }
     }

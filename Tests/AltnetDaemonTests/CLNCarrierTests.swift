@@ -1,0 +1,112 @@
+import BitcoindRPC
+import Foundation
+import TestSupport
+import Testing
+
+/// The Core Lightning carrier end to end (issue 21): two lightningd stand-ins
+/// (integration/cln_standin.py, Core Lightning's plugin protocol and JSON-RPC shapes) linked back
+/// to back, each running `altnet-cln-plugin` and serving an altnetd whose only driver is `[cln]`.
+/// Each stand-in also has a connected peer without the altnet bit and an altnet peer that is not
+/// connected.
+@Suite(.serialized) struct CLNCarrierTests {
+    static let aliceID = "02" + String(repeating: "a1", count: 32)
+    static let bobID = "03" + String(repeating: "b0", count: 32)
+
+    /// Alice's simnode is behind and has no P2P peers; her altnetd reaches Bob's chain over the
+    /// CLN carrier alone (lightningd stand-ins and their plugins) and her simnode ends at Bob's
+    /// tip; an emergency transaction goes the same way into Bob's mempool. No stand-in is ever
+    /// asked to send an altnet message to its plain or offline peer, and every custommsg hook
+    /// call is answered `continue`. Nothing is left running afterwards: altnetds, drivers,
+    /// simnodes, stand-ins, and the plugins (which exit when their lightningd's pipe closes).
+    @Test func rescueOverCoreLightningAlone() async throws {
+        var plugins: [Int32] = []
+        try await OpenDriverSetTests.leavingNoProcess {
+            plugins = try await Self.rescue()
+        }
+        #expect(plugins.count == 2, "two altnet-cln-plugin processes, one per lightningd")
+        let gone = await eventually(timeout: .seconds(5), every: .milliseconds(50)) { !plugins.contains(where: isAlive) }
+        #expect(gone, "altnet-cln-plugin outlived its lightningd: \(plugins.filter(isAlive))")
+    }
+
+    /// The test's body; returns the plugins' process ids.
+    static func rescue() async throws -> [Int32] {
+        let root = try TempDir.short()
+        defer { root.cleanup() }
+        let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
+        defer { bobSim.kill(); aliceSim.kill() }
+        let mined: [String] = try await bobSim.rpc.call("simgenerate", [.int(15)])
+        let bobTip = try #require(mined.last)
+        let plugin = try BuiltProduct.path("altnet-cln-plugin")
+
+        // Bob's lightningd listens for the link, Alice's dials it.
+        let bobLN = try JSONLinesChild.python("cln_standin.py", [
+            "--lightning-dir", root.path + "/bln", "--plugin", plugin, "--node-id", Self.bobID,
+            "--plugin-opt", "altnet-datadir=\(root.path)/bob", "--listen",
+        ])
+        defer { bobLN.kill() }
+        let ready = try await bobLN.waitFor(timeout: .seconds(30)) { $0["event"] as? String == "ready" }
+        let port = try #require(ready["port"] as? Int)
+        let aliceLN = try JSONLinesChild.python("cln_standin.py", [
+            "--lightning-dir", root.path + "/aln", "--plugin", plugin, "--node-id", Self.aliceID,
+            "--plugin-opt", "altnet-datadir=\(root.path)/alice", "--connect", "\(port)",
+        ])
+        defer { aliceLN.kill() }
+        try await aliceLN.waitFor(timeout: .seconds(30)) { $0["event"] as? String == "linked" }
+        let plugins = ChildProcesses.descendants().filter { $0.command == plugin }.map(\.pid)
+        let plain = try #require(ready["plain"] as? String)
+        let offline = try #require(ready["offline"] as? String)
+
+        let bob = try await DriverAlone.startAltnetd(dir: root.path + "/bob", simnode: bobSim,
+                                                     drivers: ["--cln.lightningdir=\(root.path)/bln", "--cln.listpeers_ms=200"])
+        defer { bob.child.kill() }
+        let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim,
+                                                       drivers: ["--cln.lightningdir=\(root.path)/aln", "--cln.listpeers_ms=200"])
+        defer { alice.child.kill() }
+        let drivers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listdrivers").out) ?? []
+        #expect(drivers.map { $0["name"] as? String } == ["cln"], "only the cln driver may run: \(drivers)")
+
+        // Alice's driver lists lightningd's connected peers: Bob with altnet, the plain peer without.
+        let listed = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
+            let peers = DriverAlone.array((try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"))?.out ?? "") ?? []
+            return peers.contains { $0["id"] as? String == Self.bobID && $0["altnet"] as? Bool != false }
+                && peers.contains { $0["id"] as? String == plain && $0["altnet"] as? Bool == false }
+        }
+        try #require(listed, "Alice's cln driver never listed Bob and the plain peer: \(alice.child.stderrTail(3000))")
+        let peers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listpeers").out) ?? []
+        #expect(!peers.contains { $0["id"] as? String == offline }, "a peer that is not connected is not listed: \(peers)")
+
+        // The rescue: fetchheaders (an automatic one may already run); Alice ends at Bob's tip.
+        let rescue = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(rescue.status == 0, "\(rescue.err)")
+        let caughtUp = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+            (try? await aliceSim.rpc.getBestBlockHash().displayHex) == bobTip
+        }
+        #expect(caughtUp, "Alice did not reach Bob's tip over CLN: \(rescue.out) \(alice.child.stderrTail(3000)) \(bob.child.stderrTail(2000))")
+        let metrics = try await httpGet(port: alice.metricsPort, path: "/metrics")
+        #expect(metrics.contains("altnet_headers_fetched_total{driver=\"cln\"}"), "no headers counted for cln")
+        #expect(metrics.contains("altnet_blocks_fetched_total{driver=\"cln\"}"), "no blocks counted for cln")
+
+        // An emergency transaction: Alice -> sendcustommsg -> Bob's hook -> Bob's mempool.
+        let sent = try await runToEnd(try BuiltProduct.path("sendemergencytx"), ["--datadir", alice.dir, DaemonEndToEndTests.sampleTx])
+        #expect(sent.status == 0, "\(sent.err)")
+        let report = try DaemonEndToEndTests.json(sent.out)
+        let txid = try #require(report["txid"] as? String)
+        let transports = report["transports"] as? [[String: Any]] ?? []
+        #expect(transports.contains { $0["transport"] as? String == "cln" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobSim.rpc, txid) }
+        #expect(reached, "the transaction did not reach Bob's mempool over CLN: \(bob.child.stderrTail(2000))")
+
+        // What each lightningd was asked: altnet messages to the linked peer only; every hook continued.
+        for (name, node, other) in [("Alice", aliceLN, Self.bobID), ("Bob", bobLN, Self.aliceID)] {
+            let sends = node.events("sendcustommsg")
+            #expect(!sends.isEmpty, "\(name)'s lightningd was never asked to send")
+            #expect(sends.allSatisfy { $0["node_id"] as? String == other }, "\(name) sent to a peer without altnet: \(sends.filter { $0["node_id"] as? String != other })")
+            #expect(sends.allSatisfy { [42_001, 42_003].contains($0["type"] as? Int) }, "\(name) sent a type other than altnet's")
+            let hooks = node.events("hook")
+            #expect(hooks.contains { $0["peer_id"] as? String == other }, "\(name)'s hook never saw the linked peer")
+            #expect(hooks.allSatisfy { $0["result"] as? String == "continue" }, "\(name): \(hooks)")
+            #expect(node.events("error").isEmpty, "\(name)'s stand-in: \(node.events("error")) \(node.log.suffix(20))")
+        }
+        return plugins
+    }
+}
