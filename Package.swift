@@ -218,7 +218,7 @@ let package = Package(
         // The plugin half, run by lightningd: custommsg hook -> the [cln] driver's socket.
         .executableTarget(
             name: "altnet-cln-plugin",
-            dependencies: ["CLNDriverCore", "BitcoinPrimitives", "JSON", nioCore, nioPosix],
+            dependencies: ["CLNDriverCore", "BitcoinPrimitives", "JSON", nioCore, nioPosix, argumentParser],
             path: "drivers/cln/plugin", swiftSettings: strict),
         // The BIP324 driver's address manager (issue #19): Core's addrman idea, pure and sans-I/O.
         .target(name: "AddressManager", dependencies: ["BitcoinPrimitives"], path: "Sources/DriverCores/AddressManager", swiftSettings: strict),
