@@ -2,6 +2,7 @@ import CLNDriverCore
 import DriverKit
 import DriverProtocol
 import Foundation
+import JSON
 import LightningAltnetMessages
 import LightningDriverCore
 
@@ -23,7 +24,15 @@ final class CLNDriver: Driver, @unchecked Sendable {
             encrypted: true, authenticatedPeer: true, latency: .low, bandwidth: .high, privacy: .low),
         options: CLNOptions.specs)
 
+    /// Options from the command line; `init` options override them.
+    private let defaults: [String: JSONValue]
+
+    /// - Parameter defaults: options given as command-line flags.
+    init(defaults: [String: JSONValue] = [:]) { self.defaults = defaults }
+
     func start(_ params: InitParams, context: DriverContext) async throws {
+        var params = params
+        params.options = defaults.merging(params.options) { _, fromInit in fromInit }
         let options = try CLNOptions(params, home: NSHomeDirectory())
         umask(0o077)
         hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))

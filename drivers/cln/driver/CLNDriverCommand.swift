@@ -1,5 +1,6 @@
 import ArgumentParser
 import DriverKit
+import JSON
 
 /// `altnet-driver-cln`: altnet messages over the operator's own Core Lightning node.
 @main
@@ -16,7 +17,22 @@ struct CLNDriverCommand: AsyncParsableCommand {
             directory. The node key never leaves lightningd.
             """)
 
+    @Option(help: "lightningd's directory for the network; used when init carries no lightningdir option.")
+    var lightningdir: String?
+
+    @Option(help: "lightningd's RPC socket, relative to lightningdir or absolute; used when init carries no rpcfile option.")
+    var rpcfile: String?
+
+    @Option(help: "The socket the plugin half connects to; used when init carries no socket option.")
+    var socket: String?
+
     func run() async throws {
-        await DriverRunner.main(CLNDriver())
+        // Command-line values are defaults under init's options (altnet-harness check-driver
+        // passes them this way).
+        var defaults: [String: JSONValue] = [:]
+        if let lightningdir { defaults["lightningdir"] = .string(lightningdir) }
+        if let rpcfile { defaults["rpcfile"] = .string(rpcfile) }
+        if let socket { defaults["socket"] = .string(socket) }
+        await DriverRunner.main(CLNDriver(defaults: defaults))
     }
 }
