@@ -18,15 +18,17 @@ Its peers:
   - a plain Lightning peer, connected, whose features lack the altnet bit: every sendcustommsg
     to it is accepted (as lightningd would) and reported; it also sends one altnet-typed message
     through the hook, which an altnet node must ignore;
-  - an altnet peer that is not connected (listed with connected: false).
+  - an altnet peer that is not connected (listed with connected: false);
+  - with --extra-altnet N, N more connected peers with the altnet bit that never answer (a hub's
+    other channel partners): messages to them are accepted and reported, and go nowhere.
 
   cln_standin.py --lightning-dir DIR --plugin EXE --node-id HEX [--plugin-opt NAME=VALUE]...
-                 (--listen | --connect PORT)
+                 (--listen | --connect PORT) [--extra-altnet N]
 
 Reports on stdout, one JSON object per line: {"event": "ready", "port": N, "node_id", "plain",
-"offline"} once the plugin is initialised (and, with --listen, the link port is bound);
-{"event": "linked", "peer"}; {"event": "sendcustommsg", "node_id", "type", "bytes"} for every
-call; {"event": "hook", "peer_id", "type", "result"} for every hook answer; {"event":
+"offline", "extra"} once the plugin is initialised (and, with --listen, the link port is bound);
+{"event": "linked", "peer"}; {"event": "sendcustommsg", "node_id", "type", "bytes", "command"} for
+every call (command: the P2P command of an altnet_message, else null); {"event": "hook", "peer_id", "type", "result"} for every hook answer; {"event":
 "error", "error"} for protocol faults. Runs until killed (the plugin sees end of input then).
 """
 import argparse
@@ -130,6 +132,7 @@ class Node:
         self.node_id = args.node_id
         self.plain = "03" + "5d" * 32
         self.offline = "02" + "66" * 32
+        self.extra = ["02" + ("e%d" % i) * 32 for i in range(args.extra_altnet)]
         self.link = None  # (socket, peer id, features, address)
         self.link_lock = threading.Lock()
         self.hook_lock = threading.Lock()
@@ -195,6 +198,9 @@ class Node:
                               "features": self.link[2]})
         peers.append({"id": self.plain, "connected": True, "num_channels": 1, "netaddr": ["127.0.0.1:9735"],
                       "features": PLAIN_FEATURES})
+        for i, extra in enumerate(self.extra):
+            peers.append({"id": extra, "connected": True, "num_channels": 1, "netaddr": ["10.%d.0.1:9735" % (i + 1)],
+                          "features": self.features})
         peers.append({"id": self.offline, "connected": False, "num_channels": 1,
                       "features": self.features or PLAIN_FEATURES})
         wanted = params.get("id") if isinstance(params, dict) else None
@@ -207,12 +213,17 @@ class Node:
         bytes.fromhex(msg)
         if len(msg) < 4:
             raise RpcError(-32602, "msg: too short")
-        emit(event="sendcustommsg", node_id=node_id, type=int(msg[:4], 16), bytes=len(msg) // 2)
+        kind = int(msg[:4], 16)
+        command = None
+        if kind == 42001 and len(msg) >= 6:
+            length = int(msg[4:6], 16)
+            command = bytes.fromhex(msg[6:6 + 2 * length]).decode("ascii", "replace")
+        emit(event="sendcustommsg", node_id=node_id, type=kind, bytes=len(msg) // 2, command=command)
         with self.link_lock:
             link = self.link
         if link and node_id == link[1]:
             link[0].sendall((json.dumps({"msg": msg}) + "\n").encode())
-        elif node_id != self.plain:
+        elif node_id != self.plain and node_id not in self.extra:
             raise RpcError(-1, "No such peer")
         return {"status": "Message sent to connectd for delivery"}
 
@@ -259,6 +270,7 @@ def main():
     p.add_argument("--plugin-opt", action="append", default=[])
     p.add_argument("--listen", action="store_true")
     p.add_argument("--connect", type=int)
+    p.add_argument("--extra-altnet", type=int, default=0)
     args = p.parse_args()
 
     os.makedirs(args.lightning_dir, exist_ok=True)
@@ -280,7 +292,7 @@ def main():
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         port = listener.getsockname()[1]
-    emit(event="ready", port=port, node_id=node.node_id, plain=node.plain, offline=node.offline)
+    emit(event="ready", port=port, node_id=node.node_id, plain=node.plain, offline=node.offline, extra=node.extra)
     # The plain peer speaks first: an altnet-typed message (a `ping` as an altnet_message) that a
     # node without it among its altnet peers must ignore.
     node.hook(node.plain, "a411" + "0470696e67" + "0102030405060708")

@@ -48,10 +48,12 @@ import Testing
         let port = try #require(ready["port"] as? Int)
         let aliceLN = try JSONLinesChild.python("cln_standin.py", [
             "--lightning-dir", root.path + "/aln", "--plugin", plugin, "--node-id", Self.aliceID,
-            "--plugin-opt", "altnet-datadir=\(root.path)/alice", "--connect", "\(port)",
+            "--plugin-opt", "altnet-datadir=\(root.path)/alice", "--connect", "\(port)", "--extra-altnet", "3",
         ])
         defer { aliceLN.kill() }
         try await aliceLN.waitFor(timeout: .seconds(30)) { $0["event"] as? String == "linked" }
+        // Alice's hub has three more altnet-capable channel partners, which never answer.
+        let extras = try #require(aliceLN.events("ready").first?["extra"] as? [String])
         let plugins = ChildProcesses.descendants().filter { $0.command == plugin }.map(\.pid)
         let plain = try #require(ready["plain"] as? String)
         let offline = try #require(ready["offline"] as? String)
@@ -60,7 +62,8 @@ import Testing
                                                      drivers: ["--cln.lightningdir=\(root.path)/bln", "--cln.listpeers_ms=200"])
         defer { bob.child.kill() }
         let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim,
-                                                       drivers: ["--cln.lightningdir=\(root.path)/aln", "--cln.listpeers_ms=200"])
+                                                       drivers: ["--cln.lightningdir=\(root.path)/aln", "--cln.listpeers_ms=200"],
+                                                       extra: ["--watchdog.peersperdriver=4"])
         defer { alice.child.kill() }
         let drivers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listdrivers").out) ?? []
         #expect(drivers.map { $0["name"] as? String } == ["cln"], "only the cln driver may run: \(drivers)")
@@ -96,14 +99,43 @@ import Testing
         let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobSim.rpc, txid) }
         #expect(reached, "the transaction did not reach Bob's mempool over CLN: \(bob.child.stderrTail(2000))")
 
-        // What each lightningd was asked: altnet messages to the linked peer only; every hook continued.
-        for (name, node, other) in [("Alice", aliceLN, Self.bobID), ("Bob", bobLN, Self.aliceID)] {
+        // Alice's cln driver is killed: altnetd restarts it, the plugin reconnects to the new
+        // socket, and a second rescue goes the same way.
+        let driverPID = try #require(try await DriverAlone.driverPID(alice.dir, "cln"))
+        DriverAlone.killIfAlive(driverPID)
+        let back = await eventually(timeout: .seconds(30), every: .milliseconds(100)) {
+            guard let pid = try? await DriverAlone.driverPID(alice.dir, "cln"), pid != driverPID else { return false }
+            let peers = DriverAlone.array((try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"))?.out ?? "") ?? []
+            return peers.contains { $0["id"] as? String == Self.bobID }
+        }
+        try #require(back, "Alice's cln driver did not come back: \(alice.child.stderrTail(3000))")
+        let more: [String] = try await bobSim.rpc.call("simgenerate", [.int(3)])
+        let newTip = try #require(more.last)
+        let again = try await DaemonEndToEndTests.cli(alice.dir, "fetchheaders")
+        #expect(again.status == 0, "\(again.err)")
+        let caughtUpAgain = await eventually(timeout: .seconds(60), every: .milliseconds(100)) {
+            (try? await aliceSim.rpc.getBestBlockHash().displayHex) == newTip
+        }
+        #expect(caughtUpAgain, "no second rescue after the driver's restart: \(again.out) \(alice.child.stderrTail(3000))")
+
+        // Every altnet-capable channel peer is a source: each rescue asks each of Alice's four
+        // (peersperdriver=4) for headers, the three silent ones included.
+        let aliceSends = aliceLN.events("sendcustommsg")
+        for peer in [Self.bobID] + extras {
+            #expect(aliceSends.contains { $0["node_id"] as? String == peer && $0["command"] as? String == "getheaders" },
+                    "no rescue asked \(peer.prefix(16)) for headers")
+        }
+
+        // What each lightningd was asked: altnet messages to altnet peers only; every hook continued.
+        for (name, node, others) in [("Alice", aliceLN, Set([Self.bobID] + extras)), ("Bob", bobLN, Set([Self.aliceID]))] {
             let sends = node.events("sendcustommsg")
             #expect(!sends.isEmpty, "\(name)'s lightningd was never asked to send")
-            #expect(sends.allSatisfy { $0["node_id"] as? String == other }, "\(name) sent to a peer without altnet: \(sends.filter { $0["node_id"] as? String != other })")
+            let stray = sends.filter { !others.contains($0["node_id"] as? String ?? "") }
+            #expect(stray.isEmpty, "\(name) sent to a peer without altnet: \(stray)")
+            #expect(!sends.contains { [plain, offline].contains($0["node_id"] as? String) })
             #expect(sends.allSatisfy { [42_001, 42_003].contains($0["type"] as? Int) }, "\(name) sent a type other than altnet's")
             let hooks = node.events("hook")
-            #expect(hooks.contains { $0["peer_id"] as? String == other }, "\(name)'s hook never saw the linked peer")
+            #expect(hooks.contains { others.contains($0["peer_id"] as? String ?? "") }, "\(name)'s hook never saw the linked peer")
             #expect(hooks.allSatisfy { $0["result"] as? String == "continue" }, "\(name): \(hooks)")
             #expect(node.events("error").isEmpty, "\(name)'s stand-in: \(node.events("error")) \(node.log.suffix(20))")
         }

@@ -10,13 +10,15 @@ import NIOPosix
 /// a connection to the driver's Unix socket, redialled with backoff (250 ms doubling to 10 s)
 /// while altnetd is down or restarting.
 final class BridgeClient: @unchecked Sendable {
-    // @unchecked: `queue`, `connected` and `sent` are guarded by `lock`; the rest is immutable.
+    // @unchecked: `queue`, `connected`, `sent` and `wake` are guarded by `lock`; `path` is immutable.
     private let lock = NSLock()
     private var queue: ForwardQueue
     private var connected = false
     private var sent = 0
-    private let wake: AsyncStream<Void>.Continuation
-    private let wakes: AsyncStream<Void>
+    /// Wakes the current connection's writer. A stream per connection: an AsyncStream ends for
+    /// good when its consumer is cancelled (docs/engineering-notes.md), as each writer is when
+    /// its connection closes.
+    private var wake: AsyncStream<Void>.Continuation?
     let path: String
 
     /// Redial backoff.
@@ -28,15 +30,14 @@ final class BridgeClient: @unchecked Sendable {
     init(path: String, queueBytes: Int) {
         self.path = path
         queue = ForwardQueue(capacity: queueBytes)
-        (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
     }
 
     /// Queues a message for the driver.
     /// - Returns: false when the queue was full (dropped).
     @discardableResult
     func enqueue(_ message: CustomMessage) -> Bool {
-        let taken = lock.withLock { queue.push(message.bridgeLine) }
-        if taken { wake.yield() }
+        let (taken, wake) = lock.withLock { (queue.push(message.bridgeLine), self.wake) }
+        if taken { wake?.yield() }
         return taken
     }
 
@@ -65,22 +66,40 @@ final class BridgeClient: @unchecked Sendable {
                 log("connected to altnetd's cln driver at \(path)")
                 backoff = Self.backoff
                 failing = false
-                lock.withLock { connected = true }
-                try await channel.executeThenClose { _, outbound in
-                    var iterator = wakes.makeAsyncIterator()
-                    while !Task.isCancelled {
-                        while let line = lock.withLock({ queue.pop() }) {
-                            try await outbound.write(ByteBuffer(bytes: line))
-                            lock.withLock { sent += 1 }
+                let (wakes, wake) = AsyncStream<Void>.makeStream(bufferingPolicy: .bufferingNewest(1))
+                lock.withLock {
+                    connected = true
+                    self.wake = wake
+                }
+                try await channel.executeThenClose { inbound, outbound in
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        // The driver never writes: its side ending (altnetd stopped, the driver
+                        // restarted) ends the inbound stream, and this connection with it, at
+                        // once rather than at the next message's failed write.
+                        group.addTask { for try await _ in inbound {} }
+                        group.addTask { [self] in
+                            var iterator = wakes.makeAsyncIterator()
+                            while !Task.isCancelled {
+                                while let line = lock.withLock({ queue.pop() }) {
+                                    try await outbound.write(ByteBuffer(bytes: line))
+                                    lock.withLock { sent += 1 }
+                                }
+                                guard await iterator.next() != nil else { return }
+                            }
                         }
-                        guard await iterator.next() != nil else { return }
+                        try await group.next()
+                        group.cancelAll()
                     }
                 }
+                log("altnetd's cln driver closed the connection; reconnecting")
             } catch {
                 if !failing { log("altnetd's cln driver is not reachable at \(path): \(error); retrying with backoff") }
                 failing = true
             }
-            lock.withLock { connected = false }
+            lock.withLock {
+                connected = false
+                wake = nil
+            }
             guard !Task.isCancelled else { return }
             try? await Task.sleep(for: backoff.next())
         }
