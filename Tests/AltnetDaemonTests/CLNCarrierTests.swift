@@ -75,6 +75,9 @@ import Testing
                 && peers.contains { $0["id"] as? String == plain && $0["altnet"] as? Bool == false }
         }
         try #require(listed, "Alice's cln driver never listed Bob and the plain peer: \(alice.child.stderrTail(3000))")
+        // The plugin's socket: mode 0600 in the driver's 0700 data directory.
+        #expect(mode(alice.dir + "/cln") == 0o700, "\(String(describing: mode(alice.dir + "/cln")))")
+        #expect(mode(alice.dir + "/cln/plugin.sock") == 0o600, "\(String(describing: mode(alice.dir + "/cln/plugin.sock")))")
         let peers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listpeers").out) ?? []
         #expect(!peers.contains { $0["id"] as? String == offline }, "a peer that is not connected is not listed: \(peers)")
 

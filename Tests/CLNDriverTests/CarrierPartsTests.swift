@@ -64,6 +64,9 @@ import Testing
         #expect(largest.bridgeLine.count <= CustomMessage.maxLineBytes)
         #expect(throws: CLNError.self) { try CustomMessage(peer: Self.alice, hex: "a411" + String(repeating: "00", count: LightningMessage.maxPayloadSize + 1)) }
         #expect(!CustomMessage(peer: Self.alice, message: LightningMessage(type: 0x1337, payload: [])).isAltnet)
+        // Core Lightning before v0.10's `payload` named the field `message`.
+        let old = try CustomMessage(hookParams: .object([("peer_id", .string(Self.alice)), ("message", .string("a413000102ff"))]))
+        #expect(old == message)
     }
 
     @Test func lightningRPCRepliesAndErrors() throws {

@@ -29,7 +29,10 @@ public struct CustomMessage: Sendable, Hashable {
     /// - Throws: ``CLNError`` naming what is wrong (not hex, not a node id, too short or long).
     public init(hookParams params: JSONValue) throws(CLNError) {
         guard let peer = params["peer_id"]?.stringValue else { throw CLNError("custommsg without a peer_id string") }
-        guard let payload = params["payload"]?.stringValue else { throw CLNError("custommsg without a payload string") }
+        // `message` is the name Core Lightning used before `payload` (v0.10 sent both).
+        guard let payload = (params["payload"] ?? params["message"])?.stringValue else {
+            throw CLNError("custommsg without a payload string")
+        }
         try self.init(peer: peer, hex: payload)
     }
 

@@ -40,6 +40,8 @@ final class CLNDriver: Driver, @unchecked Sendable {
         let sender = CustomMessageSender(rpc: rpc, limit: options.outboundQueueBytes)
         let poller = PeerPoller(rpc: rpc, hub: hub, sender: sender, context: context)
         let accept = try await PluginBridge(hub: hub, poller: poller, context: context).listen(path: options.socketPath)
+        // The default socket sits in the driver's own data directory: only altnetd's user enters it.
+        if options.socketPath == params.dataDir + "/plugin.sock" { chmod(params.dataDir, 0o700) }
         context.logger.info("lightningd's RPC socket: \(options.rpcPath)")
         let hub = self.hub
         let interval = options.listPeersInterval
