@@ -192,8 +192,8 @@ struct ControlMethods: Sendable {
         var network: String?
         var group: String?
         var source: String?
-        /// False for a peer linked at the transport level that carries no altnet messages (a
-        /// Lightning peer without the altnet feature bit); absent when it carries them.
+        /// Whether the peer carries altnet messages, when the driver says: false for a Lightning
+        /// peer without the altnet feature bit (listed, never asked), true for one with it.
         var altnet: Bool?
     }
 
