@@ -148,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-fuzz",
             dependencies: [
-                "JSON", "BIP324ProxyCore", "LightningDriverCore",
+                "JSON", "BIP324ProxyCore", "LightningDriverCore", "CLNDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
                 "AddressManager",

@@ -32,7 +32,7 @@ public struct PluginSession: Sendable {
     /// framer cannot find their id), which lightningd never sends.
     public static let maxObjectBytes = CustomMessage.maxLineBytes + 64 * 1024
     /// The JSON parser's limits for one object.
-    static let limits = JSONLimits(maxBytes: maxObjectBytes, maxDepth: 32)
+    public static let limits = JSONLimits(maxBytes: maxObjectBytes, maxDepth: 32)
 
     private let home: String
     /// Whether `init` has arrived.
