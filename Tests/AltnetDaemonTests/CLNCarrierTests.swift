@@ -1,3 +1,4 @@
+import BitcoinPrimitives
 import BitcoindRPC
 import Foundation
 import TestSupport
@@ -28,13 +29,28 @@ import Testing
         #expect(gone, "altnet-cln-plugin outlived its lightningd: \(plugins.filter(isAlive))")
     }
 
+    /// A well-formed transaction (simnode takes any: it has no UTXO set) of about
+    /// `outputs` x 9 kB: each output script is OP_RETURN and 8,999 zeros.
+    static func largeTransaction(outputs: Int) -> String {
+        var tx: [UInt8] = [2, 0, 0, 0, 1] + [UInt8](repeating: 0x5a, count: 32) + [0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff]
+        tx += [UInt8(outputs)]
+        for _ in 0..<outputs {
+            tx += [UInt8](repeating: 0, count: 8) + [0xfd, 0x28, 0x23] + [0x6a] + [UInt8](repeating: 0, count: 8_999)
+        }
+        return Hex.encode(tx + [0, 0, 0, 0])
+    }
+
     /// The test's body; returns the plugins' process ids.
     static func rescue() async throws -> [Int32] {
         let root = try TempDir.short()
         defer { root.cleanup() }
         let (bobSim, aliceSim) = try await DriverAlone.startSimnodes(root: root.path)
         defer { bobSim.kill(); aliceSim.kill() }
-        let mined: [String] = try await bobSim.rpc.call("simgenerate", [.int(15)])
+        var mined: [String] = try await bobSim.rpc.call("simgenerate", [.int(15)])
+        // One block of Bob's carries a 108 kB transaction: more than one Lightning message, so it
+        // crosses lightningd in altnet_fragments (type 42003).
+        let _: String = try await bobSim.rpc.call("sendrawtransaction", [.string(Self.largeTransaction(outputs: 12))])
+        mined += try await bobSim.rpc.call("simgenerate", [.int(1)]) as [String]
         let bobTip = try #require(mined.last)
         let plugin = try BuiltProduct.path("altnet-cln-plugin")
 
@@ -128,6 +144,10 @@ import Testing
             #expect(aliceSends.contains { $0["node_id"] as? String == peer && $0["command"] as? String == "getheaders" },
                     "no rescue asked \(peer.prefix(16)) for headers")
         }
+
+        // Bob's block with the large transaction went to Alice in fragments.
+        #expect(bobLN.events("sendcustommsg").contains { $0["type"] as? Int == 42_003 && $0["node_id"] as? String == Self.aliceID },
+                "no altnet_fragment went from Bob to Alice")
 
         // What each lightningd was asked: altnet messages to altnet peers only; every hook continued.
         for (name, node, others) in [("Alice", aliceLN, Set([Self.bobID] + extras)), ("Bob", bobLN, Set([Self.aliceID]))] {
