@@ -7,7 +7,8 @@ plugin-development/a-day-in-the-life-of-a-plugin.md and hooks.md): it starts the
 executable with lightningd's environment (LIGHTNINGD_PLUGIN, LIGHTNINGD_VERSION, the lightning
 directory as working directory), sends `getmanifest` then `init` with `options` and
 `configuration`, calls the `custommsg` hook ({"peer_id", "payload"}) for each custom message a
-peer sends and checks that the answer is {"result": "continue"}. It serves `listpeers` and
+peer sends and checks that the answer is {"result": "continue"}, and sends the `connect` and
+`disconnect` notifications to a plugin subscribed to them. It serves `listpeers` and
 `sendcustommsg` on a JSON-RPC Unix socket `lightning-rpc` in its lightning directory, in their
 documented shapes (doc/schemas/listpeers.json, sendcustommsg.json).
 
@@ -113,6 +114,11 @@ class Plugin:
                     self.replies[obj["id"]] = obj
                     self.cond.notify_all()
 
+    def notify(self, method, params):
+        with self.lock:
+            self.proc.stdin.write((json.dumps({"jsonrpc": "2.0", "method": method, "params": params}) + "\n\n").encode())
+            self.proc.stdin.flush()
+
     def call(self, method, params, timeout=60):
         with self.lock:
             self.next_id += 1
@@ -146,6 +152,7 @@ class Node:
         hooks = [h["name"] if isinstance(h, dict) else h for h in manifest.get("hooks", [])]
         if "custommsg" not in hooks:
             raise RuntimeError("the manifest registers no custommsg hook: %s" % manifest)
+        self.subscriptions = set(manifest.get("subscriptions", []))
         bits = manifest.get("featurebits", {})
         self.features = bits.get("init", "")
         options = {}
@@ -176,17 +183,29 @@ class Node:
 
     # -- the link to the other stand-in ---------------------------------------------------------
 
-    def run_link(self, sock):
+    def peer_event(self, topic, peer_id, direction=None):
+        # Sent only to a plugin subscribed to the topic, in the documented shape
+        # (event-notifications.md: {"connect": {"id", "direction", "address"}}, {"disconnect": {"id"}}).
+        if topic not in self.subscriptions:
+            return
+        body = {"id": peer_id}
+        if topic == "connect":
+            body.update(direction=direction, address={"type": "ipv4", "address": "127.0.0.1", "port": 9735})
+        self.plugin.notify(topic, {topic: body})
+
+    def run_link(self, sock, direction):
         sock.sendall((json.dumps({"node_id": self.node_id, "features": self.features}) + "\n").encode())
         stream = sock.makefile("rb")
         hello = json.loads(stream.readline())
         with self.link_lock:
             self.link = (sock, hello["node_id"], hello["features"], "%s:%d" % sock.getpeername())
         emit(event="linked", peer=hello["node_id"])
+        self.peer_event("connect", hello["node_id"], direction)
         for line in stream:
             self.hook(hello["node_id"], json.loads(line)["msg"])
         with self.link_lock:
             self.link = None
+        self.peer_event("disconnect", hello["node_id"])
 
     # -- lightning-rpc ----------------------------------------------------------------------------
 
@@ -298,9 +317,9 @@ def main():
     node.hook(node.plain, "a411" + "0470696e67" + "0102030405060708")
     if args.listen:
         conn, _ = listener.accept()
-        node.run_link(conn)
+        node.run_link(conn, "in")
     elif args.connect:
-        node.run_link(socket.create_connection(("127.0.0.1", args.connect)))
+        node.run_link(socket.create_connection(("127.0.0.1", args.connect)), "out")
     emit(event="error", error="the link ended")
     threading.Event().wait()
 

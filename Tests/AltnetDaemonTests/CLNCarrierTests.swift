@@ -62,6 +62,17 @@ import Testing
         defer { bobLN.kill() }
         let ready = try await bobLN.waitFor(timeout: .seconds(30)) { $0["event"] as? String == "ready" }
         let port = try #require(ready["port"] as? Int)
+        let bob = try await DriverAlone.startAltnetd(dir: root.path + "/bob", simnode: bobSim,
+                                                     drivers: ["--cln.lightningdir=\(root.path)/bln", "--cln.listpeers_ms=200"])
+        defer { bob.child.kill() }
+        let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim,
+                                                       drivers: ["--cln.lightningdir=\(root.path)/aln", "--cln.listpeers_ms=60000"],
+                                                       extra: ["--watchdog.peersperdriver=4"])
+        defer { alice.child.kill() }
+        // Both altnetds first: Alice's lightningd starts after her altnetd (its driver finds no
+        // lightning-rpc at first, the plugin dials the driver's socket with backoff) and her driver
+        // polls listpeers only once a minute, so it learns of Bob from the plugin (lightningd's
+        // `connect` notification, or the first message from a peer it does not know).
         let aliceLN = try JSONLinesChild.python("cln_standin.py", [
             "--lightning-dir", root.path + "/aln", "--plugin", plugin, "--node-id", Self.aliceID,
             "--plugin-opt", "altnet-datadir=\(root.path)/alice", "--connect", "\(port)", "--extra-altnet", "3",
@@ -74,13 +85,6 @@ import Testing
         let plain = try #require(ready["plain"] as? String)
         let offline = try #require(ready["offline"] as? String)
 
-        let bob = try await DriverAlone.startAltnetd(dir: root.path + "/bob", simnode: bobSim,
-                                                     drivers: ["--cln.lightningdir=\(root.path)/bln", "--cln.listpeers_ms=200"])
-        defer { bob.child.kill() }
-        let alice = try await DriverAlone.startAltnetd(dir: root.path + "/alice", simnode: aliceSim,
-                                                       drivers: ["--cln.lightningdir=\(root.path)/aln", "--cln.listpeers_ms=200"],
-                                                       extra: ["--watchdog.peersperdriver=4"])
-        defer { alice.child.kill() }
         let drivers = DriverAlone.array(try await DaemonEndToEndTests.cli(alice.dir, "listdrivers").out) ?? []
         #expect(drivers.map { $0["name"] as? String } == ["cln"], "only the cln driver may run: \(drivers)")
 

@@ -27,6 +27,7 @@ import Testing
         let result = try #require(reply["result"])
         #expect(result["hooks"] == .array([.object([("name", .string("custommsg"))])]))
         #expect(result["dynamic"] == .bool(true))
+        #expect(result["subscriptions"] == .array(["shutdown", "connect", "disconnect"]))
         let initBits = try Hex.decode(try #require(result["featurebits"]?["init"]?.stringValue))
         let nodeBits = try Hex.decode(try #require(result["featurebits"]?["node"]?.stringValue))
         #expect(AltnetFeature.isSet(421, in: initBits) && AltnetFeature.isSet(421, in: nodeBits))
@@ -80,6 +81,12 @@ import Testing
 
     @Test func notificationsStatusAndUnknownMethods() throws {
         var session = PluginSession(home: "/h")
+        // connect and disconnect notifications (either documented shape) ask for a listpeers.
+        for text in [#"{"jsonrpc":"2.0","method":"connect","params":{"connect":{"id":"\#(Self.peer)","direction":"in"}}}"#,
+                     #"{"jsonrpc":"2.0","method":"disconnect","params":{"id":"\#(Self.peer)"}}"#] {
+            let step = Self.handle(&session, text)
+            #expect(step.peersChanged && step.reply == nil, "\(text)")
+        }
         let shutdown = Self.handle(&session, #"{"jsonrpc":"2.0","method":"shutdown","params":{}}"#)
         #expect(shutdown.shutdown && shutdown.reply == nil)
         let status = Self.handle(&session, #"{"id":3,"method":"altnet-status","params":{}}"#)
@@ -87,8 +94,8 @@ import Testing
         let unknown = Self.handle(&session, #"{"id":4,"method":"nope","params":{}}"#)
         #expect(try Self.reply(unknown)["error"]?["code"] == .int(-32601))
         // A notification of an unknown topic gets no reply; unreadable input is logged.
-        let notification = Self.handle(&session, #"{"method":"connect","params":{}}"#)
-        #expect(notification.reply == nil)
+        let notification = Self.handle(&session, #"{"method":"invoice_payment","params":{}}"#)
+        #expect(notification.reply == nil && !notification.peersChanged)
         let unreadable = Self.handle(&session, "{nope}")
         #expect(unreadable.log != nil)
     }

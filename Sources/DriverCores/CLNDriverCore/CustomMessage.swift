@@ -65,6 +65,10 @@ public struct CustomMessage: Sendable, Hashable {
         JSONValue.object([("peer_id", .string(peer)), ("payload", .string(hex))]).encoded() + [0x0A]
     }
 
+    /// The bridge line that tells the driver lightningd's peers changed (from the plugin's
+    /// `connect` and `disconnect` notifications): it asks `listpeers` at once.
+    public static let peersChangedLine: [UInt8] = JSONValue.object([("peers_changed", .bool(true))]).encoded() + [0x0A]
+
     /// `sendcustommsg`'s params.
     public var sendParams: JSONValue {
         .object([("node_id", .string(peer)), ("msg", .string(hex))])

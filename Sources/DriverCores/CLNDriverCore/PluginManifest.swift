@@ -43,7 +43,7 @@ public enum PluginManifest {
                 .object([("name", .string(statusMethod)), ("usage", .string("")),
                          ("description", .string("altnet plugin counters: messages forwarded to altnetd, dropped, queued"))]),
             ])),
-            ("subscriptions", .array([.string("shutdown")])),
+            ("subscriptions", .array([.string("shutdown"), .string("connect"), .string("disconnect")])),
             ("hooks", .array([.object([("name", .string("custommsg"))])])),
             ("featurebits", .object([("init", .string(featureHex)), ("node", .string(featureHex))])),
             ("custommessages", .array([.int(Int(AltnetWire.messageType)), .int(Int(AltnetWire.fragmentType))])),

@@ -10,6 +10,7 @@ import JSON
 ///
 /// ```
 ///  started ──getmanifest──► manifested ──init──► running ──custommsg──► running (forward)
+///                                                   ├──connect/disconnect──► running (peers changed)
 ///                                                   └──shutdown notification──► stopping
 /// ```
 public struct PluginSession: Sendable {
@@ -25,6 +26,9 @@ public struct PluginSession: Sendable {
         public var log: String?
         /// lightningd is shutting down (or stopping the plugin): exit.
         public var shutdown = false
+        /// A peer connected or disconnected (the `connect` and `disconnect` notifications): the
+        /// driver should ask `listpeers` now rather than at its next poll.
+        public var peersChanged = false
     }
 
     /// Largest object lightningd may send the plugin: a custommsg hook call for a maximum-size
@@ -85,6 +89,8 @@ public struct PluginSession: Sendable {
             }
         case "shutdown":
             step.shutdown = true
+        case "connect", "disconnect":
+            step.peersChanged = true
         case PluginManifest.statusMethod:
             step.reply = Self.result(id, status())
         default:

@@ -6,12 +6,14 @@ import LightningDriverCore
 import Logging
 
 /// The Core Lightning carrier's sending side: ``AltnetCarrier/deliver(_:)`` queues one peer's
-/// messages (all or none, under that peer's ``OutboundBudget``), and ``run(logger:)`` hands them
-/// to lightningd one `sendcustommsg` at a time, in order.
+/// messages (all or none, under that peer's ``OutboundBudget`` and the driver's total), and
+/// ``run(logger:)`` hands them to lightningd one `sendcustommsg` at a time, in order.
 final class CustomMessageSender: AltnetCarrier, @unchecked Sendable {
     // @unchecked: `budgets` and `peers` are guarded by `lock`; the rest is immutable.
     private let lock = NSLock()
     private var budgets: [String: OutboundBudget] = [:]
+    /// All peers' queues together: a broadcast to hundreds of channel peers stops here.
+    private var total: OutboundBudget
     private var peers: Set<String> = []
     private let limit: Int
     private let rpc: LightningRPCClient
@@ -24,8 +26,12 @@ final class CustomMessageSender: AltnetCarrier, @unchecked Sendable {
     init(rpc: LightningRPCClient, limit: Int) {
         self.rpc = rpc
         self.limit = limit
+        total = OutboundBudget(limit: Self.totalLimit(perPeer: limit))
         (stream, queue) = AsyncStream<CustomMessage>.makeStream()
     }
+
+    /// What all queues together may hold: four peers' worth (32 MiB by default).
+    static func totalLimit(perPeer: Int) -> Int { 4 * perPeer }
 
     /// An altnet peer to carry messages to.
     func add(_ peer: String) { lock.withLock { _ = peers.insert(peer) } }
@@ -42,6 +48,9 @@ final class CustomMessageSender: AltnetCarrier, @unchecked Sendable {
         guard budget.take(size) else {
             throw OutboundQueueFull(peer: outgoing.peer, queued: budget.queued, size: size, limit: limit)
         }
+        guard total.take(size) else {
+            throw OutboundQueueFull(peer: "all peers", queued: total.queued, size: size, limit: total.limit)
+        }
         budgets[outgoing.peer] = budget
         for message in outgoing.messages { queue.yield(CustomMessage(peer: outgoing.peer, message: message)) }
         return true
@@ -57,6 +66,7 @@ final class CustomMessageSender: AltnetCarrier, @unchecked Sendable {
                     logger.warning("sendcustommsg to \(message.peer.prefix(16)) failed: \(error)")
                 }
                 lock.withLock {
+                    total.release(message.message.wireSize)
                     budgets[message.peer]?.release(message.message.wireSize)
                     if budgets[message.peer]?.queued == 0 { budgets[message.peer] = nil }
                 }

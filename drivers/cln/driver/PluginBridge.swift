@@ -11,8 +11,9 @@ import NIOPosix
 
 /// Where the plugin half (`altnet-cln-plugin`, inside lightningd) hands over the altnet messages
 /// lightningd's `custommsg` hook received: a Unix socket, mode 0600 in a 0700 directory, one
-/// `{"peer_id", "payload"}` object per line (``CustomMessage/bridgeLine``). Each line goes to the
-/// hub; what it completes goes to the core. At most ``maxConnections`` plugins at once.
+/// `{"peer_id", "payload"}` object per line (``CustomMessage/bridgeLine``), or
+/// `{"peers_changed": true}` when lightningd reported a peer connecting or leaving (a `listpeers`
+/// at once). Each message goes to the hub; what it completes goes to the core. At most ``maxConnections`` plugins at once.
 struct PluginBridge: Sendable {
     let hub: AltnetHub
     let poller: PeerPoller
@@ -93,7 +94,12 @@ struct PluginBridge: Sendable {
     private func take(_ line: [UInt8]) async {
         let message: CustomMessage
         do {
-            message = try CustomMessage(hookParams: try JSONValue.parse(line, limits: JSONLimits(maxBytes: CustomMessage.maxLineBytes, maxDepth: 4)))
+            let value = try JSONValue.parse(line, limits: JSONLimits(maxBytes: CustomMessage.maxLineBytes, maxDepth: 4))
+            if value["peers_changed"] != nil {
+                await poller.poll(unlessWithin: Self.refreshAfter)
+                return
+            }
+            message = try CustomMessage(hookParams: value)
         } catch {
             context.logger.warning("unreadable line from the plugin: \(error)")
             return

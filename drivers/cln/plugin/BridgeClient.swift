@@ -41,6 +41,12 @@ final class BridgeClient: @unchecked Sendable {
         return taken
     }
 
+    /// Tells the driver lightningd's peers changed (dropped like a message when the queue is full).
+    func peersChanged() {
+        let (taken, wake) = lock.withLock { (queue.push(CustomMessage.peersChangedLine), self.wake) }
+        if taken { wake?.yield() }
+    }
+
     /// The counters for `altnet-status` and the log.
     var status: JSONValue {
         lock.withLock {

@@ -47,6 +47,7 @@ enum PluginRunner {
                             lastDropReport = dropped
                         }
                     }
+                    if step.peersChanged { bridge?.peersChanged() }
                     if step.shutdown { return }
                 }
             }
