@@ -26,11 +26,10 @@ Its peers:
   cln_standin.py --lightning-dir DIR --plugin EXE --node-id HEX [--plugin-opt NAME=VALUE]...
                  (--listen | --connect PORT) [--extra-altnet N]
 
-Reports on stdout, one JSON object per line: {"event": "ready", "port": N, "node_id", "plain",
-"offline", "extra"} once the plugin is initialised (and, with --listen, the link port is bound);
-{"event": "linked", "peer"}; {"event": "sendcustommsg", "node_id", "type", "bytes", "command"} for
-every call (command: the P2P command of an altnet_message, else null); {"event": "hook", "peer_id", "type", "result"} for every hook answer; {"event":
-"error", "error"} for protocol faults. Runs until killed (the plugin sees end of input then).
+Reports on stdout, one JSON object per line: "ready" (port, node_id, plain, offline, extra) once
+the plugin is initialised; "linked" (peer); "sendcustommsg" (node_id, type, bytes, command: the
+P2P command of an altnet_message) for every call; "hook" (peer_id, type, result) for every hook
+answer; "error" (error) for protocol faults. Runs until killed (the plugin then sees end of input).
 """
 import argparse
 import json
@@ -51,12 +50,6 @@ def emit(**event):
     with out_lock:
         sys.stdout.write(json.dumps(event) + "\n")
         sys.stdout.flush()
-
-
-def has_bit(features_hex, bit):
-    data = bytes.fromhex(features_hex)
-    index = len(data) - 1 - bit // 8
-    return index >= 0 and data[index] & (1 << (bit % 8)) != 0
 
 
 class ObjectReader:
