@@ -25,8 +25,8 @@ import Testing
         #expect(status == 1)
         #expect(findings.count >= 15, "\(output)")
         #expect(findings.filter { $0["passed"] as? Bool != true }.map { $0["check"] as? String } == ["headers-exchange"], "\(output)")
-        // The driver listed lightningd's peers to the harness: none carries altnet here but the
-        // plain one is there, so the peer-addressing check found nothing to address.
+        // The driver listed lightningd's connected peers to the harness: only the plain one (no
+        // link is made here), which carries no altnet, so peer-addressing has nothing to address.
         #expect(findings.contains { $0["check"] as? String == "peer-addressing" && $0["passed"] as? Bool == true }, "\(output)")
     }
 }
