@@ -166,6 +166,15 @@ import Testing
             #expect(hooks.allSatisfy { $0["result"] as? String == "continue" }, "\(name): \(hooks)")
             #expect(node.events("error").isEmpty, "\(name)'s stand-in: \(node.events("error")) \(node.log.suffix(20))")
         }
+
+        // Bob's lightningd goes away: Alice's loses the link and tells her plugin (`disconnect`);
+        // her driver, polling once a minute, reports Bob gone at once and keeps the others.
+        bobLN.kill()
+        let left = await eventually(timeout: .seconds(10), every: .milliseconds(100)) {
+            let peers = DriverAlone.array((try? await DaemonEndToEndTests.cli(alice.dir, "listpeers"))?.out ?? "") ?? []
+            return !peers.contains { $0["id"] as? String == Self.bobID } && peers.contains { $0["id"] as? String == plain }
+        }
+        #expect(left, "Bob still listed after his lightningd left: \(alice.child.stderrTail(2000))")
         return plugins
     }
 }

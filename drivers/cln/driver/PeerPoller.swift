@@ -20,6 +20,15 @@ actor PeerPoller {
     private var muted: [String: ContinuousClock.Instant] = [:]
     private var lastPoll: ContinuousClock.Instant?
     private var reachable: Bool?
+    /// Polls started and the newest whose answer was applied: an older answer arriving late
+    /// (lightningd answered two polls out of order) is not applied over a newer one.
+    private var started = 0
+    private var applied = 0
+    /// A refresh waiting out ``minimumGap``; callers arriving meanwhile wait for it.
+    private var scheduled: Task<Void, Never>?
+
+    /// The shortest time between two refreshes.
+    static let minimumGap: Duration = .milliseconds(100)
 
     /// How long a peer dropped by the core stays without altnet.
     static let muteTime: Duration = .seconds(600)
@@ -40,22 +49,45 @@ actor PeerPoller {
         }
     }
 
-    /// Asks lightningd now, unless it was asked within `fresh`.
-    func poll(unlessWithin fresh: Duration = .zero) async {
-        let now = ContinuousClock.now
-        if let lastPoll, now - lastPoll < fresh { return }
-        lastPoll = now
+    /// Asks lightningd now.
+    func poll() async {
+        lastPoll = .now
+        started += 1
+        let mine = started
         do {
             let result = try await rpc.call("listpeers", .object([]))
             let peers = try CLNPeer.connected(inListPeers: result)
+            guard mine > applied else { return }
+            applied = mine
             if reachable != true { context.logger.info("lightningd answers listpeers: \(peers.count) connected, \(peers.filter(\.altnet).count) with altnet") }
             reachable = true
             apply(peers)
         } catch {
+            guard mine > applied else { return }
+            applied = mine
             if reachable != false { context.logger.warning("lightningd unreachable (\(rpc.path)): \(error); retrying every poll") }
             reachable = false
             apply([])
         }
+    }
+
+    /// Returns once a `listpeers` that started after this call has been applied: for a message
+    /// from a peer not known yet, or lightningd's word that a peer came or went. Refreshes are at
+    /// least ``minimumGap`` apart; callers that arrive while one waits share it.
+    func refresh() async {
+        if let waiting = scheduled { return await waiting.value }
+        let gap = lastPoll.map { Self.minimumGap - (ContinuousClock.now - $0) } ?? .zero
+        let task = Task {
+            if gap > .zero { try? await Task.sleep(for: gap) }
+            await self.startScheduled()
+        }
+        scheduled = task
+        await task.value
+    }
+
+    private func startScheduled() async {
+        scheduled = nil
+        await poll()
     }
 
     /// Marks a peer as not carrying altnet for ``muteTime``.

@@ -21,8 +21,6 @@ struct PluginBridge: Sendable {
 
     /// Plugin connections at once (one lightningd, with room for a restart overlapping).
     static let maxConnections = 4
-    /// A message from a peer the driver does not know yet asks lightningd first, at most this often.
-    static let refreshAfter: Duration = .milliseconds(100)
 
     /// Binds the socket and returns the accept loop to run.
     /// - Throws: the bind error (a path in use by a live process, a directory that cannot be made).
@@ -96,7 +94,7 @@ struct PluginBridge: Sendable {
         do {
             let value = try JSONValue.parse(line, limits: JSONLimits(maxBytes: CustomMessage.maxLineBytes, maxDepth: 4))
             if value["peers_changed"] != nil {
-                await poller.poll(unlessWithin: Self.refreshAfter)
+                await poller.refresh()
                 return
             }
             message = try CustomMessage(hookParams: value)
@@ -105,7 +103,7 @@ struct PluginBridge: Sendable {
             return
         }
         guard message.isAltnet else { return }
-        if !hub.carriesAltnet(message.peer) { await poller.poll(unlessWithin: Self.refreshAfter) }
+        if !hub.carriesAltnet(message.peer) { await poller.refresh() }
         let events: [AltnetSessionEvent]
         do throws(AltnetMessageError) {
             events = try hub.receive(message.message, from: message.peer, now: .now)
