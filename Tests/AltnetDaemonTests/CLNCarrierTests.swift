@@ -17,8 +17,11 @@ import Testing
     /// CLN carrier alone (lightningd stand-ins and their plugins) and her simnode ends at Bob's
     /// tip; an emergency transaction goes the same way into Bob's mempool. No stand-in is ever
     /// asked to send an altnet message to its plain or offline peer, and every custommsg hook
-    /// call is answered `continue`. Nothing is left running afterwards: altnetds, drivers,
-    /// simnodes, stand-ins, and the plugins (which exit when their lightningd's pipe closes).
+    /// call is answered `continue`. Also: every altnet-capable peer is asked (three silent ones
+    /// added), a 108 kB block crosses in fragments, a killed driver comes back for a second
+    /// rescue, and peers coming and going reach the driver through lightningd's notifications.
+    /// Nothing is left running afterwards: altnetds, drivers, simnodes, stand-ins, and the plugins
+    /// (which exit when their lightningd's pipe closes).
     @Test func rescueOverCoreLightningAlone() async throws {
         var plugins: [Int32] = []
         try await OpenDriverSetTests.leavingNoProcess {
