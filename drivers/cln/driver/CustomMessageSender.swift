@@ -59,11 +59,17 @@ final class CustomMessageSender: AltnetCarrier, @unchecked Sendable {
     /// Sends what is queued until cancelled.
     func run(logger: Logger) async {
         await withTaskCancellationHandler {
+            // A peer's failures are logged once until a send to it succeeds again (a peer that
+            // left with a block's fragments queued would otherwise log each of them).
+            var failing = Set<String>()
             for await message in stream {
                 do {
                     _ = try await rpc.call("sendcustommsg", message.sendParams)
+                    failing.remove(message.peer)
                 } catch {
-                    logger.warning("sendcustommsg to \(message.peer.prefix(16)) failed: \(error)")
+                    if failing.count < 10_000, failing.insert(message.peer).inserted {
+                        logger.warning("sendcustommsg to \(message.peer.prefix(16)) failed: \(error) (further failures to it not logged until one succeeds)")
+                    }
                 }
                 lock.withLock {
                     total.release(message.message.wireSize)
