@@ -13,7 +13,9 @@ import Foundation
 ///
 /// `caught_up_ms` near `cpu_floor_ms` means the cores were kept busy and only less work per block
 /// makes the rescue faster; well above it, the rescue waited (a budget, a round trip, too few
-/// requests in flight).
+/// requests in flight). The direct copy's parties (the bench, the two simnodes) are read the same
+/// way, and `same_cpu_ratio` = rescue CPU / direct-copy CPU is the least `ratio_vs_direct` when
+/// both paths get the same CPU time, however loaded the machine.
 struct RescueParties {
     struct Party {
         let name: String
@@ -39,13 +41,16 @@ struct RescueParties {
         }
     }
 
-    /// Prints each party's CPU per block, the floor the cores allow, and its ratio to the direct copy.
+    /// Prints each party's CPU per block and, given `cores`, the floor the cores allow and its
+    /// ratio to the direct copy.
     /// - Parameters:
-    ///   - prefix: `rescue.N`.
+    ///   - prefix: `rescue.N` (or `rescue.N.baseline` for the direct copy's own parties).
     ///   - blocks: blocks the rescue submitted.
-    ///   - directMs: the direct copy's wall time for the same blocks.
-    ///   - cores: cores the parties share.
-    static func emit(_ spent: [(name: String, seconds: Double?)], prefix: String, blocks: Int, directMs: Double, cores: Int) {
+    ///   - directMs: the direct copy's wall time for the same blocks (0: no ratio).
+    ///   - cores: cores the parties share (0: no floor).
+    /// - Returns: the CPU seconds of every party together.
+    @discardableResult
+    static func emit(_ spent: [(name: String, seconds: Double?)], prefix: String, blocks: Int, directMs: Double, cores: Int) -> Double {
         var total = 0.0
         for (name, seconds) in spent {
             guard let seconds else { continue }
@@ -53,8 +58,10 @@ struct RescueParties {
             BenchOutput.emit("\(prefix).cpu_us_per_block.\(name)", seconds * 1e6 / Double(max(1, blocks)), "us")
         }
         BenchOutput.emit("\(prefix).cpu_us_per_block.total", total * 1e6 / Double(max(1, blocks)), "us")
-        let floor = total * 1000 / Double(max(1, cores))
+        guard cores > 0 else { return total }
+        let floor = total * 1000 / Double(cores)
         BenchOutput.emit("\(prefix).cpu_floor_ms", floor, "ms")
         if directMs > 0 { BenchOutput.emit("\(prefix).floor_ratio", floor / directMs, "ratio") }
+        return total
     }
 }
