@@ -21,8 +21,14 @@ import struct
 import threading
 
 
+EMIT_LOCK = threading.Lock()
+
+
 def emit(obj):
-    print(json.dumps(obj), flush=True)
+    """One JSON line per event; the lock keeps lines from handler threads whole (print writes
+    the text and the newline separately, so two threads could merge two lines into one)."""
+    with EMIT_LOCK:
+        print(json.dumps(obj), flush=True)
 
 
 def read_exact(sock, n):

@@ -29,7 +29,7 @@ import TestSupport
 
     @Test func everyConnectionAndTheSeedGoThroughTheProxyAndOnionIsDialledByName() async throws {
         let before = ChildProcesses.descendants()
-        let network = try await LoopbackNetwork.start(count: 11)
+        let network = try await LoopbackNetwork.start(count: 11, alsoFreeOn: [Self.seedHost])
         defer { network.kill() }
         // The seed's node knows only Tor v3 names of the others (23% of 11: 2 are served).
         let seedNode = try await SimnodeChild.start(

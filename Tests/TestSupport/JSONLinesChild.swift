@@ -1,7 +1,8 @@
 import Foundation
 
 /// A child process that reports on stdout in JSON lines (the integration/ Python peers, the
-/// proxy): each line that parses as a JSON object is kept, stderr lines are kept as its log, both
+/// proxy): each line that parses as a JSON object is kept, stderr lines (and stdout lines that are
+/// not JSON objects, marked so) are kept as its log, both
 /// read on threads of their own so a test only polls. Killed with SIGKILL (test children
 /// inherit a blocked SIGTERM).
 public final class JSONLinesChild: @unchecked Sendable {
@@ -31,6 +32,9 @@ public final class JSONLinesChild: @unchecked Sendable {
         Self.readLines(out.fileHandleForReading) { [self] line in
             if let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] {
                 lock.withLock { objects.append(object) }
+            } else if !line.isEmpty {
+                // Not an object: kept in the log, so a line two threads merged shows in a failure.
+                lock.withLock { logLines.append("stdout (not a JSON object): " + line) }
             }
         } done: { [self] in lock.withLock { stdoutDone = true } }
         if keepLog {

@@ -35,14 +35,15 @@ public final class LoopbackNetwork: Sendable {
     ///   - count: how many simnodes (at most 240).
     ///   - peersEach: how many of the following nodes each one is told about (nil: all others).
     ///   - extra: more `altnet-harness simnode` arguments for every node.
+    ///   - alsoFreeOn: more addresses the shared port must be free on (a test's own extra node).
     /// - Returns: the running network, its books filled.
     /// - Throws: ``Failure`` or ``SimnodeChild/StartFailure`` (nothing is left running then).
-    public static func start(count: Int = 12, peersEach: Int? = nil, extra: [String] = []) async throws -> LoopbackNetwork {
+    public static func start(count: Int = 12, peersEach: Int? = nil, extra: [String] = [], alsoFreeOn: [String] = []) async throws -> LoopbackNetwork {
         guard (1...240).contains(count) else { throw Failure(description: "count must be 1 to 240") }
         let peersEach = peersEach ?? count - 1
         var lastError: (any Error)?
-        for _ in 0..<3 {  // a port free on the first address may be taken on another: pick again
-            let port = try FreePort.loopback(host: host(0))
+        for _ in 0..<3 {  // checked on every address; another process may still take it: pick again
+            let port = try FreePort.loopback(onEvery: (0..<count).map(host) + alsoFreeOn)
             do {
                 return try await start(count: count, port: port, peersEach: peersEach, extra: extra)
             } catch {
