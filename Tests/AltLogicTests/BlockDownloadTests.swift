@@ -65,6 +65,27 @@ import Testing
         #expect(BlockWindow(count: 5, fetchWindow: 0, holdWindow: 0).fetchWindow == 1)
     }
 
+    @Test("the stash keeps a block until its fetch takes it, and never a duplicate of a taken one")
+    func stashDropsTakenDuplicates() async throws {
+        let chain = try RegtestChains.extend(try RegtestChains.genesis(), by: 2)
+        let stash = BlockStash(capacity: 4)
+        let (a, b) = (chain[1], chain[2])
+        await stash.put(a.hash, Rescue.FetchedBlock(bytes: a.serialized, driver: "ln"))
+        #expect(await stash.count == 1)
+        #expect(await stash.take(a.hash)?.bytes == a.serialized)
+        // A slower target's answer for the same block: not kept.
+        await stash.put(a.hash, Rescue.FetchedBlock(bytes: a.serialized, driver: "bip324"))
+        #expect(await stash.count == 0)
+        #expect(await stash.take(a.hash) == nil)
+        // Handed to its waiting fetch directly: a duplicate after it is not kept either.
+        async let waited = stash.wait(for: b.hash, timeout: .seconds(5))
+        try await Task.sleep(for: .milliseconds(50))
+        await stash.put(b.hash, Rescue.FetchedBlock(bytes: b.serialized, driver: "ln"))
+        #expect(await waited?.bytes == b.serialized)
+        await stash.put(b.hash, Rescue.FetchedBlock(bytes: b.serialized, driver: "bip324"))
+        #expect(await stash.count == 0)
+    }
+
     // MARK: Through the seams
 
     static func config() -> AltLogicConfig {

@@ -99,10 +99,13 @@ extension Rescue {
 /// Blocks that arrived for any request of this rescue. Drivers match a reply to the first
 /// waiting request with the same command, so with several `getdata` in flight to one peer a
 /// block may come back on another request's answer (or on a request the core gave up on); every
-/// valid block this rescue wants is kept here until its own fetch takes it.
+/// valid block this rescue wants is kept here until its own fetch takes it. A block its fetch
+/// already took (a slower target's duplicate answer) is not kept again.
 actor BlockStash {
     private var blocks: [BlockHash: Rescue.FetchedBlock] = [:]
     private var order: [BlockHash] = []
+    /// Blocks a fetch took: one hash per block of the rescue's path at most.
+    private var taken: Set<BlockHash> = []
     private var waiters: [BlockHash: (id: Int, continuation: CheckedContinuation<Rescue.FetchedBlock?, Never>)] = [:]
     private var nextWaiter = 0
     let capacity: Int
@@ -111,7 +114,9 @@ actor BlockStash {
 
     /// Keeps a block (hands it to the fetch waiting for it, if any).
     func put(_ hash: BlockHash, _ block: Rescue.FetchedBlock) {
+        guard !taken.contains(hash) else { return }
         if let waiter = waiters.removeValue(forKey: hash) {
+            taken.insert(hash)
             waiter.continuation.resume(returning: block)
             return
         }
@@ -124,8 +129,12 @@ actor BlockStash {
     func take(_ hash: BlockHash) -> Rescue.FetchedBlock? {
         guard let block = blocks.removeValue(forKey: hash) else { return nil }
         order.removeAll { $0 == hash }
+        taken.insert(hash)
         return block
     }
+
+    /// Blocks kept, waiting for their fetch.
+    var count: Int { blocks.count }
 
     /// Waits up to `timeout` for a block (one waiter per hash: the fetch that owns it).
     func wait(for hash: BlockHash, timeout: Duration) async -> Rescue.FetchedBlock? {
