@@ -271,7 +271,7 @@ let package = Package(
                     swiftSettings: strict),
         // DriverCores and their driver executables
         .testTarget(name: "AddressManagerTests", dependencies: ["AddressManager", "BitcoinPrimitives"], swiftSettings: strict),
-        .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
+        .testTarget(name: "BIP324DriverTests", dependencies: ["JSON", "DriverConformance", "BIP324DriverCore", "AddressManager", "BIP324", "Altstack", "DriverProtocol", "BitcoinPrimitives", "BitcoindRPC", "TestSupport"],
                     swiftSettings: strict),
         .testTarget(name: "BIP324ProxyTests", dependencies: ["BIP324ProxyCore", "BIP324DriverCore", "BIP324", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),

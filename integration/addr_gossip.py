@@ -10,19 +10,25 @@ test framework (PyPI verystable: CAddress.serialize_v2, msg_addrv2):
               {"event": "streamed", "messages": N, "entries": M}.
   addrflood   like gossip, but right after verack sends an addrv2 of 1,001 entries (one more than
               BIP155 allows), reporting {"event": "flooded"}.
+  addrpush    like gossip, but after answering the driver's getaddr waits $BIP324_PEER_PUSH_DELAY
+              seconds (default 2) and sends one unsolicited addrv2 of the fresh HOST:PORT entries of
+              $BIP324_PEER_PUSH (IPv4, .onion or .b32.i2p), reporting {"event": "pushed", ...}.
+
+Every mode reports the driver's addr (v1) decoded too ({"event": "addr", "addresses": [...],
+"payload": HEX}).
 """
 import os
 import time
 
-from verystable.core.messages import CAddress, msg_addrv2
+from verystable.core.messages import CAddress, msg_addr, msg_addrv2
 
 
 def address(entry):
-    """A CAddress for HOST:PORT (IPv4 or a Tor v3 .onion name), seen a minute ago."""
+    """A CAddress for HOST:PORT (IPv4, a Tor v3 .onion or an I2P .b32.i2p name), seen a minute ago."""
     host, port = entry.rsplit(":", 1)
     a = CAddress()
     a.time, a.nServices, a.port, a.ip = int(time.time()) - 60, 1 | 8 | (1 << 11), int(port), host
-    a.net = CAddress.NET_TORV3 if host.endswith(".onion") else CAddress.NET_IPV4
+    a.net = CAddress.NET_TORV3 if host.endswith(".onion") else CAddress.NET_I2P if host.endswith(".b32.i2p") else CAddress.NET_IPV4
     return a
 
 
@@ -52,10 +58,21 @@ def flood(conn, mode, emit):
 
 def handle(conn, command, stream, mode, emit):
     """Answers getaddr (gossip mode) and reports the driver's addrv2; False for other commands."""
-    if command == b"getaddr" and mode == "gossip":
+    if command == b"getaddr" and mode in ("gossip", "addrpush"):
         message = answer()
         conn.send(message)
         emit(event="getaddr", sent=len(message.addrs))
+        if mode == "addrpush":
+            time.sleep(float(os.environ.get("BIP324_PEER_PUSH_DELAY", "2")))
+            push = msg_addrv2()
+            push.addrs = [address(e) for e in os.environ.get("BIP324_PEER_PUSH", "").split(",") if e]
+            conn.send(push)
+            emit(event="pushed", addresses=[f"{a.ip}:{a.port}" for a in push.addrs])
+        return True
+    if command == b"addr":
+        message = msg_addr()
+        message.deserialize(stream)
+        emit(event="addr", addresses=[f"{a.ip}:{a.port}" for a in message.addrs], payload=stream.getvalue().hex())
         return True
     if command == b"addrv2":
         message = msg_addrv2()

@@ -27,7 +27,7 @@ Modes:
               getdata naming that inv 50,000 times (1.8 MB, the most a getdata may hold),
               reports {"event": "flooded"} and never reads again (its receive buffer is 4 kB),
               until killed.
-  gossip, addrstream, addrflood: like serve, with BIP155 address gossip (see addr_gossip.py).
+  gossip, addrstream, addrflood, addrpush: like serve, with BIP155 address gossip (see addr_gossip.py).
   reverse     like serve with two blocks ("blocks" in the first line), but holds its answers to
               getdata (reporting {"event": "held"}) until three getdata have come, then sends
               them in the opposite order; and announces a header (sendheaders style) that builds
@@ -129,7 +129,7 @@ def serve(conn, mode):
     version.nVersion, version.strSubVer, version.nStartingHeight = 70016, "/verystable-driver-peer/", HEADER_COUNT
     conn.send(version)
     conn.send(msg_wtxidrelay())  # as Bitcoin Core does (BIP339), before verack
-    if mode in ("gossip", "addrflood", "addrstream"):
+    if mode in ("gossip", "addrflood", "addrstream", "addrpush"):
         conn.send(msg_sendaddrv2())  # BIP155: before verack
     conn.send(msg_verack())
     if mode in ("addrflood", "addrstream"):
@@ -301,13 +301,13 @@ def main():
                 pass
         emit(event="closed")
         return
-    modes = ("serve", "gossip", "addrflood", "addrstream", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
+    modes = ("serve", "gossip", "addrflood", "addrstream", "addrpush", "getdataflood", "flaky", "nopong", "v1only", "badblock", "badheaders", "garbage", "stall", "bigprefix", "reverse")
     if len(sys.argv) != 2 or sys.argv[1] not in modes:
         print(__doc__, file=sys.stderr)
         sys.exit(2)
     mode = sys.argv[1]
     blocks = []
-    if mode in ("serve", "gossip", "addrflood", "addrstream", "badblock", "reverse"):
+    if mode in ("serve", "gossip", "addrflood", "addrstream", "addrpush", "badblock", "reverse"):
         BLOCK = witness_block(tamper=(mode == "badblock"))
         blocks.append(BLOCK)
     if mode == "reverse":

@@ -3,17 +3,20 @@
 UDP and TCP on one port, as a Bitcoin DNS seed answers:
 
   dns_seed.py --name seed.altnet.test --a 127.10.1.1 --a 127.11.1.1 [--aaaa ::1] [--port 0]
-              [--udplen 512] [--ttl 60]
+              [--udplen 512] [--truncate-udp] [--host ::1] [--ttl 60]
 
 A and AAAA queries for NAME, and for Core's service-filter names `x<hex>.NAME` (Core asks
 `x9.NAME`), are answered with the configured addresses; other names get NXDOMAIN, other types
 under NAME an empty answer. With --udplen, a UDP answer longer than that is truncated (TC set),
-so a resolver must retry over TCP.
+so a resolver must retry over TCP; --truncate-udp sets TC on every UDP answer (records dropped),
+so every answer the resolver uses came over TCP. --host ::1 serves on IPv6 loopback.
 
 Prints one JSON object per line on stdout: {"event": "listening", "port": P} once both
 sockets accept, then for every query {"event": "query", "n": N, "name": ..., "type": "A",
-"protocol": "udp"|"tcp", "answers": K}, N counting all queries so far. A test counts the
-query events (e.g. none after a restart that has anchors, none at all behind a proxy).
+"protocol": "udp"|"tcp", "answers": K}, N counting all queries so far, and
+{"event": "truncated", "name": ..., "type": ...} for each UDP answer sent truncated instead.
+A test counts the query events (e.g. none after a restart that has anchors, none at all behind a
+proxy).
 """
 import argparse
 import json
@@ -22,7 +25,7 @@ import threading
 import time
 
 try:
-    from dnslib import AAAA, QTYPE, RCODE, RR, A
+    from dnslib import AAAA, QTYPE, RCODE, RR, A, DNSRecord
     from dnslib.server import BaseResolver, DNSHandler, DNSLogger, DNSServer
 except ImportError as error:  # pragma: no cover
     print(json.dumps({"ok": False, "error": f"dnslib is not installed ({error}); run: pip install dnslib"}), flush=True)
@@ -82,11 +85,24 @@ def main():
     ap.add_argument("--host", default="127.0.0.1")
     ap.add_argument("--port", type=int, default=0, help="UDP and TCP port (0: a free one, printed)")
     ap.add_argument("--udplen", type=int, default=0, help="truncate UDP answers longer than this (0: never)")
+    ap.add_argument("--truncate-udp", action="store_true", help="set TC on every UDP answer (the resolver must use TCP)")
     ap.add_argument("--ttl", type=int, default=60)
     args = ap.parse_args()
 
     class Handler(DNSHandler):
-        udplen = args.udplen
+        def get_reply(self, data):
+            # dnslib's own truncation (DNSHandler.udplen) drops the question section, and glibc's
+            # resolver ignores such a reply as not matching its query; a real server keeps it.
+            request = DNSRecord.parse(data)
+            reply = self.server.resolver.resolve(request, self)
+            packed = reply.pack()
+            if self.protocol == "udp" and (args.truncate_udp or (args.udplen and len(packed) > args.udplen)):
+                short = request.reply()
+                short.header.rcode = reply.header.rcode
+                short.header.tc = 1
+                emit({"event": "truncated", "name": str(request.q.qname).lower().rstrip("."), "type": QTYPE[request.q.qtype]})
+                packed = short.pack()
+            return packed
 
     resolver = SeedResolver(args.name, args.a, args.aaaa, args.ttl)
     for attempt in range(20):

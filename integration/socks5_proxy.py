@@ -12,7 +12,10 @@ Standing in for Tor in discovery tests:
                           getaddr; without PORT the requested port is kept. Unmapped .onion names
                           fail (host unreachable), as Tor fails for an unknown service.
   --bind-out IP           outgoing connections leave from IP (e.g. 127.99.0.1), so a peer's
-                          getpeerinfo shows which connections came through the proxy."""
+                          getpeerinfo shows which connections came through the proxy.
+  --deny-unmapped         refuse (host unreachable) every destination not given with --map, so a
+                          test counts CONNECTs to real-world addresses (fixed seeds) and none
+                          leaves the machine."""
 import argparse
 import json
 import socket
@@ -60,15 +63,17 @@ def pipe(src, dst):
 
 MAP = {}
 BIND_OUT = None
+DENY_UNMAPPED = False
 accepted = 0
 accepted_lock = threading.Lock()
 
 
 def target_of(host, port):
-    """(host, port) to dial for a requested destination, or None for an unknown .onion name."""
+    """(host, port) to dial for a requested destination, or None for an unknown .onion name
+    (any unmapped name or address with --deny-unmapped)."""
     mapped = MAP.get(host.lower())
     if mapped is None:
-        return None if host.lower().endswith(".onion") else (host, port)
+        return None if DENY_UNMAPPED or host.lower().endswith(".onion") else (host, port)
     to_host, _, to_port = mapped.rpartition(":") if mapped.count(":") == 1 else (mapped, "", "")
     return (to_host, int(to_port)) if to_port else (mapped, port)
 
@@ -139,8 +144,10 @@ def main():
     ap.add_argument("--port", type=int, default=0)
     ap.add_argument("--map", action="append", default=[], metavar="NAME=HOST[:PORT]")
     ap.add_argument("--bind-out", default=None, metavar="IP")
+    ap.add_argument("--deny-unmapped", action="store_true")
     args = ap.parse_args()
-    global BIND_OUT
+    global BIND_OUT, DENY_UNMAPPED
+    DENY_UNMAPPED = args.deny_unmapped
     BIND_OUT = args.bind_out
     for item in args.map:
         name, _, to = item.partition("=")

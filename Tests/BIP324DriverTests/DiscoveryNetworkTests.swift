@@ -15,8 +15,9 @@ import TestSupport
     static let seed = "seed.altnet.test"
 
     /// The DNS seed answering `seed.altnet.test` with `hosts`; its port.
-    static func dnsSeed(_ hosts: [String]) async throws -> (JSONLinesChild, Int) {
-        let dns = try JSONLinesChild.python("dns_seed.py", ["--name", seed] + hosts.flatMap { ["--a", $0] })
+    /// - Parameter extra: more dns_seed.py arguments (`--host ::1`, `--truncate-udp`).
+    static func dnsSeed(_ hosts: [String], extra: [String] = []) async throws -> (JSONLinesChild, Int) {
+        let dns = try JSONLinesChild.python("dns_seed.py", ["--name", seed] + hosts.flatMap { ["--a", $0] } + extra)
         do {
             let listening = try await dns.waitFor(timeout: .seconds(20)) { $0["event"] as? String == "listening" }
             return (dns, try #require(listening["port"] as? Int))

@@ -125,9 +125,10 @@ final class BIP324Driver: Driver, @unchecked Sendable {
                 throw DriverProtocolError(.invalidParams, "cannot serve metrics on \(target): \(error)")
             }
             let book = discovery?.book
+            let relay = discovery?.relay
             runs.append {
                 while !Task.isCancelled {
-                    metrics.update(book: book, peers: registry.list())
+                    metrics.update(book: book, peers: registry.list(), relay: relay?.stats)
                     try? await Task.sleep(for: .seconds(1))
                 }
             }

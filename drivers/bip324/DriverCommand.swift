@@ -27,8 +27,8 @@ struct DriverMode: AsyncParsableCommand {
             Speaks the altnet driver protocol (newline-delimited JSON-RPC) on standard input and \
             output and logs to standard error. Peers come from init options: connect=HOST:PORT \
             (repeatable), listen=HOST:PORT, handshaketimeoutms, pingintervalms, pingtimeoutms, maxinbound, \
-            outboundqueuebytes, and discovery (addnode, dnsseed, seeds, seedport, resolver, fixedseeds, \
-            maxoutbound, externalip, proxy, onion, onlynet, bantime, testloopbackgroups, datadir; \
+            outboundqueuebytes, and discovery (addnode, dnsseed, seeds, seedport, resolver, fixedseeds, fixedseedsdelay, \
+            maxoutbound, externalip, proxy, onion, onlynet, addrrelayms, bantime, testloopbackgroups, datadir; \
             docs/driver-bip324.md). The flags below give the same \
             settings on the command line; init options add to and override them.
             """)

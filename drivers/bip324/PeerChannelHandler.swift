@@ -142,7 +142,10 @@ final class PeerChannelHandler: ChannelInboundHandler {
             logger.info("peer \(id) (\(address), \(direction.rawValue)) ready: \(LogText.escaped(userAgent, limit: 120)), height \(startHeight), \(wire)")
             startKeepalive(context.eventLoop)
             registry.ready(id, wtxidRelay: session.wtxidRelay, transport: session.isV1 ? .v1 : .v2, startHeight: startHeight)
-            for (command, payload) in gossip?.ready(session.isV1 ? .v1 : .v2, session.sendAddrV2) ?? [] { queue(command, payload) }
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            let send: @Sendable (String, [UInt8]) -> Void = { command, payload in loop.execute { bound.value.queue(command, payload) } }
+            for (command, payload) in gossip?.ready(session.isV1 ? .v1 : .v2, session.sendAddrV2, send) ?? [] { queue(command, payload) }
         case .message(let command, let payload) where ["addr", "addrv2", "getaddr"].contains(command):
             gossipMessage(command, payload)
         case .message(let command, let payload):
@@ -160,9 +163,10 @@ final class PeerChannelHandler: ChannelInboundHandler {
             let message: P2PMessage = session.sendAddrV2 ? .addrv2(answer) : .addr(answer)
             queue(message.command.name, message.encodePayload())
         default:
-            // PeerSession.check has decoded it already (at most 1,000 entries).
+            // PeerSession.check has decoded it already (at most 1,000 entries). An empty one still
+            // counts: it can be the answer to our getaddr.
             let entries = try? (command == "addr" ? AddressEntry.decodeV1List(payload[...]) : AddressEntry.decodeV2List(payload[...]))
-            if let entries, !entries.isEmpty { gossip.addresses(entries) }
+            if let entries { gossip.addresses(entries) }
         }
     }
 

@@ -30,9 +30,12 @@ struct PeerConnector: Sendable {
     func runOnce() async {
         let report = ConnectionReport()
         await connectAndWait(v1: false, report: report)
-        if v1Fallback, report.connected, !report.receivedBytes {
+        guard report.connected, !report.receivedBytes else { return }
+        if v1Fallback {
             logger.warning("peer \(target): closed the v2 handshake without a byte: not a v2 peer; falling back to v1 (plaintext) as v1fallback allows")
             await connectAndWait(v1: true, report: ConnectionReport())
+        } else {
+            logger.info("peer \(target): closed the v2 handshake without a byte: a v1-only node? (v1fallback is off)")
         }
     }
 

@@ -5,6 +5,7 @@
 // call to the function __res_state(), whose name hides the struct's in Swift; these inline
 // wrappers give Swift plain functions over a heap-allocated state.
 #include <stdlib.h>
+#include <string.h>
 #include <sys/types.h>
 #include <netinet/in.h>
 #include <arpa/nameser.h>
@@ -28,6 +29,21 @@ static inline void altnet_res_free(struct __res_state *state) {
 static inline void altnet_res_use_server(struct __res_state *state, struct sockaddr_in server) {
     state->nsaddr_list[0] = server;
     state->nscount = 1;
+}
+
+/// Ask only `server` (an IPv6 address and port, network order inside). glibc keeps IPv6 name
+/// servers in `_u._ext.nsaddrs` (a heap copy it frees at res_nclose) with the IPv4 slot's
+/// family zeroed, as res_ninit does for an IPv6 `nameserver` line. Returns -1 without memory.
+static inline int altnet_res_use_server6(struct __res_state *state, struct sockaddr_in6 server) {
+    if (state->_u._ext.nsaddrs[0] == NULL) {
+        state->_u._ext.nsaddrs[0] = malloc(sizeof(struct sockaddr_in6));
+        if (state->_u._ext.nsaddrs[0] == NULL) return -1;
+    }
+    *state->_u._ext.nsaddrs[0] = server;
+    memset(&state->nsaddr_list[0], 0, sizeof(state->nsaddr_list[0]));
+    state->nscount = 1;
+    state->_u._ext.nscount = 0;
+    return 0;
 }
 
 /// Seconds per try and number of tries.

@@ -38,6 +38,9 @@ public struct AddressManager: Sendable {
     /// All addresses held.
     public var count: Int { records.count }
 
+    /// Addresses held of one network.
+    public func count(of network: AddressNetwork) -> Int { records.keys.lazy.filter { $0.network == network }.count }
+
     /// What is known of `address`, if it is held.
     public func record(_ address: PeerAddress) -> AddressRecord? { records[address] }
 

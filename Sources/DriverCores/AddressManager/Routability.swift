@@ -1,13 +1,14 @@
 import BitcoinPrimitives
 
 /// Which addresses the address manager keeps: Bitcoin Core's `CNetAddr::IsRoutable` (reserved,
-/// private, documentation, link-local and loopback ranges refused), port 0 refused.
+/// private, documentation, link-local and loopback ranges refused), port 0 refused except for I2P
+/// (whose addresses carry port 0: Core's `I2P_SAM31_PORT`).
 public enum Routability {
     /// - Parameters:
     ///   - address: the address.
     ///   - loopback: accept 127/8 (and `::1`): `testloopbackgroups`, a test-only option.
     public static func isRoutable(_ address: PeerAddress, loopback: Bool = false) -> Bool {
-        guard address.port != 0 else { return false }
+        guard address.port != 0 || address.network == .i2p else { return false }
         let b = address.bytes
         switch address.network {
         case .ipv4:

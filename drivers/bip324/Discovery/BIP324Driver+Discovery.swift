@@ -82,7 +82,7 @@ extension BIP324Driver {
         let target = HostPort(host: name, port: Int(options.seedPort))
         let gossip = PeerGossip(
             address: nil, network: nil, group: nil, source: .dns,
-            ready: { _, _ in [("getaddr", [])] },
+            ready: { _, _, _ in [("getaddr", [])] },
             addresses: { entries in collected.add(entries.map(\.address)) },
             getaddr: { [] }, misbehaved: { _ in }, closed: {})
         let connector = kit.connector(target, gossip: gossip, proxy: proxy)

@@ -11,6 +11,9 @@ import Prometheus
 /// - `bip324_connections{network="ipv4"|"ipv6"|"onion"|"i2p"|"cjdns",direction="inbound"|"outbound"}`:
 ///   ready peers.
 /// - `bip324_banned`: hosts banned now (`bantime`).
+/// - `bip324_addr_relay_queued`: gossiped addresses waiting in the peers' relay queues;
+///   `bip324_addr_relayed`: addresses relayed to peers since start; `bip324_addr_relay_dropped`:
+///   addresses not queued because a peer's queue (1,000) was full.
 final class BIP324DriverMetrics: Sendable {
     let registry = PrometheusCollectorRegistry()
 
@@ -18,7 +21,12 @@ final class BIP324DriverMetrics: Sendable {
     /// - Parameters:
     ///   - book: the address book (nil without discovery: zeros).
     ///   - peers: the ready peers (`listpeers`).
-    func update(book: AddressBook?, peers: [PeerInfo]) {
+    ///   - relay: the relay table's counts (nil without discovery: zeros).
+    func update(book: AddressBook?, peers: [PeerInfo], relay: AddressRelayTable.Stats? = nil) {
+        let relay = relay ?? AddressRelayTable.Stats()
+        registry.makeGauge(name: "bip324_addr_relay_queued").set(Double(relay.queued))
+        registry.makeGauge(name: "bip324_addr_relayed").set(Double(relay.relayed))
+        registry.makeGauge(name: "bip324_addr_relay_dropped").set(Double(relay.dropped))
         let (new, tried, banned) = book?.with { m in (m.counts.new, m.counts.tried, m.bannedCount(now: AddressBook.now)) } ?? (0, 0, 0)
         registry.makeGauge(name: "bip324_addrman_addresses", labels: [("table", "new")]).set(Double(new))
         registry.makeGauge(name: "bip324_addrman_addresses", labels: [("table", "tried")]).set(Double(tried))

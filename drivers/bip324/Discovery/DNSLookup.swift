@@ -4,8 +4,9 @@ import Foundation
 
 /// DNS A and AAAA lookups with glibc's libresolv (`res_ninit`, `res_nquery`, `ns_initparse`,
 /// `ns_parserr`): UDP, and TCP when an answer comes back truncated (libresolv does that itself).
-/// The server is the `resolver` option when given (written into the `res_state`'s
-/// `nsaddr_list`, port included), else the ones in /etc/resolv.conf. Never bitcoind's.
+/// The server is the `resolver` option when given, IPv4 (`HOST:PORT`) or IPv6 (`[ADDR]:PORT`),
+/// written into the `res_state` as res_ninit writes a `nameserver` line, port included; else the
+/// ones in /etc/resolv.conf. Never bitcoind's.
 ///
 /// libresolv blocks, so each lookup runs on its own thread, with a private `res_state`, and is
 /// raced against a timeout; the state lives and dies inside that thread.
@@ -50,12 +51,18 @@ struct DNSLookup: Sendable {
         altnet_res_timing(state, Int32(seconds), 2)
         if let server {
             var sin = sockaddr_in()
-            sin.sin_family = sa_family_t(AF_INET)
-            sin.sin_port = in_port_t(UInt16(server.port).bigEndian)
-            guard inet_pton(AF_INET, server.host, &sin.sin_addr) == 1 else {
-                throw DNSLookupError("resolver \(server) is not an IPv4 address")
+            var sin6 = sockaddr_in6()
+            if inet_pton(AF_INET, server.host, &sin.sin_addr) == 1 {
+                sin.sin_family = sa_family_t(AF_INET)
+                sin.sin_port = in_port_t(UInt16(server.port).bigEndian)
+                altnet_res_use_server(state, sin)
+            } else if inet_pton(AF_INET6, server.host, &sin6.sin6_addr) == 1 {
+                sin6.sin6_family = sa_family_t(AF_INET6)
+                sin6.sin6_port = in_port_t(UInt16(server.port).bigEndian)
+                guard altnet_res_use_server6(state, sin6) == 0 else { throw DNSLookupError("resolver \(server): out of memory") }
+            } else {
+                throw DNSLookupError("resolver \(server) is not an IPv4 or IPv6 address")
             }
-            altnet_res_use_server(state, sin)
         }
         var out: [PeerAddress] = []
         for (type, network) in [(ns_t_a, AddressNetwork.ipv4), (ns_t_aaaa, AddressNetwork.ipv6)] {

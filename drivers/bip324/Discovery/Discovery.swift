@@ -25,6 +25,8 @@ final class Discovery: @unchecked Sendable {
     private var lastReport = ""
     /// `addnode` addresses: connected by their own connectors, never picked by the manager.
     let pinned: Set<PeerAddress>
+    /// The peers gossiped addresses are relayed to.
+    let relay: AddressRelayTable
 
     init(options: DiscoveryOptions, book: AddressBook, logger: Logger, v1Fallback: Bool) {
         self.options = options
@@ -32,6 +34,7 @@ final class Discovery: @unchecked Sendable {
         self.logger = logger
         self.v1Fallback = v1Fallback
         pinned = Set(options.addnode.compactMap { PeerAddress($0) })
+        relay = AddressRelayTable(interval: options.addrRelayInterval)
     }
 
     // MARK: Outbound slots
@@ -84,12 +87,15 @@ final class Discovery: @unchecked Sendable {
     func gossip(for address: PeerAddress?, direction: PeerInfo.Direction, origin: AddressOrigin, managed: Bool = false) -> PeerGossip {
         let group = address.map { a in book.with { $0.group(of: a) } }
         let answered = OnceFlag()
+        let firstMessage = OnceFlag()
         let rate = RateLimitBox()
         let options = self.options
+        let relayID = relay.newID()
         return PeerGossip(
             address: address, network: address?.network.name, group: group?.description, source: origin,
-            ready: { [weak self] transport, sendAddrV2 in
+            ready: { [weak self] transport, sendAddrV2, send in
                 guard let self else { return [] }
+                self.relay.join(relayID, addrv2: sendAddrV2, send: send)
                 var out: [(String, [UInt8])] = []
                 if let address, direction == .outbound {
                     self.book.with(changes: true) { $0.good(address, origin: origin, now: AddressBook.now) }
@@ -115,14 +121,24 @@ final class Discovery: @unchecked Sendable {
             },
             addresses: { [weak self] all in
                 guard let self else { return }
+                // Core: the first message after our getaddr is its answer, and not relayed.
+                let answersGetaddr = direction == .outbound && firstMessage.set()
+                self.relay.heard(all.map(\.address), from: relayID)
                 let entries = Array(all.prefix(rate.take(all.count)))
                 if entries.count < all.count {
                     self.logger.debug("\(address?.description ?? "peer"): \(all.count - entries.count) of \(all.count) addresses dropped (rate limit)")
                 }
                 guard !entries.isEmpty else { return }
                 let source = group ?? .named("unknown")
-                let added = self.book.with(changes: true) { $0.add(entries, source: source, origin: .gossip, now: AddressBook.now) }
-                self.logger.debug("\(address?.description ?? "peer"): \(entries.count) addresses, \(added) new")
+                let now = AddressBook.now
+                let (added, relayable) = self.book.with(changes: true) { m in
+                    (m.add(entries, source: source, origin: .gossip, now: now),
+                     entries.filter { AddressRelay.isRelayable($0, messageCount: all.count, answersGetaddr: answersGetaddr, now: now, accepts: m.accepts) })
+                }
+                if !relayable.isEmpty {
+                    self.relay.relay(relayable, from: relayID, reachable: FixedSeedFallback.reachable(options), now: now)
+                }
+                self.logger.debug("\(address?.description ?? "peer"): \(entries.count) addresses, \(added) new, \(relayable.count) relayed")
             },
             getaddr: { [weak self] in
                 // Core answers getaddr from inbound peers only, once per connection.
@@ -137,8 +153,9 @@ final class Discovery: @unchecked Sendable {
                 self.logger.warning("banned \(address.host) for \(options.banTime) s: \(reason.prefix(200))")
             },
             closed: { [weak self] in
-                guard let self, managed, let address else { return }
-                self.release(address)
+                // The outbound slot is freed when the dial returns (OutboundManager), not here:
+                // under v1fallback the same dial retries in v1 after its v2 attempt closes.
+                self?.relay.leave(relayID)
             })
     }
 

@@ -17,6 +17,8 @@ struct DiscoveryFlags: ParsableArguments {
     var resolver: String?
     @Option(name: .customLong("fixed-seeds"), help: "Use the fixed seeds when DNS gave nothing in 60 s (true/false).")
     var fixedSeeds: Bool?
+    @Option(name: .customLong("fixed-seeds-delay"), help: "Seconds before the fixed seeds are used (default 60, as Core).")
+    var fixedSeedsDelay: Int?
     @Option(name: .customLong("max-outbound"), help: "Outbound peers kept, from distinct network groups (default 8).")
     var maxOutbound: Int?
     @Option(name: .customLong("external-ip"), help: "Our address HOST:PORT, advertised to peers.")
@@ -27,6 +29,8 @@ struct DiscoveryFlags: ParsableArguments {
     var onion: String?
     @Option(name: .customLong("onlynet"), help: "Only dial this network (ipv4, ipv6, onion); repeatable.")
     var onlynet: [String] = []
+    @Option(name: .customLong("addr-relay-ms"), help: "Average milliseconds between relayed address batches to a peer (default 30000).")
+    var addrRelayMS: Int?
     @Option(name: .customLong("ban-time"), help: "Seconds a misbehaving peer stays banned (default 86400).")
     var banTime: Int?
     @Flag(name: .customLong("test-loopback-groups"), help: "TEST ONLY: accept 127/8 addresses, grouped by /16.")
@@ -45,11 +49,13 @@ struct DiscoveryFlags: ParsableArguments {
         if let seedPort { o["seedport"] = .int(Int64(seedPort)) }
         if let resolver { o["resolver"] = .string(resolver) }
         if let fixedSeeds { o["fixedseeds"] = .bool(fixedSeeds) }
+        if let fixedSeedsDelay { o["fixedseedsdelay"] = .int(Int64(fixedSeedsDelay)) }
         if let maxOutbound { o["maxoutbound"] = .int(Int64(maxOutbound)) }
         if let externalIP { o["externalip"] = .string(externalIP) }
         if let proxy { o["proxy"] = .string(proxy) }
         if let onion { o["onion"] = .string(onion) }
         if !onlynet.isEmpty { o["onlynet"] = .array(onlynet.map { .string($0) }) }
+        if let addrRelayMS { o["addrrelayms"] = .int(Int64(addrRelayMS)) }
         if let banTime { o["bantime"] = .int(Int64(banTime)) }
         if testLoopbackGroups { o["testloopbackgroups"] = .bool(true) }
         if let datadir { o["datadir"] = .string(datadir) }

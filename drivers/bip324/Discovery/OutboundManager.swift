@@ -8,7 +8,7 @@ import Logging
 /// (issue #19): anchors first after a restart, then addresses the address manager selects
 /// (new or tried with even odds, `onlynet` networks, banned hosts skipped). DNS seeds are asked
 /// when the book is empty at start, or after 11 s with fewer than two outbound peers (Core's
-/// rule in `CConnman::ThreadDNSAddressSeed`); the fixed seeds when DNS gave nothing within 60 s.
+/// rule in `CConnman::ThreadDNSAddressSeed`); the fixed seeds as ``FixedSeedFallback`` says.
 struct OutboundManager: Sendable {
     let discovery: Discovery
     /// Dials one address and returns when that connection has ended.
@@ -43,14 +43,12 @@ struct OutboundManager: Sendable {
                     askedDNS = true
                     group.addTask { await self.querySeeds() }
                 }
-                if options.fixedSeeds, !triedFixed, ContinuousClock.now - started > .seconds(60), book.snapshot.count == 0 {
+                if !triedFixed, let added = addFixedSeeds(elapsed: ContinuousClock.now - started) {
                     triedFixed = true
-                    let fixed = SeedList.fixedSeeds(network: network, port: options.seedPort)
-                    let entries = fixed.map { AddressEntry(time: UInt32(clamping: AddressBook.now), services: 0, address: $0) }
-                    let added = book.with(changes: true) { $0.add(entries, source: .named("fixed"), origin: .fixed, now: AddressBook.now) }
-                    logger.info("fixed seeds: \(added) addresses (DNS gave nothing within 60 s)")
+                    logger.info("\(added)")
                 }
                 fill(&group)
+                discovery.relay.flush()
                 book.flush()
                 try? await Task.sleep(for: .milliseconds(500))
             }
@@ -84,6 +82,19 @@ struct OutboundManager: Sendable {
             self.discovery.release(address)
         }
         return true
+    }
+
+    /// Core's fallback (``FixedSeedFallback``): the fixed seeds of reachable networks the book
+    /// has no address of, once; returns the log line when it fired.
+    private func addFixedSeeds(elapsed: Duration) -> String? {
+        let options = discovery.options
+        let empty = discovery.book.with { m in FixedSeedFallback.reachable(options).filter { m.count(of: $0) == 0 } }
+        guard FixedSeedFallback.isDue(elapsed: elapsed, options: options, emptyNetworks: empty) else { return nil }
+        let fixed = FixedSeedFallback.seeds(network: network, options: options, emptyNetworks: empty)
+        let entries = fixed.map { AddressEntry(time: UInt32(clamping: AddressBook.now), services: 0, address: $0) }
+        let added = discovery.book.with(changes: true) { $0.add(entries, source: .named("fixed"), origin: .fixed, now: AddressBook.now) }
+        let networks = empty.map(\.name).sorted().joined(separator: ",")
+        return "fixed seeds: \(added) of \(fixed.count) added (no address for \(networks) after \(elapsed.components.seconds) s)"
     }
 
     private func querySeeds() async {

@@ -13,8 +13,10 @@ struct PeerGossip: Sendable {
     let group: String?
     let source: AddressOrigin
     /// The handshake finished on this transport; returns the messages to send now (a `getaddr`
-    /// to an outbound peer, our `externalip` in `addrv2` or `addr`).
-    let ready: @Sendable (_ transport: PeerInfo.WireTransport, _ sendAddrV2: Bool) -> [(String, [UInt8])]
+    /// to an outbound peer, our `externalip` in `addrv2` or `addr`). `send` queues a message to
+    /// the peer later, from any thread (relayed addresses).
+    let ready: @Sendable (_ transport: PeerInfo.WireTransport, _ sendAddrV2: Bool, _ send: @escaping @Sendable (String, [UInt8]) -> Void)
+        -> [(String, [UInt8])]
     /// Addresses the peer sent (`addr`/`addrv2`, already decoded and bounded).
     let addresses: @Sendable ([AddressEntry]) -> Void
     /// The peer asked for addresses; returns the answer (only inbound peers are answered, once).

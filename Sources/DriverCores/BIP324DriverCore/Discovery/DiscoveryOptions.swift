@@ -19,6 +19,8 @@ public struct DiscoveryOptions: Sendable, Equatable {
     public var resolver: HostPort?
     /// `fixedseeds`: fall back to the fixed seeds when DNS gave nothing within 60 s.
     public var fixedSeeds = true
+    /// `fixedseedsdelay`: how long DNS, anchors and `addnode` get before the fixed seeds (Core: 60 s).
+    public var fixedSeedsDelay: Duration = .seconds(60)
     /// `maxoutbound`: outbound peers kept, from distinct groups.
     public var maxOutbound = 8
     /// `externalip`: our address as advertised to peers.
@@ -31,6 +33,8 @@ public struct DiscoveryOptions: Sendable, Equatable {
     public var onlyNet: Set<AddressNetwork> = [.ipv4, .ipv6, .torV3]
     /// `bantime`: seconds a misbehaving peer stays banned.
     public var banTime: Int64 = 86_400
+    /// `addrrelayms`: average wait between batches of relayed addresses to one peer (Core: 30 s).
+    public var addrRelayInterval: Duration = .seconds(30)
     /// `testloopbackgroups` (tests only): 127/8 accepted and grouped by /16.
     public var testLoopbackGroups = false
 
@@ -56,6 +60,14 @@ public struct DiscoveryOptions: Sendable, Equatable {
         }
         dnsSeed = try Self.bool(options["dnsseed"], key: "dnsseed") ?? connect.isEmpty
         fixedSeeds = try Self.bool(options["fixedseeds"], key: "fixedseeds") ?? true
+        if let value = options["fixedseedsdelay"] {
+            guard let n = value.intValue, (0...86_400).contains(n) else { throw Self.bad("fixedseedsdelay", "seconds from 0 to 86400") }
+            fixedSeedsDelay = .seconds(n)
+        }
+        if let value = options["addrrelayms"] {
+            guard let n = value.intValue, (1...3_600_000).contains(n) else { throw Self.bad("addrrelayms", "milliseconds from 1 to 3600000") }
+            addrRelayInterval = .milliseconds(n)
+        }
         testLoopbackGroups = try Self.bool(options["testloopbackgroups"], key: "testloopbackgroups") ?? false
         let names = try Self.strings(options["seeds"], key: "seeds")
         for name in names where name.isEmpty || name.utf8.count > 253 || name.contains(":") || name.contains(" ") {
