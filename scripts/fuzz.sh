@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz every decoder that reads peer, driver or user input with libFuzzer. Not part of the
-# test suite. The first input byte picks the target (its value modulo 20, see
+# test suite. The first input byte picks the target (its value modulo 21, see
 # Sources/Programs/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
 # blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
 # handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
@@ -9,7 +9,8 @@
 # scanner and parser), the RPC proxy's request reading and authentication; 15 BOLT 1 messages against a reference;
 # 16 the BIP324 driver's PeerSession; 17 HeaderChain against a reference, and HeadersPresync;
 # 18 addr/addrv2 (BIP155) lists, Tor v3 names, address text and the addrman.dat loader;
-# 19 the Lightning driver's core (a BOLT 8 carrier session and its altnet session).
+# 19 the Lightning driver's core (a BOLT 8 carrier session and its altnet session); 20 the Core
+# Lightning carrier (lightningd's JSON object stream, the plugin session, listpeers).
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer options...]     (default 60 seconds)
 #   ONLY=5 scripts/fuzz.sh 120                           (one target: selector 5, own corpus)
@@ -37,7 +38,7 @@ export SWIFT_BACKTRACE=enable=no
 corpus=.build-fuzz/corpus${ONLY:+-$ONLY}
 mkdir -p "$corpus"
 seed() {
-    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 20 != ONLY )); then return; fi
+    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 21 != ONLY )); then return; fi
     printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"
 }
 if [[ -n "${ONLY:-}" ]]; then export ALTNET_FUZZ_ONLY="$ONLY"; fi
@@ -61,6 +62,8 @@ seed altnet-whole    "080000070002747801000000"
 seed altnet-fragment "08010100300000000402747811111111111111111111111111"
 # 19: init with bit 421, a ping, the writer takes what is queued, an altnet message "tx" 01, again.
 seed lightning-core  "13000035200000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000010400000307050300040002747801090705"
+# 20: split seed 3, cap 64+0x0200, then getmanifest and a custommsg hook call for an altnet message.
+seed cln-plugin      "14030002$(printf '%s\n\n%s' '{"jsonrpc":"2.0","id":1,"method":"getmanifest","params":{}}' '{"jsonrpc":"2.0","id":"h","method":"custommsg","params":{"peer_id":"02abababababababababababababababababababababababababababababababab","payload":"a41104706f6e67"}}' | xxd -p | tr -d '\n')"
 seed altnet-roundtrip "08000500002000ffff0301020304"
 seed socks5-domain   "090005050100050100030b6578616d706c652e636f6d208d"
 seed proxy-v1-verack "090305f9beb4d976657261636b000000000000000000005df6e0e2"

@@ -25,6 +25,7 @@ import BitcoinPrimitives
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
 /// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names, address text, addrman.dat (``AddressFuzz``).
 /// - 19: the Lightning driver's core: a BOLT 8 carrier session and its altnet session (hostile peer).
+/// - 20: the Core Lightning carrier: lightningd's object stream, the plugin session, listpeers.
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
@@ -34,7 +35,7 @@ enum FuzzTargets {
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 20
+    static let count: UInt8 = 21
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -66,7 +67,8 @@ enum FuzzTargets {
         case 16: PeerSessionFuzz.run(&input)
         case 17: HeaderChainFuzz.run(&input)
         case 18: AddressFuzz.run(&input)
-        default: LightningSessionFuzz.run(&input)
+        case 19: LightningSessionFuzz.run(&input)
+        default: CLNFuzz.run(&input)
         }
     }
 
