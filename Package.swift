@@ -11,12 +11,13 @@
 //                       Altstack, DriverConformance (check-driver), EmergencyQueue, HTTPService,
 //                       AltnetControl
 //   Sources/DriverCores a driver's logic, unit-testable: AddressManager, BIP324DriverCore, BIP324ProxyCore, GetBlockFromPeerDriverCore,
-//                       RPCProxyCore, EsploraDriverCore, LightningDriverCore
+//                       RPCProxyCore, EsploraDriverCore, LightningDriverCore, CLNDriverCore
 //   Sources/Daemon      the data path's brain and the daemon: AltLogic, AltnetDaemon
 //   Sources/Doubles     simnode, the regtest bitcoind double (shipped for tests and the demo)
 //   Sources/Programs    thin executables: altnetd, altnet-cli, sendemergencytx, altnet-harness,
 //                       altnet-bench, altnet-fuzz
-//   drivers/<x>         thin driver executables: altnet-driver-bip324, -lightning, -rpc, -esplora
+//   drivers/<x>         thin driver executables: altnet-driver-bip324, -lightning, -rpc, -esplora, -cln
+//                       (and altnet-cln-plugin, the Core Lightning plugin half, in drivers/cln/plugin)
 import PackageDescription
 
 let strict: [SwiftSetting] = [
@@ -147,7 +148,7 @@ let package = Package(
         .executableTarget(
             name: "altnet-fuzz",
             dependencies: [
-                "JSON", "BIP324ProxyCore", "LightningDriverCore",
+                "JSON", "BIP324ProxyCore", "LightningDriverCore", "CLNDriverCore",
                 "BitcoinPrimitives", "BIP324", "BOLT8", "Secp256k1", "LightningAltnetMessages", "BIP324DriverCore",
                 "DriverKit", "DriverProtocol", "BitcoindZMQ", "AltnetConfig", "RPCProxyCore", "HeaderChain", "BitcoindRPC",
                 "AddressManager",
@@ -200,6 +201,25 @@ let package = Package(
                 nioCore, nioPosix, argumentParser, logging,
             ],
             path: "drivers/lightning", swiftSettings: strict),
+        // The Core Lightning carrier (issue 21): the plugin protocol (manifest, init, custommsg hook),
+        // the bridge between the halves, listpeers and lightning-rpc codecs; sans I/O.
+        .target(
+            name: "CLNDriverCore",
+            dependencies: ["JSON", "LightningDriverCore", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "BitcoinPrimitives"],
+            path: "Sources/DriverCores/CLNDriverCore", swiftSettings: strict),
+        // altnetd's [cln] driver: sendcustommsg/listpeers on lightningd's socket, the plugin's socket.
+        .executableTarget(
+            name: "altnet-driver-cln",
+            dependencies: [
+                "CLNDriverCore", "LightningDriverCore", "LightningAltnetMessages", "DriverKit", "DriverProtocol", "JSON",
+                nioCore, nioPosix, argumentParser, logging,
+            ],
+            path: "drivers/cln/driver", swiftSettings: strict),
+        // The plugin half, run by lightningd: custommsg hook -> the [cln] driver's socket.
+        .executableTarget(
+            name: "altnet-cln-plugin",
+            dependencies: ["CLNDriverCore", "BitcoinPrimitives", "JSON", nioCore, nioPosix, argumentParser],
+            path: "drivers/cln/plugin", swiftSettings: strict),
         // The BIP324 driver's address manager (issue #19): Core's addrman idea, pure and sans-I/O.
         .target(name: "AddressManager", dependencies: ["BitcoinPrimitives"], path: "Sources/DriverCores/AddressManager", swiftSettings: strict),
         // altnet-driver-bip324's sans-I/O core (peer session, checks, discovery options), testable in-process.
@@ -289,6 +309,9 @@ let package = Package(
                         "JSON", "LightningDriverCore", "BOLT8", "LightningAltnetMessages", "DriverConformance", "Altstack", "DriverProtocol",
                         "BitcoinPrimitives", "Secp256k1", "TestSupport", crypto, logging,
                     ],
+                    swiftSettings: strict),
+        .testTarget(name: "CLNDriverTests",
+                    dependencies: ["CLNDriverCore", "LightningDriverCore", "LightningAltnetMessages", "DriverProtocol", "JSON", "BitcoinPrimitives", "TestSupport"],
                     swiftSettings: strict),
         // Daemon
         // The bench's pure parts (figure summaries, CPU ceilings, /proc parsing), through @testable.

@@ -45,7 +45,7 @@ if [ -z "$sysconfdir" ]; then
   if [ "$prefix" = /usr ]; then sysconfdir=/etc; else sysconfdir="$prefix/etc"; fi
 fi
 
-programs=(altnetd altnet-cli sendemergencytx altnet-harness altnet-driver-bip324 altnet-driver-lightning altnet-driver-rpc altnet-driver-esplora)
+programs=(altnetd altnet-cli sendemergencytx altnet-harness altnet-driver-bip324 altnet-driver-lightning altnet-driver-rpc altnet-driver-esplora altnet-driver-cln altnet-cln-plugin)
 
 if [ -z "$from" ]; then
   # The Swift runtime and Foundation are linked in, so the programs run where no toolchain is

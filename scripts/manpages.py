@@ -19,6 +19,7 @@ import sys
 PROGRAMS = [
     "altnetd", "altnet-cli", "sendemergencytx", "altnet-harness",
     "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc", "altnet-driver-esplora",
+    "altnet-driver-cln", "altnet-cln-plugin",
 ]
 SEE_ALSO = "docs/altnetd.md, docs/driver-protocol.md and README.md in the altnet source tree"
 

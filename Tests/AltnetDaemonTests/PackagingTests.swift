@@ -9,7 +9,8 @@ import Glibc
 /// release build itself is what `scripts/install.sh --prefix DIR` adds on top).
 @Suite(.serialized) struct PackagingTests {
     static let programs = ["altnetd", "altnet-cli", "sendemergencytx", "altnet-harness",
-                           "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc", "altnet-driver-esplora"]
+                           "altnet-driver-bip324", "altnet-driver-lightning", "altnet-driver-rpc", "altnet-driver-esplora",
+                           "altnet-driver-cln", "altnet-cln-plugin"]
 
     static var script: (String) -> String { { SharedData.packageRoot.appendingPathComponent("scripts/\($0)").path } }
 

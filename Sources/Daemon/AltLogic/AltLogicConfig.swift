@@ -43,8 +43,14 @@ public struct AltLogicConfig: Sendable {
     public var requestTimeout: Duration = .seconds(20)
     /// One block fetch through the drivers (every driver tried within it).
     public var blockTimeout: Duration = .seconds(60)
-    /// Blocks being fetched at once.
+    /// Blocks being fetched at once (asked, not yet answered).
     public var maxBlocksInFlight: Int = 16
+    /// Blocks a rescue holds that bitcoind has not taken yet: being fetched, fetched and waiting
+    /// for their turn in chain order, or being submitted (at least ``maxBlocksInFlight``). With
+    /// blocks of at most 4 MB (``Block/maxSerializedSize``) a rescue's blocks take at most
+    /// 32 × 4 MB = 128 MB, plus its stash of blocks that came on another request's answer and
+    /// whose fetch has not taken them yet (at most 4 × ``maxBlocksInFlight``).
+    public var maxBlocksHeld: Int = 32
     /// Headers one rescue holds in memory (the alternative chain above the anchor).
     public var maxHeadersHeld: Int = 200_000
     /// How long to wait for bitcoind's tip to reach the new tip after the last `submitblock`.

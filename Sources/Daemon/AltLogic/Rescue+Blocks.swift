@@ -10,96 +10,102 @@ extension Rescue {
         let driver: String
     }
 
-    /// Fetches the path's blocks, at most ``AltLogicConfig/maxBlocksInFlight`` at once
-    /// (fetched-but-waiting ones included), and hands them to bitcoind with `submitblock` in
-    /// chain order. Each block is asked first of the sources whose headers claimed it (fastest
-    /// first), then of any driver that carries blocks.
+    /// Fetches the path's blocks and hands them to bitcoind with `submitblock` in chain order,
+    /// as ``BlockWindow`` schedules them: at most ``AltLogicConfig/maxBlocksInFlight`` fetches
+    /// outstanding and ``AltLogicConfig/maxBlocksHeld`` blocks not yet taken by bitcoind, one
+    /// batch `submitblock` at a time while the fetches after it go on. Each block is asked first
+    /// of the sources whose headers claimed it (fastest first), then of any driver that carries
+    /// blocks (``BlockFetcher``), and checked against its validated header before it is kept.
     /// - Parameters:
     ///   - path: the headers whose blocks bitcoind lacks, oldest first.
     ///   - claimedBy: the sources that sent a header, fastest first.
     /// - Throws: ``RescueStop`` when a block cannot be fetched or bitcoind refuses one.
     mutating func fetchAndSubmitBlocks(_ path: [ValidatedHeader], claimedBy: @escaping @Sendable (BlockHash) -> [SourceCandidate]) async throws {
         guard !path.isEmpty else { return }
-        let window = max(1, config.maxBlocksInFlight)
+        var window = BlockWindow(count: path.count, fetchWindow: config.maxBlocksInFlight, holdWindow: config.maxBlocksHeld)
         let fetcher = BlockFetcher(router: router, config: config, wanted: Set(path.map(\.hash)),
-                                   stash: BlockStash(capacity: 4 * window), claimedBy: claimedBy)
+                                   stash: BlockStash(capacity: 4 * window.fetchWindow), claimedBy: claimedBy)
+        let backend = backend
         var failure: RescueStop?
-        var next = 0
-        var launched = 0
         var ready: [Int: FetchedBlock] = [:]
-        await withTaskGroup(of: (Int, Result<FetchedBlock, RescueStop>).self) { group in
-            func launch() {
-                while launched < path.count && launched - next < window {
-                    let index = launched
+        await withTaskGroup(of: BlockStep.self) { group in
+            while failure == nil {
+                if let run = window.nextRun(maxRun: Self.submitBatch) {
+                    let blocks = run.map { ready.removeValue(forKey: $0)!.bytes }
+                    let headers = Array(path[run])
+                    group.addTask { .submitted(run, await Self.submit(blocks, headers: headers, to: backend)) }
+                }
+                while let index = window.nextFetch() {
                     let header = path[index]
-                    group.addTask { (index, await fetcher.fetch(header)) }
-                    launched += 1
+                    group.addTask { .fetched(index, await fetcher.fetch(header)) }
                 }
-            }
-            launch()
-            while let (index, result) = await group.next() {
-                switch result {
-                case .failure(let stop):
+                guard let step = await group.next() else { break }
+                switch step {
+                case .fetched(_, .failure(let stop)), .submitted(_, .failure(let stop)):
                     failure = stop
-                case .success(let block):
+                case .fetched(let index, .success(let block)):
                     ready[index] = block
-                }
-                if failure == nil, clock.now() >= deadline { failure = RescueStop(outcome: .failed("rescue timed out")) }
-                // Every block ready in chain order goes to bitcoind in one batch.
-                var run: [FetchedBlock] = []
-                while failure == nil, run.count < Self.submitBatch, let block = ready.removeValue(forKey: next + run.count) {
+                    window.fetched(index)
                     report.used(block.driver)
                     report.blocksFetched += 1
                     AltLogicMetrics.blockFetched(driver: block.driver)
-                    run.append(block)
+                case .submitted(let run, .success):
+                    window.submitted(run)
+                    report.blocksSubmitted += run.count
                 }
-                if !run.isEmpty {
-                    do {
-                        try await submit(run, headers: path[next..<(next + run.count)])
-                        next += run.count
-                    } catch let stop as RescueStop {
-                        failure = stop
-                    } catch {
-                        failure = RescueStop(outcome: .failed("submitblock \(path[next].hash): \(error)"))
-                    }
-                }
-                if failure != nil {
-                    group.cancelAll()
-                    break
-                }
-                launch()
+                if failure == nil, clock.now() >= deadline { failure = RescueStop(outcome: .failed("rescue timed out")) }
             }
+            group.cancelAll()
         }
         if let failure { throw failure }
+        guard window.isDone else { throw RescueStop(outcome: .failed("block download ended with \(window.submitted) of \(path.count) blocks submitted")) }
     }
 
-    /// Blocks handed to bitcoind per batch RPC.
+    /// What one child task of the download finished: a fetch, or a `submitblock` batch.
+    enum BlockStep: Sendable {
+        case fetched(Int, Result<FetchedBlock, RescueStop>)
+        case submitted(Range<Int>, Result<Void, RescueStop>)
+    }
+
+    /// Blocks handed to bitcoind per batch RPC at most.
     static let submitBatch = 64
 
     /// `submitblock` for consecutive blocks, in order, in one batch; "duplicate" and
     /// "inconclusive" (a side branch until its last block) are fine.
-    private mutating func submit(_ blocks: [FetchedBlock], headers: ArraySlice<ValidatedHeader>) async throws {
-        let verdicts = try await backend.submitBlocks(blocks.map(\.bytes))
+    static func submit(_ blocks: [[UInt8]], headers: [ValidatedHeader], to backend: any ChainBackend) async -> Result<Void, RescueStop> {
+        let verdicts: [Result<String?, ChainBackendError>]
+        do {
+            verdicts = try await backend.submitBlocks(blocks)
+        } catch {
+            return .failure(RescueStop(outcome: .failed("submitblock \(headers[0].hash): \(error)")))
+        }
+        guard verdicts.count == blocks.count else {
+            return .failure(RescueStop(outcome: .failed("submitblock: \(verdicts.count) verdicts for \(blocks.count) blocks")))
+        }
         for (verdict, header) in zip(verdicts, headers) {
             switch verdict {
             case .success(nil), .success("duplicate"), .success("inconclusive"):
-                report.blocksSubmitted += 1
+                continue
             case .success(let reason?):
-                throw RescueStop(outcome: .failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)"))
+                return .failure(RescueStop(outcome: .failed("bitcoind refused block \(header.hash) at \(header.height): \(reason)")))
             case .failure(let error):
-                throw RescueStop(outcome: .failed("submitblock \(header.hash) at \(header.height): \(error)"))
+                return .failure(RescueStop(outcome: .failed("submitblock \(header.hash) at \(header.height): \(error)")))
             }
         }
+        return .success(())
     }
 }
 
 /// Blocks that arrived for any request of this rescue. Drivers match a reply to the first
 /// waiting request with the same command, so with several `getdata` in flight to one peer a
 /// block may come back on another request's answer (or on a request the core gave up on); every
-/// valid block this rescue wants is kept here until its own fetch takes it.
+/// valid block this rescue wants is kept here until its own fetch takes it. A block its fetch
+/// already took (a slower target's duplicate answer) is not kept again.
 actor BlockStash {
     private var blocks: [BlockHash: Rescue.FetchedBlock] = [:]
     private var order: [BlockHash] = []
+    /// Blocks a fetch took: one hash per block of the rescue's path at most.
+    private var taken: Set<BlockHash> = []
     private var waiters: [BlockHash: (id: Int, continuation: CheckedContinuation<Rescue.FetchedBlock?, Never>)] = [:]
     private var nextWaiter = 0
     let capacity: Int
@@ -108,7 +114,9 @@ actor BlockStash {
 
     /// Keeps a block (hands it to the fetch waiting for it, if any).
     func put(_ hash: BlockHash, _ block: Rescue.FetchedBlock) {
+        guard !taken.contains(hash) else { return }
         if let waiter = waiters.removeValue(forKey: hash) {
+            taken.insert(hash)
             waiter.continuation.resume(returning: block)
             return
         }
@@ -121,8 +129,12 @@ actor BlockStash {
     func take(_ hash: BlockHash) -> Rescue.FetchedBlock? {
         guard let block = blocks.removeValue(forKey: hash) else { return nil }
         order.removeAll { $0 == hash }
+        taken.insert(hash)
         return block
     }
+
+    /// Blocks kept, waiting for their fetch.
+    var count: Int { blocks.count }
 
     /// Waits up to `timeout` for a block (one waiter per hash: the fetch that owns it).
     func wait(for hash: BlockHash, timeout: Duration) async -> Rescue.FetchedBlock? {
@@ -143,6 +155,11 @@ actor BlockStash {
         } onCancel: {
             Task { await self.expire(hash, id: id) }
         }
+    }
+
+    /// Ends the wait for `hash` early, without a block (a request for it failed).
+    func wake(_ hash: BlockHash) {
+        waiters.removeValue(forKey: hash)?.continuation.resume(returning: nil)
     }
 
     private func expire(_ hash: BlockHash, id: Int) {
@@ -205,21 +222,30 @@ struct BlockFetcher: Sendable {
             for target in chosen {
                 // Not cancelled when another target wins: its answer may be another fetch's block.
                 Task {
-                    defer { problems.finished() }
                     do throws(DriverProtocolError) {
                         let result = try await router.getBlock(expected, driver: target.driver, peer: target.peer, timeout: timeout)
                         let (hash, bytes) = try Self.checkedBlock(in: result, expected: expected, wanted: wanted)
+                        if hash != expected { problems.misdirected() }
+                        problems.finished()
                         await stash.put(hash, Rescue.FetchedBlock(bytes: bytes, driver: target.driver))
                     } catch {
                         problems.add("\(target.driver): \(error.kind.rawValue): \(error.message.prefix(160))")
+                        problems.finished()
+                        // The fetch need not wait out its poll: ask the next targets now.
+                        await stash.wake(expected)
                     }
                 }
             }
-            // Until an answer brings it, or every target asked has answered (then a short grace
-            // for the block to arrive on another fetch's answer).
+            // Until an answer brings it, or every target asked has answered: at once when none
+            // brought another fetch's block, else after a short grace for this block to arrive
+            // on another fetch's answer the same way.
             let until = ContinuousClock.now + timeout
             while ContinuousClock.now < until, !Task.isCancelled {
                 let allAnswered = problems.pending == 0
+                if allAnswered, !problems.sawMisdirected {
+                    if let block = await stash.take(expected) { return .success(block) }
+                    break
+                }
                 if let block = await stash.wait(for: expected, timeout: allAnswered ? Self.grace : .milliseconds(250)) {
                     return .success(block)
                 }
@@ -270,14 +296,20 @@ struct BlockFetcher: Sendable {
     }
 }
 
-/// A fetch's driver requests still running and the last problem met, shared with its tasks.
+/// A fetch's driver requests still running, the last problem met, and whether an answer brought
+/// another fetch's block; shared with its tasks.
 final class ProblemLog: @unchecked Sendable {
     // @unchecked: `text` and `running` are guarded by `lock`.
     private let lock = NSLock()
     private var text = "no answer"
     private var running = 0
+    private var otherBlocks = false
 
     func add(_ problem: String) { lock.withLock { text = problem } }
+    /// An answer carried another block this rescue wants (it went to the stash).
+    func misdirected() { lock.withLock { otherBlocks = true } }
+    /// Whether an answer carried another block: this one may come the same way.
+    var sawMisdirected: Bool { lock.withLock { otherBlocks } }
     var last: String { lock.withLock { text } }
     func outstanding(_ n: Int) { lock.withLock { running += n } }
     func finished() { lock.withLock { running -= 1 } }

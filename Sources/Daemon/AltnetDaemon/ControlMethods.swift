@@ -192,13 +192,17 @@ struct ControlMethods: Sendable {
         var network: String?
         var group: String?
         var source: String?
+        /// Whether the peer carries altnet messages, when the driver says: false for a Lightning
+        /// peer without the altnet feature bit (listed, never asked), true for one with it.
+        var altnet: Bool?
     }
 
     func peers() -> [PeerView] {
         altstack.snapshot().flatMap { driver in
             driver.peers.map {
                 PeerView(driver: driver.name, id: $0.id, address: $0.address, direction: $0.direction.rawValue,
-                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source)
+                         transport: $0.transport?.rawValue, network: $0.network, group: $0.group, source: $0.source,
+                         altnet: $0.altnet)
             }
         }
     }

@@ -11,7 +11,7 @@ import Foundation
 /// `init` options, and the driver checks them.
 public struct DaemonSettings: Sendable, Equatable {
     /// The driver sections altnetd knows, in start order; each runs `altnet-driver-<name>`.
-    public static let driverSections = ["bip324", "lightning", "rpc", "esplora"]
+    public static let driverSections = ["bip324", "lightning", "rpc", "esplora", "cln"]
     /// Keys each core section accepts.
     static let knownKeys: [String: Set<String>] = [
         "": ["network"],

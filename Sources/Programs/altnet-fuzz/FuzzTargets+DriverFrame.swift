@@ -4,7 +4,7 @@ import DriverProtocol
 /// frames), `RPCCodec.parse(frame:)`, the payload ranges of `payload_bin`, and our own binary
 /// encoding of what was read.
 enum DriverFrameFuzz {
-    /// Selector 20: a limit byte, a split seed, then the stream.
+    /// Selector 21: a limit byte, a split seed, then the stream.
     static func run(_ input: inout FuzzInput) {
         let limitByte = input.byte()
         let seed = input.byte()

@@ -25,7 +25,8 @@ import BitcoinPrimitives
 /// - 17: HeaderChain against a reference implementation, and HeadersPresync against HeaderChain.
 /// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names, address text, addrman.dat (``AddressFuzz``).
 /// - 19: the Lightning driver's core: a BOLT 8 carrier session and its altnet session (hostile peer).
-/// - 20: the driver pipe with binary framing: lines and frames in any split, frame headers and
+/// - 20: the Core Lightning carrier: lightningd's object stream, the plugin session, listpeers.
+/// - 21: the driver pipe with binary framing: lines and frames in any split, frame headers and
 ///   their payload ranges, binary re-encoding (``DriverFrameFuzz``).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
@@ -36,7 +37,7 @@ enum FuzzTargets {
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 21
+    static let count: UInt8 = 22
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -68,8 +69,9 @@ enum FuzzTargets {
         case 16: PeerSessionFuzz.run(&input)
         case 17: HeaderChainFuzz.run(&input)
         case 18: AddressFuzz.run(&input)
-        case 20: DriverFrameFuzz.run(&input)
-        default: LightningSessionFuzz.run(&input)
+        case 19: LightningSessionFuzz.run(&input)
+        case 20: CLNFuzz.run(&input)
+        default: DriverFrameFuzz.run(&input)
         }
     }
 

@@ -23,6 +23,9 @@ final class FakeBitcoind: ChainBackend, @unchecked Sendable {
     private var blocksGrowing = false
     private(set) var submittedHeaders = 0
     private(set) var submittedBlocks = 0
+    /// Hashes of the blocks submitted, in the order they came, and the size of each batch.
+    private(set) var submittedOrder: [BlockHash] = []
+    private(set) var submitBatches: [Int] = []
     private(set) var stateReads = 0
 
     /// - Parameter chain: the active chain from genesis, headers with their blocks.
@@ -130,8 +133,10 @@ final class FakeBitcoind: ChainBackend, @unchecked Sendable {
 
     func submitBlocks(_ blocks: [[UInt8]]) async throws -> [Result<String?, ChainBackendError>] {
         lock.withLock {
+            submitBatches.append(blocks.count)
             let verdicts: [Result<String?, ChainBackendError>] = blocks.map { bytes in
                 guard let block = try? Block(bytes: bytes) else { return .failure(ChainBackendError("block decode failed")) }
+                submittedOrder.append(block.hash)
                 guard let parent = nodes[block.header.previousBlockHash] else { return .success("prev-blk-not-found") }
                 submittedBlocks += 1
                 if var node = nodes[block.hash] {

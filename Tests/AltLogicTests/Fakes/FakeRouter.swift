@@ -16,6 +16,10 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
         case silent
         /// Answers with headers whose proof of work is broken.
         case invalid
+        /// Serves its headers and its first `after` blocks, then fails every block request (gone).
+        case dropsBlocks(after: Int)
+        /// Serves its headers, and blocks whose last byte is flipped (the merkle root no longer matches).
+        case corruptBlocks
     }
 
     struct Peer: Sendable {
@@ -77,7 +81,7 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
         case .silent:
             try? await Task.sleep(for: timeout)
             throw DriverProtocolError(.timeout, "no answer within \(timeout)")
-        case .serve, .invalid:
+        case .serve, .invalid, .dropsBlocks, .corruptBlocks:
             let start = (locator.lazy.compactMap { index[$0] }.first ?? 0) + 1
             var headers = Array(peer.chain[min(start, peer.chain.count)..<min(start + 2_000, peer.chain.count)])
             if case .invalid = peer.behaviour, !headers.isEmpty { headers[0].nonce &+= 1 }
@@ -97,14 +101,21 @@ final class FakeRouter: HeaderRouter, @unchecked Sendable {
     func getBlock(_ hash: BlockHash, driver: String, peer: String?, timeout: Duration)
         async throws(DriverProtocolError) -> SendMessageResult
     {
-        let found: (String, [UInt8])? = lock.withLock {
+        let found: Result<(String, [UInt8]), DriverProtocolError>? = lock.withLock {
             for candidate in peers where candidate.driver == driver && (peer == nil || candidate.id == peer) {
-                blockRequests["\(candidate.driver)/\(candidate.id)", default: 0] += 1
-                if candidate.behaviour != .withhold, let bytes = candidate.blocks[hash] { return (candidate.id, bytes) }
+                let key = "\(candidate.driver)/\(candidate.id)"
+                blockRequests[key, default: 0] += 1
+                if case .dropsBlocks(let after) = candidate.behaviour, blockRequests[key, default: 0] > after {
+                    return .failure(DriverProtocolError(.peerUnavailable, "\(key) is gone"))
+                }
+                if candidate.behaviour != .withhold, var bytes = candidate.blocks[hash] {
+                    if candidate.behaviour == .corruptBlocks { bytes[bytes.count - 1] ^= 0x01 }
+                    return .success((candidate.id, bytes))
+                }
             }
             return nil
         }
-        guard let (id, bytes) = found else {
+        guard let (id, bytes) = try found?.get() else {
             return SendMessageResult(peer: peer ?? "?", replies: [DriverP2PMessage(command: "notfound", payload: "00")])
         }
         return SendMessageResult(peer: id, replies: [DriverP2PMessage(command: "block", payload: Hex.encode(bytes))])

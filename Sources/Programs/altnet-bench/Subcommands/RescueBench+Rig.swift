@@ -51,12 +51,14 @@ final class BenchSimnode: @unchecked Sendable {
         let _: [String] = try await rpc.call("simgenerate", [.int(n)])
     }
 
-    /// Copies `other`'s active chain above our height with getblock / submitblock batches.
+    /// Copies `other`'s active chain above our height (up to `height`, else its tip) with
+    /// getblock / submitblock batches.
     /// - Returns: blocks copied.
     @discardableResult
-    func copyBlocks(from other: BenchSimnode) async throws -> Int {
+    func copyBlocks(from other: BenchSimnode, upTo height: Int? = nil) async throws -> Int {
         let mine = try await rpc.getBlockchainInfo().blocks
-        let theirs = try await other.rpc.getBlockchainInfo().blocks
+        let tip = try await other.rpc.getBlockchainInfo().blocks
+        let theirs = min(tip, height ?? tip)
         var start = mine + 1
         while start <= theirs {
             let heights = Array(start...min(start + 499, theirs))
@@ -76,9 +78,11 @@ final class BenchSimnode: @unchecked Sendable {
 struct BenchLightningPair {
     let alice: Altstack
     let bob: Altstack
+    let serving: Serving
     let tasks: [Task<Void, Never>]
 
-    init(driver: String, bobRPC: BitcoindRPCClient, logger: Logger) throws {
+    /// - Parameter servingLimits: Bob's serving budget (the daemon's defaults unless the bench lifts it).
+    init(driver: String, bobRPC: BitcoindRPCClient, servingLimits: ServingLimits, logger: Logger) throws {
         let (ka, kb) = (PrivateKey(), PrivateKey())
         let idB = Hex.encode(kb.publicKey.serialized(compressed: true))
         let port = try BenchPort.free()
@@ -92,9 +96,10 @@ struct BenchLightningPair {
                              dataDir: tmp + "altnet-bench-ln-b")
         let alice = Altstack(drivers: [a], logger: logger, coreHandler: NodeKeySigner(keys: ["ln-a": ka]).handler)
         let bob = Altstack(drivers: [b], logger: logger, coreHandler: NodeKeySigner(keys: ["ln-b": kb]).handler)
-        let serving = Serving(altstack: bob, bitcoind: bobRPC, chain: .regtest, logger: logger)
+        let serving = Serving(altstack: bob, bitcoind: bobRPC, chain: .regtest, logger: logger, limits: servingLimits)
         self.alice = alice
         self.bob = bob
+        self.serving = serving
         tasks = [
             Task { try? await alice.run() },
             Task { try? await bob.run() },
@@ -116,6 +121,11 @@ struct BenchLightningPair {
             try? await Task.sleep(for: .milliseconds(20))
         }
         return false
+    }
+
+    /// The drivers' process ids (Alice's, then Bob's), when running.
+    var driverPIDs: (alice: Int32?, bob: Int32?) {
+        (alice.snapshot().first?.pid, bob.snapshot().first?.pid)
     }
 
     func stop() async {
