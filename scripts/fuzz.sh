@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzz every decoder that reads peer, driver or user input with libFuzzer. Not part of the
-# test suite. The first input byte picks the target (its value modulo 21, see
+# test suite. The first input byte picks the target (its value modulo 22, see
 # Sources/Programs/altnet-fuzz/FuzzTargets.swift): 0-3 the v1 P2P stream, payload codecs, transactions and
 # blocks; 4-5 a BIP324 responder (raw bytes; a fixed-key session); 6-7 BOLT 8 (responder
 # handshake; transport); 8 the altnet Lightning reassembler; 9 the BIP324 proxy front end
@@ -10,7 +10,8 @@
 # 16 the BIP324 driver's PeerSession; 17 HeaderChain against a reference, and HeadersPresync;
 # 18 addr/addrv2 (BIP155) lists, Tor v3 names, address text and the addrman.dat loader;
 # 19 the Lightning driver's core (a BOLT 8 carrier session and its altnet session); 20 the Core
-# Lightning carrier (lightningd's JSON object stream, the plugin session, listpeers).
+# Lightning carrier (lightningd's JSON object stream, the plugin session, listpeers);
+# 21 the driver pipe with binary framing (lines and frames, payload ranges, re-encoding).
 #
 #   scripts/fuzz.sh [SECONDS] [libFuzzer options...]     (default 60 seconds)
 #   ONLY=5 scripts/fuzz.sh 120                           (one target: selector 5, own corpus)
@@ -38,7 +39,7 @@ export SWIFT_BACKTRACE=enable=no
 corpus=.build-fuzz/corpus${ONLY:+-$ONLY}
 mkdir -p "$corpus"
 seed() {
-    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 21 != ONLY )); then return; fi
+    if [[ -n "${ONLY:-}" ]] && (( 16#${2:0:2} % 22 != ONLY )); then return; fi
     printf '%s' "$2" | xxd -r -p > "$corpus/seed-$1"
 }
 if [[ -n "${ONLY:-}" ]]; then export ALTNET_FUZZ_ONLY="$ONLY"; fi
@@ -71,6 +72,7 @@ seed proxy-v2-verack "090405f9beb4d976657261636b000000000000000000005df6e0e2"
 seed greeting-v1     "090105f9beb4d976657273696f6e0000000000"
 seed reply-pong      "0a020410080001020304050607080102030405060708"
 seed driver-line     "0b0003$(printf '%s\n%s\n' '{"jsonrpc":"2.0","method":"peerdisconnected","params":{"peer":"p1","reason":"eof"}}' '{"jsonrpc":"2.0","id":7,"result":{"peers":[]}}' | xxd -p | tr -d '\n')"
+seed driver-frame    "1500030000000078000000727b226a736f6e727063223a22322e30222c226d6574686f64223a226d6573736167657265636569766564222c22706172616d73223a7b2270656572223a227031222c226d657373616765223a7b22636f6d6d616e64223a227478222c227061796c6f61645f62696e223a5b302c325d7d7d7d01027b226a736f6e727063223a22322e30222c226964223a372c22726573756c74223a7b7d7d0a"
 seed zmq-hashblock   "0c0209$(printf hashblock | xxd -p)20$(printf '42%.0s' $(seq 1 32))01000000"
 seed altnet-conf     "0d00$(printf 'datadir=/tmp/x\n[bip324]\nconnect=127.0.0.1:8333 # peer\nrpc.port=8332\n' | xxd -p | tr -d '\n')"
 seed altnet-flags    "0d01$(printf -- '--bip324.connect=127.0.0.1:8333\n--lightning\n--rpc.port\n8332' | xxd -p | tr -d '\n')"

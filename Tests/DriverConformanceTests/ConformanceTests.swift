@@ -18,6 +18,7 @@ import TestSupport
         #expect(report.finding("peer-addressing")?.detail.contains("1 listed peer(s) answered getheaders by id: mem0") == true,
                 "\(report.text)")
         #expect(report.finding("unknown-peer")?.passed == true)
+        #expect(report.finding("framing")?.detail.hasPrefix("binary framing not declared: ") == true, "\(report.text)")
     }
 
     /// A receive-only feed (integration/driver_feed.py): passes, and the `role` check shows it was
@@ -41,6 +42,16 @@ import TestSupport
     @Test func swiftTestDriverPasses() async throws {
         let report = await check(try DriverFixtures.testDriver(), ["--kinds", "headers,transactions"])
         #expect(report.passed, "\(report.text)")
+        // DriverKit declares binary framing: the suite picks it and checks it (split and oversized frames).
+        #expect(report.finding("framing")?.detail.hasPrefix("binary: ") == true, "\(report.text)")
+        #expect(report.finding("framing")?.detail.contains("an oversized frame answered oversizedLine (-32001), still alive") == true, "\(report.text)")
+    }
+
+    /// The same driver told to declare JSON only: the suite keeps JSON lines, and passes.
+    @Test func swiftTestDriverOnJSONOnlyPasses() async throws {
+        let report = await check(try DriverFixtures.testDriver(), ["--kinds", "headers", "--json-only"])
+        #expect(report.passed, "\(report.text)")
+        #expect(report.finding("framing")?.detail.hasPrefix("binary framing not declared: ") == true, "\(report.text)")
     }
 
     @Test(arguments: [

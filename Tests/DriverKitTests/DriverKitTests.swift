@@ -27,7 +27,7 @@ import Glibc
     /// A live runner: lines in through a stream, frames out through a real pipe.
     final class Live: @unchecked Sendable {
         // @unchecked: `frames` is guarded by `lock`.
-        let feed: AsyncStream<LineFramer.Event>.Continuation
+        let feed: AsyncStream<DriverFrameDecoder.Event>.Continuation
         let runner: Task<Void, Never>
         let reader: Task<Void, Never>
         private let lock = NSLock()
@@ -38,7 +38,7 @@ import Glibc
             var fds: [Int32] = [0, 0]
             guard pipe(&fds) == 0 else { throw DriverProtocolError(.internalError, "pipe") }
             self.fds = fds
-            let (input, feed) = AsyncStream<LineFramer.Event>.makeStream()
+            let (input, feed) = AsyncStream<DriverFrameDecoder.Event>.makeStream()
             self.feed = feed
             let runner = DriverRunner(Echo(), writer: LineWriter(fd: fds[1]))
             let writeEnd = fds[1]
@@ -59,7 +59,7 @@ import Glibc
         private let box: FrameBox
 
         func send(_ line: String) {
-            var framer = LineFramer()
+            var framer = DriverFrameDecoder()
             for event in framer.append(Array((line + "\n").utf8)) { feed.yield(event) }
         }
 

@@ -172,5 +172,6 @@ import Glibc
         let (status, text, _) = try await runToEnd(harness, ["check-driver", driver])
         #expect(status == 0, "\(text)")
         #expect(text.contains("checks passed"), "\(text)")
+        #expect(text.contains("PASS  framing: binary: "), "\(text)")
     }
 }

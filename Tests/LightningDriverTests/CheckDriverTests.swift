@@ -16,14 +16,15 @@ import TestSupport
         let findings: [Finding]
     }
 
-    @Test("all 15 checks pass (role among them), headers-exchange and peer addressing over a BOLT 8 link to a second instance")
+    @Test("all 16 checks pass (role and binary framing among them), headers-exchange and peer addressing over a BOLT 8 link to a second instance")
     func conformance() async throws {
         let harness = try BuiltProduct.path("altnet-harness")
         let driver = try LightningFixtures.driver()
         let output = try await runToEnd(harness, ["check-driver", "--json", driver]).out
         let report = try JSONDecoder().decode(JSONReport.self, from: Data(output.utf8))
-        #expect(report.findings.count == 15)
+        #expect(report.findings.count == 16)
         #expect(report.findings.contains { $0.check == "role" && $0.detail.hasPrefix("two-way") })
+        #expect(report.findings.contains { $0.check == "framing" && $0.detail.hasPrefix("binary: ") })
         for finding in report.findings {
             #expect(finding.passed, "\(finding.check): \(finding.detail)")
         }

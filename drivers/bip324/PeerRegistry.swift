@@ -112,7 +112,7 @@ final class PeerRegistry: @unchecked Sendable {
             Inventory.encodeList(rest, to: &w)
             payload = w.bytes
         }
-        let message = DriverP2PMessage(command: command, payload: Hex.encode(payload))
+        let message = DriverP2PMessage(command: command, payloadBytes: payload)
         let waiter = takeWaiter(answeredBy: command, payload: payload, from: id)
         if let waiter {
             waiter.continuation.resume(returning: message)
@@ -164,7 +164,7 @@ final class PeerRegistry: @unchecked Sendable {
     ///   ready, when no peer is ready, or when the peer disconnects; `timeout` when no reply
     ///   arrives in time.
     func sendMessage(_ params: SendMessageParams) async throws(DriverProtocolError) -> SendMessageResult {
-        let payload = try Hex.decode(params.message.payload, field: "payload")
+        let payload = try params.message.payloadBytes()
         // Without a named peer, one still in its handshake may become ready soon: wait up to half
         // the timeout. A named peer is used now or not at all (the core listed it as ready).
         let patience = ContinuousClock.now + .milliseconds(params.peer == nil ? max(0, params.timeoutMs) / 2 : 0)

@@ -1,14 +1,24 @@
 import JSON
 
-/// `getmanifest` params: the protocol versions the core speaks.
+/// `getmanifest` params: the protocol versions the core speaks, and the framings it accepts.
 public struct GetManifestParams: Codable, Sendable, Hashable {
     public var protocolVersions: [Int]
+    /// The framings the core offers (``DriverFraming`` names; names this version does not know
+    /// are kept here and ignored). Absent: JSON lines only.
+    public var framings: [String]?
 
-    public init(protocolVersions: [Int] = ProtocolVersion.supported) {
+    public init(protocolVersions: [Int] = ProtocolVersion.supported, framings: [DriverFraming]? = nil) {
         self.protocolVersions = protocolVersions
+        self.framings = framings?.map(\.rawValue)
     }
 
-    enum CodingKeys: String, CodingKey { case protocolVersions = "protocol_versions" }
+    /// The offered framings this version knows; nil when none were offered.
+    public var offeredFramings: [DriverFraming]? { framings.map { $0.compactMap(DriverFraming.init(rawValue:)) } }
+
+    enum CodingKeys: String, CodingKey {
+        case framings
+        case protocolVersions = "protocol_versions"
+    }
 }
 
 /// An option a driver accepts in `init` (as `altnet.conf` keys in its section).
@@ -47,17 +57,27 @@ public struct Manifest: Codable, Sendable, Hashable {
     public var protocolVersion: Int
     public var capabilities: TransportCapabilities
     public var options: [OptionSpec]
+    /// The framings the driver speaks among those offered (``DriverFraming`` names); absent:
+    /// JSON lines only.
+    public var framings: [String]?
 
-    public init(name: String, version: String, protocolVersion: Int, capabilities: TransportCapabilities, options: [OptionSpec] = []) {
+    public init(
+        name: String, version: String, protocolVersion: Int, capabilities: TransportCapabilities, options: [OptionSpec] = [],
+        framings: [DriverFraming]? = nil
+    ) {
         self.name = name
         self.version = version
         self.protocolVersion = protocolVersion
         self.capabilities = capabilities
         self.options = options
+        self.framings = framings?.map(\.rawValue)
     }
 
+    /// The declared framings this version knows; nil when the manifest declares none.
+    public var declaredFramings: [DriverFraming]? { framings.map { $0.compactMap(DriverFraming.init(rawValue:)) } }
+
     enum CodingKeys: String, CodingKey {
-        case name, version, capabilities, options
+        case name, version, capabilities, options, framings
         case protocolVersion = "protocol_version"
     }
 
@@ -121,16 +141,20 @@ public struct InitParams: Codable, Sendable, Hashable {
     public var options: [String: JSONValue]
     /// A directory the driver owns for its state.
     public var dataDir: String
+    /// The framing the core picked from the manifest's `framings`; absent means JSON lines.
+    /// With `binary`, both sides send ``BinaryFrame``s after this request and its answer.
+    public var framing: DriverFraming?
 
-    public init(network: String, chain: ChainInfo, options: [String: JSONValue] = [:], dataDir: String) {
+    public init(network: String, chain: ChainInfo, options: [String: JSONValue] = [:], dataDir: String, framing: DriverFraming? = nil) {
         self.network = network
         self.chain = chain
         self.options = options
         self.dataDir = dataDir
+        self.framing = framing
     }
 
     enum CodingKeys: String, CodingKey {
-        case network, chain, options
+        case network, chain, options, framing
         case dataDir = "data_dir"
     }
 }

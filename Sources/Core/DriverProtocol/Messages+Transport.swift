@@ -1,31 +1,4 @@
 import BitcoinPrimitives
-/// A Bitcoin P2P message: its command name and its payload (the bytes after the v1 header) as hex.
-public struct DriverP2PMessage: Codable, Sendable, Hashable {
-    public var command: String
-    public var payload: String
-
-    public init(command: String, payload: String) {
-        self.command = command
-        self.payload = payload
-    }
-
-    /// Checks the command's form and the payload's hex.
-    /// - Throws: ``DriverProtocolError`` of kind `invalidParams`.
-    public func validate() throws(DriverProtocolError) {
-        try DriverP2PMessage.validate(command: command)
-        try Hex.validate(payload, field: "payload")
-    }
-
-    /// Commands are 1 to 12 characters of lowercase letters and digits.
-    static func validate(command: String) throws(DriverProtocolError) {
-        let ok = !command.isEmpty && command.utf8.count <= DriverProtocolLimits.maxCommandLength
-            && command.utf8.allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) }
-        guard ok else {
-            throw DriverProtocolError(.invalidParams, "command \"\(command.prefix(20))\" must be 1-12 characters of a-z 0-9")
-        }
-    }
-}
-
 /// `sendmessage` params.
 public struct SendMessageParams: Codable, Sendable, Hashable {
     /// The peer to send to (an id from `listpeers` or `peerconnected`): the message goes to that

@@ -72,36 +72,50 @@ public enum RPCCodec {
         return (try? JSONValue.parse(Array(token)))?.stringValue
     }
 
-    /// Encodes a request line (newline included).
+    /// Encodes a request (a line with its newline, or a binary frame).
     /// - Parameters:
     ///   - id: the request id.
     ///   - method: the method name.
     ///   - params: the params object.
-    /// - Returns: the line's bytes.
+    ///   - framing: JSON line (the default) or ``BinaryFrame``.
+    /// - Returns: the message's bytes.
     /// - Throws: ``DriverProtocolError`` of kind `internalError` when `params` cannot be encoded.
-    public static func request<P: Encodable>(id: RPCID, method: String, params: P) throws(DriverProtocolError) -> [UInt8] {
-        try line(RequestOut(id: id, method: method, params: params))
+    public static func request<P: Encodable>(
+        id: RPCID, method: String, params: P, framing: DriverFraming = .json
+    ) throws(DriverProtocolError) -> [UInt8] {
+        try message(RequestOut(id: id, method: method, params: params), framing)
     }
 
-    /// Encodes a notification line (newline included).
+    /// Encodes a notification (a line with its newline, or a binary frame).
     /// - Throws: ``DriverProtocolError`` of kind `internalError` when `params` cannot be encoded.
-    public static func notification<P: Encodable>(method: String, params: P) throws(DriverProtocolError) -> [UInt8] {
-        try line(NotificationOut(method: method, params: params))
+    public static func notification<P: Encodable>(method: String, params: P, framing: DriverFraming = .json) throws(DriverProtocolError) -> [UInt8] {
+        try message(NotificationOut(method: method, params: params), framing)
     }
 
-    /// Encodes a successful answer line (newline included).
+    /// Encodes a successful answer (a line with its newline, or a binary frame).
     /// - Throws: ``DriverProtocolError`` of kind `internalError` when `result` cannot be encoded.
-    public static func result<R: Encodable>(id: RPCID, _ result: R) throws(DriverProtocolError) -> [UInt8] {
-        try line(ResultOut(id: id, result: result))
+    public static func result<R: Encodable>(id: RPCID, _ result: R, framing: DriverFraming = .json) throws(DriverProtocolError) -> [UInt8] {
+        try message(ResultOut(id: id, result: result), framing)
     }
 
-    /// Encodes an error answer line (newline included). Never fails.
+    /// Encodes an error answer (a line with its newline, or a binary frame). Never fails.
     /// - Parameters:
     ///   - id: the id of the request answered, nil when it could not be read.
     ///   - error: the error.
-    public static func error(id: RPCID?, _ error: DriverProtocolError) -> [UInt8] {
-        (try? line(ErrorOut(id: id, error: error.wire)))
+    ///   - framing: JSON line (the default) or ``BinaryFrame``.
+    public static func error(id: RPCID?, _ error: DriverProtocolError, framing: DriverFraming = .json) -> [UInt8] {
+        (try? message(ErrorOut(id: id, error: error.wire), framing))
             ?? Array(#"{"jsonrpc":"2.0","id":null,"error":{"code":-32603,"message":"unencodable error"}}"#.utf8) + [0x0A]
+    }
+
+    /// Classifies one binary frame: its header as a line, its payload section kept beside it.
+    /// - Parameter body: the frame's body (``DriverFrameDecoder/Event/frame(_:)``).
+    /// - Returns: the classified frame; its params or result read their payloads from the section.
+    /// - Throws: ``DriverProtocolError`` as ``parse(_:)``; `parse` when the header length does not fit.
+    public static func parse(frame body: [UInt8]) throws(DriverProtocolError) -> RPCFrame {
+        let (header, payloads) = try BinaryFrame.split(body)
+        let frame = try parse(Array(body[header]))
+        return RPCFrame(kind: frame.kind, bytes: frame.bytes, member: frame.member, payloads: body[payloads])
     }
 
     /// Reads the request id an `invalidRequest` error carries, so it can be answered.
@@ -120,13 +134,21 @@ public enum RPCCodec {
         }
     }
 
-    private static func line<T: Encodable>(_ value: T) throws(DriverProtocolError) -> [UInt8] {
+    private static func message<T: Encodable>(_ value: T, _ framing: DriverFraming) throws(DriverProtocolError) -> [UInt8] {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.withoutEscapingSlashes]
         do {
-            var bytes = [UInt8](try encoder.encode(value))
-            bytes.append(0x0A)
-            return bytes
+            switch framing {
+            case .json:
+                var bytes = [UInt8](try encoder.encode(value))
+                bytes.append(0x0A)
+                return bytes
+            case .binary:
+                let sink = PayloadSink()
+                encoder.userInfo[PayloadSink.key] = sink
+                let header = [UInt8](try encoder.encode(value))
+                return BinaryFrame.encode(header: header, payloads: sink.bytes)
+            }
         } catch {
             throw DriverProtocolError(.internalError, "cannot encode message: \(error)")
         }

@@ -16,15 +16,29 @@ public struct RPCFrame: Sendable {
     }
 
     public let kind: Kind
-    /// The line as received, newline excluded.
+    /// The line as received, newline excluded; for a binary frame, its JSON header.
     public let bytes: [UInt8]
     /// Where `params` (requests, notifications) or `result` (answers) lies in `bytes`.
     let member: Range<Int>?
+    /// A binary frame's payload section (``BinaryFrame``); nil for a JSON line.
+    public let payloads: ArraySlice<UInt8>?
 
-    init(kind: Kind, bytes: [UInt8], member: Range<Int>?) {
+    init(kind: Kind, bytes: [UInt8], member: Range<Int>?, payloads: ArraySlice<UInt8>? = nil) {
         self.kind = kind
         self.bytes = bytes
         self.member = member
+        self.payloads = payloads
+    }
+
+    /// How the message came: a JSON line or a binary frame.
+    public var framing: DriverFraming { payloads == nil ? .json : .binary }
+
+    /// A decoder for the member: a binary frame's payload section goes along, so a P2P
+    /// message's `payload_bin` reads from it.
+    private func decoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        if let payloads { decoder.userInfo[PayloadSection.key] = PayloadSection(bytes: payloads) }
+        return decoder
     }
 
     /// The method name for requests and notifications.
@@ -41,8 +55,8 @@ public struct RPCFrame: Sendable {
     /// - Throws: ``DriverProtocolError`` of kind `invalidParams` naming the method and the problem.
     public func params<P: Decodable>(as type: P.Type) throws(DriverProtocolError) -> P {
         do {
-            guard let member else { return try JSONDecoder().decode(P.self, from: Data("{}".utf8)) }
-            return try JSONDecoder().decode(P.self, from: Data(bytes[member]))
+            guard let member else { return try decoder().decode(P.self, from: Data("{}".utf8)) }
+            return try decoder().decode(P.self, from: Data(bytes[member]))
         } catch {
             throw DriverProtocolError(.invalidParams, "invalid params for \(method ?? "?"): \(Self.describe(error))")
         }
@@ -57,7 +71,7 @@ public struct RPCFrame: Sendable {
             guard case .result = kind, let member else {
                 throw DriverProtocolError(.invalidParams, "not a result")
             }
-            return try JSONDecoder().decode(R.self, from: Data(bytes[member]))
+            return try decoder().decode(R.self, from: Data(bytes[member]))
         } catch {
             throw DriverProtocolError(.invalidParams, "invalid result: \(Self.describe(error))")
         }

@@ -279,7 +279,7 @@ struct BlockFetcher: Sendable {
         guard let reply = result.replies.first(where: { $0.command == "block" }) else {
             throw DriverProtocolError(.peerUnavailable, "the peer does not have block \(expected)")
         }
-        guard let bytes = try? [UInt8](hex: reply.payload), bytes.count <= Block.maxSerializedSize else {
+        guard let bytes = try? reply.payloadBytes(), bytes.count <= Block.maxSerializedSize else {
             throw DriverProtocolError(.peerUnavailable, "block \(expected): payload is not hex or too large")
         }
         let block: Block

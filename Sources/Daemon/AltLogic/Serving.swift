@@ -94,7 +94,7 @@ public struct Serving: Sendable {
 
     private func answer(driver: String, peer: String, message: DriverP2PMessage) async {
         AltLogicMetrics.served(command: message.command, driver: driver)
-        guard let command = try? P2PCommand(message.command), let payload = try? [UInt8](hex: message.payload) else {
+        guard let command = try? P2PCommand(message.command), let payload = try? message.payloadBytes() else {
             logger.debug("unreadable message from a peer", metadata: ["driver": "\(driver)", "peer": "\(LogText.escaped(peer, limit: 80))", "command": "\(LogText.escaped(message.command, limit: 12))"])
             return
         }
@@ -115,7 +115,7 @@ public struct Serving: Sendable {
                     header.write(to: &writer)
                     writer.writeUInt8(0)
                 }
-                await send(.init(command: "headers", payload: writer.bytes.hex), driver: driver, peer: peer)
+                await send(.init(command: "headers", payloadBytes: writer.bytes), driver: driver, peer: peer)
             case .getdata(let items):
                 try await serveData(items, driver: driver, peer: peer)
             case .tx(let tx):
@@ -155,7 +155,7 @@ public struct Serving: Sendable {
                 let bytes = try await bitcoind.getBlockBytes(BlockHash(item.hash))
                 budget.spend(bytes: bytes.count, driver: driver, peer: peer)
                 served += 1
-                await send(.init(command: "block", payload: bytes.hex), driver: driver, peer: peer)
+                await send(.init(command: "block", payloadBytes: bytes), driver: driver, peer: peer)
             } catch {
                 missing.append(item)
             }
@@ -163,7 +163,7 @@ public struct Serving: Sendable {
         guard !missing.isEmpty else { return }
         var writer = ByteWriter()
         Inventory.encodeList(missing, to: &writer)
-        await send(.init(command: "notfound", payload: writer.bytes.hex), driver: driver, peer: peer)
+        await send(.init(command: "notfound", payloadBytes: writer.bytes), driver: driver, peer: peer)
     }
 
     /// Hands a relayed transaction to bitcoind; a refusal is logged with bitcoind's reason.

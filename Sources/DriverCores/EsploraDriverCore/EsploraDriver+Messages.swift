@@ -42,7 +42,7 @@ extension EsploraDriver {
         for d in await book.record(source: source.baseURL, hashes: hashes) {
             context.logger.warning("esplora: sources disagree \(LogText.escaped(d.description, limit: 2000))")
         }
-        return DriverP2PMessage(command: "headers", payload: Hex.encode(P2PMessage.headers(walk.headers).encodePayload()))
+        return DriverP2PMessage(command: "headers", payloadBytes: P2PMessage.headers(walk.headers).encodePayload())
     }
 
     /// A `getdata` for one block (`/block/:hash/raw`); transaction entries and blocks the source
@@ -72,7 +72,7 @@ extension EsploraDriver {
         }
         guard block.hash == hash else { throw EsploraSourceError.malformed("asked for block \(hash), got \(block.hash)") }
         let wire = item.type.isWitness ? bytes : block.serialized(includingWitness: false)
-        return DriverP2PMessage(command: "block", payload: Hex.encode(wire))
+        return DriverP2PMessage(command: "block", payloadBytes: wire)
     }
 
     /// `POST /tx` to every source at once, each within its own timeout.

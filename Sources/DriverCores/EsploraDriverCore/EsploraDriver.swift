@@ -83,7 +83,7 @@ public struct EsploraDriver: Driver {
         guard let id = PeerChoice.pick(requested: params.peer, ready: sources.map(\.baseURL)),
               let source = sources.first(where: { $0.baseURL == id })
         else { throw PeerChoice.unavailable(requested: params.peer) }
-        let payload = try Hex.decode(params.message.payload, field: "payload")
+        let payload = try params.message.payloadBytes()
         let deadline = ContinuousClock.now + .milliseconds(max(params.timeoutMs, 1))
         let reply: DriverP2PMessage?
         do {

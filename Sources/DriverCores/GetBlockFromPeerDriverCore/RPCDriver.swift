@@ -38,7 +38,7 @@ public struct RPCDriver: Driver {
         if let peer = params.peer, peer != Self.peerID {
             throw DriverProtocolError(.peerUnavailable, "no peer \"\(peer)\": this driver has only \"\(Self.peerID)\"")
         }
-        let payload = try Hex.decode(params.message.payload, field: "payload")
+        let payload = try params.message.payloadBytes()
         switch params.message.command {
         case "getdata":
             let reply = try await getData(payload, timeoutMs: params.timeoutMs, fetcher: fetcher)
@@ -73,7 +73,7 @@ public struct RPCDriver: Driver {
                 throw DriverProtocolError(.internalError, "bitcoind returned an unparsable block \(hash.displayHex): \(error)")
             }
         }
-        return DriverP2PMessage(command: "block", payload: Hex.encode(bytes))
+        return DriverP2PMessage(command: "block", payloadBytes: bytes)
     }
 
     public func listPeers(context: DriverContext) async throws -> ListPeersResult {

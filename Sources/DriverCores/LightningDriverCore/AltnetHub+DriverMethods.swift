@@ -12,7 +12,7 @@ extension AltnetHub {
     ///   command), `timeout` (no reply in `timeout_ms`).
     public func sendMessage(_ params: SendMessageParams, via carrier: some AltnetCarrier) async throws(DriverProtocolError) -> SendMessageResult {
         let peer = try choosePeer(params.peer)
-        let payload = try Hex.decode(params.message.payload, field: "payload")
+        let payload = try params.message.payloadBytes()
         let message: AltnetMessage
         do throws(AltnetEncodingError) {
             message = try AltnetMessage(command: params.message.command, payload: payload)
@@ -41,7 +41,7 @@ extension AltnetHub {
             throw DriverProtocolError(.timeout, "no \(params.expect.joined(separator: "/")) from \(peer.prefix(16)) within \(params.timeoutMs) ms")
         }
         return SendMessageResult(
-            peer: peer, replies: [DriverP2PMessage(command: reply.command, payload: Hex.encode(reply.payload))])
+            peer: peer, replies: [DriverP2PMessage(command: reply.command, payloadBytes: reply.payload)])
     }
 
     /// `broadcasttx`: a `tx` to every altnet peer whose queue takes it.

@@ -68,6 +68,6 @@ extension AltnetSession {
         if let reply, let index = pending.firstIndex(where: { $0.peer == peer && $0.expected.isAnswered(by: reply) }) {
             return .reply(pending.remove(at: index).id, message)
         }
-        return .received(from: peer, DriverP2PMessage(command: message.command, payload: Hex.encode(message.payload)))
+        return .received(from: peer, DriverP2PMessage(command: message.command, payloadBytes: message.payload))
     }
 }

@@ -23,6 +23,9 @@ public struct DriverConfig: Sendable {
     public var restart: RestartPolicy
     /// How much of this driver's output the core holds before it pushes back or drops.
     public var queue: DriverQueueLimits
+    /// The framings offered in `getmanifest` (binary is used when the manifest declares it too);
+    /// `[.json]` keeps this driver on JSON lines.
+    public var framings: [DriverFraming] = DriverFraming.allCases
 
     public init(
         name: String, executable: String, arguments: [String] = [], environment: [String: String] = [:],

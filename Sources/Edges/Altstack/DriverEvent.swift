@@ -73,16 +73,19 @@ public struct DriverSnapshot: Sendable, Hashable, Codable {
     public var priority: Int
     /// Queue depths and drops (``DriverQueueLimits``).
     public var traffic: DriverTrafficSnapshot
+    /// The pipe's framing while the driver is ready (binary when `init` picked it), else nil.
+    public var framing: DriverFraming?
 
     /// The declared capabilities, when known.
     public var capabilities: TransportCapabilities? { manifest?.capabilities }
 
     enum CodingKeys: String, CodingKey {
-        case name, state, lastError, pid, manifest, peers, starts, priority, traffic
+        case name, state, lastError, pid, manifest, peers, starts, priority, traffic, framing
     }
 
     public init(name: String, state: DriverState, lastError: String? = nil, pid: Int32? = nil, manifest: Manifest? = nil,
-                peers: [PeerInfo] = [], starts: Int = 0, priority: Int = 0, traffic: DriverTrafficSnapshot = DriverTrafficSnapshot()) {
+                peers: [PeerInfo] = [], starts: Int = 0, priority: Int = 0, traffic: DriverTrafficSnapshot = DriverTrafficSnapshot(),
+                framing: DriverFraming? = nil) {
         self.name = name
         self.state = state
         self.lastError = lastError
@@ -92,6 +95,7 @@ public struct DriverSnapshot: Sendable, Hashable, Codable {
         self.starts = starts
         self.priority = priority
         self.traffic = traffic
+        self.framing = framing
     }
 
     /// Snapshots written before `traffic` existed (or without it) decode with zero counts.

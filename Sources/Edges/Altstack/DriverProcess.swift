@@ -37,30 +37,30 @@ public struct DriverLaunch: Sendable {
     }
 }
 
-/// A running driver process seen as protocol lines: send lines to its stdin, receive framed
-/// stdout events, kill it. Valid only inside ``DriverProcess/run(_:name:logger:body:)``.
+/// A running driver process seen as protocol messages: send lines or frames to its stdin,
+/// receive decoded stdout events (``DriverFrameDecoder``), kill it. Valid only inside ``DriverProcess/run(_:name:logger:body:)``.
 public final class DriverPipe: Sendable {
     /// The process id.
     public let pid: Int32
     /// Framed standard-output events; returns nil at end of output.
-    let incoming: Mailbox<LineFramer.Event>
+    let incoming: Mailbox<DriverFrameDecoder.Event>
     let outgoing: Mailbox<[UInt8]>
     private let killer: @Sendable () -> Void
 
-    init(pid: Int32, incoming: Mailbox<LineFramer.Event>, outgoing: Mailbox<[UInt8]>, killer: @escaping @Sendable () -> Void) {
+    init(pid: Int32, incoming: Mailbox<DriverFrameDecoder.Event>, outgoing: Mailbox<[UInt8]>, killer: @escaping @Sendable () -> Void) {
         self.pid = pid
         self.incoming = incoming
         self.outgoing = outgoing
         self.killer = killer
     }
 
-    /// Queues a line (newline included) for the driver's stdin.
+    /// Queues a message (a line with its newline, or a binary frame) for the driver's stdin.
     /// - Returns: false when the input side is closed.
     @discardableResult
     public func send(_ line: [UInt8]) -> Bool { outgoing.push(line) }
 
     /// The next stdout event, or nil at end of output.
-    public func next() async -> LineFramer.Event? { await incoming.next() }
+    public func next() async -> DriverFrameDecoder.Event? { await incoming.next() }
 
     /// Closes the driver's stdin after the queued lines.
     public func closeInput() { outgoing.close() }
@@ -83,7 +83,7 @@ public enum DriverProcess {
     ///   - launch: executable, arguments, environment.
     ///   - name: the driver's name, for its stderr lines in `logger`.
     ///   - logger: receives each stderr line at info level with metadata `driver`.
-    ///   - maxLineBytes: the stdout framing limit.
+    ///   - maxLineBytes: the stdout limit for a line or a frame.
     ///   - queueBytes: stdout bytes read ahead of the session; beyond them the core stops reading
     ///     the pipe until the session catches up, and the full pipe blocks the driver's writes.
     ///   - body: talks to the process.
@@ -100,9 +100,11 @@ public enum DriverProcess {
             environment: .custom(launch.minimalEnvironment))
         let outcome = try await Subprocess.run(configuration, input: .inputWriter, output: .sequence, error: .sequence) {
             execution in
-            let incoming = Mailbox<LineFramer.Event>(maxCost: queueBytes) { event in
-                if case .line(let bytes) = event { return max(bytes.count, 1) }
-                return 1
+            let incoming = Mailbox<DriverFrameDecoder.Event>(maxCost: queueBytes) { event in
+                switch event {
+                case .line(let bytes), .frame(let bytes): max(bytes.count, 1)
+                case .oversized: 1
+                }
             }
             let outgoing = Mailbox<[UInt8]>()
             let pipe = DriverPipe(pid: execution.processIdentifier.value, incoming: incoming, outgoing: outgoing) {
@@ -110,7 +112,7 @@ public enum DriverProcess {
             }
             return try await withThrowingTaskGroup(of: Void.self, returning: R.self) { group in
                 group.addTask {
-                    var framer = LineFramer(maxLineBytes: maxLineBytes)
+                    var framer = DriverFrameDecoder(maxBytes: maxLineBytes)
                     do {
                         for try await buffer in execution.standardOutput {
                             let events = buffer.withUnsafeBytes { framer.append($0) }

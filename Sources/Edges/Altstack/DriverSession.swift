@@ -42,6 +42,7 @@ final class DriverSession: Sendable {
     private let coreHandler: CoreRequestHandler
     private let onEvent: @Sendable (DriverEvent) -> Void
     private let capabilitiesBox = LockedValue<TransportCapabilities?>(nil)
+    private let framingBox = LockedValue(DriverFraming.json)
 
     init(name: String, pipe: DriverPipe, logger: Logger, coreHandler: @escaping CoreRequestHandler,
          onEvent: @escaping @Sendable (DriverEvent) -> Void) {
@@ -58,14 +59,25 @@ final class DriverSession: Sendable {
         set { capabilitiesBox.value = newValue }
     }
 
+    /// The framing of the core's messages to the driver, and of the driver's it accepts: JSON
+    /// lines until `init` picked binary.
+    var framing: DriverFraming { framingBox.value }
+
     /// Calls a driver method.
+    /// - Parameters:
+    ///   - switchingTo: the framing of every message after this request (`init`'s pick).
     /// - Returns: the result frame.
     /// - Throws: ``DriverProtocolError``: the driver's error, `timeout`, `driverUnavailable`.
-    func call<P: Encodable & Sendable>(_ method: String, _ params: P, timeout: Duration) async throws(DriverProtocolError) -> RPCFrame {
+    func call<P: Encodable & Sendable>(
+        _ method: String, _ params: P, timeout: Duration, switchingTo: DriverFraming? = nil
+    ) async throws(DriverProtocolError) -> RPCFrame {
         let pipe = self.pipe
+        let framing = framingBox
         return try await pending.call(timeout: timeout) { id in
-            guard let line = try? RPCCodec.request(id: id, method: method, params: params) else { return false }
-            return pipe.send(line)
+            guard let message = try? RPCCodec.request(id: id, method: method, params: params, framing: framing.value) else { return false }
+            let sent = pipe.send(message)
+            if let switchingTo { framing.value = switchingTo }
+            return sent
         }
     }
 
@@ -74,13 +86,22 @@ final class DriverSession: Sendable {
         while let event = await pipe.next() {
             switch event {
             case .oversized(let count):
-                return .breach("line of \(count) bytes exceeds the limit of \(DriverProtocolLimits.maxLineBytes)")
+                return .breach("message of \(count) bytes exceeds the limit of \(DriverProtocolLimits.maxLineBytes)")
             case .line(let bytes):
                 let frame: RPCFrame
                 do {
                     frame = try RPCCodec.parse(bytes)
                 } catch {
                     return .breach("unreadable line on stdout (\(LogText.escaped(error.message, limit: 200))): \(LogText.escaped(String(decoding: bytes.prefix(80), as: UTF8.self), limit: 80))")
+                }
+                if let breach = dispatch(frame) { return .breach(breach) }
+            case .frame(let body):
+                guard framing == .binary else { return .breach("a binary frame, but binary framing was not picked in init") }
+                let frame: RPCFrame
+                do {
+                    frame = try RPCCodec.parse(frame: body)
+                } catch {
+                    return .breach("unreadable binary frame on stdout (\(LogText.escaped(error.message, limit: 200)))")
                 }
                 if let breach = dispatch(frame) { return .breach(breach) }
             }
@@ -131,15 +152,16 @@ final class DriverSession: Sendable {
     private func serve(_ request: DriverRequest, id: RPCID) {
         let handler = coreHandler
         let pipe = self.pipe
+        let framing = framingBox
         Task {
             let line: [UInt8]
             do {
                 let result = try await handler(request)
-                line = try RPCCodec.result(id: id, result)
+                line = try RPCCodec.result(id: id, result, framing: framing.value)
             } catch let error as DriverProtocolError {
-                line = RPCCodec.error(id: id, error)
+                line = RPCCodec.error(id: id, error, framing: framing.value)
             } catch {
-                line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"))
+                line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"), framing: framing.value)
             }
             pipe.send(line)
         }

@@ -58,7 +58,7 @@ public final class DriverSupervisor: Service, Sendable {
         return DriverSnapshot(
             name: config.name, state: s.state, lastError: s.lastError, pid: s.session?.pipe.pid,
             manifest: s.manifest, peers: s.peers.values.sorted { $0.id < $1.id }, starts: s.starts,
-            priority: config.priority, traffic: traffic.snapshot)
+            priority: config.priority, traffic: traffic.snapshot, framing: s.session?.framing)
     }
 
     /// Calls a method on the running driver.
@@ -188,15 +188,21 @@ public final class DriverSupervisor: Service, Sendable {
         let timeouts = config.timeouts
         do {
             let offered = ProtocolVersion.supported
-            let manifest = try await session.call(Methods.getManifest, GetManifestParams(protocolVersions: offered), timeout: timeouts.handshake)
-                .result(as: Manifest.self)
+            let framings = config.framings.contains(.binary) ? config.framings : nil
+            let manifest = try await session.call(
+                Methods.getManifest, GetManifestParams(protocolVersions: offered, framings: framings), timeout: timeouts.handshake
+            ).result(as: Manifest.self)
             try manifest.validate(offered: offered)
             session.capabilities = manifest.capabilities
             status.update { $0.manifest = manifest }
             // Configuration text takes the types the manifest declares (a numeric rpcpassword stays a string).
             let options = DriverOptionTypes.apply(config.options, specs: manifest.options)
-            let params = InitParams(network: config.network, chain: config.chain, options: options, dataDir: config.dataDir)
-            _ = try await session.call(Methods.initialize, params, timeout: timeouts.handshake)
+            // Binary when both sides have it; from the message after `init` on (docs/driver-protocol.md).
+            let framing = DriverFraming.choose(offered: framings ?? [], declared: manifest.declaredFramings)
+            let params = InitParams(
+                network: config.network, chain: config.chain, options: options, dataDir: config.dataDir,
+                framing: framing == .json ? nil : framing)
+            _ = try await session.call(Methods.initialize, params, timeout: timeouts.handshake, switchingTo: framing)
             if let peers = try? await session.call(Methods.listPeers, EmptyObject(), timeout: timeouts.handshake).result(as: ListPeersResult.self) {
                 status.update { s in for peer in peers.peers.prefix(DriverProtocolLimits.maxPeers) { s.peers[peer.id] = peer } }
             }

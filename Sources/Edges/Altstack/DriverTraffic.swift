@@ -74,7 +74,7 @@ final class DriverTraffic: Sendable {
             dropped("unsolicited")
             return false
         }
-        let bytes = message.payload.utf8.count
+        let bytes = message.payloadHexCount
         let admitted = counts.update { c -> Bool in
             guard c.queuedMessages < limits.messages, c.queuedMessages == 0 || c.queuedMessageBytes + bytes <= limits.messageBytes else {
                 c.droppedQueueFull += 1
@@ -90,7 +90,7 @@ final class DriverTraffic: Sendable {
 
     /// The consumer took a queued message.
     func consumed(_ message: DriverP2PMessage) {
-        let bytes = message.payload.utf8.count
+        let bytes = message.payloadHexCount
         counts.update { c in
             c.queuedMessages = max(0, c.queuedMessages - 1)
             c.queuedMessageBytes = max(0, c.queuedMessageBytes - bytes)

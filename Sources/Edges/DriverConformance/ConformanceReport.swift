@@ -44,6 +44,7 @@ public enum ConformanceCheck: String, CaseIterable, Sendable {
     case headersExchange = "headers-exchange"
     case peerAddressing = "peer-addressing"
     case unknownPeer = "unknown-peer"
+    case framing
     case role
     case shutdown
     case schemaValid = "schema-valid"

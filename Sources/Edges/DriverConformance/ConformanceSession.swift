@@ -19,6 +19,10 @@ final class ConformanceSession: @unchecked Sendable {
     /// malformed-line and oversized-line are not protocol lines and are not kept.
     private var sentLines: [(name: String, line: [UInt8])] = []
     private var handler: CoreRequestHandler = noCoreRequests
+    /// The suite's output framing (JSON lines until init picks binary).
+    private var outputFraming = DriverFraming.json
+    /// Binary frames that could not be read (kept out of `frames`, reported by stdout-clean).
+    private(set) var badFrames: [String] = []
 
     init(pipe: DriverPipe) { self.pipe = pipe }
 
@@ -33,6 +37,14 @@ final class ConformanceSession: @unchecked Sendable {
             let request: RPCFrame? = lock.withLock {
                 switch event {
                 case .oversized(let count): oversized.append(count)
+                case .frame(let body):
+                    do throws(DriverProtocolError) {
+                        let frame = try RPCCodec.parse(frame: body)
+                        frames.append(frame)
+                        if case .request = frame.kind { return frame }
+                    } catch {
+                        badFrames.append("binary frame of \(body.count) bytes: \(error.message)")
+                    }
                 case .line(let bytes):
                     if let frame = try? RPCCodec.parse(bytes) {
                         frames.append(frame)
@@ -53,14 +65,15 @@ final class ConformanceSession: @unchecked Sendable {
         Task {
             let line: [UInt8]
             var name = "\(method).response"
+            let framing = self.framing
             do {
                 let result = try await handler(DriverRequest(driver: "check-driver", method: method, frame: frame))
-                line = try RPCCodec.result(id: id, result)
+                line = try RPCCodec.result(id: id, result, framing: framing)
             } catch let error as DriverProtocolError {
-                line = RPCCodec.error(id: id, error)
+                line = RPCCodec.error(id: id, error, framing: framing)
                 name = "error.response"
             } catch {
-                line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"))
+                line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"), framing: framing)
                 name = "error.response"
             }
             self.send(line, as: name)
@@ -78,6 +91,9 @@ final class ConformanceSession: @unchecked Sendable {
     }
 
     var hasEnded: Bool { lock.withLock { ended } }
+    /// The framing of what the suite sends now.
+    var framing: DriverFraming { lock.withLock { outputFraming } }
+    var unreadableFrames: [String] { lock.withLock { badFrames } }
     var allFrames: [RPCFrame] { lock.withLock { frames } }
     var noiseLines: [String] { lock.withLock { noise } }
     var oversizedLines: [Int] { lock.withLock { oversized } }
@@ -91,12 +107,15 @@ final class ConformanceSession: @unchecked Sendable {
     }
 
     /// Sends a request and waits for the answer with that id.
+    /// - Parameters:
+    ///   - switchingTo: the framing of what the suite sends after this request (init's pick).
     /// - Returns: the answer, or nil on timeout or when the driver's output ended.
-    func request<P: Encodable>(_ method: String, _ params: P, timeout: Duration) async -> RPCFrame? {
+    func request<P: Encodable>(_ method: String, _ params: P, timeout: Duration, switchingTo: DriverFraming? = nil) async -> RPCFrame? {
         let id = freshID()
-        guard let line = try? RPCCodec.request(id: id, method: method, params: params) else { return nil }
+        guard let line = try? RPCCodec.request(id: id, method: method, params: params, framing: framing) else { return nil }
         lock.withLock { sentMethods[id] = method }
         send(line, as: "\(method).request")
+        if let switchingTo { lock.withLock { outputFraming = switchingTo } }
         return await answer(to: id, timeout: timeout)
     }
 
@@ -132,8 +151,18 @@ final class ConformanceSession: @unchecked Sendable {
     ///   - line: the encoded line.
     ///   - name: its message name, e.g. `ping.request`.
     func send(_ line: [UInt8], as name: String) {
-        lock.withLock { sentLines.append((name, line)) }
+        keep(line, as: name)
         pipe.send(line)
+    }
+
+    /// Keeps a protocol message for the schema check without sending it (the caller sends it,
+    /// e.g. in pieces); a binary frame is checked as its JSON header.
+    func keep(_ line: [UInt8], as name: String) {
+        var json = line
+        if line.first == BinaryFrame.marker, let parts = try? BinaryFrame.split(Array(line.dropFirst(BinaryFrame.prefixBytes))) {
+            json = Array(line[(BinaryFrame.prefixBytes + parts.header.lowerBound)..<(BinaryFrame.prefixBytes + parts.header.upperBound)])
+        }
+        lock.withLock { sentLines.append((name, json)) }
     }
 
     /// The protocol lines sent so far, in order.

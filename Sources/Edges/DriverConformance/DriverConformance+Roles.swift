@@ -51,7 +51,7 @@ extension DriverConformance {
     /// Whether a pushed `headers` or `block` payload is one: a CompactSize count of 81-byte
     /// entries, or at least an 80-byte header and a transaction count.
     static func decodes(_ message: DriverP2PMessage) -> Bool {
-        guard let bytes = try? Hex.decode(message.payload) else { return false }
+        guard let bytes = try? message.payloadBytes() else { return false }
         if message.command == "block" { return bytes.count > 80 }
         guard let count = headerCount(hexPayload: message.payload) else { return false }
         let prefix = count < 0xfd ? 1 : 3

@@ -86,7 +86,9 @@ public enum DriverConformance {
         // manifest
         var capabilities: TransportCapabilities?
         let offered = ProtocolVersion.supported
-        guard let manifestFrame = await session.request(Methods.getManifest, GetManifestParams(protocolVersions: offered), timeout: timeout) else {
+        let offeredFramings = DriverFraming.allCases
+        let getManifest = GetManifestParams(protocolVersions: offered, framings: offeredFramings)
+        guard let manifestFrame = await session.request(Methods.getManifest, getManifest, timeout: timeout) else {
             record(.manifest, false, session.hasEnded ? "driver exited before answering getmanifest" : "getmanifest unanswered within \(timeout)")
             return skipRest("no manifest")
         }
@@ -130,11 +132,14 @@ public enum DriverConformance {
 
         // init
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("altnet-check-\(UUID().uuidString)").path
-        let initParams = InitParams(network: "regtest", chain: .regtest, options: fixture?.initOptions ?? [:], dataDir: dataDir)
+        // Binary framing when the manifest declares it (the `framing` check reads what followed).
+        let framing = DriverFraming.choose(offered: offeredFramings, declared: (try? manifestFrame.result(as: Manifest.self))?.declaredFramings)
+        let initParams = InitParams(
+            network: "regtest", chain: .regtest, options: fixture?.initOptions ?? [:], dataDir: dataDir, framing: framing == .json ? nil : framing)
         if let fixtureProblem {
             record(.initAccepted, false, "could not set up the driver's peer: \(fixtureProblem.prefix(300))")
-            _ = await session.request(Methods.initialize, initParams, timeout: timeout)
-        } else if let frame = await session.request(Methods.initialize, initParams, timeout: timeout) {
+            _ = await session.request(Methods.initialize, initParams, timeout: timeout, switchingTo: framing)
+        } else if let frame = await session.request(Methods.initialize, initParams, timeout: timeout, switchingTo: framing) {
             if case .error(_, let error) = frame.kind {
                 record(.initAccepted, false, "init refused: \(error)")
             } else {
@@ -144,6 +149,8 @@ public enum DriverConformance {
             record(.initAccepted, false, session.hasEnded ? "driver exited during init" : "init unanswered within \(timeout)")
             if session.hasEnded { return skipRest("driver exited") }
         }
+
+        let afterInit = session.frameCount
 
         // heartbeat
         let pingStart = ContinuousClock.now
@@ -179,7 +186,9 @@ public enum DriverConformance {
             let id = session.freshID()
             let method = index % 2 == 0 ? Methods.ping : Methods.listPeers
             session.sent(id, method: method)
-            if let line = try? RPCCodec.request(id: id, method: method, params: EmptyObject()) { session.send(line, as: "\(method).request") }
+            if let line = try? RPCCodec.request(id: id, method: method, params: EmptyObject(), framing: session.framing) {
+                session.send(line, as: "\(method).request")
+            }
             ids.append(id)
         }
         var answered = 0
@@ -216,6 +225,9 @@ public enum DriverConformance {
         await checkPeerAddressing(session, capabilities: capabilities, timeout: timeout, record: record)
         await checkUnknownPeer(session, capabilities: capabilities, timeout: timeout, record: record)
 
+        // framing: binary both ways after init when declared, JSON lines kept when not
+        await checkFraming(session, picked: framing, afterInit: afterInit, timeout: timeout, record: record)
+
         // shutdown
         let shutdownStart = ContinuousClock.now
         let shutdownAnswer = await session.request(Methods.shutdown, EmptyObject(), timeout: options.shutdownTimeout)
@@ -250,7 +262,7 @@ public enum DriverConformance {
         return findings
     }
 
-    private static func survives(
+    static func survives(
         _ check: ConformanceCheck, line: [UInt8], _ session: ConformanceSession, _ timeout: Duration,
         _ record: (ConformanceCheck, Bool, String) -> Void
     ) async {
@@ -266,76 +278,6 @@ public enum DriverConformance {
         case (_, nil):
             record(check, false, session.hasEnded ? "driver died" : "driver stopped answering")
         }
-    }
-
-    private static func loadSchemas(_ options: Options) -> Result<(DriverSchemas, URL), SchemaError> {
-        guard let directory = options.schemaDirectory ?? DriverSchemas.locateDirectory() else {
-            return .failure(SchemaError("docs/schemas not found (set ALTNET_SCHEMAS or pass --schemas)"))
-        }
-        do {
-            return .success((try DriverSchemas(directory: directory), directory.standardizedFileURL))
-        } catch let error as SchemaError {
-            return .failure(error)
-        } catch {
-            return .failure(SchemaError("\(directory.path): \(error)"))
-        }
-    }
-
-    /// Problems kept per run (a driver flooding bad lines costs no more than this).
-    static let maxProblems = 100
-
-    /// Notifications a driver may send.
-    static let driverNotifications: Set<String> = [Methods.peerConnected, Methods.peerDisconnected, Methods.messageReceived]
-    /// Requests a driver may send to the core.
-    static let driverRequests: Set<String> = [Methods.signerECDH]
-
-    /// Every line the driver wrote and every line the suite sent, each against the JSON Schema
-    /// of its message (docs/schemas); then what a schema cannot say (a `messagereceived`
-    /// outside the declared capabilities).
-    /// - Returns: one line per problem, each naming the message and the instance path.
-    static func schemaProblems(_ session: ConformanceSession, capabilities: TransportCapabilities?, schemas: DriverSchemas) -> [String] {
-        var problems: [String] = []
-        func check(_ line: [UInt8], as name: String, _ direction: String) {
-            guard problems.count < maxProblems else { return }
-            guard let violations = schemas.violations(of: line, as: name) else {
-                problems.append("\(direction) \(name): no schema for this message")
-                return
-            }
-            for violation in violations.prefix(3) { problems.append("\(direction) \(name): \(violation)") }
-        }
-        for frame in session.allFrames where problems.count < maxProblems {
-            switch frame.kind {
-            case .result(let id):
-                guard let method = session.method(of: id) else {
-                    problems.append("answer to id \(id), which was never sent")
-                    continue
-                }
-                if method == unknownMethodName { continue }  // its own check (unknown-method) fails
-                check(frame.bytes, as: "\(method).response", "received")
-            case .error:
-                check(frame.bytes, as: "error.response", "received")
-            case .notification(let method):
-                guard driverNotifications.contains(method) else {
-                    problems.append("unknown notification \(method)")
-                    continue
-                }
-                check(frame.bytes, as: "\(method).notification", "received")
-                if method == Methods.messageReceived, let capabilities,
-                   let message = try? frame.params(as: MessageReceived.self).message, !capabilities.permits(command: message.command) {
-                    problems.append("delivered \(message.command), outside its declared capabilities")
-                }
-            case .request(_, let method):
-                guard driverRequests.contains(method) else {
-                    problems.append("unknown driver request \(method)")
-                    continue
-                }
-                check(frame.bytes, as: "\(method).request", "received")
-            }
-        }
-        for (name, line) in session.allSentLines where name != "\(unknownMethodName).request" {
-            check(line, as: name, "sent")
-        }
-        return problems
     }
 
     /// The method the unknown-method check calls (no schema: it is not part of the protocol).

@@ -32,7 +32,8 @@ public protocol Driver: Sendable {
     func stop(context: DriverContext) async
 
     /// Any other method (driver-specific extensions). The default answers `methodNotFound`.
-    /// - Returns: the result line, built with `RPCCodec.result(id:_:)`.
+    /// - Returns: the result line, built with `RPCCodec.result(id:_:)` (a JSON line reads in
+    ///   either framing; pass `framing: context.framing` to match the pipe's).
     func handle(_ frame: RPCFrame, id: RPCID, context: DriverContext) async throws -> [UInt8]
 }
 
@@ -44,16 +45,20 @@ public struct DriverDescription: Sendable {
     public var options: [OptionSpec]
     /// Protocol versions this driver speaks.
     public var protocolVersions: [Int]
+    /// Framings this driver speaks (DriverKit reads and writes both; `[.json]` keeps a driver on
+    /// JSON lines whatever the core offers).
+    public var framings: [DriverFraming]
 
     public init(
         name: String, version: String, capabilities: TransportCapabilities, options: [OptionSpec] = [],
-        protocolVersions: [Int] = ProtocolVersion.supported
+        protocolVersions: [Int] = ProtocolVersion.supported, framings: [DriverFraming] = DriverFraming.allCases
     ) {
         self.name = name
         self.version = version
         self.capabilities = capabilities
         self.options = options
         self.protocolVersions = protocolVersions
+        self.framings = framings
     }
 }
 

@@ -10,6 +10,9 @@ public final class DriverContext: Sendable {
     let writer: LineWriter
     let pending: RPCPendingTable
 
+    /// The framing of the pipe to the core right now (JSON lines until `init` picked binary).
+    public var framing: DriverFraming { writer.framing }
+
     init(writer: LineWriter, pending: RPCPendingTable, logger: Logger) {
         self.writer = writer
         self.pending = pending
@@ -22,7 +25,7 @@ public final class DriverContext: Sendable {
     ///   - params: its params.
     /// - Throws: ``DriverProtocolError`` when the params cannot be encoded or standard output is closed.
     public func notify<P: Encodable>(_ method: String, _ params: P) throws(DriverProtocolError) {
-        let line = try RPCCodec.notification(method: method, params: params)
+        let line = try RPCCodec.notification(method: method, params: params, framing: writer.framing)
         guard writer.write(line) else { throw DriverProtocolError(.driverUnavailable, "standard output is closed") }
     }
 
@@ -54,7 +57,7 @@ public final class DriverContext: Sendable {
     ) async throws(DriverProtocolError) -> R {
         let writer = self.writer
         let line: @Sendable (RPCID) throws(DriverProtocolError) -> [UInt8] = { id throws(DriverProtocolError) in
-            try RPCCodec.request(id: id, method: method, params: params)
+            try RPCCodec.request(id: id, method: method, params: params, framing: writer.framing)
         }
         let frame = try await pending.call(timeout: timeout) { id in
             guard let bytes = try? line(id) else { return false }

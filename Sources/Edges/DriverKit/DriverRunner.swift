@@ -5,9 +5,12 @@ import Logging
 
 /// Runs a ``Driver`` over standard input and output until `shutdown` or end of input.
 ///
-/// Requests are handled concurrently, each in its own task; answers go out as whole lines with
+/// Requests are handled concurrently, each in its own task; answers go out as whole messages with
 /// `write(2)`. Malformed and oversized lines are answered with a JSON-RPC error (id null) and
 /// skipped. Before `init` only `getmanifest`, `init`, `ping` and `shutdown` are served.
+/// The manifest declares the driver's framings among those the core offered; when `init` picks
+/// binary, everything after its answer goes out as binary frames (``DriverFraming``). Lines and
+/// frames are both read at any time.
 public final class DriverRunner: Sendable {
     private let driver: any Driver
     private let writer: LineWriter
@@ -32,32 +35,33 @@ public final class DriverRunner: Sendable {
         await DriverRunner(driver).run(LineReader.start(fd: 0))
     }
 
-    /// Serves the framed events until `shutdown` or their end.
-    /// - Parameter events: framed input lines.
-    public func run(_ events: AsyncStream<LineFramer.Event>) async {
+    /// Serves the decoded events until `shutdown` or their end.
+    /// - Parameter events: input lines and frames.
+    public func run(_ events: AsyncStream<DriverFrameDecoder.Event>) async {
         await withTaskGroup(of: Void.self) { group in
             for await event in events {
+                let parsed: Result<RPCFrame, DriverProtocolError>
                 switch event {
                 case .oversized(let count):
-                    context.logger.warning("refused a line of \(count) bytes (limit \(DriverProtocolLimits.maxLineBytes))")
-                    writer.write(RPCCodec.error(id: nil, DriverProtocolError(.oversizedLine, "line of \(count) bytes exceeds the limit of \(DriverProtocolLimits.maxLineBytes)")))
+                    context.logger.warning("refused a message of \(count) bytes (limit \(DriverProtocolLimits.maxLineBytes))")
+                    writer.write(RPCCodec.error(
+                        id: nil, DriverProtocolError(.oversizedLine, "message of \(count) bytes exceeds the limit of \(DriverProtocolLimits.maxLineBytes)"),
+                        framing: writer.framing))
+                    continue
                 case .line(let bytes):
-                    let frame: RPCFrame
-                    do {
-                        frame = try RPCCodec.parse(bytes)
-                    } catch let error as DriverProtocolError {
-                        writer.write(RPCCodec.error(id: RPCCodec.id(of: error), error))
-                        continue
-                    } catch {
-                        continue  // parse throws only DriverProtocolError
-                    }
+                    parsed = Result { () throws(DriverProtocolError) in try RPCCodec.parse(bytes) }
+                case .frame(let body):
+                    parsed = Result { () throws(DriverProtocolError) in try RPCCodec.parse(frame: body) }
+                }
+                do throws(DriverProtocolError) {
+                    let frame = try parsed.get()
                     switch frame.kind {
                     case .request(let id, let method):
                         if method == Methods.shutdown {
                             await group.waitForAll()  // answer what is in flight first
                             await driver.stop(context: context)
                             context.pending.close(DriverProtocolError(.shuttingDown, "driver is shutting down"))
-                            if let line = try? RPCCodec.result(id: id, EmptyObject()) { writer.write(line) }
+                            if let line = try? RPCCodec.result(id: id, EmptyObject(), framing: writer.framing) { writer.write(line) }
                             group.cancelAll()
                             return
                         }
@@ -69,6 +73,8 @@ public final class DriverRunner: Sendable {
                             context.logger.debug("answer to an unknown or expired request")
                         }
                     }
+                } catch {
+                    writer.write(RPCCodec.error(id: RPCCodec.id(of: error), error, framing: writer.framing))
                 }
             }
             context.pending.close(DriverProtocolError(.shuttingDown, "standard input closed"))
@@ -78,20 +84,41 @@ public final class DriverRunner: Sendable {
     private func serve(_ frame: RPCFrame, id: RPCID, method: String) async {
         let line: [UInt8]
         do {
+            if method == Methods.initialize {
+                // The answer to `init` is the last message in the old framing.
+                let framing = try await initialize(frame)
+                writer.write(try RPCCodec.result(id: id, EmptyObject(), framing: writer.framing), switchingTo: framing)
+                return
+            }
             line = try await answer(frame, id: id, method: method)
         } catch let error as DriverProtocolError {
-            line = RPCCodec.error(id: id, error)
+            line = RPCCodec.error(id: id, error, framing: writer.framing)
         } catch {
-            line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"))
+            line = RPCCodec.error(id: id, DriverProtocolError(.internalError, "\(error)"), framing: writer.framing)
         }
         writer.write(line)
     }
 
+    /// `init`: checks the framing the core picked, starts the driver.
+    /// - Returns: the framing to switch to after the answer.
+    private func initialize(_ frame: RPCFrame) async throws -> DriverFraming {
+        let params = try frame.params(as: InitParams.self)
+        let framing = params.framing ?? .json
+        guard driver.info.framings.contains(framing) || framing == .json else {
+            throw DriverProtocolError(.invalidParams, "framing \(framing.rawValue) was not declared")
+        }
+        try await driver.start(params, context: context)
+        state.markInitialized()
+        return framing
+    }
+
     private func answer(_ frame: RPCFrame, id: RPCID, method: String) async throws -> [UInt8] {
         let info = driver.info
+        let framing = writer.framing
         switch method {
         case Methods.getManifest:
-            let offered = try frame.params(as: GetManifestParams.self).protocolVersions
+            let params = try frame.params(as: GetManifestParams.self)
+            let offered = params.protocolVersions
             guard let version = ProtocolVersion.negotiate(offered: offered, supported: info.protocolVersions) else {
                 throw DriverProtocolError(
                     .versionMismatch,
@@ -99,15 +126,11 @@ public final class DriverRunner: Sendable {
             }
             let manifest = Manifest(
                 name: info.name, version: info.version, protocolVersion: version,
-                capabilities: info.capabilities, options: info.options)
-            return try RPCCodec.result(id: id, manifest)
-        case Methods.initialize:
-            let params = try frame.params(as: InitParams.self)
-            try await driver.start(params, context: context)
-            state.markInitialized()
-            return try RPCCodec.result(id: id, EmptyObject())
+                capabilities: info.capabilities, options: info.options,
+                framings: DriverFraming.declare(offered: params.offeredFramings, spoken: info.framings))
+            return try RPCCodec.result(id: id, manifest, framing: framing)
         case Methods.ping:
-            return try RPCCodec.result(id: id, EmptyObject())
+            return try RPCCodec.result(id: id, EmptyObject(), framing: framing)
         default:
             guard state.initialized else {
                 throw DriverProtocolError(.notInitialized, "\(method) before init")
@@ -120,17 +143,18 @@ public final class DriverRunner: Sendable {
             guard info.capabilities.permits(command: params.message.command) else {
                 throw DriverProtocolError(.capabilityBreach, "\(info.name) does not carry \(params.message.command)")
             }
-            return try RPCCodec.result(id: id, try await driver.sendMessage(params, context: context))
+            let result = try await driver.sendMessage(params, context: context)
+            return try RPCCodec.result(id: id, result, framing: writer.framing)
         case Methods.listPeers:
-            return try RPCCodec.result(id: id, try await driver.listPeers(context: context))
+            return try RPCCodec.result(id: id, try await driver.listPeers(context: context), framing: framing)
         case Methods.broadcastTx:
             let params = try frame.params(as: BroadcastTxParams.self)
             try Hex.validate(params.tx, field: "tx")
-            return try RPCCodec.result(id: id, try await driver.broadcastTx(params, context: context))
+            return try RPCCodec.result(id: id, try await driver.broadcastTx(params, context: context), framing: framing)
         case Methods.disconnectPeer:
             let params = try frame.params(as: DisconnectPeerParams.self)
             try await driver.disconnectPeer(params, context: context)
-            return try RPCCodec.result(id: id, EmptyObject())
+            return try RPCCodec.result(id: id, EmptyObject(), framing: framing)
         default:
             return try await driver.handle(frame, id: id, context: context)
         }

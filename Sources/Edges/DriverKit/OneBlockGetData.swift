@@ -30,6 +30,6 @@ public struct OneBlockGetData: Sendable {
 
     /// The `notfound` answer for every entry asked for.
     public var notFound: DriverP2PMessage {
-        DriverP2PMessage(command: "notfound", payload: Hex.encode(P2PMessage.notfound(items).encodePayload()))
+        DriverP2PMessage(command: "notfound", payloadBytes: P2PMessage.notfound(items).encodePayload())
     }
 }

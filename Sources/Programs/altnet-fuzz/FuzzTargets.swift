@@ -26,6 +26,8 @@ import BitcoinPrimitives
 /// - 18: `addr`/`addrv2` lists (BIP155), Tor v3 names, address text, addrman.dat (``AddressFuzz``).
 /// - 19: the Lightning driver's core: a BOLT 8 carrier session and its altnet session (hostile peer).
 /// - 20: the Core Lightning carrier: lightningd's object stream, the plugin session, listpeers.
+/// - 21: the driver pipe with binary framing: lines and frames in any split, frame headers and
+///   their payload ranges, binary re-encoding (``DriverFrameFuzz``).
 /// Targets 4 and up read their own parameters from the input (``FuzzInput``).
 /// A violated property stops the process with a message: that is the report a fuzzer needs.
 enum FuzzTargets {
@@ -35,7 +37,7 @@ enum FuzzTargets {
     ]
 
     /// The number of targets: the selector is taken modulo this (scripts/fuzz.sh knows it too).
-    static let count: UInt8 = 21
+    static let count: UInt8 = 22
 
     static func run(_ input: [UInt8]) {
         guard let first = input.first else { return }
@@ -68,7 +70,8 @@ enum FuzzTargets {
         case 17: HeaderChainFuzz.run(&input)
         case 18: AddressFuzz.run(&input)
         case 19: LightningSessionFuzz.run(&input)
-        default: CLNFuzz.run(&input)
+        case 20: CLNFuzz.run(&input)
+        default: DriverFrameFuzz.run(&input)
         }
     }
 

@@ -15,7 +15,8 @@ import Glibc
 /// `--fail-sendmessage` (answer every sendmessage with an error), `--slow-ms N` (delay
 /// sendmessage), `--echo` (reply to sendmessage with the message itself), `--breach` (deliver a
 /// `block` after init, whatever the declared kinds), `--protocol-versions 2,3` (versions it speaks),
-/// `--no-receive` (declare `receive: false`, as the RPC driver does), `--flood CMD:BYTES:COUNT`
+/// `--no-receive` (declare `receive: false`, as the RPC driver does), `--json-only` (declare no
+/// binary framing: the pipe stays on JSON lines), `--flood CMD:BYTES:COUNT`
 /// (after init, deliver COUNT messages `CMD` of BYTES payload bytes from peer p1 as fast as the
 /// pipe takes them, from its own thread; COUNT 0 means until killed: a hostile peer's stream).
 /// The same through `init` options (when altnetd runs it under a driver's name from
@@ -31,6 +32,7 @@ struct TestDriver: Driver {
     var echo = false
     var breach = false
     var receive = true
+    var framings = DriverFraming.allCases
     var protocolVersions = ProtocolVersion.supported
     var flood: (command: String, bytes: Int, count: Int)?
 
@@ -48,6 +50,7 @@ struct TestDriver: Driver {
             case "--echo": echo = true
             case "--breach": breach = true
             case "--no-receive": receive = false
+            case "--json-only": framings = [.json]
             case "--flood":
                 let parts = (rest.popFirst() ?? "").split(separator: ":").map(String.init)
                 if parts.count == 3, let bytes = Int(parts[1]), let count = Int(parts[2]) { flood = (parts[0], bytes, count) }
@@ -62,7 +65,7 @@ struct TestDriver: Driver {
         DriverDescription(
             name: name, version: "0.1.0",
             capabilities: TransportCapabilities(send: true, receive: receive, messageKinds: kinds, latency: latency),
-            protocolVersions: protocolVersions)
+            protocolVersions: protocolVersions, framings: framings)
     }
 
     func start(_ params: InitParams, context: DriverContext) async throws {
@@ -95,12 +98,14 @@ struct TestDriver: Driver {
         }
         if let flood {
             let delayMs = floodAfterMs
-            let message = DriverP2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            // In the pipe's own form (hex for JSON lines, bytes for binary frames): no conversion per message.
+            let hex = DriverP2PMessage(command: flood.command, payload: String(repeating: "00", count: flood.bytes))
+            let raw = DriverP2PMessage(command: flood.command, payloadBytes: [UInt8](repeating: 0, count: flood.bytes))
             let thread = Thread {
                 if delayMs > 0 { usleep(UInt32(delayMs) * 1000) }
                 var sent = 0
                 while flood.count == 0 || sent < flood.count {
-                    guard (try? context.messageReceived(from: "p1", message)) != nil else { break }
+                    guard (try? context.messageReceived(from: "p1", context.framing == .binary ? raw : hex)) != nil else { break }
                     sent += 1
                 }
                 context.logger.info("flood ended after \(sent) messages")

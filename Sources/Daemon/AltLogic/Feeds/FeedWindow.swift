@@ -47,7 +47,7 @@ public struct FeedWindow: Sendable {
     /// - Returns: true when the window changed (new headers or a new block).
     public mutating func take(_ message: DriverP2PMessage, peer: String) -> Bool {
         guard let command = try? P2PCommand(message.command), command == .headers || command == .block,
-              let bytes = try? [UInt8](hex: message.payload),
+              let bytes = try? message.payloadBytes(),
               let decoded = try? P2PMessage.decode(command: command, payload: bytes)
         else {
             refused += 1

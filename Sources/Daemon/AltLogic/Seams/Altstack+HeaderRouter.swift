@@ -66,7 +66,7 @@ extension Altstack: HeaderRouter {
     /// The headers in a `sendmessage` answer, nil when there is no well-formed `headers` reply.
     static func headers(in result: SendMessageResult) -> [BlockHeader]? {
         guard let reply = result.replies.first(where: { $0.command == "headers" }),
-              let bytes = try? [UInt8](hex: reply.payload),
+              let bytes = try? reply.payloadBytes(),
               case .headers(let headers)? = try? P2PMessage.decode(command: .headers, payload: bytes)
         else { return nil }
         return headers
