@@ -147,6 +147,12 @@ class Node:
             raise RuntimeError("the manifest registers no custommsg hook: %s" % manifest)
         self.subscriptions = set(manifest.get("subscriptions", []))
         bits = manifest.get("featurebits", {})
+        if bits and manifest.get("dynamic", False):
+            # lightningd/plugin.c (plugin_parse_getmanifest): "Custom featurebits only allows for
+            # non-dynamic plugins"; the plugin is killed (and lightningd stops if it is important).
+            # Without "dynamic" a plugin is not dynamic (plugin.c: p->dynamic = false).
+            raise RuntimeError("Custom featurebits only allows for non-dynamic plugins: dynamic=%s, featurebits=%s"
+                               % (manifest.get("dynamic", False), bits))
         self.features = bits.get("init", "")
         options = {}
         for option in manifest.get("options", []):

@@ -26,7 +26,7 @@ import Testing
         #expect(reply["id"] == .string("cln:getmanifest#1"))
         let result = try #require(reply["result"])
         #expect(result["hooks"] == .array([.object([("name", .string("custommsg"))])]))
-        #expect(result["dynamic"] == .bool(true))
+        #expect(result["dynamic"] == .bool(false))  // lightningd kills a dynamic plugin with featurebits
         #expect(result["subscriptions"] == .array(["shutdown", "connect", "disconnect"]))
         let initBits = try Hex.decode(try #require(result["featurebits"]?["init"]?.stringValue))
         let nodeBits = try Hex.decode(try #require(result["featurebits"]?["node"]?.stringValue))

@@ -5,8 +5,10 @@ import LightningAltnetMessages
 /// What `altnet-cln-plugin` answers to lightningd's `getmanifest` (Core Lightning's plugin
 /// documentation, "The getmanifest method"): its options, the `custommsg` hook, the altnet
 /// feature bit in `init` and `node` (`featurebits`: big-endian bit fields in hex), the two altnet
-/// message types under `custommessages`, and `dynamic` (it may be started and stopped with
-/// `lightning-cli plugin`).
+/// message types under `custommessages`, and `dynamic: false`: lightningd refuses custom
+/// featurebits from a dynamic plugin ("Custom featurebits only allows for non-dynamic plugins",
+/// lightningd/plugin.c since 2020; seen with a real lightningd, v26.06-258), so the plugin is
+/// started from lightningd's config only, never with `lightning-cli plugin start`.
 public enum PluginManifest {
     /// Option names, as lightningd's command line and config file take them.
     public enum Option {
@@ -48,7 +50,7 @@ public enum PluginManifest {
             ("featurebits", .object([("init", .string(featureHex)), ("node", .string(featureHex))])),
             ("custommessages", .array([.int(Int(AltnetWire.messageType)), .int(Int(AltnetWire.fragmentType))])),
             ("nonnumericids", .bool(true)),
-            ("dynamic", .bool(true)),
+            ("dynamic", .bool(false)),
         ])
     }
 

@@ -32,12 +32,20 @@ public final class DriverRunner: Sendable {
     /// Ignores SIGPIPE so a vanished core is a write error, not a silent death.
     public static func main(_ driver: any Driver) async {
         signal(SIGPIPE, SIG_IGN)
-        await DriverRunner(driver).run(LineReader.start(fd: 0))
+        await DriverRunner(driver).run(LineReader.start(fd: 0), endOfInputGrace: .seconds(5))
     }
 
     /// Serves the decoded events until `shutdown` or their end.
-    /// - Parameter events: input lines and frames.
-    public func run(_ events: AsyncStream<DriverFrameDecoder.Event>) async {
+    ///
+    /// At the end of input the core is gone (it exited, or was killed with -9, and its pipe
+    /// closed): nothing in flight can be answered any more, so the driver is stopped at once
+    /// (its peers closed, its state written) instead of waiting out the timeouts of requests in
+    /// flight, which left an orphaned driver running for up to a minute.
+    /// - Parameters:
+    ///   - events: input lines and frames.
+    ///   - endOfInputGrace: when set, the process exits this long after the end of input even if
+    ///     a request in flight ignores cancellation (``main(_:)`` sets 5 s; tests leave it nil).
+    public func run(_ events: AsyncStream<DriverFrameDecoder.Event>, endOfInputGrace: Duration? = nil) async {
         await withTaskGroup(of: Void.self) { group in
             for await event in events {
                 let parsed: Result<RPCFrame, DriverProtocolError>
@@ -78,6 +86,13 @@ public final class DriverRunner: Sendable {
                 }
             }
             context.pending.close(DriverProtocolError(.shuttingDown, "standard input closed"))
+            context.logger.info("standard input closed: stopping")
+            if let grace = endOfInputGrace {
+                let milliseconds = Int(grace.components.seconds * 1000 + grace.components.attoseconds / 1_000_000_000_000_000)
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(milliseconds)) { exit(0) }
+            }
+            group.cancelAll()
+            await driver.stop(context: context)
         }
     }
 
