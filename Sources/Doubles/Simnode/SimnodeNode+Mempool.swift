@@ -49,6 +49,9 @@ extension SimnodeNode {
                 throw RPCFailure(RPCFailure.invalidAddressOrKey, "Transaction not in mempool")
             }
             return entryJSON(entry)
+        case "getmempoolinfo":
+            _ = try RPCParams(method: method, names: [], raw: raw)
+            return mempoolInfoJSON()
         default:
             throw RPCFailure(RPCFailure.methodNotFound, "Method not found")
         }
@@ -86,6 +89,33 @@ extension SimnodeNode {
             ("unbroadcast", .bool(false)),
         ])
     }
+
+    /// MempoolInfoToJSON of v26-v28 (src/rpc/mempool.cpp), with Core's regtest defaults: -maxmempool
+    /// 300 MB, min relay and incremental relay fee 1,000 sat/kvB, mempool min fee the relay fee
+    /// (simnode's mempool never fills), fullrbf per release. `size` and `bytes` (sum of vsizes)
+    /// are the mempool's; `total_fee` is zero and `unbroadcastcount` 0 as in ``entryJSON(_:)``;
+    /// `usage` is an estimate (``mempoolUsage``), not Core's malloc accounting.
+    func mempoolInfoJSON() -> JSONValue {
+        let entries = mempoolOrder.compactMap { mempool[$0] }
+        return .object([
+            ("loaded", .bool(true)),
+            ("size", .int(Int64(entries.count))),
+            ("bytes", .int(Int64(entries.reduce(0) { $0 + $1.tx.vsize }))),
+            ("usage", .int(Int64(entries.reduce(0) { $0 + Self.mempoolUsage($1.tx) }))),
+            ("total_fee", .amount(0)),
+            ("maxmempool", .int(300_000_000)),
+            ("mempoolminfee", .amount(1_000)),
+            ("minrelaytxfee", .amount(1_000)),
+            ("incrementalrelayfee", .amount(1_000)),
+            ("unbroadcastcount", .int(0)),
+            ("fullrbf", .bool(coreVersion.fullRBFByDefault)),
+        ])
+    }
+
+    /// A mempool entry's memory estimate: a fixed entry and index overhead plus twice the
+    /// serialized size (the transaction and its inputs' map entries). Zero for an empty mempool,
+    /// as Core; growing with each transaction.
+    static func mempoolUsage(_ tx: SimTransaction) -> Int { 640 + 2 * tx.bytes.count }
 
     /// Drops a transaction from the mempool. Removal because a block confirmed it publishes
     /// nothing (Core's 'R' excludes MemPoolRemovalReason::BLOCK); other removals publish 'R'.

@@ -119,8 +119,10 @@ public actor SimnodeNode {
             return try addrRPC(method, params)
         case "generatetoaddress", "submitheader", "submitblock":
             return try mining(method, params)
-        case "sendrawtransaction", "getrawmempool", "getmempoolentry":
+        case "sendrawtransaction", "getrawmempool", "getmempoolentry", "getmempoolinfo":
             return try mempoolMethod(method, params)
+        case "estimatesmartfee":
+            return try estimateSmartFee(params)
         case "submitpackage":
             return try submitPackage(params)
         case "setnetworkactive":

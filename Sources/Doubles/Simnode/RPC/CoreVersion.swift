@@ -8,6 +8,7 @@ import JSON
 /// | a 1.0 request without "id" | reply with "id": null | reply without "id" |
 /// | "warnings" of getblockchaininfo / getnetworkinfo | a string | an array of strings |
 /// | sendrawtransaction of a confirmed transaction (-27) | "Transaction already in block chain" | "Transaction outputs already in utxo set" |
+/// | getmempoolinfo "fullrbf" (-mempoolfullrbf default, src/kernel/mempool_options.h) | false | true |
 public enum CoreVersion: Int, Sendable, CaseIterable, CustomStringConvertible {
     case v26 = 26
     case v27 = 27
@@ -26,6 +27,9 @@ public enum CoreVersion: Int, Sendable, CaseIterable, CustomStringConvertible {
     public var alreadyInChainMessage: String {
         self >= .v28 ? "Transaction outputs already in utxo set" : "Transaction already in block chain"
     }
+
+    /// getmempoolinfo's "fullrbf" with the default -mempoolfullrbf (DEFAULT_MEMPOOL_FULL_RBF, true from v28).
+    public var fullRBFByDefault: Bool { self >= .v28 }
 
     /// An empty "warnings" field in this version's shape.
     var noWarnings: JSONValue { warningsAreArray ? .array([]) : .string("") }

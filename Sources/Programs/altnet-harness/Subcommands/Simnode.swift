@@ -11,7 +11,8 @@ struct SimnodeCommand: AsyncParsableCommand {
         discussion: """
             Serves bitcoind's RPC subset (getblockchaininfo, getbestblockhash, getblockcount, getblockhash,
             getblockheader, getblock 0/1, getchaintips, getpeerinfo, getnetworkinfo, uptime, submitheader,
-            submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry,
+            submitblock, getblockfrompeer, sendrawtransaction, getrawmempool, getmempoolentry, getmempoolinfo,
+            estimatesmartfee,
             generatetoaddress, invalidateblock, reconsiderblock, addnode, addpeeraddress, getnodeaddresses,
             getaddrmaninfo, stop) with bitcoind's shapes and codes; getaddr/addr/addrv2 over P2P,
             and these controls:
