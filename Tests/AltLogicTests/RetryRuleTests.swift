@@ -55,7 +55,10 @@ import Watchdog
         let service = Task { await logic.run(anomalies: anomalies, newBlocks: newBlocks, board: nil) }
         defer { service.cancel(); newBlock.finish(); anomaliesDone.finish() }
         let deadline = ContinuousClock.now + .seconds(10)
-        while bitcoind.tipHash != c.bob.last!.hash, ContinuousClock.now < deadline {
+        // The tip moves with the last submitblock, a moment before the rescue files its report.
+        while ContinuousClock.now < deadline {
+            let filed = !(await logic.recentReports().isEmpty)
+            if bitcoind.tipHash == c.bob.last!.hash, filed { break }
             try await Task.sleep(for: .milliseconds(50))
         }
         #expect(bitcoind.tipHash == c.bob.last!.hash)
