@@ -125,6 +125,10 @@ import Testing
         let txid = try #require(report["txid"] as? String)
         let transports = report["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "cln" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        // Bob's altnetd acknowledged it over sendcustommsg too (Alice's other altnet peers are
+        // stand-ins that never answer): Alice names him alone beside sent_to.
+        let cln = transports.first { $0["transport"] as? String == "cln" }?["detail"] as? String ?? ""
+        #expect(cln.hasPrefix("sent to ") && cln.contains(Self.bobID) && cln.hasSuffix("; acknowledged by 1 altnet peer: \(Self.bobID)"), "\(sent.out)")
         let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) { await DriverAlone.inMempool(bobSim.rpc, txid) }
         #expect(reached, "the transaction did not reach Bob's mempool over CLN: \(bob.child.stderrTail(2000))")
 

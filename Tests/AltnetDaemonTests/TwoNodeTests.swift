@@ -93,6 +93,12 @@ import Glibc
         let txid = try #require(sentReport["txid"] as? String)
         let transports = sentReport["transports"] as? [[String: Any]] ?? []
         #expect(transports.contains { $0["transport"] as? String == "lightning" && $0["accepted"] as? Bool == true }, "\(sent.out)")
+        // Bob's altnetd acknowledged receipt over the altnet session (an inv of the wtxid), and
+        // Alice reports it beside the peer she sent it to.
+        let bobID = try #require((try DaemonEndToEndTests.json(try await DaemonEndToEndTests.cli(bob.dir, "getinfo").out)["lightning"]
+            as? [String: Any])?["nodeid"] as? String)
+        let lightning = transports.first { $0["transport"] as? String == "lightning" }?["detail"] as? String
+        #expect(lightning == "sent to 1 peer: \(bobID); acknowledged by 1 altnet peer: \(bobID)", "\(sent.out)")
         let reached = await eventually(timeout: .seconds(20), every: .milliseconds(100)) {
             (try? await bobRPC.getRawMempool().map(\.displayHex).contains(txid)) == true
         }

@@ -175,6 +175,20 @@ import TestSupport
         #expect(!ping.isAnswered(by: ReceivedReply(command: "pong", payload: nonce + [0])))
     }
 
+    @Test func txIsAnsweredByTheInvNamingItsWtxid() {
+        let segwit = Self.tx(tag: 7, witness: true), legacy = Self.tx(tag: 8, witness: false)
+        let sent = ExpectedReply(request: "tx", payload: segwit.serialized(), expect: ["inv"])
+        #expect(sent.isAnswered(by: ReceivedReply(command: "inv", payload: Self.inventory([Inventory(type: .wtx, hash: segwit.wtxid.hash)]))))
+        // The txid, MSG_TX, another transaction, an unreadable inv: no acknowledgement.
+        #expect(!sent.isAnswered(by: ReceivedReply(command: "inv", payload: Self.inventory([Inventory(type: .wtx, hash: segwit.txid.hash)]))))
+        #expect(!sent.isAnswered(by: ReceivedReply(command: "inv", payload: Self.inventory([Inventory(type: .tx, hash: segwit.wtxid.hash)]))))
+        #expect(!sent.isAnswered(by: ReceivedReply(command: "inv", payload: Self.inventory([Inventory(type: .wtx, hash: legacy.txid.hash)]))))
+        #expect(!sent.isAnswered(by: ReceivedReply(command: "inv", payload: [0xff])))
+        // Without a witness the wtxid is the txid.
+        let plain = ExpectedReply(request: "tx", payload: legacy.serialized(), expect: ["inv"])
+        #expect(plain.isAnswered(by: ReceivedReply(command: "inv", payload: Self.inventory([Inventory(type: .wtx, hash: legacy.txid.hash)]))))
+    }
+
     @Test func otherRequestsKeepTheCommandRule() throws {
         let chain = try Self.mainnetHeaders(1)
         // A request without a rule: any expected command answers it.

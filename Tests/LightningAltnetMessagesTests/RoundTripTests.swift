@@ -98,7 +98,7 @@ import Testing
     }
 
     /// The largest body the defaults accept: a 12-character command and a 4,000,000-byte payload
-    /// (raw pass-through of a command outside the six when configured so).
+    /// (raw pass-through of a command outside the seven when configured so).
     @Test func largestMessageAndRawCommands() throws {
         let message = try AltnetMessage(command: "abcdefghijkl", payload: Fixtures.bytes(4_000_000, seed: 3))
         _ = try roundTrip(message, limits: AltnetReassemblyLimits(acceptedCommands: nil))

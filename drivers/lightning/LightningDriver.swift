@@ -37,7 +37,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
             context.logger.warning("no node_id in init options: running without Lightning links")
             return
         }
-        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
+        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout), txAckTimeout: options.txAckTimeout)
         let connection = Connection(
             nodeKey: CoreNodeKey(publicKey: nodeID, context: context), peers: peers, hub: hub, context: context,
             settings: BOLT8PeerSession.Settings(
@@ -69,7 +69,7 @@ final class LightningDriver: Driver, @unchecked Sendable {
     }
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
-        try hub.broadcastTx(params, via: peers)
+        try await hub.broadcastTx(params, via: peers)
     }
 
     /// What `lightning.getinfo` answers: the node id and the bound listen address.

@@ -117,9 +117,13 @@ struct OpenLink {
                 throw LinkError.protocolViolation("altnet: \(error)")
             }
             for event in events {
-                if case .received(let peer, let message) = event {
+                switch event {
+                case .received(let peer, let message):
                     try? connection.context.messageReceived(from: peer, message)
-                } else {
+                case .acknowledge(let ack):
+                    // After the tx went to the core, on this link's own queue.
+                    do throws(OutboundQueueFull) { _ = try connection.peers.deliver(ack) } catch { logger.debug("acknowledgement not sent: \(error)") }
+                default:
                     log(event, logger)
                 }
             }
@@ -136,7 +140,7 @@ struct OpenLink {
         switch event {
         case .dropped(_, let error): logger.warning("altnet message dropped: \(error)")
         case .ignored(let what): logger.debug("\(what)")
-        case .received, .reply: break
+        case .received, .reply, .acknowledge: break
         }
     }
 }

@@ -129,17 +129,23 @@ public struct BroadcastTxResult: Codable, Sendable, Hashable {
     /// Which peers it was sent to (ids as in `listpeers`), when the driver says (optional):
     /// the emergency queue reports them as the transaction's way off this machine.
     public var sentTo: [String]?
+    /// Which of those peers acknowledged receipt (optional): only a transport whose peers can
+    /// answer says (an altnetd over the Lightning altnet session acknowledges each `tx` with an
+    /// `inv` of its wtxid; bitcoind peers over BIP324 cannot, and the field is absent then).
+    public var ackedBy: [String]?
 
     enum CodingKeys: String, CodingKey {
         case accepted, peers, reason
         case sentTo = "sent_to"
+        case ackedBy = "acked_by"
     }
 
-    public init(accepted: Bool, peers: Int, reason: String? = nil, sentTo: [String]? = nil) {
+    public init(accepted: Bool, peers: Int, reason: String? = nil, sentTo: [String]? = nil, ackedBy: [String]? = nil) {
         self.accepted = accepted
         self.peers = peers
         self.reason = reason
         self.sentTo = sentTo
+        self.ackedBy = ackedBy
     }
 }
 

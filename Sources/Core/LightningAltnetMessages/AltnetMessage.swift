@@ -8,10 +8,10 @@ public struct AltnetMessage: Hashable, Sendable, CustomStringConvertible {
     /// The P2P payload, as it would follow a v1 message header.
     public let payload: [UInt8]
 
-    /// The six commands the altnet driver exchanges; ``AltnetReassembler`` accepts only these
-    /// unless configured otherwise.
+    /// The seven commands the altnet driver exchanges (`inv` only as the acknowledgement of a
+    /// `tx`); ``AltnetReassembler`` accepts only these unless configured otherwise.
     public static let altnetCommands: Set<String> = [
-        "getheaders", "headers", "getdata", "block", "tx", "notfound",
+        "getheaders", "headers", "getdata", "block", "tx", "notfound", "inv",
     ]
 
     /// Largest payload: Bitcoin Core's `MAX_PROTOCOL_MESSAGE_LENGTH` (src/net.h, 4 * 1000 * 1000).

@@ -25,7 +25,7 @@ public struct AltnetReassemblyLimits: Equatable, Sendable {
     ///   - maxBodyLength: largest `total_length` (default 4,000,013: a 4,000,000-byte payload
     ///     with the longest command prefix).
     ///   - reassemblyTimeout: first to last fragment (default 120 s: 4 MB at 33 KB/s).
-    ///   - acceptedCommands: default the six altnet commands.
+    ///   - acceptedCommands: default the seven altnet commands (``AltnetMessage/altnetCommands``).
     ///   - rememberedDroppedIDs: default 16.
     public init(maxMessagesInFlight: Int = 4,
                 maxBufferedBytes: Int = 2 * AltnetWire.maxBodyLength,

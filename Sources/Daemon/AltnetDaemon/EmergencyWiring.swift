@@ -45,14 +45,22 @@ enum EmergencyWiring {
         return ": " + shown.joined(separator: ", ") + (ids.count > shown.count ? ", ..." : "")
     }
 
+    /// "; acknowledged by N altnet peers: a, b" when the driver reports acknowledgements
+    /// (`acked_by`; absent for transports whose peers cannot answer, such as bitcoind over BIP324).
+    static func acknowledgements(_ ids: [String]?) -> String {
+        guard let ids else { return "" }
+        return "; acknowledged by \(ids.count) altnet peer\(ids.count == 1 ? "" : "s")" + names(ids)
+    }
+
     /// `broadcasttx` through every driver that carries transactions, one result per driver.
     static func relay(_ raw: [UInt8], through altstack: Altstack) async -> [TransportResult] {
         await altstack.broadcastTx(raw.hex).map { outcome in
             switch outcome.result {
             case .success(let r) where r.accepted && r.peers > 0:
                 // Carried off this machine: the driver handed it to r.peers peers (named when it says).
+                // Peers that can answer (altnetd over Lightning) acknowledge receipt: named after.
                 TransportResult(transport: outcome.driver, accepted: true,
-                                detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")" + Self.names(r.sentTo))
+                                detail: "sent to \(r.peers) peer\(r.peers == 1 ? "" : "s")" + Self.names(r.sentTo) + Self.acknowledgements(r.ackedBy))
             case .success(let r):
                 TransportResult(transport: outcome.driver, accepted: false, detail: r.reason ?? "no peer took it (\(r.peers) peers)")
             case .failure(let e):

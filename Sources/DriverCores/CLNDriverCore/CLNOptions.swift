@@ -15,6 +15,8 @@ public struct CLNOptions: Sendable, Hashable {
     public let outboundQueueBytes: Int
     /// How long a fragmented message may take to arrive.
     public let reassemblyTimeout: Duration
+    /// How long `broadcasttx` waits for acknowledgements (default 2 s).
+    public let txAckTimeout: Duration
 
     /// The option specs declared in the manifest.
     public static let specs: [OptionSpec] = [
@@ -30,6 +32,8 @@ public struct CLNOptions: Sendable, Hashable {
                    defaultValue: .int(8_388_608)),
         OptionSpec(name: "reassembly_timeout_ms", type: .int,
                    description: "drop a fragmented message not complete after this long", defaultValue: .int(120_000)),
+        OptionSpec(name: "tx_ack_timeout_ms", type: .int,
+                   description: "how long broadcasttx waits for altnet peers to acknowledge the transaction", defaultValue: .int(2_000)),
     ]
 
     /// - Parameters:
@@ -69,5 +73,6 @@ public struct CLNOptions: Sendable, Hashable {
         listPeersInterval = .milliseconds(try integer("listpeers_ms", 50...600_000, default: 2_000))
         outboundQueueBytes = try integer("outbound_queue_bytes", LightningOptions.outboundQueueRange, default: 8_388_608)
         reassemblyTimeout = .milliseconds(try integer("reassembly_timeout_ms", 1...3_600_000, default: 120_000))
+        txAckTimeout = .milliseconds(try integer("tx_ack_timeout_ms", 100...30_000, default: 2_000))
     }
 }

@@ -44,9 +44,13 @@ extension AltnetHub {
             peer: peer, replies: [DriverP2PMessage(command: reply.command, payloadBytes: reply.payload)])
     }
 
-    /// `broadcasttx`: a `tx` to every altnet peer whose queue takes it.
+    /// `broadcasttx`: a `tx` to every altnet peer whose queue takes it, then up to
+    /// ``txAckTimeout`` for each of those peers' acknowledgement (``TxAcknowledgement``): an
+    /// `inv` naming the transaction's wtxid. Each peer's acknowledgement is waited for as a
+    /// request's reply, so one `inv` settles one peer's wait and later ones are ignored.
+    /// - Returns: `sent_to` the peers that took it, `acked_by` those that acknowledged it.
     /// - Throws: `invalidParams` for a transaction that is not hex or too large.
-    public func broadcastTx(_ params: BroadcastTxParams, via carrier: some AltnetCarrier) throws(DriverProtocolError) -> BroadcastTxResult {
+    public func broadcastTx(_ params: BroadcastTxParams, via carrier: some AltnetCarrier) async throws(DriverProtocolError) -> BroadcastTxResult {
         let bytes = try Hex.decode(params.tx, field: "tx")
         let tx: AltnetMessage
         do throws(AltnetEncodingError) {
@@ -54,20 +58,31 @@ extension AltnetHub {
         } catch {
             throw DriverProtocolError(.invalidParams, "\(error)")
         }
-        var sent = 0
-        var sentTo: [String] = []
-        var refusals: [String] = []
-        for outgoing in broadcast(tx) {
-            do throws(OutboundQueueFull) {
-                if try carrier.deliver(outgoing) {
-                    sent += 1
-                    sentTo.append(outgoing.peer)
+        let peers = altnetPeers
+        let timeout = txAckTimeout
+        let outcomes = await withTaskGroup(of: (String, Exchange).self) { group in
+            for peer in peers {
+                group.addTask {
+                    (peer, await self.exchange(tx, to: peer, expect: [TxAcknowledgement.command], timeout: timeout, via: carrier))
                 }
-            } catch {
-                refusals.append("\(error)")
+            }
+            var all: [String: Exchange] = [:]
+            for await (peer, outcome) in group { all[peer] = outcome }
+            return all
+        }
+        var sentTo: [String] = []
+        var ackedBy: [String] = []
+        var refusals: [String] = []
+        for peer in peers {
+            switch outcomes[peer] {
+            case .sent(let reply):
+                sentTo.append(peer)
+                if reply != nil { ackedBy.append(peer) }
+            case .refused(let full): refusals.append("\(full)")
+            case .notSent, nil: break
             }
         }
-        let reason = sent > 0 ? nil : refusals.first ?? "no altnet peer connected"
-        return BroadcastTxResult(accepted: sent > 0, peers: sent, reason: reason, sentTo: sentTo)
+        let reason = sentTo.isEmpty ? refusals.first ?? "no altnet peer connected" : nil
+        return BroadcastTxResult(accepted: !sentTo.isEmpty, peers: sentTo.count, reason: reason, sentTo: sentTo, ackedBy: ackedBy)
     }
 }

@@ -9,7 +9,7 @@ import LightningAltnetMessages
 /// carrier uses it the same way; the clock is the injected `sleep`. Lock order: the carrier
 /// never holds its own link's lock while calling in here.
 public final class AltnetHub: @unchecked Sendable {
-    // @unchecked: `session` and `waiters` are guarded by `lock`; `sleep` is immutable.
+    // @unchecked: `session`, `waiters` and `ackTimeout` are guarded by `lock`; `sleep` is immutable.
     private typealias Waiter = CheckedContinuation<Result<AltnetMessage?, OutboundQueueFull>, Never>
     private let lock = NSLock()
     private var session = AltnetSession()
@@ -17,14 +17,28 @@ public final class AltnetHub: @unchecked Sendable {
     private let sleep: @Sendable (Duration) async -> Void
 
     /// - Parameter sleep: waits out a request's timeout (returns early only when cancelled).
-    public init(sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
+    private var ackTimeout: Duration
+
+    /// - Parameters:
+    ///   - txAckTimeout: how long `broadcasttx` waits for acknowledgements (it returns sooner
+    ///     when every peer it sent to has acknowledged).
+    ///   - sleep: waits out a request's timeout (returns early only when cancelled).
+    public init(txAckTimeout: Duration = .seconds(2),
+                sleep: @escaping @Sendable (Duration) async -> Void = { try? await Task.sleep(for: $0) }) {
+        self.ackTimeout = txAckTimeout
         self.sleep = sleep
     }
 
-    /// Sets the reassembly limits, before any peer connects (`init`).
-    public func configure(limits: AltnetReassemblyLimits) {
-        lock.withLock { session = AltnetSession(limits: limits) }
+    /// Sets the reassembly limits and the acknowledgement wait, before any peer connects (`init`).
+    public func configure(limits: AltnetReassemblyLimits, txAckTimeout: Duration = .seconds(2)) {
+        lock.withLock {
+            session = AltnetSession(limits: limits)
+            ackTimeout = txAckTimeout
+        }
     }
+
+    /// How long `broadcasttx` waits for its peers' acknowledgements (``TxAcknowledgement``).
+    public var txAckTimeout: Duration { lock.withLock { ackTimeout } }
 
     /// A peer's `init` arrived; see ``AltnetSession/connect(_:altnet:)``.
     public func connect(_ peer: String, altnet: Bool) { lock.withLock { session.connect(peer, altnet: altnet) } }
@@ -52,6 +66,9 @@ public final class AltnetHub: @unchecked Sendable {
         lock.withLock { session.send(message, to: peer) }
     }
 
+    /// The connected altnet peers (``AltnetSession/altnetPeers``).
+    public var altnetPeers: [String] { lock.withLock { session.altnetPeers } }
+
     /// See ``AltnetSession/broadcast(_:)``.
     public func broadcast(_ message: AltnetMessage) -> [AltnetOutgoing] {
         lock.withLock { session.broadcast(message) }
@@ -75,16 +92,17 @@ public final class AltnetHub: @unchecked Sendable {
         var (events, complete, awaited) = try step.get()
         guard let complete else { return events }
         let reply = awaited ? ReceivedReply(command: complete.command, payload: complete.payload) : nil
-        let (event, waiter): (AltnetSessionEvent, Waiter?) = lock.withLock {
+        let (event, waiter, ack): (AltnetSessionEvent, Waiter?, AltnetOutgoing?) = lock.withLock {
             let event = session.deliver(complete, reply: reply, from: peer)
-            guard case .reply(let id, _) = event else { return (event, nil) }
-            return (event, waiters.removeValue(forKey: id))
+            guard case .reply(let id, _) = event else { return (event, nil, session.acknowledgement(for: event)) }
+            return (event, waiters.removeValue(forKey: id), nil)
         }
         if case .reply(_, let answer) = event {
             waiter?.resume(returning: .success(answer))
         } else {
             events.append(event)
         }
+        if let ack { events.append(.acknowledge(ack)) }
         return events
     }
 
@@ -99,7 +117,27 @@ public final class AltnetHub: @unchecked Sendable {
     /// - Throws: ``OutboundQueueFull`` when the carrier refuses the request's messages.
     public func request(_ message: AltnetMessage, to peer: String, expect: Set<String>, timeout: Duration,
                         via carrier: some AltnetCarrier) async throws(OutboundQueueFull) -> AltnetMessage? {
-        guard let (id, outgoing) = lock.withLock({ session.request(message, to: peer, expect: expect) }) else { return nil }
+        switch await exchange(message, to: peer, expect: expect, timeout: timeout, via: carrier) {
+        case .notSent: return nil
+        case .refused(let full): throw full
+        case .sent(let reply): return reply
+        }
+    }
+
+    /// How one ``exchange(_:to:expect:timeout:via:)`` went.
+    enum Exchange: Sendable {
+        /// The peer does not carry altnet, or the carrier has no link to it.
+        case notSent
+        /// The carrier refused the messages.
+        case refused(OutboundQueueFull)
+        /// Delivered to the carrier; the reply, or nil on timeout or disconnection.
+        case sent(reply: AltnetMessage?)
+    }
+
+    /// ``request(_:to:expect:timeout:via:)``, telling a request never sent from one not answered.
+    func exchange(_ message: AltnetMessage, to peer: String, expect: Set<String>, timeout: Duration,
+                  via carrier: some AltnetCarrier) async -> Exchange {
+        guard let (id, outgoing) = lock.withLock({ session.request(message, to: peer, expect: expect) }) else { return .notSent }
         let sleep = self.sleep
         let timer = Task { [weak self] in
             await sleep(timeout)
@@ -107,6 +145,7 @@ public final class AltnetHub: @unchecked Sendable {
             self?.resolve(id, with: .success(nil))
         }
         defer { timer.cancel() }
+        var delivered = false
         let outcome = await withCheckedContinuation { (continuation: Waiter) in
             let registered: Bool = lock.withLock {
                 guard session.isPending(id) else { return false }
@@ -115,12 +154,16 @@ public final class AltnetHub: @unchecked Sendable {
             }
             guard registered else { return continuation.resume(returning: .success(nil)) }
             do throws(OutboundQueueFull) {
-                if try !carrier.deliver(outgoing) { resolve(id, with: .success(nil)) }
+                delivered = try carrier.deliver(outgoing)
+                if !delivered { resolve(id, with: .success(nil)) }
             } catch {
                 resolve(id, with: .failure(error))
             }
         }
-        return try outcome.get()
+        switch outcome {
+        case .failure(let full): return .refused(full)
+        case .success(let reply): return delivered ? .sent(reply: reply) : .notSent
+        }
     }
 
     private func resolve(_ id: AltnetSession.RequestID, with outcome: Result<AltnetMessage?, OutboundQueueFull>) {

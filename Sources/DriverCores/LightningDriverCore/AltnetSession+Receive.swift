@@ -21,8 +21,19 @@ extension AltnetSession {
         var (events, complete) = try reassemble(message, from: peer, now: now)
         guard let complete else { return events }
         let reply = awaits(complete.command, from: peer) ? ReceivedReply(command: complete.command, payload: complete.payload) : nil
-        events.append(deliver(complete, reply: reply, from: peer))
+        let event = deliver(complete, reply: reply, from: peer)
+        events.append(event)
+        if let ack = acknowledgement(for: event) { events.append(.acknowledge(ack)) }
         return events
+    }
+
+    /// The acknowledgement a delivered event calls for: for a `tx` that went to the core (not a
+    /// reply) and parses, one ``TxAcknowledgement`` to its sender.
+    public mutating func acknowledgement(for event: AltnetSessionEvent) -> AltnetOutgoing? {
+        guard case .received(let peer, let message) = event, message.command == "tx",
+              let payload = try? message.payloadBytes(), let ack = TxAcknowledgement.message(for: payload)
+        else { return nil }
+        return send(ack, to: peer)
     }
 
     /// Step one of ``receive(_:from:now:)``: the capability check and reassembly.
@@ -63,10 +74,14 @@ extension AltnetSession {
     ///   - message: the message ``reassemble(_:from:now:)`` completed.
     ///   - reply: the message read as a reply; nil when no request awaited its command.
     ///   - peer: who sent it.
-    /// - Returns: ``AltnetSessionEvent/reply(_:_:)`` or ``AltnetSessionEvent/received(from:_:)``.
+    /// - Returns: ``AltnetSessionEvent/reply(_:_:)`` or ``AltnetSessionEvent/received(from:_:)``;
+    ///   ``AltnetSessionEvent/ignored(_:)`` for an `inv` (an acknowledgement) no request awaits.
     public mutating func deliver(_ message: AltnetMessage, reply: ReceivedReply?, from peer: String) -> AltnetSessionEvent {
         if let reply, let index = pending.firstIndex(where: { $0.peer == peer && $0.expected.isAnswered(by: reply) }) {
             return .reply(pending.remove(at: index).id, message)
+        }
+        if message.command == TxAcknowledgement.command {
+            return .ignored("ignored an inv (acknowledgement) from \(peer.prefix(16)) that no broadcasttx waits for")
         }
         return .received(from: peer, DriverP2PMessage(command: message.command, payloadBytes: message.payload))
     }

@@ -20,6 +20,9 @@ public enum AltnetSessionEvent: Equatable, Sendable {
     case reply(AltnetSession.RequestID, AltnetMessage)
     /// A message for the core (`messagereceived`).
     case received(from: String, DriverP2PMessage)
+    /// What to send back for a `tx` just received (``TxAcknowledgement``): the carrier delivers it
+    /// after handing the `tx` to the core; it follows that `received` event.
+    case acknowledge(AltnetOutgoing)
     /// A message given up, the link kept (limits, command not taken, deadline): log it.
     case dropped(peer: String, AltnetMessageError)
     /// A message from a peer that does not carry altnet: ignored, for a debug log.

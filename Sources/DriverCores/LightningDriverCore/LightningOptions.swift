@@ -36,6 +36,8 @@ public struct LightningOptions: Sendable {
     public let pongTimeout: Duration
     /// Inbound connections open at once, handshakes included (default 64).
     public let maxInbound: Int
+    /// How long `broadcasttx` waits for acknowledgements (default 2 s).
+    public let txAckTimeout: Duration
 
     /// Bounds of `outbound_queue_bytes`: at least one maximum-size message (4 MB block plus
     /// fragment headers), at most 1 GiB.
@@ -64,6 +66,8 @@ public struct LightningOptions: Sendable {
         OptionSpec(name: "max_inbound", type: .int,
                    description: "inbound connections open at once (handshakes included); more are closed at accept",
                    defaultValue: .int(64)),
+        OptionSpec(name: "tx_ack_timeout_ms", type: .int,
+                   description: "how long broadcasttx waits for altnet peers to acknowledge the transaction", defaultValue: .int(2_000)),
     ]
 
     /// - Parameter params: the `init` params.
@@ -130,6 +134,7 @@ public struct LightningOptions: Sendable {
         initTimeout = try Self.milliseconds(options, "init_timeout_ms", default: 30_000)
         pingInterval = try Self.milliseconds(options, "ping_interval_ms", default: 30_000)
         pongTimeout = try Self.milliseconds(options, "pong_timeout_ms", default: 30_000)
+        txAckTimeout = try Self.milliseconds(options, "tx_ack_timeout_ms", default: 2_000, range: 100...30_000)
         if let value = options["max_inbound"] {
             guard let count = value.intValue, (0...100_000).contains(count) else {
                 throw DriverProtocolError(.invalidParams, "max_inbound must be an integer from 0 to 100,000")
@@ -143,11 +148,12 @@ public struct LightningOptions: Sendable {
         }
     }
 
-    /// A duration option in milliseconds, from 100 ms to an hour.
-    private static func milliseconds(_ options: [String: JSONValue], _ name: String, default ms: Int) throws(DriverProtocolError) -> Duration {
+    /// A duration option in milliseconds, from 100 ms to an hour unless `range` says otherwise.
+    private static func milliseconds(_ options: [String: JSONValue], _ name: String, default ms: Int,
+                                     range: ClosedRange<Int64> = 100...3_600_000) throws(DriverProtocolError) -> Duration {
         guard let value = options[name] else { return .milliseconds(ms) }
-        guard let given = value.intValue, (100...3_600_000).contains(given) else {
-            throw DriverProtocolError(.invalidParams, "\(name) must be an integer from 100 to 3,600,000")
+        guard let given = value.intValue, range.contains(given) else {
+            throw DriverProtocolError(.invalidParams, "\(name) must be an integer from \(range.lowerBound) to \(range.upperBound)")
         }
         return .milliseconds(Int(given))
     }

@@ -16,6 +16,9 @@ import BitcoinPrimitives
 ///   builds on the peer's idea of our tip: it is taken only when that is a locator hash, and
 ///   then it starts where the answer would.
 /// - `ping` is answered by `pong` with the same nonce (BIP31).
+/// - `tx` is answered by an `inv` with a MSG_WTX item naming its wtxid (its txid when it has no
+///   witness): the acknowledgement an altnetd sends over the Lightning altnet session
+///   (docs/driver-lightning.md). Any other `inv` does not answer it.
 /// - Other requests, requests whose own payload does not parse, and reply commands a rule does
 ///   not read (`cmpctblock` for a getdata): any message whose command is in `expect` (the
 ///   command-only rule drivers used before).
@@ -31,6 +34,7 @@ public struct ExpectedReply: Sendable {
         case inventory(blocks: Set<Hash256>, txids: Set<Hash256>, wtxids: Set<Hash256>, all: Set<Hash256>)
         case headers(locator: Set<BlockHash>, hashStop: BlockHash)
         case pong(nonce: [UInt8])
+        case acknowledgement(wtxid: Hash256)
     }
 
     /// Genesis hashes of every network: Core answers a locator it knows nothing of from genesis.
@@ -65,6 +69,9 @@ public struct ExpectedReply: Sendable {
         case "ping":
             guard payload.count == 8 else { return .commandOnly }
             return .pong(nonce: Array(payload))
+        case "tx":
+            guard let tx = try? Transaction(bytes: Array(payload)) else { return .commandOnly }
+            return .acknowledgement(wtxid: tx.announcedWtxid.hash)
         default:
             return .commandOnly
         }
@@ -96,6 +103,9 @@ public struct ExpectedReply: Sendable {
         case .pong(let nonce):
             guard case .pong(let echoed) = content else { return true }
             return nonce == echoed
+        case .acknowledgement(let wtxid):
+            guard case .inv(let announced) = content else { return false }
+            return announced.contains(wtxid)
         }
     }
 }
@@ -113,6 +123,8 @@ public struct ReceivedReply: Sendable {
         /// The first header, nil for an empty `headers`.
         case headers(first: BlockHeader?)
         case pong(nonce: [UInt8])
+        /// The MSG_WTX hashes of an `inv`.
+        case inv(wtxids: Set<Hash256>)
         /// A command no rule reads.
         case other
         /// A payload that does not parse as its command.
@@ -143,7 +155,7 @@ public struct ReceivedReply: Sendable {
         case "tx":
             guard let tx = try? Transaction(bytes: payload) else { return .malformed }
             let txid = tx.txid
-            return .tx(txid: txid, wtxid: tx.hasWitness ? tx.wtxid : Wtxid(txid.hash))
+            return .tx(txid: txid, wtxid: tx.announcedWtxid)
         case "notfound":
             guard let items = try? Inventory.decodeList(payload[...]) else { return .malformed }
             return .notfound(Set(items.map(\.hash)))
@@ -155,8 +167,18 @@ public struct ReceivedReply: Sendable {
         case "pong":
             guard payload.count == 8 else { return .malformed }
             return .pong(nonce: payload)
+        case "inv":
+            // Read only for the acknowledgement rule; an unreadable `inv` stays a command no rule reads.
+            guard let items = try? Inventory.decodeList(payload[...]) else { return .other }
+            return .inv(wtxids: Set(items.filter { $0.type.base == .wtx }.map(\.hash)))
         default:
             return .other
         }
     }
+}
+
+extension Transaction {
+    /// The hash a MSG_WTX inventory item names this transaction by (BIP339): its wtxid, which is
+    /// its txid when it carries no witness.
+    public var announcedWtxid: Wtxid { hasWitness ? wtxid : Wtxid(txid.hash) }
 }

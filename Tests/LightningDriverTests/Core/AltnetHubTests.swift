@@ -86,17 +86,17 @@ struct AltnetHubTests {
     @Test("sendmessage and broadcasttx over a carrier: peer choice, refusals and replies as driver-protocol results")
     func driverMethods() async throws {
         let hub = AltnetHub(sleep: { _ in })
-        let none = try #require(throws: DriverProtocolError.self) {
-            try hub.broadcastTx(BroadcastTxParams(tx: "zz"), via: FakeCarrier { _ in true })
+        let none = try await #require(throws: DriverProtocolError.self) {
+            try await hub.broadcastTx(BroadcastTxParams(tx: "zz"), via: FakeCarrier { _ in true })
         }
         #expect(none.kind == .invalidParams, "\(none.message)")
-        let empty = try hub.broadcastTx(BroadcastTxParams(tx: "0100"), via: FakeCarrier { _ in true })
+        let empty = try await hub.broadcastTx(BroadcastTxParams(tx: "0100"), via: FakeCarrier { _ in true })
         #expect(!empty.accepted && empty.reason == "no altnet peer connected")
         hub.connect("p", altnet: true)
         hub.connect("q", altnet: true)
         hub.connect("plain", altnet: false)
         let full = OutboundQueueFull(peer: "q", queued: 1, size: 2, limit: 2)
-        let result = try hub.broadcastTx(BroadcastTxParams(tx: "0100"), via: FakeCarrier { (outgoing) throws(OutboundQueueFull) -> Bool in
+        let result = try await hub.broadcastTx(BroadcastTxParams(tx: "0100"), via: FakeCarrier { (outgoing) throws(OutboundQueueFull) -> Bool in
             if outgoing.peer == "q" { throw full }
             return true
         })

@@ -24,6 +24,7 @@ struct LightningOptionsTests {
         #expect(options.outboundQueueBytes == 8_388_608)
         #expect((options.initTimeout, options.pingInterval, options.pongTimeout) == (.seconds(30), .seconds(30), .seconds(30)))
         #expect(options.maxInbound == 64)
+        #expect(options.txAckTimeout == .seconds(2))
     }
 
     @Test("node id, listen and connect")
@@ -33,12 +34,14 @@ struct LightningOptionsTests {
         let options = try LightningOptions(Self.params([
             "node_id": .string(id), "listen": .string("[::1]:0"),
             "connect": .array([.string("\(id)@127.0.0.1:9735")]), "pong_timeout_ms": .int(2000),
+            "tx_ack_timeout_ms": .int(500),
         ]))
         #expect(options.nodeID == key)
         #expect(options.listen?.host == "::1" && options.listen?.port == 0)
         #expect(options.connect.map(\.nodeID) == [key.serialized(compressed: true)])
         #expect(options.connect.map(\.host) == ["127.0.0.1"] && options.connect.map(\.port) == [9735])
         #expect(options.pongTimeout == .seconds(2))
+        #expect(options.txAckTimeout == .milliseconds(500))
     }
 
     @Test("bad values are refused with the option's name", arguments: [
@@ -48,6 +51,7 @@ struct LightningOptionsTests {
         (["outbound_queue_bytes": .int(1000)], "outbound_queue_bytes"),
         (["ping_interval_ms": .int(99)], "ping_interval_ms"),
         (["max_inbound": .string("many")], "max_inbound"),
+        (["tx_ack_timeout_ms": .int(30_001)], "tx_ack_timeout_ms must be an integer from 100 to 30000"),
     ])
     func refused(options: [String: JSONValue], named: String) throws {
         let error = try #require(throws: DriverProtocolError.self) { try LightningOptions(Self.params(options)) }

@@ -35,11 +35,11 @@ final class CLNDriver: Driver, @unchecked Sendable {
         params.options = defaults.merging(params.options) { _, fromInit in fromInit }
         let options = try CLNOptions(params, home: NSHomeDirectory())
         umask(0o077)
-        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout))
+        hub.configure(limits: AltnetReassemblyLimits(reassemblyTimeout: options.reassemblyTimeout), txAckTimeout: options.txAckTimeout)
         let rpc = LightningRPCClient(path: options.rpcPath)
         let sender = CustomMessageSender(rpc: rpc, limit: options.outboundQueueBytes)
         let poller = PeerPoller(rpc: rpc, hub: hub, sender: sender, context: context)
-        let accept = try await PluginBridge(hub: hub, poller: poller, context: context).listen(path: options.socketPath)
+        let accept = try await PluginBridge(hub: hub, poller: poller, sender: sender, context: context).listen(path: options.socketPath)
         // The default socket sits in the driver's own data directory: only altnetd's user enters it.
         if options.socketPath == params.dataDir + "/plugin.sock" { chmod(params.dataDir, 0o700) }
         context.logger.info("lightningd's RPC socket: \(options.rpcPath)")
@@ -78,7 +78,7 @@ final class CLNDriver: Driver, @unchecked Sendable {
 
     func broadcastTx(_ params: BroadcastTxParams, context: DriverContext) async throws -> BroadcastTxResult {
         guard let sender = lock.withLock({ running?.sender }) else { throw DriverProtocolError(.peerUnavailable, "not started") }
-        return try hub.broadcastTx(params, via: sender)
+        return try await hub.broadcastTx(params, via: sender)
     }
 
     /// The Lightning connection is the operator's (a channel partner): the peer only stops being

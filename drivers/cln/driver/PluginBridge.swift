@@ -17,6 +17,8 @@ import NIOPosix
 struct PluginBridge: Sendable {
     let hub: AltnetHub
     let poller: PeerPoller
+    /// Carries acknowledgements back (``AltnetSessionEvent/acknowledge(_:)``).
+    let sender: CustomMessageSender
     let context: DriverContext
 
     /// Plugin connections at once (one lightningd, with room for a restart overlapping).
@@ -118,6 +120,8 @@ struct PluginBridge: Sendable {
         for event in events {
             switch event {
             case .received(let peer, let p2p): try? context.messageReceived(from: peer, p2p)
+            case .acknowledge(let ack):
+                do throws(OutboundQueueFull) { _ = try sender.deliver(ack) } catch { context.logger.debug("acknowledgement not sent: \(error)") }
             case .dropped(_, let error): context.logger.warning("altnet message dropped: \(error)")
             case .ignored(let what): context.logger.debug("\(what)")
             case .reply: break
