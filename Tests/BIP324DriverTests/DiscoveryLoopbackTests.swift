@@ -62,12 +62,14 @@ import TestSupport
             #expect(gossip.allSatisfy { $0.network == "ipv4" && $0.transport == .v2 && $0.direction == .outbound })
             #expect(listed.peers.filter { $0.source == "manual" }.map(\.address) == ["127.11.0.1:\(hub.port)"])
             // Metrics: four outbound IPv4 peers (three picked, one addnode), all four in tried.
-            let shown = await eventually(timeout: .seconds(10), every: .milliseconds(200)) {
+            let seen = MetricsSeen()
+            let shown = await eventually(timeout: .seconds(20), every: .milliseconds(200)) {
                 guard let text = try? await httpGet(port: metricsPort, path: "/metrics") else { return false }
+                seen.set(text)
                 return text.contains("bip324_connections{network=\"ipv4\",direction=\"outbound\"} 4")
                     && text.contains("bip324_addrman_addresses{table=\"tried\"} 4") && text.contains("bip324_banned 0")
             }
-            #expect(shown)
+            #expect(shown, "last metrics: \(seen.text.split(separator: "\n").filter { $0.hasPrefix("bip324_connections") || $0.hasPrefix("bip324_addrman") || $0.hasPrefix("bip324_banned") })")
         }
         #expect(FileManager.default.fileExists(atPath: file.path))
 
@@ -208,4 +210,13 @@ import TestSupport
             })
         }
     }
+}
+
+/// The last metrics text read (for a failure message).
+final class MetricsSeen: @unchecked Sendable {
+    // @unchecked: `stored` is guarded by `lock`.
+    private let lock = NSLock()
+    private var stored = ""
+    func set(_ text: String) { lock.withLock { stored = text } }
+    var text: String { lock.withLock { stored } }
 }
