@@ -31,6 +31,46 @@ import Testing
         }
     }
 
+    /// A connection's Authorization header is fully checked once and then compared with the
+    /// one that passed (ProxyHTTPHandler's `verified`): a later request on the same keep-alive
+    /// connection with another header, or none, must still be checked, not waved through.
+    @Test func aChangedHeaderOnAKeepAliveConnectionIsCheckedAgain() async throws {
+        try await ProxyRig.start(rpcauth: [RPCAuthEntry(user: "ln", password: "secret", salt: "aa").line]).with { rig in
+            let body = #"{"id":1,"method":"getblockcount"}"#
+            func request(_ authorization: String?) -> String {
+                "POST / HTTP/1.1\r\nHost: x\r\n" + (authorization.map { "Authorization: \($0)\r\n" } ?? "")
+                    + "Content-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n" + body
+            }
+            let socket = try LoopbackSocket.connect(port: UInt16(rig.proxy.port))
+            // Three calls pipelined on one connection: the cookie, the cookie again (the
+            // compared path), then rpcauth user ln (a different header, checked in full).
+            try socket.send(Array((request(rig.cookieAuth) + request(rig.cookieAuth) + request(RawHTTP.basic("ln:secret"))).utf8))
+            var text = ""
+            let deadline = ContinuousClock.now + .seconds(10)
+            while text.components(separatedBy: "HTTP/1.1 ").count - 1 < 3, ContinuousClock.now < deadline {
+                if socket.readable(within: 200) { text += String(decoding: try socket.receive(), as: UTF8.self) }
+            }
+            #expect(text.components(separatedBy: "HTTP/1.1 200").count - 1 == 3, "\(text)")
+            // Then a wrong password for ln on the same connection: 401, and the connection closes.
+            try socket.send(Array(request(RawHTTP.basic("ln:Secret")).utf8))
+            var refusal = ""
+            while !refusal.contains("\r\n\r\n"), ContinuousClock.now < deadline {
+                if socket.readable(within: 200) { refusal += String(decoding: try socket.receive(), as: UTF8.self) }
+            }
+            #expect(refusal.hasPrefix("HTTP/1.1 401"), "\(refusal)")
+            // A second connection: the cookie, then no header at all: 200, then 401 at once.
+            let second = try LoopbackSocket.connect(port: UInt16(rig.proxy.port))
+            try second.send(Array((request(rig.cookieAuth) + request(nil)).utf8))
+            var replies = ""
+            while replies.components(separatedBy: "HTTP/1.1 ").count - 1 < 2, ContinuousClock.now < deadline {
+                if second.readable(within: 200) { replies += String(decoding: try second.receive(), as: UTF8.self) }
+            }
+            let statuses = replies.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(statuses == ["200", "401"], "\(replies)")
+            #expect(rig.proxy.proxy.metrics.snapshot.authFailures == 2)
+        }
+    }
+
     @Test func bitcoindGoneIsA503WithAJSONRPCError() async throws {
         try await ProxyRig.start().with { rig in
             let body = #"{"id":1,"method":"getblockcount"}"#

@@ -61,6 +61,21 @@ import Testing
         #expect(auth.authenticate(RawHTTP.basic("nocolon")) == .wrong)
     }
 
+    /// bitcoind trims the base64 part with TrimStringView's default pattern " \f\n\r\t\v"
+    /// (src/httprpc.cpp RPCAuthorized, src/util/string.h) and nothing else.
+    @Test func theBase64PartIsTrimmedAsBitcoindTrimsIt() {
+        let auth = ProxyAuthenticator(userColonPassword: "__cookie__:00ff", rpcauth: [])
+        let encoded = String(RawHTTP.basic("__cookie__:00ff").dropFirst(6))
+        for padding in [" ", "\t", "\u{0B}", "\u{0C}", "\r", "\n", " \t \u{0B}"] {
+            #expect(auth.authenticate("Basic " + padding + encoded + padding) == .user("__cookie__"), "\(Array(padding.utf8))")
+        }
+        // A non-breaking space is not in bitcoind's pattern: the base64 no longer decodes.
+        #expect(auth.authenticate("Basic \u{A0}" + encoded) == .wrong)
+        #expect(auth.authenticate("Basic " + encoded + "\u{A0}") == .wrong)
+        #expect(auth.authenticate("Basic ") == .wrong)
+        #expect(auth.authenticate("basic " + encoded) == .wrong)
+    }
+
     /// Found by scripts/fuzz.sh (target 14): a ':' or '$' followed by a combining mark is one
     /// Character with it, so splitting on Characters missed the separator bitcoind splits on.
     @Test func separatorsBeforeCombiningMarksStillSeparate() throws {

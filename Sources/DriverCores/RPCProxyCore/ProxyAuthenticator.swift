@@ -64,15 +64,16 @@ public struct ProxyAuthenticator: Sendable {
     public func authenticate(_ header: String?) -> Outcome {
         guard let header else { return .missing }
         guard header.hasPrefix("Basic ") else { return .wrong }
-        let encoded = header.dropFirst(6).trimmingCharacters(in: .whitespaces)
-        guard let decoded = Data(base64Encoded: encoded) else { return .wrong }
-        let userPass = String(decoding: decoded, as: UTF8.self)
+        // bitcoind's TrimStringView (default pattern " \f\n\r\t\v") on bytes: Foundation's
+        // trimmingCharacters went through NSString and was a sixth of the proxy's CPU per call.
+        let encoded = Self.trimmed(header.utf8.dropFirst(6))
+        guard let decoded = Data(base64Encoded: Data(encoded)) else { return .wrong }
         // The first ':' byte, as bitcoind's find(':'): not a Character, since a ':' followed by
         // a combining mark is one Character (found by the fuzzer).
-        let bytes = Array(userPass.utf8)
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return .wrong }
-        let user = String(decoding: bytes[..<colon], as: UTF8.self)
-        let password = String(decoding: bytes[(colon + 1)...], as: UTF8.self)
+        guard let colon = decoded.firstIndex(of: UInt8(ascii: ":")) else { return .wrong }
+        let userPass = String(decoding: decoded, as: UTF8.self)
+        let user = String(decoding: decoded[..<colon], as: UTF8.self)
+        let password = String(decoding: decoded[(colon + 1)...], as: UTF8.self)
         if let userColonPassword, TimingSafe.equal(userPass, userColonPassword) { return .user(user) }
         var matched = false
         for entry in rpcauth where TimingSafe.equal(entry.user, user) {
@@ -80,6 +81,17 @@ public struct ProxyAuthenticator: Sendable {
             if entry.verify(password: password) { matched = true }
         }
         return matched ? .user(user) : .wrong
+    }
+
+    /// `bytes` without leading and trailing bytes of bitcoind's default trim pattern.
+    static func trimmed(_ bytes: Substring.UTF8View) -> Substring.UTF8View {
+        func isTrimmed(_ byte: UInt8) -> Bool {
+            byte == 0x20 || byte == 0x0C || byte == 0x0A || byte == 0x0D || byte == 0x09 || byte == 0x0B
+        }
+        var view = bytes
+        while let first = view.first, isTrimmed(first) { view = view.dropFirst() }
+        while let last = view.last, isTrimmed(last) { view = view.dropLast() }
+        return view
     }
 
     /// Whether the allowlists apply to anyone at all (when false, every user may call anything).

@@ -27,6 +27,14 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private var unauthenticated = false
     /// Requests read and not yet answered (a held `getblock` may take 45 s: not idle).
     private var owed = 0
+    /// The current request's authentication, decided on its head.
+    private var outcome = ProxyAuthenticator.Outcome.missing
+    /// The last Authorization header this connection authenticated with, and its user: a
+    /// client repeats the same header on every call, which is then checked by comparing it
+    /// with this one instead of decoding and hashing it again. Only a header that passed the
+    /// full check on this same connection is kept, so the comparison tells a caller nothing
+    /// it did not send itself.
+    private var verified: (header: String, user: String)?
     /// Called on the connection's first authenticated request head (its slot is then proven).
     private var onAuthenticated: (() -> Void)?
 
@@ -42,8 +50,15 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
             head = h
             body = nil
             tooLarge = false
-            if case .user = proxy.authenticator.authenticate(h.headers.first(name: "Authorization")) {
+            let authorization = h.headers.first(name: "Authorization")
+            if let verified, let authorization, verified.header == authorization {
+                outcome = .user(verified.user)
+            } else {
+                outcome = proxy.authenticator.authenticate(authorization)
+            }
+            if case .user(let user) = outcome {
                 unauthenticated = false
+                verified = authorization.map { (header: $0, user: user) }
                 if let proven = onAuthenticated {
                     onAuthenticated = nil
                     proven()
@@ -89,7 +104,7 @@ final class ProxyHTTPHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func respond(context: ChannelHandlerContext, request: RPCProxy.Request, keepAlive: Bool) {
         let parsed: ProxyRequest
         let user: String
-        switch proxy.admit(request) {
+        switch proxy.admit(request, authenticated: outcome) {
         case .refused(let reply):
             return write(context: context, reply, keepAlive: keepAlive)
         case .wrongPassword:

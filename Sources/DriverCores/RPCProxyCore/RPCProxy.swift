@@ -112,15 +112,19 @@ public final class RPCProxy: Sendable {
     /// The synchronous checks bitcoind makes before executing a request (src/httprpc.cpp
     /// HTTPReq_JSONRPC, in its order: POST only, authentication, then the allowlist), with
     /// their logs and counters. Runs on the connection's event loop without a task.
-    /// - Parameter request: the HTTP request.
+    /// - Parameters:
+    ///   - request: the HTTP request.
+    ///   - authenticated: the outcome of ``ProxyAuthenticator/authenticate(_:)`` for this
+    ///     request's Authorization header when the caller already has it (the event-loop
+    ///     handler decides it on the request head); nil checks the header here.
     /// - Returns: the refusal, or the request's calls (counted by method).
-    func admit(_ request: Request) -> Admission {
+    func admit(_ request: Request, authenticated: ProxyAuthenticator.Outcome? = nil) -> Admission {
         guard request.isPost else {
             return .refused(Reply(status: 405, body: ByteBuffer(string: "JSONRPC server handles only POST requests"),
                                   headers: [("Content-Type", "text/html; charset=ISO-8859-1")]))
         }
         let user: String
-        switch authenticator.authenticate(request.authorization) {
+        switch authenticated ?? authenticator.authenticate(request.authorization) {
         case .missing:
             metrics.refused(forbidden: false)
             return .refused(Self.unauthorized)

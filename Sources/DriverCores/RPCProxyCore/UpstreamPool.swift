@@ -91,7 +91,9 @@ final class UpstreamLoopPool {
             .connectTimeout(.seconds(5))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHTTPClientHandlers()
+                    // The request head is the proxy's own (fixed names, the cookie's base64, a
+                    // numeric length): validating it on every call cost 6% of the proxy's CPU.
+                    try channel.pipeline.syncOperations.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                     try channel.pipeline.syncOperations.addHandler(UpstreamHandler(limit: replyLimit))
                 }
             }
