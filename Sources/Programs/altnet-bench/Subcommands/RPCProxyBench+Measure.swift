@@ -17,7 +17,7 @@ extension RPCProxyBench {
         do {
             proxy = try await Self.startParty(
                 ["--role", "proxy", "--datadir", dir + "/proxy", "--upstream-port", "\(upstream.port)", "--upstream-cookie", upstream.cookie,
-                 "--connections", "\(clients)"] + (taskPath ? ["--task-path"] : []))
+                 "--connections", "\(proxyConnections ?? clients)"] + (taskPath ? ["--task-path"] : []))
         } catch {
             await stopUpstream(upstream)
             throw error

@@ -2,6 +2,7 @@
 extension RPCProxyBench {
     func emit(directLoaded: Run, proxyLoaded: Run, directFixed: OpenLoopRun, proxyFixed: OpenLoopRun, directSeq: Run, proxySeq: Run) {
         BenchOutput.emit("rpcproxy.clients", Double(clients), "connections")
+        BenchOutput.emit("rpcproxy.upstream_connections", Double(proxyConnections ?? clients), "connections")
         BenchOutput.emit("rpcproxy.fixed_rate", rate, "req/s")
         BenchOutput.emit("rpcproxy.event_loop_path", taskPath ? 0 : 1, "bool")
         BenchOutput.emit("rpcproxy.upstream_is_bitcoind", bitcoind == nil ? 0 : 1, "bool")

@@ -25,6 +25,9 @@ struct RPCProxyBench: ParsableCommand {
     @Option(help: "Concurrent keep-alive clients.")
     var clients = 64
 
+    @Option(help: "Keep-alive connections from the proxy to the upstream node (the proxy's --rpc-connections, default 16 there); default here: --clients, so the proxy never makes a client wait for a connection.")
+    var proxyConnections: Int?
+
     @Option(help: "Seconds per loaded measurement.")
     var seconds = 3.0
 
@@ -55,6 +58,7 @@ struct RPCProxyBench: ParsableCommand {
         guard rate >= 1, rate <= 1_000_000 else { throw ValidationError("--rate must be in [1, 1000000]") }
         guard (1...20).contains(rounds) else { throw ValidationError("--rounds must be in 1...20") }
         guard sequential > 0 else { throw ValidationError("--sequential must be positive") }
+        if let proxyConnections, !(1...1024).contains(proxyConnections) { throw ValidationError("--proxy-connections must be in 1...1024") }
         guard rpcThreads > 0, rpcWorkQueue > 0 else { throw ValidationError("--rpc-threads and --rpc-work-queue must be positive") }
         if let bitcoind, !FileManager.default.isExecutableFile(atPath: bitcoind) {
             throw ValidationError("--bitcoind \(bitcoind) is not an executable file")
