@@ -71,6 +71,31 @@ import Testing
         }
     }
 
+    /// Bitcoin Core's -rpcworkqueue default: 16 until v28, 64 from v29.0 (PR #31215).
+    @Test func upstreamConnectionsFollowBitcoindsWorkQueueDefault() {
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: nil) == 16)
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: 260_000) == 16)
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: 280_100) == 16)
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: 289_900) == 16)
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: 290_000) == 64)
+        #expect(RunningRPCProxy.upstreamConnections(clientVersion: 309_900) == 64)
+    }
+
+    /// Without `--rpc-connections` the proxy asks bitcoind's version at start (simnode answers
+    /// as a Core before v29: 16); given, the count is taken as it is.
+    @Test func theConnectionCountIsAskedOfBitcoindUnlessGiven() async throws {
+        try await ProxyRig.start().with { rig in
+            let version = try await rig.node.rpc.getNetworkInfo().version
+            #expect(version < 290_000, "simnode answered \(version)")
+            #expect(rig.proxy.bitcoindConnections == 16)
+        }
+        try await ProxyRig.start(bitcoindConnections: 5).with { rig in
+            #expect(rig.proxy.bitcoindConnections == 5)
+            let reply = try await rig.viaProxy(#"{"id":1,"method":"getblockcount"}"#)
+            #expect(reply.status == 200, "\(reply.text)")
+        }
+    }
+
     @Test func bitcoindGoneIsA503WithAJSONRPCError() async throws {
         try await ProxyRig.start().with { rig in
             let body = #"{"id":1,"method":"getblockcount"}"#

@@ -13,7 +13,7 @@ struct ProxyRig {
 
     static func start(
         fetchDeadline: Duration = .seconds(10), peerTimeout: Duration = .seconds(5),
-        rpcauth: [String] = [], allow: [String] = []
+        rpcauth: [String] = [], allow: [String] = [], bitcoindConnections: Int? = nil
     ) async throws -> ProxyRig {
         let node = try await SimnodeChild.startPruned()
         let proxyDir: TempDir
@@ -31,6 +31,7 @@ struct ProxyRig {
         options.peerTimeout = peerTimeout
         options.rpcauth = rpcauth
         options.allow = allow
+        options.bitcoindConnections = bitcoindConnections
         do {
             let proxy = try await RunningRPCProxy.start(options)
             return ProxyRig(node: node, proxy: proxy, proxyDir: proxyDir)

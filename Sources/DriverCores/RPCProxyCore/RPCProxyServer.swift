@@ -27,9 +27,10 @@ public struct RPCProxyOptions: Sendable {
     public var fetchDeadline: Duration = .seconds(45)
     /// How long one bitcoind peer gets to deliver before the next is asked.
     public var peerTimeout: Duration = .seconds(5)
-    /// Keep-alive connections to bitcoind in use at once: bitcoind's -rpcworkqueue default
-    /// (16); beyond it bitcoind answers 503, so more calls wait in the proxy instead.
-    public var bitcoindConnections = 16
+    /// Keep-alive connections to bitcoind in use at once; beyond them calls wait in the proxy
+    /// instead of bitcoind answering 503 ("Work queue depth exceeded"). Nil: matched to
+    /// bitcoind's work queue by its version (``upstreamConnections(clientVersion:)``).
+    public var bitcoindConnections: Int?
     /// Forward calls that cannot be a held `getblock` on the event loop (see docs/rpc-proxy.md);
     /// false sends every call through the task path (for comparison in `altnet-bench`).
     public var eventLoopForwarding = true
@@ -62,6 +63,8 @@ public final class RunningRPCProxy: Sendable {
     /// The bound port.
     public let port: Int
     public let metricsPort: Int?
+    /// Keep-alive connections to bitcoind in use at once (given, or matched to its version).
+    public let bitcoindConnections: Int
     public let cookie: CookieFile
     private let channel: any Channel
     private let metricsServer: HTTPServer?
@@ -80,12 +83,13 @@ public final class RunningRPCProxy: Sendable {
         for line in options.rpcauth { entries.append(try RPCAuthEntry(line: line)) }
         var rpcConfig = BitcoindRPCClient.Configuration(
             host: options.bitcoindHost, port: options.bitcoindPort, credentials: options.bitcoindCredentials)
-        rpcConfig.maxConnections = max(1, options.bitcoindConnections)
-        rpcConfig.maxIdleConnections = max(1, options.bitcoindConnections)
         // A held getblock outlives a normal call; bitcoind's own calls (a verbosity 3 block)
         // can take long too.
         rpcConfig.requestTimeout = .seconds(120)
         rpcConfig.maxResponseBytes = 256 << 20
+        let connections = await Self.connections(options, config: rpcConfig, logger: logger)
+        rpcConfig.maxConnections = connections
+        rpcConfig.maxIdleConnections = connections
         let rpc = BitcoindRPCClient(rpcConfig, logger: logger)
         let fetcher = PeerBlockFetcher(rpc: rpc, configuration: .init(peerTimeout: options.peerTimeout), logger: logger)
         let cookie = try writeCookie(in: options.datadir)
@@ -100,7 +104,7 @@ public final class RunningRPCProxy: Sendable {
         let (maxConnections, idle) = (options.maxConnections, TimeAmount(options.idleTimeout))
         let upstream = UpstreamPools(
             group: MultiThreadedEventLoopGroup.singleton, host: options.bitcoindHost, port: options.bitcoindPort,
-            connections: max(1, options.bitcoindConnections), replyLimit: rpcConfig.maxResponseBytes,
+            connections: connections, replyLimit: rpcConfig.maxResponseBytes,
             timeout: .seconds(120))
         // Unknown while bitcoind's cookie is missing: calls take the task path until it is read.
         upstream.authorizationHeader = try? await rpc.authorizationHeader()
@@ -149,16 +153,17 @@ public final class RunningRPCProxy: Sendable {
                     throw error
                 }
             }
-            logger.info("rpc proxy listening on \(options.listenHost):\(channel.localAddress?.port ?? 0) for bitcoind at \(options.bitcoindHost):\(options.bitcoindPort); cookie \(cookie.path)")
-            return RunningRPCProxy(proxy: proxy, channel: channel, metricsServer: metricsServer, cookie: cookie, rpc: rpc, upstream: upstream)
+            logger.info("rpc proxy listening on \(options.listenHost):\(channel.localAddress?.port ?? 0) for bitcoind at \(options.bitcoindHost):\(options.bitcoindPort) (\(connections) connections); cookie \(cookie.path)")
+            return RunningRPCProxy(proxy: proxy, channel: channel, metricsServer: metricsServer, cookie: cookie, rpc: rpc, upstream: upstream, connections: connections)
         } catch {
             cookie.delete()
             throw RPCProxyConfigError("cannot listen on \(options.listenHost):\(options.listenPort) or the metrics address: \(error)")
         }
     }
 
-    private init(proxy: RPCProxy, channel: any Channel, metricsServer: HTTPServer?, cookie: CookieFile, rpc: BitcoindRPCClient, upstream: UpstreamPools) {
+    private init(proxy: RPCProxy, channel: any Channel, metricsServer: HTTPServer?, cookie: CookieFile, rpc: BitcoindRPCClient, upstream: UpstreamPools, connections: Int) {
         self.upstream = upstream
+        self.bitcoindConnections = connections
         self.proxy = proxy
         self.channel = channel
         self.metricsServer = metricsServer
@@ -166,6 +171,35 @@ public final class RunningRPCProxy: Sendable {
         self.metricsPort = metricsServer?.port
         self.cookie = cookie
         self.rpc = rpc
+    }
+
+    /// Connections to bitcoind for a client version (getnetworkinfo's `version`): Bitcoin Core's
+    /// `-rpcworkqueue` default, 64 since v29.0 (PR #31215, with `-rpcthreads` 16) and 16 before
+    /// (src/httpserver.h DEFAULT_HTTP_WORKQUEUE). More in flight than the work queue holds
+    /// would turn a burst into bitcoind's 503s; fewer leaves bitcoind's threads idle (measured
+    /// against v30.99 in docs/rpc-proxy.md: 64 connections 0.64 of direct, 16 connections 0.58).
+    public static func upstreamConnections(clientVersion: Int?) -> Int {
+        guard let clientVersion, clientVersion >= 290_000 else { return 16 }
+        return 64
+    }
+
+    /// The connection count: `--rpc-connections` when given, else matched to bitcoind's version
+    /// (asked once with a 5 s timeout; a bitcoind not answering yet gets the older default, 16).
+    private static func connections(_ options: RPCProxyOptions, config: BitcoindRPCClient.Configuration, logger: Logger) async -> Int {
+        if let given = options.bitcoindConnections { return max(1, given) }
+        var probeConfig = config
+        probeConfig.maxConnections = 1
+        probeConfig.requestTimeout = .seconds(5)
+        let probe = BitcoindRPCClient(probeConfig, logger: logger)
+        let version = try? await probe.getNetworkInfo().version
+        await probe.close()
+        let connections = upstreamConnections(clientVersion: version)
+        if let version {
+            logger.info("bitcoind reports version \(version): \(connections) connections to it, its -rpcworkqueue default (--rpc-connections to change)")
+        } else {
+            logger.warning("bitcoind did not answer getnetworkinfo: \(connections) connections to it, the oldest -rpcworkqueue default (--rpc-connections to change)")
+        }
+        return connections
     }
 
     /// Stops listening, closes bitcoind connections and deletes the cookie.

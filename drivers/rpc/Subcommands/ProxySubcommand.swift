@@ -55,8 +55,8 @@ struct ProxySubcommand: AsyncParsableCommand {
     @Option(help: "Seconds one bitcoind peer gets to deliver before the next is asked.")
     var peerTimeout: Double = 5
 
-    @Option(help: "Keep-alive connections to bitcoind in use at once (bitcoind's -rpcworkqueue is 16).")
-    var rpcConnections = 16
+    @Option(help: "Keep-alive connections to bitcoind in use at once (default: bitcoind's -rpcworkqueue default for its version: 64 from v29, 16 before).")
+    var rpcConnections: Int?
 
     @Option(help: "Client connections open at once; more are closed at accept.")
     var maxConnections = 64
@@ -94,7 +94,7 @@ struct ProxySubcommand: AsyncParsableCommand {
         }
         guard fetchDeadline > 0, fetchDeadline <= 3600 else { throw ValidationError("--fetch-deadline must be in (0, 3600]") }
         guard peerTimeout > 0, peerTimeout <= 600 else { throw ValidationError("--peer-timeout must be in (0, 600]") }
-        guard (1...1024).contains(rpcConnections) else { throw ValidationError("--rpc-connections must be in 1...1024") }
+        if let rpcConnections, !(1...1024).contains(rpcConnections) { throw ValidationError("--rpc-connections must be in 1...1024") }
         guard (1...100_000).contains(maxConnections) else { throw ValidationError("--max-connections must be in 1...100000") }
         guard idleTimeout > 0, idleTimeout <= 3600 else { throw ValidationError("--idle-timeout must be in (0, 3600]") }
         guard (1...1024).contains(fetchesPerUser) else { throw ValidationError("--fetches-per-user must be in 1...1024") }
