@@ -18,7 +18,10 @@ struct AltnetBench: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
-            let framed = !(command is BenchPartyCommand)
+            // Only a bench itself: `--help` parses to ArgumentParser's own help command, which
+            // must print the help alone.
+            let benches = configuration.subcommands.filter { $0 != BenchPartyCommand.self }.map(ObjectIdentifier.init)
+            let framed = benches.contains(ObjectIdentifier(type(of: command)))
             if framed { MachineInfo.current().emitHeader() }
             try command.run()
             if framed { MachineInfo.emitFooter() }
