@@ -25,7 +25,7 @@ struct RPCProxyBench: ParsableCommand {
     @Option(help: "Concurrent keep-alive clients.")
     var clients = 64
 
-    @Option(help: "Keep-alive connections from the proxy to the upstream node (the proxy's --rpc-connections, default 16 there); default here: --clients, so the proxy never makes a client wait for a connection.")
+    @Option(help: "Keep-alive connections from the proxy to the upstream node (the proxy's --rpc-connections, which defaults to bitcoind's work queue: 64 from v29, 16 before); default here: --clients, so the proxy never makes a client wait for a connection.")
     var proxyConnections: Int?
 
     @Option(help: "Seconds per loaded measurement.")
