@@ -81,13 +81,20 @@ import Testing
         #expect(RunningRPCProxy.upstreamConnections(clientVersion: 309_900) == 64)
     }
 
-    /// Without `--rpc-connections` the proxy asks bitcoind's version at start (simnode answers
-    /// as a Core before v29: 16); given, the count is taken as it is.
+    /// Without `--rpc-connections` the proxy asks bitcoind's version at start (simnode as Core
+    /// v28: 16; as v30: 64); given, the count is taken as it is.
     @Test func theConnectionCountIsAskedOfBitcoindUnlessGiven() async throws {
-        try await ProxyRig.start().with { rig in
+        try await ProxyRig.start(coreVersion: 28).with { rig in
             let version = try await rig.node.rpc.getNetworkInfo().version
-            #expect(version < 290_000, "simnode answered \(version)")
+            #expect(version == 280_000)
             #expect(rig.proxy.bitcoindConnections == 16)
+        }
+        try await ProxyRig.start(coreVersion: 30).with { rig in
+            let version = try await rig.node.rpc.getNetworkInfo().version
+            #expect(version == 300_000)
+            #expect(rig.proxy.bitcoindConnections == 64)
+            let reply = try await rig.viaProxy(#"{"id":1,"method":"getblockcount"}"#)
+            #expect(reply.status == 200, "\(reply.text)")
         }
         try await ProxyRig.start(bitcoindConnections: 5).with { rig in
             #expect(rig.proxy.bitcoindConnections == 5)

@@ -13,9 +13,9 @@ struct ProxyRig {
 
     static func start(
         fetchDeadline: Duration = .seconds(10), peerTimeout: Duration = .seconds(5),
-        rpcauth: [String] = [], allow: [String] = [], bitcoindConnections: Int? = nil
+        rpcauth: [String] = [], allow: [String] = [], bitcoindConnections: Int? = nil, coreVersion: Int? = nil
     ) async throws -> ProxyRig {
-        let node = try await SimnodeChild.startPruned()
+        let node = try await SimnodeChild.startPruned(coreVersion: coreVersion)
         let proxyDir: TempDir
         do { proxyDir = try TempDir() } catch {
             await node.stop()

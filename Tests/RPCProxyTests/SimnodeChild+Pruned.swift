@@ -6,10 +6,11 @@ import TestSupport
 extension SimnodeChild {
     /// Starts simnode (no ZMQ, 8 RPC connections) in a temporary directory, then generates 20
     /// blocks and prunes below 10.
-    static func startPruned() async throws -> SimnodeChild {
+    static func startPruned(coreVersion: Int? = nil) async throws -> SimnodeChild {
         var options = Options()
         options.zmq = false
         options.rpcMaxConnections = 8
+        if let coreVersion { options.extra += ["--core-version", String(coreVersion)] }
         let child = try await start(temporary: "rpcproxy", options)
         do {
             let _: [String] = try await child.rpc.call("simgenerate", [20])

@@ -115,6 +115,31 @@ import Testing
         #expect(info["automatic_pruning"] == .bool(false))
     }
 
+    // MARK: "target" and "bits" (v29, PR #31583)
+
+    /// From v29 block headers carry the expanded target after "bits", and getblockchaininfo
+    /// "bits" and "target" after "bestblockhash"; before, neither (values and order as bitcoind
+    /// v30.99 printed them on regtest).
+    @Test(arguments: CoreVersion.allCases)
+    func targetAndBitsFromV29(version: CoreVersion) async throws {
+        let node = try SimnodeNode(publisher: nil, clock: { Self.now }, coreVersion: version)
+        _ = try await node.call("simgenerate", params: .array([.int(3)]))
+        let hash = try await node.call("getblockhash", params: .array([.int(2)]))
+        let header = try await node.call("getblockheader", params: .array([hash]))
+        let block = try await node.call("getblock", params: .array([hash]))
+        let info = try await node.call("getblockchaininfo", params: .null)
+        let target = "7fffff0000000000000000000000000000000000000000000000000000000000"
+        if version >= .v29 {
+            #expect(header.text().contains(#""bits":"207fffff","target":"\#(target)","difficulty":"#), "\(header.text())")
+            #expect(block["target"] == .string(target))
+            #expect(info.text().contains(#""bestblockhash":\#(try #require(info["bestblockhash"]).text()),"bits":"207fffff","target":"\#(target)","difficulty":"#),
+                    "\(info.text())")
+        } else {
+            #expect(header["target"] == nil && block["target"] == nil && info["target"] == nil && info["bits"] == nil)
+            #expect(header.text().contains(#""bits":"207fffff","difficulty":"#))
+        }
+    }
+
     // MARK: sendrawtransaction (src/node/transaction.cpp BroadcastTransaction)
 
     @Test(arguments: CoreVersion.allCases)
@@ -130,7 +155,7 @@ import Testing
         #expect(try await node.call("sendrawtransaction", params: hex) == .string(tx.txid.hash.displayHex))
         _ = try await node.call("simgenerate", params: .array([.int(1)]))
         // v26/v27 "Transaction already in block chain", v28 "Transaction outputs already in utxo set".
-        let message = version == .v28 ? "Transaction outputs already in utxo set" : "Transaction already in block chain"
+        let message = version >= .v28 ? "Transaction outputs already in utxo set" : "Transaction already in block chain"
         await #expect(throws: RPCFailure(RPCFailure.verifyAlreadyInChain, message)) {
             try await node.call("sendrawtransaction", params: hex)
         }

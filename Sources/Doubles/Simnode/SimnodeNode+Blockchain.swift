@@ -130,6 +130,9 @@ extension SimnodeNode {
             ("blocks", .int(Int64(chain.height))),
             ("headers", .int(Int64(chain.bestHeader.height))),
             ("bestblockhash", .string(tip.hash.displayHex)),
+        ] + (coreVersion.reportsTarget
+            ? [("bits", .string(Self.bitsHex(tip.header.bits))), ("target", .string(Regtest.targetHex(bits: tip.header.bits)))]
+            : []) + [
             ("difficulty", .double(Regtest.difficulty(bits: tip.header.bits))),
             ("time", .int(Int64(tip.header.time))),
             ("mediantime", .int(Int64(chain.medianTimePast(tip.hash)))),
@@ -151,7 +154,7 @@ extension SimnodeNode {
         return [("pruned", .bool(true)), ("pruneheight", .int(Int64(height))), ("automatic_pruning", .bool(false))]
     }
 
-    /// blockheaderToJSON: the fields and order of v26.
+    /// blockheaderToJSON: the fields and order of v26, with "target" after "bits" from v29.
     func headerFields(_ e: BlockEntry) -> [(String, JSONValue)] {
         let confirmations = chain.isActive(e) ? chain.height - e.height + 1 : -1
         var members: [(String, JSONValue)] = [
@@ -165,6 +168,9 @@ extension SimnodeNode {
             ("mediantime", .int(Int64(chain.medianTimePast(e.hash)))),
             ("nonce", .int(Int64(e.header.nonce))),
             ("bits", .string(Self.bitsHex(e.header.bits))),
+        ]
+        if coreVersion.reportsTarget { members.append(("target", .string(Regtest.targetHex(bits: e.header.bits)))) }
+        members += [
             ("difficulty", .double(Regtest.difficulty(bits: e.header.bits))),
             ("chainwork", .string(Self.chainWorkHex(e.chainWork))),
             ("nTx", .int(Int64(e.block?.transactions.count ?? 0))),

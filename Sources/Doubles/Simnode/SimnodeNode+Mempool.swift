@@ -90,9 +90,10 @@ extension SimnodeNode {
         ])
     }
 
-    /// MempoolInfoToJSON of v26-v28 (src/rpc/mempool.cpp), with Core's regtest defaults: -maxmempool
-    /// 300 MB, min relay and incremental relay fee 1,000 sat/kvB, mempool min fee the relay fee
-    /// (simnode's mempool never fills), fullrbf per release. `size` and `bytes` (sum of vsizes)
+    /// MempoolInfoToJSON (src/rpc/mempool.cpp), with Core's regtest defaults: -maxmempool
+    /// 300 MB, min relay and incremental relay fee per release (1,000 sat/kvB, 100 from v30),
+    /// mempool min fee the relay fee (simnode's mempool never fills), fullrbf per release, and
+    /// v30's two policy fields. `size` and `bytes` (sum of vsizes)
     /// are the mempool's; `total_fee` is zero and `unbroadcastcount` 0 as in ``entryJSON(_:)``;
     /// `usage` is an estimate (``mempoolUsage``), not Core's malloc accounting.
     func mempoolInfoJSON() -> JSONValue {
@@ -104,12 +105,16 @@ extension SimnodeNode {
             ("usage", .int(Int64(entries.reduce(0) { $0 + Self.mempoolUsage($1.tx) }))),
             ("total_fee", .amount(0)),
             ("maxmempool", .int(300_000_000)),
-            ("mempoolminfee", .amount(1_000)),
-            ("minrelaytxfee", .amount(1_000)),
-            ("incrementalrelayfee", .amount(1_000)),
+            ("mempoolminfee", .amount(coreVersion.minRelayFeePerKvB)),
+            ("minrelaytxfee", .amount(coreVersion.minRelayFeePerKvB)),
+            ("incrementalrelayfee", .amount(coreVersion.minRelayFeePerKvB)),
             ("unbroadcastcount", .int(0)),
             ("fullrbf", .bool(coreVersion.fullRBFByDefault)),
-        ])
+            // v30's defaults: -permitbaremultisig (DEFAULT_PERMIT_BAREMULTISIG true) and
+            // -datacarriersize (MAX_OP_RETURN_RELAY = MAX_STANDARD_TX_WEIGHT / 4 = 100,000 since v30, PR #32406).
+        ] + (coreVersion.reportsDataCarrierPolicy
+            ? [("permitbaremultisig", .bool(true)), ("maxdatacarriersize", .int(100_000))]
+            : []))
     }
 
     /// A mempool entry's memory estimate: a fixed entry and index overhead plus twice the

@@ -44,7 +44,7 @@ extension SimnodeNode {
             ])))
         }
         var reply: [(String, JSONValue)] = [("tx-results", .object(results)), ("replaced-transactions", .array([]))]
-        if coreVersion == .v28 { reply.insert(("package_msg", .string("success")), at: 0) }
+        if coreVersion >= .v28 { reply.insert(("package_msg", .string("success")), at: 0) }
         return .object(reply)
     }
 

@@ -29,7 +29,7 @@ extension Regtest {
 
     /// The target `mantissa * 256^(exponent-3)` as 32 big-endian bytes (bytes shifted out below
     /// the lowest position are dropped, as SetCompact's right shift does).
-    private static func targetBytes(exponent: Int, mantissa: UInt32) -> [UInt8] {
+    static func targetBytes(exponent: Int, mantissa: UInt32) -> [UInt8] {
         var target = [UInt8](repeating: 0, count: 32)
         let m = [UInt8((mantissa >> 16) & 0xff), UInt8((mantissa >> 8) & 0xff), UInt8(mantissa & 0xff)]
         for (i, byte) in m.enumerated() {
@@ -37,5 +37,11 @@ extension Regtest {
             if pos >= 0 && pos < 32 { target[pos] = byte }
         }
         return target
+    }
+
+    /// The target `bits` encodes as 64 hex digits, as getblockheader's "target" (v29+) prints
+    /// it: big-endian, zero-padded. simnode's headers always carry a valid regtest target.
+    static func targetHex(bits: UInt32) -> String {
+        targetBytes(exponent: Int(bits >> 24), mantissa: bits & 0x007f_ffff).hex
     }
 }

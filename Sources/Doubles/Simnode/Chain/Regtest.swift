@@ -52,15 +52,7 @@ public enum Regtest {
 
     /// True if the hash meets the target encoded in `bits` (compact form).
     static func meetsTarget(_ hash: BlockHash, bits: UInt32) -> Bool {
-        let exponent = Int(bits >> 24)
-        let mantissa = UInt32(bits & 0x007f_ffff)
-        // Target as 32 big-endian bytes.
-        var target = [UInt8](repeating: 0, count: 32)
-        let m = [UInt8((mantissa >> 16) & 0xff), UInt8((mantissa >> 8) & 0xff), UInt8(mantissa & 0xff)]
-        for (i, byte) in m.enumerated() {
-            let pos = 32 - exponent + i
-            if pos >= 0 && pos < 32 { target[pos] = byte }
-        }
+        let target = targetBytes(exponent: Int(bits >> 24), mantissa: bits & 0x007f_ffff)
         let value = Array(hash.internalBytes.reversed())  // big-endian numeric value
         return value.lexicographicallyPrecedes(target) || value == target
     }

@@ -68,7 +68,7 @@ struct SimnodeCommand: AsyncParsableCommand {
     @Option(help: "Password for --rpcuser.")
     var rpcpassword: String?
 
-    @Option(help: "Bitcoin Core release to answer as where they differ: 26, 27 (JSON-RPC 1.0 only, \"warnings\" a string) or 28 (JSON-RPC 2.0 replies, \"warnings\" an array).")
+    @Option(help: "Bitcoin Core release to answer as where they differ: 26, 27 (JSON-RPC 1.0 only, \"warnings\" a string), 28 (JSON-RPC 2.0 replies, \"warnings\" an array), 29 (as 28, plus \"target\" in headers) or 30 (as 29, plus 100 sat/kvB relay fees and getmempoolinfo's data-carrier policy); docs/simnode.md.")
     var coreVersion: Int = 26
 
     func validate() throws {
