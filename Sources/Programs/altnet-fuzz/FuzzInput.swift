@@ -48,3 +48,36 @@ enum FuzzSplit {
         return out
     }
 }
+
+/// A sans-I/O stream decoder a harness feeds both whole and in chunks.
+protocol FuzzStreamDecoder {
+    associatedtype Event: Equatable
+    mutating func append(_ bytes: [UInt8]) -> [Event]
+    mutating func finish() -> Event?
+    /// Bytes held towards the next event.
+    var bufferedCount: Int { get }
+}
+
+extension FuzzSplit {
+    /// Feeds `bytes` to one decoder whole and to another in the chunks `seed` picks, and checks
+    /// that the chunked one never holds more than `limit` bytes and that both give the same
+    /// events (the end of the stream included).
+    /// - Parameters:
+    ///   - make: a fresh decoder.
+    ///   - name: the decoder's name in failure messages.
+    /// - Returns: the events.
+    static func sameEvents<D: FuzzStreamDecoder>(_ make: () -> D, _ bytes: [UInt8], seed: UInt8, limit: Int, name: String) -> [D.Event] {
+        var whole = make()
+        var split = make()
+        var wholeEvents = whole.append(bytes)
+        var splitEvents: [D.Event] = []
+        for chunk in chunks(bytes, seed: seed) {
+            splitEvents += split.append(Array(chunk))
+            FuzzTargets.check(split.bufferedCount <= limit, "\(name) holds \(split.bufferedCount) bytes over \(limit)")
+        }
+        if let last = whole.finish() { wholeEvents.append(last) }
+        if let last = split.finish() { splitEvents.append(last) }
+        FuzzTargets.check(wholeEvents == splitEvents, "\(name) events depend on the split")
+        return wholeEvents
+    }
+}

@@ -45,15 +45,8 @@ enum DriverLineFuzz {
         let seed = input.byte()
         let bytes = input.remaining()
         let limit = limitByte == 0 ? DriverProtocolLimits.maxLineBytes : Int(limitByte) * 16
-        var whole = LineFramer(maxLineBytes: limit)
-        var split = LineFramer(maxLineBytes: limit)
-        var wholeEvents = whole.append(bytes)
-        var splitEvents: [LineFramer.Event] = []
-        for chunk in FuzzSplit.chunks(bytes, seed: seed) { splitEvents += split.append(Array(chunk)) }
-        if let last = whole.finish() { wholeEvents.append(last) }
-        if let last = split.finish() { splitEvents.append(last) }
-        FuzzTargets.check(wholeEvents == splitEvents, "LineFramer events depend on the split")
-        for event in wholeEvents {
+        let events = FuzzSplit.sameEvents({ LineFramer(maxLineBytes: limit) }, bytes, seed: seed, limit: limit, name: "LineFramer")
+        for event in events {
             switch event {
             case .line(let line):
                 FuzzTargets.check(line.count <= limit && !line.contains(0x0A), "LineFramer returned a line of \(line.count) bytes over \(limit)")
@@ -118,3 +111,5 @@ enum DriverLineFuzz {
         FuzzTargets.check(again?.kind == frame.kind, "re-encoded \(frame.kind) reads back as \(String(describing: again?.kind))")
     }
 }
+
+extension LineFramer: FuzzStreamDecoder {}

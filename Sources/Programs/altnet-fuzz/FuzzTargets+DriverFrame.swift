@@ -10,18 +10,8 @@ enum DriverFrameFuzz {
         let seed = input.byte()
         let bytes = input.remaining()
         let limit = limitByte == 0 ? DriverProtocolLimits.maxLineBytes : Int(limitByte) * 16
-        var whole = DriverFrameDecoder(maxBytes: limit)
-        var split = DriverFrameDecoder(maxBytes: limit)
-        var wholeEvents = whole.append(bytes)
-        var splitEvents: [DriverFrameDecoder.Event] = []
-        for chunk in FuzzSplit.chunks(bytes, seed: seed) {
-            splitEvents += split.append(Array(chunk))
-            FuzzTargets.check(split.bufferedCount <= limit, "DriverFrameDecoder holds \(split.bufferedCount) bytes over \(limit)")
-        }
-        if let last = whole.finish() { wholeEvents.append(last) }
-        if let last = split.finish() { splitEvents.append(last) }
-        FuzzTargets.check(wholeEvents == splitEvents, "DriverFrameDecoder events depend on the split")
-        for event in wholeEvents {
+        let events = FuzzSplit.sameEvents({ DriverFrameDecoder(maxBytes: limit) }, bytes, seed: seed, limit: limit, name: "DriverFrameDecoder")
+        for event in events {
             switch event {
             case .line(let line):
                 FuzzTargets.check(line.count <= limit && !line.contains(0x0A), "a line of \(line.count) bytes over \(limit)")
@@ -74,3 +64,5 @@ enum DriverFrameFuzz {
         FuzzTargets.check(back == value, "\(T.self) does not survive a binary round trip")
     }
 }
+
+extension DriverFrameDecoder: FuzzStreamDecoder {}
