@@ -15,8 +15,7 @@ public final class AltnetHub: @unchecked Sendable {
     private var session = AltnetSession()
     private var waiters: [AltnetSession.RequestID: Waiter] = [:]
     private let sleep: @Sendable (Duration) async -> Void
-
-    /// - Parameter sleep: waits out a request's timeout (returns early only when cancelled).
+    /// How long `broadcasttx` waits for acknowledgements (``txAckTimeout``).
     private var ackTimeout: Duration
 
     /// - Parameters:
